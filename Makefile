@@ -1,0 +1,27 @@
+# Tessera's entry points. `make run` and `make test` are the README's two commands; every
+# other target is a longer job (benchmarks, fuzzing) run by hand and reported in notes.
+
+.PHONY: run test build release bench-bson fuzz-bson clean
+
+run:
+	@scripts/run
+
+test:
+	@scripts/test
+
+build:
+	swift build
+
+release:
+	swift build -c release
+
+# BSON codec against libbson, same run (release build; takes a few minutes).
+bench-bson:
+	@scripts/bench-bson
+
+# libFuzzer on the BSON decoder; FUZZ_SECONDS (default 300) bounds the run.
+fuzz-bson:
+	@scripts/fuzz-bson
+
+clean:
+	rm -rf .build .build-*
