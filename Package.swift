@@ -14,13 +14,23 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "BSON", targets: ["BSON"]),
+        .library(name: "Storage", targets: ["Storage"]),
+        .library(name: "Documents", targets: ["Documents"]),
         .executable(name: "tessera", targets: ["tessera"]),
     ],
     targets: [
         // BSON: value model, binary codec, lazy views, Extended JSON, comparison order, Codable.
         .target(name: "BSON", swiftSettings: strictSettings),
+        // RocksDB's C API from the system package librocksdb-dev.
+        .systemLibrary(name: "CRocksDB", pkgConfig: "rocksdb", providers: [.apt(["librocksdb-dev"])]),
+        // Storage: an ordered key-value interface and its RocksDB implementation.
+        .target(name: "Storage", dependencies: ["CRocksDB"], swiftSettings: strictSettings),
+        // Documents: catalog, shapes, shape-encoded records, collections, change log.
+        .target(name: "Documents", dependencies: ["BSON", "Storage"], swiftSettings: strictSettings),
         // The command-line entry point; grows subcommands (serve, bench) as layers land.
         .executableTarget(name: "tessera", dependencies: ["BSON"], swiftSettings: strictSettings),
         .testTarget(name: "BSONTests", dependencies: ["BSON"], swiftSettings: strictSettings),
+        .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strictSettings),
+        .testTarget(name: "DocumentsTests", dependencies: ["Documents", "BSON", "Storage"], swiftSettings: strictSettings),
     ]
 )

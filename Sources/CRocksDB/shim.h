@@ -1,0 +1,2 @@
+// RocksDB's C API, from the system package librocksdb-dev (7.8).
+#include <rocksdb/c.h>

@@ -1,0 +1,1 @@
+// Documents: catalog, shapes and records over Storage. Being written; see issue 3.

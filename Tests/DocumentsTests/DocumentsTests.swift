@@ -1,0 +1,2 @@
+// Documents tests: being written (issue 3).
+import Testing

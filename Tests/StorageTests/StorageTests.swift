@@ -1,0 +1,2 @@
+// Storage tests: being written (issue 3).
+import Testing
