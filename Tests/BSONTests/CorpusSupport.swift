@@ -60,22 +60,50 @@ func hexString(_ bytes: [UInt8]) -> String {
     bytes.map { String(format: "%02X", $0) }.joined()
 }
 
-/// JSON text with the whitespace between tokens removed (whitespace inside strings kept),
-/// so two serialisations that differ only in spacing compare equal.
+/// JSON text in a normal form: whitespace between tokens removed, and `\uXXXX` escapes of
+/// printable characters (other than `"` and `\\`) replaced by the characters themselves, so
+/// two serialisations of the same JSON that differ only in spacing or escaping compare equal.
 func normalizedJSON(_ text: String) -> String {
+    let input = Array(text.utf8)
     var out: [UInt8] = []
     var inString = false
-    var escaped = false
-    for byte in text.utf8 {
+    var index = 0
+    func hexValue(at position: Int) -> UInt32? {
+        guard position + 4 <= input.count else { return nil }
+        return UInt32(String(decoding: input[position..<(position + 4)], as: UTF8.self), radix: 16)
+    }
+    while index < input.count {
+        let byte = input[index]
         if inString {
+            if byte == UInt8(ascii: "\\"), index + 1 < input.count {
+                if input[index + 1] == UInt8(ascii: "u"), var scalar = hexValue(at: index + 2) {
+                    var consumed = 6
+                    if (0xD800...0xDBFF).contains(scalar), index + 12 <= input.count,
+                       input[index + 6] == UInt8(ascii: "\\"), input[index + 7] == UInt8(ascii: "u"),
+                       let low = hexValue(at: index + 8), (0xDC00...0xDFFF).contains(low) {
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                        consumed = 12
+                    }
+                    if scalar >= 0x20, scalar != 0x22, scalar != 0x5C, let character = Unicode.Scalar(scalar) {
+                        out.append(contentsOf: Array(String(Character(character)).utf8))
+                        index += consumed
+                        continue
+                    }
+                }
+                out.append(byte)
+                out.append(input[index + 1])
+                index += 2
+                continue
+            }
+            if byte == UInt8(ascii: "\"") { inString = false }
             out.append(byte)
-            if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
         } else if byte == UInt8(ascii: "\"") {
             inString = true
             out.append(byte)
         } else if byte != 0x20, byte != 0x0A, byte != 0x0D, byte != 0x09 {
             out.append(byte)
         }
+        index += 1
     }
     return String(decoding: out, as: UTF8.self)
 }
