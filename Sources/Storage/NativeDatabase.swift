@@ -1,0 +1,76 @@
+// NativeDatabase: the one owner of an open `rocksdb_t*` and its shared read/write options.
+// Closes the database exactly once, in deinit, which runs only after every key space,
+// snapshot, iterator, pinned value and batch (each holds a strong reference) is released.
+internal import CRocksDB
+
+/// An open RocksDB database handle.
+///
+/// `@unchecked Sendable` because: RocksDB documents `DB` as safe for concurrent use from
+/// any thread; the pointers here are immutable after init; the shared option objects are
+/// only read after init; and `rocksdb_close` runs only from deinit, when no other
+/// reference exists.
+final class NativeDatabase: @unchecked Sendable {
+    let pointer: OpaquePointer
+    let path: String
+    /// Per-call option objects; destroyed after the database closes.
+    private let options: DatabaseOptions
+
+    /// Takes ownership of the open database `pointer` and of `options`.
+    init(taking pointer: OpaquePointer, path: String, options: consuming DatabaseOptions) {
+        self.pointer = pointer
+        self.path = path
+        self.options = options
+    }
+
+    deinit {
+        rocksdb_close(pointer)
+    }
+
+    /// Default read options: latest state, checksums verified.
+    var readOptions: OpaquePointer {
+        options.read
+    }
+
+    /// The write options for `durability`.
+    func writeOptions(_ durability: Durability) -> OpaquePointer {
+        switch durability {
+        case .buffered: options.buffered
+        case .journaled: options.journaled
+        }
+    }
+
+    /// Throws unless `keySpace` belongs to this database and has not been dropped.
+    @inline(__always)
+    func validate(_ keySpace: ColumnFamily, for operation: StorageError.Operation) throws(StorageError) {
+        guard keySpace.database === self else {
+            throw StorageError(operation, path: path,
+                               status: "key space \(keySpace.name) belongs to the database at \(keySpace.database.path)",
+                               code: .invalidArgument)
+        }
+        guard !keySpace.isDropped else {
+            throw StorageError(operation, path: path, status: "key space \(keySpace.name) was dropped",
+                               code: .keySpaceDropped)
+        }
+    }
+
+    // MARK: Reads shared by the store (latest state) and snapshots
+
+    /// Reads `key` with `readOptions` into a new array (one copy out of the pinned slice).
+    func get(_ key: [UInt8], in keySpace: ColumnFamily, readOptions: OpaquePointer) throws(StorageError) -> [UInt8]? {
+        guard let pinned = try pinnedSlice(key, in: keySpace, readOptions: readOptions) else { return nil }
+        defer { rocksdb_pinnableslice_destroy(pinned) }
+        var length = 0
+        let value = rocksdb_pinnableslice_value(pinned, &length)
+        return CBytes.copy(value, count: length)
+    }
+
+    /// Reads `key` without copying; the caller owns the returned slice.
+    func pinnedSlice(_ key: [UInt8], in keySpace: ColumnFamily, readOptions: OpaquePointer) throws(StorageError) -> OpaquePointer? {
+        try validate(keySpace, for: .get)
+        return try StorageError.check(.get, path: path) { error in
+            CBytes.with(key) { bytes, count in
+                rocksdb_get_pinned_cf(pointer, readOptions, keySpace.handle, bytes, count, error)
+            }
+        }
+    }
+}

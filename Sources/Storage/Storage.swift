@@ -1,1 +1,0 @@
-// Storage: the ordered key-value layer (RocksDB). Being written; see issue 3.

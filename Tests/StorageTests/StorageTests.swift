@@ -1,2 +1,0 @@
-// Storage tests: being written (issue 3).
-import Testing
