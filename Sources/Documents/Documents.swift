@@ -1,1 +1,0 @@
-// Documents: catalog, shapes and records over Storage. Being written; see issue 3.

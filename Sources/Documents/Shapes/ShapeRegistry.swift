@@ -1,0 +1,139 @@
+// The shape registry: interns shapes from concurrent writers under one mutex, hands readers
+// immutable snapshots for lock-free lookups by id, and restores itself from persisted
+// definitions. It never touches storage; the catalog persists what records report.
+
+import Synchronization
+
+/// Interns document shapes and finds them by id.
+///
+/// Writers call ``child(of:field:)`` (or let ``RecordEncoder`` do it); the same
+/// `(parent, name, kind)` always yields the same shape, even from many threads at once.
+/// Readers take a ``snapshot()`` and look shapes up in it without locking.
+///
+/// Persistence is the catalog's job. The protocol: every ``EncodedRecord`` lists the shapes it
+/// depends on that are not yet known to be persisted (``EncodedRecord/unpersistedShapes``);
+/// the catalog writes those definitions in the same batch as the record and, after the batch
+/// commits, calls ``markPersisted(_:)``. Writing a definition twice is harmless. On open, the
+/// catalog rebuilds the registry with ``init(restoring:maximumShapeCount:)``.
+public final class ShapeRegistry: Sendable {
+    /// The empty shape, id 0.
+    public let root: Shape
+    /// The most shapes this registry will create; interning beyond it throws.
+    public let maximumShapeCount: Int
+    private let state: Mutex<ShapeSnapshot>
+
+    /// An empty registry holding only the root shape.
+    public init(maximumShapeCount: Int = 1 << 20) {
+        let root = Shape()
+        self.root = root
+        self.maximumShapeCount = maximumShapeCount
+        state = Mutex(ShapeSnapshot(root: root))
+    }
+
+    /// A registry rebuilt from persisted definitions, in any order. Restored shapes count as
+    /// persisted. Ids missing from the list stay unused.
+    ///
+    /// - Throws: ``RecordError/invalidShapeDefinition(_:)`` when a definition names a missing
+    ///   parent, repeats an id, or repeats an edge already defined under another id.
+    public init(
+        restoring definitions: some Sequence<ShapeDefinition>, maximumShapeCount: Int = 1 << 20
+    ) throws(RecordError) {
+        let root = Shape()
+        var snapshot = ShapeSnapshot(root: root)
+        for definition in definitions.sorted(by: { $0.id < $1.id }) {
+            guard definition.id != .root, snapshot.shape(withID: definition.id) == nil else {
+                throw .invalidShapeDefinition("shape id \(definition.id) defined twice")
+            }
+            guard let parent = snapshot.shape(withID: definition.parentID), definition.parentID < definition.id else {
+                throw .invalidShapeDefinition("shape \(definition.id) names missing parent \(definition.parentID)")
+            }
+            var name = definition.field.name
+            let duplicate = name.withUTF8 { buffer -> Bool in
+                let bytes = UnsafeRawBufferPointer(buffer)
+                let hash = FieldNameIndex.hash(bytes)
+                return snapshot.child(of: parent, kind: definition.field.kind, name: bytes, nameHash: hash) != nil
+            }
+            guard !duplicate else {
+                throw .invalidShapeDefinition("shape \(definition.id) repeats an edge of shape \(definition.parentID)")
+            }
+            let shape = Shape(id: definition.id, parent: parent, field: definition.field, persisted: true)
+            snapshot.insert(shape, nameHash: name.withUTF8 { FieldNameIndex.hash(UnsafeRawBufferPointer($0)) })
+        }
+        guard snapshot.idCount <= maximumShapeCount else { throw .tooManyShapes(limit: maximumShapeCount) }
+        self.root = root
+        self.maximumShapeCount = maximumShapeCount
+        state = Mutex(snapshot)
+    }
+
+    /// The current shapes, for lock-free lookups.
+    public func snapshot() -> ShapeSnapshot {
+        state.withLock { $0 }
+    }
+
+    /// The shape with this id, or `nil` if there is none yet. Takes the lock; hot paths look
+    /// in a ``ShapeSnapshot`` first.
+    public func shape(withID id: ShapeID) -> Shape? {
+        state.withLock { $0.shape(withID: id) }
+    }
+
+    /// The number of ids allocated, the root included.
+    public var idCount: Int { state.withLock { $0.idCount } }
+
+    /// The child of `parent` reached by adding `field`, created if it does not exist yet.
+    ///
+    /// - Throws: ``RecordError/tooManyShapes(limit:)`` when creating it would exceed
+    ///   ``maximumShapeCount``; ``RecordError/unknownShape(_:)`` when `parent` belongs to
+    ///   another registry.
+    public func child(of parent: Shape, field: ShapeField) throws(RecordError) -> Shape {
+        var name = field.name
+        let result = name.withUTF8 { buffer in
+            Result { () throws(RecordError) -> Shape in
+                let bytes = UnsafeRawBufferPointer(buffer)
+                return try self.child(of: parent, kind: field.kind, name: bytes, nameHash: FieldNameIndex.hash(bytes))
+            }
+        }
+        return try result.get()
+    }
+
+    /// The shape with exactly these fields in this order, created as needed.
+    public func shape(for fields: some Sequence<ShapeField>) throws(RecordError) -> Shape {
+        var shape = root
+        for field in fields { shape = try child(of: shape, field: field) }
+        return shape
+    }
+
+    /// Interns the edge `(parent, name, kind)` under the lock.
+    func child(of parent: Shape, kind: ValueKind, name: UnsafeRawBufferPointer, nameHash: Int) throws(RecordError) -> Shape {
+        let limit = maximumShapeCount
+        return try state.withLock { (snapshot) throws(RecordError) -> Shape in
+            // A shape from another registry would graft a foreign id into this tree.
+            guard snapshot.shape(withID: parent.id) === parent else { throw .unknownShape(parent.id) }
+            if let existing = snapshot.child(of: parent, kind: kind, name: name, nameHash: nameHash) {
+                return existing
+            }
+            guard snapshot.idCount < limit, snapshot.idCount <= Int(UInt32.max) else {
+                throw .tooManyShapes(limit: limit)
+            }
+            let field = ShapeField(name: String(decoding: name, as: UTF8.self), kind: kind)
+            let shape = Shape(id: ShapeID(UInt32(snapshot.idCount)), parent: parent, field: field, persisted: false)
+            snapshot.insert(shape, nameHash: nameHash)
+            return shape
+        }
+    }
+
+    /// Records that the definitions of these shapes are durably stored. A shape is marked
+    /// only once its parent is, so ``Shape/isPersisted`` implies every ancestor is stored
+    /// too; pass a record's whole ``EncodedRecord/unpersistedShapes`` list.
+    public func markPersisted(_ ids: some Sequence<ShapeID>) {
+        let snapshot = snapshot()
+        for id in ids.sorted() {
+            guard let shape = snapshot.shape(withID: id) ?? shape(withID: id) else { continue }
+            if shape.parent?.isPersisted ?? true { shape.setPersisted() }
+        }
+    }
+
+    /// Every shape's definition in id order (the root excluded), for a full dump.
+    public func definitions() -> [ShapeDefinition] {
+        snapshot().shapes.compactMap { $0?.definition }
+    }
+}

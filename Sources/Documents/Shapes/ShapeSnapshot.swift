@@ -1,0 +1,45 @@
+// An immutable view of a registry at one moment: shapes by id and the transition edges.
+// Readers hold one and look shapes up without taking the registry's lock.
+
+/// A consistent, immutable copy of a ``ShapeRegistry``'s shapes.
+///
+/// Taking a snapshot costs one uncontended lock and a few reference-count increments; lookups
+/// in it are plain array and dictionary reads. A snapshot never sees shapes created after it
+/// was taken: callers fall back to the registry for an id they do not find.
+public struct ShapeSnapshot: Sendable {
+    /// Shapes by id; `nil` where an id was never restored (a shape lost before it was
+    /// persisted leaves a hole).
+    private(set) var shapes: [Shape?]
+    private(set) var transitions: TransitionTable
+
+    init(root: Shape) {
+        shapes = [root]
+        transitions = TransitionTable()
+    }
+
+    /// The number of ids allocated so far (the next new shape gets this id).
+    public var idCount: Int { shapes.count }
+
+    /// The shape with this id, or `nil` if the snapshot has none.
+    @inline(__always)
+    public func shape(withID id: ShapeID) -> Shape? {
+        let index = Int(id.rawValue)
+        return index < shapes.count ? shapes[index] : nil
+    }
+
+    /// The child of `parent` reached by the field `(name, kind)`, if it exists.
+    @inline(__always)
+    func child(of parent: Shape, kind: ValueKind, name: UnsafeRawBufferPointer, nameHash: Int) -> Shape? {
+        transitions.child(of: parent.id, kind: kind, name: name, nameHash: nameHash)
+    }
+
+    /// Adds `shape`, whose id must be `idCount` or later (ids in between become holes).
+    mutating func insert(_ shape: Shape, nameHash: Int) {
+        let index = Int(shape.id.rawValue)
+        if index >= shapes.count {
+            shapes.append(contentsOf: repeatElement(nil, count: index - shapes.count + 1))
+        }
+        shapes[index] = shape
+        transitions.insert(shape, nameHash: nameHash)
+    }
+}

@@ -1,2 +1,0 @@
-// Documents tests: being written (issue 3).
-import Testing
