@@ -1,7 +1,7 @@
 # Tessera's entry points. `make run` and `make test` are the README's two commands; every
 # other target is a longer job (benchmarks, fuzzing) run by hand and reported in notes.
 
-.PHONY: run test build release bench-bson fuzz-bson clean
+.PHONY: run test build release bench-bson bench-storage fuzz-bson clean
 
 run:
 	@scripts/run
@@ -25,3 +25,7 @@ fuzz-bson:
 
 clean:
 	rm -rf .build .build-*
+
+# Issue 3's storage figures: record sizes, on-disk ratio after compaction, W1 field reads.
+bench-storage:
+	@scripts/bench-storage

@@ -29,6 +29,11 @@ let package = Package(
         .target(name: "Documents", dependencies: ["BSON", "Storage"], swiftSettings: strictSettings),
         // The command-line entry point; grows subcommands (serve, bench) as layers land.
         .executableTarget(name: "tessera", dependencies: ["BSON"], swiftSettings: strictSettings),
+        // `make bench-storage`: record sizes, on-disk ratio, field-read cost (issue 3's figures).
+        .executableTarget(
+            name: "StorageReport", dependencies: ["BSON", "Storage", "Documents"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "BSONTests", dependencies: ["BSON"], swiftSettings: strictSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strictSettings),
         .testTarget(name: "DocumentsTests", dependencies: ["Documents", "BSON", "Storage"], swiftSettings: strictSettings),

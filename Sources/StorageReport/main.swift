@@ -1,0 +1,2 @@
+// Placeholder: the storage figures report (make bench-storage) is being written.
+print("storage report: not yet written")
