@@ -1,0 +1,130 @@
+// Small helpers for the storage report: a seeded random generator, plain number
+// formatting, timing in nanoseconds, the machine header and a scratch directory under
+// $TMPDIR that is removed afterwards. POSIX calls only; no Foundation.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// SplitMix64: a tiny, fast, seedable generator so every run builds the same documents.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var mixed = state
+        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
+        return mixed ^ (mixed >> 31)
+    }
+}
+
+enum Format {
+    /// `value` with exactly `digits` decimals, e.g. `fixed(3.14159, 2)` is "3.14".
+    static func fixed(_ value: Double, _ digits: Int) -> String {
+        guard value.isFinite else { return "\(value)" }
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let scaled = (abs(value) * scale).rounded()
+        guard scaled < 9.0e18 else { return "\(value)" }
+        let whole = UInt64(scaled)
+        let divisor = UInt64(scale)
+        let sign = value < 0 && whole != 0 ? "-" : ""
+        guard digits > 0 else { return sign + String(whole) }
+        var fraction = String(whole % divisor)
+        while fraction.count < digits { fraction = "0" + fraction }
+        return sign + String(whole / divisor) + "." + fraction
+    }
+
+    /// A byte count with its MiB equivalent, e.g. "104857600 (100.00 MiB)".
+    static func bytes(_ count: UInt64) -> String {
+        "\(count) (\(fixed(Double(count) / 1_048_576, 2)) MiB)"
+    }
+}
+
+extension Duration {
+    /// The duration in nanoseconds, as a Double.
+    var nanoseconds: Double {
+        let parts = components
+        return Double(parts.seconds) * 1e9 + Double(parts.attoseconds) / 1e9
+    }
+
+    /// The duration in seconds, as a Double.
+    var seconds: Double { nanoseconds / 1e9 }
+}
+
+enum Machine {
+    /// Online processor count from sysconf.
+    static var cores: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+
+    /// The host name, or "unknown".
+    static var hostname: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "unknown" }
+        return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The current UTC time as "YYYY-MM-DD HH:MM:SS UTC".
+    static var utcDate: String {
+        var now = time(nil)
+        var parts = tm()
+        guard gmtime_r(&now, &parts) != nil else { return "unknown date" }
+        var buffer = [CChar](repeating: 0, count: 64)
+        let count = strftime(&buffer, buffer.count, "%Y-%m-%d %H:%M:%S UTC", &parts)
+        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+struct ReportFailure: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// A fresh directory under `$TMPDIR` (or /tmp), removed with everything in it by `remove()`.
+struct ScratchDirectory {
+    let path: String
+
+    init(prefix: String) throws {
+        var base = "/tmp"
+        if let raw = getenv("TMPDIR") {
+            let value = String(cString: raw)
+            if !value.isEmpty { base = value.hasSuffix("/") ? String(value.dropLast()) : value }
+        }
+        var template = Array((base + "/" + prefix + "-XXXXXX").utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { buffer in
+            buffer.baseAddress.flatMap { mkdtemp($0) } != nil
+        }
+        guard made else { throw ReportFailure(description: "mkdtemp under \(base) failed (errno \(errno))") }
+        path = String(decoding: template.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Deletes the directory tree; symbolic links are removed, not followed.
+    func remove() {
+        ScratchDirectory.removeTree(path)
+    }
+
+    private static func removeTree(_ path: String) {
+        if let directory = opendir(path) {
+            var children: [String] = []
+            while let entry = readdir(directory) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                    String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+                }
+                if name != "." && name != ".." { children.append(path + "/" + name) }
+            }
+            closedir(directory)
+            for child in children {
+                var info = stat()
+                guard lstat(child, &info) == 0 else { continue }
+                if info.st_mode & S_IFMT == S_IFDIR {
+                    removeTree(child)
+                } else {
+                    unlink(child)
+                }
+            }
+        }
+        rmdir(path)
+    }
+}
