@@ -1,0 +1,127 @@
+// What the catalog records about collections and indexes, and how each record is laid out
+// in the catalog key space: one key per database, collection, index and shape, values as
+// BSON. Owns the key layout; knows nothing of locking or RocksDB handles.
+
+public import BSON
+
+/// An index's metadata: its name, key pattern and options. Building and maintaining the
+/// index itself is the index layer's job.
+public struct IndexDescription: Sendable, Equatable {
+    /// The index name, unique within its collection.
+    public let name: String
+    /// The key pattern, e.g. `{a: 1, b: -1}`.
+    public let key: BSONDocument
+    /// Options such as `unique`, `sparse`, `partialFilterExpression`, `expireAfterSeconds`.
+    public let options: BSONDocument
+
+    /// An index description.
+    public init(name: String, key: BSONDocument, options: BSONDocument = BSONDocument()) {
+        self.name = name
+        self.key = key
+        self.options = options
+    }
+
+    /// The index on `_id` every collection has.
+    public static let idIndex = IndexDescription(name: "_id_", key: ["_id": .int32(1)])
+
+    /// MongoDB's default name for a key pattern: `field_direction` pairs joined by `_`.
+    public static func defaultName(for key: BSONDocument) -> String {
+        key.map { element -> String in
+            let direction: String
+            switch element.value {
+            case let .string(text): direction = text
+            case let .int32(value): direction = String(value)
+            case let .int64(value): direction = String(value)
+            case let .double(value): direction = value == value.rounded() && value.magnitude < 1e15 ? String(Int64(value)) : String(value)
+            default: direction = "1"
+            }
+            return "\(element.key)_\(direction)"
+        }.joined(separator: "_")
+    }
+
+    /// The description as stored: `{name, key, options}`.
+    var document: BSONDocument {
+        ["name": .string(name), "key": .document(key), "options": .document(options)]
+    }
+
+    /// Reads a stored description.
+    init?(document: BSONDocument) {
+        guard case let .string(name)? = document["name"], case let .document(key)? = document["key"],
+              case let .document(options)? = document["options"]
+        else { return nil }
+        self.init(name: name, key: key, options: options)
+    }
+}
+
+/// A collection as the catalog knows it.
+public struct CollectionDescription: Sendable, Equatable {
+    /// The collection's namespace.
+    public let namespace: Namespace
+    /// The collection's internal id; its documents live in key space `c.<id>`.
+    public let id: UInt64
+    /// Options given at creation (`capped`, `validator`, ...), stored verbatim.
+    public let options: BSONDocument
+    /// Its indexes, `_id_` first, then in creation order.
+    public internal(set) var indexes: [IndexDescription]
+}
+
+/// The catalog key space's layout: a one-byte tag, then the entry's own key.
+enum CatalogKey {
+    /// `F`: the store's format record.
+    static let format: [UInt8] = [UInt8(ascii: "F")]
+    /// `N`: the next collection id.
+    static let nextCollectionID: [UInt8] = [UInt8(ascii: "N")]
+    static let databaseTag = UInt8(ascii: "D")
+    static let collectionTag = UInt8(ascii: "C")
+    static let indexTag = UInt8(ascii: "I")
+    static let shapeTag = UInt8(ascii: "S")
+
+    /// `D` + database name.
+    static func database(_ name: String) -> [UInt8] {
+        [databaseTag] + Array(name.utf8)
+    }
+
+    /// `C` + database name + `00` + collection name.
+    static func collection(_ namespace: Namespace) -> [UInt8] {
+        [collectionTag] + Array(namespace.database.utf8) + [0] + Array(namespace.collection.utf8)
+    }
+
+    /// `I` + big-endian collection id + index name.
+    static func index(collection id: UInt64, name: String) -> [UInt8] {
+        var key = [indexTag]
+        KeyEncoding.appendBigEndian(id, to: &key)
+        key.append(contentsOf: name.utf8)
+        return key
+    }
+
+    /// Every index key of one collection.
+    static func indexPrefix(collection id: UInt64) -> [UInt8] {
+        var key = [indexTag]
+        KeyEncoding.appendBigEndian(id, to: &key)
+        return key
+    }
+
+    /// `S` + big-endian shape id.
+    static func shape(_ id: ShapeID) -> [UInt8] {
+        var key = [shapeTag]
+        KeyEncoding.appendBigEndian(id.rawValue, to: &key)
+        return key
+    }
+
+    /// The name of the key space holding collection `id`'s documents.
+    static func keySpaceName(collection id: UInt64) -> String {
+        "c.\(id)"
+    }
+
+    /// The collection id of a collection key space name, or `nil` for other key spaces.
+    static func collectionID(keySpaceName name: String) -> UInt64? {
+        guard name.hasPrefix("c.") else { return nil }
+        return UInt64(name.dropFirst(2))
+    }
+
+    /// A big-endian UInt64 read from 8 bytes.
+    static func uint64(_ bytes: some Collection<UInt8>) -> UInt64? {
+        guard bytes.count == 8 else { return nil }
+        return bytes.reduce(0) { $0 << 8 | UInt64($1) }
+    }
+}

@@ -1,0 +1,150 @@
+// ChangeLog: the ordered history of committed writes in its own key space, keyed by
+// big-endian sequence number. Owns reading entries in order, the latest sequence number and
+// retention trimming (one range delete). Entries are appended by DocumentStore's commits.
+
+internal import Synchronization
+public import BSON
+internal import Storage
+
+/// Every committed write, in commit order, for change streams, TTL, backups and replication.
+///
+/// Entries are written in the same atomic batch as the data they describe, so a reader
+/// never sees a change without its data or data without its change. Sequence numbers start
+/// at 1 and increase by one per entry.
+public final class ChangeLog: Sendable {
+    /// The key space's name.
+    static let keySpaceName = "tessera.changelog"
+
+    let storage: RocksDBStore
+    let keySpace: ColumnFamily
+    let shapes: ShapeRegistry
+    /// The retention limits in force.
+    public let retention: ChangeLogRetention
+    /// The newest committed sequence number (0 before the first write).
+    private let latest: Atomic<UInt64>
+    /// Entries committed since the last automatic trim.
+    private let sinceTrim = Atomic<Int>(0)
+    /// Serialises trims with each other.
+    private let trimming = Mutex<Void>(())
+
+    init(storage: RocksDBStore, keySpace: ColumnFamily, shapes: ShapeRegistry, retention: ChangeLogRetention) throws(StorageError) {
+        self.storage = storage
+        self.keySpace = keySpace
+        self.shapes = shapes
+        self.retention = retention
+        let last = try storage.entries(.all, in: keySpace, direction: .reverse, limit: 1).first
+        latest = Atomic(last.flatMap { CatalogKey.uint64($0.key) } ?? 0)
+    }
+
+    /// The sequence number of the newest committed entry, 0 if there has been none.
+    public var latestSequence: UInt64 {
+        latest.load(ordering: .acquiring)
+    }
+
+    /// The sequence number of the oldest entry still kept, or `nil` when the log is empty.
+    /// A reader resuming after a sequence number below `oldestSequence - 1` has lost history.
+    public func oldestSequence() throws(MongoError) -> UInt64? {
+        do {
+            return try storage.entries(.all, in: keySpace, limit: 1).first.flatMap { CatalogKey.uint64($0.key) }
+        } catch {
+            throw .storage(error)
+        }
+    }
+
+    /// Up to `limit` entries with sequence numbers greater than `sequence`, oldest first.
+    public func entries(after sequence: UInt64, limit: Int = 1000) throws(MongoError) -> [ChangeLogEntry] {
+        guard sequence < UInt64.max, limit > 0 else { return [] }
+        let pairs: [KeyValuePair]
+        do {
+            pairs = try storage.entries(KeyRange(lowerBound: ChangeLogEntry.key(sequence + 1)), in: keySpace, limit: limit)
+        } catch {
+            throw .storage(error)
+        }
+        let decoder = RecordDecoder(registry: shapes)
+        var result: [ChangeLogEntry] = []
+        result.reserveCapacity(pairs.count)
+        for pair in pairs {
+            guard let entry = ChangeLogEntry(key: pair.key, value: pair.value, decoder: decoder) else {
+                throw MongoError(.internalError, "unreadable change log entry \(CatalogKey.uint64(pair.key) ?? 0)")
+            }
+            result.append(entry)
+        }
+        return result
+    }
+
+    /// Records that entries up to `sequence` committed; called inside the commit section.
+    func publish(through sequence: UInt64) {
+        latest.store(sequence, ordering: .releasing)
+    }
+
+    /// Counts `count` new entries and trims when the retention's interval has passed.
+    func noteCommitted(_ count: Int) {
+        guard let interval = retention.trimInterval, count > 0 else { return }
+        let total = sinceTrim.add(count, ordering: .relaxed).newValue
+        guard total >= interval else { return }
+        sinceTrim.store(0, ordering: .relaxed)
+        // A failed trim only keeps history longer; the next interval retries.
+        _ = try? trim()
+    }
+
+    /// Deletes, with one range tombstone, every entry that breaks a retention limit, always
+    /// keeping the newest. Returns the oldest sequence number kept (`nil` if the log is empty).
+    @discardableResult
+    public func trim(now: BSONDateTime = WallClock.now()) throws(MongoError) -> UInt64? {
+        try trimming.withLock { _ throws(MongoError) -> UInt64? in
+            do {
+                return try trimLocked(now: now)
+            } catch let error as MongoError {
+                throw error
+            } catch let error as StorageError {
+                throw .storage(error)
+            } catch {
+                throw MongoError(.internalError, "\(error)")
+            }
+        }
+    }
+
+    private func trimLocked(now: BSONDateTime) throws -> UInt64? {
+        guard let oldest = try oldestSequence() else { return nil }
+        let newest = latestSequence
+        guard newest > oldest else { return oldest }
+        // Keep entries with sequence >= cutoff.
+        var cutoff = oldest
+        if let maximum = retention.maximumEntries {
+            let keep = UInt64(max(maximum, 1))
+            if newest >= keep { cutoff = max(cutoff, newest - keep + 1) }
+        }
+        if let maximumBytes = retention.maximumBytes {
+            var total = 0
+            var firstKept = newest
+            try storage.scan(KeyRange(upperBound: ChangeLogEntry.key(newest &+ 1)), in: keySpace, direction: .reverse) { key, value in
+                total += key.count + value.count
+                guard total <= maximumBytes else { return .stop }
+                firstKept = CatalogKey.uint64(key) ?? firstKept
+                return .continue
+            }
+            cutoff = max(cutoff, firstKept)
+        }
+        if let maximumAge = retention.maximumAge {
+            let ageMilliseconds = maximumAge.components.seconds * 1000 + maximumAge.components.attoseconds / 1_000_000_000_000_000
+            let threshold = now.millisecondsSinceEpoch - ageMilliseconds
+            var firstYoung = newest
+            try storage.scan(KeyRange(lowerBound: ChangeLogEntry.key(cutoff)), in: keySpace) { key, value in
+                guard let stored = try? BSONDocumentView(validating: Array(value)),
+                      let wall = stored["wall"]?.datetime else { return .continue }
+                guard wall.millisecondsSinceEpoch < threshold else {
+                    firstYoung = CatalogKey.uint64(key) ?? firstYoung
+                    return .stop
+                }
+                return .continue
+            }
+            cutoff = max(cutoff, firstYoung)
+        }
+        cutoff = min(cutoff, newest)
+        guard cutoff > oldest else { return oldest }
+        let batch = try storage.makeWriteBatch()
+        batch.deleteRange(from: ChangeLogEntry.key(0), to: ChangeLogEntry.key(cutoff), in: keySpace)
+        try storage.write(batch, durability: .buffered)
+        return cutoff
+    }
+}

@@ -1,0 +1,105 @@
+// ChangeLogEntry: one committed write as the change log records it — sequence number,
+// operation, namespace, document key and the full document — and its stored form (BSON,
+// keyed by the big-endian sequence number). Owns the encoding; no storage access.
+
+public import BSON
+
+/// One committed change, as read back from the change log.
+public struct ChangeLogEntry: Sendable, Equatable {
+    /// What kind of change it was.
+    public enum Operation: String, Sendable, Hashable, CaseIterable {
+        /// A document was inserted; `document` is it.
+        case insert
+        /// A document was replaced; `document` is the new version.
+        case replace
+        /// A document was deleted; `documentKey` says which.
+        case delete
+        /// A collection was created (explicitly or by its first insert).
+        case create
+        /// A collection was dropped.
+        case drop
+        /// A database and all its collections were dropped.
+        case dropDatabase
+        /// An index was added to the catalog; `document` is `{name, key, options}`.
+        case createIndex
+        /// An index was removed from the catalog; `document` is `{name}`.
+        case dropIndex
+    }
+
+    /// The commit order of the change; strictly increasing, starting at 1.
+    public let sequence: UInt64
+    /// The kind of change.
+    public let operation: Operation
+    /// The database changed.
+    public let database: String
+    /// The collection changed; `nil` for `dropDatabase`.
+    public let collection: String?
+    /// The `_id` of the document changed, for document operations.
+    public let documentKey: BSONValue?
+    /// The inserted or replacing document, or the index description.
+    public let document: BSONDocument?
+    /// When the change committed, by the wall clock.
+    public let wallTime: BSONDateTime
+
+    /// An entry from its parts.
+    public init(
+        sequence: UInt64, operation: Operation, database: String, collection: String?,
+        documentKey: BSONValue? = nil, document: BSONDocument? = nil, wallTime: BSONDateTime
+    ) {
+        self.sequence = sequence
+        self.operation = operation
+        self.database = database
+        self.collection = collection
+        self.documentKey = documentKey
+        self.document = document
+        self.wallTime = wallTime
+    }
+
+    /// `database.collection`, or just the database for `dropDatabase`.
+    public var namespace: String {
+        collection.map { "\(database).\($0)" } ?? database
+    }
+
+    /// The key of sequence number `sequence`: 8 bytes, big-endian, so keys sort in commit order.
+    static func key(_ sequence: UInt64) -> [UInt8] {
+        var key: [UInt8] = []
+        key.reserveCapacity(8)
+        KeyEncoding.appendBigEndian(sequence, to: &key)
+        return key
+    }
+
+    /// The stored value: `{op, db, coll?, key?, doc? | rec?, wall}` as BSON (the sequence is the
+    /// key). A document that has been shape-encoded is stored as its record bytes (`rec`, a
+    /// binary), so the log costs what the collection costs; other documents as BSON (`doc`).
+    func storedValue(record: [UInt8]?) throws(BSONError) -> [UInt8] {
+        var stored = BSONDocument()
+        stored.append("op", .string(operation.rawValue))
+        stored.append("db", .string(database))
+        if let collection { stored.append("coll", .string(collection)) }
+        if let documentKey { stored.append("key", documentKey) }
+        if let record {
+            stored.append("rec", .binary(BSONBinary(subtype: .userDefined, bytes: record)))
+        } else if let document {
+            stored.append("doc", .document(document))
+        }
+        stored.append("wall", .datetime(wallTime))
+        return try stored.bsonBytes()
+    }
+
+    /// Reads a stored entry, decoding a record with `decoder`; `nil` if the bytes are not one.
+    init?(key: [UInt8], value: [UInt8], decoder: RecordDecoder) {
+        guard let sequence = CatalogKey.uint64(key),
+              let stored = try? BSONDocument(bsonBytes: value),
+              case let .string(op)? = stored["op"], let operation = Operation(rawValue: op),
+              case let .string(database)? = stored["db"],
+              case let .datetime(wallTime)? = stored["wall"]
+        else { return nil }
+        var document = stored["doc"]?.documentValue
+        if case let .binary(record)? = stored["rec"] {
+            guard let decoded = try? decoder.document(record.bytes) else { return nil }
+            document = decoded
+        }
+        self.init(sequence: sequence, operation: operation, database: database, collection: stored["coll"]?.stringValue,
+                  documentKey: stored["key"], document: document, wallTime: wallTime)
+    }
+}

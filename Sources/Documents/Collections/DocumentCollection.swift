@@ -1,0 +1,264 @@
+// DocumentCollection: document operations on one collection — insert, get, replace, delete,
+// scan and count by `_id`. Documents are shape-encoded records keyed by KeyEncoding of their
+// `_id`; every write goes through DocumentStore.commit with its change log entry.
+
+public import BSON
+internal import Storage
+
+/// A handle to the collection at one namespace. Cheap to make; the collection need not exist
+/// until something is inserted.
+public struct DocumentCollection: Sendable {
+    /// The store the collection lives in.
+    public let store: DocumentStore
+    /// The collection's namespace.
+    public let namespace: Namespace
+
+    /// A handle to `namespace` in `store`.
+    public init(store: DocumentStore, namespace: Namespace) {
+        self.store = store
+        self.namespace = namespace
+    }
+
+    // MARK: Writes
+
+    /// Inserts `document`, creating the collection if needed; returns its `_id`.
+    ///
+    /// A missing `_id` gets a new ObjectId; `_id` is always stored as the first field.
+    ///
+    /// - Throws: `DuplicateKey` (11000) if a document with the same `_id` exists,
+    ///   `InvalidIdField` (53) for an array, regex or undefined `_id`.
+    @discardableResult
+    public func insert(_ document: BSONDocument, writeConcern: WriteConcern = .acknowledged) throws(MongoError) -> BSONValue {
+        let ids = try insert(contentsOf: [document], writeConcern: writeConcern)
+        guard let id = ids.first else { throw MongoError(.internalError, "insert produced no _id") }
+        return id
+    }
+
+    /// Inserts `documents` atomically: all of them, or (on any error) none. Returns their `_id`s.
+    ///
+    /// - Throws: as `insert(_:writeConcern:)`, also for duplicates within `documents`.
+    @discardableResult
+    public func insert(
+        contentsOf documents: [BSONDocument], writeConcern: WriteConcern = .acknowledged
+    ) throws(MongoError) -> [BSONValue] {
+        guard !documents.isEmpty else { return [] }
+        var encoder = RecordEncoder(registry: store.shapes)
+        var prepared: [PreparedDocument] = []
+        prepared.reserveCapacity(documents.count)
+        for document in documents {
+            prepared.append(try PreparedDocument(document, encoder: &encoder))
+        }
+        // A concurrent drop can remove the collection between lookup and commit: retry then.
+        var attempts = 0
+        while true {
+            attempts += 1
+            let collection = try store.openOrCreateCollection(namespace)
+            do {
+                try store.commit(writeConcern) { (pending) throws(MongoError) in
+                    try checkStillExists(collection)
+                    var seen: Set<[UInt8]> = []
+                    for document in prepared {
+                        guard seen.insert(document.key).inserted,
+                              try read({ () throws(StorageError) in
+                                  try store.storage.get(document.key, in: collection.keySpace)
+                              }) == nil
+                        else {
+                            throw duplicateKey(document.id)
+                        }
+                        pending.batch.put(document.key, document.record.bytes, in: collection.keySpace)
+                        pending.persist(document.record.unpersistedShapes)
+                        try pending.log(.insert, database: namespace.database, collection: namespace.collection,
+                                        documentKey: document.id, record: document.record.bytes)
+                    }
+                }
+                return prepared.map(\.id)
+            } catch let error where error.code == .namespaceNotFound && attempts < 3 {
+                continue
+            }
+        }
+    }
+
+    /// Replaces the document whose `_id` is `id` with `replacement` (keeping `_id` first).
+    /// Returns whether a document matched.
+    ///
+    /// - Throws: `ImmutableField` (66) if `replacement` has a different `_id`.
+    @discardableResult
+    public func replace(
+        id: BSONValue, with replacement: BSONDocument, writeConcern: WriteConcern = .acknowledged
+    ) throws(MongoError) -> Bool {
+        if let newID = replacement["_id"], BSONValue.compare(newID, id) != 0 || newID.type.canonicalRank != id.type.canonicalRank {
+            throw MongoError(.immutableField,
+                             "After applying the update, the (immutable) field '_id' was found to have been altered to _id: \(newID.extendedJSON())")
+        }
+        var document = replacement
+        document["_id"] = id
+        var encoder = RecordEncoder(registry: store.shapes)
+        let prepared = try PreparedDocument(document, encoder: &encoder)
+        guard let collection = store.catalog.openCollection(namespace) else { return false }
+        return try store.commit(writeConcern) { (pending) throws(MongoError) -> Bool in
+            try checkStillExists(collection)
+            guard try read({ () throws(StorageError) in try store.storage.get(prepared.key, in: collection.keySpace) }) != nil
+            else { return false }
+            pending.batch.put(prepared.key, prepared.record.bytes, in: collection.keySpace)
+            pending.persist(prepared.record.unpersistedShapes)
+            try pending.log(.replace, database: namespace.database, collection: namespace.collection,
+                            documentKey: prepared.id, record: prepared.record.bytes)
+            return true
+        }
+    }
+
+    /// Deletes the document whose `_id` is `id`; returns whether one existed.
+    @discardableResult
+    public func delete(id: BSONValue, writeConcern: WriteConcern = .acknowledged) throws(MongoError) -> Bool {
+        guard let collection = store.catalog.openCollection(namespace) else { return false }
+        let key = KeyEncoding.key(for: id)
+        return try store.commit(writeConcern) { (pending) throws(MongoError) -> Bool in
+            try checkStillExists(collection)
+            guard try read({ () throws(StorageError) in try store.storage.get(key, in: collection.keySpace) }) != nil
+            else { return false }
+            pending.batch.delete(key, in: collection.keySpace)
+            try pending.log(.delete, database: namespace.database, collection: namespace.collection, documentKey: id)
+            return true
+        }
+    }
+
+    // MARK: Reads
+
+    /// The document whose `_id` equals `id` (by MongoDB's comparison: `1` finds `1.0`), or
+    /// `nil`; `nil` also when the collection does not exist.
+    public func document(withID id: BSONValue) throws(MongoError) -> BSONDocument? {
+        guard let collection = store.catalog.openCollection(namespace) else { return nil }
+        let stored: [UInt8]?
+        do {
+            stored = try store.storage.get(KeyEncoding.key(for: id), in: collection.keySpace)
+        } catch where error.code == .keySpaceDropped {
+            return nil
+        } catch {
+            throw .storage(error)
+        }
+        guard let stored else { return nil }
+        return try decode(stored, decoder: RecordDecoder(registry: store.shapes))
+    }
+
+    /// Calls `body` with each document in `_id` order until it returns `false`.
+    public func forEachDocument(_ body: (BSONDocument) throws(MongoError) -> Bool) throws(MongoError) {
+        guard let collection = store.catalog.openCollection(namespace) else { return }
+        let decoder = RecordDecoder(registry: store.shapes)
+        var failure: MongoError?
+        do {
+            try store.storage.scan(.all, in: collection.keySpace) { _, value in
+                do throws(MongoError) {
+                    let document = try decode(Array(value), decoder: decoder)
+                    return try body(document) ? .continue : .stop
+                } catch {
+                    failure = error
+                    return .stop
+                }
+            }
+        } catch let error as StorageError where error.code == .keySpaceDropped {
+            return
+        } catch let error as StorageError {
+            throw .storage(error)
+        } catch {
+            throw MongoError(.internalError, "\(error)")
+        }
+        if let failure { throw failure }
+    }
+
+    /// Every document in `_id` order, at most `limit` of them.
+    public func documents(limit: Int? = nil) throws(MongoError) -> [BSONDocument] {
+        var result: [BSONDocument] = []
+        if let limit, limit <= 0 { return result }
+        try forEachDocument { document in
+            result.append(document)
+            return limit.map { result.count < $0 } ?? true
+        }
+        return result
+    }
+
+    /// The number of documents (a key scan; no document is decoded).
+    public func count() throws(MongoError) -> Int {
+        guard let collection = store.catalog.openCollection(namespace) else { return 0 }
+        var total = 0
+        do {
+            try store.storage.scan(.all, in: collection.keySpace) { _, _ in
+                total += 1
+                return .continue
+            }
+        } catch let error as StorageError where error.code == .keySpaceDropped {
+            return 0
+        } catch let error as StorageError {
+            throw .storage(error)
+        } catch {
+            throw MongoError(.internalError, "\(error)")
+        }
+        return total
+    }
+
+    // MARK: Helpers
+
+    /// Throws `NamespaceNotFound` if `collection` was dropped (or replaced) since it was looked up.
+    private func checkStillExists(_ collection: Catalog.OpenCollection) throws(MongoError) {
+        guard store.catalog.collection(namespace)?.id == collection.description.id else {
+            throw MongoError(.namespaceNotFound, "collection \(namespace) was dropped during the write")
+        }
+    }
+
+    private func duplicateKey(_ id: BSONValue) -> MongoError {
+        MongoError(.duplicateKey,
+                   "E11000 duplicate key error collection: \(namespace) index: _id_ dup key: { _id: \(id.extendedJSON()) }")
+    }
+
+    private func read(_ body: () throws(StorageError) -> [UInt8]?) throws(MongoError) -> [UInt8]? {
+        do {
+            return try body()
+        } catch {
+            throw .storage(error)
+        }
+    }
+
+    private func decode(_ bytes: [UInt8], decoder: RecordDecoder) throws(MongoError) -> BSONDocument {
+        do {
+            return try decoder.document(bytes)
+        } catch {
+            throw MongoError(.internalError, "unreadable record in \(namespace): \(error.description)")
+        }
+    }
+}
+
+/// A document ready to write: `_id` first, its key, and its record.
+struct PreparedDocument {
+    let id: BSONValue
+    let key: [UInt8]
+    let record: EncodedRecord
+
+    init(_ document: BSONDocument, encoder: inout RecordEncoder) throws(MongoError) {
+        var ordered = BSONDocument()
+        ordered.reserveCapacity(document.count + 1)
+        let id: BSONValue
+        if let index = document.index(forKey: "_id") {
+            id = document[index].value
+            ordered.append("_id", id)
+            for (position, element) in document.enumerated() where position != index {
+                ordered.append(element.key, element.value)
+            }
+        } else {
+            id = .objectId(ObjectId())
+            ordered.append("_id", id)
+            for element in document { ordered.append(element.key, element.value) }
+        }
+        switch id {
+        case .array, .regex, .undefined:
+            throw MongoError(.invalidIdField, "The '_id' value cannot be of type \(id.type.alias)")
+        default:
+            break
+        }
+        self.id = id
+        key = KeyEncoding.key(for: id)
+        do {
+            record = try encoder.encode(ordered)
+        } catch {
+            throw MongoError(.badValue, error.description)
+        }
+    }
+}

@@ -1,0 +1,66 @@
+// PendingCommit: one atomic write being assembled inside the commit section — the batch,
+// the change log entries with their sequence numbers, the shape definitions to persist and
+// the in-memory catalog changes to apply once the batch is written. Lives for one commit.
+
+internal import BSON
+internal import Storage
+
+/// The writes of one commit, built while holding the store's commit section.
+///
+/// Not `Sendable`: it wraps a RocksDB write batch and is used by one thread.
+final class PendingCommit {
+    let batch: WriteBatch
+    private let changeLog: ChangeLog
+    private let catalogKeySpace: ColumnFamily
+    /// The sequence number the next logged entry gets.
+    private(set) var nextSequence: UInt64
+    /// Log entries written so far.
+    private(set) var entryCount = 0
+    /// Shapes persisted by this batch, to mark in the registry after it commits.
+    private(set) var persistedShapes: [ShapeID] = []
+    /// In-memory changes to run after the batch commits.
+    private(set) var afterCommit: [() -> Void] = []
+    /// The commit's wall-clock time, shared by its entries.
+    let wallTime: BSONDateTime
+
+    init(batch: WriteBatch, changeLog: ChangeLog, catalogKeySpace: ColumnFamily, firstSequence: UInt64) {
+        self.batch = batch
+        self.changeLog = changeLog
+        self.catalogKeySpace = catalogKeySpace
+        self.nextSequence = firstSequence
+        self.wallTime = WallClock.now()
+    }
+
+    /// Appends a change log entry with the next sequence number. A document already
+    /// shape-encoded for this batch is logged as its `record` bytes.
+    func log(
+        _ operation: ChangeLogEntry.Operation, database: String, collection: String?,
+        documentKey: BSONValue? = nil, document: BSONDocument? = nil, record: [UInt8]? = nil
+    ) throws(MongoError) {
+        let entry = ChangeLogEntry(
+            sequence: nextSequence, operation: operation, database: database, collection: collection,
+            documentKey: documentKey, document: document, wallTime: wallTime)
+        let value: [UInt8]
+        do {
+            value = try entry.storedValue(record: record)
+        } catch {
+            throw MongoError(.badValue, error.description)
+        }
+        batch.put(ChangeLogEntry.key(nextSequence), value, in: changeLog.keySpace)
+        nextSequence += 1
+        entryCount += 1
+    }
+
+    /// Persists shape definitions in this batch (harmless if already stored).
+    func persist(_ shapes: [ShapeDefinition]) {
+        for definition in shapes {
+            batch.put(CatalogKey.shape(definition.id), definition.serialized(), in: catalogKeySpace)
+            persistedShapes.append(definition.id)
+        }
+    }
+
+    /// Runs `change` once the batch has been written.
+    func onCommit(_ change: @escaping () -> Void) {
+        afterCommit.append(change)
+    }
+}

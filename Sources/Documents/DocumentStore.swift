@@ -1,0 +1,456 @@
+// DocumentStore: the Documents layer's entry type. Opens a data directory (refusing anything
+// that is not a Tessera store without touching it), loads the catalog and shapes, and owns the
+// commit section: every write is one atomic batch with its change log entries and new shapes.
+
+internal import Synchronization
+public import BSON
+public import Storage
+
+/// How durable a write is when the call returns (MongoDB's `j` write concern).
+public enum WriteConcern: Sendable, Hashable {
+    /// In RocksDB's memtable and WAL (the OS page cache): survives a process crash, not a
+    /// power failure.
+    case acknowledged
+    /// The WAL has been fsynced: survives power failure. Concurrent journaled writers share
+    /// fsyncs (group commit).
+    case journaled
+}
+
+/// How to open a `DocumentStore`.
+public struct DocumentStoreOptions: Sendable {
+    /// RocksDB configuration. `createIfMissing` and `errorIfExists` are decided by the store.
+    public var storage = StorageOptions()
+    /// How much change history to keep.
+    public var changeLogRetention = ChangeLogRetention()
+    /// The most distinct document shapes the store will intern.
+    public var maximumShapeCount = 1 << 20
+
+    /// Options with the defaults above.
+    public init() {}
+}
+
+/// A Tessera data directory: databases of collections of documents, with a change log.
+///
+/// Open one per directory per process; share it across threads. It closes when the last
+/// reference to it (and to its collections and change log) goes away.
+public final class DocumentStore: Sendable {
+    /// The on-disk format this build writes and the newest it reads.
+    public static let formatVersion = 1
+
+    /// The data directory.
+    public let path: String
+    /// Databases, collections and indexes.
+    public let catalog: Catalog
+    /// The history of committed writes.
+    public let changeLog: ChangeLog
+    /// The document shapes records refer to.
+    public let shapes: ShapeRegistry
+    /// The RocksDB database underneath.
+    public let storage: RocksDBStore
+
+    let catalogKeySpace: ColumnFamily
+    /// Held while a batch is assembled, checked and written, so sequence numbers follow
+    /// commit order and read-check-write sequences (duplicate keys) are atomic.
+    private let commitSection = ConditionLock()
+    /// Serialises catalog changes (create, drop, indexes) with each other.
+    private let ddlSection = ConditionLock()
+    private let groupCommit = GroupCommit()
+
+    /// Opens the store at `path`, creating it if the directory is missing or empty.
+    ///
+    /// - Throws: `StoreOpenError.notATesseraStore` for a non-empty directory without a Tessera
+    ///   marker (another RocksDB database included) and `.newerFormat` for a store written by
+    ///   a newer format; in both cases nothing on disk is changed.
+    public init(path: String, options: DocumentStoreOptions = DocumentStoreOptions()) throws(StoreOpenError) {
+        switch try StoreDirectory.inspect(path) {
+        case .absent:
+            try StoreDirectory.create(path, formatVersion: Self.formatVersion)
+        case let .store(formatVersion):
+            guard formatVersion <= Self.formatVersion else {
+                throw .newerFormat(path: path, found: formatVersion, supported: Self.formatVersion)
+            }
+        }
+        var storageOptions = options.storage
+        storageOptions.createIfMissing = true
+        storageOptions.errorIfExists = false
+        let storage: RocksDBStore
+        let catalogKeySpace: ColumnFamily
+        let changeLogKeySpace: ColumnFamily
+        do {
+            storage = try RocksDBStore(path: path, options: storageOptions)
+            catalogKeySpace = try storage.keySpace(named: Catalog.keySpaceName)
+            changeLogKeySpace = try storage.keySpace(named: ChangeLog.keySpaceName)
+        } catch {
+            throw .storage(error)
+        }
+        try Self.checkFormatRecord(storage: storage, keySpace: catalogKeySpace)
+        let loaded = try Catalog.load(storage: storage, keySpace: catalogKeySpace)
+        let shapes: ShapeRegistry
+        do {
+            shapes = try ShapeRegistry(restoring: loaded.shapes, maximumShapeCount: options.maximumShapeCount)
+        } catch {
+            throw .corruptCatalog(path: path, reason: error.description)
+        }
+        do {
+            changeLog = try ChangeLog(storage: storage, keySpace: changeLogKeySpace, shapes: shapes,
+                                      retention: options.changeLogRetention)
+        } catch {
+            throw .storage(error)
+        }
+        self.path = path
+        self.storage = storage
+        self.catalogKeySpace = catalogKeySpace
+        self.shapes = shapes
+        self.catalog = Catalog(loaded.state)
+    }
+
+    /// Writes the format record into a new store, or checks an existing one's version.
+    private static func checkFormatRecord(storage: RocksDBStore, keySpace: ColumnFamily) throws(StoreOpenError) {
+        do {
+            if let stored = try storage.get(CatalogKey.format, in: keySpace) {
+                guard let record = try? BSONDocument(bsonBytes: stored), record["magic"]?.stringValue == "tessera",
+                      let version = record["formatVersion"]?.int64Value
+                else {
+                    throw StoreOpenError.corruptCatalog(path: storage.path, reason: "malformed format record")
+                }
+                guard version <= Int64(formatVersion) else {
+                    throw StoreOpenError.newerFormat(path: storage.path, found: Int(version), supported: formatVersion)
+                }
+            } else {
+                let record: BSONDocument = ["magic": "tessera", "formatVersion": .int32(Int32(formatVersion))]
+                try storage.put(CatalogKey.format, (try? record.bsonBytes()) ?? [], in: keySpace, durability: .journaled)
+            }
+        } catch let error as StoreOpenError {
+            throw error
+        } catch let error as StorageError {
+            throw .storage(error)
+        } catch {
+            throw .io(path: storage.path, reason: "\(error)")
+        }
+    }
+
+    // MARK: Collections
+
+    /// The collection `name` in `database`; it need not exist yet (inserting creates it).
+    public func collection(_ name: String, in database: String) throws(MongoError) -> DocumentCollection {
+        DocumentCollection(store: self, namespace: try Namespace(database: database, collection: name))
+    }
+
+    /// The collection at `namespace`; it need not exist yet (inserting creates it).
+    public func collection(_ namespace: Namespace) -> DocumentCollection {
+        DocumentCollection(store: self, namespace: namespace)
+    }
+
+    /// Creates the collection at `namespace` with `options` and its `_id_` index.
+    ///
+    /// - Throws: `NamespaceExists` (48) if it exists.
+    @discardableResult
+    public func createCollection(
+        _ namespace: Namespace, options: BSONDocument = BSONDocument()
+    ) throws(MongoError) -> CollectionDescription {
+        try ddlSection.withLock { () throws(MongoError) -> CollectionDescription in
+            if catalog.collection(namespace) != nil {
+                throw MongoError(.namespaceExists, "Collection \(namespace) already exists.")
+            }
+            return try createCollectionLocked(namespace, options: options)
+        }
+    }
+
+    /// The open collection at `namespace`, created (as by `createCollection`) if missing.
+    func openOrCreateCollection(_ namespace: Namespace) throws(MongoError) -> Catalog.OpenCollection {
+        if let open = catalog.openCollection(namespace) { return open }
+        return try ddlSection.withLock { () throws(MongoError) -> Catalog.OpenCollection in
+            if let open = catalog.openCollection(namespace) { return open }
+            _ = try createCollectionLocked(namespace, options: BSONDocument())
+            guard let open = catalog.openCollection(namespace) else {
+                throw MongoError(.internalError, "collection \(namespace) vanished after creation")
+            }
+            return open
+        }
+    }
+
+    private func createCollectionLocked(_ namespace: Namespace, options: BSONDocument) throws(MongoError) -> CollectionDescription {
+        let id = catalog.reserveCollectionID()
+        let keySpace: ColumnFamily
+        do {
+            keySpace = try storage.keySpace(named: CatalogKey.keySpaceName(collection: id))
+        } catch {
+            throw .storage(error)
+        }
+        let description = CollectionDescription(namespace: namespace, id: id, options: options, indexes: [.idIndex])
+        let record: BSONDocument = ["id": .int64(Int64(id)), "options": .document(options)]
+        do {
+            try commit(.journaled) { (pending) throws(MongoError) in
+                let catalogKeySpace = self.catalogKeySpace
+                let newDatabase = !catalog.containsDatabase(namespace.database)
+                if newDatabase {
+                    pending.batch.put(CatalogKey.database(namespace.database), try bson(["name": .string(namespace.database)]),
+                                      in: catalogKeySpace)
+                }
+                pending.batch.put(CatalogKey.collection(namespace), try bson(record), in: catalogKeySpace)
+                var next: [UInt8] = []
+                KeyEncoding.appendBigEndian(id + 1, to: &next)
+                pending.batch.put(CatalogKey.nextCollectionID, next, in: catalogKeySpace)
+                pending.batch.put(CatalogKey.index(collection: id, name: IndexDescription.idIndex.name),
+                                  try bson(IndexDescription.idIndex.document), in: catalogKeySpace)
+                try pending.log(.create, database: namespace.database, collection: namespace.collection, document: options)
+                let catalog = self.catalog
+                pending.onCommit {
+                    catalog.withState { state in
+                        state.databases.insert(namespace.database)
+                        state.collections[namespace] = Catalog.OpenCollection(description: description, keySpace: keySpace)
+                    }
+                }
+            }
+        } catch {
+            try? storage.dropKeySpace(keySpace)
+            throw error
+        }
+        return description
+    }
+
+    /// Drops the collection at `namespace` and releases its disk space.
+    ///
+    /// - Throws: `NamespaceNotFound` (26) if it does not exist.
+    public func dropCollection(_ namespace: Namespace) throws(MongoError) {
+        let dropped = try ddlSection.withLock { () throws(MongoError) -> [ColumnFamily] in
+            guard catalog.collection(namespace) != nil else {
+                throw MongoError(.namespaceNotFound, "ns not found: \(namespace)")
+            }
+            return try dropCollectionsLocked([namespace], database: nil)
+        }
+        try release(dropped)
+    }
+
+    /// Drops every collection of `database` and the database itself; returns whether it existed.
+    @discardableResult
+    public func dropDatabase(_ database: String) throws(MongoError) -> Bool {
+        try Namespace.validate(database: database)
+        let dropped = try ddlSection.withLock { () throws(MongoError) -> [ColumnFamily]? in
+            guard catalog.containsDatabase(database) else { return nil }
+            let namespaces = catalog.collections(in: database).map(\.namespace)
+            return try dropCollectionsLocked(namespaces, database: database)
+        }
+        guard let dropped else { return false }
+        try release(dropped)
+        return true
+    }
+
+    /// Removes the catalog records of `namespaces` (and of `database` when given, or when the
+    /// last collection of a database goes) in one commit; returns their key spaces.
+    private func dropCollectionsLocked(_ namespaces: [Namespace], database: String?) throws(MongoError) -> [ColumnFamily] {
+        let open = namespaces.compactMap { catalog.openCollection($0) }
+        try commit(.journaled) { (pending) throws(MongoError) in
+            let catalogKeySpace = self.catalogKeySpace
+            var emptied: Set<String> = []
+            if let database { emptied.insert(database) }
+            for collection in open {
+                let namespace = collection.description.namespace
+                let id = collection.description.id
+                pending.batch.delete(CatalogKey.collection(namespace), in: catalogKeySpace)
+                let prefix = CatalogKey.indexPrefix(collection: id)
+                if let end = KeyRange.successor(ofPrefix: prefix) {
+                    pending.batch.deleteRange(from: prefix, to: end, in: catalogKeySpace)
+                }
+                try pending.log(.drop, database: namespace.database, collection: namespace.collection)
+                let remaining = catalog.collections(in: namespace.database).filter { !namespaces.contains($0.namespace) }
+                if remaining.isEmpty { emptied.insert(namespace.database) }
+            }
+            for name in emptied {
+                pending.batch.delete(CatalogKey.database(name), in: catalogKeySpace)
+            }
+            if let database {
+                try pending.log(.dropDatabase, database: database, collection: nil)
+            }
+            let catalog = self.catalog
+            pending.onCommit {
+                catalog.withState { state in
+                    for namespace in namespaces { state.collections[namespace] = nil }
+                    state.databases.subtract(emptied)
+                }
+            }
+        }
+        return open.map(\.keySpace)
+    }
+
+    /// Drops the column families of dropped collections; RocksDB deletes their files once
+    /// the last handle is released (here, unless a reader still holds one).
+    private func release(_ keySpaces: [ColumnFamily]) throws(MongoError) {
+        for keySpace in keySpaces {
+            do {
+                try storage.dropKeySpace(keySpace)
+            } catch {
+                // The catalog no longer names it; the next open drops the orphan.
+                throw .storage(error)
+            }
+        }
+    }
+
+    // MARK: Indexes (metadata only)
+
+    /// Records an index on `namespace` (creating the collection if needed) and returns its
+    /// description. Creating an identical index again does nothing.
+    ///
+    /// - Throws: `IndexKeySpecsConflict` (86) when the name exists with another key pattern,
+    ///   `IndexOptionsConflict` (85) when the key pattern exists under another name or the
+    ///   name exists with other options, `BadValue` (2) for an empty key pattern.
+    @discardableResult
+    public func createIndex(
+        on namespace: Namespace, key: BSONDocument, name: String? = nil, options: BSONDocument = BSONDocument()
+    ) throws(MongoError) -> IndexDescription {
+        guard !key.isEmpty else { throw MongoError(.badValue, "index key pattern must not be empty") }
+        let index = IndexDescription(name: name ?? IndexDescription.defaultName(for: key), key: key, options: options)
+        guard !index.name.isEmpty else { throw MongoError(.badValue, "index name must not be empty") }
+        _ = try openOrCreateCollection(namespace)
+        return try ddlSection.withLock { () throws(MongoError) -> IndexDescription in
+            guard let collection = catalog.collection(namespace) else {
+                throw MongoError(.namespaceNotFound, "ns not found: \(namespace)")
+            }
+            for existing in collection.indexes {
+                if existing.name == index.name {
+                    if existing.key != index.key {
+                        throw MongoError(.indexKeySpecsConflict,
+                                         "An existing index has the same name as the requested index: \(index.name)")
+                    }
+                    if existing.options != index.options {
+                        throw MongoError(.indexOptionsConflict,
+                                         "An equivalent index already exists with the same name but different options: \(index.name)")
+                    }
+                    return existing
+                }
+                if existing.key == index.key && existing.options == index.options {
+                    throw MongoError(.indexOptionsConflict,
+                                     "Index already exists with a different name: \(existing.name)")
+                }
+            }
+            try commit(.journaled) { (pending) throws(MongoError) in
+                pending.batch.put(CatalogKey.index(collection: collection.id, name: index.name), try bson(index.document),
+                                  in: self.catalogKeySpace)
+                try pending.log(.createIndex, database: namespace.database, collection: namespace.collection,
+                                document: index.document)
+                let catalog = self.catalog
+                pending.onCommit {
+                    catalog.withState { state in state.collections[namespace]?.description.indexes.append(index) }
+                }
+            }
+            return index
+        }
+    }
+
+    /// Removes the index `name` from `namespace`.
+    ///
+    /// - Throws: `NamespaceNotFound` (26), `IndexNotFound` (27), or `BadValue` (2) for `_id_`.
+    public func dropIndex(_ name: String, on namespace: Namespace) throws(MongoError) {
+        try ddlSection.withLock { () throws(MongoError) in
+            guard let collection = catalog.collection(namespace) else {
+                throw MongoError(.namespaceNotFound, "ns not found: \(namespace)")
+            }
+            guard name != IndexDescription.idIndex.name else {
+                throw MongoError(.badValue, "cannot drop _id index")
+            }
+            guard collection.indexes.contains(where: { $0.name == name }) else {
+                throw MongoError(.indexNotFound, "index not found with name [\(name)]")
+            }
+            try commit(.journaled) { (pending) throws(MongoError) in
+                pending.batch.delete(CatalogKey.index(collection: collection.id, name: name), in: self.catalogKeySpace)
+                try pending.log(.dropIndex, database: namespace.database, collection: namespace.collection,
+                                document: ["name": .string(name)])
+                let catalog = self.catalog
+                pending.onCommit {
+                    catalog.withState { state in
+                        state.collections[namespace]?.description.indexes.removeAll { $0.name == name }
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: Commit
+
+    /// Runs `body` inside the commit section to fill one batch, writes it atomically with its
+    /// change log entries, applies its catalog changes, and waits for durability.
+    ///
+    /// Sequence numbers are assigned inside the section, so they follow commit order. If
+    /// `body` throws, or the write fails, nothing is written and no number is used. With
+    /// `.journaled`, returns only after a WAL fsync that covers this batch.
+    func commit<Result>(
+        _ writeConcern: WriteConcern, _ body: (PendingCommit) throws(MongoError) -> Result
+    ) throws(MongoError) -> Result {
+        let batch: WriteBatch
+        do {
+            batch = try storage.makeWriteBatch()
+        } catch {
+            throw .storage(error)
+        }
+        commitSection.lock()
+        let pending = PendingCommit(batch: batch, changeLog: changeLog, catalogKeySpace: catalogKeySpace,
+                                    firstSequence: changeLog.latestSequence + 1)
+        let result: Result
+        var ticket: UInt64?
+        do throws(MongoError) {
+            result = try body(pending)
+            if !batch.isEmpty {
+                do {
+                    try storage.write(batch, durability: .buffered)
+                } catch {
+                    throw .storage(error)
+                }
+                ticket = groupCommit.ticket()
+                changeLog.publish(through: pending.nextSequence - 1)
+                shapes.markPersisted(pending.persistedShapes)
+                for change in pending.afterCommit { change() }
+            }
+        } catch {
+            commitSection.unlock()
+            throw error
+        }
+        commitSection.unlock()
+        if let ticket, writeConcern == .journaled {
+            do {
+                try groupCommit.waitUntilSynced(ticket) { () throws(StorageError) in
+                    try storage.flushWAL(sync: true)
+                }
+            } catch {
+                throw .storage(error)
+            }
+        }
+        changeLog.noteCommitted(pending.entryCount)
+        return result
+    }
+
+    /// Makes every write committed so far durable (one WAL fsync, shared with concurrent
+    /// journaled writers).
+    public func waitForJournal() throws(MongoError) {
+        let ticket = groupCommit.ticket()
+        do {
+            try groupCommit.waitUntilSynced(ticket) { () throws(StorageError) in
+                try storage.flushWAL(sync: true)
+            }
+        } catch {
+            throw .storage(error)
+        }
+    }
+
+    /// How many WAL fsyncs group commit has run since open.
+    public var journalSyncCount: Int {
+        groupCommit.syncCount.load(ordering: .relaxed)
+    }
+
+    /// Bytes of every file in the data directory.
+    public func diskUsage() throws(MongoError) -> UInt64 {
+        do {
+            return try storage.diskUsage()
+        } catch {
+            throw .storage(error)
+        }
+    }
+}
+
+/// `document` as BSON bytes, or `BadValue` when BSON cannot represent it.
+func bson(_ document: BSONDocument) throws(MongoError) -> [UInt8] {
+    do {
+        return try document.bsonBytes()
+    } catch {
+        throw MongoError(.badValue, error.description)
+    }
+}

@@ -1,0 +1,76 @@
+// MongoError: the one error type users meet, carrying MongoDB's numeric code, code name and
+// a message. Thrown by the layer that knows what went wrong; the wire layer maps it to a reply
+// in one place. Storage failures keep their StorageError as the cause.
+
+public import Storage
+
+/// An error with MongoDB's `code`, `codeName` and a human-readable message.
+public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// MongoDB's numeric error code and its name.
+    public struct Code: Sendable, Hashable {
+        /// The numeric code, as sent in `code` on the wire.
+        public let rawValue: Int32
+        /// The name, as sent in `codeName` on the wire.
+        public let name: String
+
+        /// A code from its number and name.
+        public init(_ rawValue: Int32, _ name: String) {
+            self.rawValue = rawValue
+            self.name = name
+        }
+
+        /// 1: an unexpected internal failure (storage, corruption).
+        public static let internalError = Code(1, "InternalError")
+        /// 2: a value the operation cannot accept.
+        public static let badValue = Code(2, "BadValue")
+        /// 26: the database or collection does not exist.
+        public static let namespaceNotFound = Code(26, "NamespaceNotFound")
+        /// 27: the index does not exist.
+        public static let indexNotFound = Code(27, "IndexNotFound")
+        /// 48: the collection already exists.
+        public static let namespaceExists = Code(48, "NamespaceExists")
+        /// 53: the `_id` value is of a type `_id` may not have.
+        public static let invalidIdField = Code(53, "InvalidIdField")
+        /// 66: an update tried to change an immutable field such as `_id`.
+        public static let immutableField = Code(66, "ImmutableField")
+        /// 73: a database or collection name is not allowed.
+        public static let invalidNamespace = Code(73, "InvalidNamespace")
+        /// 85: an index with this name exists with different options.
+        public static let indexOptionsConflict = Code(85, "IndexOptionsConflict")
+        /// 86: an index with this name exists with a different key pattern.
+        public static let indexKeySpecsConflict = Code(86, "IndexKeySpecsConflict")
+        /// 10334: a document is larger than the maximum BSON size.
+        public static let bsonObjectTooLarge = Code(10334, "BSONObjectTooLarge")
+        /// 11000: a write would duplicate a unique key.
+        public static let duplicateKey = Code(11000, "DuplicateKey")
+    }
+
+    /// The code and code name.
+    public let code: Code
+    /// What went wrong, for the user.
+    public let message: String
+    /// The storage failure behind an `InternalError`, kept for logs.
+    public let storageError: StorageError?
+
+    /// An error with `code` and `message`.
+    public init(_ code: Code, _ message: String, storageError: StorageError? = nil) {
+        self.code = code
+        self.message = message
+        self.storageError = storageError
+    }
+
+    /// An `InternalError` wrapping a storage failure, keeping RocksDB's status.
+    static func storage(_ error: StorageError) -> MongoError {
+        MongoError(.internalError, error.description, storageError: error)
+    }
+
+    /// `codeName: message`.
+    public var description: String {
+        "\(code.name) (\(code.rawValue)): \(message)"
+    }
+
+    /// Equal when code and message are equal.
+    public static func == (lhs: MongoError, rhs: MongoError) -> Bool {
+        lhs.code == rhs.code && lhs.message == rhs.message
+    }
+}
