@@ -34,6 +34,8 @@ let package = Package(
             name: "StorageReport", dependencies: ["BSON", "Storage", "Documents"],
             swiftSettings: strictSettings
         ),
+        // The child process of the crash-safety test: journaled inserts until SIGKILLed.
+        .executableTarget(name: "CrashWriter", dependencies: ["BSON", "Documents"], swiftSettings: strictSettings),
         .testTarget(name: "BSONTests", dependencies: ["BSON"], swiftSettings: strictSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strictSettings),
         .testTarget(name: "DocumentsTests", dependencies: ["Documents", "BSON", "Storage"], swiftSettings: strictSettings),
