@@ -1,0 +1,45 @@
+// swift-tools-version: 6.1
+// Tessera's benchmark package: measures the BSON codec against libbson in the same run.
+// Kept apart from the root package so ordo-one/benchmark and libbson never enter the
+// library's dependency graph. Run with ../scripts/bench-bson.
+import PackageDescription
+
+// SwiftPM names a path dependency after its folder, so the root package's identity is the
+// name of the folder the repository was cloned into ("main" here, anything in CI).
+let rootPackage = Context.packageDirectory
+    .split(separator: "/").dropLast().last.map { $0.lowercased() } ?? "main"
+
+let package = Package(
+    name: "TesseraBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(path: ".."),
+        // The interposer trait is what lets 1.38.1 resolve from the mirrored packages on
+        // Linux with Swift 6.3 (the runtime interposer it would otherwise need is not mirrored).
+        .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        // Debian's libbson (libbson-dev), found through pkg-config.
+        .systemLibrary(
+            name: "CLibBSON",
+            pkgConfig: "libbson-1.0",
+            providers: [.apt(["libbson-dev"])]
+        ),
+        // Plain C entry points over libbson that the benchmarks call: the baseline side.
+        .target(
+            name: "LibBSONBaseline",
+            dependencies: ["CLibBSON"]
+        ),
+        .executableTarget(
+            name: "BSONCodec",
+            dependencies: [
+                .product(name: "BSON", package: rootPackage),
+                "LibBSONBaseline",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/BSONCodec",
+            swiftSettings: [.swiftLanguageMode(.v6)],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)
