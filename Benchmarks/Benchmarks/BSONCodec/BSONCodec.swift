@@ -1,7 +1,8 @@
 // Tessera's BSON codec against libbson, both measured in the same run on the same bytes:
 // decode, validate, validate-and-walk, lazy lookup, encode and relaxed Extended JSON, on a
 // ~1 KB mixed document and on the W1 metric document. Names sort in pairs:
-// "<input> <operation>/tessera" next to "<input> <operation>/libbson".
+// "<input> <operation>/tessera" next to "<input> <operation>/libbson", plus
+// "<input> <operation>/paired", which times both alternately in one loop.
 //
 // Fair counterparts (libbson has no owned value tree):
 //   decode/tessera  = BSONDocument(bsonBytes:): validate + materialise every value.
@@ -28,6 +29,7 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .throughput, .mallocCountTotal],
         timeUnits: .nanoseconds,
+        units: [.mallocCountTotal: .count],
         warmupIterations: 10,
         maxDuration: .seconds(secondsPerBenchmark()),
         maxIterations: 1_000_000
@@ -44,110 +46,123 @@ private func secondsPerBenchmark() -> Int {
     return seconds
 }
 
+/// Registers every operation on one input, each as a tessera/libbson/paired trio.
 private func register(_ fixture: Fixture) {
-    let name = fixture.name
     let bytes = fixture.bytes
     let document = fixture.document
     let view = fixture.view
     let plan = LibBSONPlan(document)
-    // Whole-document operations take microseconds, far above the clock's cost, so each
-    // sample is one operation: short samples are rarely cut by the scheduler, which keeps the
-    // median honest on a shared machine. Lookups (tens of nanoseconds) run 1,000 per sample.
-    let whole = Benchmark.Configuration(scalingFactor: .one)
-    let lookup = Benchmark.Configuration(scalingFactor: .kilo)
-
-    // decode
-    Benchmark("\(name) decode/tessera", configuration: whole) { benchmark in
-        for _ in benchmark.scaledIterations {
-            blackHole(try! BSONDocument(bsonBytes: bytes))
-        }
-    }
-    Benchmark("\(name) decode/libbson", configuration: whole) { benchmark in
-        for _ in benchmark.scaledIterations {
-            blackHole(lbb_validate_and_visit(bytes, bytes.count))
-        }
+    let pair = { (operation: String, repetitions: BenchmarkScalingFactor, tessera: @escaping () -> Void, libbson: @escaping () -> Void) in
+        registerPair(fixture.name + " " + operation, repetitions: repetitions, tessera: tessera, libbson: libbson)
     }
 
-    // validate only
-    Benchmark("\(name) validate/tessera", configuration: whole) { benchmark in
+    pair("decode", .one, {
+        blackHole(try! BSONDocument(bsonBytes: bytes))
+    }, {
+        blackHole(lbb_validate_and_visit(bytes, bytes.count))
+    })
+
+    pair("validate", .one, {
         bytes.withUnsafeBytes { raw in
-            for _ in benchmark.scaledIterations {
-                do {
-                    try BSONDocument.validate(bsonBytes: raw)
-                } catch {
-                    fatalError("fixture failed validation: \(error)")
-                }
+            do {
+                try BSONDocument.validate(bsonBytes: raw)
+            } catch {
+                fatalError("fixture failed validation: \(error)")
             }
         }
-    }
-    Benchmark("\(name) validate/libbson", configuration: whole) { benchmark in
-        for _ in benchmark.scaledIterations {
-            blackHole(lbb_validate(bytes, bytes.count))
-        }
-    }
+    }, {
+        blackHole(lbb_validate(bytes, bytes.count))
+    })
 
-    // validate, then read every value without materialising
-    Benchmark("\(name) validate-walk/tessera", configuration: whole) { benchmark in
-        for _ in benchmark.scaledIterations {
-            blackHole(walk(try! BSONDocumentView(validating: bytes)))
-        }
-    }
-    Benchmark("\(name) validate-walk/libbson", configuration: whole) { benchmark in
-        for _ in benchmark.scaledIterations {
-            blackHole(lbb_validate_and_visit(bytes, bytes.count))
-        }
-    }
+    // Validate, then read every value without materialising.
+    pair("validate-walk", .one, {
+        blackHole(walk(try! BSONDocumentView(validating: bytes)))
+    }, {
+        blackHole(lbb_validate_and_visit(bytes, bytes.count))
+    })
 
-    // lazy lookup of a nested path and of a top-level key, on trusted bytes
+    // Lazy lookup of a nested path and of a top-level key, on trusted bytes. The C strings
+    // are NUL-terminated copies made once, so libbson pays no String-to-C bridging.
     let path = fixture.path
     let key = fixture.topLevelKey
-    // NUL-terminated copies made once, so libbson's side pays no String-to-C bridging.
     let cPath = Array(path.utf8CString)
     let cKey = Array(key.utf8CString)
-    Benchmark("\(name) lookup path/tessera", configuration: lookup) { benchmark in
-        for _ in benchmark.scaledIterations {
-            blackHole(numericValue(view.element(atPath: path)))
-        }
-    }
-    Benchmark("\(name) lookup path/libbson", configuration: lookup) { benchmark in
-        for _ in benchmark.scaledIterations {
-            blackHole(lbb_find_path(bytes, bytes.count, cPath))
-        }
-    }
-    Benchmark("\(name) lookup key/tessera", configuration: lookup) { benchmark in
-        for _ in benchmark.scaledIterations {
-            blackHole(numericValue(view[key]))
-        }
-    }
-    Benchmark("\(name) lookup key/libbson", configuration: lookup) { benchmark in
-        for _ in benchmark.scaledIterations {
-            blackHole(lbb_find_key(bytes, bytes.count, cKey))
-        }
-    }
+    pair("lookup path", .kilo, {
+        blackHole(numericValue(view.element(atPath: path)))
+    }, {
+        blackHole(lbb_find_path(bytes, bytes.count, cPath))
+    })
+    pair("lookup key", .kilo, {
+        blackHole(numericValue(view[key]))
+    }, {
+        blackHole(lbb_find_key(bytes, bytes.count, cKey))
+    })
 
-    // encode
-    Benchmark("\(name) encode/tessera", configuration: whole) { benchmark in
-        for _ in benchmark.scaledIterations {
-            blackHole(try! document.bsonBytes())
-        }
-    }
-    Benchmark("\(name) encode/libbson", configuration: whole) { benchmark in
-        for _ in benchmark.scaledIterations {
-            blackHole(lbb_plan_encode(plan.pointer))
-        }
-    }
+    pair("encode", .one, {
+        blackHole(try! document.bsonBytes())
+    }, {
+        blackHole(lbb_plan_encode(plan.pointer))
+    })
 
-    // relaxed Extended JSON
-    Benchmark("\(name) json relaxed/tessera", configuration: whole) { benchmark in
-        for _ in benchmark.scaledIterations {
-            blackHole(document.extendedJSON(.relaxed))
-        }
+    pair("json relaxed", .one, {
+        blackHole(document.extendedJSON(.relaxed))
+    }, {
+        blackHole(lbb_relaxed_json(bytes, bytes.count))
+    })
+}
+
+/// The paired benchmark's two metrics: nanoseconds per `repetitions` operations of each side.
+private let tesseraTime = BenchmarkMetric.custom("tesseraNanoseconds", polarity: .prefersSmaller, useScalingFactor: false)
+private let libbsonTime = BenchmarkMetric.custom("libbsonNanoseconds", polarity: .prefersSmaller, useScalingFactor: false)
+
+/// Registers "<name>/tessera" and "<name>/libbson" (wall clock, throughput and mallocs, each
+/// sample `repetitions` operations), and "<name>/paired", which times both sides back to back
+/// in every iteration (alternating which goes first) so a machine that speeds up or slows
+/// down between benchmarks cannot tilt their ratio.
+///
+/// Whole-document operations take microseconds, far above the clock's cost, so their samples
+/// are one operation each: short samples are rarely cut by the scheduler. Lookups (tens of
+/// nanoseconds) run 1,000 per sample.
+private func registerPair(
+    _ name: String, repetitions: BenchmarkScalingFactor,
+    tessera: @escaping () -> Void, libbson: @escaping () -> Void
+) {
+    let configuration = Benchmark.Configuration(scalingFactor: repetitions)
+    Benchmark("\(name)/tessera", configuration: configuration) { benchmark in
+        for _ in benchmark.scaledIterations { tessera() }
     }
-    Benchmark("\(name) json relaxed/libbson", configuration: whole) { benchmark in
-        for _ in benchmark.scaledIterations {
-            blackHole(lbb_relaxed_json(bytes, bytes.count))
-        }
+    Benchmark("\(name)/libbson", configuration: configuration) { benchmark in
+        for _ in benchmark.scaledIterations { libbson() }
     }
+    let count = repetitions.rawValue
+    Benchmark(
+        "\(name)/paired",
+        configuration: .init(metrics: [tesseraTime, libbsonTime], units: [tesseraTime: .count, libbsonTime: .count], scalingFactor: .one)
+    ) { benchmark in
+        let tesseraFirst = benchmark.currentIteration % 2 == 0
+        var tesseraNanoseconds = 0
+        var libbsonNanoseconds = 0
+        for side in 0..<2 {
+            let runTessera = (side == 0) == tesseraFirst
+            let start = monotonicNanoseconds()
+            if runTessera {
+                for _ in 0..<count { tessera() }
+            } else {
+                for _ in 0..<count { libbson() }
+            }
+            let elapsed = monotonicNanoseconds() - start
+            if runTessera { tesseraNanoseconds = elapsed } else { libbsonNanoseconds = elapsed }
+        }
+        benchmark.measurement(tesseraTime, tesseraNanoseconds)
+        benchmark.measurement(libbsonTime, libbsonNanoseconds)
+    }
+}
+
+/// CLOCK_MONOTONIC in nanoseconds.
+private func monotonicNanoseconds() -> Int {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return now.tv_sec * 1_000_000_000 + now.tv_nsec
 }
 
 /// The element's value as libbson's bson_iter_as_int64 gives it (bool, double, int32 and
