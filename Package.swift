@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "BSON", targets: ["BSON"]),
         .library(name: "Storage", targets: ["Storage"]),
         .library(name: "Documents", targets: ["Documents"]),
+        .library(name: "Query", targets: ["Query"]),
         .executable(name: "tessera", targets: ["tessera"]),
     ],
     targets: [
@@ -27,6 +28,8 @@ let package = Package(
         .target(name: "Storage", dependencies: ["CRocksDB"], swiftSettings: strictSettings),
         // Documents: catalog, shapes, shape-encoded records, collections, change log.
         .target(name: "Documents", dependencies: ["BSON", "Storage"], swiftSettings: strictSettings),
+        // Query: filters, projection, sort, updates, the planner and query execution.
+        .target(name: "Query", dependencies: ["BSON", "Documents"], swiftSettings: strictSettings),
         // The command-line entry point; grows subcommands (serve, bench) as layers land.
         .executableTarget(name: "tessera", dependencies: ["BSON"], swiftSettings: strictSettings),
         // `make bench-storage`: record sizes, on-disk ratio, field-read cost (issue 3's figures).
@@ -39,5 +42,6 @@ let package = Package(
         .testTarget(name: "BSONTests", dependencies: ["BSON"], swiftSettings: strictSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strictSettings),
         .testTarget(name: "DocumentsTests", dependencies: ["Documents", "BSON", "Storage"], swiftSettings: strictSettings),
+        .testTarget(name: "QueryTests", dependencies: ["Query", "Documents", "BSON"], swiftSettings: strictSettings),
     ]
 )
