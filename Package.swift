@@ -32,9 +32,11 @@ let package = Package(
         .target(name: "Query", dependencies: ["BSON", "Documents"], swiftSettings: strictSettings),
         // The command-line entry point; grows subcommands (serve, bench) as layers land.
         .executableTarget(name: "tessera", dependencies: ["BSON"], swiftSettings: strictSettings),
+        // Helpers shared by the report programs: seeded generator, formatting, scratch directories.
+        .target(name: "BenchSupport", swiftSettings: strictSettings),
         // `make bench-storage`: record sizes, on-disk ratio, field-read cost (issue 3's figures).
         .executableTarget(
-            name: "StorageReport", dependencies: ["BSON", "Storage", "Documents"],
+            name: "StorageReport", dependencies: ["BSON", "Storage", "Documents", "BenchSupport"],
             swiftSettings: strictSettings
         ),
         // The child process of the crash-safety test: journaled inserts until SIGKILLed.

@@ -1,6 +1,7 @@
 // W4's fruit documents: average shape-encoded record size against average BSON size over
 // 1,000,000 seeded documents, half {date, apples, oranges, bananas} and half with kiwis.
 // Neither carries an `_id`, so both figures are the document body alone.
+import BenchSupport
 import BSON
 import Documents
 

@@ -1,6 +1,7 @@
 // W1's per-minute metric document: the cost of reading its last counter (minute.23.59)
 // against its first (minute.00.00), from a decoded-once shape-encoded record and, for
 // reference, from the BSON bytes; alternating rounds, median ns/read of each.
+import BenchSupport
 import BSON
 import Documents
 

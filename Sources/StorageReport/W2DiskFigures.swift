@@ -1,6 +1,7 @@
 // W2's event ingestion on disk: 1,000,000 seeded game-analytics events stored as
 // shape-encoded records keyed by their 12 `_id` bytes in a RocksDB key space with the
 // default options, then flushed and compacted; raw BSON bytes are compared to SST bytes.
+import BenchSupport
 import BSON
 import Documents
 import Storage

@@ -32,6 +32,12 @@ public struct Record: Sendable {
         (try? resolver.shape(body.shapeID)) ?? resolver.registry.root
     }
 
+    /// The id of the document's shape (no registry lookup).
+    public var shapeID: ShapeID { body.shapeID }
+
+    /// The document's slot table: names and kinds in slot order.
+    public var layout: ShapeLayout { body.layout }
+
     /// The number of fields.
     public var fieldCount: Int { body.layout.count }
 

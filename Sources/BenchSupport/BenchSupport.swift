@@ -1,4 +1,4 @@
-// Small helpers for the storage report: a seeded random generator, plain number
+// Helpers shared by the report programs (make bench-storage, make bench-query): a seeded random generator, plain number
 // formatting, timing in nanoseconds, the machine header and a scratch directory under
 // $TMPDIR that is removed afterwards. POSIX calls only; no Foundation.
 #if canImport(Glibc)
@@ -8,12 +8,12 @@ import Darwin
 #endif
 
 /// SplitMix64: a tiny, fast, seedable generator so every run builds the same documents.
-struct SeededGenerator: RandomNumberGenerator {
+public struct SeededGenerator: RandomNumberGenerator {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var mixed = state
         mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -22,9 +22,9 @@ struct SeededGenerator: RandomNumberGenerator {
     }
 }
 
-enum Format {
+public enum Format {
     /// `value` with exactly `digits` decimals, e.g. `fixed(3.14159, 2)` is "3.14".
-    static func fixed(_ value: Double, _ digits: Int) -> String {
+    public static func fixed(_ value: Double, _ digits: Int) -> String {
         guard value.isFinite else { return "\(value)" }
         var scale = 1.0
         for _ in 0..<digits { scale *= 10 }
@@ -40,35 +40,35 @@ enum Format {
     }
 
     /// A byte count with its MiB equivalent, e.g. "104857600 (100.00 MiB)".
-    static func bytes(_ count: UInt64) -> String {
+    public static func bytes(_ count: UInt64) -> String {
         "\(count) (\(fixed(Double(count) / 1_048_576, 2)) MiB)"
     }
 }
 
 extension Duration {
     /// The duration in nanoseconds, as a Double.
-    var nanoseconds: Double {
+    public var nanoseconds: Double {
         let parts = components
         return Double(parts.seconds) * 1e9 + Double(parts.attoseconds) / 1e9
     }
 
     /// The duration in seconds, as a Double.
-    var seconds: Double { nanoseconds / 1e9 }
+    public var seconds: Double { nanoseconds / 1e9 }
 }
 
-enum Machine {
+public enum Machine {
     /// Online processor count from sysconf.
-    static var cores: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+    public static var cores: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
 
     /// The host name, or "unknown".
-    static var hostname: String {
+    public static var hostname: String {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count - 1) == 0 else { return "unknown" }
         return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// The current UTC time as "YYYY-MM-DD HH:MM:SS UTC".
-    static var utcDate: String {
+    public static var utcDate: String {
         var now = time(nil)
         var parts = tm()
         guard gmtime_r(&now, &parts) != nil else { return "unknown date" }
@@ -78,15 +78,23 @@ enum Machine {
     }
 }
 
-struct ReportFailure: Error, CustomStringConvertible {
-    let description: String
+/// A report step that could not run.
+public struct ReportFailure: Error, CustomStringConvertible {
+    /// What went wrong.
+    public let description: String
+
+    /// A failure described by `description`.
+    public init(description: String) {
+        self.description = description
+    }
 }
 
 /// A fresh directory under `$TMPDIR` (or /tmp), removed with everything in it by `remove()`.
-struct ScratchDirectory {
-    let path: String
+public struct ScratchDirectory {
+    /// The directory's path.
+    public let path: String
 
-    init(prefix: String) throws {
+    public init(prefix: String) throws {
         var base = "/tmp"
         if let raw = getenv("TMPDIR") {
             let value = String(cString: raw)
@@ -101,7 +109,7 @@ struct ScratchDirectory {
     }
 
     /// Deletes the directory tree; symbolic links are removed, not followed.
-    func remove() {
+    public func remove() {
         ScratchDirectory.removeTree(path)
     }
 

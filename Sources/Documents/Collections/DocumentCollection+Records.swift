@@ -1,0 +1,38 @@
+// Record-level reads for the query layer: scan a collection's shape-encoded records as lazy
+// views (no decoding), so a compiled matcher can decide most documents from their shape
+// and a few slots.
+
+internal import Storage
+
+extension DocumentCollection {
+    /// Calls `body` with each record, in `_id` order, until it returns `false`. The record
+    /// is a lazy view; decode it with `Record.document()` only when needed.
+    public func forEachRecord(_ body: (Record) throws(MongoError) -> Bool) throws(MongoError) {
+        guard let collection = store.catalog.openCollection(namespace) else { return }
+        let decoder = RecordDecoder(registry: store.shapes)
+        var failure: MongoError?
+        do {
+            try store.storage.scan(.all, in: collection.keySpace) { _, value in
+                do throws(MongoError) {
+                    let record: Record
+                    do throws(RecordError) {
+                        record = try decoder.record(Array(value))
+                    } catch {
+                        throw MongoError(.internalError, "unreadable record in \(namespace): \(error.description)")
+                    }
+                    return try body(record) ? .continue : .stop
+                } catch {
+                    failure = error
+                    return .stop
+                }
+            }
+        } catch let error as StorageError where error.code == .keySpaceDropped {
+            return
+        } catch let error as StorageError {
+            throw .storage(error)
+        } catch {
+            throw MongoError(.internalError, "\(error)")
+        }
+        if let failure { throw failure }
+    }
+}
