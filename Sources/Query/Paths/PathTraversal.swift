@@ -60,7 +60,9 @@ extension FieldPath {
                 reached = child
                 break descent
             default:
-                reached = part + 1 == count ? child : nil
+                // A scalar midway means the path is missing. (Not a ternary: BSONValue is
+                // ExpressibleByNilLiteral, so `cond ? child : nil` would yield BSON null.)
+                if part + 1 == count { reached = child } else { reached = nil }
                 break descent
             }
         }
