@@ -11,7 +11,8 @@ enum DecimalArithmetic {
     private static let maxExponent = 6111
     private static let minExponent = -6176
     private static let bias = 6176
-    private static let maxCoefficient: UInt128 = 9_999_999_999_999_999_999_999_999_999_999
+    /// 10^34 - 1, the largest coefficient.
+    private static let maxCoefficient: UInt128 = power(34) - 1
 
     private enum Parts {
         case finite(negative: Bool, coefficient: UInt128, exponent: Int)
