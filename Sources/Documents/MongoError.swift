@@ -33,10 +33,24 @@ public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let namespaceNotFound = Code(26, "NamespaceNotFound")
         /// 27: the index does not exist.
         public static let indexNotFound = Code(27, "IndexNotFound")
+        /// 28: an update path cannot be created or traversed in the document.
+        public static let pathNotViable = Code(28, "PathNotViable")
+        /// 34: an update would pad an array with too many nulls.
+        public static let cannotBackfillArray = Code(34, "CannotBackfillArray")
+        /// 40: two update operators touch the same or overlapping paths.
+        public static let conflictingUpdateOperators = Code(40, "ConflictingUpdateOperators")
         /// 48: the collection already exists.
         public static let namespaceExists = Code(48, "NamespaceExists")
+        /// 52: a field name starts with `$` where that is not allowed.
+        public static let dollarPrefixedFieldName = Code(52, "DollarPrefixedFieldName")
         /// 53: the `_id` value is of a type `_id` may not have.
         public static let invalidIdField = Code(53, "InvalidIdField")
+        /// 54: a field that must hold a single value is an array or is matched twice.
+        public static let notSingleValueField = Code(54, "NotSingleValueField")
+        /// 55: `$ref`/`$id`/`$db` fields that do not form a DBRef.
+        public static let invalidDBRef = Code(55, "InvalidDBRef")
+        /// 56: an update path has an empty field name.
+        public static let emptyFieldName = Code(56, "EmptyFieldName")
         /// 66: an update tried to change an immutable field such as `_id`.
         public static let immutableField = Code(66, "ImmutableField")
         /// 73: a database or collection name is not allowed.
@@ -45,6 +59,8 @@ public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let indexOptionsConflict = Code(85, "IndexOptionsConflict")
         /// 86: an index with this name exists with a different key pattern.
         public static let indexKeySpecsConflict = Code(86, "IndexKeySpecsConflict")
+        /// 111: an upsert query names part of a field that must be given whole.
+        public static let notExactValueField = Code(111, "NotExactValueField")
         /// 168: an aggregation expression names an operator that does not exist.
         public static let invalidPipelineOperator = Code(168, "InvalidPipelineOperator")
         /// 224: a query feature is not allowed in this context.
