@@ -10,11 +10,11 @@ struct ProjectionExecutor: Sendable {
     /// One level of the projection: which fields are projected, recursed into or computed.
     struct Node: Sendable {
         /// Fields included (inclusion) or removed (exclusion) as a whole.
-        var projected: Set<String> = []
+        var projected: Set<FieldName> = []
         /// Fields whose value is projected further.
-        var children: [String: Node] = [:]
+        var children: [FieldName: Node] = [:]
         /// Computed fields.
-        var expressions: [String: ProjectionExpression] = [:]
+        var expressions: [FieldName: ProjectionExpression] = [:]
         /// Children and computed fields in the order they were added.
         var order: [String] = []
         /// Whether any computed field lies at or below this node.
@@ -22,24 +22,26 @@ struct ProjectionExecutor: Sendable {
 
         mutating func addProjection(_ path: ArraySlice<String>) {
             guard let name = path.first else { return }
+            let key = FieldName(name)
             if path.count == 1 {
-                projected.insert(name)
+                projected.insert(key)
                 return
             }
-            if children[name] == nil { order.append(name) }
-            children[name, default: Node()].addProjection(path.dropFirst())
+            if children[key] == nil { order.append(name) }
+            children[key, default: Node()].addProjection(path.dropFirst())
         }
 
         mutating func addExpression(_ path: ArraySlice<String>, _ expression: ProjectionExpression) {
             guard let name = path.first else { return }
+            let key = FieldName(name)
             hasComputed = true
             if path.count == 1 {
-                expressions[name] = expression
+                expressions[key] = expression
                 order.append(name)
                 return
             }
-            if children[name] == nil { order.append(name) }
-            children[name, default: Node()].addExpression(path.dropFirst(), expression)
+            if children[key] == nil { order.append(name) }
+            children[key, default: Node()].addExpression(path.dropFirst(), expression)
         }
     }
 
@@ -101,9 +103,10 @@ struct ProjectionExecutor: Sendable {
     private func project(_ input: BSONDocument, with node: Node, root: BSONDocument) throws(MongoError) -> BSONDocument {
         var draft: Draft = isInclusion ? [] : input.elements.map { ($0.key, $0.value) }
         for (index, element) in input.enumerated() {
-            if node.projected.contains(element.key) {
+            let key = FieldName(element.key)
+            if node.projected.contains(key) {
                 if isInclusion { draft.append((element.key, element.value)) } else { draft[index].value = nil }
-            } else if let child = node.children[element.key] {
+            } else if let child = node.children[key] {
                 let projected = try project(element.value, with: child, root: root)
                 if isInclusion { draft.append((element.key, projected)) } else { draft[index].value = projected }
             }
@@ -130,7 +133,7 @@ struct ProjectionExecutor: Sendable {
             return .array(projected)
         default:
             if node.hasComputed { return .document(try computedOnly(node, root: root)) }
-            return isInclusion ? nil : value
+            return isInclusion ? BSONValue?.none : value
         }
     }
 
@@ -138,10 +141,11 @@ struct ProjectionExecutor: Sendable {
     /// exists keeps its place, a new one goes last.
     private func addComputed(_ node: Node, to draft: inout Draft, root: BSONDocument) throws(MongoError) {
         for name in node.order {
-            if let expression = node.expressions[name] {
+            let key = FieldName(name)
+            if let expression = node.expressions[key] {
                 Self.set(name, try expression.evaluate(root: root), in: &draft)
-            } else if let child = node.children[name], child.hasComputed,
-                      !draft.contains(where: { $0.key == name }) {
+            } else if let child = node.children[key], child.hasComputed,
+                      !draft.contains(where: { $0.key.utf8.elementsEqual(name.utf8) }) {
                 Self.set(name, .document(try computedOnly(child, root: root)), in: &draft)
             }
         }
@@ -155,7 +159,7 @@ struct ProjectionExecutor: Sendable {
     }
 
     private static func set(_ name: String, _ value: BSONValue?, in draft: inout Draft) {
-        if let index = draft.firstIndex(where: { $0.key == name }) {
+        if let index = draft.firstIndex(where: { $0.key.utf8.elementsEqual(name.utf8) }) {
             draft[index].value = value
         } else {
             draft.append((name, value))
@@ -246,5 +250,22 @@ struct ProjectionExecutor: Sendable {
             output[name] = .document(setNested(inner, path.dropFirst(), value))
         }
         return output
+    }
+}
+
+/// A field name compared and hashed by its UTF-8 bytes, as BSON compares keys (Swift's
+/// `String ==` would treat canonically equivalent spellings as one field).
+struct FieldName: Hashable, Sendable {
+    let name: String
+
+    init(_ name: String) { self.name = name }
+
+    static func == (lhs: FieldName, rhs: FieldName) -> Bool {
+        lhs.name.utf8.elementsEqual(rhs.name.utf8)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(name.utf8.count)
+        for byte in name.utf8 { hasher.combine(byte) }
     }
 }

@@ -26,7 +26,7 @@ struct ProjectionTree: Sendable {
 
     /// The child named `name`.
     func child(_ name: String) -> Node? {
-        children.first { $0.name == name }?.node
+        children.first { $0.name.utf8.elementsEqual(name.utf8) }?.node
     }
 
     /// Adds `node` at `path` (relative to this tree), as MongoDB's `addNodeAtPath` does.
@@ -36,7 +36,7 @@ struct ProjectionTree: Sendable {
 
     private mutating func add(_ node: Node, at path: FieldPath, component: Int) throws(MongoError) {
         let name = path.components[component]
-        let existing = children.firstIndex { $0.name == name }
+        let existing = children.firstIndex { $0.name.utf8.elementsEqual(name.utf8) }
         if component == path.components.count - 1 {
             guard existing == nil else {
                 throw MongoError.location(31250, "Path collision at \(path.dotted)")
@@ -71,7 +71,7 @@ struct ProjectionTree: Sendable {
             self = tree
             return
         }
-        guard let index = children.firstIndex(where: { $0.name == name }),
+        guard let index = children.firstIndex(where: { $0.name.utf8.elementsEqual(name.utf8) }),
               case .path(var inner) = children[index].node else { return }
         inner.replaceInnerTree(at: path.dropFirst(), with: tree)
         children[index].node = .path(inner)
@@ -79,6 +79,6 @@ struct ProjectionTree: Sendable {
 
     /// Removes the child `name`.
     mutating func removeChild(_ name: String) {
-        children.removeAll { $0.name == name }
+        children.removeAll { $0.name.utf8.elementsEqual(name.utf8) }
     }
 }
