@@ -42,21 +42,21 @@ struct ProjectionElemMatchTests {
     ]
 
     @Test(arguments: cases) func projects(_ c: ProjectionCase) throws {
-        let output = try Projection(json(c.projection)).apply(to: json(c.document), positionalIndex: nil)
-        #expect(output == json(c.expected), "\(c.name): got \(output.extendedJSON())")
+        let output = try Projection(ejsonDocument(c.projection)).apply(to: ejsonDocument(c.document), positionalIndex: nil)
+        #expect(output == ejsonDocument(c.expected), "\(c.name): got \(output.extendedJSON())")
     }
 
     @Test func positionalIndexComesFromTheQuery() throws {
-        let filter = try Filter(json(#"{"semester": 1, "grades": {"$gte": 85}}"#))
-        let projection = try Projection(json(#"{"grades.$": 1}"#), filter: filter)
-        #expect(try projection.apply(to: json(#"{"_id": 1, "semester": 1, "grades": [70, 87, 90]}"#)) == json(#"{"_id": 1, "grades": [87]}"#))
-        #expect(try projection.apply(to: json(#"{"_id": 2, "semester": 1, "grades": [90, 88, 92]}"#)) == json(#"{"_id": 2, "grades": [90]}"#))
+        let filter = try Filter(ejsonDocument(#"{"semester": 1, "grades": {"$gte": 85}}"#))
+        let projection = try Projection(ejsonDocument(#"{"grades.$": 1}"#), filter: filter)
+        #expect(try projection.apply(to: ejsonDocument(#"{"_id": 1, "semester": 1, "grades": [70, 87, 90]}"#)) == ejsonDocument(#"{"_id": 1, "grades": [87]}"#))
+        #expect(try projection.apply(to: ejsonDocument(#"{"_id": 2, "semester": 1, "grades": [90, 88, 92]}"#)) == ejsonDocument(#"{"_id": 2, "grades": [90]}"#))
     }
 
     @Test func positionalIndexFromArrayOfDocumentsQuery() throws {
-        let filter = try Filter(json(#"{"grades.mean": {"$gt": 70}}"#))
-        let projection = try Projection(json(#"{"grades.$": 1}"#), filter: filter)
-        let document = json(#"{"_id": 8, "semester": 3, "grades": [{"grade": 92, "mean": 88, "std": 8}, {"grade": 78, "mean": 90, "std": 5}]}"#)
-        #expect(try projection.apply(to: document) == json(#"{"_id": 8, "grades": [{"grade": 92, "mean": 88, "std": 8}]}"#))
+        let filter = try Filter(ejsonDocument(#"{"grades.mean": {"$gt": 70}}"#))
+        let projection = try Projection(ejsonDocument(#"{"grades.$": 1}"#), filter: filter)
+        let document = ejsonDocument(#"{"_id": 8, "semester": 3, "grades": [{"grade": 92, "mean": 88, "std": 8}, {"grade": 78, "mean": 90, "std": 5}]}"#)
+        #expect(try projection.apply(to: document) == ejsonDocument(#"{"_id": 8, "grades": [{"grade": 92, "mean": 88, "std": 8}]}"#))
     }
 }

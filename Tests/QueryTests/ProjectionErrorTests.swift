@@ -99,12 +99,12 @@ struct ProjectionErrorCase: CustomTestStringConvertible, Sendable {
     @Test(arguments: cases) func fails(_ c: ProjectionErrorCase) throws {
         let filter: Filter? = c.withoutFilter ? nil : try Filter([:])
         do {
-            let projection = try Projection(json(c.projection), filter: filter)
+            let projection = try Projection(ejsonDocument(c.projection), filter: filter)
             guard let document = c.document else {
                 Issue.record("\(c.name): parsed without error")
                 return
             }
-            let output = try projection.apply(to: json(document), positionalIndex: c.positionalIndex)
+            let output = try projection.apply(to: ejsonDocument(document), positionalIndex: c.positionalIndex)
             Issue.record("\(c.name): applied without error: \(output.extendedJSON())")
         } catch {
             #expect(error.code.rawValue == c.code, "\(c.name): \(error)")
@@ -114,6 +114,6 @@ struct ProjectionErrorCase: CustomTestStringConvertible, Sendable {
     }
 
     @Test func parseErrorsHappenBeforeAnyDocument() {
-        #expect(throws: MongoError.self) { try Projection(json(#"{"a": 1, "b": 0}"#)) }
+        #expect(throws: MongoError.self) { try Projection(ejsonDocument(#"{"a": 1, "b": 0}"#)) }
     }
 }

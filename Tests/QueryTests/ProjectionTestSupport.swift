@@ -7,7 +7,7 @@ import Documents
 import Query
 
 /// A document from relaxed Extended JSON (`1` is an int32, `1.5` a double).
-func json(_ text: String) -> BSONDocument {
+func ejsonDocument(_ text: String) -> BSONDocument {
     do {
         return try BSONDocument(extendedJSON: text)
     } catch {

@@ -12,9 +12,9 @@ private let postcard = #"{"_id": 5, "item": "postcard", "status": "A", "size": {
 
 /// Runs one case: parse with an empty query, apply with the case's positional index.
 private func check(_ c: ProjectionCase) throws {
-    let projection = try Projection(json(c.projection), filter: Filter([:]))
-    let output = try projection.apply(to: json(c.document), positionalIndex: c.positionalIndex)
-    #expect(output == json(c.expected), "\(c.name): got \(output.extendedJSON())")
+    let projection = try Projection(ejsonDocument(c.projection), filter: Filter([:]))
+    let output = try projection.apply(to: ejsonDocument(c.document), positionalIndex: c.positionalIndex)
+    #expect(output == ejsonDocument(c.expected), "\(c.name): got \(output.extendedJSON())")
 }
 
 @Suite struct ProjectionInclusionExclusionTests {
@@ -254,50 +254,50 @@ private let post2 = #"{"_id": 2, "title": "Coffee please.", "comments": [{"comme
 
 @Suite struct ProjectionPropertiesTests {
     @Test func inclusionAndExclusionAreReported() throws {
-        #expect(try Projection(json(#"{"a": 1}"#)).isInclusion)
-        #expect(try !Projection(json(#"{"a": 0}"#)).isInclusion)
-        #expect(try !Projection(json("{}")).isInclusion)
-        #expect(try Projection(json(#"{"_id": 1}"#)).isInclusion)
-        #expect(try !Projection(json(#"{"_id": 0}"#)).isInclusion)
-        #expect(try Projection(json(#"{"_id": 0, "a": 1}"#)).isInclusion)
-        #expect(try !Projection(json(#"{"_id": 1, "a": 0}"#)).isInclusion)
-        #expect(try !Projection(json(#"{"a": {"$slice": 1}}"#)).isInclusion)
-        #expect(try Projection(json(#"{"_id": 1, "a": {"$slice": 1}}"#)).isInclusion)
-        #expect(try Projection(json(#"{"a": {"$elemMatch": {"b": 1}}}"#)).isInclusion)
-        #expect(try Projection(json(#"{"_id": 0, "a": {"$elemMatch": {"b": 1}}}"#)).isInclusion)
-        #expect(try Projection(json(#"{"a": "x"}"#)).isInclusion)
+        #expect(try Projection(ejsonDocument(#"{"a": 1}"#)).isInclusion)
+        #expect(try !Projection(ejsonDocument(#"{"a": 0}"#)).isInclusion)
+        #expect(try !Projection(ejsonDocument("{}")).isInclusion)
+        #expect(try Projection(ejsonDocument(#"{"_id": 1}"#)).isInclusion)
+        #expect(try !Projection(ejsonDocument(#"{"_id": 0}"#)).isInclusion)
+        #expect(try Projection(ejsonDocument(#"{"_id": 0, "a": 1}"#)).isInclusion)
+        #expect(try !Projection(ejsonDocument(#"{"_id": 1, "a": 0}"#)).isInclusion)
+        #expect(try !Projection(ejsonDocument(#"{"a": {"$slice": 1}}"#)).isInclusion)
+        #expect(try Projection(ejsonDocument(#"{"_id": 1, "a": {"$slice": 1}}"#)).isInclusion)
+        #expect(try Projection(ejsonDocument(#"{"a": {"$elemMatch": {"b": 1}}}"#)).isInclusion)
+        #expect(try Projection(ejsonDocument(#"{"_id": 0, "a": {"$elemMatch": {"b": 1}}}"#)).isInclusion)
+        #expect(try Projection(ejsonDocument(#"{"a": "x"}"#)).isInclusion)
     }
 
     @Test func positionalIsReported() throws {
-        #expect(try Projection(json(#"{"a.$": 1}"#), filter: Filter([:])).usesPositional)
-        #expect(try !Projection(json(#"{"a": 1}"#), filter: Filter([:])).usesPositional)
+        #expect(try Projection(ejsonDocument(#"{"a.$": 1}"#), filter: Filter([:])).usesPositional)
+        #expect(try !Projection(ejsonDocument(#"{"a": 1}"#), filter: Filter([:])).usesPositional)
     }
 
     @Test func coveredFieldsOfInclusionListIdFirst() throws {
-        let fields = try Projection(json(#"{"a": 1, "b.c": 1}"#)).coveredFields
+        let fields = try Projection(ejsonDocument(#"{"a": 1, "b.c": 1}"#)).coveredFields
         #expect(fields == [FieldPath(components: ["_id"]), FieldPath(components: ["a"]), FieldPath(components: ["b", "c"])])
     }
 
     @Test func coveredFieldsWithoutId() throws {
-        #expect(try Projection(json(#"{"_id": 0, "a": 1}"#)).coveredFields == [FieldPath(components: ["a"])])
-        #expect(try Projection(json(#"{"a": 1, "_id": 1}"#)).coveredFields == [FieldPath(components: ["_id"]), FieldPath(components: ["a"])])
+        #expect(try Projection(ejsonDocument(#"{"_id": 0, "a": 1}"#)).coveredFields == [FieldPath(components: ["a"])])
+        #expect(try Projection(ejsonDocument(#"{"a": 1, "_id": 1}"#)).coveredFields == [FieldPath(components: ["_id"]), FieldPath(components: ["a"])])
     }
 
     @Test func coveredFieldsSkipConstants() throws {
-        #expect(try Projection(json(#"{"a": 1, "x": "lit"}"#)).coveredFields == [FieldPath(components: ["_id"]), FieldPath(components: ["a"])])
+        #expect(try Projection(ejsonDocument(#"{"a": 1, "x": "lit"}"#)).coveredFields == [FieldPath(components: ["_id"]), FieldPath(components: ["a"])])
     }
 
     @Test func coveredFieldsNeedWholeDocument() throws {
-        #expect(try Projection(json(#"{"a": 0}"#)).coveredFields == nil)
-        #expect(try Projection(json("{}")).coveredFields == nil)
-        #expect(try Projection(json(#"{"a": {"$slice": 1}, "b": 1}"#)).coveredFields == nil)
-        #expect(try Projection(json(#"{"a.$": 1}"#), filter: Filter([:])).coveredFields == nil)
-        #expect(try Projection(json(#"{"a": "$b"}"#)).coveredFields == nil)
+        #expect(try Projection(ejsonDocument(#"{"a": 0}"#)).coveredFields == nil)
+        #expect(try Projection(ejsonDocument("{}")).coveredFields == nil)
+        #expect(try Projection(ejsonDocument(#"{"a": {"$slice": 1}, "b": 1}"#)).coveredFields == nil)
+        #expect(try Projection(ejsonDocument(#"{"a.$": 1}"#), filter: Filter([:])).coveredFields == nil)
+        #expect(try Projection(ejsonDocument(#"{"a": "$b"}"#)).coveredFields == nil)
     }
 
     @Test func projectionIsReusableAcrossDocuments() throws {
-        let projection = try Projection(json(#"{"item": 1, "instock.qty": 1}"#))
-        #expect(try projection.apply(to: json(journal), positionalIndex: nil) == json(#"{"_id": 1, "item": "journal", "instock": [{"qty": 5}]}"#))
-        #expect(try projection.apply(to: json(postcard), positionalIndex: nil) == json(#"{"_id": 5, "item": "postcard", "instock": [{"qty": 15}, {"qty": 35}]}"#))
+        let projection = try Projection(ejsonDocument(#"{"item": 1, "instock.qty": 1}"#))
+        #expect(try projection.apply(to: ejsonDocument(journal), positionalIndex: nil) == ejsonDocument(#"{"_id": 1, "item": "journal", "instock": [{"qty": 5}]}"#))
+        #expect(try projection.apply(to: ejsonDocument(postcard), positionalIndex: nil) == ejsonDocument(#"{"_id": 5, "item": "postcard", "instock": [{"qty": 15}, {"qty": 35}]}"#))
     }
 }

@@ -110,8 +110,8 @@ private func ids(_ documents: [BSONDocument]) -> [Int32] {
     ]
 
     @Test(arguments: cases) func sorts(_ c: SortCase) throws {
-        let spec = try SortSpec(json(c.sort))
-        let documents = c.documents.map(json)
+        let spec = try SortSpec(ejsonDocument(c.sort))
+        let documents = c.documents.map(ejsonDocument)
         #expect(ids(spec.sorted(documents)) == c.expectedIds, "\(c.name)")
         #expect(ids(try spec.validatedSorted(documents)) == c.expectedIds, "\(c.name)")
         #expect(ids(spec.top(documents.count, of: documents)) == c.expectedIds, "\(c.name) via top")
@@ -120,39 +120,39 @@ private func ids(_ documents: [BSONDocument]) -> [Int32] {
 
 @Suite struct SortKeyTests {
     @Test func keysFollowTheSpecification() throws {
-        let spec = try SortSpec(json(#"{"a": 1, "b.c": -1}"#))
+        let spec = try SortSpec(ejsonDocument(#"{"a": 1, "b.c": -1}"#))
         #expect(spec.keys == [SortKey(path: FieldPath(components: ["a"]), ascending: true),
                               SortKey(path: FieldPath(components: ["b", "c"]), ascending: false)])
     }
 
     @Test func directionsMayBeAnyNumericType() throws {
-        let spec = try SortSpec(json(#"{"a": 1.0, "b": {"$numberLong": "-1"}, "c": {"$numberDecimal": "1"}, "d": 1.5, "e": -1.9}"#))
+        let spec = try SortSpec(ejsonDocument(#"{"a": 1.0, "b": {"$numberLong": "-1"}, "c": {"$numberDecimal": "1"}, "d": 1.5, "e": -1.9}"#))
         #expect(spec.keys.map(\.ascending) == [true, false, true, true, false])
     }
 
     @Test func arrayKeyIsSmallestAscendingLargestDescending() throws {
-        let document = json(#"{"a": [5, 1, 3]}"#)
-        #expect(try SortSpec(json(#"{"a": 1}"#)).sortKey(for: document) == [.int32(1)])
-        #expect(try SortSpec(json(#"{"a": -1}"#)).sortKey(for: document) == [.int32(5)])
+        let document = ejsonDocument(#"{"a": [5, 1, 3]}"#)
+        #expect(try SortSpec(ejsonDocument(#"{"a": 1}"#)).sortKey(for: document) == [.int32(1)])
+        #expect(try SortSpec(ejsonDocument(#"{"a": -1}"#)).sortKey(for: document) == [.int32(5)])
     }
 
     @Test func emptyArrayKeyIsUndefinedAndMissingIsNull() throws {
-        let spec = try SortSpec(json(#"{"a": 1}"#))
-        #expect(spec.sortKey(for: json(#"{"a": []}"#)) == [.undefined])
-        #expect(spec.sortKey(for: json(#"{"b": 1}"#)) == [.null])
-        #expect(try SortSpec(json(#"{"a.b": 1}"#)).sortKey(for: json(#"{"a": []}"#)) == [.null])
+        let spec = try SortSpec(ejsonDocument(#"{"a": 1}"#))
+        #expect(spec.sortKey(for: ejsonDocument(#"{"a": []}"#)) == [.undefined])
+        #expect(spec.sortKey(for: ejsonDocument(#"{"b": 1}"#)) == [.null])
+        #expect(try SortSpec(ejsonDocument(#"{"a.b": 1}"#)).sortKey(for: ejsonDocument(#"{"a": []}"#)) == [.null])
     }
 
     @Test func compareKeysHonoursDirection() throws {
-        let spec = try SortSpec(json(#"{"a": 1, "b": -1}"#))
+        let spec = try SortSpec(ejsonDocument(#"{"a": 1, "b": -1}"#))
         #expect(spec.compareKeys([1, 1], [2, 0]) < 0)
         #expect(spec.compareKeys([1, 1], [1, 2]) > 0)
         #expect(spec.compareKeys([1, 1.0], [1.0, 1]) == 0)
     }
 
     @Test func parallelArraysAreRejectedWhenValidating() throws {
-        let spec = try SortSpec(json(#"{"a": 1, "b": 1}"#))
-        let document = json(#"{"a": [1, 2], "b": [3, 4]}"#)
+        let spec = try SortSpec(ejsonDocument(#"{"a": 1, "b": 1}"#))
+        let document = ejsonDocument(#"{"a": [1, 2], "b": [3, 4]}"#)
         #expect(throws: MongoError(.badValue, "cannot sort with keys that are parallel arrays")) {
             try spec.validatedSortKey(for: document)
         }
@@ -163,9 +163,9 @@ private func ids(_ documents: [BSONDocument]) -> [Int32] {
     }
 
     @Test func arraysUnderDifferentParentsAreParallel() throws {
-        let spec = try SortSpec(json(#"{"a.x": 1, "a.y": 1}"#))
-        #expect(throws: MongoError.self) { try spec.validatedSortKey(for: json(#"{"a": {"x": [1], "y": [2]}}"#)) }
-        #expect(try spec.validatedSortKey(for: json(#"{"a": {"x": [1, 0], "y": 2}}"#)) == [.int32(0), .int32(2)])
+        let spec = try SortSpec(ejsonDocument(#"{"a.x": 1, "a.y": 1}"#))
+        #expect(throws: MongoError.self) { try spec.validatedSortKey(for: ejsonDocument(#"{"a": {"x": [1], "y": [2]}}"#)) }
+        #expect(try spec.validatedSortKey(for: ejsonDocument(#"{"a": {"x": [1, 0], "y": 2}}"#)) == [.int32(0), .int32(2)])
     }
 }
 
@@ -193,7 +193,7 @@ private func ids(_ documents: [BSONDocument]) -> [Int32] {
     func topIsThePrefixOfTheStableSort(limit: Int) throws {
         let documents = Self.documents(count: 200, seed: 42)
         for sort in [#"{"k": 1}"#, #"{"k": -1}"#, #"{"k": 1, "_id": -1}"#] {
-            let spec = try SortSpec(json(sort))
+            let spec = try SortSpec(ejsonDocument(sort))
             let expected = Array(spec.sorted(documents).prefix(limit))
             #expect(spec.top(limit, of: documents) == expected, "\(sort) limit \(limit)")
             #expect(try spec.validatedTop(limit, of: documents) == expected, "\(sort) limit \(limit)")
@@ -201,7 +201,7 @@ private func ids(_ documents: [BSONDocument]) -> [Int32] {
     }
 
     @Test func topAcceptsAnySequence() throws {
-        let spec = try SortSpec(json(#"{"k": -1}"#))
+        let spec = try SortSpec(ejsonDocument(#"{"k": -1}"#))
         let lazy = (0..<50).lazy.map { (index: Int) -> BSONDocument in
             let id = BSONValue.int32(Int32(index))
             let key = BSONValue.int32(Int32(index % 10))
@@ -211,7 +211,7 @@ private func ids(_ documents: [BSONDocument]) -> [Int32] {
     }
 
     @Test func negativeLimitReturnsNothing() throws {
-        #expect(try SortSpec(json(#"{"k": 1}"#)).top(-1, of: [json(#"{"k": 1}"#)]).isEmpty)
+        #expect(try SortSpec(ejsonDocument(#"{"k": 1}"#)).top(-1, of: [ejsonDocument(#"{"k": 1}"#)]).isEmpty)
     }
 }
 
