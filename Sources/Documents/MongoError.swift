@@ -23,6 +23,8 @@ public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let internalError = Code(1, "InternalError")
         /// 2: a value the operation cannot accept.
         public static let badValue = Code(2, "BadValue")
+        /// 14: a value has the wrong BSON type.
+        public static let typeMismatch = Code(14, "TypeMismatch")
         /// 26: the database or collection does not exist.
         public static let namespaceNotFound = Code(26, "NamespaceNotFound")
         /// 27: the index does not exist.
@@ -33,12 +35,22 @@ public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let invalidIdField = Code(53, "InvalidIdField")
         /// 66: an update tried to change an immutable field such as `_id`.
         public static let immutableField = Code(66, "ImmutableField")
+        /// 67: an index specification cannot be built (bad key pattern, bad TTL, ...).
+        public static let cannotCreateIndex = Code(67, "CannotCreateIndex")
+        /// 72: an option is not allowed here (e.g. dropping the `_id` index).
+        public static let invalidOptions = Code(72, "InvalidOptions")
         /// 73: a database or collection name is not allowed.
         public static let invalidNamespace = Code(73, "InvalidNamespace")
         /// 85: an index with this name exists with different options.
         public static let indexOptionsConflict = Code(85, "IndexOptionsConflict")
         /// 86: an index with this name exists with a different key pattern.
         public static let indexKeySpecsConflict = Code(86, "IndexKeySpecsConflict")
+        /// 171: a compound index key would need the cartesian product of two arrays.
+        public static let cannotIndexParallelArrays = Code(171, "CannotIndexParallelArrays")
+        /// 175: a running scan lost its index or collection (dropped meanwhile).
+        public static let queryPlanKilled = Code(175, "QueryPlanKilled")
+        /// 197: an index specification has a field MongoDB does not know.
+        public static let invalidIndexSpecificationOption = Code(197, "InvalidIndexSpecificationOption")
         /// 10334: a document is larger than the maximum BSON size.
         public static let bsonObjectTooLarge = Code(10334, "BSONObjectTooLarge")
         /// 11000: a write would duplicate a unique key.
