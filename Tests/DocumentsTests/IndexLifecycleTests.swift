@@ -79,6 +79,21 @@ struct IndexLifecycleTests {
         }
     }
 
+    @Test func manyExpiredDocumentsAreAllDeletedInOnePass() throws {
+        try withStoreDirectory { path in
+            let store = try DocumentStore(path: path)
+            let collection = try store.collection("c", in: "db")
+            try store.createIndex(on: collection.namespace, key: ["at": -1], options: ["expireAfterSeconds": 10])
+            try collection.insert(contentsOf: (0 ..< 2600).map { index in
+                ["_id": .int32(Int32(index)), "at": .datetime(BSONDateTime(millisecondsSinceEpoch: Int64(index) * 1000))]
+            })
+            // At 2,000 s, dates up to 1,990 s have expired: 1,991 documents.
+            #expect(try store.removeExpiredDocuments(now: BSONDateTime(millisecondsSinceEpoch: 2_000_000)) == 1991)
+            #expect(try collection.count() == 609)
+            #expect(try scanned(collection, "at_-1").last?.id == 1991)
+        }
+    }
+
     @Test func theTTLMonitorDeletesInTheBackgroundAndStops() throws {
         try withStoreDirectory { path in
             let store = try DocumentStore(path: path)

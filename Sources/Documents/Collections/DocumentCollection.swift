@@ -125,33 +125,35 @@ public struct DocumentCollection: Sendable {
     /// existed.
     @discardableResult
     public func delete(id: BSONValue, writeConcern: WriteConcern = .acknowledged) throws(MongoError) -> Bool {
-        try delete(ids: [id], writeConcern: writeConcern) { _ in true } == 1
+        try delete(ids: [id], writeConcern: writeConcern, where: nil) == 1
     }
 
     /// Deletes, in one commit, each document of `ids` that exists and satisfies
-    /// `shouldDelete` (evaluated inside the commit, on the current version); returns how many
-    /// were deleted. Each delete is logged.
+    /// `shouldDelete` (evaluated inside the commit, on the current version; `nil` deletes
+    /// unconditionally); returns how many were deleted. Each delete is logged.
     func delete(
         ids: [BSONValue], writeConcern: WriteConcern = .acknowledged,
-        where shouldDelete: (BSONDocument) throws(MongoError) -> Bool
+        where shouldDelete: ((BSONDocument) throws(MongoError) -> Bool)?
     ) throws(MongoError) -> Int {
         guard let collection = store.catalog.openCollection(namespace), !ids.isEmpty else { return 0 }
         return try store.commit(writeConcern) { (pending) throws(MongoError) -> Int in
             let current = try stillExisting(collection)
             let indexes = IndexMaintenance(store: store, namespace: namespace, collection: current, pending: pending)
-            let decoder = RecordDecoder(registry: store.shapes)
+            // The old version is decoded only when its index entries or the condition need it.
+            let decoder = shouldDelete != nil || !indexes.isEmpty ? RecordDecoder(registry: store.shapes) : nil
             var deleted: Set<[UInt8]> = []
             for id in ids {
                 let key = KeyEncoding.key(for: id)
                 guard !deleted.contains(key),
                       let stored = try read({ () throws(StorageError) in try store.storage.get(key, in: collection.keySpace) })
                 else { continue }
-                let document = try decode(stored, decoder: decoder)
-                guard try shouldDelete(document) else { continue }
-                try indexes.delete(document, idKey: key)
+                if let decoder {
+                    let document = try decode(stored, decoder: decoder)
+                    if let shouldDelete, try !shouldDelete(document) { continue }
+                    try indexes.delete(document, idKey: key)
+                }
                 pending.batch.delete(key, in: collection.keySpace)
-                try pending.log(.delete, database: namespace.database, collection: namespace.collection,
-                                documentKey: document["_id"] ?? id)
+                try pending.log(.delete, database: namespace.database, collection: namespace.collection, documentKey: id)
                 deleted.insert(key)
             }
             return deleted.count

@@ -54,13 +54,6 @@ extension DocumentStore {
         let handle = self.collection(collection.description.namespace)
         let bounds = [[IndexInterval(lower: .datetime(BSONDateTime(millisecondsSinceEpoch: .min)), lowerInclusive: true,
                                      upper: .datetime(expiry), upperInclusive: true)]]
-        var ids: [BSONValue] = []
-        var seen: Set<[UInt8]> = []
-        var statistics = IndexScanStatistics()
-        try handle.scanIndex(named: index.name, bounds: bounds, statistics: &statistics) { entry in
-            if seen.insert(KeyEncoding.key(for: entry.id)).inserted { ids.append(entry.id) }
-            return true
-        }
         let generator = IndexKeyGenerator(fields: index.spec.fields, isSparse: index.spec.isSparse)
         // Re-checked inside each delete's commit: a concurrent update may have moved the date.
         let stillExpired = { (document: BSONDocument) throws(MongoError) -> Bool in
@@ -72,12 +65,23 @@ extension DocumentStore {
                 }
             }
         }
+        // Scan and delete in rounds of at most `roundSize` documents, so memory stays small;
+        // deleted documents leave the index, so each round starts from the front again.
+        let roundSize = 1000
         var removed = 0
-        var start = 0
-        while start < ids.count {
-            let end = min(start + 500, ids.count)
-            removed += try handle.delete(ids: Array(ids[start ..< end]), where: stillExpired)
-            start = end
+        while true {
+            var ids: [BSONValue] = []
+            var seen: Set<[UInt8]> = []
+            var statistics = IndexScanStatistics()
+            try handle.scanIndex(named: index.name, bounds: bounds, statistics: &statistics) { entry in
+                if seen.insert(KeyEncoding.key(for: entry.id)).inserted { ids.append(entry.id) }
+                return ids.count < roundSize
+            }
+            guard !ids.isEmpty else { break }
+            let deleted = try handle.delete(ids: ids, where: stillExpired)
+            removed += deleted
+            // A round that deletes nothing found only documents updated meanwhile.
+            if deleted == 0 || ids.count < roundSize { break }
         }
         return removed
     }

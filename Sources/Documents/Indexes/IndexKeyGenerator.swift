@@ -60,8 +60,9 @@ struct IndexKeyGenerator: Sendable {
     }
 }
 
-/// A value found in the document and where: the path from the root, with array positions
-/// as decimal strings. Two fields meet the same array exactly when the locations are equal.
+/// A value found in the document and, for arrays, where: the path from the root, with array
+/// positions as decimal strings. Two fields meet the same array exactly when the locations
+/// are equal.
 private struct Located {
     var value: BSONValue
     var location: [String]
@@ -218,8 +219,8 @@ private struct KeyWalk {
     /// consuming the components followed. A first step into an array container goes by
     /// decimal index. MongoDB's `extractElementAtPathOrArrayAlongPath`.
     private func elementOrArray(along path: inout ArraySlice<String>, from container: BSONValue, at location: [String]) -> Located? {
+        let original = path
         var current = container
-        var location = location
         while let component = path.first {
             path = path.dropFirst()
             let next: BSONValue?
@@ -232,9 +233,11 @@ private struct KeyWalk {
                 next = nil
             }
             guard let next else { return nil }
-            location.append(component)
-            if case .array = next { return Located(value: next, location: location) }
-            if path.isEmpty { return Located(value: next, location: location) }
+            if case .array = next {
+                // Only arrays are compared by location, so only they pay for building one.
+                return Located(value: next, location: location + original.prefix(original.count - path.count))
+            }
+            if path.isEmpty { return Located(value: next, location: []) }
             guard case .document = next else { return nil }
             current = next
         }
