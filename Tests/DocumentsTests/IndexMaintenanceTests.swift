@@ -30,6 +30,29 @@ struct IndexMaintenanceTests {
         }
     }
 
+    @Test func concurrentWritersOfOneUniqueKeyHaveExactlyOneWinner() throws {
+        try withStoreDirectory { path in
+            let store = try DocumentStore(path: path)
+            let collection = try store.collection("c", in: "db")
+            try store.createIndex(on: collection.namespace, key: ["k": 1], options: ["unique": true])
+            let outcomes = LockedList()
+            DispatchQueue.concurrentPerform(iterations: 8) { worker in
+                do {
+                    try collection.insert(["_id": .int32(Int32(worker)), "k": "same"])
+                    outcomes.append("inserted")
+                } catch let error as MongoError {
+                    outcomes.append(error.code.name)
+                } catch {
+                    outcomes.append("\(error)")
+                }
+            }
+            #expect(outcomes.items.sorted() == ["DuplicateKey", "DuplicateKey", "DuplicateKey", "DuplicateKey",
+                                                "DuplicateKey", "DuplicateKey", "DuplicateKey", "inserted"])
+            #expect(try collection.count() == 1)
+            #expect(try scanned(collection, "k_1").count == 1)
+        }
+    }
+
     @Test func compoundUniqueKeysCollideOnlyWhenEveryFieldMatches() throws {
         try withStoreDirectory { path in
             let store = try DocumentStore(path: path)
