@@ -24,6 +24,10 @@ public struct DocumentStoreOptions: Sendable {
     public var changeLogRetention = ChangeLogRetention()
     /// The most distinct document shapes the store will intern.
     public var maximumShapeCount = 1 << 20
+    /// Compiles partial index filters (`partialFilterExpression`); set by the Query layer.
+    /// Without it, creating a partial index fails, and writes to a collection that has one
+    /// fail rather than leave the index incomplete.
+    public var predicateCompiler: DocumentPredicateCompiler?
 
     /// Options with the defaults above.
     public init() {}
@@ -50,10 +54,15 @@ public final class DocumentStore: Sendable {
 
     let catalogKeySpace: ColumnFamily
     /// Held while a batch is assembled, checked and written, so sequence numbers follow
-    /// commit order and read-check-write sequences (duplicate keys) are atomic.
-    private let commitSection = ConditionLock()
+    /// commit order and read-check-write sequences (duplicate keys) are atomic. Index builds
+    /// hold it throughout, so writers wait for them.
+    let commitSection = ConditionLock()
     /// Serialises catalog changes (create, drop, indexes) with each other.
-    private let ddlSection = ConditionLock()
+    let ddlSection = ConditionLock()
+    /// Compiles partial index filters.
+    let predicateCompiler: DocumentPredicateCompiler?
+    /// The background TTL pass, when started.
+    let ttlMonitor = TTLMonitor()
     private let groupCommit = GroupCommit()
 
     /// Opens the store at `path`, creating it if the directory is missing or empty.
@@ -84,7 +93,7 @@ public final class DocumentStore: Sendable {
             throw .storage(error)
         }
         try Self.checkFormatRecord(storage: storage, keySpace: catalogKeySpace)
-        let loaded = try Catalog.load(storage: storage, keySpace: catalogKeySpace)
+        let loaded = try Catalog.load(storage: storage, keySpace: catalogKeySpace, predicateCompiler: options.predicateCompiler)
         let shapes: ShapeRegistry
         do {
             shapes = try ShapeRegistry(restoring: loaded.shapes, maximumShapeCount: options.maximumShapeCount)
@@ -98,6 +107,7 @@ public final class DocumentStore: Sendable {
             throw .storage(error)
         }
         self.path = path
+        self.predicateCompiler = options.predicateCompiler
         self.storage = storage
         self.catalogKeySpace = catalogKeySpace
         self.shapes = shapes
@@ -270,7 +280,7 @@ public final class DocumentStore: Sendable {
                 }
             }
         }
-        return open.map(\.keySpace)
+        return open.flatMap { [$0.keySpace] + $0.indexes.map(\.keySpace) }
     }
 
     /// Drops the column families of dropped collections; RocksDB deletes their files once
@@ -286,84 +296,7 @@ public final class DocumentStore: Sendable {
         }
     }
 
-    // MARK: Indexes (metadata only)
-
-    /// Records an index on `namespace` (creating the collection if needed) and returns its
-    /// description. Creating an identical index again does nothing.
-    ///
-    /// - Throws: `IndexKeySpecsConflict` (86) when the name exists with another key pattern,
-    ///   `IndexOptionsConflict` (85) when the key pattern exists under another name or the
-    ///   name exists with other options, `BadValue` (2) for an empty key pattern.
-    @discardableResult
-    public func createIndex(
-        on namespace: Namespace, key: BSONDocument, name: String? = nil, options: BSONDocument = BSONDocument()
-    ) throws(MongoError) -> IndexDescription {
-        guard !key.isEmpty else { throw MongoError(.badValue, "index key pattern must not be empty") }
-        let index = IndexDescription(name: name ?? IndexDescription.defaultName(for: key), key: key, options: options)
-        guard !index.name.isEmpty else { throw MongoError(.badValue, "index name must not be empty") }
-        _ = try openOrCreateCollection(namespace)
-        return try ddlSection.withLock { () throws(MongoError) -> IndexDescription in
-            guard let collection = catalog.collection(namespace) else {
-                throw MongoError(.namespaceNotFound, "ns not found: \(namespace)")
-            }
-            for existing in collection.indexes {
-                if existing.name == index.name {
-                    if existing.key != index.key {
-                        throw MongoError(.indexKeySpecsConflict,
-                                         "An existing index has the same name as the requested index: \(index.name)")
-                    }
-                    if existing.options != index.options {
-                        throw MongoError(.indexOptionsConflict,
-                                         "An equivalent index already exists with the same name but different options: \(index.name)")
-                    }
-                    return existing
-                }
-                if existing.key == index.key && existing.options == index.options {
-                    throw MongoError(.indexOptionsConflict,
-                                     "Index already exists with a different name: \(existing.name)")
-                }
-            }
-            try commit(.journaled) { (pending) throws(MongoError) in
-                pending.batch.put(CatalogKey.index(collection: collection.id, name: index.name), try bson(index.document),
-                                  in: self.catalogKeySpace)
-                try pending.log(.createIndex, database: namespace.database, collection: namespace.collection,
-                                document: index.document)
-                let catalog = self.catalog
-                pending.onCommit {
-                    catalog.withState { state in state.collections[namespace]?.description.indexes.append(index) }
-                }
-            }
-            return index
-        }
-    }
-
-    /// Removes the index `name` from `namespace`.
-    ///
-    /// - Throws: `NamespaceNotFound` (26), `IndexNotFound` (27), or `BadValue` (2) for `_id_`.
-    public func dropIndex(_ name: String, on namespace: Namespace) throws(MongoError) {
-        try ddlSection.withLock { () throws(MongoError) in
-            guard let collection = catalog.collection(namespace) else {
-                throw MongoError(.namespaceNotFound, "ns not found: \(namespace)")
-            }
-            guard name != IndexDescription.idIndex.name else {
-                throw MongoError(.badValue, "cannot drop _id index")
-            }
-            guard collection.indexes.contains(where: { $0.name == name }) else {
-                throw MongoError(.indexNotFound, "index not found with name [\(name)]")
-            }
-            try commit(.journaled) { (pending) throws(MongoError) in
-                pending.batch.delete(CatalogKey.index(collection: collection.id, name: name), in: self.catalogKeySpace)
-                try pending.log(.dropIndex, database: namespace.database, collection: namespace.collection,
-                                document: ["name": .string(name)])
-                let catalog = self.catalog
-                pending.onCommit {
-                    catalog.withState { state in
-                        state.collections[namespace]?.description.indexes.removeAll { $0.name == name }
-                    }
-                }
-            }
-        }
-    }
+    // MARK: Indexes: see Indexes/DocumentStore+Indexes.swift
 
     // MARK: Commit
 
@@ -372,9 +305,10 @@ public final class DocumentStore: Sendable {
     ///
     /// Sequence numbers are assigned inside the section, so they follow commit order. If
     /// `body` throws, or the write fails, nothing is written and no number is used. With
-    /// `.journaled`, returns only after a WAL fsync that covers this batch.
+    /// `.journaled`, returns only after a WAL fsync that covers this batch. Pass
+    /// `holdingSection` when the caller already holds the commit section (index builds).
     func commit<Result>(
-        _ writeConcern: WriteConcern, _ body: (PendingCommit) throws(MongoError) -> Result
+        _ writeConcern: WriteConcern, holdingSection: Bool = false, _ body: (PendingCommit) throws(MongoError) -> Result
     ) throws(MongoError) -> Result {
         let batch: WriteBatch
         do {
@@ -382,7 +316,7 @@ public final class DocumentStore: Sendable {
         } catch {
             throw .storage(error)
         }
-        commitSection.lock()
+        if !holdingSection { commitSection.lock() }
         let pending = PendingCommit(batch: batch, changeLog: changeLog, catalogKeySpace: catalogKeySpace,
                                     firstSequence: changeLog.latestSequence + 1)
         let result: Result
@@ -401,10 +335,10 @@ public final class DocumentStore: Sendable {
                 for change in pending.afterCommit { change() }
             }
         } catch {
-            commitSection.unlock()
+            if !holdingSection { commitSection.unlock() }
             throw error
         }
-        commitSection.unlock()
+        if !holdingSection { commitSection.unlock() }
         if let ticket, writeConcern == .journaled {
             do {
                 try groupCommit.waitUntilSynced(ticket) { () throws(StorageError) in

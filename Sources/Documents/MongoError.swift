@@ -53,6 +53,10 @@ public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let emptyFieldName = Code(56, "EmptyFieldName")
         /// 66: an update tried to change an immutable field such as `_id`.
         public static let immutableField = Code(66, "ImmutableField")
+        /// 67: an index specification cannot be built (bad key pattern, bad TTL, ...).
+        public static let cannotCreateIndex = Code(67, "CannotCreateIndex")
+        /// 72: an option is not allowed here (e.g. dropping the `_id` index).
+        public static let invalidOptions = Code(72, "InvalidOptions")
         /// 73: a database or collection name is not allowed.
         public static let invalidNamespace = Code(73, "InvalidNamespace")
         /// 85: an index with this name exists with different options.
@@ -63,6 +67,12 @@ public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let notExactValueField = Code(111, "NotExactValueField")
         /// 168: an aggregation expression names an operator that does not exist.
         public static let invalidPipelineOperator = Code(168, "InvalidPipelineOperator")
+        /// 171: a compound index key would need the cartesian product of two arrays.
+        public static let cannotIndexParallelArrays = Code(171, "CannotIndexParallelArrays")
+        /// 175: a running scan lost its index or collection (dropped meanwhile).
+        public static let queryPlanKilled = Code(175, "QueryPlanKilled")
+        /// 197: an index specification has a field MongoDB does not know.
+        public static let invalidIndexSpecificationOption = Code(197, "InvalidIndexSpecificationOption")
         /// 224: a query feature is not allowed in this context.
         public static let queryFeatureNotAllowed = Code(224, "QueryFeatureNotAllowed")
         /// 10334: a document is larger than the maximum BSON size.

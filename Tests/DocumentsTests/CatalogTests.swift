@@ -93,7 +93,9 @@ struct CatalogTests {
                 try store.createCollection(shop, options: ["validator": ["a": 1]])
                 try store.createIndex(on: shop, key: ["customer": 1, "date": -1], options: ["unique": true])
                 for index in 0 ..< 50 {
-                    let document: BSONDocument = ["n": .int32(Int32(index)), "tags": ["a", "b"], "nested": ["x": .double(1.5)]]
+                    // The unique index makes each document need its own customer.
+                    let document: BSONDocument = ["n": .int32(Int32(index)), "tags": ["a", "b"], "nested": ["x": .double(1.5)],
+                                                  "customer": .int32(Int32(index))]
                     ids.append(try store.collection(shop).insert(document))
                 }
                 try store.collection(logs).insert(["_id": "first", "level": "info"], writeConcern: .journaled)
@@ -107,7 +109,7 @@ struct CatalogTests {
             #expect(orders.indexes.last?.options == ["unique": true])
             #expect(try store.collection(shop).count() == 50)
             let first = try #require(try store.collection(shop).document(withID: ids[0]))
-            #expect(first == ["_id": ids[0], "n": 0, "tags": ["a", "b"], "nested": ["x": .double(1.5)]])
+            #expect(first == ["_id": ids[0], "n": 0, "tags": ["a", "b"], "nested": ["x": .double(1.5)], "customer": 0])
             #expect(try store.collection(logs).document(withID: "first") == ["_id": "first", "level": "info"])
             // New writes after reopen reuse the restored shapes and keep numbering.
             let before = store.changeLog.latestSequence

@@ -14,10 +14,17 @@ public final class Catalog: Sendable {
     /// The key space holding catalog records.
     static let keySpaceName = "tessera.catalog"
 
-    /// One open collection: its description and the key space with its documents.
+    /// One open collection: its description, the key space with its documents and its
+    /// built secondary indexes.
     struct OpenCollection: Sendable {
         var description: CollectionDescription
         let keySpace: ColumnFamily
+        var indexes: [OpenIndex] = []
+
+        /// The description of the index named `name`.
+        func index(named name: String) -> IndexDescription? {
+            description.indexes.first { $0.name == name }
+        }
     }
 
     struct State: Sendable {
@@ -81,10 +88,13 @@ extension Catalog {
         var shapes: [ShapeDefinition]
     }
 
-    /// Reads every catalog record, opens each collection's key space and drops collection key
-    /// spaces no record names (left by a crash between creating a key space and committing
-    /// its record, or between committing a drop and dropping the key space).
-    static func load(storage: RocksDBStore, keySpace: ColumnFamily) throws(StoreOpenError) -> Loaded {
+    /// Reads every catalog record, opens each collection's and index's key space and drops
+    /// collection and index key spaces no record names (left by a crash between creating a
+    /// key space and committing its record, or between committing a drop and dropping the key
+    /// space, or during an index build). Partial index filters are compiled with `compiler`.
+    static func load(
+        storage: RocksDBStore, keySpace: ColumnFamily, predicateCompiler compiler: DocumentPredicateCompiler? = nil
+    ) throws(StoreOpenError) -> Loaded {
         var state = State()
         var shapes: [ShapeDefinition] = []
         var collections: [(Namespace, UInt64, BSONDocument)] = []
@@ -149,14 +159,30 @@ extension Catalog {
                 if lhs.name == "_id_" || rhs.name == "_id_" { return lhs.name == "_id_" && rhs.name != "_id_" }
                 return lhs.name.utf8.lexicographicallyPrecedes(rhs.name.utf8)
             }
+            var openIndexes: [OpenIndex] = []
+            for index in collectionIndexes {
+                guard let indexID = index.keySpaceID else { continue }
+                let indexKeySpace: ColumnFamily
+                do {
+                    indexKeySpace = try storage.keySpace(named: CatalogKey.keySpaceName(index: indexID))
+                } catch {
+                    throw .storage(error)
+                }
+                openIndexes.append(OpenIndex(description: index, keySpace: indexKeySpace, compiler: compiler))
+                known.insert(indexID)
+                nextID = max(nextID, indexID + 1)
+            }
             let description = CollectionDescription(namespace: namespace, id: id, options: options, indexes: collectionIndexes)
-            state.collections[namespace] = OpenCollection(description: description, keySpace: collectionKeySpace)
+            state.collections[namespace] = OpenCollection(description: description, keySpace: collectionKeySpace,
+                                                          indexes: openIndexes)
             state.databases.insert(namespace.database)
             known.insert(id)
             nextID = max(nextID, id + 1)
         }
         for name in storage.keySpaceNames {
-            guard let id = CatalogKey.collectionID(keySpaceName: name), !known.contains(id) else { continue }
+            guard let id = CatalogKey.collectionID(keySpaceName: name) ?? CatalogKey.indexID(keySpaceName: name),
+                  !known.contains(id)
+            else { continue }
             nextID = max(nextID, id + 1)
             if let orphan = storage.existingKeySpace(named: name) {
                 // Best effort: a failure leaves the orphan for the next open.

@@ -4,15 +4,22 @@
 
 public import BSON
 
-/// An index's metadata: its name, key pattern and options. Building and maintaining the
-/// index itself is the index layer's job.
+/// An index's metadata: its name, key pattern and options, and what its entries have shown
+/// (whether it is multikey). The entries themselves live in the index's own key space.
 public struct IndexDescription: Sendable, Equatable {
     /// The index name, unique within its collection.
     public let name: String
     /// The key pattern, e.g. `{a: 1, b: -1}`.
     public let key: BSONDocument
-    /// Options such as `unique`, `sparse`, `partialFilterExpression`, `expireAfterSeconds`.
-    public let options: BSONDocument
+    /// Options such as `unique`, `sparse`, `partialFilterExpression`, `expireAfterSeconds`,
+    /// `hidden`, as given at creation (`hidden` as last set).
+    public internal(set) var options: BSONDocument
+    /// The key pattern fields whose paths have met an array in some indexed document, in key
+    /// pattern order. Such a field has several entries per document; MongoDB never clears it.
+    public internal(set) var multikeyFields: [String] = []
+    /// The id naming the index's key space (`i.<id>`); `nil` for `_id_`, whose entries are the
+    /// collection's own keys.
+    var keySpaceID: UInt64?
 
     /// An index description.
     public init(name: String, key: BSONDocument, options: BSONDocument = BSONDocument()) {
@@ -39,17 +46,46 @@ public struct IndexDescription: Sendable, Equatable {
         }.joined(separator: "_")
     }
 
-    /// The description as stored: `{name, key, options}`.
+    /// The key pattern's fields with their directions.
+    public var fields: [IndexKeyField] { IndexKeyPattern.fields(of: key) }
+    /// Whether this is the `_id` index.
+    public var isIDIndex: Bool { name == Self.idIndex.name }
+    /// Whether some document has several entries (a key field met an array).
+    public var isMultikey: Bool { !multikeyFields.isEmpty }
+    /// Whether two documents may not share a key (`_id_` always is).
+    public var isUnique: Bool { isIDIndex || options["unique"].map(IndexSpecValidation.isTrue) == true }
+    /// Whether documents missing every key field have no entry.
+    public var isSparse: Bool { options["sparse"].map(IndexSpecValidation.isTrue) == true }
+    /// The filter documents must match to have entries (`partialFilterExpression`).
+    public var partialFilter: BSONDocument? { options["partialFilterExpression"]?.documentValue }
+    /// Whether the planner must not use the index (it is still maintained).
+    public var isHidden: Bool { options["hidden"]?.boolValue == true }
+    /// The TTL in seconds: documents whose indexed date is older expire.
+    public var expireAfterSeconds: Int? {
+        options["expireAfterSeconds"].flatMap(IndexSpecValidation.truncatedSeconds).map { Int(clamping: $0) }
+    }
+
+    /// The description as given and logged: `{name, key, options}`.
     var document: BSONDocument {
         ["name": .string(name), "key": .document(key), "options": .document(options)]
     }
 
-    /// Reads a stored description.
+    /// The catalog record: `document` plus the key space id and the multikey fields.
+    var catalogRecord: BSONDocument {
+        var record = document
+        if let keySpaceID { record.append("keySpace", .int64(Int64(bitPattern: keySpaceID))) }
+        if !multikeyFields.isEmpty { record.append("multikey", .array(multikeyFields.map { .string($0) })) }
+        return record
+    }
+
+    /// Reads a catalog record (or a bare `{name, key, options}`).
     init?(document: BSONDocument) {
         guard case let .string(name)? = document["name"], case let .document(key)? = document["key"],
               case let .document(options)? = document["options"]
         else { return nil }
         self.init(name: name, key: key, options: options)
+        if case let .int64(id)? = document["keySpace"] { keySpaceID = UInt64(bitPattern: id) }
+        if case let .array(fields)? = document["multikey"] { multikeyFields = fields.compactMap(\.stringValue) }
     }
 }
 
@@ -106,6 +142,17 @@ enum CatalogKey {
         var key = [shapeTag]
         KeyEncoding.appendBigEndian(id.rawValue, to: &key)
         return key
+    }
+
+    /// The name of the key space holding the entries of the index with key space id `id`.
+    static func keySpaceName(index id: UInt64) -> String {
+        "i.\(id)"
+    }
+
+    /// The key space id of an index key space name, or `nil` for other key spaces.
+    static func indexID(keySpaceName name: String) -> UInt64? {
+        guard name.hasPrefix("i.") else { return nil }
+        return UInt64(name.dropFirst(2))
     }
 
     /// The name of the key space holding collection `id`'s documents.

@@ -1,6 +1,7 @@
 // DocumentCollection: document operations on one collection — insert, get, replace, delete,
 // scan and count by `_id`. Documents are shape-encoded records keyed by KeyEncoding of their
-// `_id`; every write goes through DocumentStore.commit with its change log entry.
+// `_id`; every write goes through DocumentStore.commit with its change log entry and its
+// secondary index entries (IndexMaintenance), all in one batch.
 
 public import BSON
 internal import Storage
@@ -25,8 +26,10 @@ public struct DocumentCollection: Sendable {
     ///
     /// A missing `_id` gets a new ObjectId; `_id` is always stored as the first field.
     ///
-    /// - Throws: `DuplicateKey` (11000) if a document with the same `_id` exists,
-    ///   `InvalidIdField` (53) for an array, regex or undefined `_id`.
+    /// - Throws: `DuplicateKey` (11000) if a document with the same `_id` exists or a unique
+    ///   index already has one of its keys, `InvalidIdField` (53) for an array, regex or
+    ///   undefined `_id`, `CannotIndexParallelArrays` (171) when a compound index key would
+    ///   span two arrays.
     @discardableResult
     public func insert(_ document: BSONDocument, writeConcern: WriteConcern = .acknowledged) throws(MongoError) -> BSONValue {
         let ids = try insert(contentsOf: [document], writeConcern: writeConcern)
@@ -34,9 +37,11 @@ public struct DocumentCollection: Sendable {
         return id
     }
 
-    /// Inserts `documents` atomically: all of them, or (on any error) none. Returns their `_id`s.
+    /// Inserts `documents` atomically: all of them with all their index entries, or (on any
+    /// error) nothing. Returns their `_id`s.
     ///
-    /// - Throws: as `insert(_:writeConcern:)`, also for duplicates within `documents`.
+    /// - Throws: as `insert(_:writeConcern:)`, also for duplicates (of `_id` or of a unique
+    ///   index key) within `documents`.
     @discardableResult
     public func insert(
         contentsOf documents: [BSONDocument], writeConcern: WriteConcern = .acknowledged
@@ -55,7 +60,8 @@ public struct DocumentCollection: Sendable {
             let collection = try store.openOrCreateCollection(namespace)
             do {
                 try store.commit(writeConcern) { (pending) throws(MongoError) in
-                    try checkStillExists(collection)
+                    let current = try stillExisting(collection)
+                    let indexes = IndexMaintenance(store: store, namespace: namespace, collection: current, pending: pending)
                     var seen: Set<[UInt8]> = []
                     for document in prepared {
                         guard seen.insert(document.key).inserted,
@@ -66,10 +72,12 @@ public struct DocumentCollection: Sendable {
                             throw duplicateKey(document.id)
                         }
                         pending.batch.put(document.key, document.record.bytes, in: collection.keySpace)
+                        try indexes.insert(document.document, id: document.id, idKey: document.key)
                         pending.persist(document.record.unpersistedShapes)
                         try pending.log(.insert, database: namespace.database, collection: namespace.collection,
                                         documentKey: document.id, record: document.record.bytes)
                     }
+                    try indexes.finish()
                 }
                 return prepared.map(\.id)
             } catch let error where error.code == .namespaceNotFound && attempts < 3 {
@@ -96,9 +104,15 @@ public struct DocumentCollection: Sendable {
         let prepared = try PreparedDocument(document, encoder: &encoder)
         guard let collection = store.catalog.openCollection(namespace) else { return false }
         return try store.commit(writeConcern) { (pending) throws(MongoError) -> Bool in
-            try checkStillExists(collection)
-            guard try read({ () throws(StorageError) in try store.storage.get(prepared.key, in: collection.keySpace) }) != nil
+            let current = try stillExisting(collection)
+            guard let stored = try read({ () throws(StorageError) in try store.storage.get(prepared.key, in: collection.keySpace) })
             else { return false }
+            let indexes = IndexMaintenance(store: store, namespace: namespace, collection: current, pending: pending)
+            if !indexes.isEmpty {
+                let old = try decode(stored, decoder: RecordDecoder(registry: store.shapes))
+                try indexes.replace(old, with: prepared.document, id: prepared.id, idKey: prepared.key)
+                try indexes.finish()
+            }
             pending.batch.put(prepared.key, prepared.record.bytes, in: collection.keySpace)
             pending.persist(prepared.record.unpersistedShapes)
             try pending.log(.replace, database: namespace.database, collection: namespace.collection,
@@ -107,18 +121,42 @@ public struct DocumentCollection: Sendable {
         }
     }
 
-    /// Deletes the document whose `_id` is `id`; returns whether one existed.
+    /// Deletes the document whose `_id` is `id` (and its index entries); returns whether one
+    /// existed.
     @discardableResult
     public func delete(id: BSONValue, writeConcern: WriteConcern = .acknowledged) throws(MongoError) -> Bool {
-        guard let collection = store.catalog.openCollection(namespace) else { return false }
-        let key = KeyEncoding.key(for: id)
-        return try store.commit(writeConcern) { (pending) throws(MongoError) -> Bool in
-            try checkStillExists(collection)
-            guard try read({ () throws(StorageError) in try store.storage.get(key, in: collection.keySpace) }) != nil
-            else { return false }
-            pending.batch.delete(key, in: collection.keySpace)
-            try pending.log(.delete, database: namespace.database, collection: namespace.collection, documentKey: id)
-            return true
+        try delete(ids: [id], writeConcern: writeConcern, where: nil) == 1
+    }
+
+    /// Deletes, in one commit, each document of `ids` that exists and satisfies
+    /// `shouldDelete` (evaluated inside the commit, on the current version; `nil` deletes
+    /// unconditionally); returns how many were deleted. Each delete is logged.
+    func delete(
+        ids: [BSONValue], writeConcern: WriteConcern = .acknowledged,
+        where shouldDelete: ((BSONDocument) throws(MongoError) -> Bool)?
+    ) throws(MongoError) -> Int {
+        guard let collection = store.catalog.openCollection(namespace), !ids.isEmpty else { return 0 }
+        return try store.commit(writeConcern) { (pending) throws(MongoError) -> Int in
+            let current = try stillExisting(collection)
+            let indexes = IndexMaintenance(store: store, namespace: namespace, collection: current, pending: pending)
+            // The old version is decoded only when its index entries or the condition need it.
+            let decoder = shouldDelete != nil || !indexes.isEmpty ? RecordDecoder(registry: store.shapes) : nil
+            var deleted: Set<[UInt8]> = []
+            for id in ids {
+                let key = KeyEncoding.key(for: id)
+                guard !deleted.contains(key),
+                      let stored = try read({ () throws(StorageError) in try store.storage.get(key, in: collection.keySpace) })
+                else { continue }
+                if let decoder {
+                    let document = try decode(stored, decoder: decoder)
+                    if let shouldDelete, try !shouldDelete(document) { continue }
+                    try indexes.delete(document, idKey: key)
+                }
+                pending.batch.delete(key, in: collection.keySpace)
+                try pending.log(.delete, database: namespace.database, collection: namespace.collection, documentKey: id)
+                deleted.insert(key)
+            }
+            return deleted.count
         }
     }
 
@@ -197,11 +235,15 @@ public struct DocumentCollection: Sendable {
 
     // MARK: Helpers
 
-    /// Throws `NamespaceNotFound` if `collection` was dropped (or replaced) since it was looked up.
-    private func checkStillExists(_ collection: Catalog.OpenCollection) throws(MongoError) {
-        guard store.catalog.collection(namespace)?.id == collection.description.id else {
+    /// The collection as the catalog knows it now (inside the commit section: with exactly
+    /// the indexes this commit must maintain); throws `NamespaceNotFound` if `collection` was
+    /// dropped (or replaced) since it was looked up.
+    private func stillExisting(_ collection: Catalog.OpenCollection) throws(MongoError) -> Catalog.OpenCollection {
+        guard let current = store.catalog.openCollection(namespace), current.description.id == collection.description.id
+        else {
             throw MongoError(.namespaceNotFound, "collection \(namespace) was dropped during the write")
         }
+        return current
     }
 
     private func duplicateKey(_ id: BSONValue) -> MongoError {
@@ -217,7 +259,7 @@ public struct DocumentCollection: Sendable {
         }
     }
 
-    private func decode(_ bytes: [UInt8], decoder: RecordDecoder) throws(MongoError) -> BSONDocument {
+    func decode(_ bytes: [UInt8], decoder: RecordDecoder) throws(MongoError) -> BSONDocument {
         do {
             return try decoder.document(bytes)
         } catch {
@@ -231,6 +273,8 @@ struct PreparedDocument {
     let id: BSONValue
     let key: [UInt8]
     let record: EncodedRecord
+    /// The document as written (`_id` first), for index keys.
+    let document: BSONDocument
 
     init(_ document: BSONDocument, encoder: inout RecordEncoder) throws(MongoError) {
         var ordered = BSONDocument()
@@ -255,6 +299,7 @@ struct PreparedDocument {
         }
         self.id = id
         key = KeyEncoding.key(for: id)
+        self.document = ordered
         do {
             record = try encoder.encode(ordered)
         } catch {

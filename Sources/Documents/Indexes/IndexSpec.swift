@@ -1,0 +1,206 @@
+// IndexSpec: an index's validated, parsed specification — key fields plus the options that
+// change what is indexed (unique, sparse, partial filter, TTL, hidden). Owns MongoDB's
+// createIndexes option rules and error codes; knows nothing of storage.
+
+internal import BSON
+
+/// What an index indexes, parsed once from its key pattern and options.
+struct IndexSpec: Sendable, Equatable {
+    /// The key pattern as given.
+    let key: BSONDocument
+    /// The key pattern's fields, in order.
+    let fields: [IndexKeyField]
+    /// Whether two documents may not share a key.
+    let isUnique: Bool
+    /// Whether documents missing every key field are left out.
+    let isSparse: Bool
+    /// The filter a document must match to be indexed, if any.
+    let partialFilter: BSONDocument?
+    /// Seconds after an indexed date at which the document expires, if this is a TTL index.
+    let expireAfterSeconds: Int?
+
+    /// The spec of a stored description (validated when it was created).
+    init(_ description: IndexDescription) {
+        key = description.key
+        fields = IndexKeyPattern.fields(of: description.key)
+        isUnique = description.isUnique
+        isSparse = description.isSparse
+        partialFilter = description.partialFilter
+        expireAfterSeconds = description.expireAfterSeconds
+    }
+
+    /// Whether two specs index the same documents under the same keys with the same
+    /// constraints (MongoDB's test for "an equivalent index already exists").
+    func isEquivalent(to other: IndexSpec) -> Bool {
+        BSONValue.compareDocuments(key, other.key) == 0 && isUnique == other.isUnique && isSparse == other.isSparse
+            && partialFilter.map { BSONValue.document($0) } == other.partialFilter.map { BSONValue.document($0) }
+    }
+}
+
+/// MongoDB's createIndexes validation of one index specification.
+enum IndexSpecValidation {
+    /// Options that are accepted and have no effect on a B-tree index.
+    private static let ignoredOptions: Set<String> = [
+        "background", "ns", "storageEngine", "dropDups", "prepareUnique", "default_language", "language_override",
+        "textIndexVersion", "2dsphereIndexVersion", "bits", "min", "max", "bucketSize", "coarsestIndexedLevel",
+        "finestIndexedLevel", "originalSpec",
+    ]
+    /// Options whose effect Tessera does not implement.
+    private static let unsupportedOptions: Set<String> = [
+        "weights", "wildcardProjection", "columnstoreProjection", "columnstoreCompressor", "clustered",
+    ]
+    private static let understoodOptions: Set<String> = [
+        "unique", "sparse", "partialFilterExpression", "expireAfterSeconds", "hidden", "v", "collation",
+    ]
+    /// Fields an `_id` index specification may have.
+    private static let idIndexOptions: Set<String> = ["v", "ns", "collation"]
+
+    /// The description to create for `key`, `name` and `options`, after MongoDB's checks.
+    ///
+    /// `options` is the rest of a createIndexes specification; `key` and `name` may appear in
+    /// it too (then they must agree with the arguments). The stored options are `options`
+    /// without `key` and `name`.
+    ///
+    /// - Throws: `InvalidIndexSpecificationOption` (197) for an unknown option (or any option
+    ///   on `{_id: 1}`), `TypeMismatch` (14) for an option of the wrong type, `CannotCreateIndex`
+    ///   (67) for a bad key pattern or TTL, or mixing `sparse` with `partialFilterExpression`,
+    ///   `BadValue` (2) for reserved or empty names.
+    static func validate(
+        key: BSONDocument, name requestedName: String?, options given: BSONDocument
+    ) throws(MongoError) -> IndexDescription {
+        var options = given
+        var name = requestedName
+        if let stated = options.removeValue(forKey: "name") {
+            guard case let .string(text) = stated else {
+                throw MongoError(.typeMismatch, "The field 'name' must be a string, but got \(stated.type.alias)")
+            }
+            if let requestedName, requestedName != text {
+                throw MongoError(.badValue, "index name '\(text)' in the options differs from '\(requestedName)'")
+            }
+            name = text
+        }
+        if let stated = options.removeValue(forKey: "key") {
+            guard case let .document(statedKey) = stated, BSONValue.compareDocuments(statedKey, key) == 0 else {
+                throw MongoError(.badValue, "the key pattern in the options differs from \(IndexKeyPattern.describe(key))")
+            }
+        }
+        let indexName = name ?? IndexDescription.defaultName(for: key)
+        var specification: BSONDocument = ["key": .document(key), "name": .string(indexName)]
+        for element in options { specification.append(element.key, element.value) }
+        let spec = IndexKeyPattern.describe(specification)
+
+        for element in options
+        where !understoodOptions.contains(element.key) && !ignoredOptions.contains(element.key)
+            && !unsupportedOptions.contains(element.key) {
+            throw MongoError(.invalidIndexSpecificationOption,
+                             "The field '\(element.key)' is not valid for an index specification. Specification: \(spec)")
+        }
+        _ = try IndexKeyPattern.validate(key)
+        for element in options { try checkType(element) }
+        if IndexKeyPattern.isIDPattern(key) {
+            for element in options where !idIndexOptions.contains(element.key) {
+                throw MongoError(.invalidIndexSpecificationOption,
+                                 "The field '\(element.key)' is not valid for an _id index specification. Specification: \(spec)")
+            }
+        } else if indexName == IndexDescription.idIndex.name {
+            throw MongoError(.badValue,
+                             "The index name '_id_' is reserved for the _id index, which must have key pattern {_id: 1}, found \(IndexKeyPattern.describe(key))")
+        }
+        guard !indexName.isEmpty else { throw MongoError(.badValue, "index name must not be empty") }
+        guard indexName != "*" else { throw MongoError(.badValue, "The index name '*' is not valid.") }
+        for unsupported in unsupportedOptions where options[unsupported] != nil {
+            throw MongoError(.cannotCreateIndex,
+                             "Invalid index specification \(spec); the field '\(unsupported)' is not supported for this index type")
+        }
+        if let collation = options["collation"]?.documentValue, collation != ["locale": "simple"] {
+            throw MongoError(.cannotCreateIndex, "Invalid index specification \(spec); only the simple collation is supported")
+        }
+        if let version = options["v"] {
+            guard let number = version.doubleValue ?? (version.int64Value.map(Double.init)), number == 1 || number == 2 else {
+                throw MongoError(.cannotCreateIndex,
+                                 "Invalid index specification \(spec); cannot create an index with v=\(version.extendedJSON())")
+            }
+        }
+        if let seconds = options["expireAfterSeconds"] {
+            try validateExpireAfterSeconds(seconds)
+            guard key.count == 1 else {
+                throw MongoError(.cannotCreateIndex,
+                                 "TTL indexes are single-field indexes, compound indexes do not support TTL. Index spec: \(spec)")
+            }
+        }
+        if options["partialFilterExpression"] != nil, options["sparse"].map(isTrue) == true {
+            throw MongoError(.cannotCreateIndex, "cannot mix \"partialFilterExpression\" and \"sparse\" options")
+        }
+        return IndexDescription(name: indexName, key: key, options: options)
+    }
+
+    /// MongoDB's type rules for the options it checks while parsing a specification.
+    private static func checkType(_ element: (key: String, value: BSONValue)) throws(MongoError) {
+        switch element.key {
+        case "unique", "sparse", "background", "dropDups", "prepareUnique":
+            guard element.value.isNumeric || element.value.boolValue != nil else {
+                throw MongoError(.typeMismatch,
+                                 "The field '\(element.key) has value \(element.key): \(element.value.extendedJSON()), which is not convertible to bool")
+            }
+        case "hidden":
+            guard element.value.boolValue != nil else {
+                throw MongoError(.typeMismatch, "The field 'hidden' must be a bool, but got \(element.value.type.alias)")
+            }
+        case "partialFilterExpression", "collation", "storageEngine":
+            guard element.value.documentValue != nil else {
+                throw MongoError(.typeMismatch,
+                                 "The field '\(element.key)' must be an object, but got \(element.value.type.alias)")
+            }
+        case "v":
+            guard element.value.isNumeric else {
+                throw MongoError(.typeMismatch, "The field 'v' must be a number, but got \(element.value.type.alias)")
+            }
+        default:
+            break
+        }
+    }
+
+    /// MongoDB's checks of a secondary index's `expireAfterSeconds`: a number, not NaN,
+    /// within 32 bits, not negative. Fractions are truncated, as MongoDB does.
+    private static func validateExpireAfterSeconds(_ value: BSONValue) throws(MongoError) {
+        guard value.isNumeric else {
+            throw MongoError(.cannotCreateIndex,
+                             "TTL index 'expireAfterSeconds' option must be numeric, but received a type of '\(value.type.alias)'")
+        }
+        guard let seconds = truncatedSeconds(value) else {
+            throw MongoError(.cannotCreateIndex, "TTL index 'expireAfterSeconds' option must not be NaN")
+        }
+        guard seconds >= Int64(Int32.min), seconds <= Int64(Int32.max) else {
+            throw MongoError(.cannotCreateIndex, "TTL index 'expireAfterSeconds' must be within the range of a 32-bit integer")
+        }
+        guard seconds >= 0 else {
+            throw MongoError(.cannotCreateIndex, "TTL index 'expireAfterSeconds' option cannot be less than 0")
+        }
+    }
+
+    /// A number truncated toward zero and clamped to Int64; `nil` for NaN.
+    static func truncatedSeconds(_ value: BSONValue) -> Int64? {
+        let number: Double
+        switch value {
+        case let .int32(x): return Int64(x)
+        case let .int64(x): return x
+        case let .double(x): number = x
+        case let .decimal128(x): number = x.doubleValue
+        default: return nil
+        }
+        if number.isNaN { return nil }
+        if number >= 0x1p63 { return .max }
+        if number <= -0x1p63 { return .min }
+        return Int64(number.rounded(.towardZero))
+    }
+
+    /// MongoDB's truth of a flag: `true`, or any nonzero number.
+    static func isTrue(_ value: BSONValue) -> Bool {
+        switch value {
+        case let .bool(flag): flag
+        case .int32, .int64, .double, .decimal128: BSONValue.compare(value, .int32(0)) != 0
+        case .null, .undefined: false
+        default: true
+        }
+    }
+}
