@@ -185,7 +185,9 @@ struct RecordPatchPlanner {
         }
         // Same kind (so the same shape), and a value whose size the record fixes.
         guard ValueKind(of: result) == kind, kind.storage != .variable else { throw Inapplicable() }
-        return identical(result, current) ? nil : result
+        // (Not `cond ? nil : result`: BSONValue is nil-literal expressible, so that `nil` is null.)
+        if identical(result, current) { return Optional.none }
+        return result
     }
 
     /// `$inc`'s arithmetic: int32 + int32 is an int32 unless it overflows (then an int64);
