@@ -51,6 +51,8 @@ public final class DocumentStore: Sendable {
     public let shapes: ShapeRegistry
     /// The RocksDB database underneath.
     public let storage: RocksDBStore
+    /// BSON sizes of stored records, for the 16 MiB check of delta updates.
+    let recordBSONSize = RecordPatchBSONSize()
 
     let catalogKeySpace: ColumnFamily
     /// Held while a batch is assembled, checked and written, so sequence numbers follow
@@ -82,6 +84,12 @@ public final class DocumentStore: Sendable {
         var storageOptions = options.storage
         storageOptions.createIfMissing = true
         storageOptions.errorIfExists = false
+        // Collection key spaces fold record patches (delta updates) on reads and compactions.
+        // (Collection key spaces are named "c.<id>": CatalogKey.keySpaceName(collection:).)
+        storageOptions.mergeOperatorsByPrefix["c."] = RecordPatchOperator()
+        if storageOptions.maxSuccessiveMerges == nil {
+            storageOptions.maxSuccessiveMerges = RecordPatchOperator.defaultMaxSuccessiveMerges
+        }
         let storage: RocksDBStore
         let catalogKeySpace: ColumnFamily
         let changeLogKeySpace: ColumnFamily

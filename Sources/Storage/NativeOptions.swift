@@ -9,12 +9,12 @@ internal import CRocksDB
 /// its base options inside a `Mutex`.
 final class NativeOptions {
     let pointer: OpaquePointer
-    /// Merge operators to install per key space when deriving key space options.
-    private let mergeOperators: [String: any MergeOperator]
+    /// The configuration, for the merge settings to install when deriving key space options.
+    private let configuration: StorageOptions
 
-    private init(pointer: OpaquePointer, mergeOperators: [String: any MergeOperator]) {
+    private init(pointer: OpaquePointer, configuration: StorageOptions) {
         self.pointer = pointer
-        self.mergeOperators = mergeOperators
+        self.configuration = configuration
     }
 
     deinit {
@@ -26,7 +26,7 @@ final class NativeOptions {
         guard let pointer = rocksdb_options_create() else {
             throw StorageError(.open, path: path, status: "rocksdb_options_create failed", code: .unknown)
         }
-        let options = NativeOptions(pointer: pointer, mergeOperators: configuration.mergeOperators)
+        let options = NativeOptions(pointer: pointer, configuration: configuration)
         rocksdb_options_set_create_if_missing(pointer, configuration.createIfMissing ? 1 : 0)
         rocksdb_options_set_error_if_exists(pointer, configuration.errorIfExists ? 1 : 0)
         rocksdb_options_set_create_missing_column_families(pointer, 0)
@@ -38,6 +38,11 @@ final class NativeOptions {
         if let jobs = configuration.backgroundJobs, jobs > 0 {
             rocksdb_options_set_max_background_jobs(pointer, Int32(clamping: jobs))
         }
+        if configuration.collectsStatistics {
+            // The statistics object is shared (a shared_ptr) by this options object and the
+            // database, so `statisticsText()` on the base options reads the live counters.
+            rocksdb_options_enable_statistics(pointer)
+        }
         options.applyCompression(configuration.effectiveCompressionPerLevel)
         try options.applyTableOptions(configuration, path: path)
         return options
@@ -48,15 +53,25 @@ final class NativeOptions {
         guard let copy = rocksdb_options_create_copy(pointer) else {
             throw StorageError(.open, path: path, status: "rocksdb_options_create_copy failed", code: .unknown)
         }
-        let options = NativeOptions(pointer: copy, mergeOperators: mergeOperators)
-        if let mergeOperator = mergeOperators[name] {
+        let options = NativeOptions(pointer: copy, configuration: configuration)
+        if let mergeOperator = configuration.mergeOperator(forKeySpace: name) {
             guard let native = MergeOperatorBridge.make(mergeOperator) else {
                 throw StorageError(.open, path: path, status: "could not create merge operator \(mergeOperator.name)", code: .unknown)
             }
             // The options object takes ownership (a shared_ptr) of the merge operator.
             rocksdb_options_set_merge_operator(copy, native)
+            if let limit = configuration.maxSuccessiveMerges, limit > 0 {
+                rocksdb_options_set_max_successive_merges(copy, limit)
+            }
         }
         return options
+    }
+
+    /// RocksDB's statistics dump (`nil` unless statistics are enabled).
+    func statisticsText() -> String? {
+        guard let text = rocksdb_options_statistics_get_string(pointer) else { return nil }
+        defer { rocksdb_free(text) }
+        return String(cString: text)
     }
 
     private func applyCompression(_ levels: [Compression]) {

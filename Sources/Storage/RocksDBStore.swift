@@ -349,6 +349,12 @@ public final class RocksDBStore: OrderedKeyValueStore {
         try DirectorySize.bytes(under: path)
     }
 
+    /// RocksDB's statistics, or `nil` unless the store was opened with
+    /// `StorageOptions.collectsStatistics`.
+    public func statistics() -> StorageStatistics? {
+        keySpaceTable.withLock { $0.baseOptions.statisticsText() }.map(StorageStatistics.init(parsing:))
+    }
+
     /// The sequence number of the most recent write.
     public var latestSequenceNumber: UInt64 {
         rocksdb_get_latest_sequence_number(database.pointer)

@@ -30,9 +30,32 @@ public struct StorageOptions: Sendable {
     /// when the key space is opened or created; a key space holding merge operands must be
     /// opened with the same operator every time.
     public var mergeOperators: [String: any MergeOperator] = [:]
+    /// Merge operators for every key space whose name starts with a prefix (for key spaces
+    /// created at run time, such as one per collection). An exact entry in `mergeOperators`
+    /// wins; among prefixes, the longest matching one.
+    public var mergeOperatorsByPrefix: [String: any MergeOperator] = [:]
+    /// In key spaces with a merge operator: how many merge operands one key may collect in
+    /// the memtable before a write folds them into a full value (RocksDB's
+    /// `max_successive_merges`), which bounds the work of every read of a hot key. `nil`
+    /// (or 0) keeps RocksDB's default of never folding on write.
+    public var maxSuccessiveMerges: Int? = nil
+    /// Collect RocksDB's statistics (tickers such as `rocksdb.bytes.written`), read with
+    /// `RocksDBStore.statistics()`. Costs a little on every operation. Default `false`.
+    public var collectsStatistics: Bool = false
 
     /// Options with the defaults above.
     public init() {}
+
+    /// The merge operator configured for the key space `name`: its exact entry, else the
+    /// longest matching prefix entry, else `nil`.
+    public func mergeOperator(forKeySpace name: String) -> (any MergeOperator)? {
+        if let exact = mergeOperators[name] { return exact }
+        var best: (prefix: String, mergeOperator: any MergeOperator)?
+        for (prefix, mergeOperator) in mergeOperatorsByPrefix where name.hasPrefix(prefix) {
+            if best.map({ prefix.utf8.count > $0.prefix.utf8.count }) ?? true { best = (prefix, mergeOperator) }
+        }
+        return best?.mergeOperator
+    }
 
     /// `compressionPerLevel` after replacing unsupported codecs with their fallbacks.
     public var effectiveCompressionPerLevel: [Compression] {

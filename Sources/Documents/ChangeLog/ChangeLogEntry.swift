@@ -12,6 +12,10 @@ public struct ChangeLogEntry: Sendable, Equatable {
         case insert
         /// A document was replaced; `document` is the new version.
         case replace
+        /// A document was changed in place by a delta (see `DocumentCollection.applyDeltas`);
+        /// `document` is MongoDB's update description, `{updatedFields: {<dotted path>:
+        /// <new value>, ...}, removedFields: []}`, not the whole document.
+        case update
         /// A document was deleted; `documentKey` says which.
         case delete
         /// A collection was created (explicitly or by its first insert).
