@@ -1,7 +1,7 @@
 # Tessera's entry points. `make run` and `make test` are the README's two commands; every
 # other target is a longer job (benchmarks, fuzzing) run by hand and reported in notes.
 
-.PHONY: run test build release bench-bson bench-storage fuzz-bson clean
+.PHONY: run test build release bench-bson bench-storage bench-query fuzz-bson clean
 
 run:
 	@scripts/run
@@ -29,3 +29,7 @@ clean:
 # Issue 3's storage figures: record sizes, on-disk ratio after compaction, W1 field reads.
 bench-storage:
 	@scripts/bench-storage
+
+# Issue 4's query figures: W1 counters, W4 compiled matching, W3 partial/TTL indexes, W7.
+bench-query:
+	@scripts/bench-query

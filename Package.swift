@@ -39,11 +39,21 @@ let package = Package(
             name: "StorageReport", dependencies: ["BSON", "Storage", "Documents", "BenchSupport"],
             swiftSettings: strictSettings
         ),
+        // `make bench-query`: issue 4's W1, W4, W3 and W7 figures.
+        .executableTarget(
+            name: "QueryReport", dependencies: ["BSON", "Storage", "Documents", "Query", "BenchSupport"],
+            swiftSettings: strictSettings
+        ),
         // The child process of the crash-safety test: journaled inserts until SIGKILLed.
         .executableTarget(name: "CrashWriter", dependencies: ["BSON", "Documents"], swiftSettings: strictSettings),
         .testTarget(name: "BSONTests", dependencies: ["BSON"], swiftSettings: strictSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strictSettings),
         .testTarget(name: "DocumentsTests", dependencies: ["Documents", "BSON", "Storage"], swiftSettings: strictSettings),
-        .testTarget(name: "QueryTests", dependencies: ["Query", "Documents", "BSON"], swiftSettings: strictSettings),
+        // Fixtures shared by the test targets (temporary directories, seeded randomness).
+        .target(name: "TestSupport", path: "Tests/Support", swiftSettings: strictSettings),
+        .testTarget(
+            name: "QueryTests", dependencies: ["Query", "Documents", "BSON", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
     ]
 )

@@ -29,6 +29,13 @@ public struct BSONDocumentView: Sendable {
         self.init(trusted: bytes, start: 0, end: bytes.count)
     }
 
+    /// A view of `bytes` that this process validated earlier (e.g. a document it stored
+    /// after validating it), skipping the check. Element access on malformed bytes is
+    /// undefined; use ``init(validating:options:)`` for anything received.
+    public init(previouslyValidated bytes: [UInt8]) {
+        self.init(trusted: bytes, start: 0, end: bytes.count)
+    }
+
     init(trusted storage: [UInt8], start: Int, end: Int) {
         self.storage = storage
         self.start = start

@@ -1,0 +1,240 @@
+// QueryCollection: MongoDB's collection operations over one Documents collection — find,
+// explain, count, distinct, update, delete — each parsed (errors before any write),
+// planned, and executed.
+
+public import BSON
+public import Documents
+
+/// Query operations on one collection.
+public struct QueryCollection: Sendable {
+    /// The collection underneath.
+    public let collection: DocumentCollection
+
+    /// Query operations on `collection`.
+    public init(_ collection: DocumentCollection) {
+        self.collection = collection
+    }
+
+    /// The collection's namespace.
+    public var namespace: Namespace { collection.namespace }
+
+    /// The collection's indexes as the catalog has them now (none if it does not exist).
+    var indexes: [IndexDescription] {
+        collection.store.catalog.collection(collection.namespace)?.indexes ?? []
+    }
+
+    // MARK: Reads
+
+    /// The documents a find returns, projected, in order.
+    public func find(_ query: FindQuery) throws(MongoError) -> [BSONDocument] {
+        let prepared = try prepare(query)
+        var statistics = ExecutionStatistics()
+        let matches = try Executor(collection: collection).matches(
+            prepared.plan, wantPositional: prepared.plan.projection?.usesPositional ?? false, statistics: &statistics)
+        guard let projection = prepared.plan.projection else { return matches.map(\.document) }
+        var results: [BSONDocument] = []
+        results.reserveCapacity(matches.count)
+        for match in matches {
+            results.append(try projection.apply(to: match.document, positionalIndex: match.positionalIndex))
+        }
+        return results
+    }
+
+    /// MongoDB's explain output for a find: `queryPlanner` and, at `executionStats`
+    /// verbosity or above, `executionStats` (the query runs).
+    public func explain(_ query: FindQuery, verbosity: ExplainVerbosity = .executionStats) throws(MongoError) -> BSONDocument {
+        let prepared = try prepare(query)
+        var statistics = ExecutionStatistics()
+        if verbosity != .queryPlanner {
+            _ = try Executor(collection: collection).matches(
+                prepared.plan, wantPositional: prepared.plan.projection?.usesPositional ?? false, statistics: &statistics)
+        }
+        return ExplainWriter(namespace: namespace, plan: prepared.plan, filter: query.filter)
+            .document(verbosity: verbosity, statistics: statistics)
+    }
+
+    /// The number of matching documents after `skip` and `limit`.
+    public func count(_ filter: BSONDocument = BSONDocument(), skip: Int = 0, limit: Int? = nil,
+                      hint: BSONValue? = nil) throws(MongoError) -> Int {
+        let prepared = try prepare(FindQuery(filter: filter, skip: skip, limit: limit, hint: hint))
+        var statistics = ExecutionStatistics()
+        return try Executor(collection: collection).count(prepared.plan, statistics: &statistics)
+    }
+
+    /// `count` with its explain statistics (benchmarks and tests).
+    func countExplained(_ filter: BSONDocument) throws(MongoError) -> (Int, ExecutionStatistics, QueryPlan) {
+        let prepared = try prepare(FindQuery(filter: filter))
+        var statistics = ExecutionStatistics()
+        let total = try Executor(collection: collection).count(prepared.plan, statistics: &statistics)
+        return (total, statistics, prepared.plan)
+    }
+
+    /// The number of documents, from a key count (no filter).
+    public func estimatedDocumentCount() throws(MongoError) -> Int {
+        try collection.count()
+    }
+
+    /// The distinct values at `key` among matching documents (array values contribute
+    /// their elements), in BSON order.
+    public func distinct(_ key: String, filter: BSONDocument = BSONDocument()) throws(MongoError) -> [BSONValue] {
+        let path = try FieldPath(key)
+        let prepared = try prepare(FindQuery(filter: filter))
+        var statistics = ExecutionStatistics()
+        var values: [BSONValue] = []
+        try Executor(collection: collection).forEachCandidate(prepared.plan, wantPositional: false,
+                                                               statistics: &statistics) { match in
+            Self.collect(path.components[...], in: .document(match.document), into: &values)
+            return true
+        }
+        values.sort { BSONValue.compare($0, $1) < 0 }
+        var unique: [BSONValue] = []
+        for value in values where unique.last.map({ BSONValue.compare($0, value) != 0 }) ?? true {
+            unique.append(value)
+        }
+        return unique
+    }
+
+    private static func collect(_ path: ArraySlice<String>, in value: BSONValue, into values: inout [BSONValue]) {
+        guard let first = path.first else {
+            if case let .array(elements) = value { values += elements } else { values.append(value) }
+            return
+        }
+        switch value {
+        case let .document(document):
+            if let child = document[first] { collect(path.dropFirst(), in: child, into: &values) }
+        case let .array(elements):
+            if let index = Int(first), index >= 0, index < elements.count, first.allSatisfy(\.isNumber) {
+                collect(path.dropFirst(), in: elements[index], into: &values)
+            } else {
+                for element in elements {
+                    if case .document = element { collect(path, in: element, into: &values) }
+                }
+            }
+        default:
+            break
+        }
+    }
+
+    // MARK: Writes
+
+    /// Applies `update` to the first (or, with `multi`, every) matching document, or
+    /// inserts one on `upsert` when nothing matches.
+    ///
+    /// Everything is parsed before anything is written: a malformed filter or update
+    /// writes nothing. With `multi`, each document is updated atomically with its index
+    /// entries; a failure stops the update after the documents already changed (as MongoDB).
+    @discardableResult
+    public func update(
+        _ filter: BSONDocument, _ update: BSONDocument, options: UpdateOptions = UpdateOptions()
+    ) throws(MongoError) -> UpdateResult {
+        let parsedFilter = try Filter(filter)
+        let parsedUpdate = try Update(update, arrayFilters: options.arrayFilters)
+        if options.multi && parsedUpdate.isReplacement {
+            throw MongoError(.failedToParse, "multi update is not supported for replacement-style update")
+        }
+        let now = WallClock.now()
+        // W1's fast path: {_id: X} with only $inc/$set on fixed paths becomes a small delta.
+        if !options.multi, let id = Self.idEquality(filter), let changes = parsedUpdate.simpleFieldChanges {
+            let deltas = changes.map { change -> FieldDelta in
+                switch change {
+                case let .set(path, value): .set(path: path.components, value: value)
+                case let .increment(path, amount): .increment(path: path.components, by: amount)
+                }
+            }
+            switch try collection.applyDeltas(id: id, deltas, writeConcern: options.writeConcern) {
+            case let .applied(modified):
+                return UpdateResult(matchedCount: 1, modifiedCount: modified ? 1 : 0)
+            case .documentNotFound:
+                guard options.upsert else { return UpdateResult(matchedCount: 0, modifiedCount: 0) }
+                return try upsert(filter, parsedUpdate, now: now, writeConcern: options.writeConcern)
+            case .notApplicable:
+                break
+            }
+        }
+        let planner = Planner(indexes: indexes)
+        let plan = try planner.plan(filter: parsedFilter, sort: nil, projection: nil, skip: 0,
+                                    limit: options.multi ? nil : 1, hint: nil)
+        var statistics = ExecutionStatistics()
+        let matches = try Executor(collection: collection).matches(plan, wantPositional: true, statistics: &statistics)
+        if matches.isEmpty {
+            guard options.upsert else { return UpdateResult(matchedCount: 0, modifiedCount: 0) }
+            return try upsert(filter, parsedUpdate, now: now, writeConcern: options.writeConcern)
+        }
+        var modified = 0
+        for match in matches {
+            let outcome = try parsedUpdate.apply(to: match.document, positionalIndex: match.positionalIndex, now: now)
+            guard outcome.modified else { continue }
+            if try collection.replace(id: match.id, with: outcome.document, writeConcern: options.writeConcern) {
+                modified += 1
+            }
+        }
+        return UpdateResult(matchedCount: matches.count, modifiedCount: modified)
+    }
+
+    private func upsert(
+        _ filter: BSONDocument, _ update: Update, now: BSONDateTime, writeConcern: WriteConcern
+    ) throws(MongoError) -> UpdateResult {
+        let document = try update.upsertDocument(query: filter, now: now)
+        let id = try collection.insert(document, writeConcern: writeConcern)
+        return UpdateResult(matchedCount: 0, modifiedCount: 0, upsertedID: id)
+    }
+
+    /// The `_id` a filter pins to one value (`{_id: v}` or `{_id: {$eq: v}}`, `v` not an
+    /// operator document, array or regex), else `nil`.
+    static func idEquality(_ filter: BSONDocument) -> BSONValue? {
+        guard filter.count == 1, let first = filter.first, first.key == "_id" else { return nil }
+        var value = first.value
+        if case let .document(operators) = value, operators.count == 1, let only = operators.first {
+            guard only.key == "$eq" else { return nil }
+            value = only.value
+        }
+        switch value {
+        case .array, .regex, .undefined, .minKey, .maxKey: return nil
+        case let .document(document) where document.first?.key.hasPrefix("$") ?? false: return nil
+        default: return value
+        }
+    }
+
+    /// Deletes the first (or, with `multi`, every) matching document; returns how many.
+    @discardableResult
+    public func delete(
+        _ filter: BSONDocument, multi: Bool = true, writeConcern: WriteConcern = .acknowledged
+    ) throws(MongoError) -> Int {
+        let prepared = try prepare(FindQuery(filter: filter, limit: multi ? nil : 1))
+        var statistics = ExecutionStatistics()
+        let matches = try Executor(collection: collection).matches(prepared.plan, wantPositional: false,
+                                                                   statistics: &statistics)
+        var deleted = 0
+        for match in matches where try collection.delete(id: match.id, writeConcern: writeConcern) {
+            deleted += 1
+        }
+        return deleted
+    }
+
+    // MARK: Planning
+
+    private struct Prepared {
+        let plan: QueryPlan
+    }
+
+    /// Parses every part of `query` (so errors come before any work) and plans it.
+    private func prepare(_ query: FindQuery) throws(MongoError) -> Prepared {
+        guard query.skip >= 0 else {
+            throw MongoError(.badValue, "skip value must be non-negative, but received: \(query.skip)")
+        }
+        if let limit = query.limit, limit < 0 {
+            throw MongoError(.badValue, "limit value must be non-negative, but received: \(limit)")
+        }
+        let filter = try Filter(query.filter)
+        let sort = try query.sort.flatMap { (spec) throws(MongoError) -> SortSpec? in
+            spec.isEmpty ? nil : try SortSpec(spec)
+        }
+        let projection = try query.projection.flatMap { (spec) throws(MongoError) -> Projection? in
+            spec.isEmpty ? nil : try Projection(spec, filter: filter)
+        }
+        let plan = try Planner(indexes: indexes).plan(
+            filter: filter, sort: sort, projection: projection, skip: query.skip,
+            limit: query.limit == 0 ? nil : query.limit, hint: query.hint)
+        return Prepared(plan: plan)
+    }
+}

@@ -1,0 +1,166 @@
+// The executor: runs a QueryPlan against a collection. Reads candidates from a collection
+// scan (through the compiled ShapeMatcher) or an index scan (fetching, or building covered
+// results from index keys), re-checks the filter, then sorts, skips and limits. Counts
+// keys and documents examined for explain.
+
+internal import BSON
+internal import Documents
+
+/// What explain reports about one execution.
+struct ExecutionStatistics {
+    var nReturned = 0
+    var totalKeysExamined = 0
+    var totalDocsExamined = 0
+    var executionTimeMillis = 0
+    /// Records the compiled matcher rejected or accepted from their shape alone.
+    var decidedByShape = 0
+}
+
+/// One matching document.
+struct QueryMatch {
+    /// The document's `_id`.
+    let id: BSONValue
+    /// The document (for covered plans: only the index's fields).
+    let document: BSONDocument
+    /// For the positional `$` operator.
+    let positionalIndex: Int?
+}
+
+struct Executor {
+    let collection: DocumentCollection
+
+    /// The plan's matches after sort, skip and limit (projection is the caller's).
+    func matches(
+        _ plan: QueryPlan, wantPositional: Bool, statistics: inout ExecutionStatistics
+    ) throws(MongoError) -> [QueryMatch] {
+        let clock = ContinuousClock()
+        let started = clock.now
+        defer {
+            let elapsed = clock.now - started
+            statistics.executionTimeMillis = Int(elapsed.components.seconds * 1000
+                + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        }
+        let sorting = plan.needsInMemorySort
+        let wanted = plan.limit.map { plan.skip + $0 }
+        var collected: [QueryMatch] = []
+        try forEachCandidate(plan, wantPositional: wantPositional, statistics: &statistics) { match in
+            collected.append(match)
+            if !sorting, let wanted, collected.count >= wanted { return false }
+            return true
+        }
+        if sorting, let sort = plan.sort {
+            collected = Self.sorted(collected, by: sort, keeping: wanted)
+        }
+        let result = Array(collected.dropFirst(plan.skip).prefix(plan.limit ?? Int.max))
+        statistics.nReturned = result.count
+        return result
+    }
+
+    /// How many documents match (skip and limit applied), decoding none when possible.
+    func count(_ plan: QueryPlan, statistics: inout ExecutionStatistics) throws(MongoError) -> Int {
+        var total = 0
+        let wanted = plan.limit.map { plan.skip + $0 }
+        if case .collectionScan = plan.access {
+            let matcher = ShapeMatcher(plan.filter)
+            try collection.forEachRecord { (record) throws(MongoError) -> Bool in
+                statistics.totalDocsExamined += 1
+                if try matcher.matches(record) { total += 1 }
+                return wanted.map { total < $0 } ?? true
+            }
+            statistics.decidedByShape = matcher.decidedByShape
+        } else {
+            try forEachCandidate(plan, wantPositional: false, statistics: &statistics) { _ in
+                total += 1
+                return wanted.map { total < $0 } ?? true
+            }
+        }
+        let counted = max(0, min(total, wanted ?? total) - plan.skip)
+        statistics.nReturned = counted
+        return counted
+    }
+
+    /// Calls `body` with every document the plan's access path yields that matches the
+    /// filter, in access order, until `body` returns false.
+    func forEachCandidate(
+        _ plan: QueryPlan, wantPositional: Bool, statistics: inout ExecutionStatistics,
+        _ body: (QueryMatch) throws(MongoError) -> Bool
+    ) throws(MongoError) {
+        switch plan.access {
+        case .collectionScan:
+            let matcher = ShapeMatcher(plan.filter)
+            var examined = 0
+            defer { statistics.totalDocsExamined += examined }
+            try collection.forEachRecord { (record) throws(MongoError) -> Bool in
+                examined += 1
+                guard try matcher.matches(record) else { return true }
+                let document = try Self.decode(record)
+                let positional = wantPositional ? plan.filter.match(document)?.positionalIndex : nil
+                return try body(QueryMatch(id: document["_id"] ?? .null, document: document, positionalIndex: positional))
+            }
+            statistics.decidedByShape += matcher.decidedByShape
+        case let .indexScan(scan):
+            var seen: Set<[UInt8]> = []
+            var scanStatistics = IndexScanStatistics()
+            var docsExamined = 0
+            defer {
+                statistics.totalKeysExamined += scanStatistics.keysExamined
+                statistics.totalDocsExamined += docsExamined
+            }
+            let collection = self.collection
+            try collection.scanIndex(named: scan.index.name, bounds: scan.bounds, reverse: scan.reverse,
+                                     statistics: &scanStatistics) { (entry) throws(MongoError) -> Bool in
+                if scan.index.isMultikey, !seen.insert(KeyEncoding.key(for: entry.id)).inserted { return true }
+                let document: BSONDocument
+                if scan.covered {
+                    document = Self.coveredDocument(entry, keyFields: scan.keyFields)
+                } else {
+                    docsExamined += 1
+                    guard let fetched = try collection.document(withID: entry.id) else { return true }
+                    document = fetched
+                }
+                guard let match = plan.filter.match(document) else { return true }
+                return try body(QueryMatch(id: entry.id, document: document,
+                                           positionalIndex: wantPositional ? match.positionalIndex : nil))
+            }
+        }
+    }
+
+    /// A document holding an index entry's key values at their paths (and `_id`).
+    static func coveredDocument(_ entry: IndexEntry, keyFields: [(path: String, ascending: Bool)]) -> BSONDocument {
+        var document: BSONDocument = ["_id": entry.id]
+        for (field, value) in zip(keyFields, entry.keyValues) where field.path != "_id" {
+            set(value, at: field.path.split(separator: ".").map(String.init)[...], in: &document)
+        }
+        return document
+    }
+
+    private static func set(_ value: BSONValue, at path: ArraySlice<String>, in document: inout BSONDocument) {
+        guard let first = path.first else { return }
+        if path.count == 1 {
+            document[first] = value
+            return
+        }
+        var child: BSONDocument
+        if case let .document(existing)? = document[first] { child = existing } else { child = BSONDocument() }
+        set(value, at: path.dropFirst(), in: &child)
+        document[first] = .document(child)
+    }
+
+    /// `matches` in sort order (stable); only the first `keeping` when given.
+    static func sorted(_ matches: [QueryMatch], by sort: SortSpec, keeping: Int?) -> [QueryMatch] {
+        let keyed = matches.enumerated().map { (position: $0.offset, key: sort.sortKey(for: $0.element.document)) }
+        let order = keyed.sorted { a, b in
+            let order = sort.compareKeys(a.key, b.key)
+            return order != 0 ? order < 0 : a.position < b.position
+        }
+        return order.prefix(keeping ?? Int.max).map { matches[$0.position] }
+    }
+
+    static func decode(_ record: Record) throws(MongoError) -> BSONDocument {
+        do {
+            return try record.document()
+        } catch {
+            throw MongoError(.internalError, "unreadable record: \(error.description)")
+        }
+    }
+}

@@ -1,0 +1,49 @@
+// The plan the planner chose for one query: how documents are found (collection scan or an
+// index scan with bounds), and what is left for the executor to do (filter, sort, skip,
+// limit, projection). Plans are values; the executor runs them.
+
+internal import BSON
+internal import Documents
+
+/// An index scan: which index, its key fields, the bounds per field, and the direction.
+struct IndexScanPlan {
+    /// The index scanned.
+    let index: IndexDescription
+    /// The key pattern's fields and directions.
+    let keyFields: [(path: String, ascending: Bool)]
+    /// Per key field, the value intervals scanned.
+    let bounds: [[IndexInterval]]
+    /// Whether the scan runs in descending index order.
+    let reverse: Bool
+    /// Whether index order is the requested sort order.
+    let providesSort: Bool
+    /// Whether the result can be built from index keys alone (no document fetch).
+    let covered: Bool
+    /// How many leading key fields are bound to single points.
+    let equalityPrefix: Int
+}
+
+/// How a query reads its documents.
+enum AccessPath {
+    /// Every document of the collection, in `_id` order.
+    case collectionScan
+    /// The entries of one index within bounds.
+    case indexScan(IndexScanPlan)
+}
+
+/// A complete plan for one find, count, update or delete.
+struct QueryPlan {
+    let access: AccessPath
+    let filter: Filter
+    let sort: SortSpec?
+    let projection: Projection?
+    let skip: Int
+    let limit: Int?
+
+    /// Whether the executor must sort the matches in memory.
+    var needsInMemorySort: Bool {
+        guard sort != nil else { return false }
+        if case let .indexScan(scan) = access { return !scan.providesSort }
+        return true
+    }
+}
