@@ -23,10 +23,12 @@ public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let internalError = Code(1, "InternalError")
         /// 2: a value the operation cannot accept.
         public static let badValue = Code(2, "BadValue")
-        /// 9: a request (an update document, an array filter) could not be parsed.
+        /// 9: a request or argument could not be parsed.
         public static let failedToParse = Code(9, "FailedToParse")
-        /// 14: a value has the wrong BSON type for the operation.
+        /// 14: a value has the wrong BSON type.
         public static let typeMismatch = Code(14, "TypeMismatch")
+        /// 15: arithmetic overflowed (for example a date out of range).
+        public static let overflow = Code(15, "Overflow")
         /// 26: the database or collection does not exist.
         public static let namespaceNotFound = Code(26, "NamespaceNotFound")
         /// 27: the index does not exist.
@@ -59,10 +61,20 @@ public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let indexKeySpecsConflict = Code(86, "IndexKeySpecsConflict")
         /// 111: an upsert query names part of a field that must be given whole.
         public static let notExactValueField = Code(111, "NotExactValueField")
+        /// 168: an aggregation expression names an operator that does not exist.
+        public static let invalidPipelineOperator = Code(168, "InvalidPipelineOperator")
+        /// 224: a query feature is not allowed in this context.
+        public static let queryFeatureNotAllowed = Code(224, "QueryFeatureNotAllowed")
         /// 10334: a document is larger than the maximum BSON size.
         public static let bsonObjectTooLarge = Code(10334, "BSONObjectTooLarge")
         /// 11000: a write would duplicate a unique key.
         public static let duplicateKey = Code(11000, "DuplicateKey")
+
+        /// A code MongoDB raises from one place in its source, named `Location<code>` on the
+        /// wire (for example 51091 for an invalid regular expression).
+        public static func location(_ rawValue: Int32) -> Code {
+            Code(rawValue, "Location\(rawValue)")
+        }
     }
 
     /// The code and code name.

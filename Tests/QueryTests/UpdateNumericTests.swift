@@ -59,10 +59,10 @@ import Testing
     }
 
     @Test func doublesMixedWithDecimalsRoundTo15Digits() {
-        #expect(DecimalArithmetic.fromDouble(0.1).description == "0.100000000000000")
-        #expect(DecimalArithmetic.fromDouble(2.5).description == "2.50000000000000")
-        #expect(DecimalArithmetic.fromDouble(1.0 / 3.0).description == "0.333333333333333")
-        #expect(DecimalArithmetic.fromDouble(123456.0).description == "123456.000000000")
+        #expect(DecimalArithmetic.fromDouble15(0.1).description == "0.100000000000000")
+        #expect(DecimalArithmetic.fromDouble15(2.5).description == "2.50000000000000")
+        #expect(DecimalArithmetic.fromDouble15(1.0 / 3.0).description == "0.333333333333333")
+        #expect(DecimalArithmetic.fromDouble15(123456.0).description == "123456.000000000")
     }
 
     @Test func integerPromotion() {

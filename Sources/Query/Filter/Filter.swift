@@ -1,5 +1,6 @@
-// STUB (replaced by the filter work): the public face of a parsed query filter, so other
-// parts of the Query layer can be written against it.
+// Filter: the Query layer's entry point for MongoDB query filters. Parses a filter document
+// once into a FilterNode tree (which the planner reads) and matches documents against it,
+// reporting the positional index update and projection `$` need.
 
 public import BSON
 public import Documents
@@ -9,19 +10,42 @@ public struct Filter: Sendable {
     /// The filter as given.
     public let spec: BSONDocument
 
+    /// The parsed tree.
+    public let root: FilterNode
+
     /// Parses `spec`.
+    ///
+    /// - Throws: MongoDB's errors for malformed filters: `BadValue` (2) for unknown
+    ///   operators and bad arguments, `FailedToParse` (9), `TypeMismatch` (14),
+    ///   `Location51091` for an invalid regular expression, and the aggregation errors of a
+    ///   malformed `$expr`.
     public init(_ spec: BSONDocument) throws(MongoError) {
         self.spec = spec
+        root = try FilterParser.parse(spec)
     }
 
-    /// Whether `document` matches.
+    /// Whether `document` matches. A `$expr` that fails on this document counts as no match
+    /// (use ``evaluate(_:)`` to see the error).
     public func matches(_ document: BSONDocument) -> Bool {
         match(document) != nil
     }
 
-    /// The match details for `document`, or `nil` when it does not match.
+    /// The match details for `document`, or `nil` when it does not match (or `$expr` failed).
     public func match(_ document: BSONDocument) -> FilterMatch? {
-        spec.isEmpty ? FilterMatch(positionalIndex: nil) : nil
+        do {
+            return try evaluate(document)
+        } catch {
+            return nil
+        }
+    }
+
+    /// The match details for `document`, or `nil` when it does not match.
+    ///
+    /// - Throws: the error a `$expr` raised on this document (MongoDB fails the query).
+    public func evaluate(_ document: BSONDocument) throws(MongoError) -> FilterMatch? {
+        var elemMatchKey: Int?
+        guard try root.matches(.document(document), elemMatchKey: &elemMatchKey) else { return nil }
+        return FilterMatch(positionalIndex: elemMatchKey)
     }
 }
 

@@ -65,7 +65,7 @@ enum NumericArithmetic {
         case let (.int32(x), .int32(y)): x == y
         case let (.int64(x), .int64(y)): x == y
         case let (.double(x), .double(y)): x == y
-        case let (.decimal128(x), .decimal128(y)): DecimalArithmetic.isEqual(x, y)
+        case let (.decimal128(x), .decimal128(y)): !x.isNaN && !y.isNaN && Decimal128.compare(x, y) == 0
         default: false
         }
     }
@@ -92,7 +92,7 @@ enum NumericArithmetic {
         switch value {
         case .int32(let v): Decimal128(v)
         case .int64(let v): Decimal128(v)
-        case .double(let v): DecimalArithmetic.fromDouble(v)
+        case .double(let v): DecimalArithmetic.fromDouble15(v)
         case .decimal128(let v): v
         default: Decimal128(Int64(0))
         }
