@@ -139,26 +139,6 @@ final class EditNode {
         }
     }
 
-    /// Moves the first child named `name` of a document to the front.
-    func moveToFront(named name: String) {
-        expand()
-        guard case .document(var children) = content,
-              let index = children.firstIndex(where: { $0.name == name }), index > 0 else { return }
-        content = .value(.null)
-        let node = children.remove(at: index)
-        children.insert(node, at: 0)
-        content = .document(children)
-    }
-
-    /// Inserts `node` as the first child of a document.
-    func prepend(_ node: EditNode) {
-        expand()
-        guard case .document(var children) = content else { return }
-        content = .value(.null)
-        children.insert(node, at: 0)
-        content = .document(children)
-    }
-
     private func expand() {
         guard case .value(let value) = content else { return }
         switch value {
