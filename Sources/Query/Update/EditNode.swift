@@ -83,7 +83,7 @@ final class EditNode {
     /// The first child named `name` of a document.
     func child(named name: String) -> EditNode? {
         guard isDocument else { return nil }
-        return children.first { $0.name.utf8.elementsEqual(name.utf8) }
+        return children.first { $0.name.hasSameBytes(as: name) }
     }
 
     /// The child at `index` of an array.

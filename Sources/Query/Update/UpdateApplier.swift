@@ -61,7 +61,7 @@ struct UpdateApplier {
         var position = start
         var modified = false
         for (name, child) in node.children {
-            if let positional = pending, name == matched {
+            if let positional = pending, name.hasSameBytes(as: matched) {
                 let path = position.pathTaken + position.pathToCreate + [matched]
                 let merged = try UpdateNode.merged(positional, child, path: path)
                 modified = try applyChild(merged, named: name, at: &position) || modified
