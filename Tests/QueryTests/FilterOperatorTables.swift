@@ -237,6 +237,47 @@ extension FilterTables {
         ]
     )
 
+    /// PCRE as MongoDB compiles it (UTF, no UCP): ASCII character classes, Unicode case
+    /// folding, `.` matching one code point.
+    static let regexClasses = FilterTable(
+        "$regex classes",
+        documents: [
+            #"{_id: 1, a: "123"}"#,
+            #"{_id: 2, a: "\u0661\u0662\u0663"}"#,
+            #"{_id: 3, a: "\u00e9"}"#,
+            #"{_id: 4, a: "a b"}"#,
+            #"{_id: 5, a: "a\u00a0b"}"#,
+            #"{_id: 6, a: "e\u0301"}"#,
+        ],
+        cases: [
+            FilterCase(#"{a: /^\d+$/}"#, [1]),
+            FilterCase(#"{a: /^\w$/}"#, []),
+            FilterCase(#"{a: /^\w+$/}"#, [1]),
+            FilterCase(#"{a: /a\sb/}"#, [4]),
+            FilterCase(#"{a: /^É$/i}"#, [3]),
+            FilterCase(#"{a: /^.$/}"#, [3]),
+            FilterCase(#"{a: /^..$/}"#, [6]),
+            FilterCase(#"{a: /\bb/}"#, [4, 5]),
+        ]
+    )
+
+    /// DBRef-shaped documents are values, not operator documents.
+    static let dbRef = FilterTable(
+        "DBRef",
+        documents: [
+            #"{_id: 1, a: {$ref: "c", $id: 1}}"#,
+            #"{_id: 2, a: [{$ref: "c", $id: 2}, {$ref: "d", $id: 2}]}"#,
+            #"{_id: 3, a: {$ref: "c", $id: 1, $db: "x"}}"#,
+        ],
+        cases: [
+            FilterCase(#"{a: {$ref: "c", $id: 1}}"#, [1]),
+            FilterCase(#"{"a.$id": 2}"#, [2]),
+            FilterCase(#"{a: {$elemMatch: {$ref: "d", $id: 2}}}"#, [2]),
+            FilterCase(#"{a: {$in: [{$ref: "c", $id: 1, $db: "x"}]}}"#, [3]),
+            FilterCase(#"{"a.$ref": "c"}"#, [1, 2, 3]),
+        ]
+    )
+
     static let logical = FilterTable(
         "logical",
         documents: [
@@ -427,6 +468,6 @@ extension FilterTables {
     /// Every table.
     static let allTables: [FilterTable] = [
         equality, comparison, paths, nullSemantics, inList, all, elemMatch, types, mod, regex,
-        logical, size, bits, exprComparison, exprArithmetic, positional,
+        regexClasses, dbRef, logical, size, bits, exprComparison, exprArithmetic, positional,
     ]
 }

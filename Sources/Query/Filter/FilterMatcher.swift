@@ -60,15 +60,12 @@ extension PathPredicate {
             var ignored: Int?
             return !(try predicate.holds(on: path, in: root, elemMatchKey: &ignored))
         case .notEqual(let value):
-            var ignored: Int?
-            return !(try PathPredicate.equal(value).holds(on: path, in: root, elemMatchKey: &ignored))
+            // Negations test the positive form over the whole path and record no index.
+            return !path.visitValues(in: root) { reached, _ in ComparisonMatch.equal.matches(reached, value) }
         case .notIn(let values, let regexes):
-            var ignored: Int?
-            let inList: PathPredicate = regexes.isEmpty ? .in(values) : .inWithRegexes(values, regexes)
-            return !(try inList.holds(on: path, in: root, elemMatchKey: &ignored))
+            return !path.visitValues(in: root) { reached, _ in InList.contains(reached, values: values, regexes: regexes) }
         case .exists(false):
-            var ignored: Int?
-            return !(try PathPredicate.exists(true).holds(on: path, in: root, elemMatchKey: &ignored))
+            return !path.visitValues(in: root) { reached, _ in reached != nil }
         default:
             let leafArrays: LeafArrayTraversal
             switch self {

@@ -78,7 +78,12 @@ private final class CompiledPattern: @unchecked Sendable {
         var source = multiline ? pattern : CompiledPattern.pcreDollar(pattern)
         if options.contains("x") { source = "(?x)" + source }
         do {
-            var regex = try Regex(source).matchingSemantics(.unicodeScalar)
+            // PCRE as MongoDB builds it: UTF but not UCP, so \d \w \s and POSIX classes are
+            // ASCII and \b is the simple \w/\W boundary; `.` is one code point.
+            var regex = try Regex(source)
+                .matchingSemantics(.unicodeScalar)
+                .asciiOnlyCharacterClasses()
+                .wordBoundaryKind(.simple)
             if options.contains("i") { regex = regex.ignoresCase() }
             if options.contains("m") { regex = regex.anchorsMatchLineEndings() }
             if options.contains("s") { regex = regex.dotMatchesNewlines() }

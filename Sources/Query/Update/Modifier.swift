@@ -311,10 +311,11 @@ enum Modifier: Sendable {
         let from = UpdatePath.components(source)
         let to = UpdatePath.components(target)
         let element = ValueText.element(source, .string(target))
-        if from == to {
+        let same = { (a: String, b: String) in a.hasSameBytes(as: b) }
+        if from.elementsEqual(to, by: same) {
             throw MongoError(.badValue, "The source and target field for $rename must differ: \(element)")
         }
-        if from.starts(with: to) || to.starts(with: from) {
+        if from.starts(with: to, by: same) || to.starts(with: from, by: same) {
             throw MongoError(.badValue, "The source and target field for $rename must not be on the same path: \(element)")
         }
         func isDynamic(_ components: [String]) -> Bool {

@@ -65,7 +65,7 @@ enum NumericArithmetic {
         case let (.int32(x), .int32(y)): x == y
         case let (.int64(x), .int64(y)): x == y
         case let (.double(x), .double(y)): x == y
-        case let (.decimal128(x), .decimal128(y)): (!x.isNaN && !y.isNaN && Decimal128.compare(x, y) == 0)
+        case let (.decimal128(x), .decimal128(y)): !x.isNaN && !y.isNaN && Decimal128.compare(x, y) == 0
         default: false
         }
     }

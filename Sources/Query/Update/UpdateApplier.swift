@@ -61,7 +61,7 @@ struct UpdateApplier {
         var position = start
         var modified = false
         for (name, child) in node.children {
-            if let positional = pending, name == matched {
+            if let positional = pending, name.hasSameBytes(as: matched) {
                 let path = position.pathTaken + position.pathToCreate + [matched]
                 let merged = try UpdateNode.merged(positional, child, path: path)
                 modified = try applyChild(merged, named: name, at: &position) || modified
@@ -122,13 +122,16 @@ struct UpdateApplier {
         let elements = array.children
         var plan: [(index: Int, updates: [UpdateNode])] = []
         for (index, element) in elements.enumerated() {
-            let value = element.value
+            var value: BSONValue?
             var updates: [UpdateNode] = []
             for (identifier, child) in node.children {
                 if identifier.isEmpty {
                     updates.append(child)
-                } else if let filter = arrayFilters[identifier],
-                          filter.matches(BSONDocument([(identifier, value)])) {
+                    continue
+                }
+                let elementValue = value ?? element.value
+                value = elementValue
+                if let filter = arrayFilters[identifier], filter.matches(BSONDocument([(identifier, elementValue)])) {
                     updates.append(child)
                 }
             }
@@ -196,7 +199,9 @@ struct UpdateApplier {
     /// component, then nests documents down to the new value. Returns the first new element.
     private func createPath(_ components: [String], under element: EditNode,
                             value: BSONValue) throws(MongoError) -> EditNode {
-        let cannotCreate = MongoError(.pathNotViable, "Cannot create field '\(components[0])' in element {\(element.text)}")
+        func cannotCreate() -> MongoError {
+            MongoError(.pathNotViable, "Cannot create field '\(components[0])' in element {\(element.text)}")
+        }
         func nested(_ rest: ArraySlice<String>) -> BSONValue {
             guard let name = rest.first else { return value }
             return .document(BSONDocument([(name, nested(rest.dropFirst()))]))
@@ -207,7 +212,7 @@ struct UpdateApplier {
             element.append(node)
             return node
         case .array:
-            guard let index = arrayIndex(components[0]) else { throw cannotCreate }
+            guard let index = arrayIndex(components[0]) else { throw cannotCreate() }
             let count = element.children.count
             if index > count {
                 if index - count > 1_500_000 {
@@ -219,7 +224,7 @@ struct UpdateApplier {
             element.append(node)
             return node
         default:
-            throw cannotCreate
+            throw cannotCreate()
         }
     }
 

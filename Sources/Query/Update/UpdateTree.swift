@@ -22,7 +22,7 @@ struct ObjectNode: Sendable {
 
     func child(_ name: String) -> UpdateNode? {
         if name == "$" { return positional }
-        return children.first { $0.name == name }?.node
+        return children.first { $0.name.hasSameBytes(as: name) }?.node
     }
 
     mutating func setChild(_ name: String, _ node: UpdateNode) {
@@ -30,7 +30,7 @@ struct ObjectNode: Sendable {
             positional = node
             return
         }
-        if let index = children.firstIndex(where: { $0.name == name }) {
+        if let index = children.firstIndex(where: { $0.name.hasSameBytes(as: name) }) {
             children[index].node = node
             return
         }
@@ -45,16 +45,24 @@ struct ArrayNode: Sendable {
     var children: [(identifier: String, node: UpdateNode)] = []
 
     func child(_ identifier: String) -> UpdateNode? {
-        children.first { $0.identifier == identifier }?.node
+        children.first { $0.identifier.hasSameBytes(as: identifier) }?.node
     }
 
     mutating func setChild(_ identifier: String, _ node: UpdateNode) {
-        if let index = children.firstIndex(where: { $0.identifier == identifier }) {
+        if let index = children.firstIndex(where: { $0.identifier.hasSameBytes(as: identifier) }) {
             children[index].node = node
             return
         }
         let index = children.firstIndex { UpdatePath.precedes(identifier, $0.identifier) } ?? children.count
         children.insert((identifier, node), at: index)
+    }
+}
+
+extension String {
+    /// Byte-wise equality of the UTF-8 encodings, as MongoDB compares field names (`==` on
+    /// `String` would also equate canonically equivalent spellings).
+    func hasSameBytes(as other: String) -> Bool {
+        utf8.elementsEqual(other.utf8)
     }
 }
 

@@ -106,6 +106,9 @@ enum UpsertSeed {
             element.append(EditNode(name: first, value: nested(rest.dropFirst())))
         } else if element.isArray, let position = arrayIndex(first) {
             let count = element.children.count
+            if position - count > 1_500_000 {
+                throw MongoError(.cannotBackfillArray, "can't backfill more than 1500000 elements")
+            }
             for _ in count..<max(count, position) { element.append(EditNode(name: "", value: .null)) }
             element.append(EditNode(name: "", value: nested(rest.dropFirst())))
         } else {

@@ -83,7 +83,7 @@ final class EditNode {
     /// The first child named `name` of a document.
     func child(named name: String) -> EditNode? {
         guard isDocument else { return nil }
-        return children.first { $0.name.utf8.elementsEqual(name.utf8) }
+        return children.first { $0.name.hasSameBytes(as: name) }
     }
 
     /// The child at `index` of an array.
@@ -137,26 +137,6 @@ final class EditNode {
         case .value:
             break
         }
-    }
-
-    /// Moves the first child named `name` of a document to the front.
-    func moveToFront(named name: String) {
-        expand()
-        guard case .document(var children) = content,
-              let index = children.firstIndex(where: { $0.name == name }), index > 0 else { return }
-        content = .value(.null)
-        let node = children.remove(at: index)
-        children.insert(node, at: 0)
-        content = .document(children)
-    }
-
-    /// Inserts `node` as the first child of a document.
-    func prepend(_ node: EditNode) {
-        expand()
-        guard case .document(var children) = content else { return }
-        content = .value(.null)
-        children.insert(node, at: 0)
-        content = .document(children)
     }
 
     private func expand() {
