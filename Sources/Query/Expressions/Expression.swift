@@ -48,12 +48,19 @@ public enum ExpressionVariable: String, Sendable {
 
 /// The expression operators implemented, by MongoDB name.
 public enum ExpressionOperator: String, Sendable, CaseIterable {
+    /// Comparisons in MongoDB's full cross-type order: booleans, or an int for `$cmp`.
     case eq = "$eq", ne = "$ne", gt = "$gt", gte = "$gte", lt = "$lt", lte = "$lte", cmp = "$cmp"
+    /// Boolean operators over aggregation truthiness.
     case and = "$and", or = "$or", not = "$not"
+    /// Arithmetic with MongoDB's numeric widening and date arithmetic.
     case add = "$add", subtract = "$subtract", multiply = "$multiply", divide = "$divide", mod = "$mod"
+    /// Numeric functions of one number (`$trunc` takes an optional number of places).
     case abs = "$abs", ceil = "$ceil", floor = "$floor", trunc = "$trunc"
+    /// Conditionals.
     case cond = "$cond", ifNull = "$ifNull"
+    /// Array operators.
     case `in` = "$in", size = "$size", arrayElemAt = "$arrayElemAt"
+    /// String and type operators.
     case concat = "$concat", toLower = "$toLower", toUpper = "$toUpper", type = "$type"
 
     /// How many arguments the operator takes.

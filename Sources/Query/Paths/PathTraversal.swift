@@ -5,6 +5,12 @@
 
 public import BSON
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// What a traversal yields for an array found at the end of a path.
 public enum LeafArrayTraversal: Sendable {
     /// Each element (with its index as the array offset), then the array itself. What
@@ -108,12 +114,39 @@ extension FieldPath {
         return false
     }
 
+    /// The first value named `name` in `document`, comparing UTF-8 bytes (as BSON does, not
+    /// Unicode equivalence). Reads the elements in place so the scan retains nothing.
+    @inline(__always)
+    public static func lookup(_ name: String, in document: BSONDocument) -> BSONValue? {
+        let count = name.utf8.count
+        return document.elements.withUnsafeBufferPointer { elements in
+            for index in elements.indices {
+                let key = elements[index].key.utf8
+                if key.count == count && bytesEqual(key, name.utf8) { return elements[index].value }
+            }
+            return nil
+        }
+    }
+
+    /// Byte equality of two UTF-8 views of equal length, by `memcmp` when both are contiguous.
+    @inline(__always)
+    private static func bytesEqual(_ lhs: String.UTF8View, _ rhs: String.UTF8View) -> Bool {
+        let fast = lhs.withContiguousStorageIfAvailable { left in
+            rhs.withContiguousStorageIfAvailable { right in
+                guard let a = left.baseAddress, let b = right.baseAddress else { return true }
+                return memcmp(a, b, left.count) == 0
+            }
+        }
+        if let fast, let equal = fast { return equal }
+        return lhs.elementsEqual(rhs)
+    }
+
     /// The value named by component `part` in a document, or by index in an array.
     @inline(__always)
     private func child(of container: BSONValue, at part: Int) -> BSONValue? {
         switch container {
         case .document(let document):
-            return document[components[part]]
+            return FieldPath.lookup(components[part], in: document)
         case .array(let elements):
             guard let index = arrayIndexes[part], index < elements.count else { return nil }
             return elements[index]
