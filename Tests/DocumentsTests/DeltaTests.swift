@@ -411,7 +411,44 @@ struct DeltaTests {
         }
     }
 
+    @Test func shapeLimitsAndDeepPathsFallBackInsteadOfFailing() throws {
+        try withStoreDirectory { path in
+            var options = DocumentStoreOptions()
+            options.maximumShapeCount = 8
+            let store = try DocumentStore(path: path, options: options)
+            let collection = try store.collection("c", in: "delta")
+            try collection.insert(["_id": 1, "n": 1])
+            var outcomes: [DeltaOutcome] = []
+            for index in 0..<10 {
+                outcomes.append(try collection.applyDeltas(id: 1, [inc("f\(index)", 1)], writeConcern: .acknowledged))
+            }
+            #expect(outcomes.contains(.applied(modified: true)))
+            #expect(outcomes.last == .notApplicable)
+            let deep = FieldDelta.increment(path: (0..<250).map { "d\($0)" }, by: 1)
+            #expect(try collection.applyDeltas(id: 1, [deep], writeConcern: .acknowledged) == .notApplicable)
+        }
+    }
+
     // MARK: Patch format
+
+    @Test func damagedOperandsFailWithoutCrashing() {
+        var random = KeyOrderRandom(seed: 99)
+        let base: [UInt8] = (0..<64).map { UInt8($0) }
+        for _ in 0..<2_000 {
+            var operand = RecordPatch(baseLength: 64, edits: [
+                .splice(offset: 3, removed: 2, bytes: [1, 2, 3]), .integers(offset: 10, count: 4, oldWidth: 1, newWidth: 2),
+                .table(offset: 20, count: 3, oldWidth: 1, newWidth: 2, shifts: [.init(from: 1, delta: 5)]),
+                .overwrite(offset: 40, bytes: [9]),
+            ]).serialized()
+            for _ in 0..<Int.random(in: 1...3, using: &random) {
+                let index = Int.random(in: 0..<operand.count, using: &random)
+                operand[index] = UInt8.random(in: 0...255, using: &random)
+            }
+            if Bool.random(using: &random) { operand.removeLast(Int.random(in: 0..<operand.count, using: &random)) }
+            var record = base
+            if !operand.withUnsafeBytes({ RecordPatch.apply($0, to: &record) }) { #expect(record == base) }
+        }
+    }
 
     @Test func aPatchRefusesARecordOfAnotherLength() {
         let patch = RecordPatch(baseLength: 4, edits: [.overwrite(offset: 1, bytes: [9])]).serialized()
