@@ -213,7 +213,60 @@ struct DeltaTests {
         }
     }
 
+    @Test func layoutEdgeCasesMatchTheModel() throws {
+        try withStoreDirectory { path in
+            let store = try openStore(path)
+            let collection = try store.collection("c", in: "delta")
+            // An ObjectId _id and doubles only: the record body starts without a layout byte.
+            let id = BSONValue.objectId(ObjectId(bytes: [UInt8](repeating: 7, count: 12)) ?? ObjectId())
+            var model: BSONDocument = [
+                "_id": id, "ratio": 0.5, "empty": .document([:]), "flat": ["x": 1.5],
+                "a": ["x": 1], "s": .string(String(repeating: "y", count: 240)), "b": ["z": 1], "t": "tail",
+                "wide": ["pad": .string(String(repeating: "w", count: 65_200)), "n": 1],
+            ]
+            try collection.insert(model)
+            var steps: [[FieldDelta]] = [
+                [inc("n", 1)], [inc("empty.first", 1)], [set("flat.flag", true), inc("flat.count", .int64(1 << 40))],
+                [inc("b.z", 300), set("b.when", .datetime(BSONDateTime(millisecondsSinceEpoch: 1 << 41)))],
+            ]
+            // Grow `b` (a child followed by another variable slot) past 255 bytes of data and the
+            // top level past 65,535, so offset tables widen from 1 to 2 and from 2 to 3 bytes.
+            for index in 0..<60 {
+                steps.append([inc("a.f\(index)", .int32(Int32(index * 1_000))), inc("wide.m\(index)", 1), inc("b.z", 1),
+                              set("b.s\(index)", "abcde")])
+            }
+            steps.append([inc("a.x", .int32(1 << 30)), inc("wide.n", .int32(-(1 << 20)))])
+            for changes in steps {
+                guard case let .updated(next, _) = DeltaModel.apply(changes, to: model) else {
+                    Issue.record("the model rejects \(changes)")
+                    return
+                }
+                #expect(try collection.applyDeltas(id: id, changes, writeConcern: .acknowledged) == .applied(modified: true),
+                        "\(changes)")
+                model = next
+                #expect(try collection.document(withID: id) == model, "\(changes)")
+            }
+            try store.storage.flush()
+            #expect(try collection.document(withID: id) == model)
+        }
+    }
+
     // MARK: Storage
+
+    @Test func collectionKeySpacesGetTheMergeOperatorAndABoundOnSuccessiveMerges() throws {
+        try withStoreDirectory { path in
+            let store = try openStore(path)
+            try store.collection("c", in: "delta").insert(["_id": 1])
+            try store.storage.flush()
+            #expect(store.storage.statistics() == nil)
+            let names = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasPrefix("OPTIONS-") }
+            let newest = try #require(names.max { $0.count == $1.count ? $0 < $1 : $0.count < $1.count })
+            let text = try String(contentsOfFile: path + "/" + newest, encoding: .utf8)
+            let section = try #require(text.components(separatedBy: "[CFOptions \"c.").dropFirst().first)
+            #expect(section.contains("merge_operator=tessera.record-patch.v1"))
+            #expect(section.contains("max_successive_merges=\(RecordPatchOperator.defaultMaxSuccessiveMerges)"))
+        }
+    }
 
     @Test func readsAfterFlushAndCompactionEqualReadsBefore() throws {
         try withStoreDirectory { path in
@@ -358,7 +411,44 @@ struct DeltaTests {
         }
     }
 
+    @Test func shapeLimitsAndDeepPathsFallBackInsteadOfFailing() throws {
+        try withStoreDirectory { path in
+            var options = DocumentStoreOptions()
+            options.maximumShapeCount = 8
+            let store = try DocumentStore(path: path, options: options)
+            let collection = try store.collection("c", in: "delta")
+            try collection.insert(["_id": 1, "n": 1])
+            var outcomes: [DeltaOutcome] = []
+            for index in 0..<10 {
+                outcomes.append(try collection.applyDeltas(id: 1, [inc("f\(index)", 1)], writeConcern: .acknowledged))
+            }
+            #expect(outcomes.contains(.applied(modified: true)))
+            #expect(outcomes.last == .notApplicable)
+            let deep = FieldDelta.increment(path: (0..<250).map { "d\($0)" }, by: 1)
+            #expect(try collection.applyDeltas(id: 1, [deep], writeConcern: .acknowledged) == .notApplicable)
+        }
+    }
+
     // MARK: Patch format
+
+    @Test func damagedOperandsFailWithoutCrashing() {
+        var random = KeyOrderRandom(seed: 99)
+        let base: [UInt8] = (0..<64).map { UInt8($0) }
+        for _ in 0..<2_000 {
+            var operand = RecordPatch(baseLength: 64, edits: [
+                .splice(offset: 3, removed: 2, bytes: [1, 2, 3]), .integers(offset: 10, count: 4, oldWidth: 1, newWidth: 2),
+                .table(offset: 20, count: 3, oldWidth: 1, newWidth: 2, shifts: [.init(from: 1, delta: 5)]),
+                .overwrite(offset: 40, bytes: [9]),
+            ]).serialized()
+            for _ in 0..<Int.random(in: 1...3, using: &random) {
+                let index = Int.random(in: 0..<operand.count, using: &random)
+                operand[index] = UInt8.random(in: 0...255, using: &random)
+            }
+            if Bool.random(using: &random) { operand.removeLast(Int.random(in: 0..<operand.count, using: &random)) }
+            var record = base
+            if !operand.withUnsafeBytes({ RecordPatch.apply($0, to: &record) }) { #expect(record == base) }
+        }
+    }
 
     @Test func aPatchRefusesARecordOfAnotherLength() {
         let patch = RecordPatch(baseLength: 4, edits: [.overwrite(offset: 1, bytes: [9])]).serialized()

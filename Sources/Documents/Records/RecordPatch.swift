@@ -156,38 +156,43 @@ struct RecordPatch: Sendable, Equatable {
             return done
         }
         var out: [UInt8] = []
-        out.reserveCapacity(resultLength)
-        let applied = base.withUnsafeBytes { raw in rewrite(operand, base: raw, into: &out) }
+        // A damaged operand may claim any length: reserve what real patches need.
+        out.reserveCapacity(min(resultLength, base.count + operand.count))
+        let applied = base.withUnsafeBytes { raw in rewrite(operand, base: raw, limit: resultLength, into: &out) }
         guard applied, out.count == resultLength else { return false }
         base = out
         return true
     }
 
     /// Applies a patch made only of overwrites directly in `base`; `nil` (with `base`
-    /// untouched) if the patch has other edits.
+    /// untouched) if the patch has other edits, `false` (also untouched) if it is malformed.
     private static func overwriteInPlace(_ operand: UnsafeRawBufferPointer, base: inout [UInt8]) -> Bool? {
+        // Check everything first, so a bad operand leaves `base` as it was.
         var position = 9
+        var cursor = 0
         while position < operand.count {
-            guard operand[position] == overwriteTag, position + 6 <= operand.count else { return nil }
+            guard operand[position] == overwriteTag else { return nil }
+            guard position + 6 <= operand.count else { return false }
+            let offset = Int(RecordBytes.loadUnsigned(operand, at: position + 1, width: 4))
             let count = Int(operand[position + 5])
+            guard offset >= cursor, offset + count <= base.count, position + 6 + count <= operand.count else { return false }
+            cursor = offset + count
             position += 6 + count
         }
-        guard position == operand.count else { return false }
         position = 9
-        var cursor = 0
         while position < operand.count {
             let offset = Int(RecordBytes.loadUnsigned(operand, at: position + 1, width: 4))
             let count = Int(operand[position + 5])
-            guard offset >= cursor, offset + count <= base.count else { return false }
             for index in 0..<count { base[offset + index] = operand[position + 6 + index] }
-            cursor = offset + count
             position += 6 + count
         }
         return true
     }
 
-    /// Writes the patched record into `out` in one pass over `base`.
-    private static func rewrite(_ operand: UnsafeRawBufferPointer, base: UnsafeRawBufferPointer, into out: inout [UInt8]) -> Bool {
+    /// Writes the patched record into `out` in one pass over `base`, never past `limit` bytes.
+    private static func rewrite(
+        _ operand: UnsafeRawBufferPointer, base: UnsafeRawBufferPointer, limit: Int, into out: inout [UInt8]
+    ) -> Bool {
         var position = 9
         var cursor = 0
         @inline(__always) func u32(_ at: Int) -> Int { Int(RecordBytes.loadUnsigned(operand, at: at, width: 4)) }
@@ -195,7 +200,7 @@ struct RecordPatch: Sendable, Equatable {
             let tag = operand[position]
             guard position + 5 <= operand.count else { return false }
             let offset = u32(position + 1)
-            guard offset >= cursor, offset <= base.count else { return false }
+            guard offset >= cursor, offset <= base.count, out.count + (offset - cursor) <= limit else { return false }
             out.append(contentsOf: UnsafeRawBufferPointer(rebasing: base[cursor..<offset]))
             switch tag {
             case overwriteTag, spliceTag:
@@ -211,7 +216,9 @@ struct RecordPatch: Sendable, Equatable {
                     count = u32(position + 9)
                     start = position + 13
                 }
-                guard start + count <= operand.count, offset + removed <= base.count else { return false }
+                guard start + count <= operand.count, offset + removed <= base.count, out.count + count <= limit else {
+                    return false
+                }
                 out.append(contentsOf: UnsafeRawBufferPointer(rebasing: operand[start..<(start + count)]))
                 cursor = offset + removed
                 position = start + count
@@ -219,7 +226,8 @@ struct RecordPatch: Sendable, Equatable {
                 guard position + 11 <= operand.count else { return false }
                 let count = u32(position + 5)
                 let oldWidth = Int(operand[position + 9]), newWidth = Int(operand[position + 10])
-                guard oldWidth <= 8, newWidth <= 8, offset + count * oldWidth <= base.count else { return false }
+                guard oldWidth <= 8, newWidth <= 8, offset + count * oldWidth <= base.count,
+                      out.count + count * newWidth <= limit else { return false }
                 for index in 0..<count {
                     let value = RecordBytes.loadSigned(base, at: offset + index * oldWidth, width: oldWidth)
                     guard RecordBytes.signedWidth(value) <= newWidth else { return false }
@@ -235,7 +243,7 @@ struct RecordPatch: Sendable, Equatable {
                 let shiftsStart = position + 15
                 guard (1...4).contains(oldWidth), (1...4).contains(newWidth),
                       shiftCount <= (operand.count - shiftsStart) / 8,
-                      offset + count * oldWidth <= base.count else { return false }
+                      offset + count * oldWidth <= base.count, out.count + count * newWidth <= limit else { return false }
                 var nextShift = 0
                 var adjustment = 0
                 for index in 0..<count {

@@ -61,7 +61,8 @@ struct RecordPatchPlanner {
 
     /// Plans `request` against `record`, the current stored (folded) record.
     ///
-    /// - Throws: ``RecordError`` when `record` is malformed.
+    /// - Throws: ``RecordError`` when `record` is malformed (failures to encode the new
+    ///   values, such as too many shapes, make the plan `notApplicable` instead).
     func plan(_ request: RecordPatchRequest, record: [UInt8]) throws(RecordError) -> Outcome {
         let result = record.withUnsafeBytes { raw in
             Result { () throws(RecordError) -> Outcome in
@@ -284,7 +285,9 @@ struct RecordPatchPlanner {
         for patch in node.patches { need(patch.value) }
         for (name, value) in node.appended {
             need(value)
-            shape = try registry.child(of: shape, field: ShapeField(name: name, kind: ValueKind(of: value)))
+            shape = try encoding { () throws(RecordError) in
+                try registry.child(of: shape, field: ShapeField(name: name, kind: ValueKind(of: value)))
+            }
         }
         if shape.id != body.shapeID { writer.settle(shape, depth: node.depth) }
         let int32Width = int32Needed, int64Width = int64Needed
@@ -304,7 +307,7 @@ struct RecordPatchPlanner {
                 appendedFixed += encodeFixed(value, kind: kind, int32Width: int32Width, int64Width: int64Width, writer: &writer)
             case .variable:
                 let mark = writer.out.count
-                try writer.writeVariable(value, depth: node.depth)
+                try encoding { () throws(RecordError) in try writer.writeVariable(value, depth: node.depth) }
                 appendedData += writer.out[mark...]
                 writer.out.removeSubrange(mark...)
                 appendedEnds.append(oldDataLength + childGrowth + appendedData.count)
@@ -429,6 +432,16 @@ struct RecordPatchPlanner {
             }
         }
         flush()
+    }
+
+    /// Runs an encoding step of the new values: its failures (too many shapes, nesting too
+    /// deep) mean the full update must run (and report them), not that the record is bad.
+    private func encoding<T>(_ body: () throws(RecordError) -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            throw Inapplicable()
+        }
     }
 
     /// The fixed-region bytes of `value` at the given integer widths.
