@@ -11,7 +11,7 @@ import Testing
 
 /// Opens a store at `path` (statistics on when asked).
 private func openStore(_ path: String, statistics: Bool = false) throws -> DocumentStore {
-    var options = DocumentStoreOptions()
+    var options = optionsWithCompiler
     options.storage.collectsStatistics = statistics
     return try DocumentStore(path: path, options: options)
 }
@@ -353,13 +353,13 @@ struct DeltaTests {
             let collection = try store.collection("c", in: "delta")
             try collection.insert(["_id": 1, "a": ["b": 1, "c": 1], "p": 1, "w": ["z": 1], "free": 1])
             try store.createIndex(on: collection.namespace, key: ["a.b": 1])
-            try store.createIndex(on: collection.namespace, key: ["free": 1], options: ["partialFilterExpression": ["$and": [["p": ["$gt": 0]]]]])
-            try store.createIndex(on: collection.namespace, key: ["w.$**": 1])
-            for changes in [[inc("a.b", 1)], [set("a", 1)], [inc("a.b.c", 1)], [inc("p", 1)], [inc("w.z", 1)], [inc("free", 1)]] {
+            try store.createIndex(on: collection.namespace, key: ["free": 1], options: ["partialFilterExpression": ["p": ["$gt": 0]]])
+            for changes in [[inc("a.b", 1)], [set("a", 1)], [inc("a.b.c", 1)], [inc("p", 1)], [inc("free", 1)]] {
                 #expect(try collection.applyDeltas(id: 1, changes, writeConcern: .acknowledged) == .notApplicable, "\(changes)")
             }
             #expect(try collection.applyDeltas(id: 1, [inc("a.c", 1)], writeConcern: .acknowledged) == .applied(modified: true))
-            #expect(try collection.document(withID: 1) == ["_id": 1, "a": ["b": 1, "c": 2], "p": 1, "w": ["z": 1], "free": 1])
+            #expect(try collection.applyDeltas(id: 1, [inc("w.z", 1)], writeConcern: .acknowledged) == .applied(modified: true))
+            #expect(try collection.document(withID: 1) == ["_id": 1, "a": ["b": 1, "c": 2], "p": 1, "w": ["z": 2], "free": 1])
         }
     }
 

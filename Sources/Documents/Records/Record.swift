@@ -54,6 +54,21 @@ public struct Record: Sendable {
         return RecordField(kind: body.layout.kinds[slot], storage: storage, span: span, resolver: resolver)
     }
 
+    /// The integer in slot `slot` when that slot holds an int32 or int64, else `nil`: one
+    /// offset computation and one load, no intermediate values (the compiled matcher's path).
+    public func integer(slot: Int) throws(RecordError) -> Int64? {
+        guard slot >= 0, slot < body.layout.count else { return nil }
+        let kind = body.layout.kinds[slot]
+        guard kind == .int32 || kind == .int64 else { return nil }
+        let body = self.body
+        let value = try storage.withUnsafeBufferPointer { (buffer) throws(RecordError) -> Int64 in
+            let raw = UnsafeRawBufferPointer(buffer)
+            let span = try body.span(ofSlot: slot, raw)
+            return RecordBytes.loadSigned(raw, at: span.lowerBound, width: span.count)
+        }
+        return value
+    }
+
     /// The first field named `name` (one hash probe, comparing bytes), or `nil`.
     public func field(named name: String) throws(RecordError) -> RecordField? {
         guard let slot = body.layout.slot(named: name) else { return nil }

@@ -88,7 +88,7 @@ struct RecordPatchPlanner {
         guard modified else { return .unchanged }
         if try !fitsSizeLimit(root, raw: raw, resolver: resolver) { return .notApplicable }
 
-        var writer = RecordWriter(registry: registry, snapshot: registry.snapshot(), hints: [], maximumDepth: maximumDepth,
+        var writer = RecordWriter(registry: registry, snapshot: ShapeSnapshot(root: registry.root), hints: [], maximumDepth: maximumDepth,
                                   capacity: 64)
         var edits: [RecordPatch.Edit] = []
         _ = try emit(root, into: &edits, writer: &writer, raw: raw)

@@ -69,6 +69,9 @@ indirect enum CompiledNode {
     case nor([CompiledNode])
     /// A top-level field in `slot`, tested as a scalar.
     case slot(Int, ScalarTest)
+    /// A top-level integer field (the shape says int32 or int64) compared with an integer:
+    /// read with one load, compared as integers.
+    case integerSlot(Int, IntegerComparison, Int64)
     /// A dotted path under an embedded document, read with `Record.field(atPath:)`.
     case path(String, ScalarTest)
     /// Cannot be decided from fields.
@@ -111,6 +114,15 @@ indirect enum CompiledNode {
             } catch {
                 throw MongoError(.internalError, "unreadable record: \(error.description)")
             }
+        case let .integerSlot(slot, comparison, operand):
+            let value: Int64?
+            do {
+                value = try record.integer(slot: slot)
+            } catch {
+                throw MongoError(.internalError, "unreadable record: \(error.description)")
+            }
+            guard let value else { return .unknown }
+            return Truth(comparison.holds(value, operand))
         case let .path(path, test):
             do {
                 guard let field = try record.field(atPath: path) else {
@@ -123,6 +135,41 @@ indirect enum CompiledNode {
             }
         case .unknown:
             return .unknown
+        }
+    }
+}
+
+/// How an integer field compares with an integer operand.
+enum IntegerComparison {
+    case equal, greaterThan, greaterThanOrEqual, lessThan, lessThanOrEqual
+
+    @inline(__always)
+    func holds(_ value: Int64, _ operand: Int64) -> Bool {
+        switch self {
+        case .equal: value == operand
+        case .greaterThan: value > operand
+        case .greaterThanOrEqual: value >= operand
+        case .lessThan: value < operand
+        case .lessThanOrEqual: value <= operand
+        }
+    }
+
+    /// The comparison and integer operand of `predicate`, when it is one of these with an
+    /// int32 or int64 operand.
+    static func from(_ predicate: PathPredicate) -> (IntegerComparison, Int64)? {
+        let (comparison, operand): (IntegerComparison, BSONValue)
+        switch predicate {
+        case let .equal(value): (comparison, operand) = (.equal, value)
+        case let .greaterThan(value): (comparison, operand) = (.greaterThan, value)
+        case let .greaterThanOrEqual(value): (comparison, operand) = (.greaterThanOrEqual, value)
+        case let .lessThan(value): (comparison, operand) = (.lessThan, value)
+        case let .lessThanOrEqual(value): (comparison, operand) = (.lessThanOrEqual, value)
+        default: return nil
+        }
+        switch operand {
+        case let .int32(number): return (comparison, Int64(number))
+        case let .int64(number): return (comparison, number)
+        default: return nil
         }
     }
 }
@@ -263,7 +310,13 @@ struct Compiler {
                 case .unknown: return .unknown
                 }
             }
-            if path.components.count == 1 { return .slot(slot, test) }
+            if path.components.count == 1 {
+                let kind = layout.kinds[slot]
+                if kind == .int32 || kind == .int64, let (comparison, operand) = IntegerComparison.from(predicate) {
+                    return .integerSlot(slot, comparison, operand)
+                }
+                return .slot(slot, test)
+            }
             switch layout.kinds[slot] {
             case .document:
                 return .path(path.dotted, test)
