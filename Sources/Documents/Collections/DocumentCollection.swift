@@ -180,27 +180,15 @@ public struct DocumentCollection: Sendable {
 
     /// Calls `body` with each document in `_id` order until it returns `false`.
     public func forEachDocument(_ body: (BSONDocument) throws(MongoError) -> Bool) throws(MongoError) {
-        guard let collection = store.catalog.openCollection(namespace) else { return }
-        let decoder = RecordDecoder(registry: store.shapes)
-        var failure: MongoError?
-        do {
-            try store.storage.scan(.all, in: collection.keySpace) { _, value in
-                do throws(MongoError) {
-                    let document = try decode(Array(value), decoder: decoder)
-                    return try body(document) ? .continue : .stop
-                } catch {
-                    failure = error
-                    return .stop
-                }
+        try forEachRecord { (record) throws(MongoError) -> Bool in
+            let document: BSONDocument
+            do throws(RecordError) {
+                document = try record.document()
+            } catch {
+                throw MongoError(.internalError, "unreadable record in \(namespace): \(error.description)")
             }
-        } catch let error as StorageError where error.code == .keySpaceDropped {
-            return
-        } catch let error as StorageError {
-            throw .storage(error)
-        } catch {
-            throw MongoError(.internalError, "\(error)")
+            return try body(document)
         }
-        if let failure { throw failure }
     }
 
     /// Every document in `_id` order, at most `limit` of them.
