@@ -46,9 +46,9 @@ let package = Package(
         ),
         // The child process of the crash-safety test: journaled inserts until SIGKILLed.
         .executableTarget(name: "CrashWriter", dependencies: ["BSON", "Documents"], swiftSettings: strictSettings),
-        .testTarget(name: "BSONTests", dependencies: ["BSON"], swiftSettings: strictSettings),
+        .testTarget(name: "BSONTests", dependencies: ["BSON", "BenchSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strictSettings),
-        .testTarget(name: "DocumentsTests", dependencies: ["Documents", "BSON", "Storage"], swiftSettings: strictSettings),
+        .testTarget(name: "DocumentsTests", dependencies: ["Documents", "BSON", "Storage", "BenchSupport"], swiftSettings: strictSettings),
         // Fixtures shared by the test targets (temporary directories, seeded randomness).
         .target(name: "TestSupport", dependencies: ["BenchSupport"], path: "Tests/Support", swiftSettings: strictSettings),
         .testTarget(

@@ -1,15 +1,7 @@
 // A reproducible random number generator for property and robustness tests: every
 // failure names its seed, and the same seed replays the same inputs.
 
-/// SplitMix64: small, fast, and reproducible from a single seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import BenchSupport
+
+/// SplitMix64 (shared with the report programs): reproducible from a single seed.
+typealias SeededGenerator = BenchSupport.SeededGenerator

@@ -2,6 +2,7 @@
 // a recursive listing of names and sizes to prove a refused open changed nothing, and a
 // seeded generator of BSON values for the key-order property tests.
 
+import BenchSupport
 import BSON
 import Foundation
 @testable import Documents
@@ -31,20 +32,8 @@ func directorySnapshot(_ path: String) throws -> [String] {
     return entries.sorted()
 }
 
-/// A small reproducible random generator (SplitMix64).
-struct KeyOrderRandom: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// A small reproducible random generator (SplitMix64, shared with the report programs).
+typealias KeyOrderRandom = BenchSupport.SeededGenerator
 
 /// Random BSON values biased towards collisions and boundaries, for order tests.
 enum RandomValues {

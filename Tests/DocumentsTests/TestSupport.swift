@@ -1,6 +1,7 @@
 // Helpers shared by the Documents tests: the BSON corpus read in place, hex decoding, a
 // seeded random generator, and the workload documents (W1 metrics, W4 fruit).
 
+import BenchSupport
 import BSON
 import Foundation
 @testable import Documents
@@ -72,18 +73,8 @@ func bytes(fromHex hex: String) -> [UInt8]? {
     return result
 }
 
-/// SplitMix64: a small deterministic generator so size figures are reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// SplitMix64 (shared with the report programs), so size figures are reproducible.
+typealias SeededGenerator = BenchSupport.SeededGenerator
 
 enum Workloads {
     /// Two-digit key: "00", "01", ...
