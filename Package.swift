@@ -17,7 +17,16 @@ let package = Package(
         .library(name: "Storage", targets: ["Storage"]),
         .library(name: "Documents", targets: ["Documents"]),
         .library(name: "Query", targets: ["Query"]),
+        .library(name: "Wire", targets: ["Wire"]),
+        .library(name: "Commands", targets: ["Commands"]),
+        .library(name: "Server", targets: ["Server"]),
         .executable(name: "tessera", targets: ["tessera"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // BSON: value model, binary codec, lazy views, Extended JSON, comparison order, Codable.
@@ -30,8 +39,46 @@ let package = Package(
         .target(name: "Documents", dependencies: ["BSON", "Storage"], swiftSettings: strictSettings),
         // Query: filters, projection, sort, updates, the planner and query execution.
         .target(name: "Query", dependencies: ["BSON", "Documents"], swiftSettings: strictSettings),
-        // The command-line entry point; grows subcommands (serve, bench) as layers land.
-        .executableTarget(name: "tessera", dependencies: ["BSON"], swiftSettings: strictSettings),
+        // System compression libraries for OP_COMPRESSED (zlib1g-dev, libsnappy-dev, libzstd-dev).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", providers: [.apt(["libsnappy-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // Wire: MongoDB's wire protocol messages (OP_MSG, OP_QUERY/OP_REPLY, OP_COMPRESSED),
+        // their encode/decode, CRC-32C and compression. No sockets; NIOCore for ByteBuffer.
+        .target(
+            name: "Wire",
+            dependencies: ["BSON", "CZlib", "CSnappy", "CZstd", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strictSettings
+        ),
+        // Commands: one handler per command name, cursors, sessions and error replies, over Query.
+        .target(
+            name: "Commands",
+            dependencies: ["BSON", "Documents", "Query", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        // Server: the NIO TCP server joining Wire's framing to Commands, plus its lifecycle.
+        .target(
+            name: "Server",
+            dependencies: [
+                "BSON", "Wire", "Commands", "Query", "Documents",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The command-line entry point: `tessera serve`, later `tessera bench`.
+        .executableTarget(
+            name: "tessera",
+            dependencies: [
+                "BSON", "Server",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // Helpers shared by the report programs: seeded generator, formatting, scratch directories.
         .target(name: "BenchSupport", swiftSettings: strictSettings),
         // `make bench-storage`: record sizes, on-disk ratio, field-read cost (issue 3's figures).
@@ -53,6 +100,20 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["BenchSupport"], path: "Tests/Support", swiftSettings: strictSettings),
         .testTarget(
             name: "QueryTests", dependencies: ["Query", "Documents", "BSON", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "BSON", .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strictSettings),
+        .testTarget(
+            name: "CommandsTests", dependencies: ["Commands", "Query", "Documents", "BSON", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "Server", "Wire", "Commands", "BSON", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
     ]
