@@ -338,7 +338,7 @@ public final class DocumentStore: Sendable {
                     throw .storage(error)
                 }
                 ticket = groupCommit.ticket()
-                changeLog.publish(through: pending.nextSequence - 1)
+                changeLog.publish(through: pending.nextSequence - 1, count: pending.entryCount, bytes: pending.entryBytes)
                 shapes.markPersisted(pending.persistedShapes)
                 for change in pending.afterCommit { change() }
             }

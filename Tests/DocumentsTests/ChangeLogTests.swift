@@ -139,6 +139,29 @@ struct ChangeLogTests {
         }
     }
 
+    @Test func theByteAccountIsRebuiltWhenTheStoreReopens() throws {
+        try withStoreDirectory { path in
+            var options = DocumentStoreOptions()
+            options.changeLogRetention = ChangeLogRetention(maximumBytes: 4096, trimInterval: nil)
+            let payload = String(repeating: "y", count: 200)
+            var bytesBefore = 0
+            do {
+                let store = try DocumentStore(path: path, options: options)
+                let collection = try store.collection("c", in: "db")
+                for index in 0 ..< 60 { try collection.insert(["_id": .int32(Int32(index)), "p": .string(payload)]) }
+                bytesBefore = store.changeLog.retainedBytes
+                #expect(bytesBefore > 60 * 200)
+            }
+            let store = try DocumentStore(path: path, options: options)
+            #expect(store.changeLog.retainedBytes == bytesBefore)
+            try store.changeLog.trim()
+            let kept = try store.changeLog.entries(after: 0, limit: 1000)
+            #expect(kept.count > 5 && kept.count < 30)
+            #expect(store.changeLog.retainedBytes <= 4096)
+            #expect(store.changeLog.retainedBytes > 4096 / 2)
+        }
+    }
+
     @Test func trimmingByAgeDropsOldEntriesButNeverTheNewest() throws {
         try withStoreDirectory { path in
             var options = DocumentStoreOptions()

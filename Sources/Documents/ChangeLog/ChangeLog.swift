@@ -26,6 +26,8 @@ public final class ChangeLog: Sendable {
     private let sinceTrim = Atomic<Int>(0)
     /// Serialises trims with each other.
     private let trimming = Mutex<Void>(())
+    /// How many bytes the log keeps, by chunk, for byte-limited trims.
+    private let retained: Mutex<RetainedBytes>
 
     init(storage: RocksDBStore, keySpace: ColumnFamily, shapes: ShapeRegistry, retention: ChangeLogRetention) throws(StorageError) {
         self.storage = storage
@@ -34,6 +36,22 @@ public final class ChangeLog: Sendable {
         self.retention = retention
         let last = try storage.entries(.all, in: keySpace, direction: .reverse, limit: 1).first
         latest = Atomic(last.flatMap { CatalogKey.uint64($0.key) } ?? 0)
+        var account = RetainedBytes(maximumBytes: retention.maximumBytes ?? 0)
+        if retention.maximumBytes != nil {
+            do {
+                try storage.scan(.all, in: keySpace) { key, value in
+                    if let sequence = CatalogKey.uint64(key) {
+                        account.append(first: sequence, count: 1, bytes: key.count + value.count)
+                    }
+                    return .continue
+                }
+            } catch let error as StorageError {
+                throw error
+            } catch {
+                throw StorageError(.iterate, path: nil, status: "\(error)", code: .unknown)
+            }
+        }
+        retained = Mutex(account)
     }
 
     /// The sequence number of the newest committed entry, 0 if there has been none.
@@ -72,9 +90,19 @@ public final class ChangeLog: Sendable {
         return result
     }
 
-    /// Records that entries up to `sequence` committed; called inside the commit section.
-    func publish(through sequence: UInt64) {
+    /// Records that `count` entries ending at `sequence`, `bytes` in all, committed; called
+    /// inside the commit section so the byte account follows commit order.
+    func publish(through sequence: UInt64, count: Int, bytes: Int) {
+        if count > 0, retention.maximumBytes != nil {
+            retained.withLock { $0.append(first: sequence + 1 - UInt64(count), count: count, bytes: bytes) }
+        }
         latest.store(sequence, ordering: .releasing)
+    }
+
+    /// About how many bytes of keys and values the log keeps (tracked only when retention
+    /// has a byte limit; 0 otherwise).
+    public var retainedBytes: Int {
+        retained.withLock { $0.totalBytes }
     }
 
     /// Counts `count` new entries and trims when the retention's interval has passed.
@@ -114,15 +142,8 @@ public final class ChangeLog: Sendable {
             let keep = UInt64(max(maximum, 1))
             if newest >= keep { cutoff = max(cutoff, newest - keep + 1) }
         }
-        if let maximumBytes = retention.maximumBytes {
-            var total = 0
-            var firstKept = newest
-            try storage.scan(KeyRange(upperBound: ChangeLogEntry.key(newest &+ 1)), in: keySpace, direction: .reverse) { key, value in
-                total += key.count + value.count
-                guard total <= maximumBytes else { return .stop }
-                firstKept = CatalogKey.uint64(key) ?? firstKept
-                return .continue
-            }
+        if let maximumBytes = retention.maximumBytes,
+           let firstKept = retained.withLock({ $0.cutoff(forMaximumBytes: maximumBytes) }) {
             cutoff = max(cutoff, firstKept)
         }
         if let maximumAge = retention.maximumAge {
@@ -145,6 +166,7 @@ public final class ChangeLog: Sendable {
         let batch = try storage.makeWriteBatch()
         batch.deleteRange(from: ChangeLogEntry.key(0), to: ChangeLogEntry.key(cutoff), in: keySpace)
         try storage.write(batch, durability: .buffered)
+        retained.withLock { $0.removeEntries(below: cutoff) }
         return cutoff
     }
 }

@@ -16,6 +16,8 @@ final class PendingCommit {
     private(set) var nextSequence: UInt64
     /// Log entries written so far.
     private(set) var entryCount = 0
+    /// Bytes of keys and values of those entries.
+    private(set) var entryBytes = 0
     /// Shapes persisted by this batch, to mark in the registry after it commits.
     private(set) var persistedShapes: [ShapeID] = []
     /// In-memory changes to run after the batch commits.
@@ -46,7 +48,9 @@ final class PendingCommit {
         } catch {
             throw MongoError(.badValue, error.description)
         }
-        batch.put(ChangeLogEntry.key(nextSequence), value, in: changeLog.keySpace)
+        let key = ChangeLogEntry.key(nextSequence)
+        batch.put(key, value, in: changeLog.keySpace)
+        entryBytes += key.count + value.count
         nextSequence += 1
         entryCount += 1
     }
