@@ -342,10 +342,10 @@ struct RecordPatchPlanner {
             }
         }
         // Fixed region: patched values, integers re-encoded to wider widths, new values.
-        let widening = int32Width != geometry.int32Width || int64Width != geometry.int64Width
-        var patchValues: [Int: BSONValue] = [:]
-        for patch in node.patches { patchValues[patch.slot] = patch.value }
-        if widening {
+        if int32Width != geometry.int32Width || int64Width != geometry.int64Width {
+            // Only a widened region needs the slot → value map; the usual case edits in place.
+            var patchValues: [Int: BSONValue] = [:]
+            for patch in node.patches { patchValues[patch.slot] = patch.value }
             emitWidenedFixedRegion(body, patches: patchValues, int32Width: int32Width, int64Width: int64Width,
                                    into: &head, writer: &writer)
         } else {
