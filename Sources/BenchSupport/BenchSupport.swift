@@ -60,6 +60,15 @@ public enum Machine {
     /// Online processor count from sysconf.
     public static var cores: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
 
+    /// CPU seconds this process has used so far, on every thread (RocksDB's background
+    /// flushes and compactions included). Unlike wall time it does not count time spent
+    /// waiting while other processes use the cores.
+    public static var processCPUSeconds: Double {
+        var spec = timespec()
+        guard clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &spec) == 0 else { return 0 }
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+
     /// The host name, or "unknown".
     public static var hostname: String {
         var buffer = [CChar](repeating: 0, count: 256)

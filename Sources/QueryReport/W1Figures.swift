@@ -13,13 +13,16 @@ struct W1Figures {
         let hour: Int
         let updates: Int
         let seconds: Double
+        let cpuSeconds: Double
         let bytesWritten: UInt64
         var perSecond: Double { Double(updates) / seconds }
+        var perCPUSecond: Double { Double(updates) / cpuSeconds }
         var bytesPerUpdate: Double { Double(bytesWritten) / Double(updates) }
     }
 
     let hours: [Hour]
     var lastFirstRatio: Double { hours[hours.count - 1].perSecond / hours[0].perSecond }
+    var lastFirstCPURatio: Double { hours[hours.count - 1].perCPUSecond / hours[0].perCPUSecond }
     var bytesPerUpdateRatio: Double { hours[hours.count - 1].bytesPerUpdate / hours[0].bytesPerUpdate }
     let finalDocumentCheck: String
 
@@ -33,6 +36,7 @@ struct W1Figures {
         var random = SeededGenerator(seed: 0x57_31)
         var hours: [Hour] = []
         var hourStart = clock.now
+        var hourCPU = Machine.processCPUSeconds
         var hourBytes = bytesWritten()
         var hourUpdates = 0
         var currentHour = 0
@@ -43,10 +47,11 @@ struct W1Figures {
             let hour = minuteOfDay / 60
             if hour != currentHour {
                 let now = clock.now
+                let cpu = Machine.processCPUSeconds
                 let bytes = bytesWritten()
                 hours.append(Hour(hour: currentHour, updates: hourUpdates, seconds: (now - hourStart).seconds,
-                                  bytesWritten: bytes - hourBytes))
-                (hourStart, hourBytes, hourUpdates, currentHour) = (now, bytes, 0, hour)
+                                  cpuSeconds: cpu - hourCPU, bytesWritten: bytes - hourBytes))
+                (hourStart, hourCPU, hourBytes, hourUpdates, currentHour) = (now, cpu, bytes, 0, hour)
             }
             let metric = Int.random(in: 0..<metrics, using: &random)
             expectedDaily[metric] += 1
@@ -62,7 +67,7 @@ struct W1Figures {
         }
         let bytes = bytesWritten()
         hours.append(Hour(hour: currentHour, updates: hourUpdates, seconds: (clock.now - hourStart).seconds,
-                          bytesWritten: bytes - hourBytes))
+                          cpuSeconds: Machine.processCPUSeconds - hourCPU, bytesWritten: bytes - hourBytes))
         // Every counter adds up: daily totals equal the updates sent to each metric.
         var mismatches = 0
         for metric in 0..<metrics {

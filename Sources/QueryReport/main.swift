@@ -34,13 +34,15 @@ do {
     if runs("w1") {
         let figures = try W1Figures.measure(in: scratch.path + "/w1", updates: scaled(1_000_000))
         print("W1: \(figures.hours.reduce(0) { $0 + $1.updates }) upserts, 100 metrics, simulated day, no preallocation")
-        print("  hour  updates  updates/s  bytes written/update")
+        print("  hour  updates  updates/s  updates/CPU-s  bytes written/update")
         for hour in figures.hours {
             print("  \(hour.hour < 10 ? "0" : "")\(hour.hour)    \(hour.updates)  \(Format.fixed(hour.perSecond, 0))  "
-                + Format.fixed(hour.bytesPerUpdate, 1))
+                + "\(Format.fixed(hour.perCPUSecond, 0))  \(Format.fixed(hour.bytesPerUpdate, 1))")
         }
         print("  check: \(figures.finalDocumentCheck)")
         print("  last/first bytes-per-update ratio: \(Format.fixed(figures.bytesPerUpdateRatio, 3))")
+        print("  last/first updates-per-CPU-second ratio: \(Format.fixed(figures.lastFirstCPURatio, 3)) "
+            + "(process CPU time, background threads included; not skewed by other processes)")
         print("")
         w1 = figures
     }

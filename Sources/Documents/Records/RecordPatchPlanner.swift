@@ -79,14 +79,12 @@ struct RecordPatchPlanner {
     }
 
     private func plan(_ request: RecordPatchRequest, raw: UnsafeRawBufferPointer) throws -> Outcome {
-        let resolver = ShapeResolver(registry: registry)
-        let root = try Node(path: [], start: 0, end: raw.count, depth: 1, raw: raw, resolver: resolver)
-        var modified = false
-        for change in request.changes {
-            if try locate(change, from: root, raw: raw, resolver: resolver) { modified = true }
+        let root: Node
+        switch try locateAll(request, raw: raw) {
+        case .unchanged: return .unchanged
+        case .tooLarge: return .notApplicable
+        case .located(let located): root = located
         }
-        guard modified else { return .unchanged }
-        if try !fitsSizeLimit(root, raw: raw, resolver: resolver) { return .notApplicable }
 
         var writer = RecordWriter(registry: registry, snapshot: ShapeSnapshot(root: registry.root), hints: [], maximumDepth: maximumDepth,
                                   capacity: 64)
@@ -100,6 +98,26 @@ struct RecordPatchPlanner {
     }
 
     // MARK: Walking the paths
+
+    private enum Location {
+        case unchanged
+        case tooLarge
+        case located(Node)
+    }
+
+    /// Locates every change. The resolver (which shares the registry's shape table) lives
+    /// only in here: while it is alive, interning a shape makes the registry copy its
+    /// tables, O(shapes) per new shape, so it must be gone before `emit` interns.
+    private func locateAll(_ request: RecordPatchRequest, raw: UnsafeRawBufferPointer) throws -> Location {
+        let resolver = ShapeResolver(registry: registry)
+        let root = try Node(path: [], start: 0, end: raw.count, depth: 1, raw: raw, resolver: resolver)
+        var modified = false
+        for change in request.changes {
+            if try locate(change, from: root, raw: raw, resolver: resolver) { modified = true }
+        }
+        guard modified else { return .unchanged }
+        return try fitsSizeLimit(root, raw: raw, resolver: resolver) ? .located(root) : .tooLarge
+    }
 
     /// Records `change` on the nodes along its path; returns whether it modifies the document.
     private func locate(_ change: RecordPatchRequest.Change, from root: Node, raw: UnsafeRawBufferPointer,
