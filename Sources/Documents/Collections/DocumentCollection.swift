@@ -94,30 +94,60 @@ public struct DocumentCollection: Sendable {
     public func replace(
         id: BSONValue, with replacement: BSONDocument, writeConcern: WriteConcern = .acknowledged
     ) throws(MongoError) -> Bool {
-        if let newID = replacement["_id"], BSONValue.compare(newID, id) != 0 || newID.type.canonicalRank != id.type.canonicalRank {
-            throw MongoError(.immutableField,
-                             "After applying the update, the (immutable) field '_id' was found to have been altered to _id: \(newID.extendedJSON())")
-        }
-        var document = replacement
-        document["_id"] = id
-        var encoder = RecordEncoder(registry: store.shapes)
-        let prepared = try PreparedDocument(document, encoder: &encoder)
-        guard let collection = store.catalog.openCollection(namespace) else { return false }
-        return try store.commit(writeConcern) { (pending) throws(MongoError) -> Bool in
+        try modify(id: id, writeConcern: writeConcern) { _ throws(MongoError) in replacement } != .notFound
+    }
+
+    /// What ``modify(id:writeConcern:_:)`` did.
+    public enum ModifyOutcome: Sendable, Equatable {
+        /// No document has that `_id`.
+        case notFound
+        /// The transform returned `nil`: nothing was written.
+        case unchanged
+        /// The document was replaced by the transform's result.
+        case replaced
+    }
+
+    /// Reads the document whose `_id` is `id`, passes it to `transform` and writes the result,
+    /// all inside the commit section: no other write to the collection can land between the
+    /// read and the write, so read-modify-write updates never lose a concurrent change.
+    ///
+    /// `transform` returns the new document, or `nil` to leave it unchanged (for example when
+    /// it no longer matches an update's filter). It runs while writers wait, so keep it short.
+    ///
+    /// - Throws: `ImmutableField` (66) if the new document has a different `_id`; anything
+    ///   `transform` throws, with nothing written.
+    public func modify(
+        id: BSONValue, writeConcern: WriteConcern = .acknowledged,
+        _ transform: (BSONDocument) throws(MongoError) -> BSONDocument?
+    ) throws(MongoError) -> ModifyOutcome {
+        guard let collection = store.catalog.openCollection(namespace) else { return .notFound }
+        let key = KeyEncoding.key(for: id)
+        return try store.commit(writeConcern) { (pending) throws(MongoError) -> ModifyOutcome in
             let current = try stillExisting(collection)
-            guard let stored = try read({ () throws(StorageError) in try store.storage.get(prepared.key, in: collection.keySpace) })
-            else { return false }
+            guard let stored = try read({ () throws(StorageError) in try store.storage.get(key, in: collection.keySpace) })
+            else { return .notFound }
+            let old = try decode(stored, decoder: RecordDecoder(registry: store.shapes))
+            guard let replacement = try transform(old) else { return .unchanged }
+            let storedID = old["_id"] ?? id
+            if let newID = replacement["_id"],
+               BSONValue.compare(newID, storedID) != 0 || newID.type.canonicalRank != storedID.type.canonicalRank {
+                throw MongoError(.immutableField,
+                                 "After applying the update, the (immutable) field '_id' was found to have been altered to _id: \(newID.extendedJSON())")
+            }
+            var document = replacement
+            document["_id"] = storedID
+            var encoder = RecordEncoder(registry: store.shapes)
+            let prepared = try PreparedDocument(document, encoder: &encoder)
             let indexes = IndexMaintenance(store: store, namespace: namespace, collection: current, pending: pending)
             if !indexes.isEmpty {
-                let old = try decode(stored, decoder: RecordDecoder(registry: store.shapes))
-                try indexes.replace(old, with: prepared.document, id: prepared.id, idKey: prepared.key)
+                try indexes.replace(old, with: prepared.document, id: prepared.id, idKey: key)
                 try indexes.finish()
             }
-            pending.batch.put(prepared.key, prepared.record.bytes, in: collection.keySpace)
+            pending.batch.put(key, prepared.record.bytes, in: collection.keySpace)
             pending.persist(prepared.record.unpersistedShapes)
             try pending.log(.replace, database: namespace.database, collection: namespace.collection,
                             documentKey: prepared.id, record: prepared.record.bytes)
-            return true
+            return .replaced
         }
     }
 

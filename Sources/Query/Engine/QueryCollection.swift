@@ -160,15 +160,23 @@ public struct QueryCollection: Sendable {
             guard options.upsert else { return UpdateResult(matchedCount: 0, modifiedCount: 0) }
             return try upsert(filter, parsedUpdate, now: now, writeConcern: options.writeConcern)
         }
+        var matched = 0
         var modified = 0
         for match in matches {
-            let outcome = try parsedUpdate.apply(to: match.document, positionalIndex: match.positionalIndex, now: now)
-            guard outcome.modified else { continue }
-            if try collection.replace(id: match.id, with: outcome.document, writeConcern: options.writeConcern) {
-                modified += 1
+            // Re-read, re-match and apply inside the commit section, so a concurrent writer's
+            // change to this document is never overwritten by an update computed before it.
+            var stillMatches = false
+            let outcome = try collection.modify(id: match.id, writeConcern: options.writeConcern) {
+                (current) throws(MongoError) -> BSONDocument? in
+                guard let found = parsedFilter.match(current) else { return nil }
+                stillMatches = true
+                let result = try parsedUpdate.apply(to: current, positionalIndex: found.positionalIndex, now: now)
+                return result.modified ? result.document : nil
             }
+            if stillMatches { matched += 1 }
+            if outcome == .replaced { modified += 1 }
         }
-        return UpdateResult(matchedCount: matches.count, modifiedCount: modified)
+        return UpdateResult(matchedCount: matched, modifiedCount: modified)
     }
 
     private func upsert(
