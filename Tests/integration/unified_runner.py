@@ -46,7 +46,7 @@ from bson.binary import Binary
 from bson.codec_options import CodecOptions
 from bson.json_util import JSONOptions, JSONMode
 from pymongo import MongoClient, ReturnDocument, monitoring
-from pymongo.errors import BulkWriteError, OperationFailure, PyMongoError, WriteError
+from pymongo.errors import BulkWriteError, OperationFailure
 from pymongo.operations import DeleteMany, DeleteOne, InsertOne, ReplaceOne, UpdateMany, UpdateOne
 from pymongo.read_concern import ReadConcern
 from pymongo.read_preferences import read_pref_mode_from_name, make_read_preference
