@@ -24,13 +24,13 @@ def test_create_existing_collection_is_namespace_exists(db):
 
 
 def test_create_with_unsupported_option_is_rejected(db):
-    # Capped collections are not supported by Tessera: the option must be refused
-    # explicitly, never silently ignored.
+    # Time-series collections are not part of Tessera: the option must be refused
+    # explicitly, never silently ignored (which would create a plain collection).
     with pytest.raises(OperationFailure) as info:
-        db.command({"create": "capped", "capped": True, "size": 4096})
+        db.command({"create": "series", "timeseries": {"timeField": "t"}})
     assert info.value.details.get("codeName")
     assert info.value.details.get("errmsg")
-    assert "capped" not in db.list_collection_names()
+    assert "series" not in db.list_collection_names()
 
 
 def test_create_with_unknown_option_is_rejected(db):

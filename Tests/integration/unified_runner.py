@@ -466,6 +466,22 @@ def _kwargs(arguments: dict, skip: tuple[str, ...], entities: dict) -> dict:
     return out
 
 
+def _command_kwargs(arguments: dict, skip: tuple[str, ...], entities: dict) -> dict:
+    """Options for helpers that pass their **kwargs straight into the command (aggregate,
+    count_documents, distinct, estimated_document_count): camelCase names stay as they are."""
+    out = {}
+    for key, value in arguments.items():
+        if key in skip:
+            continue
+        if key == "session":
+            out["session"] = entities[value]
+        elif key == "hint":
+            out["hint"] = _hint(value)
+        else:
+            out[key] = value
+    return out
+
+
 class FileRunner:
     def __init__(self, spec: dict, uri: str, facts: ServerFacts, internal: MongoClient):
         self.spec = spec
@@ -700,10 +716,10 @@ class FileRunner:
         return coll.find_one(args.get("filter", {}), **kwargs)
 
     def op_countDocuments(self, coll, args):
-        return coll.count_documents(args["filter"], **_kwargs(args, ("filter",), self.entities))
+        return coll.count_documents(args["filter"], **_command_kwargs(args, ("filter",), self.entities))
 
     def op_estimatedDocumentCount(self, coll, args):
-        return coll.estimated_document_count(**_kwargs(args, (), self.entities))
+        return coll.estimated_document_count(**_command_kwargs(args, (), self.entities))
 
     def op_count(self, coll, args):
         # pymongo 4 has no Collection.count(); the count command is what the test exercises.
@@ -715,7 +731,7 @@ class FileRunner:
                                      read_concern=coll.read_concern)["n"]
 
     def op_distinct(self, coll, args):
-        kwargs = _kwargs(args, ("fieldName", "filter"), self.entities)
+        kwargs = _command_kwargs(args, ("fieldName", "filter"), self.entities)
         return coll.distinct(args["fieldName"], args.get("filter"), **kwargs)
 
     def op_updateOne(self, coll, args):
@@ -738,16 +754,23 @@ class FileRunner:
         result = coll.delete_many(args["filter"], **_kwargs(args, ("filter",), self.entities))
         return {"deletedCount": result.deleted_count} if result.acknowledged else None
 
+    def _find_and_modify_kwargs(self, args, skip):
+        # find_one_and_* pass **kwargs into findAndModify: those keep the command's names.
+        kwargs = _kwargs(args, skip, self.entities)
+        if "bypass_document_validation" in kwargs:
+            kwargs["bypassDocumentValidation"] = kwargs.pop("bypass_document_validation")
+        return kwargs
+
     def op_findOneAndUpdate(self, coll, args):
-        kwargs = _kwargs(args, ("filter", "update"), self.entities)
+        kwargs = self._find_and_modify_kwargs(args, ("filter", "update"))
         return coll.find_one_and_update(args["filter"], args["update"], **kwargs)
 
     def op_findOneAndReplace(self, coll, args):
-        kwargs = _kwargs(args, ("filter", "replacement"), self.entities)
+        kwargs = self._find_and_modify_kwargs(args, ("filter", "replacement"))
         return coll.find_one_and_replace(args["filter"], args["replacement"], **kwargs)
 
     def op_findOneAndDelete(self, coll, args):
-        kwargs = _kwargs(args, ("filter",), self.entities)
+        kwargs = self._find_and_modify_kwargs(args, ("filter",))
         return coll.find_one_and_delete(args["filter"], **kwargs)
 
     def op_bulkWrite(self, coll, args):
@@ -756,7 +779,7 @@ class FileRunner:
         return _bulk_result(coll.bulk_write(requests, **kwargs))
 
     def op_aggregate(self, target, args):
-        kwargs = _kwargs(args, ("pipeline",), self.entities)
+        kwargs = _command_kwargs(args, ("pipeline",), self.entities)
         return list(target.aggregate(args["pipeline"], **kwargs))
 
     def op_createIndex(self, coll, args):
