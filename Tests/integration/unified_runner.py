@@ -727,8 +727,9 @@ class FileRunner:
         for key in ("skip", "limit", "collation", "hint", "comment", "maxTimeMS"):
             if key in args:
                 command[key] = args[key]
-        return coll.database.command(command, read_preference=coll.read_preference,
-                                     read_concern=coll.read_concern)["n"]
+        if coll.read_concern.document:
+            command["readConcern"] = coll.read_concern.document
+        return coll.database.command(command, read_preference=coll.read_preference)["n"]
 
     def op_distinct(self, coll, args):
         kwargs = _command_kwargs(args, ("fieldName", "filter"), self.entities)
