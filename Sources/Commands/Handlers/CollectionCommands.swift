@@ -1,0 +1,4 @@
+// placeholder
+enum CollectionCommands {
+    static let handlers: [CommandHandler] = []
+}

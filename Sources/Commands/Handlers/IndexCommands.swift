@@ -1,0 +1,4 @@
+// placeholder
+enum IndexCommands {
+    static let handlers: [CommandHandler] = []
+}

@@ -1,0 +1,4 @@
+// placeholder
+enum QueryCommands {
+    static let handlers: [CommandHandler] = []
+}

@@ -1,0 +1,4 @@
+// placeholder
+enum WriteCommands {
+    static let handlers: [CommandHandler] = []
+}
