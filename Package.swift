@@ -104,7 +104,8 @@ let package = Package(
         ),
         .testTarget(name: "WireTests", dependencies: ["Wire", "BSON", .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strictSettings),
         .testTarget(
-            name: "CommandsTests", dependencies: ["Commands", "Query", "Documents", "BSON", "TestSupport"],
+            name: "CommandsTests",
+            dependencies: ["Commands", "Query", "Documents", "BSON", "TestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(

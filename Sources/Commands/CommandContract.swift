@@ -4,7 +4,6 @@
 // command documents beyond the reply's `compression` field and `ok`.
 
 public import BSON
-public import Query
 import Synchronization
 
 /// One command as it arrived: the OP_MSG body (or legacy OP_QUERY on `$cmd`) with every

@@ -1,0 +1,197 @@
+// CursorRegistry: every open server-side cursor by id — the documents it still has to return,
+// its namespace, session and owning connection — with batch building under MongoDB's limits
+// (batchSize, 16 MiB per reply), idle reaping, and kills by id, session or connection.
+
+import BSON
+import Documents
+import Synchronization
+
+/// The open cursors of one server.
+final class CursorRegistry: Sendable {
+    /// The most bytes of documents one batch carries (MongoDB's 16 MiB reply cap).
+    static let maxBatchBytes = 16 * 1024 * 1024
+    /// The first batch's size when the client gives none.
+    static let defaultFirstBatchSize = 101
+
+    /// One cursor: its state and what it still has to return.
+    struct Cursor: Sendable {
+        let id: Int64
+        /// `db.collection` as replies name it (may be a `db.$cmd.listX` pseudo-namespace).
+        let namespace: String
+        var machine: CursorStateMachine
+        var remaining: ArraySlice<BSONDocument>
+        /// The session (`lsid.id`) it belongs to, if any.
+        let session: BSONBinary?
+        /// The connection that opened it, until that connection closes.
+        var connectionID: Int64?
+        /// The command that opened it, for currentOp-style diagnostics.
+        let command: String
+    }
+
+    /// A batch taken from a cursor: its documents and the id to reply with (0 when done).
+    struct Batch: Sendable {
+        let documents: [BSONDocument]
+        let cursorID: Int64
+    }
+
+    /// What killCursors found for each id.
+    struct KillOutcome: Sendable, Equatable {
+        var killed: [Int64] = []
+        var notFound: [Int64] = []
+    }
+
+    private struct State: Sendable {
+        var cursors: [Int64: Cursor] = [:]
+        var timedOut: Int = 0
+        var totalOpened: Int = 0
+    }
+
+    private let state = Mutex(State())
+    private let timeout: Duration
+    private let maxPerConnection: Int
+
+    init(timeout: Duration, maxPerConnection: Int) {
+        self.timeout = timeout
+        self.maxPerConnection = maxPerConnection
+    }
+
+    /// Takes the first batch from `documents` and, if any remain (and `singleBatch` is not
+    /// set), registers a cursor for the rest.
+    ///
+    /// - Throws: `OperationFailed` (96) when `connectionID` already holds
+    ///   `maxCursorsPerConnection` cursors.
+    func open(
+        namespace: String, documents: [BSONDocument], batchSize: Int?, singleBatch: Bool,
+        session: BSONBinary?, connectionID: Int64?, noTimeout: Bool, command: String
+    ) throws(MongoError) -> Batch {
+        var remaining = documents[...]
+        let first = Self.takeBatch(from: &remaining, limit: batchSize ?? Self.defaultFirstBatchSize)
+        guard !remaining.isEmpty, !singleBatch else { return Batch(documents: first, cursorID: 0) }
+        let now = ContinuousClock.now
+        return try state.withLock { (state) throws(MongoError) -> Batch in
+            if let connectionID {
+                let held = state.cursors.values.count { $0.connectionID == connectionID }
+                guard held < maxPerConnection else {
+                    throw MongoError(.operationFailed,
+                                     "connection \(connectionID) already has \(held) open cursors (the limit is \(maxPerConnection))")
+                }
+            }
+            var id = Int64.random(in: 1...Int64.max)
+            while state.cursors[id] != nil { id = Int64.random(in: 1...Int64.max) }
+            state.cursors[id] = Cursor(
+                id: id, namespace: namespace, machine: CursorStateMachine(openedAt: now, noTimeout: noTimeout),
+                remaining: remaining, session: session, connectionID: connectionID, command: command)
+            state.totalOpened += 1
+            return Batch(documents: first, cursorID: id)
+        }
+    }
+
+    /// The next batch of cursor `id` for a getMore on `namespace`.
+    ///
+    /// - Throws: `CursorNotFound` (43) for an unknown or closed cursor, `Unauthorized` (13)
+    ///   when the cursor belongs to another namespace (the cursor stays open, as in MongoDB).
+    func nextBatch(id: Int64, namespace: String, batchSize: Int?) throws(MongoError) -> Batch {
+        let now = ContinuousClock.now
+        return try state.withLock { (state) throws(MongoError) -> Batch in
+            guard var cursor = state.cursors[id], cursor.machine.beginBatch() == .returnBatch else {
+                throw MongoError(.cursorNotFound, "cursor id \(id) not found")
+            }
+            guard cursor.namespace == namespace else {
+                throw MongoError(.unauthorized,
+                                 "Requested getMore on namespace '\(namespace)', but cursor belongs to a different namespace \(cursor.namespace)")
+            }
+            let documents = Self.takeBatch(from: &cursor.remaining, limit: batchSize == 0 ? nil : batchSize)
+            cursor.machine.finishBatch(at: now, remaining: !cursor.remaining.isEmpty)
+            if cursor.machine.isOpen {
+                state.cursors[id] = cursor
+                return Batch(documents: documents, cursorID: id)
+            }
+            state.cursors[id] = nil
+            return Batch(documents: documents, cursorID: 0)
+        }
+    }
+
+    /// Kills the cursors `ids` (killCursors) that belong to `namespace`.
+    func kill(ids: [Int64], namespace: String) -> KillOutcome {
+        state.withLock { state in
+            var outcome = KillOutcome()
+            for id in ids {
+                if var cursor = state.cursors[id], cursor.namespace == namespace, cursor.machine.kill() {
+                    state.cursors[id] = nil
+                    outcome.killed.append(id)
+                } else {
+                    outcome.notFound.append(id)
+                }
+            }
+            return outcome
+        }
+    }
+
+    /// Kills every cursor of the sessions `sessions`; returns how many.
+    @discardableResult
+    func kill(sessions: Set<BSONBinary>) -> Int {
+        state.withLock { state in
+            let doomed = state.cursors.values.filter { $0.session.map(sessions.contains) ?? false }.map(\.id)
+            for id in doomed { state.cursors[id] = nil }
+            return doomed.count
+        }
+    }
+
+    /// The sessions that own open cursors.
+    func allSessions() -> Set<BSONBinary> {
+        state.withLock { Set($0.cursors.values.compactMap(\.session)) }
+    }
+
+    /// Kills cursors idle past the timeout; returns how many.
+    @discardableResult
+    func reapIdle(now: ContinuousClock.Instant = .now) -> Int {
+        state.withLock { state in
+            var reaped: [Int64] = []
+            for (id, var cursor) in state.cursors where cursor.machine.expireIfIdle(at: now, timeout: timeout) {
+                reaped.append(id)
+            }
+            for id in reaped { state.cursors[id] = nil }
+            state.timedOut += reaped.count
+            return reaped.count
+        }
+    }
+
+    /// Forgets which connection owns its cursors (they stay usable from other connections,
+    /// as in MongoDB, until they time out).
+    func release(connectionID: Int64) {
+        state.withLock { state in
+            for (id, cursor) in state.cursors where cursor.connectionID == connectionID {
+                state.cursors[id]?.connectionID = nil
+            }
+        }
+    }
+
+    /// Whether cursor `id` is open.
+    func contains(_ id: Int64) -> Bool {
+        state.withLock { $0.cursors[id] != nil }
+    }
+
+    /// Open, timed-out-so-far and total-opened counts (serverStatus `metrics.cursor`).
+    var counts: (open: Int, timedOut: Int, totalOpened: Int, noTimeout: Int) {
+        state.withLock { state in
+            (state.cursors.count, state.timedOut, state.totalOpened,
+             state.cursors.values.count { $0.machine.noTimeout })
+        }
+    }
+
+    /// Takes up to `limit` documents (no limit when `nil`) from `remaining`, stopping before
+    /// the batch would pass 16 MiB (a non-empty batch always has at least one document).
+    static func takeBatch(from remaining: inout ArraySlice<BSONDocument>, limit: Int?) -> [BSONDocument] {
+        let cap = limit ?? Int.max
+        var batch: [BSONDocument] = []
+        var bytes = 0
+        while let next = remaining.first, batch.count < cap {
+            let size = BSONSize.of(next)
+            if !batch.isEmpty && bytes + size > maxBatchBytes { break }
+            bytes += size
+            batch.append(next)
+            remaining.removeFirst()
+        }
+        return batch
+    }
+}

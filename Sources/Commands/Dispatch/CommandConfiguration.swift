@@ -1,0 +1,41 @@
+// CommandConfiguration: the tunables of the Commands layer (cursor timeout and limits,
+// what getCmdLineOpts reports). Set once by the server at start.
+
+public import BSON
+
+/// How the command layer behaves.
+public struct CommandConfiguration: Sendable {
+    /// How long a cursor may sit unused before `reapIdleCursors` kills it (MongoDB's
+    /// `cursorTimeoutMillis`, 10 minutes by default). `noCursorTimeout` cursors are exempt.
+    public var cursorTimeout: Duration
+    /// The most cursors one connection may hold open at once; opening one more fails
+    /// with `OperationFailed` (96). MongoDB has no such limit; Tessera caps memory with it.
+    public var maxCursorsPerConnection: Int
+    /// What `getCmdLineOpts` answers: `{argv: [...], parsed: {...}}`.
+    public var commandLine: BSONDocument
+    /// The server version `buildInfo` and `serverStatus` report, as MongoDB's
+    /// `major.minor.patch`; drivers gate features on it.
+    public var mongoVersion: (major: Int32, minor: Int32, patch: Int32)
+    /// Tessera's own version, reported next to the MongoDB-compatible one.
+    public var tesseraVersion: String
+    /// Lines `getLog: "startupWarnings"` returns.
+    public var startupWarnings: [String]
+
+    /// The defaults above; MongoDB 7.0 compatibility.
+    public init(
+        cursorTimeout: Duration = .seconds(600), maxCursorsPerConnection: Int = 1000,
+        commandLine: BSONDocument = ["argv": .array([]), "parsed": .document(BSONDocument())],
+        mongoVersion: (major: Int32, minor: Int32, patch: Int32) = (7, 0, 0),
+        tesseraVersion: String = "0.5.0", startupWarnings: [String] = []
+    ) {
+        self.cursorTimeout = cursorTimeout
+        self.maxCursorsPerConnection = maxCursorsPerConnection
+        self.commandLine = commandLine
+        self.mongoVersion = mongoVersion
+        self.tesseraVersion = tesseraVersion
+        self.startupWarnings = startupWarnings
+    }
+
+    /// `major.minor.patch`.
+    var versionString: String { "\(mongoVersion.major).\(mongoVersion.minor).\(mongoVersion.patch)" }
+}

@@ -1,0 +1,134 @@
+// CommandDispatcher: the Commands layer's entry type. Takes a command request from the Server,
+// finds its handler by name, runs it with maxTimeMS and killOp checks, counts it, and turns
+// every MongoError into MongoDB's `{ok: 0, errmsg, code, codeName}` reply — the one place
+// errors become replies.
+
+public import BSON
+public import Logging
+public import Query
+import Documents
+
+/// Runs commands against a query engine. Share one per server; `run` is thread-safe and
+/// blocking (call it off the event loop).
+public final class CommandDispatcher: Sendable {
+    let server: ServerState
+
+    /// A dispatcher over `engine`.
+    public init(engine: QueryEngine, configuration: CommandConfiguration = .init(), metrics: ServerMetrics,
+                logger: Logger) {
+        server = ServerState(engine: engine, configuration: configuration, metrics: metrics, logger: logger)
+    }
+
+    /// Runs one command and returns its reply. Never throws: failures become
+    /// `{ok: 0, errmsg, code, codeName}`; successes carry `ok: 1.0`.
+    public func run(_ request: CommandRequest, connection: ConnectionInfo) -> BSONDocument {
+        guard let name = request.body.first?.key else {
+            return Self.errorReply(MongoError(.commandNotFound, "no such command: ''"))
+        }
+        let handler = CommandTable.byName[name]
+        if request.isLegacy && handler?.allowsLegacy != true {
+            return Self.errorReply(MongoError(
+                MongoError.Code(352, "UnsupportedOpQueryCommand"),
+                "Unsupported OP_QUERY command: \(name). The client driver may require an upgrade. For more details see https://dochub.mongodb.org/core/legacy-opcode-removal"))
+        }
+        guard let handler else {
+            server.count { $0.command += 1 }
+            return Self.errorReply(MongoError(.commandNotFound, "no such command: '\(name)'"))
+        }
+        switch handler.counter {
+        case .command: server.count { $0.command += 1 }
+        case .query: server.count { $0.query += 1 }
+        case .getmore: server.count { $0.getmore += 1 }
+        case .perStatement: break
+        }
+        let deadline: ContinuousClock.Instant?
+        do {
+            deadline = try Self.deadline(request.body)
+        } catch {
+            return Self.errorReply(error)
+        }
+        let operation = server.operations.begin(
+            connectionID: connection.id, client: connection.remoteAddress, command: Self.summary(of: request.body),
+            namespace: Self.namespace(of: request), startedAt: WallClock.now())
+        defer { server.operations.end(operation) }
+        let context = CommandContext(name: name, request: request, connection: connection, server: server,
+                                     operation: operation, deadline: deadline)
+        if let session = context.sessionID { server.sessions.touch(session) }
+        do {
+            var reply = try handler.run(context)
+            reply.append("ok", .double(1))
+            return reply
+        } catch {
+            if error.code == .internalError {
+                server.logger.error("command failed", metadata: [
+                    "command": "\(name)", "error": "\(error)",
+                    "storage": "\(error.storageError.map { "\($0)" } ?? "-")",
+                ])
+                server.remember("command \(name) failed: \(error)")
+            }
+            return Self.errorReply(error)
+        }
+    }
+
+    /// Frees what belongs to a closed connection (its cursors stay usable from others until
+    /// they time out, as in MongoDB, but stop counting against its limit).
+    public func connectionClosed(_ connectionID: Int64) {
+        server.cursors.release(connectionID: connectionID)
+    }
+
+    /// Kills cursors idle past `CommandConfiguration.cursorTimeout`, and the cursors of
+    /// sessions idle past the session timeout. Call it periodically.
+    public func reapIdleCursors() {
+        let reaped = server.cursors.reapIdle()
+        let expired = server.sessions.expire()
+        if !expired.isEmpty { server.cursors.kill(sessions: expired) }
+        if reaped > 0 { server.logger.debug("reaped idle cursors", metadata: ["count": "\(reaped)"]) }
+    }
+
+    // MARK: Replies
+
+    /// MongoDB's error reply for `error`.
+    static func errorReply(_ error: MongoError) -> BSONDocument {
+        ["ok": .double(0), "errmsg": .string(error.message), "code": .int32(error.code.rawValue),
+         "codeName": .string(error.code.name)]
+    }
+
+    /// When `maxTimeMS` runs out (`nil` for none or 0).
+    ///
+    /// - Throws: `BadValue` (2) for a negative, fractional-overflow or non-numeric value.
+    static func deadline(_ body: BSONDocument) throws(MongoError) -> ContinuousClock.Instant? {
+        guard let value = body["maxTimeMS"] else { return nil }
+        guard value.isNumeric, let milliseconds = value.doubleValue ?? (value.int64Value.map(Double.init)) else {
+            if case let .decimal128(decimal) = value, decimal.doubleValue >= 0 {
+                return decimal.doubleValue == 0 ? nil : .now + .milliseconds(Int64(decimal.doubleValue))
+            }
+            throw MongoError(.badValue, "maxTimeMS must be a number")
+        }
+        guard milliseconds >= 0, milliseconds <= Double(Int32.max) else {
+            throw MongoError(.badValue, "\(milliseconds) value for maxTimeMS is out of range [0, 2147483647]")
+        }
+        guard milliseconds >= 1 else { return nil }
+        return .now + .milliseconds(Int64(milliseconds))
+    }
+
+    /// The command for currentOp: large arrays (document sequences) summarized.
+    static func summary(of body: BSONDocument) -> BSONDocument {
+        var summary = BSONDocument()
+        for element in body {
+            if case let .array(values) = element.value, values.count > 16 {
+                summary.append(element.key, .string("<\(values.count) elements>"))
+            } else {
+                summary.append(element.key, element.value)
+            }
+        }
+        return summary
+    }
+
+    /// `db.collection` for commands whose first value names a collection, else `db.$cmd`.
+    static func namespace(of request: CommandRequest) -> String {
+        if case let .string(collection)? = request.body.first?.value, !collection.isEmpty {
+            return "\(request.database).\(collection)"
+        }
+        return "\(request.database).$cmd"
+    }
+}

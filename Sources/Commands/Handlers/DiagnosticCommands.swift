@@ -1,0 +1,135 @@
+// Diagnostic commands: serverStatus (connections, opcounters, network, memory, storage
+// engine, cursors), getLog, currentOp and killOp.
+
+import BSON
+import Documents
+
+/// Server diagnostics.
+enum DiagnosticCommands {
+    static let handlers: [CommandHandler] = [
+        CommandHandler(["serverStatus"], help: "the server's counters and state") { (context) throws(MongoError) -> BSONDocument in serverStatus(context) },
+        CommandHandler(["getLog"], help: "recent log lines (global) or startup warnings") { (context) throws(MongoError) -> BSONDocument in
+            try getLog(context)
+        },
+        CommandHandler(["currentOp"], help: "the operations running now") { (context) throws(MongoError) -> BSONDocument in try currentOp(context) },
+        CommandHandler(["killOp"], help: "marks a running operation to stop") { (context) throws(MongoError) -> BSONDocument in try killOp(context) },
+    ]
+
+    /// serverStatus.
+    static func serverStatus(_ context: CommandContext) -> BSONDocument {
+        let server = context.server
+        let metrics = server.metrics.snapshot
+        let uptime = server.uptime
+        let uptimeMillis = uptime.components.seconds * 1000 + uptime.components.attoseconds / 1_000_000_000_000_000
+        let memory = SystemInfo.memoryMiB()
+        let cursors = server.cursors.counts
+        let available = max(0, 1_000_000 - metrics.currentConnections)
+        return [
+            "host": .string(SystemInfo.hostName),
+            "version": .string(server.configuration.versionString),
+            "process": "tessera",
+            "pid": .int64(SystemInfo.processID),
+            "uptime": .double(Double(uptimeMillis) / 1000),
+            "uptimeMillis": .int64(uptimeMillis),
+            "uptimeEstimate": .int64(uptime.components.seconds),
+            "localTime": .datetime(WallClock.now()),
+            "connections": .document([
+                "current": .int32(Int32(clamping: metrics.currentConnections)),
+                "available": .int32(Int32(clamping: available)),
+                "totalCreated": .int64(Int64(metrics.totalConnections)),
+            ]),
+            "network": .document([
+                "bytesIn": .int64(Int64(metrics.bytesIn)),
+                "bytesOut": .int64(Int64(metrics.bytesOut)),
+                "numRequests": .int64(Int64(metrics.requests)),
+            ]),
+            "opcounters": .document(server.opCounters.withLock { $0.document }),
+            "mem": .document([
+                "bits": .int32(64), "resident": .int64(memory.resident), "virtual": .int64(memory.virtual),
+                "supported": .bool(memory.resident > 0),
+            ]),
+            "storageEngine": .document([
+                "name": "rocksdb", "supportsCommittedReads": .bool(true), "persistent": .bool(true),
+                "readOnly": .bool(false),
+            ]),
+            "logicalSessionRecordCache": .document(["activeSessionsCount": .int32(Int32(clamping: server.sessions.count))]),
+            "metrics": .document([
+                "cursor": .document([
+                    "timedOut": .int64(Int64(cursors.timedOut)),
+                    "totalOpened": .int64(Int64(cursors.totalOpened)),
+                    "open": .document([
+                        "total": .int64(Int64(cursors.open)), "noTimeout": .int64(Int64(cursors.noTimeout)),
+                    ]),
+                ]),
+            ]),
+        ]
+    }
+
+    /// getLog: `"*"` lists the log names; `"global"` the kept lines; `"startupWarnings"`
+    /// the warnings given at start.
+    static func getLog(_ context: CommandContext) throws(MongoError) -> BSONDocument {
+        guard case let .string(which) = context.firstValue else {
+            throw MongoError(.typeMismatch, "Argument to getLog must be of type String; found \(context.firstValue.extendedJSON()) of type \(context.firstValue.type.alias)")
+        }
+        switch which {
+        case "*":
+            return ["names": .array(["global", "startupWarnings"])]
+        case "global":
+            let log = context.server.log
+            return ["totalLinesWritten": .int32(Int32(clamping: log.total)), "log": .array(log.lines.map { .string($0) })]
+        case "startupWarnings":
+            let warnings = context.server.configuration.startupWarnings
+            return ["totalLinesWritten": .int32(Int32(clamping: warnings.count)),
+                    "log": .array(warnings.map { .string($0) })]
+        default:
+            throw MongoError(.operationFailed, "No log named '\(which)'")
+        }
+    }
+
+    /// currentOp: the running commands (optionally filtered by top-level equality on
+    /// their fields, and `$all`/`$ownOps` accepted).
+    static func currentOp(_ context: CommandContext) throws(MongoError) -> BSONDocument {
+        let now = ContinuousClock.now
+        var inprog: [BSONValue] = []
+        for operation in context.server.operations.running {
+            let elapsed = now - operation.started
+            let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
+            let op: BSONDocument = [
+                "type": "op",
+                "host": .string(SystemInfo.hostName),
+                "desc": .string("conn\(operation.connectionID)"),
+                "connectionId": .int64(operation.connectionID),
+                "client": .string(operation.client),
+                "active": .bool(true),
+                "opid": .int32(operation.id),
+                "secs_running": .int64(elapsed.components.seconds),
+                "microsecs_running": .int64(micros),
+                "op": .string(operation.command.first?.key == "getMore" ? "getmore" : "command"),
+                "ns": .string(operation.namespace),
+                "command": .document(operation.command),
+                "currentOpTime": .string(operation.startedAt.millisecondsSinceEpoch.description),
+                "killPending": .bool(operation.isKilled),
+            ]
+            if matches(op, filter: context.body) { inprog.append(.document(op)) }
+        }
+        return ["inprog": .array(inprog)]
+    }
+
+    /// Whether `op` satisfies the currentOp filter's plain equality fields.
+    private static func matches(_ op: BSONDocument, filter: BSONDocument) -> Bool {
+        for element in filter.dropFirst() where !element.key.hasPrefix("$") && !HandshakeCommands.genericFields.contains(element.key) {
+            guard let value = op[element.key], BSONValue.compare(value, element.value) == 0 else { return false }
+        }
+        return true
+    }
+
+    /// killOp: `{killOp: 1, op: <opid>}`.
+    static func killOp(_ context: CommandContext) throws(MongoError) -> BSONDocument {
+        guard let id = try context.integer("op") else {
+            throw MongoError(.location(40414), "BSON field 'killOp.op' is missing but a required field")
+        }
+        guard let opid = Int32(exactly: id) else { throw MongoError(.badValue, "invalid op id \(id)") }
+        _ = context.server.operations.kill(opid)
+        return ["info": "attempting to kill op"]
+    }
+}

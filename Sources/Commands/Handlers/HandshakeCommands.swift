@@ -1,0 +1,174 @@
+// The handshake and server-identity commands drivers send first: hello/isMaster, ping,
+// buildInfo, getParameter, getCmdLineOpts, whatsmyuri, connectionStatus, listCommands and
+// hostInfo. Limits reported here are the ones the Wire layer enforces.
+
+import BSON
+import Documents
+
+/// Handshake and server-identity commands.
+enum HandshakeCommands {
+    /// The largest document (16 MiB).
+    static let maxBsonObjectSize: Int32 = 16 * 1024 * 1024
+    /// The largest message (48 MB).
+    static let maxMessageSizeBytes: Int32 = 48_000_000
+    /// The most statements in one write command.
+    static let maxWriteBatchSize: Int32 = 100_000
+    /// MongoDB 7.0's wire version.
+    static let maxWireVersion: Int32 = 21
+
+    static let handlers: [CommandHandler] = [
+        CommandHandler(["hello"], allowsLegacy: true, help: "the server's role and limits (handshake)") { (context) throws(MongoError) -> BSONDocument in
+            try hello(context, legacyName: false)
+        },
+        CommandHandler(["isMaster", "ismaster"], allowsLegacy: true, help: "legacy name of hello") { (context) throws(MongoError) -> BSONDocument in
+            try hello(context, legacyName: true)
+        },
+        CommandHandler(["ping"], allowsLegacy: true, help: "answers ok") { (_) throws(MongoError) -> BSONDocument in BSONDocument() },
+        CommandHandler(["buildInfo", "buildinfo"], allowsLegacy: true, help: "the server's version") { (context) throws(MongoError) -> BSONDocument in
+            buildInfo(context)
+        },
+        CommandHandler(["getParameter"], help: "server parameters") { (context) throws(MongoError) -> BSONDocument in try getParameter(context) },
+        CommandHandler(["getCmdLineOpts"], help: "the command line the server started with") { (context) throws(MongoError) -> BSONDocument in
+            context.server.configuration.commandLine
+        },
+        CommandHandler(["whatsmyuri"], help: "the client's address as the server sees it") { (context) throws(MongoError) -> BSONDocument in
+            ["you": .string(context.connection.remoteAddress)]
+        },
+        CommandHandler(["connectionStatus"], help: "authentication state (no users: nobody is authenticated)") { (context) throws(MongoError) -> BSONDocument in
+            var info: BSONDocument = ["authenticatedUsers": .array([]), "authenticatedUserRoles": .array([])]
+            if try context.bool("showPrivileges") == true { info.append("authenticatedUserPrivileges", .array([])) }
+            return ["authInfo": .document(info)]
+        },
+        CommandHandler(["listCommands"], help: "every command and its description") { (_) throws(MongoError) -> BSONDocument in
+            var commands = BSONDocument()
+            for handler in CommandTable.handlers.sorted(by: { $0.names[0] < $1.names[0] }) {
+                for name in handler.names {
+                    commands.append(name, .document([
+                        "help": .string(handler.help), "adminOnly": .bool(false),
+                        "requiresAuth": .bool(false), "secondaryOk": .bool(true),
+                    ]))
+                }
+            }
+            return ["commands": .document(commands)]
+        },
+        CommandHandler(["hostInfo"], help: "the host's system and OS") { (_) throws(MongoError) -> BSONDocument in hostInfo() },
+    ]
+
+    /// hello / isMaster.
+    static func hello(_ context: CommandContext, legacyName: Bool) throws(MongoError) -> BSONDocument {
+        var reply: BSONDocument = [:]
+        if try context.bool("helloOk") == true { reply.append("helloOk", .bool(true)) }
+        reply.append(legacyName ? "ismaster" : "isWritablePrimary", .bool(true))
+        reply.append("topologyVersion", .document([
+            "processId": .objectId(processObjectID), "counter": .int64(0),
+        ]))
+        reply.append("maxBsonObjectSize", .int32(maxBsonObjectSize))
+        reply.append("maxMessageSizeBytes", .int32(maxMessageSizeBytes))
+        reply.append("maxWriteBatchSize", .int32(maxWriteBatchSize))
+        reply.append("localTime", .datetime(WallClock.now()))
+        reply.append("logicalSessionTimeoutMinutes", .int32(SessionRegistry.timeoutMinutes))
+        reply.append("connectionId", connectionID(context.connection.id))
+        reply.append("minWireVersion", .int32(0))
+        reply.append("maxWireVersion", .int32(maxWireVersion))
+        reply.append("readOnly", .bool(false))
+        if let offered = try context.array("compression") {
+            let names = Set(offered.compactMap(\.stringValue))
+            let agreed = context.connection.availableCompressors.filter(names.contains)
+            // The client's order decides; filter its list by what the server has.
+            let ordered = offered.compactMap(\.stringValue).filter { agreed.contains($0) }
+            var unique: [String] = []
+            for name in ordered where !unique.contains(name) { unique.append(name) }
+            if !unique.isEmpty { reply.append("compression", .array(unique.map { .string($0) })) }
+        }
+        return reply
+    }
+
+    private static func connectionID(_ id: Int64) -> BSONValue {
+        if let small = Int32(exactly: id) { return .int32(small) }
+        return .int64(id)
+    }
+
+    /// The topology version's process id: one ObjectId per server process.
+    static let processObjectID = ObjectId()
+
+    /// buildInfo.
+    static func buildInfo(_ context: CommandContext) -> BSONDocument {
+        let version = context.server.configuration.mongoVersion
+        let os = SystemInfo.operatingSystem
+        return [
+            "version": .string(context.server.configuration.versionString),
+            "gitVersion": "tessera",
+            "tessera": .document(["version": .string(context.server.configuration.tesseraVersion)]),
+            "versionArray": .array([.int32(version.major), .int32(version.minor), .int32(version.patch), .int32(0)]),
+            "modules": .array([]),
+            "allocator": "system",
+            "javascriptEngine": "none",
+            "sysInfo": "deprecated",
+            "storageEngines": .array(["rocksdb"]),
+            "buildEnvironment": .document(["target_os": .string(os.name.lowercased()), "target_arch": .string(os.machine)]),
+            "bits": .int32(64),
+            "debug": .bool(false),
+            "maxBsonObjectSize": .int32(maxBsonObjectSize),
+            "openssl": .document(["running": "disabled", "compiled": "disabled"]),
+        ]
+    }
+
+    /// The parameters getParameter knows.
+    static func parameters() -> BSONDocument {
+        [
+            "featureCompatibilityVersion": .document(["version": "7.0"]),
+            "authenticationMechanisms": .array([]),
+            "cursorTimeoutMillis": .int64(600_000),
+            "logLevel": .int32(0),
+            "maxBSONDepth": .int32(200),
+            "quiet": .bool(false),
+            "transactionLifetimeLimitSeconds": .int32(60),
+            "internalQueryMaxBlockingSortMemoryUsageBytes": .int64(100 * 1024 * 1024),
+            "acceptApiVersion2": .bool(false),
+            "requireApiVersion": .bool(false),
+        ]
+    }
+
+    /// getParameter: `{getParameter: "*"}` returns every parameter, `{getParameter: 1,
+    /// name: 1}` the named ones.
+    ///
+    /// - Throws: `InvalidOptions` (72) when no named parameter is known.
+    static func getParameter(_ context: CommandContext) throws(MongoError) -> BSONDocument {
+        var all = parameters()
+        all["cursorTimeoutMillis"] = .int64(Int64(context.server.configuration.cursorTimeout.components.seconds * 1000))
+        if case .string("*") = context.firstValue { return all }
+        if case let .document(options) = context.firstValue, options["allParameters"]?.boolValue == true { return all }
+        var reply = BSONDocument()
+        for element in context.body.dropFirst() where !element.key.hasPrefix("$") && !Self.genericFields.contains(element.key) {
+            if let value = all[element.key] { reply.append(element.key, value) }
+        }
+        guard !reply.isEmpty else { throw MongoError(.invalidOptions, "no option found to get") }
+        return reply
+    }
+
+    /// Fields any command may carry that are not its own arguments.
+    static let genericFields: Set<String> = [
+        "lsid", "txnNumber", "autocommit", "startTransaction", "comment", "maxTimeMS", "readConcern",
+        "writeConcern", "apiVersion", "apiStrict", "apiDeprecationErrors", "$db", "$clusterTime",
+        "$readPreference",
+    ]
+
+    /// hostInfo.
+    static func hostInfo() -> BSONDocument {
+        let os = SystemInfo.operatingSystem
+        return [
+            "system": .document([
+                "currentTime": .datetime(WallClock.now()),
+                "hostname": .string(SystemInfo.hostName),
+                "cpuAddrSize": .int32(64),
+                "memSizeMB": .int64(SystemInfo.memorySizeMiB),
+                "memLimitMB": .int64(SystemInfo.memorySizeMiB),
+                "numCores": .int32(Int32(SystemInfo.coreCount)),
+                "cpuArch": .string(os.machine),
+                "numaEnabled": .bool(false),
+            ]),
+            "os": .document(["type": .string(os.name), "name": .string(os.name), "version": .string(os.release)]),
+            "extra": .document([:]),
+        ]
+    }
+}

@@ -1,0 +1,40 @@
+// Logical session commands: startSession, endSessions, killSessions, refreshSessions and
+// killAllSessions. Killing a session kills its cursors; a standalone has no transactions to
+// abort.
+
+import BSON
+import Documents
+
+/// Session commands.
+enum SessionCommands {
+    static let handlers: [CommandHandler] = [
+        CommandHandler(["startSession"], help: "starts a logical session") { (context) throws(MongoError) -> BSONDocument in
+            let id = context.server.sessions.start()
+            return ["id": .document(["id": .binary(id)]), "timeoutMinutes": .int32(SessionRegistry.timeoutMinutes)]
+        },
+        CommandHandler(["endSessions"], help: "ends logical sessions and their cursors") { (context) throws(MongoError) -> BSONDocument in
+            let ids = try SessionRegistry.sessionIDs(in: context.firstValue, command: context.name)
+            context.server.sessions.end(ids)
+            context.server.cursors.kill(sessions: Set(ids))
+            return BSONDocument()
+        },
+        CommandHandler(["killSessions"], help: "kills logical sessions and their cursors") { (context) throws(MongoError) -> BSONDocument in
+            let ids = try SessionRegistry.sessionIDs(in: context.firstValue, command: context.name)
+            context.server.sessions.end(ids)
+            context.server.cursors.kill(sessions: Set(ids))
+            return BSONDocument()
+        },
+        CommandHandler(["killAllSessions"], help: "kills every logical session and its cursors") { (context) throws(MongoError) -> BSONDocument in
+            let all = context.server.cursors.allSessions()
+            context.server.sessions.end(all)
+            context.server.cursors.kill(sessions: all)
+            return BSONDocument()
+        },
+        CommandHandler(["refreshSessions"], help: "keeps logical sessions alive") { (context) throws(MongoError) -> BSONDocument in
+            for id in try SessionRegistry.sessionIDs(in: context.firstValue, command: context.name) {
+                context.server.sessions.touch(id)
+            }
+            return BSONDocument()
+        },
+    ]
+}

@@ -1,0 +1,28 @@
+// The MongoDB error codes only the command layer raises (the storage and query layers'
+// codes live in Documents' MongoError.Code). Numbers and names as in MongoDB's error_codes.yml.
+
+import Documents
+
+extension MongoError.Code {
+    /// 4: a required value is missing (e.g. a parameter `getParameter` does not know).
+    static let noSuchKey = MongoError.Code(4, "NoSuchKey")
+    /// 13: the operation is not allowed here (getMore on another namespace, renameCollection
+    /// outside admin).
+    static let unauthorized = MongoError.Code(13, "Unauthorized")
+    /// 16: a batch is empty or longer than `maxWriteBatchSize`.
+    static let invalidLength = MongoError.Code(16, "InvalidLength")
+    /// 20: the operation is not allowed in this state.
+    static let illegalOperation = MongoError.Code(20, "IllegalOperation")
+    /// 43: the cursor id is unknown (never existed, exhausted, killed or timed out).
+    static let cursorNotFound = MongoError.Code(43, "CursorNotFound")
+    /// 50: the command ran past its `maxTimeMS`.
+    static let maxTimeMSExpired = MongoError.Code(50, "MaxTimeMSExpired")
+    /// 59: no command has this name.
+    static let commandNotFound = MongoError.Code(59, "CommandNotFound")
+    /// 96: the operation failed for a reason with no more specific code.
+    static let operationFailed = MongoError.Code(96, "OperationFailed")
+    /// 115: the command or option exists in MongoDB but Tessera does not support it.
+    static let commandNotSupported = MongoError.Code(115, "CommandNotSupported")
+    /// 11601: the operation was killed (killOp).
+    static let interrupted = MongoError.Code(11601, "Interrupted")
+}
