@@ -90,21 +90,16 @@ final class ConnectionRegistry: Sendable {
         }
     }
 
-    /// Closes every channel now.
-    func closeAll() {
-        for channel in channels.withLock({ Array($0.values) }) {
-            channel.close(promise: nil)
+    /// Waits until every channel has closed, closing any still open after `timeout`. Does
+    /// not depend on task cancellation, so a cancelled server still drains.
+    func drain(timeout: Duration, on loop: any EventLoop) async {
+        let open = channels.withLock { Array($0.values) }
+        guard !open.isEmpty else { return }
+        let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+        let deadline = loop.scheduleTask(in: .nanoseconds(nanoseconds)) {
+            for channel in open { channel.close(promise: nil) }
         }
-    }
-
-    /// Waits until every channel has closed or `timeout` passes; true when all closed.
-    func waitUntilEmpty(timeout: Duration) async -> Bool {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
-        while count > 0 {
-            if clock.now >= deadline { return false }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return true
+        try? await EventLoopFuture.andAllComplete(open.map(\.closeFuture), on: loop).get()
+        deadline.cancel()
     }
 }

@@ -164,11 +164,7 @@ public final class TesseraServer: Service, Sendable {
             "open connections": "\(runtime.connections.count)",
         ])
         runtime.connections.quiesceAll()
-        if await !runtime.connections.waitUntilEmpty(timeout: configuration.shutdownTimeout) {
-            logger.warning("closing connections that did not finish in time")
-            runtime.connections.closeAll()
-            _ = await runtime.connections.waitUntilEmpty(timeout: .seconds(5))
-        }
+        await runtime.connections.drain(timeout: configuration.shutdownTimeout, on: reapLoop)
         reaper.cancel()
         try? await threadPool.shutdownGracefully()
         runtime.detachDispatcher()
