@@ -174,8 +174,3 @@ enum IndexCommands {
         return reply
     }
 }
-
-extension MongoError.Code {
-    /// 332: a key pattern matches more than one index.
-    static let ambiguousIndexKeyPattern = MongoError.Code(332, "AmbiguousIndexKeyPattern")
-}
