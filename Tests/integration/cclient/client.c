@@ -114,15 +114,19 @@ int main(int argc, char **argv) {
         goto done;
     }
 
-    /* count */
-    bson_t *all = bson_new();
-    int64_t count = mongoc_collection_count_documents(items, all, NULL, NULL, NULL, &error);
-    bson_destroy(all);
-    if (count < 0) {
-        status = fail("count_documents", &error);
+    /* count: the count command (count_documents would need $group) */
+    bson_t *count_command = BCON_NEW("count", BCON_UTF8("items"), "query", "{", "}");
+    bson_t count_reply;
+    bool counted = mongoc_collection_command_simple(items, count_command, NULL, &count_reply, &error);
+    bson_destroy(count_command);
+    if (!counted) {
+        status = fail("count", &error);
         goto done;
     }
-    printf("count %lld\n", (long long)count);
+    if (bson_iter_init_find(&iter, &count_reply, "n")) {
+        printf("count %lld\n", (long long)bson_iter_as_int64(&iter));
+    }
+    bson_destroy(&count_reply);
 
 done:
     bson_destroy(ping);
