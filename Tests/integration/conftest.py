@@ -47,6 +47,22 @@ def pytest_runtest_makereport(item, call):
         report.sections.append((f"tessera log (full: {saved})", tail))
 
 
+_figures: list[str] = []
+
+
+@pytest.fixture
+def figures():
+    """Lines a test wants printed in the run's summary (measured figures, e.g. RSS)."""
+    return _figures.append
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _figures:
+        terminalreporter.section("tessera figures")
+        for line in _figures:
+            terminalreporter.write_line(line)
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory) -> TesseraServer:
     """The shared server: started once, stopped with SIGTERM at the end (exit code 0)."""

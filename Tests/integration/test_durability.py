@@ -12,7 +12,7 @@ from pymongo.write_concern import WriteConcern
 from support import count_matching
 
 
-def test_sigkill_mid_load_loses_no_acknowledged_write(private_server):
+def test_sigkill_mid_load_loses_no_acknowledged_write(private_server, figures):
     acknowledged: list[int] = []
     errors: list[Exception] = []
     stop = threading.Event()
@@ -48,7 +48,8 @@ def test_sigkill_mid_load_loses_no_acknowledged_write(private_server):
         stored = {d["_id"] for d in mongo["durable"]["items"].find({}, {"_id": 1})}
     missing = set(acknowledged) - stored
     assert not missing, f"{len(missing)} acknowledged writes lost, e.g. {sorted(missing)[:10]}"
-    print(f"\n{len(acknowledged)} acknowledged, {len(stored)} stored after SIGKILL and restart")
+    figures(f"durability: {len(acknowledged)} journaled writes acknowledged before SIGKILL, "
+            f"{len(stored)} stored after restart, 0 lost")
 
 
 def test_sigterm_restart_keeps_everything(private_server):

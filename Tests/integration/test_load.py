@@ -21,7 +21,7 @@ SECONDS = float(os.environ.get("TESSERA_LOAD_SECONDS", "30"))
 RETAINED_LIMIT_KIB = 128 * 1024
 
 
-def test_200_connections_mixed_load_and_memory_returns(private_server):
+def test_200_connections_mixed_load_and_memory_returns(private_server, figures):
     server = private_server
     with server.client() as setup:
         setup["load"]["items"].create_index("owner")
@@ -48,6 +48,7 @@ def test_200_connections_mixed_load_and_memory_returns(private_server):
             coll.find_one({"_id": -1})  # open the pooled connection before the clock starts
             ready.wait(120)
             next_id = 0
+            deleted: set[int] = set()
             while not stop.is_set():
                 roll = rng.random()
                 if roll < 0.35:
@@ -55,9 +56,10 @@ def test_200_connections_mixed_load_and_memory_returns(private_server):
                                      "body": "x" * rng.randrange(10, 400)})
                     next_id += 1
                 elif roll < 0.55 and next_id:
-                    doc = coll.find_one({"_id": f"{index}-{rng.randrange(next_id)}"})
-                    if doc is None or doc["owner"] != index:
-                        errors.append(f"{index}: lost own document {doc!r}")
+                    pick = rng.randrange(next_id)
+                    doc = coll.find_one({"_id": f"{index}-{pick}"})
+                    if (doc is None and pick not in deleted) or (doc is not None and doc["owner"] != index):
+                        errors.append(f"{index}: own document {index}-{pick} read back as {doc!r}")
                         return
                 elif roll < 0.7 and next_id:
                     coll.update_one({"_id": f"{index}-{rng.randrange(next_id)}"}, {"$inc": {"hits": 1}})
@@ -66,7 +68,9 @@ def test_200_connections_mixed_load_and_memory_returns(private_server):
                 elif roll < 0.87:
                     mongo["load"].command({"count": "items", "query": {"owner": index}})
                 elif roll < 0.93 and next_id:
-                    coll.delete_one({"_id": f"{index}-{rng.randrange(next_id)}", "hits": {"$gte": 3}})
+                    pick = rng.randrange(next_id)
+                    if coll.delete_one({"_id": f"{index}-{pick}", "hits": {"$gte": 3}}).deleted_count:
+                        deleted.add(pick)
                 else:
                     list(coll.aggregate([{"$match": {"owner": index}}, {"$sort": {"n": -1}}, {"$limit": 3}]))
                 operations[index] += 1
@@ -111,11 +115,15 @@ def test_200_connections_mixed_load_and_memory_returns(private_server):
         remaining = observer.admin.command("serverStatus")["connections"]["current"]
 
     total = sum(operations)
-    print(f"\nload: {CONNECTIONS} connections ({connected} open at start), {total} operations in "
-          f"{SECONDS:.0f}s ({total / SECONDS:.0f}/s)")
-    print(f"server RSS: before {rss_before / 1024:.1f} MiB, peak {peak[0] / 1024:.1f} MiB, "
-          f"after {rss_after / 1024:.1f} MiB (retained {(rss_after - rss_before) / 1024:.1f} MiB, "
-          f"bound {RETAINED_LIMIT_KIB / 1024:.0f} MiB)")
+    load_line = (f"load: {CONNECTIONS} connections ({connected} open at start), {total} operations in "
+                 f"{SECONDS:.0f}s ({total / SECONDS:.0f}/s), {len(errors)} errors")
+    rss_line = (f"server RSS: before {rss_before / 1024:.1f} MiB, peak {peak[0] / 1024:.1f} MiB, "
+                f"after {rss_after / 1024:.1f} MiB (retained {(rss_after - rss_before) / 1024:.1f} MiB, "
+                f"bound {RETAINED_LIMIT_KIB / 1024:.0f} MiB)")
+    print(load_line)
+    print(rss_line)
+    figures(load_line)
+    figures(rss_line)
     assert not errors, f"{len(errors)} client errors, first: {errors[:5]}"
     assert connected >= CONNECTIONS
     assert all(count > 0 for count in operations), "some connections never completed an operation"
