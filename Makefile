@@ -1,13 +1,19 @@
 # Tessera's entry points. `make run` and `make test` are the README's two commands; every
 # other target is a longer job (benchmarks, fuzzing) run by hand and reported in notes.
 
-.PHONY: run test build release bench-bson bench-storage bench-query fuzz-bson clean
+.PHONY: run test integration build release bench-bson bench-storage bench-query fuzz-bson clean
 
 run:
 	@scripts/run
 
 test:
 	@scripts/test
+
+# The integration suite alone (pytest + unified runner) against the debug server build.
+integration:
+	@scripts/integration-setup
+	swift build --product tessera
+	@scripts/integration-test
 
 build:
 	swift build

@@ -1,0 +1,161 @@
+// The channel handler for one client: routes each frame to work, drives the connection
+// state machine, runs commands on the thread pool (never on the event loop) and writes the
+// replies in request order. Knows no command semantics beyond what the state machine reads.
+
+import BSON
+import Commands
+import Logging
+import NIOCore
+import NIOPosix
+import Wire
+
+/// Serves one client connection.
+final class ConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = InboundFrame
+    typealias OutboundOut = ByteBuffer
+
+    private var machine = ConnectionStateMachine()
+    private let runtime: ServerRuntime
+    private let id: Int64
+    private let info: ConnectionInfo
+    private let logger: Logger
+    private var nextRequestID: Int32 = 1
+
+    init(runtime: ServerRuntime, channel: any Channel) {
+        self.runtime = runtime
+        id = runtime.nextConnectionID()
+        info = ConnectionInfo(
+            id: id, remoteAddress: Self.hostPort(channel.remoteAddress),
+            localAddress: Self.hostPort(channel.localAddress), availableCompressors: ServerRuntime.availableCompressors)
+        var logger = runtime.logger
+        logger[metadataKey: "connection"] = "\(id)"
+        logger[metadataKey: "remote"] = "\(info.remoteAddress)"
+        self.logger = logger
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        runtime.metrics.update {
+            $0.currentConnections += 1
+            $0.totalConnections += 1
+        }
+        logger.info("connection accepted")
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        runtime.metrics.update { $0.currentConnections -= 1 }
+        logger.info("connection closed")
+        perform(machine.channelClosed(), context: context)
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        let length: Int
+        switch frame {
+        case let .message(header, _), let .rejected(header, _): length = Int(header.messageLength)
+        case .unframeable: length = 0
+        }
+        runtime.metrics.update {
+            $0.bytesIn += length
+            $0.requests += 1
+        }
+        let work = ConnectionWork.route(frame)
+        switch work {
+        case let .reply(reply):
+            logger.debug("request answered with an error", metadata: ["responseTo": "\(reply.responseTo)"])
+        case let .drop(error):
+            logger.warning("unacknowledged request failed", metadata: ["error": "\(error)"])
+        case let .replyAndClose(_, error):
+            logger.warning("closing connection: stream out of step", metadata: ["error": "\(error)"])
+        case .command:
+            break
+        }
+        perform(machine.received(work), context: context)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ServerQuiesceEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+        perform(machine.quiesce(), context: context)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.warning("connection error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    private func perform(_ first: ConnectionStateMachine.Action, context: ChannelHandlerContext) {
+        var action = first
+        while true {
+            switch action {
+            case .wait:
+                return
+            case let .run(command):
+                start(command, context: context)
+                return
+            case let .write(reply, compressor):
+                write(reply, compressor: compressor, context: context)
+                action = machine.next()
+            case .close:
+                context.close(promise: nil)
+                return
+            case .release:
+                runtime.connectionClosed(id)
+                return
+            }
+        }
+    }
+
+    private func start(_ command: PendingCommand, context: ChannelHandlerContext) {
+        let runtime = self.runtime
+        let info = self.info
+        let request = command.request
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        runtime.threadPool.runIfActive(eventLoop: context.eventLoop) {
+            runtime.run(request, connection: info)
+        }.whenComplete { result in
+            let (handler, context) = bound.value
+            let reply: BSONDocument
+            switch result {
+            case let .success(document): reply = document
+            case .failure: reply = ServerRuntime.shutdownReply
+            }
+            if request.isUnacknowledged, case .double(let ok) = reply["ok"] ?? .double(1), ok != 1 {
+                handler.logger.warning("unacknowledged command failed", metadata: ["reply": "\(reply)"])
+            }
+            handler.perform(handler.machine.commandCompleted(reply), context: context)
+        }
+    }
+
+    private func write(_ reply: OutboundReply, compressor: Compressor?, context: ChannelHandlerContext) {
+        var buffer = context.channel.allocator.buffer(capacity: 512)
+        do {
+            try reply.message.encode(requestID: nextRequestID, responseTo: reply.responseTo, compressor: compressor, into: &buffer)
+        } catch {
+            logger.error("reply could not be encoded", metadata: ["error": "\(error)"])
+            buffer.clear()
+            let fallback = ConnectionWork.errorDocument(error)
+            let message: WireMessage = if case .reply = reply.message {
+                .reply(OpReply(documents: [fallback]))
+            } else {
+                .msg(OpMsg(body: fallback))
+            }
+            try? message.encode(requestID: nextRequestID, responseTo: reply.responseTo, into: &buffer)
+        }
+        nextRequestID &+= 1
+        let count = buffer.readableBytes
+        runtime.metrics.update { $0.bytesOut += count }
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    /// `host:port` of a socket address (`unknown` when there is none).
+    static func hostPort(_ address: SocketAddress?) -> String {
+        guard let address, let host = address.ipAddress, let port = address.port else { return "unknown" }
+        if case .v6 = address { return "[\(host)]:\(port)" }
+        return "\(host):\(port)"
+    }
+}

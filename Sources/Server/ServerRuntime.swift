@@ -1,0 +1,105 @@
+// What every connection of one running server shares: the dispatcher (dropped at shutdown so
+// the store closes deterministically), the thread pool commands run on, the metrics, the
+// connection-id counter and the registry of open channels.
+
+import BSON
+import Commands
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+import Wire
+
+/// The shared state of a running server. Sendable: every mutable part sits behind a Mutex
+/// or an Atomic; the thread pool and metrics are themselves thread-safe.
+final class ServerRuntime: Sendable {
+    let threadPool: NIOThreadPool
+    let metrics: ServerMetrics
+    let logger: Logger
+    let connections = ConnectionRegistry()
+    private let dispatcher: Mutex<CommandDispatcher?>
+    private let lastConnectionID = Atomic<Int64>(0)
+
+    /// The compressors this server offers, in preference order.
+    static let availableCompressors = ["snappy", "zstd", "zlib"]
+
+    init(dispatcher: CommandDispatcher, threadPool: NIOThreadPool, metrics: ServerMetrics, logger: Logger) {
+        self.dispatcher = Mutex(dispatcher)
+        self.threadPool = threadPool
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// A new connection id, unique in this process run.
+    func nextConnectionID() -> Int64 {
+        lastConnectionID.add(1, ordering: .relaxed).newValue
+    }
+
+    /// Runs `request` (blocking; call on the thread pool). After shutdown, a ShutdownInProgress error.
+    func run(_ request: CommandRequest, connection: ConnectionInfo) -> BSONDocument {
+        guard let dispatcher = dispatcher.withLock({ $0 }) else { return Self.shutdownReply }
+        return dispatcher.run(request, connection: connection)
+    }
+
+    /// Frees Commands' state for a closed connection (on the thread pool when it still runs).
+    func connectionClosed(_ id: Int64) {
+        guard let dispatcher = dispatcher.withLock({ $0 }) else { return }
+        threadPool.submit { _ in dispatcher.connectionClosed(id) }
+    }
+
+    /// Kills idle cursors (blocking; call on the thread pool).
+    func reapIdleCursors() {
+        dispatcher.withLock { $0 }?.reapIdleCursors()
+    }
+
+    /// Drops the dispatcher so nothing can reach the store any more.
+    func detachDispatcher() {
+        dispatcher.withLock { $0 = nil }
+    }
+
+    /// The reply to commands that arrive while the server stops.
+    static let shutdownReply: BSONDocument = [
+        "ok": .double(0), "errmsg": "The server is in quiesce mode and will shut down",
+        "code": .int32(91), "codeName": "ShutdownInProgress",
+    ]
+}
+
+/// Tells a connection the server is shutting down: finish what was received, then close.
+struct ServerQuiesceEvent: Sendable {}
+
+/// The open client channels, for shutdown.
+final class ConnectionRegistry: Sendable {
+    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+    /// Tracks `channel` until it closes.
+    func register(_ channel: any Channel) {
+        let key = ObjectIdentifier(channel)
+        channels.withLock { $0[key] = channel }
+        channel.closeFuture.whenComplete { [self] _ in
+            _ = channels.withLock { $0.removeValue(forKey: key) }
+        }
+    }
+
+    /// How many channels are open.
+    var count: Int { channels.withLock { $0.count } }
+
+    /// Asks every connection to finish its received requests and close.
+    func quiesceAll() {
+        for channel in channels.withLock({ Array($0.values) }) {
+            channel.pipeline.fireUserInboundEventTriggered(ServerQuiesceEvent())
+        }
+    }
+
+    /// Waits until every channel has closed, closing any still open after `timeout`. Does
+    /// not depend on task cancellation, so a cancelled server still drains.
+    func drain(timeout: Duration, on loop: any EventLoop) async {
+        let open = channels.withLock { Array($0.values) }
+        guard !open.isEmpty else { return }
+        let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+        let deadline = loop.scheduleTask(in: .nanoseconds(nanoseconds)) {
+            for channel in open { channel.close(promise: nil) }
+        }
+        try? await EventLoopFuture.andAllComplete(open.map(\.closeFuture), on: loop).get()
+        deadline.cancel()
+    }
+}

@@ -1,0 +1,200 @@
+// TesseraServer: the Server layer's entry type and a swift-service-lifecycle Service. run()
+// opens the store, binds, serves until graceful shutdown, then stops accepting, lets every
+// connection finish the requests it received, stops the thread pool and closes the store.
+
+public import BSON
+public import Commands
+import Documents
+import Foundation
+public import Logging
+public import NIOCore
+public import NIOPosix
+import Query
+public import ServiceLifecycle
+import Synchronization
+import Wire
+
+/// How a server is set up.
+public struct ServerConfiguration: Sendable {
+    /// The address to listen on.
+    public var host: String
+    /// The TCP port; 0 picks a free one (see ``TesseraServer/localAddress()``).
+    public var port: Int
+    /// The store's directory; created if missing.
+    public var dbPath: String
+    /// What `getCmdLineOpts` reports: `{argv: [...], parsed: {...}}`.
+    public var commandLine: BSONDocument
+    /// How often idle cursors are reaped.
+    public var cursorReapInterval: Duration
+    /// How long shutdown waits for connections to finish their requests before closing them.
+    public var shutdownTimeout: Duration
+    /// Threads running commands (storage work blocks, so this is more than the core count).
+    public var commandThreads: Int
+
+    /// A configuration; the defaults are `mongod`'s (127.0.0.1:27017) with data in `data/`.
+    public init(
+        host: String = "127.0.0.1", port: Int = 27017, dbPath: String = "data",
+        commandLine: BSONDocument = ["argv": .array([]), "parsed": .document(BSONDocument())],
+        cursorReapInterval: Duration = .seconds(5), shutdownTimeout: Duration = .seconds(30),
+        commandThreads: Int = max(8, System.coreCount * 4)
+    ) {
+        self.host = host
+        self.port = port
+        self.dbPath = dbPath
+        self.commandLine = commandLine
+        self.cursorReapInterval = cursorReapInterval
+        self.shutdownTimeout = shutdownTimeout
+        self.commandThreads = commandThreads
+    }
+}
+
+/// Tessera's MongoDB-protocol TCP server.
+public final class TesseraServer: Service, Sendable {
+    /// The configuration it was made with.
+    public let configuration: ServerConfiguration
+    /// Counters shared with the commands (`serverStatus`).
+    public let metrics = ServerMetrics()
+    private let logger: Logger
+    private let group: any EventLoopGroup
+    private let binding = Mutex(Binding.pending([]))
+
+    private enum Binding {
+        case pending([CheckedContinuation<SocketAddress, any Error>])
+        case bound(SocketAddress)
+        case failed(any Error)
+    }
+
+    /// Why the server could not start.
+    public struct StartError: Error, CustomStringConvertible {
+        /// What failed, with its cause.
+        public let description: String
+    }
+
+    /// A server; nothing happens until ``run()``.
+    public init(
+        configuration: ServerConfiguration, logger: Logger,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+        self.group = eventLoopGroup
+    }
+
+    /// The address the server listens on, once bound; throws if it failed to start.
+    public func localAddress() async throws -> SocketAddress {
+        try await withCheckedThrowingContinuation { continuation in
+            let ready: Result<SocketAddress, any Error>? = binding.withLock { state in
+                switch state {
+                case var .pending(waiters):
+                    waiters.append(continuation)
+                    state = .pending(waiters)
+                    return nil
+                case let .bound(address): return .success(address)
+                case let .failed(error): return .failure(error)
+                }
+            }
+            if let ready { continuation.resume(with: ready) }
+        }
+    }
+
+    private func settleBinding(_ result: Result<SocketAddress, any Error>) {
+        let waiters = binding.withLock { state -> [CheckedContinuation<SocketAddress, any Error>] in
+            guard case let .pending(waiters) = state else { return [] }
+            switch result {
+            case let .success(address): state = .bound(address)
+            case let .failure(error): state = .failed(error)
+            }
+            return waiters
+        }
+        for waiter in waiters { waiter.resume(with: result) }
+    }
+
+    /// Serves until graceful shutdown (or cancellation), then shuts down cleanly.
+    public func run() async throws {
+        let engine: QueryEngine
+        do {
+            try FileManager.default.createDirectory(atPath: configuration.dbPath, withIntermediateDirectories: true)
+            engine = try QueryEngine(path: configuration.dbPath)
+        } catch {
+            let failure = StartError(description: "cannot open the store at \(configuration.dbPath): \(error)")
+            settleBinding(.failure(failure))
+            throw failure
+        }
+        let threadPool = NIOThreadPool(numberOfThreads: configuration.commandThreads)
+        threadPool.start()
+        let dispatcher = CommandDispatcher(
+            engine: engine, configuration: CommandConfiguration(commandLine: configuration.commandLine),
+            metrics: metrics, logger: logger)
+        let runtime = ServerRuntime(dispatcher: dispatcher, threadPool: threadPool, metrics: metrics, logger: logger)
+        weak let weakEngine = engine
+
+        let serverChannel: any Channel
+        do {
+            serverChannel = try await bind(runtime)
+        } catch {
+            settleBinding(.failure(error))
+            runtime.detachDispatcher()
+            try? await threadPool.shutdownGracefully()
+            throw StartError(description: "cannot listen on \(configuration.host):\(configuration.port): \(error)")
+        }
+        let address = serverChannel.localAddress
+        logger.info("Tessera listening", metadata: [
+            "address": "\(ConnectionHandler.hostPort(address))", "dbpath": "\(configuration.dbPath)",
+        ])
+        if let address { settleBinding(.success(address)) }
+
+        let interval = TimeAmount.nanoseconds(Int64(configuration.cursorReapInterval.components.seconds) * 1_000_000_000
+            + configuration.cursorReapInterval.components.attoseconds / 1_000_000_000)
+        let reapLoop = group.next()
+        let reaper = reapLoop.scheduleRepeatedAsyncTask(initialDelay: interval, delay: interval) { _ in
+            threadPool.runIfActive(eventLoop: reapLoop) { runtime.reapIdleCursors() }
+        }
+
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                try? await serverChannel.closeFuture.get()
+            } onGracefulShutdown: {
+                serverChannel.close(promise: nil)
+            }
+        } onCancel: {
+            serverChannel.close(promise: nil)
+        }
+
+        logger.info("shutting down: no longer accepting connections", metadata: [
+            "open connections": "\(runtime.connections.count)",
+        ])
+        runtime.connections.quiesceAll()
+        await runtime.connections.drain(timeout: configuration.shutdownTimeout, on: reapLoop)
+        reaper.cancel()
+        try? await threadPool.shutdownGracefully()
+        runtime.detachDispatcher()
+        do {
+            try engine.store.waitForJournal()
+        } catch {
+            logger.error("final journal flush failed", metadata: ["error": "\(error)"])
+        }
+        _ = consume engine
+        _ = consume dispatcher
+        if weakEngine == nil {
+            logger.info("store closed", metadata: ["dbpath": "\(configuration.dbPath)"])
+        } else {
+            logger.warning("store still referenced at shutdown; it closes when released")
+        }
+    }
+
+    private func bind(_ runtime: ServerRuntime) async throws -> any Channel {
+        try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                runtime.connections.register(channel)
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(MessageFrameDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(ConnectionHandler(runtime: runtime, channel: channel))
+                }
+            }
+            .bind(host: configuration.host, port: configuration.port)
+            .get()
+    }
+}

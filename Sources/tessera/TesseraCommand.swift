@@ -1,0 +1,109 @@
+// The `tessera` command line: `tessera serve` (the default) runs the server until SIGINT or
+// SIGTERM; `tessera version` prints the version. Options come from flags, then a JSON config
+// file, then the defaults (127.0.0.1:27017, data in ./data).
+
+import ArgumentParser
+import BSON
+import Foundation
+import Logging
+import Server
+import ServiceLifecycle
+
+/// Tessera's version string.
+let tesseraVersion = "0.5.0"
+
+@main
+struct TesseraCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tessera",
+        abstract: "A document database that speaks MongoDB's wire protocol.",
+        subcommands: [Serve.self, Version.self],
+        defaultSubcommand: Serve.self)
+}
+
+/// `tessera version`.
+struct Version: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print Tessera's version.")
+
+    func run() {
+        print("tessera \(tesseraVersion) (MongoDB wire protocol, compatible with 7.0)")
+    }
+}
+
+/// The settings a `--config` file may hold; every field is optional and flags override it.
+struct ServeFileConfiguration: Decodable {
+    var bind: String?
+    var port: Int?
+    var dbpath: String?
+    var logLevel: String?
+}
+
+/// `tessera serve`.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the server until SIGINT or SIGTERM.")
+
+    @Option(name: .long, help: "Address to listen on (default 127.0.0.1).")
+    var bind: String?
+
+    @Option(name: .long, help: "TCP port (default 27017; 0 picks a free port).")
+    var port: Int?
+
+    @Option(name: .long, help: "Data directory, created if missing (default ./data).")
+    var dbpath: String?
+
+    @Option(name: .long, help: "JSON file with any of {\"bind\", \"port\", \"dbpath\", \"logLevel\"}.")
+    var config: String?
+
+    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (default info).")
+    var logLevel: String?
+
+    func run() async throws {
+        let file = try loadConfigFile()
+        let host = bind ?? file.bind ?? "127.0.0.1"
+        let port = port ?? file.port ?? 27017
+        let dbPath = dbpath ?? file.dbpath ?? "data"
+        let levelName = logLevel ?? file.logLevel ?? "info"
+        guard let level = Logger.Level(rawValue: levelName.lowercased()) else {
+            throw ValidationError("unknown log level '\(levelName)'")
+        }
+        guard (0...65535).contains(port) else { throw ValidationError("port \(port) is out of range") }
+
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "tessera")
+        var parsed: BSONDocument = [
+            "net": ["bindIp": .string(host), "port": .int32(Int32(port))],
+            "storage": ["dbPath": .string(dbPath)],
+            "systemLog": ["verbosity": .string(level.rawValue)],
+        ]
+        if let config { parsed.append("config", .string(config)) }
+        let commandLine: BSONDocument = [
+            "argv": .array(CommandLine.arguments.map { .string($0) }), "parsed": .document(parsed),
+        ]
+        let server = TesseraServer(
+            configuration: ServerConfiguration(host: host, port: port, dbPath: dbPath, commandLine: commandLine),
+            logger: logger)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    private func loadConfigFile() throws -> ServeFileConfiguration {
+        guard let config else { return ServeFileConfiguration() }
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: config))
+        } catch {
+            throw ValidationError("cannot read config file \(config): \(error.localizedDescription)")
+        }
+        do {
+            return try JSONDecoder().decode(ServeFileConfiguration.self, from: data)
+        } catch {
+            throw ValidationError("config file \(config) is not valid: \(error)")
+        }
+    }
+}
