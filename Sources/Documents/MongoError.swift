@@ -2,6 +2,7 @@
 // a message. Thrown by the layer that knows what went wrong; the wire layer maps it to a reply
 // in one place. Storage failures keep their StorageError as the cause.
 
+public import BSON
 public import Storage
 
 /// An error with MongoDB's `code`, `codeName` and a human-readable message.
@@ -93,12 +94,16 @@ public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
     public let message: String
     /// The storage failure behind an `InternalError`, kept for logs.
     public let storageError: StorageError?
+    /// Extra fields MongoDB puts in this error's reply or write error, such as a duplicate
+    /// key's `keyPattern` and `keyValue`; empty for most errors.
+    public let details: BSONDocument
 
-    /// An error with `code` and `message`.
-    public init(_ code: Code, _ message: String, storageError: StorageError? = nil) {
+    /// An error with `code` and `message`, and any extra reply fields in `details`.
+    public init(_ code: Code, _ message: String, storageError: StorageError? = nil, details: BSONDocument = [:]) {
         self.code = code
         self.message = message
         self.storageError = storageError
+        self.details = details
     }
 
     /// An `InternalError` wrapping a storage failure, keeping RocksDB's status.

@@ -98,8 +98,10 @@ public final class CommandDispatcher: Sendable {
 
     /// MongoDB's error reply for `error`.
     static func errorReply(_ error: MongoError) -> BSONDocument {
-        ["ok": .double(0), "errmsg": .string(error.message), "code": .int32(error.code.rawValue),
-         "codeName": .string(error.code.name)]
+        var reply: BSONDocument = ["ok": .double(0), "errmsg": .string(error.message), "code": .int32(error.code.rawValue),
+                                   "codeName": .string(error.code.name)]
+        for detail in error.details { reply.append(detail.key, detail.value) }
+        return reply
     }
 
     /// When `maxTimeMS` runs out (`nil` for none or 0).

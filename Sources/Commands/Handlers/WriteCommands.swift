@@ -34,10 +34,7 @@ enum WriteCommands {
         mutating func fail(_ index: Int, _ error: MongoError) {
             var entry: BSONDocument = ["index": .int32(Int32(index)), "code": .int32(error.code.rawValue)]
             entry.append("errmsg", .string(error.message))
-            if error.code == .duplicateKey, let details = DuplicateKeyDetails(error.message) {
-                entry.append("keyPattern", .document(details.keyPattern))
-                entry.append("keyValue", .document(details.keyValue))
-            }
+            for detail in error.details { entry.append(detail.key, detail.value) }
             errors.append(.document(entry))
         }
     }
@@ -292,52 +289,5 @@ enum WriteCommands {
         let after = returnNew ? try collection.collection.document(withID: id) : nil
         return ["lastErrorObject": .document(["n": .int32(Int32(result.matchedCount)), "updatedExisting": .bool(result.matchedCount > 0)]),
                 "value": try shaped(returnNew ? after : found)]
-    }
-}
-
-/// keyPattern and keyValue recovered from a duplicate key message (`... index: a_1 dup key:
-/// { a: 1 }`) for the write error, as MongoDB reports them.
-struct DuplicateKeyDetails {
-    let keyPattern: BSONDocument
-    let keyValue: BSONDocument
-
-    init?(_ message: String) {
-        guard let keyRange = message.range(of: "dup key: { "), message.hasSuffix(" }") else { return nil }
-        let body = message[keyRange.upperBound..<message.index(message.endIndex, offsetBy: -2)]
-        var pattern = BSONDocument()
-        var values = BSONDocument()
-        // Fields are "path: <relaxed extended JSON>", separated by ", " at the top level.
-        var depth = 0
-        var inString = false
-        var current = ""
-        var parts: [String] = []
-        var previous: Character = " "
-        for character in body {
-            if character == "\"" && previous != "\\" { inString.toggle() }
-            if !inString {
-                if character == "{" || character == "[" { depth += 1 }
-                if character == "}" || character == "]" { depth -= 1 }
-                if character == "," && depth == 0 {
-                    parts.append(current)
-                    current = ""
-                    previous = character
-                    continue
-                }
-            }
-            current.append(character)
-            previous = character
-        }
-        if !current.isEmpty { parts.append(current) }
-        for part in parts {
-            let trimmed = part.drop { $0 == " " }
-            guard let colon = trimmed.firstIndex(of: ":") else { return nil }
-            let path = String(trimmed[..<colon])
-            let json = String(trimmed[trimmed.index(after: colon)...].drop { $0 == " " })
-            guard let parsed = try? BSONDocument(extendedJSON: "{\"v\": \(json)}"), let value = parsed["v"] else { return nil }
-            pattern.append(path, .int32(1))
-            values.append(path, value)
-        }
-        keyPattern = pattern
-        keyValue = values
     }
 }

@@ -266,7 +266,8 @@ public struct DocumentCollection: Sendable {
 
     private func duplicateKey(_ id: BSONValue) -> MongoError {
         MongoError(.duplicateKey,
-                   "E11000 duplicate key error collection: \(namespace) index: _id_ dup key: { _id: \(id.extendedJSON()) }")
+                   "E11000 duplicate key error collection: \(namespace) index: _id_ dup key: { _id: \(id.extendedJSON()) }",
+                   details: ["keyPattern": ["_id": 1], "keyValue": ["_id": id]])
     }
 
     private func read(_ body: () throws(StorageError) -> [UInt8]?) throws(MongoError) -> [UInt8]? {

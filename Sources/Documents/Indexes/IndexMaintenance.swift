@@ -166,8 +166,15 @@ final class IndexMaintenance {
     /// a_1 dup key: { a: 1 }`.
     static func duplicateKey(namespace: Namespace, index: String, fields: [IndexKeyField], values: [BSONValue]) -> MongoError {
         let pairs = zip(fields, values).map { "\($0.path): \($1.extendedJSON())" }.joined(separator: ", ")
+        var keyPattern = BSONDocument()
+        var keyValue = BSONDocument()
+        for (field, value) in zip(fields, values) {
+            keyPattern.append(field.path, .int32(field.isDescending ? -1 : 1))
+            keyValue.append(field.path, value)
+        }
         return MongoError(.duplicateKey,
-                          "E11000 duplicate key error collection: \(namespace) index: \(index) dup key: { \(pairs) }")
+                          "E11000 duplicate key error collection: \(namespace) index: \(index) dup key: { \(pairs) }",
+                          details: ["keyPattern": .document(keyPattern), "keyValue": .document(keyValue)])
     }
 
     /// Whether some entry of `keySpace` starting with `prefix` satisfies `isConflict`.
