@@ -57,8 +57,17 @@ public final class CommandDispatcher: Sendable {
         do {
             var reply = try handler.run(context)
             reply.append("ok", .double(1))
+            if request.isUnacknowledged, let errors = reply["writeErrors"] {
+                // Nobody reads this reply (moreToCome): the log is the only place it shows.
+                server.logger.warning("unacknowledged write had errors", metadata: [
+                    "command": "\(name)", "writeErrors": "\(errors.extendedJSON())",
+                ])
+            }
             return reply
         } catch {
+            if request.isUnacknowledged {
+                server.logger.warning("unacknowledged command failed", metadata: ["command": "\(name)", "error": "\(error)"])
+            }
             if error.code == .internalError {
                 server.logger.error("command failed", metadata: [
                     "command": "\(name)", "error": "\(error)",

@@ -1,4 +1,347 @@
-// placeholder
+// Collection and database commands: create, drop, dropDatabase, renameCollection,
+// listDatabases, listCollections, collStats, dbStats and validate.
+
+import BSON
+import Documents
+import Query
+
+/// Collection and database commands.
 enum CollectionCommands {
-    static let handlers: [CommandHandler] = []
+    static let handlers: [CommandHandler] = [
+        CommandHandler(["create"], help: "creates a collection") { (context) throws(MongoError) -> BSONDocument in try create(context) },
+        CommandHandler(["drop"], help: "drops a collection") { (context) throws(MongoError) -> BSONDocument in try drop(context) },
+        CommandHandler(["dropDatabase"], help: "drops a database") { (context) throws(MongoError) -> BSONDocument in
+            guard context.database != "admin" else {
+                throw MongoError(.illegalOperation, "Dropping the 'admin' database is prohibited.")
+            }
+            try context.engine.store.dropDatabase(context.database)
+            return ["dropped": .string(context.database)]
+        },
+        CommandHandler(["renameCollection"], help: "renames a collection (admin database)") { (context) throws(MongoError) -> BSONDocument in
+            try renameCollection(context)
+        },
+        CommandHandler(["listDatabases"], help: "the databases") { (context) throws(MongoError) -> BSONDocument in try listDatabases(context) },
+        CommandHandler(["listCollections"], help: "the collections of a database") { (context) throws(MongoError) -> BSONDocument in
+            try listCollections(context)
+        },
+        CommandHandler(["collStats"], help: "a collection's sizes and counts") { (context) throws(MongoError) -> BSONDocument in try collStats(context) },
+        CommandHandler(["dbStats"], help: "a database's sizes and counts") { (context) throws(MongoError) -> BSONDocument in try dbStats(context) },
+        CommandHandler(["validate"], help: "reads every document of a collection back") { (context) throws(MongoError) -> BSONDocument in
+            try validate(context)
+        },
+    ]
+
+    /// create's options MongoDB has and Tessera does not (rejected with CommandNotSupported).
+    static let unsupportedCreateOptions: Set<String> = [
+        "capped", "size", "max", "timeseries", "clusteredIndex", "validator", "validationLevel", "validationAction",
+        "viewOn", "pipeline", "collation", "expireAfterSeconds", "changeStreamPreAndPostImages", "encryptedFields",
+        "autoIndexId", "temp", "recordPreImages",
+    ]
+    /// create's options accepted and kept verbatim.
+    static let acceptedCreateOptions: Set<String> = ["storageEngine", "indexOptionDefaults", "idIndex", "flags"]
+
+    /// create.
+    ///
+    /// - Throws: `CommandNotSupported` (115) for capped, time series, clustered, validated
+    ///   and view collections; `Location40415` for an option MongoDB does not know;
+    ///   `NamespaceExists` (48) when the collection exists.
+    static func create(_ context: CommandContext) throws(MongoError) -> BSONDocument {
+        let namespace = try context.collectionNamespace()
+        var options = BSONDocument()
+        for element in context.body.dropFirst() where !HandshakeCommands.genericFields.contains(element.key) {
+            if unsupportedCreateOptions.contains(element.key) {
+                if element.key == "capped", element.value == .bool(false) { continue }
+                if element.key == "validator", element.value.documentValue?.isEmpty == true { continue }
+                if element.key == "collation", element.value.documentValue?["locale"] == "simple" { continue }
+                throw MongoError(.commandNotSupported, "create option '\(element.key)' is not supported by Tessera")
+            }
+            guard acceptedCreateOptions.contains(element.key) else {
+                throw MongoError(.location(40415), "BSON field 'create.\(element.key)' is an unknown field.")
+            }
+            options.append(element.key, element.value)
+        }
+        do {
+            try context.engine.store.createCollection(namespace, options: options)
+        } catch where error.code == .namespaceExists {
+            throw MongoError(.namespaceExists, "Collection \(namespace) already exists.")
+        }
+        return BSONDocument()
+    }
+
+    /// drop: succeeds for a missing collection, as MongoDB 7.0 does.
+    static func drop(_ context: CommandContext) throws(MongoError) -> BSONDocument {
+        let namespace = try context.collectionNamespace()
+        guard let description = context.engine.store.catalog.collection(namespace) else { return BSONDocument() }
+        do {
+            try context.engine.store.dropCollection(namespace)
+        } catch where error.code == .namespaceNotFound {
+            return BSONDocument()
+        }
+        return ["nIndexesWas": .int32(Int32(description.indexes.count)), "ns": .string(namespace.description)]
+    }
+
+    /// renameCollection: `{renameCollection: "db.a", to: "db.b", dropTarget}` on admin.
+    /// The store has no rename, so the documents and indexes are copied to the target and the
+    /// source is dropped; not atomic (a crash midway leaves both, the source intact).
+    static func renameCollection(_ context: CommandContext) throws(MongoError) -> BSONDocument {
+        guard context.database == "admin" else {
+            throw MongoError(.unauthorized, "renameCollection may only be run against the admin database.")
+        }
+        guard case let .string(from) = context.firstValue else {
+            throw MongoError(.typeMismatch, "BSON field 'renameCollection.renameCollection' is the wrong type '\(context.firstValue.type.alias)', expected type 'string'")
+        }
+        guard let to = try context.string("to") else {
+            throw MongoError(.location(40414), "BSON field 'renameCollection.to' is missing but a required field")
+        }
+        let source = try Self.namespace(from)
+        let target = try Self.namespace(to)
+        let dropTarget = try context.bool("dropTarget") ?? false
+        let store = context.engine.store
+        guard source != target else { throw MongoError(.illegalOperation, "Can't rename a collection to itself") }
+        guard let description = store.catalog.collection(source) else {
+            throw MongoError(.namespaceNotFound, "Source collection \(source) does not exist")
+        }
+        if store.catalog.collection(target) != nil {
+            guard dropTarget else { throw MongoError(.namespaceExists, "target namespace exists") }
+            try store.dropCollection(target)
+        }
+        try store.createCollection(target, options: description.options)
+        for index in description.indexes where !index.isIDIndex {
+            try store.createIndex(on: target, key: index.key, name: index.name, options: index.options)
+        }
+        let sourceCollection = store.collection(source)
+        let into = store.collection(target)
+        var batch: [BSONDocument] = []
+        var failure: MongoError?
+        try sourceCollection.forEachDocument { (document) throws(MongoError) -> Bool in
+            batch.append(document)
+            if batch.count >= 512 {
+                do throws(MongoError) { try into.insert(contentsOf: batch) } catch { failure = error; return false }
+                batch.removeAll(keepingCapacity: true)
+            }
+            return true
+        }
+        if let failure {
+            try? store.dropCollection(target)
+            throw failure
+        }
+        if !batch.isEmpty { try into.insert(contentsOf: batch) }
+        try store.dropCollection(source)
+        return BSONDocument()
+    }
+
+    private static func namespace(_ full: String) throws(MongoError) -> Namespace {
+        guard let dot = full.firstIndex(of: ".") else {
+            throw MongoError(.invalidNamespace, "Invalid target namespace: \(full)")
+        }
+        return try Namespace(database: String(full[..<dot]), collection: String(full[full.index(after: dot)...]))
+    }
+
+    /// listDatabases (`nameOnly`, `filter` on `{name, sizeOnDisk, empty}`). A database's
+    /// `sizeOnDisk` is the store's disk usage shared out by document count (the store does
+    /// not keep per-database files).
+    static func listDatabases(_ context: CommandContext) throws(MongoError) -> BSONDocument {
+        let nameOnly = try context.bool("nameOnly") ?? false
+        let filter = try context.document("filter").map { (spec) throws(MongoError) -> Filter in try Filter(spec) }
+        let store = context.engine.store
+        let names = store.catalog.databaseNames
+        var counts: [String: Int] = [:]
+        var totalDocuments = 0
+        if !nameOnly {
+            for name in names {
+                var count = 0
+                for collection in store.catalog.collections(in: name) {
+                    count += (try? store.collection(collection.namespace).count()) ?? 0
+                }
+                counts[name] = count
+                totalDocuments += count
+            }
+        }
+        let totalSize = nameOnly ? 0 : Int64(clamping: (try? store.diskUsage()) ?? 0)
+        var databases: [BSONValue] = []
+        for name in names {
+            var entry: BSONDocument = ["name": .string(name)]
+            if !nameOnly {
+                let share = totalDocuments == 0 ? 0 : totalSize * Int64(counts[name] ?? 0) / Int64(totalDocuments)
+                entry.append("sizeOnDisk", .int64(max(share, 4096)))
+                entry.append("empty", .bool(false))
+            }
+            if let filter, !filter.matches(entry) { continue }
+            databases.append(.document(entry))
+        }
+        var reply: BSONDocument = ["databases": .array(databases)]
+        if !nameOnly {
+            reply.append("totalSize", .int64(totalSize))
+            reply.append("totalSizeMb", .int64(totalSize / (1024 * 1024)))
+        }
+        return reply
+    }
+
+    /// A stable UUID for a collection (MongoDB's `info.uuid`), derived from its internal id.
+    static func uuid(for description: CollectionDescription) -> BSONValue {
+        var bytes = [UInt8](repeating: 0, count: 16)
+        var id = description.id
+        for index in (8..<16).reversed() {
+            bytes[index] = UInt8(truncatingIfNeeded: id)
+            id >>= 8
+        }
+        bytes[0...3] = [0x74, 0x65, 0x73, 0x73]  // "tess"
+        bytes[6] = 0x40
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        return .binary(BSONBinary(subtype: .uuid, bytes: bytes))
+    }
+
+    /// listCollections (`filter` on `{name, type, options, info}`, `nameOnly`, cursor reply).
+    static func listCollections(_ context: CommandContext) throws(MongoError) -> BSONDocument {
+        let nameOnly = try context.bool("nameOnly") ?? false
+        _ = try context.bool("authorizedCollections")
+        let filter = try context.document("filter").map { (spec) throws(MongoError) -> Filter in try Filter(spec) }
+        let batchSize = try context.document("cursor")?["batchSize"]?.int64Value.map { Int($0) }
+        var entries: [BSONDocument] = []
+        for description in context.engine.store.catalog.collections(in: context.database) {
+            let full: BSONDocument = [
+                "name": .string(description.namespace.collection),
+                "type": "collection",
+                "options": .document(description.options),
+                "info": .document(["readOnly": .bool(false), "uuid": uuid(for: description)]),
+                "idIndex": .document(["v": .int32(2), "key": .document(["_id": .int32(1)]), "name": "_id_"]),
+            ]
+            if let filter, !filter.matches(full) { continue }
+            entries.append(nameOnly ? ["name": .string(description.namespace.collection), "type": "collection"] : full)
+        }
+        return try QueryCommands.cursorReply(context, namespace: "\(context.database).$cmd.listCollections",
+                                             documents: entries, batchSize: batchSize, singleBatch: false)
+    }
+
+    /// Size facts of one collection, from a scan.
+    struct CollectionSizes {
+        var count = 0
+        var size = 0
+        var indexes = 0
+        var indexSizes = BSONDocument()
+        var totalIndexSize = 0
+
+        init(_ description: CollectionDescription, store: DocumentStore) throws(MongoError) {
+            var count = 0
+            var size = 0
+            try store.collection(description.namespace).forEachDocument { (document) throws(MongoError) -> Bool in
+                count += 1
+                size += BSONSize.of(document)
+                return true
+            }
+            self.count = count
+            self.size = size
+            indexes = description.indexes.count
+            // The store keeps no per-index size; estimate each entry as its key fields plus
+            // the _id key (16 bytes per field).
+            for index in description.indexes {
+                let estimate = count * 16 * (index.key.count + 1)
+                indexSizes.append(index.name, .int64(Int64(estimate)))
+                totalIndexSize += estimate
+            }
+        }
+    }
+
+    private static func scale(_ context: CommandContext) throws(MongoError) -> Int {
+        guard let scale = try context.integer("scale") else { return 1 }
+        guard scale >= 1 else { throw MongoError(.badValue, "Scale factor must be greater than zero") }
+        return Int(scale)
+    }
+
+    /// collStats.
+    static func collStats(_ context: CommandContext) throws(MongoError) -> BSONDocument {
+        let namespace = try context.collectionNamespace()
+        let scale = try scale(context)
+        guard let description = context.engine.store.catalog.collection(namespace) else {
+            throw MongoError(.namespaceNotFound, "Collection [\(namespace)] not found.")
+        }
+        let sizes = try CollectionSizes(description, store: context.engine.store)
+        var indexSizes = BSONDocument()
+        for element in sizes.indexSizes { indexSizes.append(element.key, .int64((element.value.int64Value ?? 0) / Int64(scale))) }
+        return [
+            "ns": .string(namespace.description),
+            "size": .int64(Int64(sizes.size / scale)),
+            "count": .int64(Int64(sizes.count)),
+            "avgObjSize": .int64(Int64(sizes.count == 0 ? 0 : sizes.size / sizes.count)),
+            "storageSize": .int64(Int64(sizes.size / scale)),
+            "freeStorageSize": .int64(0),
+            "capped": .bool(false),
+            "nindexes": .int32(Int32(sizes.indexes)),
+            "indexBuilds": .array([]),
+            "totalIndexSize": .int64(Int64(sizes.totalIndexSize / scale)),
+            "totalSize": .int64(Int64((sizes.size + sizes.totalIndexSize) / scale)),
+            "indexSizes": .document(indexSizes),
+            "scaleFactor": .int32(Int32(scale)),
+        ]
+    }
+
+    /// dbStats.
+    static func dbStats(_ context: CommandContext) throws(MongoError) -> BSONDocument {
+        let scale = try scale(context)
+        var objects = 0
+        var dataSize = 0
+        var indexes = 0
+        var indexSize = 0
+        let collections = context.engine.store.catalog.collections(in: context.database)
+        for description in collections {
+            try context.checkForInterrupt()
+            let sizes = try CollectionSizes(description, store: context.engine.store)
+            objects += sizes.count
+            dataSize += sizes.size
+            indexes += sizes.indexes
+            indexSize += sizes.totalIndexSize
+        }
+        let usage = Int64(clamping: (try? context.engine.store.diskUsage()) ?? 0)
+        return [
+            "db": .string(context.database),
+            "collections": .int64(Int64(collections.count)),
+            "views": .int64(0),
+            "objects": .int64(Int64(objects)),
+            "avgObjSize": .double(objects == 0 ? 0 : Double(dataSize) / Double(objects)),
+            "dataSize": .double(Double(dataSize / scale)),
+            "storageSize": .double(Double(dataSize / scale)),
+            "indexes": .int64(Int64(indexes)),
+            "indexSize": .double(Double(indexSize / scale)),
+            "totalSize": .double(Double((dataSize + indexSize) / scale)),
+            "scaleFactor": .int64(Int64(scale)),
+            "fsUsedSize": .double(Double(usage / Int64(scale))),
+            "fsTotalSize": .double(Double(usage / Int64(scale))),
+        ]
+    }
+
+    /// validate: reads every document back (decoding each record) and checks it is a valid
+    /// document with an `_id`. Index entries are not cross-checked (the store does not
+    /// expose them); `keysPerIndex` is not reported for that reason.
+    static func validate(_ context: CommandContext) throws(MongoError) -> BSONDocument {
+        let namespace = try context.collectionNamespace()
+        guard let description = context.engine.store.catalog.collection(namespace) else {
+            throw MongoError(.namespaceNotFound, "Collection '\(namespace)' does not exist to validate.")
+        }
+        var records = 0
+        var invalid = 0
+        var errors: [BSONValue] = []
+        try context.engine.store.collection(namespace).forEachDocument { (document) throws(MongoError) -> Bool in
+            records += 1
+            if document["_id"] == nil || BSONSize.of(document) > Int(HandshakeCommands.maxBsonObjectSize) {
+                invalid += 1
+                if errors.count < 10 { errors.append(.string("document without _id or over 16 MiB")) }
+            }
+            return true
+        }
+        return [
+            "ns": .string(namespace.description),
+            "uuid": uuid(for: description),
+            "nInvalidDocuments": .int64(Int64(invalid)),
+            "nNonCompliantDocuments": .int64(0),
+            "nrecords": .int64(Int64(records)),
+            "nIndexes": .int32(Int32(description.indexes.count)),
+            "valid": .bool(invalid == 0),
+            "repaired": .bool(false),
+            "warnings": .array([.string("Tessera validate checks documents, not index entries")]),
+            "errors": .array(errors),
+            "extraIndexEntries": .array([]),
+            "missingIndexEntries": .array([]),
+            "corruptRecords": .array([]),
+        ]
+    }
 }

@@ -1,4 +1,226 @@
-// placeholder
+// Read commands: find, getMore, killCursors, count, distinct and aggregate. Results come
+// from the Query layer whole and are handed out in batches by the CursorRegistry.
+
+import BSON
+import Documents
+import Query
+
+/// Read commands.
 enum QueryCommands {
-    static let handlers: [CommandHandler] = []
+    static let handlers: [CommandHandler] = [
+        CommandHandler(["find"], counter: .query, help: "queries a collection") { (context) throws(MongoError) -> BSONDocument in
+            try find(context)
+        },
+        CommandHandler(["getMore"], counter: .getmore, help: "the next batch of a cursor") { (context) throws(MongoError) -> BSONDocument in
+            try getMore(context)
+        },
+        CommandHandler(["killCursors"], help: "closes cursors") { (context) throws(MongoError) -> BSONDocument in
+            try killCursors(context)
+        },
+        CommandHandler(["count"], help: "counts matching documents") { (context) throws(MongoError) -> BSONDocument in
+            try count(context)
+        },
+        CommandHandler(["distinct"], help: "the distinct values of a field") { (context) throws(MongoError) -> BSONDocument in
+            try distinct(context)
+        },
+        CommandHandler(["aggregate"], help: "runs an aggregation pipeline") { (context) throws(MongoError) -> BSONDocument in
+            try aggregate(context)
+        },
+    ]
+
+    /// The find command's parts as a FindQuery.
+    static func findQuery(_ context: CommandContext) throws(MongoError) -> FindQuery {
+        try rejectCollation(context)
+        let filter = try context.document("filter") ?? BSONDocument()
+        let projection = try context.document("projection")
+        let sort = try context.document("sort")
+        let skip = try context.integer("skip").map { Int($0) } ?? 0
+        let limit = try context.integer("limit").map { Int($0) }
+        guard skip >= 0 else { throw MongoError(.location(51024), "BSON field 'skip' value must be >= 0, actual value '\(skip)'") }
+        if let limit, limit < 0 { throw MongoError(.location(51024), "BSON field 'limit' value must be >= 0, actual value '\(limit)'") }
+        try LetVariables.check(context, uses: [.document(filter), projection.map { .document($0) } ?? .null])
+        return FindQuery(filter: filter, projection: projection, sort: sort, skip: skip,
+                         limit: limit == 0 ? nil : limit, hint: try context.hint())
+    }
+
+    /// Collations other than the simple binary one are not supported.
+    static func rejectCollation(_ context: CommandContext) throws(MongoError) {
+        guard let collation = try context.document("collation") else { return }
+        guard collation.isEmpty || collation["locale"] == "simple" else {
+            throw MongoError(.commandNotSupported, "collation is not supported by Tessera (only {locale: \"simple\"})")
+        }
+    }
+
+    /// find.
+    static func find(_ context: CommandContext) throws(MongoError) -> BSONDocument {
+        let namespace = try context.collectionNamespace()
+        let query = try findQuery(context)
+        let batchSize = try context.nonNegativeInteger("batchSize")
+        let singleBatch = try context.bool("singleBatch") ?? false
+        let noTimeout = try context.bool("noCursorTimeout") ?? false
+        _ = try context.bool("allowDiskUse")
+        if try context.bool("tailable") == true {
+            throw MongoError(.commandNotSupported, "tailable cursors need a capped collection, which Tessera does not support")
+        }
+        try context.checkForInterrupt()
+        let documents = try context.engine.collection(namespace).find(query)
+        try context.checkForInterrupt()
+        return try cursorReply(context, namespace: namespace.description, documents: documents, batchSize: batchSize,
+                               singleBatch: singleBatch,
+                               noTimeout: noTimeout)
+    }
+
+    /// `{cursor: {firstBatch, id, ns}}` for `documents`, registering a cursor for the rest.
+    static func cursorReply(
+        _ context: CommandContext, namespace: String, documents: [BSONDocument], batchSize: Int?,
+        singleBatch: Bool, noTimeout: Bool = false
+    ) throws(MongoError) -> BSONDocument {
+        let batch = try context.server.cursors.open(
+            namespace: namespace, documents: documents, batchSize: batchSize, singleBatch: singleBatch,
+            session: context.sessionID, connectionID: context.connection.id, noTimeout: noTimeout, command: context.name)
+        return ["cursor": .document([
+            "firstBatch": .array(batch.documents.map { .document($0) }), "id": .int64(batch.cursorID),
+            "ns": .string(namespace),
+        ])]
+    }
+
+    /// getMore.
+    static func getMore(_ context: CommandContext) throws(MongoError) -> BSONDocument {
+        guard case let .int64(id) = context.firstValue else {
+            throw MongoError(.typeMismatch,
+                             "BSON field 'getMore.getMore' is the wrong type '\(context.firstValue.type.alias)', expected type 'long'")
+        }
+        guard let collection = try context.string("collection") else {
+            throw MongoError(.location(40414), "BSON field 'getMore.collection' is missing but a required field")
+        }
+        let namespace = try Namespace(database: context.database, collection: collection)
+        let batchSize = try context.nonNegativeInteger("batchSize")
+        let batch = try context.server.cursors.nextBatch(id: id, namespace: namespace.description, batchSize: batchSize)
+        return ["cursor": .document([
+            "nextBatch": .array(batch.documents.map { .document($0) }), "id": .int64(batch.cursorID),
+            "ns": .string(namespace.description),
+        ])]
+    }
+
+    /// killCursors.
+    static func killCursors(_ context: CommandContext) throws(MongoError) -> BSONDocument {
+        let namespace = try context.collectionNamespace()
+        var ids: [Int64] = []
+        for value in try context.requiredArray("cursors") {
+            guard case let .int64(id) = value else {
+                throw MongoError(.typeMismatch,
+                                 "BSON field 'killCursors.cursors' contains an element of type '\(value.type.alias)', expected type 'long'")
+            }
+            ids.append(id)
+        }
+        let outcome = context.server.cursors.kill(ids: ids, namespace: namespace.description)
+        return [
+            "cursorsKilled": .array(outcome.killed.map { .int64($0) }),
+            "cursorsNotFound": .array(outcome.notFound.map { .int64($0) }),
+            "cursorsAlive": .array([]),
+            "cursorsUnknown": .array([]),
+        ]
+    }
+
+    /// count.
+    static func count(_ context: CommandContext) throws(MongoError) -> BSONDocument {
+        let namespace = try context.collectionNamespace()
+        try rejectCollation(context)
+        let filter = try context.document("query") ?? BSONDocument()
+        let skip = try context.integer("skip").map { Int($0) } ?? 0
+        guard skip >= 0 else { throw MongoError(.location(51024), "BSON field 'skip' value must be >= 0, actual value '\(skip)'") }
+        // A negative limit counts as its absolute value, as in MongoDB.
+        let limit = try context.integer("limit").map { Int($0.magnitude) }
+        try LetVariables.check(context, uses: [.document(filter)])
+        try context.checkForInterrupt()
+        let collection = context.engine.collection(namespace)
+        let total: Int
+        if filter.isEmpty && skip == 0 && (limit ?? 0) == 0 && context.body["hint"] == nil {
+            total = try collection.estimatedDocumentCount()
+        } else {
+            total = try collection.count(filter, skip: skip, limit: limit == 0 ? nil : limit, hint: try context.hint())
+        }
+        try context.checkForInterrupt()
+        return ["n": .int32(Int32(clamping: total))]
+    }
+
+    /// distinct.
+    static func distinct(_ context: CommandContext) throws(MongoError) -> BSONDocument {
+        let namespace = try context.collectionNamespace()
+        try rejectCollation(context)
+        guard let key = try context.string("key") else {
+            throw MongoError(.location(40414), "BSON field 'distinct.key' is missing but a required field")
+        }
+        let filter = try context.document("query") ?? BSONDocument()
+        try LetVariables.check(context, uses: [.document(filter)])
+        try context.checkForInterrupt()
+        let values = try context.engine.collection(namespace).distinct(key, filter: filter)
+        try context.checkForInterrupt()
+        return ["values": .array(values)]
+    }
+
+    /// aggregate (`$match`, `$sort`, `$skip`, `$limit`, `$project`, `$count`, plus `$set`/
+    /// `$addFields` of constant values and `$unset`).
+    static func aggregate(_ context: CommandContext) throws(MongoError) -> BSONDocument {
+        let pipeline = try AggregatePipeline(context)
+        let explain = try context.bool("explain") ?? false
+        guard explain || context.body["cursor"] != nil else {
+            throw MongoError(.failedToParse, "The 'cursor' option is required, except for aggregate with the explain argument")
+        }
+        let batchSize: Int?
+        if let cursor = try context.document("cursor") {
+            if let size = cursor["batchSize"] {
+                guard let value = size.int64Value ?? size.doubleValue.map({ Int64($0) }) else {
+                    throw MongoError(.typeMismatch, "BSON field 'cursor.batchSize' is the wrong type '\(size.type.alias)', expected types '[long, int, decimal, double]'")
+                }
+                guard value >= 0 else { throw MongoError(.location(51024), "BSON field 'batchSize' value must be >= 0, actual value '\(value)'") }
+                batchSize = Int(value)
+            } else {
+                batchSize = nil
+            }
+        } else {
+            batchSize = nil
+        }
+        _ = try context.bool("allowDiskUse")
+        _ = try context.bool("bypassDocumentValidation")
+        if explain { return try pipeline.explain(context, verbosity: .queryPlanner) }
+        let documents = try pipeline.run(context)
+        return try cursorReply(context, namespace: pipeline.namespace.description, documents: documents,
+                               batchSize: batchSize, singleBatch: false)
+    }
+}
+
+/// MongoDB's `let` option: variables for `$expr`. The Query layer has no variables yet, so
+/// `let` is accepted when the command never refers to one of its variables (`$$name`), and
+/// rejected with CommandNotSupported (115) when it does — never silently wrong.
+enum LetVariables {
+    static func check(_ context: CommandContext, uses values: [BSONValue]) throws(MongoError) {
+        guard let variables = try context.document("let"), !variables.isEmpty else { return }
+        let names = Set(variables.keys)
+        for value in values {
+            if let name = firstReference(in: value, to: names) {
+                throw MongoError(.commandNotSupported, "let variables are not supported by Tessera yet (the command uses $$\(name))")
+            }
+        }
+    }
+
+    private static func firstReference(in value: BSONValue, to names: Set<String>) -> String? {
+        switch value {
+        case let .string(string) where string.hasPrefix("$$"):
+            let name = String(string.dropFirst(2).prefix { $0 != "." })
+            return names.contains(name) ? name : nil
+        case let .document(document):
+            for element in document {
+                if let found = firstReference(in: element.value, to: names) { return found }
+            }
+            return nil
+        case let .array(array):
+            for element in array {
+                if let found = firstReference(in: element, to: names) { return found }
+            }
+            return nil
+        default:
+            return nil
+        }
+    }
 }

@@ -1,4 +1,343 @@
-// placeholder
+// Write commands: insert, update, delete (ordered and unordered batches with per-statement
+// writeErrors) and findAndModify. Each statement is its own atomic write; an ordered batch
+// stops at its first error, an unordered one carries on.
+
+import BSON
+import Documents
+import Query
+
+/// Write commands.
 enum WriteCommands {
-    static let handlers: [CommandHandler] = []
+    static let handlers: [CommandHandler] = [
+        CommandHandler(["insert"], counter: .perStatement, help: "inserts documents") { (context) throws(MongoError) -> BSONDocument in
+            try insert(context)
+        },
+        CommandHandler(["update"], counter: .perStatement, help: "updates documents") { (context) throws(MongoError) -> BSONDocument in
+            try update(context)
+        },
+        CommandHandler(["delete"], counter: .perStatement, help: "deletes documents") { (context) throws(MongoError) -> BSONDocument in
+            try delete(context)
+        },
+        CommandHandler(["findAndModify", "findandmodify"], help: "updates or removes one document and returns it") { (context) throws(MongoError) -> BSONDocument in
+            try findAndModify(context)
+        },
+    ]
+
+    /// The write errors and counts of one batch.
+    struct BatchOutcome {
+        var n = 0
+        var modified = 0
+        var upserted: [BSONValue] = []
+        var errors: [BSONValue] = []
+
+        /// Records `error` for statement `index`.
+        mutating func fail(_ index: Int, _ error: MongoError) {
+            var entry: BSONDocument = ["index": .int32(Int32(index)), "code": .int32(error.code.rawValue)]
+            entry.append("errmsg", .string(error.message))
+            if error.code == .duplicateKey, let details = DuplicateKeyDetails(error.message) {
+                entry.append("keyPattern", .document(details.keyPattern))
+                entry.append("keyValue", .document(details.keyValue))
+            }
+            errors.append(.document(entry))
+        }
+    }
+
+    /// The statements of `key`, checked against `maxWriteBatchSize`.
+    private static func statements(_ context: CommandContext, _ key: String) throws(MongoError) -> [BSONDocument] {
+        let documents = try context.documents(key)
+        guard !documents.isEmpty, documents.count <= Int(HandshakeCommands.maxWriteBatchSize) else {
+            throw MongoError(.invalidLength,
+                             "Write batch sizes must be between 1 and \(HandshakeCommands.maxWriteBatchSize). Got \(documents.count) operations.")
+        }
+        return documents
+    }
+
+    /// insert.
+    static func insert(_ context: CommandContext) throws(MongoError) -> BSONDocument {
+        let namespace = try context.collectionNamespace()
+        let documents = try statements(context, "documents")
+        let ordered = try context.bool("ordered") ?? true
+        let writeConcern = try context.writeConcern()
+        _ = try context.bool("bypassDocumentValidation")
+        let collection = context.engine.collection(namespace).collection
+        var outcome = BatchOutcome()
+        // Runs of documents go in one commit; a run that fails is retried one by one so each
+        // statement gets its own result.
+        let chunkSize = 256
+        var start = 0
+        batches: while start < documents.count {
+            do throws(MongoError) {
+                try context.checkForInterrupt()
+            } catch {
+                outcome.fail(start, error)
+                break batches
+            }
+            var end = start
+            var chunk: [BSONDocument] = []
+            while end < documents.count, chunk.count < chunkSize {
+                if BSONSize.of(documents[end]) > Int(HandshakeCommands.maxBsonObjectSize) { break }
+                chunk.append(documents[end])
+                end += 1
+            }
+            if !chunk.isEmpty {
+                context.server.count { $0.insert += Int64(chunk.count) }
+                do {
+                    try collection.insert(contentsOf: chunk, writeConcern: writeConcern)
+                    outcome.n += chunk.count
+                    start = end
+                    continue
+                } catch {
+                    for (offset, document) in chunk.enumerated() {
+                        do {
+                            try collection.insert(document, writeConcern: writeConcern)
+                            outcome.n += 1
+                        } catch {
+                            outcome.fail(start + offset, error)
+                            if ordered { break batches }
+                        }
+                    }
+                    start = end
+                    continue
+                }
+            }
+            // documents[start] is over 16 MiB.
+            context.server.count { $0.insert += 1 }
+            let size = BSONSize.of(documents[start])
+            outcome.fail(start, MongoError(.badValue,
+                                           "object to insert too large. size in bytes: \(size), max size: \(HandshakeCommands.maxBsonObjectSize)"))
+            if ordered { break }
+            start += 1
+        }
+        var reply: BSONDocument = ["n": .int32(Int32(outcome.n))]
+        if !outcome.errors.isEmpty { reply.append("writeErrors", .array(outcome.errors)) }
+        return reply
+    }
+
+    /// update.
+    static func update(_ context: CommandContext) throws(MongoError) -> BSONDocument {
+        let namespace = try context.collectionNamespace()
+        let updates = try statements(context, "updates")
+        let ordered = try context.bool("ordered") ?? true
+        let writeConcern = try context.writeConcern()
+        _ = try context.bool("bypassDocumentValidation")
+        let collection = context.engine.collection(namespace)
+        var outcome = BatchOutcome()
+        for (index, statement) in updates.enumerated() {
+            context.server.count { $0.update += 1 }
+            do throws(MongoError) {
+                try context.checkForInterrupt()
+                let result = try runUpdate(statement, on: collection, context: context, writeConcern: writeConcern)
+                if let id = result.upsertedID {
+                    outcome.n += 1
+                    outcome.upserted.append(.document(["index": .int32(Int32(index)), "_id": id]))
+                } else {
+                    outcome.n += result.matchedCount
+                    outcome.modified += result.modifiedCount
+                }
+            } catch {
+                outcome.fail(index, error)
+                if ordered || error.code == .maxTimeMSExpired || error.code == .interrupted { break }
+            }
+        }
+        var reply: BSONDocument = ["n": .int32(Int32(clamping: outcome.n)), "nModified": .int32(Int32(clamping: outcome.modified))]
+        if !outcome.upserted.isEmpty { reply.append("upserted", .array(outcome.upserted)) }
+        if !outcome.errors.isEmpty { reply.append("writeErrors", .array(outcome.errors)) }
+        return reply
+    }
+
+    /// One update statement `{q, u, multi, upsert, arrayFilters, hint, collation}`.
+    private static func runUpdate(
+        _ statement: BSONDocument, on collection: QueryCollection, context: CommandContext, writeConcern: WriteConcern
+    ) throws(MongoError) -> UpdateResult {
+        guard case let .document(filter)? = statement["q"] else {
+            throw MongoError(.location(40414), "BSON field 'update.updates.q' is missing but a required field")
+        }
+        let update: BSONDocument
+        switch statement["u"] {
+        case let .document(document)?: update = document
+        case .array?: throw MongoError(.commandNotSupported, "pipeline-style updates are not supported by Tessera yet")
+        default: throw MongoError(.location(40414), "BSON field 'update.updates.u' is missing but a required field")
+        }
+        if case let .document(collation)? = statement["collation"], !collation.isEmpty, collation["locale"] != "simple" {
+            throw MongoError(.commandNotSupported, "collation is not supported by Tessera (only {locale: \"simple\"})")
+        }
+        var arrayFilters: [BSONDocument] = []
+        if case let .array(filters)? = statement["arrayFilters"] {
+            for value in filters {
+                guard case let .document(filter) = value else {
+                    throw MongoError(.typeMismatch, "BSON field 'update.updates.arrayFilters' must contain only objects")
+                }
+                arrayFilters.append(filter)
+            }
+        }
+        try LetVariables.check(context, uses: [.document(filter), .document(update)])
+        let options = UpdateOptions(multi: statement["multi"].map(isTrue) ?? false,
+                                    upsert: statement["upsert"].map(isTrue) ?? false,
+                                    arrayFilters: arrayFilters, writeConcern: writeConcern)
+        return try collection.update(filter, update, options: options)
+    }
+
+    private static func isTrue(_ value: BSONValue) -> Bool {
+        switch value {
+        case let .bool(flag): flag
+        default: (value.doubleValue ?? 0) != 0
+        }
+    }
+
+    /// delete.
+    static func delete(_ context: CommandContext) throws(MongoError) -> BSONDocument {
+        let namespace = try context.collectionNamespace()
+        let deletes = try statements(context, "deletes")
+        let ordered = try context.bool("ordered") ?? true
+        let writeConcern = try context.writeConcern()
+        let collection = context.engine.collection(namespace)
+        var outcome = BatchOutcome()
+        for (index, statement) in deletes.enumerated() {
+            context.server.count { $0.delete += 1 }
+            do throws(MongoError) {
+                try context.checkForInterrupt()
+                guard case let .document(filter)? = statement["q"] else {
+                    throw MongoError(.location(40414), "BSON field 'delete.deletes.q' is missing but a required field")
+                }
+                guard let limit = statement["limit"]?.int64Value, limit == 0 || limit == 1 else {
+                    throw MongoError(.failedToParse,
+                                     "The limit field in delete objects must be 0 or 1. Got \(statement["limit"]?.extendedJSON() ?? "nothing")")
+                }
+                if case let .document(collation)? = statement["collation"], !collation.isEmpty, collation["locale"] != "simple" {
+                    throw MongoError(.commandNotSupported, "collation is not supported by Tessera (only {locale: \"simple\"})")
+                }
+                try LetVariables.check(context, uses: [.document(filter)])
+                outcome.n += try collection.delete(filter, multi: limit == 0, writeConcern: writeConcern)
+            } catch {
+                outcome.fail(index, error)
+                if ordered || error.code == .maxTimeMSExpired || error.code == .interrupted { break }
+            }
+        }
+        var reply: BSONDocument = ["n": .int32(Int32(clamping: outcome.n))]
+        if !outcome.errors.isEmpty { reply.append("writeErrors", .array(outcome.errors)) }
+        return reply
+    }
+
+    /// findAndModify.
+    static func findAndModify(_ context: CommandContext) throws(MongoError) -> BSONDocument {
+        let namespace = try context.collectionNamespace()
+        try QueryCommands.rejectCollation(context)
+        let filter = try context.document("query") ?? BSONDocument()
+        let sort = try context.document("sort")
+        let fields = try context.document("fields")
+        let remove = try context.bool("remove") ?? false
+        let returnNew = try context.bool("new") ?? false
+        let upsert = try context.bool("upsert") ?? false
+        let writeConcern = try context.writeConcern()
+        _ = try context.bool("bypassDocumentValidation")
+        var arrayFilters: [BSONDocument] = []
+        for value in try context.array("arrayFilters") ?? [] {
+            guard case let .document(filter) = value else {
+                throw MongoError(.typeMismatch, "BSON field 'findAndModify.arrayFilters' must contain only objects")
+            }
+            arrayFilters.append(filter)
+        }
+        let update: BSONDocument?
+        switch context.body["update"] {
+        case nil: update = nil
+        case let .document(document)?: update = document
+        case .array?: throw MongoError(.commandNotSupported, "pipeline-style updates are not supported by Tessera yet")
+        case let other?:
+            throw MongoError(.failedToParse, "Update argument must be either an object or an array, found \(other.type.alias)")
+        }
+        guard remove != (update != nil) else {
+            throw MongoError(.failedToParse, remove ? "Cannot specify both an update and remove=true"
+                                                    : "Either an update or remove=true must be specified")
+        }
+        if remove && (upsert || returnNew) {
+            throw MongoError(.failedToParse, upsert ? "Cannot specify both upsert=true and remove=true"
+                                                    : "Cannot specify both new=true and remove=true; 'remove' always returns the deleted document")
+        }
+        try LetVariables.check(context, uses: [.document(filter), update.map { .document($0) } ?? .null])
+        let collection = context.engine.collection(namespace)
+        let projection = try fields.flatMap { (spec) throws(MongoError) -> Projection? in spec.isEmpty ? nil : try Projection(spec) }
+        func shaped(_ document: BSONDocument?) throws(MongoError) -> BSONValue {
+            guard let document else { return .null }
+            return .document(try projection?.apply(to: document) ?? document)
+        }
+        try context.checkForInterrupt()
+        let found = try collection.find(FindQuery(filter: filter, sort: sort, limit: 1, hint: try context.hint())).first
+        if remove {
+            context.server.count { $0.delete += 1 }
+            guard let found, let id = found["_id"] else {
+                return ["lastErrorObject": .document(["n": .int32(0)]), "value": .null]
+            }
+            let deleted = try collection.delete(["_id": id], multi: false, writeConcern: writeConcern)
+            return ["lastErrorObject": .document(["n": .int32(Int32(deleted))]), "value": try shaped(deleted > 0 ? found : nil)]
+        }
+        context.server.count { $0.update += 1 }
+        guard let update else { throw MongoError(.internalError, "findAndModify without update") }
+        let options = UpdateOptions(multi: false, upsert: upsert, arrayFilters: arrayFilters, writeConcern: writeConcern)
+        guard let found, let id = found["_id"] else {
+            guard upsert else {
+                return ["lastErrorObject": .document(["n": .int32(0), "updatedExisting": .bool(false)]), "value": .null]
+            }
+            let result = try collection.update(filter, update, options: options)
+            guard let upsertedID = result.upsertedID else {
+                // A concurrent insert matched first: report it as an update.
+                return ["lastErrorObject": .document(["n": .int32(1), "updatedExisting": .bool(true)]), "value": .null]
+            }
+            let inserted = returnNew ? try collection.collection.document(withID: upsertedID) : nil
+            return ["lastErrorObject": .document(["n": .int32(1), "updatedExisting": .bool(false), "upserted": upsertedID]),
+                    "value": try shaped(inserted)]
+        }
+        let pinned: BSONDocument = filter.isEmpty ? ["_id": id] : ["$and": .array([.document(filter), .document(["_id": id])])]
+        let result = try collection.update(pinned, update, options: UpdateOptions(multi: false, upsert: false,
+                                                                                   arrayFilters: arrayFilters, writeConcern: writeConcern))
+        let after = returnNew ? try collection.collection.document(withID: id) : nil
+        return ["lastErrorObject": .document(["n": .int32(Int32(result.matchedCount)), "updatedExisting": .bool(result.matchedCount > 0)]),
+                "value": try shaped(returnNew ? after : found)]
+    }
+}
+
+/// keyPattern and keyValue recovered from a duplicate key message (`... index: a_1 dup key:
+/// { a: 1 }`) for the write error, as MongoDB reports them.
+struct DuplicateKeyDetails {
+    let keyPattern: BSONDocument
+    let keyValue: BSONDocument
+
+    init?(_ message: String) {
+        guard let keyRange = message.range(of: "dup key: { "), message.hasSuffix(" }") else { return nil }
+        let body = message[keyRange.upperBound..<message.index(message.endIndex, offsetBy: -2)]
+        var pattern = BSONDocument()
+        var values = BSONDocument()
+        // Fields are "path: <relaxed extended JSON>", separated by ", " at the top level.
+        var depth = 0
+        var inString = false
+        var current = ""
+        var parts: [String] = []
+        var previous: Character = " "
+        for character in body {
+            if character == "\"" && previous != "\\" { inString.toggle() }
+            if !inString {
+                if character == "{" || character == "[" { depth += 1 }
+                if character == "}" || character == "]" { depth -= 1 }
+                if character == "," && depth == 0 {
+                    parts.append(current)
+                    current = ""
+                    previous = character
+                    continue
+                }
+            }
+            current.append(character)
+            previous = character
+        }
+        if !current.isEmpty { parts.append(current) }
+        for part in parts {
+            let trimmed = part.drop { $0 == " " }
+            guard let colon = trimmed.firstIndex(of: ":") else { return nil }
+            let path = String(trimmed[..<colon])
+            let json = String(trimmed[trimmed.index(after: colon)...].drop { $0 == " " })
+            guard let parsed = try? BSONDocument(extendedJSON: "{\"v\": \(json)}"), let value = parsed["v"] else { return nil }
+            pattern.append(path, .int32(1))
+            values.append(path, value)
+        }
+        keyPattern = pattern
+        keyValue = values
+    }
 }

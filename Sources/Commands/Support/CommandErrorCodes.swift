@@ -23,6 +23,8 @@ extension MongoError.Code {
     static let operationFailed = MongoError.Code(96, "OperationFailed")
     /// 115: the command or option exists in MongoDB but Tessera does not support it.
     static let commandNotSupported = MongoError.Code(115, "CommandNotSupported")
+    /// 332: a key pattern matches more than one index.
+    static let ambiguousIndexKeyPattern = MongoError.Code(332, "AmbiguousIndexKeyPattern")
     /// 11601: the operation was killed (killOp).
     static let interrupted = MongoError.Code(11601, "Interrupted")
 }
