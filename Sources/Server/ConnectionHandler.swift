@@ -124,9 +124,6 @@ final class ConnectionHandler: ChannelInboundHandler {
             case let .success(document): reply = document
             case .failure: reply = ServerRuntime.shutdownReply
             }
-            if request.isUnacknowledged, case .double(let ok) = reply["ok"] ?? .double(1), ok != 1 {
-                handler.logger.warning("unacknowledged command failed", metadata: ["reply": "\(reply)"])
-            }
             handler.perform(handler.machine.commandCompleted(reply), context: context)
         }
     }
