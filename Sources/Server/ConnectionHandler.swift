@@ -98,8 +98,8 @@ final class ConnectionHandler: ChannelInboundHandler {
                 start(command, context: context)
                 return
             case let .write(reply, compressor):
-                write(reply, compressor: compressor, context: context)
-                action = machine.next()
+                let requestID = write(reply, compressor: compressor, context: context)
+                action = machine.replyWritten(requestID: requestID)
             case .close:
                 context.close(promise: nil)
                 return
@@ -128,7 +128,10 @@ final class ConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    private func write(_ reply: OutboundReply, compressor: Compressor?, context: ChannelHandlerContext) {
+    /// Encodes and sends `reply`; returns the request id it was sent with.
+    @discardableResult
+    private func write(_ reply: OutboundReply, compressor: Compressor?, context: ChannelHandlerContext) -> Int32 {
+        let requestID = nextRequestID
         var buffer = context.channel.allocator.buffer(capacity: 512)
         do {
             try reply.message.encode(requestID: nextRequestID, responseTo: reply.responseTo, compressor: compressor, into: &buffer)
@@ -147,6 +150,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         let count = buffer.readableBytes
         runtime.metrics.update { $0.bytesOut += count }
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        return requestID
     }
 
     /// `host:port` of a socket address (`unknown` when there is none).

@@ -45,6 +45,8 @@ struct ConnectionStateMachine {
     private(set) var lifecycle = Lifecycle.open
     private var queue = CircularBuffer<ConnectionWork>()
     private var running: PendingCommand?
+    /// The `getMore` to run again once its `moreToCome` reply is written (exhaust cursors).
+    private var exhaustContinuation: PendingCommand?
     private var closeRequested = false
     private var released = false
     /// Compressors the handshake agreed on; replies may use only these.
@@ -72,8 +74,24 @@ struct ConnectionStateMachine {
             })
         }
         if command.request.isUnacknowledged { return next() }
-        let outbound = OutboundReply(responseTo: command.requestID, message: command.reply(reply), compressor: command.compressor)
+        let streams = lifecycle == .open && command.continuesExhaust(after: reply)
+        if streams { exhaustContinuation = command }
+        let outbound = OutboundReply(responseTo: command.requestID, message: command.reply(reply, moreToCome: streams),
+                                     compressor: command.compressor)
         return .write(outbound, compressor: replyCompressor(for: command.compressor))
+    }
+
+    /// A reply was written with `requestID`. An exhaust stream's next batch answers it;
+    /// otherwise this is ``next()``.
+    mutating func replyWritten(requestID: Int32) -> Action {
+        if var continuation = exhaustContinuation {
+            exhaustContinuation = nil
+            guard lifecycle == .open, running == nil else { return next() }
+            continuation.requestID = requestID
+            running = continuation
+            return .run(continuation)
+        }
+        return next()
     }
 
     /// What to do after the previous action completed.
@@ -111,6 +129,7 @@ struct ConnectionStateMachine {
     /// The channel closed (either side).
     mutating func channelClosed() -> Action {
         lifecycle = .closed
+        exhaustContinuation = nil
         queue.removeAll()
         return running == nil ? releaseOnce() : .wait
     }

@@ -25,6 +25,8 @@ struct PendingCommand: Sendable {
     var replyKind: ReplyKind
     /// The compressor the request came with; the reply uses it if the connection negotiated it.
     var compressor: Compressor?
+    /// The client set `exhaustAllowed`: a `getMore` may be answered by a stream of replies.
+    var exhaustAllowed = false
 
     /// The command's name (the body's first key).
     var name: String { request.body.keys.first ?? "" }
@@ -35,12 +37,26 @@ struct PendingCommand: Sendable {
         return lowered == "hello" || lowered == "ismaster"
     }
 
-    /// The reply message for `document`.
-    func reply(_ document: BSONDocument) -> WireMessage {
+    /// The reply message for `document`; `moreToCome` marks one reply of an exhaust stream.
+    func reply(_ document: BSONDocument, moreToCome: Bool = false) -> WireMessage {
         switch replyKind {
-        case let .msg(checksum): .msg(OpMsg(flags: checksum ? .checksumPresent : [], body: document))
-        case .legacy: .reply(OpReply(documents: [document]))
+        case let .msg(checksum):
+            var flags: OpMsg.Flags = checksum ? .checksumPresent : []
+            if moreToCome { flags.insert(.moreToCome) }
+            return .msg(OpMsg(flags: flags, body: document))
+        case .legacy:
+            return .reply(OpReply(documents: [document]))
         }
+    }
+
+    /// Whether `reply` continues as an exhaust stream: an OP_MSG `getMore` whose client
+    /// allows exhaust, answered successfully with a cursor that is still open.
+    func continuesExhaust(after reply: BSONDocument) -> Bool {
+        guard exhaustAllowed, name == "getMore", case .msg = replyKind, !request.isUnacknowledged,
+              reply["ok"]?.doubleValue == 1, case let .document(cursor)? = reply["cursor"],
+              let id = cursor["id"]?.int64Value
+        else { return false }
+        return id != 0
     }
 }
 
@@ -97,7 +113,8 @@ enum ConnectionWork: Sendable {
                 database: database, body: body, isUnacknowledged: message.flags.contains(.moreToCome))
             return .command(PendingCommand(
                 request: request, requestID: requestID,
-                replyKind: .msg(checksum: message.flags.contains(.checksumPresent)), compressor: inbound.compressor))
+                replyKind: .msg(checksum: message.flags.contains(.checksumPresent)), compressor: inbound.compressor,
+                exhaustAllowed: message.flags.contains(.exhaustAllowed)))
         case let .query(query):
             guard let database = query.commandDatabase else {
                 let document: BSONDocument = [

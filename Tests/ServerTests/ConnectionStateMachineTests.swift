@@ -40,6 +40,37 @@ import Wire
         #expect(machine.next() == .wait)
     }
 
+    @Test func anExhaustGetMoreStreamsUntilTheCursorIsExhausted() {
+        var machine = ConnectionStateMachine()
+        let getMore: BSONDocument = ["getMore": .int64(7), "collection": "c", "$db": "db"]
+        _ = machine.received(.command(PendingCommand(
+            request: CommandRequest(database: "db", body: getMore), requestID: 10,
+            replyKind: .msg(checksum: false), exhaustAllowed: true)))
+        let open: BSONDocument = ["cursor": ["id": .int64(7), "ns": "db.c", "nextBatch": [1]], "ok": .double(1)]
+        let done: BSONDocument = ["cursor": ["id": .int64(0), "ns": "db.c", "nextBatch": [2]], "ok": .double(1)]
+        // The first batch answers the client's request, flagged moreToCome.
+        #expect(machine.commandCompleted(open) == .write(OutboundReply(
+            responseTo: 10, message: .msg(OpMsg(flags: .moreToCome, body: open)), compressor: nil), compressor: nil))
+        // The server runs the getMore again on its own; that batch answers the reply it sent (id 55).
+        guard case let .run(again) = machine.replyWritten(requestID: 55) else {
+            Issue.record("the exhaust stream did not continue"); return
+        }
+        #expect(again.requestID == 55)
+        // The last batch (cursor id 0) ends the stream: no moreToCome, nothing runs after it.
+        #expect(machine.commandCompleted(done) == reply(55, done))
+        #expect(machine.replyWritten(requestID: 56) == .wait)
+    }
+
+    @Test func withoutExhaustAllowedAGetMoreGetsOneReply() {
+        var machine = ConnectionStateMachine()
+        let getMore: BSONDocument = ["getMore": .int64(7), "collection": "c", "$db": "db"]
+        _ = machine.received(.command(PendingCommand(
+            request: CommandRequest(database: "db", body: getMore), requestID: 10, replyKind: .msg(checksum: false))))
+        let open: BSONDocument = ["cursor": ["id": .int64(7), "ns": "db.c", "nextBatch": [1]], "ok": .double(1)]
+        #expect(machine.commandCompleted(open) == reply(10, open))
+        #expect(machine.replyWritten(requestID: 11) == .wait)
+    }
+
     @Test func unacknowledgedRequestsGetNoReply() {
         var machine = ConnectionStateMachine()
         _ = machine.received(command(1, unacknowledged: true))

@@ -144,10 +144,11 @@ class Reply:
     inner_opcode: int         # opcode after decompression
     flags: int
     document: dict
+    request_id: int = 0
 
 
 def parse_reply(raw: bytes) -> Reply:
-    length, _, response_to, opcode = struct.unpack("<iiii", raw[:16])
+    length, request_id, response_to, opcode = struct.unpack("<iiii", raw[:16])
     body = raw[16:length]
     compressor_id = None
     inner = opcode
@@ -168,7 +169,7 @@ def parse_reply(raw: bytes) -> Reply:
         document = bson.decode(body[20:20 + size]) if count else {}
     else:
         raise ValueError(f"unexpected reply opcode {inner}")
-    return Reply(opcode, response_to, compressor_id, inner, flags, document)
+    return Reply(opcode, response_to, compressor_id, inner, flags, document, request_id)
 
 
 class RawConnection:

@@ -5,7 +5,7 @@
 
 import pytest
 from bson import Int64, ObjectId
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, CursorType, ReturnDocument
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from support import count_matching
@@ -84,6 +84,18 @@ def test_cursor_spans_many_get_mores(coll):
     cursor = coll.find({}, sort=[("_id", 1)], batch_size=7)
     seen = [d["_id"] for d in cursor]
     assert seen == list(range(5000))
+
+
+def test_exhaust_cursor_streams_every_batch(coll):
+    # CursorType.EXHAUST: pymongo sends getMore with exhaustAllowed and then only reads the
+    # server's moreToCome replies until the cursor is exhausted.
+    coll.insert_many([{"_id": i, "v": i * 2} for i in range(1000)])
+    cursor = coll.find({}, sort=[("_id", 1)], batch_size=9, cursor_type=CursorType.EXHAUST)
+    seen = [doc["_id"] for doc in cursor]
+    assert seen == list(range(1000))
+    assert cursor.alive is False
+    # The connection is still usable for ordinary commands afterwards.
+    assert coll.find_one({"_id": 999})["v"] == 1998
 
 
 def test_cursor_batch_size_bounds_first_batch(db, coll):
