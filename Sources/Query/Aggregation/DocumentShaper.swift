@@ -30,7 +30,7 @@ struct DocumentShaper: Sendable {
         var mode: Mode?
         var excludesID = false
         let fields = try parseProject(spec, prefix: "", mode: &mode, excludesID: &excludesID, context: &context)
-        return DocumentShaper(mode: mode ?? .exclusion, fields: fields, excludesID: excludesID)
+        return DocumentShaper(mode: mode ?? (excludesID ? .exclusion : .inclusion), fields: fields, excludesID: excludesID)
     }
 
     private static func parseProject(_ spec: BSONDocument, prefix: String, mode: inout Mode?, excludesID: inout Bool,
