@@ -76,6 +76,10 @@ public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let invalidIndexSpecificationOption = Code(197, "InvalidIndexSpecificationOption")
         /// 224: a query feature is not allowed in this context.
         public static let queryFeatureNotAllowed = Code(224, "QueryFeatureNotAllowed")
+        /// 241: `$convert` (or `$toInt`, `$toDate`...) could not convert a value.
+        public static let conversionFailure = Code(241, "ConversionFailure")
+        /// 292: a blocking aggregation stage went over its memory limit without `allowDiskUse`.
+        public static let queryExceededMemoryLimitNoDiskUseAllowed = Code(292, "QueryExceededMemoryLimitNoDiskUseAllowed")
         /// 10334: a document is larger than the maximum BSON size.
         public static let bsonObjectTooLarge = Code(10334, "BSONObjectTooLarge")
         /// 11000: a write would duplicate a unique key.

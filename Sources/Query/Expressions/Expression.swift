@@ -1,7 +1,7 @@
-// Expression: MongoDB aggregation expressions (the `$expr` subset: field paths, variables,
-// literals, comparison, boolean, arithmetic, conditional, array and string operators) as a
-// tree parsed once from BSON, with MongoDB's parse errors. Evaluation lives in
-// ExpressionEvaluator.swift; the aggregation work extends both with more operators.
+// Expression: MongoDB aggregation expressions (field paths, variables, literals and the
+// operator families of ExpressionOperator and NamedExpression) as a tree parsed once from
+// BSON, with MongoDB's parse errors. User variables are resolved to slots at parse time
+// (ExpressionContext). Evaluation lives in ExpressionEvaluator.swift and its siblings.
 
 public import BSON
 public import Documents
@@ -20,6 +20,9 @@ public indirect enum Expression: Sendable {
     case object([ExpressionField])
     /// `{$op: args}`: an operator applied to its arguments.
     case operation(ExpressionOperator, [Expression])
+    /// An operator with named arguments or its own variables (`$let`, `$map`, `$filter`,
+    /// `$switch`, `$convert`, the date operators...).
+    case named(NamedExpression)
 }
 
 /// One field of an object expression.
@@ -37,16 +40,31 @@ public struct ExpressionField: Sendable {
 }
 
 /// The variables an expression may name.
-public enum ExpressionVariable: String, Sendable {
+public enum ExpressionVariable: Sendable, Equatable {
     /// `$$ROOT`: the top-level document.
-    case root = "ROOT"
+    case root
     /// `$$CURRENT`: the document field paths start from (the root, in `$expr`).
-    case current = "CURRENT"
+    case current
     /// `$$REMOVE`: evaluates to missing.
-    case remove = "REMOVE"
+    case remove
+    /// `$$NOW`: the time the operation started, the same for every document.
+    case now
+    /// A user variable (`$let`, `$map`, `let` options), by the slot it was given at parse time.
+    case user(slot: Int, name: String)
+
+    /// The system variable named `name`, if there is one.
+    init?(systemName name: String) {
+        switch name {
+        case "ROOT": self = .root
+        case "CURRENT": self = .current
+        case "REMOVE": self = .remove
+        case "NOW": self = .now
+        default: return nil
+        }
+    }
 }
 
-/// The expression operators implemented, by MongoDB name.
+/// The expression operators with positional arguments, by MongoDB name.
 public enum ExpressionOperator: String, Sendable, CaseIterable {
     /// Comparisons in MongoDB's full cross-type order: booleans, or an int for `$cmp`.
     case eq = "$eq", ne = "$ne", gt = "$gt", gte = "$gte", lt = "$lt", lte = "$lte", cmp = "$cmp"
@@ -54,24 +72,56 @@ public enum ExpressionOperator: String, Sendable, CaseIterable {
     case and = "$and", or = "$or", not = "$not"
     /// Arithmetic with MongoDB's numeric widening and date arithmetic.
     case add = "$add", subtract = "$subtract", multiply = "$multiply", divide = "$divide", mod = "$mod"
-    /// Numeric functions of one number (`$trunc` takes an optional number of places).
-    case abs = "$abs", ceil = "$ceil", floor = "$floor", trunc = "$trunc"
+    /// Numeric functions of one number (`$trunc` and `$round` take an optional number of places).
+    case abs = "$abs", ceil = "$ceil", floor = "$floor", trunc = "$trunc", round = "$round"
+    /// Powers and logarithms.
+    case pow = "$pow", sqrt = "$sqrt", exp = "$exp", ln = "$ln", log = "$log", log10 = "$log10"
     /// Conditionals.
     case cond = "$cond", ifNull = "$ifNull"
     /// Array operators.
-    case `in` = "$in", size = "$size", arrayElemAt = "$arrayElemAt"
-    /// String and type operators.
-    case concat = "$concat", toLower = "$toLower", toUpper = "$toUpper", type = "$type"
+    case `in` = "$in", size = "$size", arrayElemAt = "$arrayElemAt", concatArrays = "$concatArrays"
+    case slice = "$slice", range = "$range", reverseArray = "$reverseArray", isArray = "$isArray"
+    case first = "$first", last = "$last", indexOfArray = "$indexOfArray"
+    case allElementsTrue = "$allElementsTrue", anyElementTrue = "$anyElementTrue"
+    case setUnion = "$setUnion", setIntersection = "$setIntersection", setDifference = "$setDifference"
+    case setEquals = "$setEquals", setIsSubset = "$setIsSubset"
+    /// Array reductions (`{$sum: [a, b]}` or `{$sum: "$array"}`).
+    case sum = "$sum", avg = "$avg", min = "$min", max = "$max"
+    case stdDevPop = "$stdDevPop", stdDevSamp = "$stdDevSamp"
+    /// String operators.
+    case concat = "$concat", toLower = "$toLower", toUpper = "$toUpper", strcasecmp = "$strcasecmp"
+    case substr = "$substr", substrBytes = "$substrBytes", substrCP = "$substrCP"
+    case strLenCP = "$strLenCP", strLenBytes = "$strLenBytes", split = "$split"
+    case indexOfBytes = "$indexOfBytes", indexOfCP = "$indexOfCP"
+    /// Type operators and conversions.
+    case type = "$type", isNumber = "$isNumber"
+    case toInt = "$toInt", toLong = "$toLong", toDouble = "$toDouble", toDecimal = "$toDecimal"
+    case toString = "$toString", toDate = "$toDate", toObjectId = "$toObjectId", toBool = "$toBool"
+    /// Object operators.
+    case mergeObjects = "$mergeObjects", objectToArray = "$objectToArray", arrayToObject = "$arrayToObject"
 
     /// How many arguments the operator takes.
     var arity: Arity {
         switch self {
-        case .eq, .ne, .gt, .gte, .lt, .lte, .cmp, .subtract, .divide, .mod, .in, .arrayElemAt: .exactly(2)
-        case .not, .abs, .ceil, .floor, .size, .toLower, .toUpper, .type: .exactly(1)
-        case .cond: .exactly(3)
-        case .trunc: .range(1, 2)
+        case .eq, .ne, .gt, .gte, .lt, .lte, .cmp, .subtract, .divide, .mod, .in, .arrayElemAt, .pow, .log,
+             .strcasecmp, .split, .setDifference, .setIsSubset:
+            .exactly(2)
+        case .not, .abs, .ceil, .floor, .size, .toLower, .toUpper, .type, .sqrt, .exp, .ln, .log10,
+             .reverseArray, .isArray, .first, .last, .allElementsTrue, .anyElementTrue, .strLenCP, .strLenBytes,
+             .isNumber, .toInt, .toLong, .toDouble, .toDecimal, .toString, .toDate, .toObjectId, .toBool,
+             .objectToArray, .arrayToObject:
+            .exactly(1)
+        case .cond, .substr, .substrBytes, .substrCP:
+            .exactly(3)
+        case .trunc, .round: .range(1, 2)
+        case .slice: .range(2, 3)
+        case .range: .range(2, 3)
+        case .indexOfArray, .indexOfBytes, .indexOfCP: .range(2, 4)
         case .ifNull: .atLeast(2)
-        case .and, .or, .add, .multiply, .concat: .any
+        case .setEquals: .atLeast(2)
+        case .and, .or, .add, .multiply, .concat, .concatArrays, .sum, .avg, .min, .max, .stdDevPop, .stdDevSamp,
+             .setUnion, .setIntersection, .mergeObjects:
+            .any
         }
     }
 
@@ -83,18 +133,25 @@ public enum ExpressionOperator: String, Sendable, CaseIterable {
 extension Expression {
     /// Parses an expression (MongoDB's `Expression::parseOperand`): `$`-strings are paths or
     /// variables, arrays and documents are parsed element by element, a document whose first
-    /// key starts with `$` is an operator, anything else is a constant.
+    /// key starts with `$` is an operator, anything else is a constant. No user variables are
+    /// in scope.
     ///
     /// - Throws: `InvalidPipelineOperator` (168) for an unknown operator, MongoDB's location
     ///   codes for wrong argument counts and malformed paths or variables.
     public static func parse(_ value: BSONValue) throws(MongoError) -> Expression {
+        var context = ExpressionContext()
+        return try parse(value, in: &context)
+    }
+
+    /// Parses an expression with the user variables `context` declares in scope.
+    public static func parse(_ value: BSONValue, in context: inout ExpressionContext) throws(MongoError) -> Expression {
         switch value {
         case .string(let string) where string.utf8.first == UInt8(ascii: "$"):
-            return try parseReference(string)
+            return try parseReference(string, context)
         case .array(let elements):
             var parsed: [Expression] = []
             parsed.reserveCapacity(elements.count)
-            for element in elements { parsed.append(try parse(element)) }
+            for element in elements { parsed.append(try parse(element, in: &context)) }
             return .array(parsed)
         case .document(let document):
             guard let first = document.elements.first else { return .object([]) }
@@ -105,7 +162,7 @@ extension Expression {
                         "An object representing an expression must have exactly one field: \(ServerText.value(value))"
                     )
                 }
-                return try parseOperator(first.key, first.value)
+                return try parseOperator(first.key, first.value, &context)
             }
             var fields: [ExpressionField] = []
             var names: Set<String> = []
@@ -114,7 +171,7 @@ extension Expression {
                 guard names.insert(name).inserted else {
                     throw MongoError(.location(16406), "duplicate field name specified in object literal: \(ServerText.value(value))")
                 }
-                fields.append(ExpressionField(name: name, value: try parse(fieldValue)))
+                fields.append(ExpressionField(name: name, value: try parse(fieldValue, in: &context)))
             }
             return .object(fields)
         default:
@@ -123,19 +180,17 @@ extension Expression {
     }
 
     /// `"$a.b"` or `"$$VAR.a"`.
-    static func parseReference(_ string: String) throws(MongoError) -> Expression {
+    static func parseReference(_ string: String, _ context: ExpressionContext) throws(MongoError) -> Expression {
         if string.hasPrefix("$$") {
             let body = string.dropFirst(2)
             let parts = body.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
             let name = parts[0]
             let path = Array(parts.dropFirst())
             for component in path { try validatePathComponent(component) }
-            if let variable = ExpressionVariable(rawValue: name) { return .variable(variable, path) }
-            if name.isEmpty { throw MongoError(.location(16869), "empty variable names are not allowed") }
-            if let first = name.unicodeScalars.first, (first >= "a" && first <= "z") || !first.isASCII {
-                throw MongoError(.location(17276), "Use of undefined variable: \(name)")
-            }
-            throw MongoError(.location(16870), "'\(name)' starts with an invalid character for a user variable name")
+            if let variable = ExpressionVariable(systemName: name) { return .variable(variable, path) }
+            if let slot = context.slot(for: name) { return .variable(.user(slot: slot, name: name), path) }
+            try ExpressionContext.validateNameForRead(name)
+            throw MongoError(.location(17276), "Use of undefined variable: \(name)")
         }
         let body = string.dropFirst()
         if body.isEmpty { throw MongoError(.location(16872), "'$' by itself is not a valid FieldPath") }
@@ -161,20 +216,21 @@ extension Expression {
     }
 
     /// `{$op: args}`.
-    static func parseOperator(_ name: String, _ argument: BSONValue) throws(MongoError) -> Expression {
+    static func parseOperator(_ name: String, _ argument: BSONValue, _ context: inout ExpressionContext) throws(MongoError) -> Expression {
         if name == "$literal" { return .constant(argument) }
+        if let named = try NamedExpression.parse(name, argument, &context) { return .named(named) }
         guard let op = ExpressionOperator(rawValue: name) else {
             throw MongoError(.invalidPipelineOperator, "Unrecognized expression '\(name)'")
         }
         if op == .cond, case .document(let clauses) = argument {
-            return try parseCondDocument(clauses)
+            return try parseCondDocument(clauses, &context)
         }
         var arguments: [Expression] = []
         if case .array(let elements) = argument {
             arguments.reserveCapacity(elements.count)
-            for element in elements { arguments.append(try parse(element)) }
+            for element in elements { arguments.append(try parse(element, in: &context)) }
         } else {
-            arguments.append(try parse(argument))
+            arguments.append(try parse(argument, in: &context))
         }
         let count = arguments.count
         switch op.arity {
@@ -186,6 +242,9 @@ extension Expression {
                 "Expression \(name) takes at least \(low) arguments, and at most \(high), but \(count) were passed in."
             )
         case .atLeast(let low) where count < low:
+            if op == .setEquals {
+                throw MongoError(.location(17045), "$setEquals needs at least two arguments had: \(count)")
+            }
             throw MongoError(.location(1_257_300), "\(name) needs at least two arguments, had: \(count)")
         default:
             break
@@ -194,15 +253,15 @@ extension Expression {
     }
 
     /// `{$cond: {if: e, then: e, else: e}}`.
-    static func parseCondDocument(_ clauses: BSONDocument) throws(MongoError) -> Expression {
+    static func parseCondDocument(_ clauses: BSONDocument, _ context: inout ExpressionContext) throws(MongoError) -> Expression {
         var condition: Expression?
         var then: Expression?
         var otherwise: Expression?
         for (key, value) in clauses.elements {
             switch key {
-            case "if": condition = try parse(value)
-            case "then": then = try parse(value)
-            case "else": otherwise = try parse(value)
+            case "if": condition = try parse(value, in: &context)
+            case "then": then = try parse(value, in: &context)
+            case "else": otherwise = try parse(value, in: &context)
             default: throw MongoError(.location(17083), "Unrecognized parameter to $cond: \(key)")
             }
         }

@@ -9,7 +9,12 @@ public import Documents
 extension Expression {
     /// The value of the expression for `root` (`$$ROOT` and `$$CURRENT`); `nil` when missing.
     public func evaluate(root: BSONValue) throws(MongoError) -> BSONValue? {
-        try evaluate(ExpressionScope(root: root, current: root))
+        try evaluate(ExpressionScope(root: root, now: WallClock.now()))
+    }
+
+    /// The value of the expression in `scope` (its document, variables and `$$NOW`).
+    public func evaluate(in scope: ExpressionScope) throws(MongoError) -> BSONValue? {
+        try evaluate(scope)
     }
 
     /// Aggregation truthiness (`Value::coerceToBool`): missing, null, undefined, false and
@@ -42,6 +47,10 @@ extension Expression {
             case .root: return ExpressionScope.resolve(scope.root, components)
             case .current: return ExpressionScope.resolve(scope.current, components)
             case .remove: return nil
+            case .now: return ExpressionScope.resolve(.datetime(scope.now), components)
+            case .user(let slot, _):
+                guard slot < scope.variables.count, let value = scope.variables[slot] else { return nil }
+                return ExpressionScope.resolve(value, components)
             }
         case .array(let elements):
             var values: [BSONValue] = []
@@ -56,6 +65,8 @@ extension Expression {
             return .document(document)
         case .operation(let op, let arguments):
             return try Expression.apply(op, arguments, scope)
+        case .named(let named):
+            return try named.evaluate(scope)
         }
     }
 
@@ -106,6 +117,8 @@ extension Expression {
             return try ExpressionArithmetic.mod(try arguments[0].evaluate(scope), try arguments[1].evaluate(scope))
         case .abs, .ceil, .floor:
             return try ExpressionArithmetic.unary(op, try arguments[0].evaluate(scope))
+        case .round, .pow, .sqrt, .exp, .ln, .log, .log10:
+            return try ExpressionMath.apply(op, try evaluateAll(arguments, scope))
         case .trunc:
             let number = try arguments[0].evaluate(scope)
             let place = arguments.count > 1 ? try arguments[1].evaluate(scope) : BSONValue.int32(0)
@@ -152,7 +165,27 @@ extension Expression {
             return .string(op == .toLower ? asciiLowercased(text) : asciiUppercased(text))
         case .type:
             return .string(ServerText.typeName(try arguments[0].evaluate(scope)))
+        case .isNumber:
+            return .bool(try arguments[0].evaluate(scope)?.isNumeric ?? false)
+        case .concatArrays, .slice, .range, .reverseArray, .isArray, .first, .last, .indexOfArray,
+             .allElementsTrue, .anyElementTrue, .setUnion, .setIntersection, .setDifference, .setEquals, .setIsSubset,
+             .sum, .avg, .min, .max, .stdDevPop, .stdDevSamp:
+            return try ExpressionArrays.apply(op, try evaluateAll(arguments, scope))
+        case .strcasecmp, .substr, .substrBytes, .substrCP, .strLenCP, .strLenBytes, .split, .indexOfBytes, .indexOfCP:
+            return try ExpressionStrings.apply(op, try evaluateAll(arguments, scope))
+        case .toInt, .toLong, .toDouble, .toDecimal, .toString, .toDate, .toObjectId, .toBool:
+            return try ExpressionConversion.convertShorthand(op, try arguments[0].evaluate(scope))
+        case .mergeObjects, .objectToArray, .arrayToObject:
+            return try ExpressionObjects.apply(op, try evaluateAll(arguments, scope))
         }
+    }
+
+    /// Every argument's value, in order (nil for missing).
+    static func evaluateAll(_ arguments: [Expression], _ scope: ExpressionScope) throws(MongoError) -> [BSONValue?] {
+        var values: [BSONValue?] = []
+        values.reserveCapacity(arguments.count)
+        for argument in arguments { values.append(try argument.evaluate(scope)) }
+        return values
     }
 
     /// `$arrayElemAt`: negative indexes count from the end; out of range is missing.
@@ -199,10 +232,46 @@ extension Expression {
     }
 }
 
-/// The variables in scope while evaluating.
-struct ExpressionScope {
-    let root: BSONValue
-    let current: BSONValue
+/// What an expression sees while it is evaluated: the document (`$$ROOT`, `$$CURRENT`),
+/// the user variables by slot, and `$$NOW`.
+public struct ExpressionScope: Sendable {
+    /// `$$ROOT`.
+    public var root: BSONValue
+    /// `$$CURRENT`: where field paths start.
+    public var current: BSONValue
+    /// User variables, indexed by the slots ExpressionContext gave them (nil: unbound).
+    public var variables: [BSONValue?]
+    /// `$$NOW`.
+    public var now: BSONDateTime
+
+    /// A scope over `root` with the given variables.
+    public init(root: BSONValue, variables: [BSONValue?] = [], now: BSONDateTime) {
+        self.root = root
+        self.current = root
+        self.variables = variables
+        self.now = now
+    }
+
+    /// This scope with `slot` bound to `value`.
+    func binding(_ slot: Int, to value: BSONValue?) -> ExpressionScope {
+        var scope = self
+        scope.bind(slot, to: value)
+        return scope
+    }
+
+    /// Binds `slot` to `value` in place.
+    mutating func bind(_ slot: Int, to value: BSONValue?) {
+        if variables.count <= slot { variables.append(contentsOf: repeatElement(nil, count: slot + 1 - variables.count)) }
+        variables[slot] = value
+    }
+
+    /// This scope with a different document (same variables and `$$NOW`).
+    public func with(root: BSONValue) -> ExpressionScope {
+        var scope = self
+        scope.root = root
+        scope.current = root
+        return scope
+    }
 
     /// Aggregation field path semantics: documents by name; through an array, the path is
     /// applied to each embedded document and the found values collected into an array
