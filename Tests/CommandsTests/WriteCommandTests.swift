@@ -148,13 +148,53 @@ import Testing
         }
     }
 
-    @Test func letIsAcceptedWhenUnusedAndRefusedWhenUsed() throws {
+    @Test func letVariablesReachExprInEveryCommand() throws {
         try CommandTestServer.with { server in
-            server.run(["insert": "c", "documents": [["a": 1]]])
-            let unused = server.run(["find": "c", "filter": ["a": 1], "let": ["x": 1]])
-            #expect(unused.value(at: "cursor.firstBatch")?.arrayValue?.count == 1)
-            let used = server.run(["find": "c", "filter": ["$expr": ["$eq": ["$a", "$$x"]]], "let": ["x": 1]])
-            #expect(used.code == 115)
+            server.run(["insert": "c", "documents": [["_id": 1, "a": 1], ["_id": 2, "a": 2], ["_id": 3, "a": "$$x"]]])
+            let found = server.run(["find": "c", "filter": ["$expr": ["$eq": ["$a", "$$x"]]], "let": ["x": 2]])
+            #expect(found.value(at: "cursor.firstBatch") == .array([["_id": 2, "a": 2]]))
+            // Outside $expr a "$$x" string is a value to match, not a variable (as in MongoDB).
+            let literal = server.run(["find": "c", "filter": ["a": "$$x"], "let": ["x": 2]])
+            #expect(literal.value(at: "cursor.firstBatch") == .array([["_id": 3, "a": "$$x"]]))
+            // let values are expressions, evaluated once.
+            let computed = server.run(["count": "c", "query": ["$expr": ["$lt": ["$_id", "$$limit"]]],
+                                       "let": ["limit": ["$add": [1, 2]]]])
+            #expect(computed["n"]?.int64Value == 2)
+            let updated = server.run(["update": "c", "updates": [["q": ["$expr": ["$eq": ["$_id", "$$id"]]],
+                                                                  "u": [["$set": ["a": "$$value"]]]]],
+                                      "let": ["id": 1, "value": "new"]])
+            #expect(updated["nModified"]?.int64Value == 1)
+            let deleted = server.run(["delete": "c", "deletes": [["q": ["$expr": ["$eq": ["$_id", "$$id"]]], "limit": 1]],
+                                      "let": ["id": 2]])
+            #expect(deleted["n"]?.int64Value == 1)
+            let rest = server.run(["find": "c", "sort": ["_id": 1]])
+            #expect(rest.value(at: "cursor.firstBatch") == .array([["_id": 1, "a": "new"], ["_id": 3, "a": "$$x"]]))
+            let undefined = server.run(["find": "c", "filter": ["$expr": ["$eq": ["$a", "$$nope"]]]])
+            #expect(undefined.code == 17276)
+        }
+    }
+
+    @Test func pipelineUpdatesApplyTheirStagesAndRefuseOthers() throws {
+        try CommandTestServer.with { server in
+            server.run(["insert": "c", "documents": [["_id": 1, "x": 1, "y": 5], ["_id": 2, "x": 2, "y": 7]]])
+            let reply = server.run(["update": "c", "updates": [[
+                "q": [:], "multi": true,
+                "u": [["$set": ["sum": ["$add": ["$x", "$y"]]]], ["$unset": "y"]],
+            ]]])
+            #expect(reply["n"]?.int64Value == 2)
+            #expect(reply["nModified"]?.int64Value == 2)
+            let all = server.run(["find": "c", "sort": ["_id": 1]])
+            #expect(all.value(at: "cursor.firstBatch") == .array([["_id": 1, "x": 1, "sum": 6], ["_id": 2, "x": 2, "sum": 9]]))
+            let upserted = server.run(["update": "c", "updates": [[
+                "q": ["_id": 9, "k": "v"], "upsert": true, "u": [["$replaceWith": ["$mergeObjects": ["$$ROOT", ["made": true]]]]],
+            ]]])
+            #expect(upserted.value(at: "upserted.0._id") == .int32(9))
+            let made = server.run(["find": "c", "filter": ["_id": 9]])
+            #expect(made.value(at: "cursor.firstBatch") == .array([["_id": 9, "k": "v", "made": true]]))
+            let refused = server.run(["update": "c", "updates": [["q": [:], "u": [["$match": ["x": 1]]]]]])
+            #expect(refused.value(at: "writeErrors.0.code") == .int32(72))
+            let idChange = server.run(["findAndModify": "c", "query": ["_id": 1], "update": [["$set": ["_id": 5]]]])
+            #expect(idChange.code == 66)
         }
     }
 }

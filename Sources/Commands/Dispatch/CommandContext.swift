@@ -50,6 +50,11 @@ struct CommandContext {
         return try Namespace(database: database, collection: collection)
     }
 
+    /// The command's `let` variables, evaluated (empty without `let`).
+    func letBindings() throws(MongoError) -> LetBindings {
+        try LetBindings(try document("let") ?? BSONDocument())
+    }
+
     /// The session id of the command's `lsid`, if any.
     var sessionID: BSONBinary? {
         guard case let .document(lsid)? = body["lsid"], case let .binary(id)? = lsid["id"] else { return nil }

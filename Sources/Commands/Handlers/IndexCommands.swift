@@ -151,7 +151,7 @@ enum IndexCommands {
             let filter = try innerContext.document("query") ?? BSONDocument()
             reply = try collection.explain(FindQuery(filter: filter), verbosity: verbosity)
         case "aggregate":
-            reply = try AggregatePipeline(innerContext).explain(innerContext, verbosity: verbosity)
+            reply = try AggregateCommand(innerContext).explain(innerContext, verbosity: verbosity)
         case "update", "delete":
             // The plan of the first statement; writes are never run for explain.
             let key = command == "update" ? "updates" : "deletes"

@@ -38,8 +38,10 @@ enum QueryCommands {
         let limit = try context.integer("limit").map { Int($0) }
         guard skip >= 0 else { throw MongoError(.location(51024), "BSON field 'skip' value must be >= 0, actual value '\(skip)'") }
         if let limit, limit < 0 { throw MongoError(.location(51024), "BSON field 'limit' value must be >= 0, actual value '\(limit)'") }
-        try LetVariables.check(context, uses: [.document(filter), projection.map { .document($0) } ?? .null])
-        return FindQuery(filter: filter, projection: projection, sort: sort, skip: skip,
+        let bindings = try context.letBindings()
+        return FindQuery(filter: bindings.substitutingInExpr(filter),
+                         projection: projection.map { bindings.substituting(in: .document($0)).documentValue ?? $0 },
+                         sort: sort, skip: skip,
                          limit: limit == 0 ? nil : limit, hint: try context.hint())
     }
 
@@ -126,12 +128,11 @@ enum QueryCommands {
     static func count(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         let namespace = try context.collectionNamespace()
         try rejectCollation(context)
-        let filter = try context.document("query") ?? BSONDocument()
+        let filter = try context.letBindings().substitutingInExpr(try context.document("query") ?? BSONDocument())
         let skip = try context.integer("skip").map { Int($0) } ?? 0
         guard skip >= 0 else { throw MongoError(.location(51024), "BSON field 'skip' value must be >= 0, actual value '\(skip)'") }
         // A negative limit counts as its absolute value, as in MongoDB.
         let limit = try context.integer("limit").map { Int($0.magnitude) }
-        try LetVariables.check(context, uses: [.document(filter)])
         try context.checkForInterrupt()
         let collection = context.engine.collection(namespace)
         let total: Int
@@ -151,8 +152,7 @@ enum QueryCommands {
         guard let key = try context.string("key") else {
             throw MongoError(.location(40414), "BSON field 'distinct.key' is missing but a required field")
         }
-        let filter = try context.document("query") ?? BSONDocument()
-        try LetVariables.check(context, uses: [.document(filter)])
+        let filter = try context.letBindings().substitutingInExpr(try context.document("query") ?? BSONDocument())
         try context.checkForInterrupt()
         let values = try context.engine.collection(namespace).distinct(key, filter: filter)
         try context.checkForInterrupt()
@@ -162,7 +162,7 @@ enum QueryCommands {
     /// aggregate (`$match`, `$sort`, `$skip`, `$limit`, `$project`, `$count`, plus `$set`/
     /// `$addFields` of constant values and `$unset`).
     static func aggregate(_ context: CommandContext) throws(MongoError) -> BSONDocument {
-        let pipeline = try AggregatePipeline(context)
+        let pipeline = try AggregateCommand(context)
         let explain = try context.bool("explain") ?? false
         guard explain || context.body["cursor"] != nil else {
             throw MongoError(.failedToParse, "The 'cursor' option is required, except for aggregate with the explain argument")
@@ -181,46 +181,10 @@ enum QueryCommands {
         } else {
             batchSize = nil
         }
-        _ = try context.bool("allowDiskUse")
         _ = try context.bool("bypassDocumentValidation")
         if explain { return try pipeline.explain(context, verbosity: .queryPlanner) }
         let documents = try pipeline.run(context)
         return try cursorReply(context, namespace: pipeline.namespace.description, documents: documents,
                                batchSize: batchSize, singleBatch: false)
-    }
-}
-
-/// MongoDB's `let` option: variables for `$expr`. The Query layer has no variables yet, so
-/// `let` is accepted when the command never refers to one of its variables (`$$name`), and
-/// rejected with CommandNotSupported (115) when it does — never silently wrong.
-enum LetVariables {
-    static func check(_ context: CommandContext, uses values: [BSONValue]) throws(MongoError) {
-        guard let variables = try context.document("let"), !variables.isEmpty else { return }
-        let names = Set(variables.keys)
-        for value in values {
-            if let name = firstReference(in: value, to: names) {
-                throw MongoError(.commandNotSupported, "let variables are not supported by Tessera yet (the command uses $$\(name))")
-            }
-        }
-    }
-
-    private static func firstReference(in value: BSONValue, to names: Set<String>) -> String? {
-        switch value {
-        case let .string(string) where string.hasPrefix("$$"):
-            let name = String(string.dropFirst(2).prefix { $0 != "." })
-            return names.contains(name) ? name : nil
-        case let .document(document):
-            for element in document {
-                if let found = firstReference(in: element.value, to: names) { return found }
-            }
-            return nil
-        case let .array(array):
-            for element in array {
-                if let found = firstReference(in: element, to: names) { return found }
-            }
-            return nil
-        default:
-            return nil
-        }
     }
 }

@@ -149,10 +149,11 @@ enum WriteCommands {
         guard case let .document(filter)? = statement["q"] else {
             throw MongoError(.location(40414), "BSON field 'update.updates.q' is missing but a required field")
         }
-        let update: BSONDocument
+        let update: UpdateSpec
+        let bindings = try context.letBindings()
         switch statement["u"] {
-        case let .document(document)?: update = document
-        case .array?: throw MongoError(.commandNotSupported, "pipeline-style updates are not supported by Tessera yet")
+        case let .document(document)?: update = .operators(document)
+        case let .array(stages)?: update = .pipeline(try UpdateSpec.stages(stages, bindings: bindings))
         default: throw MongoError(.location(40414), "BSON field 'update.updates.u' is missing but a required field")
         }
         if case let .document(collation)? = statement["collation"], !collation.isEmpty, collation["locale"] != "simple" {
@@ -167,11 +168,10 @@ enum WriteCommands {
                 arrayFilters.append(filter)
             }
         }
-        try LetVariables.check(context, uses: [.document(filter), .document(update)])
         let options = UpdateOptions(multi: statement["multi"].map(isTrue) ?? false,
                                     upsert: statement["upsert"].map(isTrue) ?? false,
                                     arrayFilters: arrayFilters, writeConcern: writeConcern)
-        return try collection.update(filter, update, options: options)
+        return try update.run(on: collection, filter: bindings.substitutingInExpr(filter), options: options)
     }
 
     private static func isTrue(_ value: BSONValue) -> Bool {
@@ -203,8 +203,8 @@ enum WriteCommands {
                 if case let .document(collation)? = statement["collation"], !collation.isEmpty, collation["locale"] != "simple" {
                     throw MongoError(.commandNotSupported, "collation is not supported by Tessera (only {locale: \"simple\"})")
                 }
-                try LetVariables.check(context, uses: [.document(filter)])
-                outcome.n += try collection.delete(filter, multi: limit == 0, writeConcern: writeConcern)
+                outcome.n += try collection.delete(try context.letBindings().substitutingInExpr(filter), multi: limit == 0,
+                                                   writeConcern: writeConcern)
             } catch {
                 outcome.fail(index, error)
                 if ordered || error.code == .maxTimeMSExpired || error.code == .interrupted { break }
@@ -219,7 +219,8 @@ enum WriteCommands {
     static func findAndModify(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         let namespace = try context.collectionNamespace()
         try QueryCommands.rejectCollation(context)
-        let filter = try context.document("query") ?? BSONDocument()
+        let bindings = try context.letBindings()
+        let filter = bindings.substitutingInExpr(try context.document("query") ?? BSONDocument())
         let sort = try context.document("sort")
         let fields = try context.document("fields")
         let remove = try context.bool("remove") ?? false
@@ -234,11 +235,11 @@ enum WriteCommands {
             }
             arrayFilters.append(filter)
         }
-        let update: BSONDocument?
+        let update: UpdateSpec?
         switch context.body["update"] {
         case nil: update = nil
-        case let .document(document)?: update = document
-        case .array?: throw MongoError(.commandNotSupported, "pipeline-style updates are not supported by Tessera yet")
+        case let .document(document)?: update = .operators(document)
+        case let .array(stages)?: update = .pipeline(try UpdateSpec.stages(stages, bindings: bindings))
         case let other?:
             throw MongoError(.failedToParse, "Update argument must be either an object or an array, found \(other.type.alias)")
         }
@@ -250,7 +251,6 @@ enum WriteCommands {
             throw MongoError(.failedToParse, upsert ? "Cannot specify both upsert=true and remove=true"
                                                     : "Cannot specify both new=true and remove=true; 'remove' always returns the deleted document")
         }
-        try LetVariables.check(context, uses: [.document(filter), update.map { .document($0) } ?? .null])
         let collection = context.engine.collection(namespace)
         let projection = try fields.flatMap { (spec) throws(MongoError) -> Projection? in spec.isEmpty ? nil : try Projection(spec) }
         func shaped(_ document: BSONDocument?) throws(MongoError) -> BSONValue {
@@ -274,7 +274,7 @@ enum WriteCommands {
             guard upsert else {
                 return ["lastErrorObject": .document(["n": .int32(0), "updatedExisting": .bool(false)]), "value": .null]
             }
-            let result = try collection.update(filter, update, options: options)
+            let result = try update.run(on: collection, filter: filter, options: options)
             guard let upsertedID = result.upsertedID else {
                 // A concurrent insert matched first: report it as an update.
                 return ["lastErrorObject": .document(["n": .int32(1), "updatedExisting": .bool(true)]), "value": .null]
@@ -284,10 +284,38 @@ enum WriteCommands {
                     "value": try shaped(inserted)]
         }
         let pinned: BSONDocument = filter.isEmpty ? ["_id": id] : ["$and": .array([.document(filter), .document(["_id": id])])]
-        let result = try collection.update(pinned, update, options: UpdateOptions(multi: false, upsert: false,
-                                                                                   arrayFilters: arrayFilters, writeConcern: writeConcern))
+        let result = try update.run(on: collection, filter: pinned, options: UpdateOptions(
+            multi: false, upsert: false, arrayFilters: arrayFilters, writeConcern: writeConcern))
         let after = returnNew ? try collection.collection.document(withID: id) : nil
         return ["lastErrorObject": .document(["n": .int32(Int32(result.matchedCount)), "updatedExisting": .bool(result.matchedCount > 0)]),
                 "value": try shaped(returnNew ? after : found)]
+    }
+}
+
+/// An update statement's `u`: operators (or a replacement) or a pipeline of stages.
+enum UpdateSpec {
+    case operators(BSONDocument)
+    case pipeline([BSONDocument])
+
+    /// The stages of a pipeline update, with `let` variables substituted.
+    ///
+    /// - Throws: `FailedToParse` (9) for a stage that is not a document.
+    static func stages(_ values: [BSONValue], bindings: LetBindings) throws(MongoError) -> [BSONDocument] {
+        var stages: [BSONDocument] = []
+        for value in values {
+            guard case let .document(stage) = bindings.substituting(in: value) else {
+                throw MongoError(.failedToParse, "Each element of the 'pipeline' array must be an object")
+            }
+            stages.append(stage)
+        }
+        return stages
+    }
+
+    /// Runs this update on `collection`.
+    func run(on collection: QueryCollection, filter: BSONDocument, options: UpdateOptions) throws(MongoError) -> UpdateResult {
+        switch self {
+        case let .operators(update): try collection.update(filter, update, options: options)
+        case let .pipeline(stages): try collection.update(filter, pipeline: stages, options: options)
+        }
     }
 }

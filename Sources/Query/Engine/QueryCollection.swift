@@ -151,27 +151,45 @@ public struct QueryCollection: Sendable {
                 break
             }
         }
+        return try updateMatching(parsedFilter, multi: options.multi, writeConcern: options.writeConcern,
+            transform: { (current, found) throws(MongoError) -> BSONDocument? in
+                let result = try parsedUpdate.apply(to: current, positionalIndex: found.positionalIndex, now: now)
+                return result.modified ? result.document : nil
+            },
+            upsert: options.upsert ? { () throws(MongoError) -> BSONDocument in
+                try parsedUpdate.upsertDocument(query: filter, now: now)
+            } : nil)
+    }
+
+    /// The part every update shares: find the first (or every) document matching `filter`,
+    /// then for each re-read it, re-match it and write `transform`'s result inside the commit
+    /// section, so a concurrent writer's change is never overwritten by an update computed
+    /// before it. `transform` returns `nil` to leave a document unchanged. With nothing
+    /// matched, `upsert` (when given) builds the document to insert.
+    func updateMatching(
+        _ filter: Filter, multi: Bool, writeConcern: WriteConcern,
+        transform: (BSONDocument, FilterMatch) throws(MongoError) -> BSONDocument?,
+        upsert: (() throws(MongoError) -> BSONDocument)?
+    ) throws(MongoError) -> UpdateResult {
         let planner = Planner(indexes: indexes)
-        let plan = try planner.plan(filter: parsedFilter, sort: nil, projection: nil, skip: 0,
-                                    limit: options.multi ? nil : 1, hint: nil)
+        let plan = try planner.plan(filter: filter, sort: nil, projection: nil, skip: 0,
+                                    limit: multi ? nil : 1, hint: nil)
         var statistics = ExecutionStatistics()
         let matches = try Executor(collection: collection).matches(plan, wantPositional: true, statistics: &statistics)
         if matches.isEmpty {
-            guard options.upsert else { return UpdateResult(matchedCount: 0, modifiedCount: 0) }
-            return try upsert(filter, parsedUpdate, now: now, writeConcern: options.writeConcern)
+            guard let upsert else { return UpdateResult(matchedCount: 0, modifiedCount: 0) }
+            let id = try collection.insert(try upsert(), writeConcern: writeConcern)
+            return UpdateResult(matchedCount: 0, modifiedCount: 0, upsertedID: id)
         }
         var matched = 0
         var modified = 0
         for match in matches {
-            // Re-read, re-match and apply inside the commit section, so a concurrent writer's
-            // change to this document is never overwritten by an update computed before it.
             var stillMatches = false
-            let outcome = try collection.modify(id: match.id, writeConcern: options.writeConcern) {
+            let outcome = try collection.modify(id: match.id, writeConcern: writeConcern) {
                 (current) throws(MongoError) -> BSONDocument? in
-                guard let found = parsedFilter.match(current) else { return nil }
+                guard let found = filter.match(current) else { return nil }
                 stillMatches = true
-                let result = try parsedUpdate.apply(to: current, positionalIndex: found.positionalIndex, now: now)
-                return result.modified ? result.document : nil
+                return try transform(current, found)
             }
             if stillMatches { matched += 1 }
             if outcome == .replaced { modified += 1 }

@@ -1,0 +1,88 @@
+// The aggregate command: parses the command's options, runs the pipeline through the Query
+// layer's aggregation engine (indexes for a leading $match/$sort, `let` variables, memory
+// limits), writes `$out` results, and answers with a cursor or an explain document.
+
+import BSON
+import Documents
+import Query
+
+/// One aggregate command, parsed.
+struct AggregateCommand {
+    /// The collection it reads (for `aggregate: 1`, a placeholder in the command's database).
+    let namespace: Namespace
+    /// The stages to run (without a trailing `$out`).
+    let stages: [BSONDocument]
+    /// Where a trailing `$out` writes, if any.
+    let output: Namespace?
+    let options: AggregateOptions
+
+    /// Parses `context`'s `aggregate`, `pipeline`, `let`, `allowDiskUse` and `hint`.
+    ///
+    /// - Throws: `InvalidNamespace` (73) for a bad collection name or `aggregate: 1` without a
+    ///   leading `$documents`; `Location40323` for a stage that is not a one-field document;
+    ///   `Location40601` for `$out` anywhere but last.
+    init(_ context: CommandContext) throws(MongoError) {
+        try QueryCommands.rejectCollation(context)
+        var stages: [BSONDocument] = []
+        for value in try context.requiredArray("pipeline") {
+            guard case let .document(stage) = value, stage.count == 1 else {
+                throw MongoError(.location(40323), "A pipeline stage specification object must contain exactly one field.")
+            }
+            stages.append(stage)
+        }
+        if case .string = context.firstValue {
+            namespace = try context.collectionNamespace()
+        } else if context.firstValue.int64Value == 1, stages.first?.first?.key == "$documents" {
+            namespace = try Namespace(database: context.database, collection: "$cmd.aggregate")
+        } else {
+            throw MongoError(.invalidNamespace, "{aggregate: 1} needs a leading $documents stage")
+        }
+        var output: Namespace?
+        if let index = stages.firstIndex(where: { $0.first?.key == "$out" }) {
+            guard index == stages.count - 1 else {
+                throw MongoError(.location(40601), "$out can only be the final stage in the pipeline")
+            }
+            output = try Self.outputNamespace(stages[index]["$out"] ?? .null, database: context.database)
+            stages.removeLast()
+        }
+        self.stages = stages
+        self.output = output
+        options = AggregateOptions(allowDiskUse: try context.bool("allowDiskUse") ?? false,
+                                   variables: try context.document("let") ?? BSONDocument(), hint: try context.hint())
+    }
+
+    /// `$out: "name"` or `$out: {db, coll}`.
+    private static func outputNamespace(_ value: BSONValue, database: String) throws(MongoError) -> Namespace {
+        switch value {
+        case let .string(collection):
+            return try Namespace(database: database, collection: collection)
+        case let .document(target):
+            guard case let .string(collection)? = target["coll"] else {
+                throw MongoError(.location(16994), "If an object is passed to $out it must have exactly 2 fields: 'db' and 'coll'")
+            }
+            let targetDatabase: String
+            if case let .string(name)? = target["db"] { targetDatabase = name } else { targetDatabase = database }
+            return try Namespace(database: targetDatabase, collection: collection)
+        default:
+            throw MongoError(.location(16990), "$out only supports a string or object argument, not \(value.type.alias)")
+        }
+    }
+
+    /// Runs the pipeline; with `$out`, replaces the target collection's documents (keeping its
+    /// indexes) and returns no documents.
+    func run(_ context: CommandContext) throws(MongoError) -> [BSONDocument] {
+        try context.checkForInterrupt()
+        let results = try context.engine.collection(namespace).aggregate(stages, options: options)
+        try context.checkForInterrupt()
+        guard let output else { return results }
+        let target = context.engine.collection(output)
+        _ = try target.delete(BSONDocument(), multi: true, writeConcern: try context.writeConcern())
+        try target.collection.insert(contentsOf: results, writeConcern: try context.writeConcern())
+        return []
+    }
+
+    /// The explain document for this pipeline (a trailing `$out` is not run, so not shown).
+    func explain(_ context: CommandContext, verbosity: ExplainVerbosity) throws(MongoError) -> BSONDocument {
+        try context.engine.collection(namespace).explainAggregate(stages, options: options, verbosity: verbosity)
+    }
+}
