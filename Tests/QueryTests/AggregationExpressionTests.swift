@@ -173,6 +173,21 @@ import Testing
         }
     }
 
+    @Test func randDrawsADoubleInTheUnitIntervalPerEvaluation() throws {
+        let parsed = try Expression.parse(doc("{e: {$rand: {}}}")["e"] ?? .null)
+        var seen: Set<Double> = []
+        for _ in 0..<50 {
+            guard case .double(let value)? = try parsed.evaluate(root: .document(BSONDocument())) else {
+                Issue.record("$rand did not give a double"); return
+            }
+            #expect(value >= 0 && value < 1)
+            seen.insert(value)
+        }
+        #expect(seen.count > 40)
+        let bad = try Expression.parse(doc("{e: {$rand: 5}}")["e"] ?? .null)
+        #expect(throws: MongoError.self) { try bad.evaluate(root: .document(BSONDocument())) }
+    }
+
     @Test func variablesAreScopedToTheirBody() throws {
         // $$x inside $let's body only; the same name can be rebound by an inner $let.
         let parsed = try Expression.parse(doc(#"{e: {$let: {vars: {x: 1}, in: {$let: {vars: {x: {$add: ["$$x", 1]}}, in: ["$$x", 3]}}}}}"#)["e"] ?? .null)

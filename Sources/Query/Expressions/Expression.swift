@@ -95,6 +95,8 @@ public enum ExpressionOperator: String, Sendable, CaseIterable {
     case indexOfBytes = "$indexOfBytes", indexOfCP = "$indexOfCP"
     /// Type operators and conversions.
     case type = "$type", isNumber = "$isNumber"
+    /// `$rand: {}`: a double in [0, 1), drawn per evaluation.
+    case rand = "$rand"
     case toInt = "$toInt", toLong = "$toLong", toDouble = "$toDouble", toDecimal = "$toDecimal"
     case toString = "$toString", toDate = "$toDate", toObjectId = "$toObjectId", toBool = "$toBool"
     /// Object operators.
@@ -114,6 +116,7 @@ public enum ExpressionOperator: String, Sendable, CaseIterable {
         case .cond, .substr, .substrBytes, .substrCP:
             .exactly(3)
         case .trunc, .round: .range(1, 2)
+        case .rand: .range(0, 1)
         case .slice: .range(2, 3)
         case .range: .range(2, 3)
         case .indexOfArray, .indexOfBytes, .indexOfCP: .range(2, 4)

@@ -167,6 +167,11 @@ extension Expression {
             return .string(ServerText.typeName(try arguments[0].evaluate(scope)))
         case .isNumber:
             return .bool(try arguments[0].evaluate(scope)?.isNumeric ?? false)
+        case .rand:
+            if let argument = arguments.first, try argument.evaluate(scope) != .document(BSONDocument()) {
+                throw MongoError(.location(10065), "invalid parameter: expected an object ($rand)")
+            }
+            return .double(Double.random(in: 0..<1))
         case .concatArrays, .slice, .range, .reverseArray, .isArray, .first, .last, .indexOfArray,
              .allElementsTrue, .anyElementTrue, .setUnion, .setIntersection, .setDifference, .setEquals, .setIsSubset,
              .sum, .avg, .min, .max, .stdDevPop, .stdDevSamp:
