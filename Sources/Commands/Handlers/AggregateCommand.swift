@@ -8,7 +8,8 @@ import Query
 
 /// One aggregate command, parsed.
 struct AggregateCommand {
-    /// The collection it reads (for `aggregate: 1`, a placeholder in the command's database).
+    /// The collection it reads (for `aggregate: 1`, a placeholder in the command's database
+    /// that is never read: only a leading `$documents` is accepted there).
     let namespace: Namespace
     /// The stages to run (without a trailing `$out`).
     let stages: [BSONDocument]
@@ -33,7 +34,8 @@ struct AggregateCommand {
         if case .string = context.firstValue {
             namespace = try context.collectionNamespace()
         } else if context.firstValue.int64Value == 1, stages.first?.first?.key == "$documents" {
-            namespace = try Namespace(database: context.database, collection: "$cmd.aggregate")
+            // $documents never reads the collection; the name only carries the database.
+            namespace = try Namespace(database: context.database, collection: "aggregate_1")
         } else {
             throw MongoError(.invalidNamespace, "{aggregate: 1} needs a leading $documents stage")
         }
