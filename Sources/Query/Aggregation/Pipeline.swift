@@ -24,6 +24,15 @@ indirect enum Stage: Sendable {
     case sample(Int)
     case unionWith(collection: String, pipeline: Pipeline)
     case documents([BSONDocument])
+    case bucketAuto(BucketAutoSpec)
+    case graphLookup(GraphLookupSpec)
+    case densify(DensifySpec)
+    case fill(FillSpec)
+    case setWindowFields(WindowSpec)
+    case merge(MergeSpec)
+    case collStats(CollStatsSpec)
+    case indexStats
+    case redact(RedactSpec)
 
     /// The stage's name as users write it, for explain and errors.
     var name: String {
@@ -44,6 +53,15 @@ indirect enum Stage: Sendable {
         case .sample: "$sample"
         case .unionWith: "$unionWith"
         case .documents: "$documents"
+        case .bucketAuto: "$bucketAuto"
+        case .graphLookup: "$graphLookup"
+        case .densify: "$densify"
+        case .fill: "$fill"
+        case .setWindowFields: "$setWindowFields"
+        case .merge: "$merge"
+        case .collStats: "$collStats"
+        case .indexStats: "$indexStats"
+        case .redact: "$redact"
         }
     }
 }
@@ -103,9 +121,22 @@ struct Pipeline: Sendable {
             if case .documents = parsedStage, index != 0 {
                 throw MongoError(.location(40602), "$documents is only valid as the first stage in a pipeline")
             }
+            try Self.checkPosition(parsedStage, index: index, count: stages.count)
             parsed.append(parsedStage)
         }
         self.stages = parsed
+    }
+
+    /// `$collStats`/`$indexStats` only first (40602), `$merge` only last (40601).
+    static func checkPosition(_ stage: Stage, index: Int, count: Int) throws(MongoError) {
+        switch stage {
+        case .collStats, .indexStats:
+            if index != 0 { throw MongoError(.location(40602), "\(stage.name) is only valid as the first stage in a pipeline") }
+        case .merge:
+            if index != count - 1 { throw MongoError(.location(40601), "$merge can only be the final stage in the pipeline") }
+        default:
+            break
+        }
     }
 
     static func documentArgument(_ name: String, _ value: BSONValue, code: Int32) throws(MongoError) -> BSONDocument {
@@ -293,6 +324,17 @@ struct Pipeline: Sendable {
                 documents.append(document)
             }
             return .documents(documents)
+        case "$bucketAuto": return .bucketAuto(try BucketAutoSpec(value, &context))
+        case "$graphLookup": return .graphLookup(try GraphLookupSpec(value, &context))
+        case "$densify": return .densify(try DensifySpec(value))
+        case "$fill": return .fill(try FillSpec(value, &context))
+        case "$setWindowFields": return .setWindowFields(try WindowSpec(value, &context))
+        case "$merge": return .merge(try MergeSpec(value, &context))
+        case "$collStats": return .collStats(try CollStatsSpec(value))
+        case "$indexStats":
+            try IndexStatsSpec.validate(value)
+            return .indexStats
+        case "$redact": return .redact(try RedactSpec(value, &context))
         default:
             throw MongoError(.location(40324), "Unrecognized pipeline stage name: '\(name)'")
         }

@@ -148,6 +148,12 @@ extension QueryCollection {
         if case .documents(let documents)? = stages.first {
             return Head(source: .documents(documents), rest: Array(stages.dropFirst()), consumed: 1)
         }
+        if case .collStats(let spec)? = stages.first {
+            return Head(source: .documents([try collStatsDocument(spec)]), rest: Array(stages.dropFirst()), consumed: 1)
+        }
+        if case .indexStats? = stages.first {
+            return Head(source: .documents(indexStatsDocuments()), rest: Array(stages.dropFirst()), consumed: 1)
+        }
         if case .sample(let size)? = stages.first {
             return Head(source: .random(size), rest: Array(stages.dropFirst()), consumed: 1)
         }
@@ -303,6 +309,24 @@ extension QueryCollection {
             }
         case .documents:
             throw MongoError(.location(40602), "$documents is only valid as the first stage in a pipeline")
+        case .bucketAuto(let spec):
+            return BucketAutoSink(spec, next: next, runtime: runtime)
+        case .graphLookup(let spec):
+            return TransformSink(next: next, runtime: runtime) { (document, runtime) throws(MongoError) -> BSONDocument? in
+                DocumentPaths.setting(spec.asField[...], to: .array(try spec.search(from: document, runtime: runtime)), in: document)
+            }
+        case .densify(let spec):
+            return DensifySink(spec, next: next, runtime: runtime)
+        case .fill(let spec):
+            return spec.makeSink(next: next, runtime: runtime)
+        case .setWindowFields(let spec):
+            return WindowSink(spec, next: next, runtime: runtime)
+        case .merge(let spec):
+            return try MergeSink(spec, next: next, runtime: runtime)
+        case .collStats, .indexStats:
+            throw MongoError(.location(40602), "\(stage.name) is only valid as the first stage in a pipeline")
+        case .redact(let spec):
+            return RedactSink(spec, next: next, runtime: runtime)
         }
     }
 
