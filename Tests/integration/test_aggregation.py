@@ -321,3 +321,61 @@ def test_let_option_reaches_aggregate(coll):
     result = run(coll, [{"$match": {"$expr": {"$gt": ["$x", "$$min"]}}}, {"$project": {"y": {"$add": ["$x", "$$bump"]}}}],
                  let={"min": 10, "bump": 1})
     assert result == [{"_id": 2, "y": 51}]
+
+
+# -- the remaining stages -------------------------------------------------------------------
+
+def test_bucket_auto(coll):
+    coll.insert_many([{"_id": i, "v": i} for i in range(10)])
+    result = run(coll, [{"$bucketAuto": {"groupBy": "$v", "buckets": 2}}])
+    assert result == [{"_id": {"min": 0, "max": 5}, "count": 5}, {"_id": {"min": 5, "max": 9}, "count": 5}]
+
+
+def test_graph_lookup_reports_depth(db):
+    db.employees.insert_many([{"_id": 1, "name": "Dev"}, {"_id": 2, "name": "Eliot", "reportsTo": "Dev"},
+                              {"_id": 3, "name": "Ron", "reportsTo": "Eliot"}, {"_id": 4, "name": "Andrew", "reportsTo": "Eliot"}])
+    result = run(db.employees, [{"$match": {"name": "Ron"}}, {"$graphLookup": {
+        "from": "employees", "startWith": "$reportsTo", "connectFromField": "reportsTo", "connectToField": "name",
+        "as": "chain", "depthField": "depth"}}])
+    assert sorted((d["name"], d["depth"]) for d in result[0]["chain"]) == [("Dev", 1), ("Eliot", 0)]
+
+
+def test_set_window_fields_running_total_and_rank(coll):
+    coll.insert_many([{"_id": 1, "state": "CA", "qty": 162, "year": 2019}, {"_id": 2, "state": "CA", "qty": 120, "year": 2020},
+                      {"_id": 3, "state": "WA", "qty": 134, "year": 2019}, {"_id": 4, "state": "WA", "qty": 140, "year": 2020}])
+    result = run(coll, [{"$setWindowFields": {
+        "partitionBy": "$state", "sortBy": {"year": 1},
+        "output": {"total": {"$sum": "$qty", "window": {"documents": ["unbounded", "current"]}},
+                   "rank": {"$rank": {}}}}}, {"$sort": {"_id": 1}}])
+    assert [(d["total"], d["rank"]) for d in result] == [(162, 1), (282, 2), (134, 1), (274, 2)]
+
+
+def test_fill_and_densify(coll, db):
+    coll.insert_many([{"_id": 1, "t": 1, "v": 10}, {"_id": 2, "t": 2}, {"_id": 3, "t": 3, "v": 30}])
+    filled = run(coll, [{"$fill": {"sortBy": {"t": 1}, "output": {"v": {"method": "linear"}}}}, {"$sort": {"t": 1}}])
+    assert [d["v"] for d in filled] == [10, 20, 30]
+    db.points.insert_many([{"x": 0}, {"x": 4}])
+    dense = run(db.points, [{"$densify": {"field": "x", "range": {"step": 2, "bounds": "full"}}},
+                            {"$project": {"_id": 0, "x": 1}}, {"$sort": {"x": 1}}])
+    assert dense == [{"x": 0}, {"x": 2}, {"x": 4}]
+
+
+def test_merge_into_another_collection(coll, db):
+    coll.insert_many([{"_id": 1, "n": 1}, {"_id": 2, "n": 2}])
+    db.target.insert_one({"_id": 1, "n": 100, "keep": True})
+    run(coll, [{"$merge": {"into": "target", "whenMatched": "merge", "whenNotMatched": "insert"}}])
+    assert list(db.target.find().sort("_id", 1)) == [{"_id": 1, "n": 1, "keep": True}, {"_id": 2, "n": 2}]
+    with pytest.raises(OperationFailure) as failure:
+        run(coll, [{"$merge": {"into": "target", "whenMatched": "fail"}}])
+    assert failure.value.code == 11000
+
+
+def test_coll_stats_index_stats_and_redact(coll):
+    coll.insert_many([{"_id": 1, "level": 1, "inner": {"level": 5, "secret": True}}])
+    coll.create_index("level")
+    stats = run(coll, [{"$collStats": {"count": {}}}])
+    assert stats[0]["count"] == 1
+    assert {d["name"] for d in run(coll, [{"$indexStats": {}}])} == {"_id_", "level_1"}
+    redacted = run(coll, [{"$redact": {"$cond": [{"$gte": ["$level", 5]}, "$$PRUNE", "$$DESCEND"]}}])
+    assert redacted == [{"_id": 1, "level": 1}]
+    assert error_code(coll, [{"$match": {}}, {"$collStats": {}}]) == 40602
