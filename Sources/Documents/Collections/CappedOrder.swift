@@ -142,7 +142,7 @@ extension DocumentCollection {
         guard let capped = open.capped else { throw MongoError(.badValue, "\(namespace) is not a capped collection") }
         let account = capped.current
         if ordinal > 0 && ordinal + 1 < account.first {
-            throw MongoError(MongoError.Code(136, "CappedPositionLost"),
+            throw MongoError(.cappedPositionLost,
                              "CollectionScan died due to position in capped collection being deleted.")
         }
         var result: [(UInt64, BSONDocument)] = []
