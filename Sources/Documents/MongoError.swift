@@ -66,6 +66,8 @@ public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let indexKeySpecsConflict = Code(86, "IndexKeySpecsConflict")
         /// 111: an upsert query names part of a field that must be given whole.
         public static let notExactValueField = Code(111, "NotExactValueField")
+        /// 136: a tailable cursor's position in a capped collection was evicted.
+        public static let cappedPositionLost = Code(136, "CappedPositionLost")
         /// 168: an aggregation expression names an operator that does not exist.
         public static let invalidPipelineOperator = Code(168, "InvalidPipelineOperator")
         /// 171: a compound index key would need the cartesian product of two arrays.

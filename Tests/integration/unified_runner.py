@@ -302,7 +302,9 @@ class ServerFacts:
     def __init__(self, client: MongoClient):
         info = client.admin.command("buildInfo")
         self.version = info.get("version", "0.0.0")
-        self.topology = "single"
+        # A server whose hello names a replica set (Tessera presents a single-member one) is
+        # "replicaset" to runOnRequirements.
+        self.topology = "replicaset" if client.admin.command("hello").get("setName") else "single"
 
     def unmet(self, requirements: list[dict] | None) -> str | None:
         """None when at least one requirement is met, else the reasons none is."""
@@ -324,7 +326,7 @@ class ServerFacts:
             return f"server version {self.version} outside [{low or '-'}, {high or '-'}]"
         topologies = requirement.get("topologies")
         if topologies and self.topology not in topologies:
-            return f"topology single not in {topologies}"
+            return f"topology {self.topology} not in {topologies}"
         if requirement.get("serverless") == "require":
             return "serverless: require"
         if requirement.get("auth") is True:
@@ -788,6 +790,56 @@ class FileRunner:
         kwargs = _kwargs(args, ("requests",), self.entities)
         return _bulk_result(coll.bulk_write(requests, **kwargs))
 
+    # change streams (createChangeStream on a client, database or collection entity; the
+    # stream is saved with saveResultAsEntity and read by iterateUntilDocumentOrError)
+
+    _CHANGE_STREAM_OPTIONS = {
+        "fullDocument": "full_document", "fullDocumentBeforeChange": "full_document_before_change",
+        "resumeAfter": "resume_after", "startAfter": "start_after",
+        "startAtOperationTime": "start_at_operation_time", "batchSize": "batch_size",
+        "maxAwaitTimeMS": "max_await_time_ms", "showExpandedEvents": "show_expanded_events",
+        "comment": "comment",
+    }
+
+    def op_createChangeStream(self, target, args):
+        kwargs = {}
+        for key, value in args.items():
+            if key == "pipeline":
+                continue
+            if key == "session":
+                kwargs["session"] = self.entities[value]
+            elif key in self._CHANGE_STREAM_OPTIONS:
+                kwargs[self._CHANGE_STREAM_OPTIONS[key]] = value
+            else:
+                raise Skip(f"change stream argument {key}")
+        kwargs.setdefault("max_await_time_ms", 2000)
+        return target.watch(args.get("pipeline", []), **kwargs)
+
+    def op_iterateUntilDocumentOrError(self, stream, args):
+        deadline = datetime.datetime.now() + datetime.timedelta(seconds=10)
+        while datetime.datetime.now() < deadline:
+            if hasattr(stream, "try_next"):
+                document = stream.try_next()
+                if document is not None:
+                    return document
+                if not stream.alive:
+                    raise Mismatch("change stream ended without a document")
+            else:
+                return stream.next()
+        raise Mismatch("no document within 10 s")
+
+    def op_iterateOnce(self, stream, args):
+        return stream.try_next() if hasattr(stream, "try_next") else next(stream, None)
+
+    def op_close(self, stream, args):
+        stream.close()
+
+    def op_renameCollection(self, coll, args):
+        coll.rename(args["to"], **({"dropTarget": args["dropTarget"]} if "dropTarget" in args else {}))
+
+    def op_dropDatabase(self, client, args):
+        client.drop_database(args["databaseName"])
+
     def op_aggregate(self, target, args):
         kwargs = _command_kwargs(args, ("pipeline",), self.entities)
         return list(target.aggregate(args["pipeline"], **kwargs))
@@ -955,6 +1007,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threshold", type=float, default=0.85,
                         help="minimum pass rate for exit status 0 (default 0.85)")
     parser.add_argument("--self-test", action="store_true", help="check the matcher offline and exit")
+    parser.add_argument("--label", default="crud-unified", help="name on the summary line (default crud-unified)")
     options = parser.parse_args(argv)
     if options.self_test:
         return self_test()
@@ -982,7 +1035,7 @@ def main(argv: list[str] | None = None) -> int:
     rate = passed / counted if counted else 0.0
     print(f"pass rate {rate:.1%} of {counted} applicable tests (threshold {options.threshold:.0%}); "
           f"expectEvents checked")
-    print(f"crud-unified: {passed} passed, {failed} failed, {skipped} skipped")
+    print(f"{options.label}: {passed} passed, {failed} failed, {skipped} skipped")
     return 0 if rate >= options.threshold else 1
 
 
