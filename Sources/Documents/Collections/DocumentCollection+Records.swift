@@ -10,6 +10,18 @@ extension DocumentCollection {
     public func forEachRecord(_ body: (Record) throws(MongoError) -> Bool) throws(MongoError) {
         guard let collection = store.catalog.openCollection(namespace) else { return }
         let decoder = RecordDecoder(registry: store.shapes)
+        if let transaction {
+            try transaction.forEachStored(in: collection, namespace: namespace) { (_, value) throws(MongoError) -> Bool in
+                let record: Record
+                do throws(RecordError) {
+                    record = try decoder.record(value)
+                } catch {
+                    throw MongoError(.internalError, "unreadable record in \(namespace): \(error.description)")
+                }
+                return try body(record)
+            }
+            return
+        }
         var failure: MongoError?
         do {
             try store.storage.scan(.all, in: collection.keySpace) { _, value in
