@@ -56,7 +56,7 @@ enum WriteCommands {
         let ordered = try context.bool("ordered") ?? true
         let writeConcern = try context.writeConcern()
         _ = try context.bool("bypassDocumentValidation")
-        let collection = context.engine.collection(namespace).collection
+        let collection = context.collection(namespace).collection
         var outcome = BatchOutcome()
         // Runs of documents go in one commit; a run that fails is retried one by one so each
         // statement gets its own result.
@@ -117,7 +117,7 @@ enum WriteCommands {
         let ordered = try context.bool("ordered") ?? true
         let writeConcern = try context.writeConcern()
         _ = try context.bool("bypassDocumentValidation")
-        let collection = context.engine.collection(namespace)
+        let collection = context.collection(namespace)
         var outcome = BatchOutcome()
         for (index, statement) in updates.enumerated() {
             context.server.count { $0.update += 1 }
@@ -187,7 +187,7 @@ enum WriteCommands {
         let deletes = try statements(context, "deletes")
         let ordered = try context.bool("ordered") ?? true
         let writeConcern = try context.writeConcern()
-        let collection = context.engine.collection(namespace)
+        let collection = context.collection(namespace)
         var outcome = BatchOutcome()
         for (index, statement) in deletes.enumerated() {
             context.server.count { $0.delete += 1 }
@@ -251,7 +251,7 @@ enum WriteCommands {
             throw MongoError(.failedToParse, upsert ? "Cannot specify both upsert=true and remove=true"
                                                     : "Cannot specify both new=true and remove=true; 'remove' always returns the deleted document")
         }
-        let collection = context.engine.collection(namespace)
+        let collection = context.collection(namespace)
         let projection = try fields.flatMap { (spec) throws(MongoError) -> Projection? in spec.isEmpty ? nil : try Projection(spec) }
         func shaped(_ document: BSONDocument?) throws(MongoError) -> BSONValue {
             guard let document else { return .null }

@@ -23,6 +23,10 @@ extension MongoError.Code {
     static let operationFailed = MongoError.Code(96, "OperationFailed")
     /// 115: the command or option exists in MongoDB but Tessera does not support it.
     static let commandNotSupported = MongoError.Code(115, "CommandNotSupported")
+    /// 117: the session's current transaction number is already in use for something else.
+    static let conflictingOperationInProgress = MongoError.Code(117, "ConflictingOperationInProgress")
+    /// 263: the command may not run inside a multi-document transaction.
+    static let operationNotSupportedInTransaction = MongoError.Code(263, "OperationNotSupportedInTransaction")
     /// 332: a key pattern matches more than one index.
     static let ambiguousIndexKeyPattern = MongoError.Code(332, "AmbiguousIndexKeyPattern")
     /// 11601: the operation was killed (killOp).
