@@ -190,10 +190,15 @@ public final class DocumentStore: Sendable {
     }
 
     private func createCollectionLocked(_ namespace: Namespace, options: BSONDocument) throws(MongoError) -> CollectionDescription {
+        let limits = try CappedLimits(options: options)
         let id = catalog.reserveCollectionID()
         let keySpace: ColumnFamily
+        let capped: CappedOrder?
         do {
             keySpace = try storage.keySpace(named: CatalogKey.keySpaceName(collection: id))
+            capped = try limits.map { (limits) throws(StorageError) -> CappedOrder in
+                try CappedOrder.open(limits: limits, collection: id, storage: storage)
+            }
         } catch {
             throw .storage(error)
         }
@@ -218,12 +223,14 @@ public final class DocumentStore: Sendable {
                 pending.onCommit {
                     catalog.withState { state in
                         state.databases.insert(namespace.database)
-                        state.collections[namespace] = Catalog.OpenCollection(description: description, keySpace: keySpace)
+                        state.collections[namespace] = Catalog.OpenCollection(description: description, keySpace: keySpace,
+                                                                              capped: capped)
                     }
                 }
             }
         } catch {
             try? storage.dropKeySpace(keySpace)
+            if let capped { try? storage.dropKeySpace(capped.keySpace) }
             throw error
         }
         return description
@@ -238,6 +245,56 @@ public final class DocumentStore: Sendable {
                 throw MongoError(.namespaceNotFound, "ns not found: \(namespace)")
             }
             return try dropCollectionsLocked([namespace], database: nil)
+        }
+        try release(dropped)
+    }
+
+    /// Renames the collection at `source` to `target` in one commit: its documents and
+    /// indexes stay where they are (they are keyed by the collection's id), only the catalog
+    /// record moves; logged as one `rename` entry. With `dropTarget`, an existing target is
+    /// dropped first (its own commit, logged as `drop`).
+    ///
+    /// - Throws: `NamespaceNotFound` (26) without a source, `NamespaceExists` (48) when the
+    ///   target exists and `dropTarget` is false.
+    public func renameCollection(_ source: Namespace, to target: Namespace, dropTarget: Bool) throws(MongoError) {
+        let dropped = try ddlSection.withLock { () throws(MongoError) -> [ColumnFamily] in
+            guard let open = catalog.openCollection(source) else {
+                throw MongoError(.namespaceNotFound, "Source collection \(source) does not exist")
+            }
+            var dropped: [ColumnFamily] = []
+            if catalog.collection(target) != nil {
+                guard dropTarget else { throw MongoError(.namespaceExists, "target namespace exists") }
+                dropped = try dropCollectionsLocked([target], database: nil)
+            }
+            let description = open.description
+            let record: BSONDocument = ["id": .int64(Int64(description.id)), "options": .document(description.options)]
+            try commit(.journaled) { (pending) throws(MongoError) in
+                let catalogKeySpace = self.catalogKeySpace
+                if !catalog.containsDatabase(target.database) {
+                    pending.batch.put(CatalogKey.database(target.database), try bson(["name": .string(target.database)]),
+                                      in: catalogKeySpace)
+                }
+                pending.batch.delete(CatalogKey.collection(source), in: catalogKeySpace)
+                pending.batch.put(CatalogKey.collection(target), try bson(record), in: catalogKeySpace)
+                let emptied = source.database != target.database
+                    && catalog.collections(in: source.database).allSatisfy { $0.namespace == source }
+                if emptied { pending.batch.delete(CatalogKey.database(source.database), in: catalogKeySpace) }
+                try pending.log(.rename, database: source.database, collection: source.collection,
+                                document: ["to": .string(target.description)])
+                let catalog = self.catalog
+                pending.onCommit {
+                    catalog.withState { state in
+                        guard var moved = state.collections.removeValue(forKey: source) else { return }
+                        moved.description = CollectionDescription(namespace: target, id: description.id,
+                                                                  options: description.options,
+                                                                  indexes: moved.description.indexes)
+                        state.collections[target] = moved
+                        state.databases.insert(target.database)
+                        if emptied { state.databases.remove(source.database) }
+                    }
+                }
+            }
+            return dropped
         }
         try release(dropped)
     }
@@ -290,7 +347,7 @@ public final class DocumentStore: Sendable {
                 }
             }
         }
-        return open.flatMap { [$0.keySpace] + $0.indexes.map(\.keySpace) }
+        return open.flatMap { [$0.keySpace] + $0.indexes.map(\.keySpace) + ($0.capped.map { [$0.keySpace] } ?? []) }
     }
 
     /// Drops the column families of dropped collections; RocksDB deletes their files once

@@ -68,6 +68,8 @@ public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let notExactValueField = Code(111, "NotExactValueField")
         /// 112: a write met a concurrent change of the same document (retry the transaction).
         public static let writeConflict = Code(112, "WriteConflict")
+        /// 136: a tailable cursor's position in a capped collection was evicted.
+        public static let cappedPositionLost = Code(136, "CappedPositionLost")
         /// 168: an aggregation expression names an operator that does not exist.
         public static let invalidPipelineOperator = Code(168, "InvalidPipelineOperator")
         /// 171: a compound index key would need the cartesian product of two arrays.

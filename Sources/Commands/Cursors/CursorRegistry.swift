@@ -1,10 +1,19 @@
-// CursorRegistry: every open server-side cursor by id — the documents it still has to return,
-// its namespace, session and owning connection — with batch building under MongoDB's limits
-// (batchSize, 16 MiB per reply), idle reaping, and kills by id, session or connection.
+// CursorRegistry: every open server-side cursor by id — the documents it still has to return
+// (or the feed it reads: a change stream, a tailable cursor), its namespace, session and
+// owning connection — with batch building under MongoDB's limits (batchSize, 16 MiB per
+// reply), idle reaping, and kills by id, session or connection.
 
 import BSON
 import Documents
 import Synchronization
+
+/// Where a cursor that is not a list of documents gets its batches.
+enum CursorFeed: Sendable {
+    /// A change stream (aggregate with `$changeStream`).
+    case changeStream(ChangeStream)
+    /// A tailable find on a capped collection.
+    case tailable(TailableCursor)
+}
 
 /// The open cursors of one server.
 final class CursorRegistry: Sendable {
@@ -26,6 +35,8 @@ final class CursorRegistry: Sendable {
         var connectionID: Int64?
         /// The command that opened it, for currentOp-style diagnostics.
         let command: String
+        /// What it reads, when it reads on (change streams, tailable cursors).
+        var feed: CursorFeed?
     }
 
     /// A batch taken from a cursor: its documents and the id to reply with (0 when done).
@@ -84,6 +95,58 @@ final class CursorRegistry: Sendable {
             state.totalOpened += 1
             return Batch(documents: first, cursorID: id)
         }
+    }
+
+    /// Registers a cursor that reads `feed`; returns its id.
+    ///
+    /// - Throws: `OperationFailed` (96) when `connectionID` already holds
+    ///   `maxCursorsPerConnection` cursors.
+    func open(
+        namespace: String, feed: CursorFeed, session: BSONBinary?, connectionID: Int64?, command: String
+    ) throws(MongoError) -> Int64 {
+        let now = ContinuousClock.now
+        return try state.withLock { (state) throws(MongoError) -> Int64 in
+            if let connectionID {
+                let held = state.cursors.values.count { $0.connectionID == connectionID }
+                guard held < maxPerConnection else {
+                    throw MongoError(.operationFailed,
+                                     "connection \(connectionID) already has \(held) open cursors (the limit is \(maxPerConnection))")
+                }
+            }
+            var id = Int64.random(in: 1...Int64.max)
+            while state.cursors[id] != nil { id = Int64.random(in: 1...Int64.max) }
+            state.cursors[id] = Cursor(
+                id: id, namespace: namespace, machine: CursorStateMachine(openedAt: now, noTimeout: false),
+                remaining: [], session: session, connectionID: connectionID, command: command, feed: feed)
+            state.totalOpened += 1
+            return id
+        }
+    }
+
+    /// The feed of cursor `id` for a getMore on `namespace` (marking it used), or `nil` when
+    /// it is a cursor over documents (use `nextBatch`).
+    ///
+    /// - Throws: as `nextBatch`.
+    func feed(id: Int64, namespace: String) throws(MongoError) -> CursorFeed? {
+        let now = ContinuousClock.now
+        return try state.withLock { (state) throws(MongoError) -> CursorFeed? in
+            guard var cursor = state.cursors[id], cursor.machine.beginBatch() == .returnBatch else {
+                throw MongoError(.cursorNotFound, "cursor id \(id) not found")
+            }
+            guard cursor.namespace == namespace else {
+                throw MongoError(.unauthorized,
+                                 "Requested getMore on namespace '\(namespace)', but cursor belongs to a different namespace \(cursor.namespace)")
+            }
+            guard let feed = cursor.feed else { return nil }
+            cursor.machine.finishBatch(at: now, remaining: true)
+            state.cursors[id] = cursor
+            return feed
+        }
+    }
+
+    /// Closes cursor `id` (its feed ended or failed).
+    func close(id: Int64) {
+        _ = state.withLock { $0.cursors.removeValue(forKey: id) }
     }
 
     /// The next batch of cursor `id` for a getMore on `namespace`.

@@ -62,6 +62,7 @@ public final class CommandDispatcher: Sendable {
                 reply = try handler.run(context)
             }
             reply.append("ok", .double(1))
+            appendClusterTime(to: &reply)
             if request.isUnacknowledged, let errors = reply["writeErrors"] {
                 // Nobody reads this reply (moreToCome): the log is the only place it shows.
                 server.logger.warning("unacknowledged write had errors", metadata: [
@@ -80,8 +81,18 @@ public final class CommandDispatcher: Sendable {
                 ])
                 server.remember("command \(name) failed: \(error)")
             }
-            return Self.errorReply(error)
+            var reply = Self.errorReply(error)
+            appendClusterTime(to: &reply)
+            return reply
         }
+    }
+
+    /// `$clusterTime` and `operationTime` (the change log's newest sequence), as a replica
+    /// set member adds to every reply.
+    private func appendClusterTime(to reply: inout BSONDocument) {
+        let latest = server.engine.store.changeLog.latestSequence
+        if reply["operationTime"] == nil { reply.append("operationTime", .timestamp(ReplicaSet.clusterTime(latest))) }
+        reply.append("$clusterTime", .document(ReplicaSet.clusterTimeDocument(latest)))
     }
 
     /// Frees what belongs to a closed connection (its cursors stay usable from others until

@@ -33,16 +33,21 @@ enum CollectionCommands {
 
     /// create's options MongoDB has and Tessera does not (rejected with CommandNotSupported).
     static let unsupportedCreateOptions: Set<String> = [
-        "capped", "size", "max", "timeseries", "clusteredIndex", "validator", "validationLevel", "validationAction",
-        "viewOn", "pipeline", "collation", "expireAfterSeconds", "changeStreamPreAndPostImages", "encryptedFields",
+        "timeseries", "clusteredIndex", "validator", "validationLevel", "validationAction",
+        "viewOn", "pipeline", "collation", "expireAfterSeconds", "encryptedFields",
         "autoIndexId", "temp", "recordPreImages",
     ]
     /// create's options accepted and kept verbatim.
-    static let acceptedCreateOptions: Set<String> = ["storageEngine", "indexOptionDefaults", "idIndex", "flags"]
+    static let acceptedCreateOptions: Set<String> = [
+        "storageEngine", "indexOptionDefaults", "idIndex", "flags", "capped", "size", "max", "changeStreamPreAndPostImages",
+    ]
 
     /// create.
     ///
-    /// - Throws: `CommandNotSupported` (115) for capped, time series, clustered, validated
+    /// Capped collections keep `capped`, `size` and `max`; `changeStreamPreAndPostImages`
+    /// makes the change log keep pre-images.
+    ///
+    /// - Throws: `CommandNotSupported` (115) for time series, clustered, validated
     ///   and view collections; `Location40415` for an option MongoDB does not know;
     ///   `NamespaceExists` (48) when the collection exists.
     static func create(_ context: CommandContext) throws(MongoError) -> BSONDocument {
@@ -50,7 +55,6 @@ enum CollectionCommands {
         var options = BSONDocument()
         for element in context.body.dropFirst() where !HandshakeCommands.genericFields.contains(element.key) {
             if unsupportedCreateOptions.contains(element.key) {
-                if element.key == "capped", element.value == .bool(false) { continue }
                 if element.key == "validator", element.value.documentValue?.isEmpty == true { continue }
                 if element.key == "collation", element.value.documentValue?["locale"] == "simple" { continue }
                 throw MongoError(.commandNotSupported, "create option '\(element.key)' is not supported by Tessera")
@@ -59,6 +63,17 @@ enum CollectionCommands {
                 throw MongoError(.location(40415), "BSON field 'create.\(element.key)' is an unknown field.")
             }
             options.append(element.key, element.value)
+        }
+        if options["capped"]?.boolValue != true {
+            options["capped"] = nil
+            if options["size"] != nil || options["max"] != nil {
+                throw MongoError(.invalidOptions, "the 'size' and 'max' options need 'capped: true'")
+            }
+        }
+        if let images = options["changeStreamPreAndPostImages"] {
+            guard case let .document(spec) = images, spec.keys == ["enabled"], spec["enabled"]?.boolValue != nil else {
+                throw MongoError(.typeMismatch, "BSON field 'create.changeStreamPreAndPostImages' must be {enabled: <bool>}")
+            }
         }
         do {
             try context.engine.store.createCollection(namespace, options: options)
@@ -81,8 +96,7 @@ enum CollectionCommands {
     }
 
     /// renameCollection: `{renameCollection: "db.a", to: "db.b", dropTarget}` on admin.
-    /// The store has no rename, so the documents and indexes are copied to the target and the
-    /// source is dropped; not atomic (a crash midway leaves both, the source intact).
+    /// One catalog change: documents and indexes stay in place (logged as one `rename`).
     static func renameCollection(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         guard context.database == "admin" else {
             throw MongoError(.unauthorized, "renameCollection may only be run against the admin database.")
@@ -96,37 +110,8 @@ enum CollectionCommands {
         let source = try Self.namespace(from)
         let target = try Self.namespace(to)
         let dropTarget = try context.bool("dropTarget") ?? false
-        let store = context.engine.store
         guard source != target else { throw MongoError(.illegalOperation, "Can't rename a collection to itself") }
-        guard let description = store.catalog.collection(source) else {
-            throw MongoError(.namespaceNotFound, "Source collection \(source) does not exist")
-        }
-        if store.catalog.collection(target) != nil {
-            guard dropTarget else { throw MongoError(.namespaceExists, "target namespace exists") }
-            try store.dropCollection(target)
-        }
-        try store.createCollection(target, options: description.options)
-        for index in description.indexes where !index.isIDIndex {
-            try store.createIndex(on: target, key: index.key, name: index.name, options: index.options)
-        }
-        let sourceCollection = store.collection(source)
-        let into = store.collection(target)
-        var batch: [BSONDocument] = []
-        var failure: MongoError?
-        try sourceCollection.forEachDocument { (document) throws(MongoError) -> Bool in
-            batch.append(document)
-            if batch.count >= 512 {
-                do throws(MongoError) { try into.insert(contentsOf: batch) } catch { failure = error; return false }
-                batch.removeAll(keepingCapacity: true)
-            }
-            return true
-        }
-        if let failure {
-            try? store.dropCollection(target)
-            throw failure
-        }
-        if !batch.isEmpty { try into.insert(contentsOf: batch) }
-        try store.dropCollection(source)
+        try context.engine.store.renameCollection(source, to: target, dropTarget: dropTarget)
         return BSONDocument()
     }
 
@@ -258,7 +243,7 @@ enum CollectionCommands {
         let sizes = try CollectionSizes(description, store: context.engine.store)
         var indexSizes = BSONDocument()
         for element in sizes.indexSizes { indexSizes.append(element.key, .int64((element.value.int64Value ?? 0) / Int64(scale))) }
-        return [
+        var reply: BSONDocument = [
             "ns": .string(namespace.description),
             "size": .int64(Int64(sizes.size / scale)),
             "count": .int64(Int64(sizes.count)),
@@ -273,6 +258,13 @@ enum CollectionCommands {
             "indexSizes": .document(indexSizes),
             "scaleFactor": .int32(Int32(scale)),
         ]
+        let collection = context.engine.store.collection(namespace)
+        if let limits = collection.cappedLimits {
+            reply["capped"] = .bool(true)
+            reply["maxSize"] = .int64(Int64(limits.maximumBytes / scale))
+            if let maximum = limits.maximumDocuments { reply["max"] = .int64(Int64(maximum)) }
+        }
+        return reply
     }
 
     /// dbStats.

@@ -1,6 +1,6 @@
 // The handshake and server-identity commands drivers send first: hello/isMaster, ping,
-// buildInfo, getParameter, getCmdLineOpts, whatsmyuri, connectionStatus, listCommands and
-// hostInfo. Limits reported here are the ones the Wire layer enforces.
+// buildInfo, getParameter, getCmdLineOpts, whatsmyuri, connectionStatus, listCommands,
+// hostInfo and replSetGetStatus (hello presents a single-member replica set: ReplicaSet). Limits reported here are the ones the Wire layer enforces.
 
 import BSON
 import Documents
@@ -52,6 +52,14 @@ enum HandshakeCommands {
             return ["commands": .document(commands)]
         },
         CommandHandler(["hostInfo"], help: "the host's system and OS") { (_) throws(MongoError) -> BSONDocument in hostInfo() },
+        CommandHandler(["replSetGetStatus"], help: "the state of the (single-member) replica set") { (context) throws(MongoError) -> BSONDocument in
+            guard context.database == "admin" else {
+                throw MongoError(.unauthorized, "replSetGetStatus may only be run against the admin database.")
+            }
+            return ReplicaSet.status(host: context.connection.localAddress, latest: context.engine.store.changeLog.latestSequence,
+                                     now: WallClock.now(), uptimeSeconds: context.server.uptime.components.seconds,
+                                     startedAt: context.server.startedAt)
+        },
     ]
 
     /// hello / isMaster.
@@ -62,10 +70,15 @@ enum HandshakeCommands {
         reply.append("topologyVersion", .document([
             "processId": .objectId(processObjectID), "counter": .int64(0),
         ]))
+        let now = WallClock.now()
+        for field in ReplicaSet.helloFields(host: context.connection.localAddress,
+                                            latest: context.engine.store.changeLog.latestSequence, wallTime: now) {
+            reply.append(field.key, field.value)
+        }
         reply.append("maxBsonObjectSize", .int32(maxBsonObjectSize))
         reply.append("maxMessageSizeBytes", .int32(maxMessageSizeBytes))
         reply.append("maxWriteBatchSize", .int32(maxWriteBatchSize))
-        reply.append("localTime", .datetime(WallClock.now()))
+        reply.append("localTime", .datetime(now))
         reply.append("logicalSessionTimeoutMinutes", .int32(SessionRegistry.timeoutMinutes))
         reply.append("connectionId", connectionID(context.connection.id))
         reply.append("minWireVersion", .int32(0))

@@ -62,7 +62,10 @@ enum QueryCommands {
         let noTimeout = try context.bool("noCursorTimeout") ?? false
         _ = try context.bool("allowDiskUse")
         if try context.bool("tailable") == true {
-            throw MongoError(.commandNotSupported, "tailable cursors need a capped collection, which Tessera does not support")
+            return try FeedCommands.tailableFind(context, namespace: namespace, query: query)
+        }
+        if try context.bool("awaitData") == true {
+            throw MongoError(.failedToParse, "Cannot set 'awaitData' without also setting 'tailable'")
         }
         try context.checkForInterrupt()
         let documents = try context.collection(namespace).find(query)
@@ -95,8 +98,13 @@ enum QueryCommands {
         guard let collection = try context.string("collection") else {
             throw MongoError(.location(40414), "BSON field 'getMore.collection' is missing but a required field")
         }
-        let namespace = try Namespace(database: context.database, collection: collection)
+        try Namespace.validate(database: context.database)
         let batchSize = try context.nonNegativeInteger("batchSize")
+        if let reply = try FeedCommands.getMore(context, id: id, namespace: "\(context.database).\(collection)",
+                                                batchSize: batchSize) {
+            return reply
+        }
+        let namespace = try Namespace(database: context.database, collection: collection)
         let batch = try context.server.cursors.nextBatch(id: id, namespace: namespace.description, batchSize: batchSize)
         return ["cursor": .document([
             "nextBatch": .array(batch.documents.map { .document($0) }), "id": .int64(batch.cursorID),
@@ -162,6 +170,11 @@ enum QueryCommands {
     /// aggregate (`$match`, `$sort`, `$skip`, `$limit`, `$project`, `$count`, plus `$set`/
     /// `$addFields` of constant values and `$unset`).
     static func aggregate(_ context: CommandContext) throws(MongoError) -> BSONDocument {
+        if FeedCommands.opensChangeStream(context) { return try FeedCommands.aggregate(context) }
+        if case let .array(stages)? = context.body["pipeline"],
+           stages.dropFirst().contains(where: { $0.documentValue?.first?.key == "$changeStream" }) {
+            throw MongoError(.location(40602), "$changeStream is only valid as the first stage in a pipeline")
+        }
         let pipeline = try AggregateCommand(context)
         let explain = try context.bool("explain") ?? false
         guard explain || context.body["cursor"] != nil else {

@@ -20,6 +20,8 @@ public final class Catalog: Sendable {
         var description: CollectionDescription
         let keySpace: ColumnFamily
         var indexes: [OpenIndex] = []
+        /// Insertion order and size account, for a capped collection.
+        var capped: CappedOrder?
 
         /// The description of the index named `name`.
         func index(named name: String) -> IndexDescription? {
@@ -173,8 +175,18 @@ extension Catalog {
                 nextID = max(nextID, indexID + 1)
             }
             let description = CollectionDescription(namespace: namespace, id: id, options: options, indexes: collectionIndexes)
+            var capped: CappedOrder?
+            do {
+                if let limits = try CappedLimits(options: options) {
+                    capped = try CappedOrder.open(limits: limits, collection: id, storage: storage)
+                }
+            } catch let error as StorageError {
+                throw .storage(error)
+            } catch {
+                throw .corruptCatalog(path: path, reason: "capped collection \(namespace): \(error)")
+            }
             state.collections[namespace] = OpenCollection(description: description, keySpace: collectionKeySpace,
-                                                          indexes: openIndexes)
+                                                          indexes: openIndexes, capped: capped)
             state.databases.insert(namespace.database)
             known.insert(id)
             nextID = max(nextID, id + 1)

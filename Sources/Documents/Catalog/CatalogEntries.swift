@@ -99,6 +99,12 @@ public struct CollectionDescription: Sendable, Equatable {
     public let options: BSONDocument
     /// Its indexes, `_id_` first, then in creation order.
     public internal(set) var indexes: [IndexDescription]
+
+    /// Whether the change log keeps pre-images of its documents
+    /// (`changeStreamPreAndPostImages: {enabled: true}`).
+    public var recordsPreImages: Bool {
+        options["changeStreamPreAndPostImages"]?.documentValue?["enabled"]?.boolValue == true
+    }
 }
 
 /// The catalog key space's layout: a one-byte tag, then the entry's own key.

@@ -28,6 +28,8 @@ public final class ChangeLog: Sendable {
     private let trimming = Mutex<Void>(())
     /// How many bytes the log keeps, by chunk, for byte-limited trims.
     private let retained: Mutex<RetainedBytes>
+    /// Wakes readers waiting for new entries (change streams, tailable cursors).
+    private let commits = ConditionLock()
 
     init(storage: RocksDBStore, keySpace: ColumnFamily, shapes: ShapeRegistry, retention: ChangeLogRetention) throws(StorageError) {
         self.storage = storage
@@ -97,6 +99,20 @@ public final class ChangeLog: Sendable {
             retained.withLock { $0.append(first: sequence + 1 - UInt64(count), count: count, bytes: bytes) }
         }
         latest.store(sequence, ordering: .releasing)
+        commits.withLock { commits.broadcast() }
+    }
+
+    /// Blocks until an entry newer than `sequence` has committed or `deadline` passes;
+    /// returns whether one has. Sleeps on a condition the commit path signals (no polling).
+    public func waitForEntries(after sequence: UInt64, until deadline: ContinuousClock.Instant) -> Bool {
+        commits.withLock {
+            while latestSequence <= sequence {
+                let now = ContinuousClock.now
+                guard now < deadline else { return false }
+                commits.wait(for: deadline - now)
+            }
+            return true
+        }
     }
 
     /// About how many bytes of keys and values the log keeps (tracked only when retention

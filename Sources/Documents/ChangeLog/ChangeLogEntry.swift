@@ -28,6 +28,8 @@ public struct ChangeLogEntry: Sendable, Equatable {
         case createIndex
         /// An index was removed from the catalog; `document` is `{name}`.
         case dropIndex
+        /// A collection was renamed; `document` is `{to: "<db>.<collection>"}`.
+        case rename
     }
 
     /// The commit order of the change; strictly increasing, starting at 1.
@@ -44,11 +46,15 @@ public struct ChangeLogEntry: Sendable, Equatable {
     public let document: BSONDocument?
     /// When the change committed, by the wall clock.
     public let wallTime: BSONDateTime
+    /// The document before an update, replace or delete, kept only for collections with
+    /// `changeStreamPreAndPostImages: {enabled: true}`.
+    public let preImage: BSONDocument?
 
     /// An entry from its parts.
     public init(
         sequence: UInt64, operation: Operation, database: String, collection: String?,
-        documentKey: BSONValue? = nil, document: BSONDocument? = nil, wallTime: BSONDateTime
+        documentKey: BSONValue? = nil, document: BSONDocument? = nil, wallTime: BSONDateTime,
+        preImage: BSONDocument? = nil
     ) {
         self.sequence = sequence
         self.operation = operation
@@ -57,6 +63,7 @@ public struct ChangeLogEntry: Sendable, Equatable {
         self.documentKey = documentKey
         self.document = document
         self.wallTime = wallTime
+        self.preImage = preImage
     }
 
     /// `database.collection`, or just the database for `dropDatabase`.
@@ -72,7 +79,7 @@ public struct ChangeLogEntry: Sendable, Equatable {
         return key
     }
 
-    /// The stored value: `{op, db, coll?, key?, doc? | rec?, wall}` as BSON (the sequence is the
+    /// The stored value: `{op, db, coll?, key?, doc? | rec?, wall, pre?}` as BSON (the sequence is the
     /// key). A document that has been shape-encoded is stored as its record bytes (`rec`, a
     /// binary), so the log costs what the collection costs; other documents as BSON (`doc`).
     func storedValue(record: [UInt8]?) throws(BSONError) -> [UInt8] {
@@ -87,6 +94,7 @@ public struct ChangeLogEntry: Sendable, Equatable {
             stored.append("doc", .document(document))
         }
         stored.append("wall", .datetime(wallTime))
+        if let preImage { stored.append("pre", .document(preImage)) }
         return try stored.bsonBytes()
     }
 
@@ -104,6 +112,7 @@ public struct ChangeLogEntry: Sendable, Equatable {
             document = decoded
         }
         self.init(sequence: sequence, operation: operation, database: database, collection: stored["coll"]?.stringValue,
-                  documentKey: stored["key"], document: document, wallTime: wallTime)
+                  documentKey: stored["key"], document: document, wallTime: wallTime,
+                  preImage: stored["pre"]?.documentValue)
     }
 }

@@ -57,6 +57,19 @@ final class ConditionLock: @unchecked Sendable {
         pthread_cond_wait(condition, mutex)
     }
 
+    /// As `wait()`, but returns after about `timeout` at the latest.
+    func wait(for timeout: Duration) {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let (seconds, attoseconds) = timeout.components
+        var nanoseconds = Int64(now.tv_nsec) + attoseconds / 1_000_000_000
+        var wholeSeconds = Int64(now.tv_sec) + seconds
+        wholeSeconds += nanoseconds / 1_000_000_000
+        nanoseconds %= 1_000_000_000
+        var until = timespec(tv_sec: time_t(wholeSeconds), tv_nsec: Int(nanoseconds))
+        pthread_cond_timedwait(condition, mutex, &until)
+    }
+
     /// Wakes every waiter. Call while holding the lock.
     func broadcast() {
         pthread_cond_broadcast(condition)

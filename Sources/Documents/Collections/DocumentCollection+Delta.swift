@@ -75,9 +75,11 @@ extension DocumentCollection {
             case let .patch(patch, shapes, updatedFields):
                 pending.batch.merge(key, patch.serialized(), in: collection.keySpace)
                 pending.persist(shapes)
-                let description: BSONDocument = ["updatedFields": .document(updatedFields), "removedFields": .array([])]
+                let description: BSONDocument = ["updatedFields": .document(updatedFields), "removedFields": .array([]),
+                                                 "truncatedArrays": .array([])]
+                let preImage = current.recordsPreImages ? try decode(stored, decoder: RecordDecoder(registry: store.shapes)) : nil
                 try pending.log(.update, database: namespace.database, collection: namespace.collection,
-                                documentKey: id, document: description)
+                                documentKey: id, document: description, preImage: preImage)
                 return .applied(modified: true)
             }
         }

@@ -86,6 +86,10 @@ public struct DocumentCollection: Sendable {
                         try pending.log(.insert, database: namespace.database, collection: namespace.collection,
                                         documentKey: document.id, record: document.record.bytes)
                     }
+                    if let capped = current.capped {
+                        let account = try admit(prepared, into: capped, collection: current, indexes: indexes, pending: pending)
+                        pending.onCommit { capped.replace(account) }
+                    }
                     try indexes.finish()
                 }
                 return prepared.map(\.id)
@@ -125,12 +129,15 @@ public struct DocumentCollection: Sendable {
     ///
     /// - Throws: `ImmutableField` (66) if the new document has a different `_id`; anything
     ///   `transform` throws, with nothing written.
+    ///
+    /// `loggedAs` says how the change log records it: `.replace` (the new document) or
+    /// `.update` (the update description: the fields that changed, diffed from the old version).
     public func modify(
-        id: BSONValue, writeConcern: WriteConcern = .acknowledged,
+        id: BSONValue, writeConcern: WriteConcern = .acknowledged, loggedAs: ChangeLogEntry.Operation = .replace,
         _ transform: (BSONDocument) throws(MongoError) -> BSONDocument?
     ) throws(MongoError) -> ModifyOutcome {
         guard let collection = store.catalog.openCollection(namespace) else { return .notFound }
-        if let transaction { return try modify(id: id, in: collection, transaction: transaction, transform) }
+        if let transaction { return try modify(id: id, in: collection, transaction: transaction, loggedAs: loggedAs, transform) }
         let key = KeyEncoding.key(for: id)
         return try store.commit(writeConcern) { (pending) throws(MongoError) -> ModifyOutcome in
             let current = try stillExisting(collection)
@@ -155,8 +162,15 @@ public struct DocumentCollection: Sendable {
             }
             pending.batch.put(key, prepared.record.bytes, in: collection.keySpace)
             pending.persist(prepared.record.unpersistedShapes)
-            try pending.log(.replace, database: namespace.database, collection: namespace.collection,
-                            documentKey: prepared.id, record: prepared.record.bytes)
+            let preImage = current.description.recordsPreImages ? old : nil
+            if loggedAs == .update {
+                let description = UpdateDescription(from: old, to: prepared.document)
+                try pending.log(.update, database: namespace.database, collection: namespace.collection,
+                                documentKey: prepared.id, document: description.document, preImage: preImage)
+            } else {
+                try pending.log(.replace, database: namespace.database, collection: namespace.collection,
+                                documentKey: prepared.id, record: prepared.record.bytes, preImage: preImage)
+            }
             return .replaced
         }
     }
@@ -181,20 +195,24 @@ public struct DocumentCollection: Sendable {
             let current = try stillExisting(collection)
             let indexes = IndexMaintenance(store: store, namespace: namespace, collection: current, pending: pending)
             // The old version is decoded only when its index entries or the condition need it.
-            let decoder = shouldDelete != nil || !indexes.isEmpty ? RecordDecoder(registry: store.shapes) : nil
+            let preImages = current.description.recordsPreImages
+            let decoder = shouldDelete != nil || !indexes.isEmpty || preImages ? RecordDecoder(registry: store.shapes) : nil
             var deleted: Set<[UInt8]> = []
             for id in ids {
                 let key = KeyEncoding.key(for: id)
                 guard !deleted.contains(key),
                       let stored = try read({ () throws(StorageError) in try store.storage.get(key, in: collection.keySpace) })
                 else { continue }
+                var preImage: BSONDocument?
                 if let decoder {
                     let document = try decode(stored, decoder: decoder)
                     if let shouldDelete, try !shouldDelete(document) { continue }
                     try indexes.delete(document, idKey: key)
+                    if preImages { preImage = document }
                 }
                 pending.batch.delete(key, in: collection.keySpace)
-                try pending.log(.delete, database: namespace.database, collection: namespace.collection, documentKey: id)
+                try pending.log(.delete, database: namespace.database, collection: namespace.collection, documentKey: id,
+                                preImage: preImage)
                 deleted.insert(key)
             }
             return deleted.count
@@ -292,7 +310,7 @@ public struct DocumentCollection: Sendable {
                    details: ["keyPattern": ["_id": 1], "keyValue": ["_id": id]])
     }
 
-    private func read(_ body: () throws(StorageError) -> [UInt8]?) throws(MongoError) -> [UInt8]? {
+    func read(_ body: () throws(StorageError) -> [UInt8]?) throws(MongoError) -> [UInt8]? {
         do {
             return try body()
         } catch {

@@ -37,11 +37,12 @@ final class PendingCommit {
     /// shape-encoded for this batch is logged as its `record` bytes.
     func log(
         _ operation: ChangeLogEntry.Operation, database: String, collection: String?,
-        documentKey: BSONValue? = nil, document: BSONDocument? = nil, record: [UInt8]? = nil
+        documentKey: BSONValue? = nil, document: BSONDocument? = nil, record: [UInt8]? = nil,
+        preImage: BSONDocument? = nil
     ) throws(MongoError) {
         let entry = ChangeLogEntry(
             sequence: nextSequence, operation: operation, database: database, collection: collection,
-            documentKey: documentKey, document: document, wallTime: wallTime)
+            documentKey: documentKey, document: document, wallTime: wallTime, preImage: preImage)
         let value: [UInt8]
         do {
             value = try entry.storedValue(record: record)

@@ -9,6 +9,7 @@ extension DocumentCollection {
     /// Buffers the insert of `prepared` in `transaction`, all or nothing.
     func insert(_ prepared: [PreparedDocument], in transaction: Transaction) throws(MongoError) -> [BSONValue] {
         let collection = try store.openOrCreateCollection(namespace)
+        try checkNotCapped(collection)
         var seen: Set<[UInt8]> = []
         var writes: [(value: Transaction.BufferedWrite.Value, key: [UInt8], change: Transaction.BufferedChange)] = []
         var shapes: [ShapeDefinition] = []
@@ -31,8 +32,9 @@ extension DocumentCollection {
     /// `modify(id:writeConcern:_:)` inside `transaction`.
     func modify(
         id: BSONValue, in collection: Catalog.OpenCollection, transaction: Transaction,
-        _ transform: (BSONDocument) throws(MongoError) -> BSONDocument?
+        loggedAs: ChangeLogEntry.Operation, _ transform: (BSONDocument) throws(MongoError) -> BSONDocument?
     ) throws(MongoError) -> ModifyOutcome {
+        try checkNotCapped(collection)
         let key = KeyEncoding.key(for: id)
         guard let stored = try transaction.storedValue(forKey: key, in: collection, namespace: namespace) else {
             return .notFound
@@ -50,12 +52,17 @@ extension DocumentCollection {
         var encoder = RecordEncoder(registry: store.shapes)
         let prepared = try PreparedDocument(document, encoder: &encoder)
         try checkIndexable(prepared.document, in: collection)
+        var change = Transaction.BufferedChange(operation: loggedAs == .update ? .update : .replace, namespace: namespace,
+                                                documentKey: prepared.id)
+        if loggedAs == .update {
+            change.document = UpdateDescription(from: old, to: prepared.document).document
+        } else {
+            change.record = prepared.record.bytes
+        }
+        if collection.description.recordsPreImages { change.preImage = old }
         try transaction.buffer(
             .put(document: prepared.document, id: prepared.id, record: prepared.record.bytes), key: key, in: collection,
-            namespace: namespace,
-            change: Transaction.BufferedChange(operation: .replace, namespace: namespace, documentKey: prepared.id,
-                                               record: prepared.record.bytes),
-            shapes: prepared.record.unpersistedShapes)
+            namespace: namespace, change: change, shapes: prepared.record.unpersistedShapes)
         return .replaced
     }
 
@@ -64,6 +71,7 @@ extension DocumentCollection {
         ids: [BSONValue], in collection: Catalog.OpenCollection, transaction: Transaction,
         where shouldDelete: ((BSONDocument) throws(MongoError) -> Bool)?
     ) throws(MongoError) -> Int {
+        try checkNotCapped(collection)
         let decoder = RecordDecoder(registry: store.shapes)
         var writes: [(value: Transaction.BufferedWrite.Value, key: [UInt8], change: Transaction.BufferedChange)] = []
         var deleted: Set<[UInt8]> = []
@@ -72,13 +80,23 @@ extension DocumentCollection {
             guard !deleted.contains(key),
                   let stored = try transaction.storedValue(forKey: key, in: collection, namespace: namespace)
             else { continue }
-            if let shouldDelete, try !shouldDelete(try decode(stored, decoder: decoder)) { continue }
+            let preImages = collection.description.recordsPreImages
+            let document = shouldDelete != nil || preImages ? try decode(stored, decoder: decoder) : nil
+            if let shouldDelete, let document, try !shouldDelete(document) { continue }
             writes.append((.deleted, key,
-                           Transaction.BufferedChange(operation: .delete, namespace: namespace, documentKey: id, record: nil)))
+                           Transaction.BufferedChange(operation: .delete, namespace: namespace, documentKey: id,
+                                                      preImage: preImages ? document : nil)))
             deleted.insert(key)
         }
         if !writes.isEmpty { try transaction.buffer(writes, in: collection, namespace: namespace, shapes: []) }
         return deleted.count
+    }
+
+    /// MongoDB refuses writes to capped collections inside transactions.
+    private func checkNotCapped(_ collection: Catalog.OpenCollection) throws(MongoError) {
+        guard collection.capped != nil else { return }
+        throw MongoError(MongoError.Code(263, "OperationNotSupportedInTransaction"),
+                         "Collection '\(namespace)' is a capped collection. Writes in transactions are not allowed on capped collections.")
     }
 
     /// Fails now, as outside a transaction, for a document no index can hold (parallel

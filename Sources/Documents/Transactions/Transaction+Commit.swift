@@ -92,7 +92,7 @@ extension Transaction {
         for change in taken.changes {
             try pending.log(change.operation, database: change.namespace.database,
                             collection: change.namespace.collection, documentKey: change.documentKey,
-                            record: change.record)
+                            document: change.document, record: change.record, preImage: change.preImage)
         }
     }
 }

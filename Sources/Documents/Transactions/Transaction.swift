@@ -118,7 +118,12 @@ public final class Transaction: Sendable {
         let operation: ChangeLogEntry.Operation
         let namespace: Namespace
         let documentKey: BSONValue
-        let record: [UInt8]?
+        /// The new document's record (insert, replace).
+        var record: [UInt8]?
+        /// The update description (update).
+        var document: BSONDocument?
+        /// The document before the change, for collections that record pre-images.
+        var preImage: BSONDocument?
     }
 
     struct Buffer: Sendable {

@@ -152,6 +152,7 @@ public struct QueryCollection: Sendable {
             }
         }
         return try updateMatching(parsedFilter, multi: options.multi, writeConcern: options.writeConcern,
+            loggedAs: parsedUpdate.isReplacement ? .replace : .update,
             transform: { (current, found) throws(MongoError) -> BSONDocument? in
                 let result = try parsedUpdate.apply(to: current, positionalIndex: found.positionalIndex, now: now)
                 return result.modified ? result.document : nil
@@ -167,7 +168,7 @@ public struct QueryCollection: Sendable {
     /// before it. `transform` returns `nil` to leave a document unchanged. With nothing
     /// matched, `upsert` (when given) builds the document to insert.
     func updateMatching(
-        _ filter: Filter, multi: Bool, writeConcern: WriteConcern,
+        _ filter: Filter, multi: Bool, writeConcern: WriteConcern, loggedAs: ChangeLogEntry.Operation = .update,
         transform: (BSONDocument, FilterMatch) throws(MongoError) -> BSONDocument?,
         upsert: (() throws(MongoError) -> BSONDocument)?
     ) throws(MongoError) -> UpdateResult {
@@ -185,7 +186,7 @@ public struct QueryCollection: Sendable {
         var modified = 0
         for match in matches {
             var stillMatches = false
-            let outcome = try collection.modify(id: match.id, writeConcern: writeConcern) {
+            let outcome = try collection.modify(id: match.id, writeConcern: writeConcern, loggedAs: loggedAs) {
                 (current) throws(MongoError) -> BSONDocument? in
                 guard let found = filter.match(current) else { return nil }
                 stillMatches = true

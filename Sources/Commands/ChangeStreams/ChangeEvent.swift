@@ -1,0 +1,212 @@
+// ChangeEvent: turns one change log entry into the change stream events MongoDB reports for
+// it — insert, update, replace, delete, drop, rename, dropDatabase and the invalidate that
+// ends a stream whose collection or database went away — with their pre- and post-images.
+
+import BSON
+import Documents
+
+/// Builds change stream events from change log entries for one stream.
+struct ChangeEventBuilder {
+    let spec: ChangeStreamSpec
+    let store: DocumentStore
+
+    /// The events `entry` produces for this stream, in order (none if out of scope); an
+    /// `invalidate` is always last.
+    func events(for entry: ChangeLogEntry) throws(MongoError) -> [BSONDocument] {
+        guard spec.scope.contains(database: entry.database, collection: entry.collection) else { return [] }
+        var event: BSONDocument = [
+            "_id": .document(ResumeToken(sequence: entry.sequence).document),
+            "operationType": .string(operationType(entry.operation)),
+            "clusterTime": .timestamp(ReplicaSet.clusterTime(entry.sequence)),
+            "wallTime": .datetime(entry.wallTime),
+        ]
+        var invalidates = false
+        switch entry.operation {
+        case .insert:
+            event.append("fullDocument", entry.document.map { .document($0) } ?? .null)
+            event.append("ns", namespace(entry))
+            event.append("documentKey", .document(["_id": entry.documentKey ?? .null]))
+        case .replace:
+            event.append("fullDocument", entry.document.map { .document($0) } ?? .null)
+            event.append("ns", namespace(entry))
+            event.append("documentKey", .document(["_id": entry.documentKey ?? .null]))
+            try appendPreImage(entry, to: &event)
+        case .update:
+            event.append("ns", namespace(entry))
+            event.append("documentKey", .document(["_id": entry.documentKey ?? .null]))
+            var description = entry.document ?? BSONDocument()
+            if description["removedFields"] == nil { description.append("removedFields", .array([])) }
+            if description["truncatedArrays"] == nil { description.append("truncatedArrays", .array([])) }
+            event.append("updateDescription", .document(description))
+            if let postImage = try postImage(entry, description: description) {
+                event.append("fullDocument", postImage)
+            }
+            try appendPreImage(entry, to: &event)
+        case .delete:
+            event.append("ns", namespace(entry))
+            event.append("documentKey", .document(["_id": entry.documentKey ?? .null]))
+            try appendPreImage(entry, to: &event)
+        case .drop:
+            event.append("ns", namespace(entry))
+            invalidates = spec.scope == .collection(try collectionNamespace(entry))
+        case .rename:
+            event.append("ns", namespace(entry))
+            if case let .string(target)? = entry.document?["to"], let dot = target.firstIndex(of: ".") {
+                event.append("to", .document([
+                    "db": .string(String(target[..<dot])), "coll": .string(String(target[target.index(after: dot)...])),
+                ]))
+            }
+            invalidates = spec.scope == .collection(try collectionNamespace(entry))
+        case .dropDatabase:
+            // A collection's stream already ended with its collection's drop.
+            if case .collection = spec.scope { return [] }
+            event.append("ns", .document(["db": .string(entry.database)]))
+            invalidates = spec.scope == .database(entry.database)
+        case .create, .createIndex, .dropIndex:
+            guard spec.showExpandedEvents else { return [] }
+            event.append("ns", namespace(entry))
+            if let document = entry.document { event.append("operationDescription", .document(document)) }
+        }
+        guard invalidates else { return [event] }
+        let invalidate: BSONDocument = [
+            "_id": .document(ResumeToken(sequence: entry.sequence, isInvalidate: true).document),
+            "operationType": "invalidate",
+            "clusterTime": .timestamp(ReplicaSet.clusterTime(entry.sequence)),
+            "wallTime": .datetime(entry.wallTime),
+        ]
+        return [event, invalidate]
+    }
+
+    private func operationType(_ operation: ChangeLogEntry.Operation) -> String {
+        switch operation {
+        case .createIndex: "createIndexes"
+        case .dropIndex: "dropIndexes"
+        default: operation.rawValue
+        }
+    }
+
+    private func namespace(_ entry: ChangeLogEntry) -> BSONValue {
+        guard let collection = entry.collection else { return .document(["db": .string(entry.database)]) }
+        return .document(["db": .string(entry.database), "coll": .string(collection)])
+    }
+
+    private func collectionNamespace(_ entry: ChangeLogEntry) throws(MongoError) -> Namespace {
+        try Namespace(database: entry.database, collection: entry.collection ?? "")
+    }
+
+    /// `fullDocument` of an update event, per the stream's mode (`nil`: leave it out).
+    private func postImage(_ entry: ChangeLogEntry, description: BSONDocument) throws(MongoError) -> BSONValue? {
+        switch spec.fullDocument {
+        case .default, .off:
+            return nil
+        case .updateLookup:
+            return try currentDocument(entry).map { .document($0) } ?? .null
+        case .whenAvailable, .required:
+            // The post-image is the stored pre-image with the update applied.
+            if let preImage = entry.preImage {
+                return .document(UpdateDescriptionApplier.apply(description, to: preImage))
+            }
+            guard spec.fullDocument == .whenAvailable else {
+                throw MongoError(.noMatchingDocument,
+                                 "Change stream was configured to require a post-image for all update, delete and replace events, but the post-image was not found for event: \(entry.namespace) \(entry.documentKey?.extendedJSON() ?? "")")
+            }
+            return .null
+        }
+    }
+
+    private func appendPreImage(_ entry: ChangeLogEntry, to event: inout BSONDocument) throws(MongoError) {
+        switch spec.fullDocumentBeforeChange {
+        case .off, .default, .updateLookup:
+            return
+        case .whenAvailable:
+            event.append("fullDocumentBeforeChange", entry.preImage.map { .document($0) } ?? .null)
+        case .required:
+            guard let preImage = entry.preImage else {
+                throw MongoError(.noMatchingDocument,
+                                 "Change stream was configured to require a pre-image for all update, delete and replace events, but the pre-image was not found for event: \(entry.namespace) \(entry.documentKey?.extendedJSON() ?? "")")
+            }
+            event.append("fullDocumentBeforeChange", .document(preImage))
+        }
+    }
+
+    private func currentDocument(_ entry: ChangeLogEntry) throws(MongoError) -> BSONDocument? {
+        guard let collection = entry.collection, let id = entry.documentKey else { return nil }
+        return try store.collection(collection, in: entry.database).document(withID: id)
+    }
+}
+
+/// Applies an update description (dotted paths, array indexes) to a document.
+enum UpdateDescriptionApplier {
+    static func apply(_ description: BSONDocument, to document: BSONDocument) -> BSONDocument {
+        var root = BSONValue.document(document)
+        for element in description["updatedFields"]?.documentValue ?? BSONDocument() {
+            set(&root, path: element.key.split(separator: ".").map(String.init)[...], to: element.value)
+        }
+        for case let .string(path) in description["removedFields"]?.arrayValue ?? [] {
+            remove(&root, path: path.split(separator: ".").map(String.init)[...])
+        }
+        for case let .document(truncated) in description["truncatedArrays"]?.arrayValue ?? [] {
+            guard case let .string(path)? = truncated["field"], let size = truncated["newSize"]?.int64Value else { continue }
+            truncate(&root, path: path.split(separator: ".").map(String.init)[...], to: Int(size))
+        }
+        return root.documentValue ?? document
+    }
+
+    private static func set(_ value: inout BSONValue, path: ArraySlice<String>, to newValue: BSONValue) {
+        guard let first = path.first else { value = newValue; return }
+        switch value {
+        case var .document(document):
+            var child = document[first] ?? .document(BSONDocument())
+            set(&child, path: path.dropFirst(), to: newValue)
+            document[first] = child
+            value = .document(document)
+        case var .array(elements):
+            guard let index = Int(first), index >= 0 else { return }
+            while elements.count <= index { elements.append(.null) }
+            set(&elements[index], path: path.dropFirst(), to: newValue)
+            value = .array(elements)
+        default:
+            return
+        }
+    }
+
+    private static func remove(_ value: inout BSONValue, path: ArraySlice<String>) {
+        guard let first = path.first else { return }
+        switch value {
+        case var .document(document):
+            if path.count == 1 {
+                document[first] = nil
+            } else if var child = document[first] {
+                remove(&child, path: path.dropFirst())
+                document[first] = child
+            }
+            value = .document(document)
+        case var .array(elements):
+            guard let index = Int(first), index >= 0, index < elements.count, path.count > 1 else { return }
+            remove(&elements[index], path: path.dropFirst())
+            value = .array(elements)
+        default:
+            return
+        }
+    }
+
+    private static func truncate(_ value: inout BSONValue, path: ArraySlice<String>, to size: Int) {
+        guard let first = path.first else {
+            if case let .array(elements) = value { value = .array(Array(elements.prefix(size))) }
+            return
+        }
+        switch value {
+        case var .document(document):
+            guard var child = document[first] else { return }
+            truncate(&child, path: path.dropFirst(), to: size)
+            document[first] = child
+            value = .document(document)
+        case var .array(elements):
+            guard let index = Int(first), index >= 0, index < elements.count else { return }
+            truncate(&elements[index], path: path.dropFirst(), to: size)
+            value = .array(elements)
+        default:
+            return
+        }
+    }
+}

@@ -1,0 +1,120 @@
+// ChangeStream: the server side of one open change stream — its position in the change log,
+// the events converted but not yet returned, and batch building: read entries, turn them
+// into events, run the following stages, and wait (on the change log's commit signal, not
+// by polling) up to maxAwaitTimeMS when there is nothing new.
+
+import BSON
+import Documents
+import Query
+import Synchronization
+
+/// One open change stream. Shared by its cursor and the getMores that read it; a mutex
+/// serialises concurrent reads of the same stream.
+final class ChangeStream: Sendable {
+    /// The most change log entries one read examines (a busy log with nothing in scope
+    /// returns an empty batch with an advanced resume token rather than reading on).
+    static let maximumEntriesPerBatch = 10_000
+    /// How long a getMore waits for events without `maxAwaitTimeMS` (MongoDB's default).
+    static let defaultAwait: Duration = .seconds(1)
+
+    /// One batch: its events and the resume token after it.
+    struct Batch {
+        let events: [BSONDocument]
+        let postBatchResumeToken: BSONDocument
+        /// The stream ended (after an invalidate): the cursor closes.
+        let isFinished: Bool
+    }
+
+    private struct State {
+        /// Events converted (and passed through the stages) but not yet returned.
+        var buffered: [BSONDocument] = []
+        /// The last change log entry examined.
+        var position: UInt64
+        /// An invalidate was converted: read no further.
+        var invalidated = false
+        /// The token of the last event returned, while it is the newest position.
+        var lastReturned: BSONDocument?
+    }
+
+    let spec: ChangeStreamSpec
+    private let engine: QueryEngine
+    /// The collection the following stages run against (for the database name).
+    private let stageCollection: QueryCollection
+    private let state: Mutex<State>
+
+    /// A stream positioned where `spec` says; checks the history is still there.
+    init(spec: ChangeStreamSpec, engine: QueryEngine, database: String) throws(MongoError) {
+        self.spec = spec
+        self.engine = engine
+        stageCollection = engine.collection(try Namespace(database: database, collection: "aggregate_1"))
+        state = Mutex(State(position: try spec.startingSequence(in: engine.store.changeLog)))
+    }
+
+    /// Up to `batchSize` events (the first batch by default holds what is already there;
+    /// 101 at most), waiting until `deadline` for the first one when none is ready.
+    func nextBatch(batchSize: Int?, waitUntil deadline: ContinuousClock.Instant?,
+                   interrupt: () throws(MongoError) -> Void) throws(MongoError) -> Batch {
+        let limit = max(batchSize ?? 101, 0)
+        return try state.withLock { (state) throws(MongoError) -> Batch in
+            var examined = 0
+            while state.buffered.count < limit && !state.invalidated && examined < Self.maximumEntriesPerBatch {
+                try interrupt()
+                let seen = engine.store.changeLog.latestSequence
+                let entries = try engine.store.changeLog.entries(after: state.position, limit: 1000)
+                if entries.isEmpty {
+                    guard state.buffered.isEmpty, let deadline else { break }
+                    guard engine.store.changeLog.waitForEntries(after: max(seen, state.position), until: deadline) else { break }
+                    continue
+                }
+                if let first = entries.first, first.sequence > state.position + 1 {
+                    throw MongoError(.changeStreamHistoryLost,
+                                     "Resume of change stream was not possible, as the resume point may no longer be in the oplog.")
+                }
+                examined += entries.count
+                try convert(entries, into: &state)
+            }
+            let events = Array(state.buffered.prefix(limit))
+            state.buffered.removeFirst(events.count)
+            let finished = state.invalidated && state.buffered.isEmpty
+            let token: BSONDocument
+            if let last = events.last?["_id"]?.documentValue, !state.buffered.isEmpty || finished {
+                token = last
+            } else if let last = events.last?["_id"]?.documentValue, (try? ResumeToken(.document(last)))?.sequence == state.position {
+                token = last
+            } else {
+                token = ResumeToken(sequence: state.position).document
+            }
+            return Batch(events: events, postBatchResumeToken: token, isFinished: finished)
+        }
+    }
+
+    /// Converts `entries` into events, runs the following stages on them and buffers the
+    /// results; advances the position past every entry (stopping at an invalidate).
+    private func convert(_ entries: [ChangeLogEntry], into state: inout State) throws(MongoError) {
+        let builder = ChangeEventBuilder(spec: spec, store: engine.store)
+        var events: [BSONDocument] = []
+        for entry in entries {
+            let produced = try builder.events(for: entry)
+            events += produced
+            state.position = entry.sequence
+            if produced.last?["operationType"] == "invalidate" {
+                state.invalidated = true
+                break
+            }
+        }
+        guard !events.isEmpty else { return }
+        if spec.stages.isEmpty {
+            state.buffered += events
+            return
+        }
+        let tokens = Set(events.compactMap { $0["_id"] })
+        let output = try stageCollection.aggregate(spec.stages, over: events)
+        for event in output {
+            guard let id = event["_id"], tokens.contains(id) else {
+                throw MongoError(.changeStreamFatalError,
+                                 "Encountered an event whose _id field, which contains the resume token, was modified by the pipeline. Modifying the _id field of an event makes it impossible to resume the stream from that point. Only transformations that retain the unmodified _id field are allowed.")
+            }
+        }
+        state.buffered += output
+    }
+}

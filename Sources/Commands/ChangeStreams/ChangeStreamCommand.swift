@@ -1,0 +1,115 @@
+// The change stream and tailable entry points of aggregate, find and getMore: opens a
+// ChangeStream or TailableCursor, registers it as a feed cursor, and answers batches with
+// MongoDB's cursor reply (change streams add `postBatchResumeToken`).
+
+import BSON
+import Documents
+import Query
+
+/// Change stream aggregates, tailable finds, and getMore on their cursors.
+enum FeedCommands {
+    /// Whether an aggregate's pipeline opens a change stream.
+    static func opensChangeStream(_ context: CommandContext) -> Bool {
+        guard case let .array(stages)? = context.body["pipeline"], case let .document(first)? = stages.first else { return false }
+        return first.first?.key == "$changeStream"
+    }
+
+    /// aggregate with a leading `$changeStream`: `{cursor: {firstBatch, postBatchResumeToken, id, ns}}`.
+    static func aggregate(_ context: CommandContext) throws(MongoError) -> BSONDocument {
+        var stages: [BSONDocument] = []
+        for value in try context.requiredArray("pipeline") {
+            guard case let .document(stage) = value, stage.count == 1 else {
+                throw MongoError(.location(40323), "A pipeline stage specification object must contain exactly one field.")
+            }
+            stages.append(stage)
+        }
+        let collection: String?
+        switch context.firstValue {
+        case let .string(name): collection = name
+        case let value where value.int64Value == 1: collection = nil
+        default: throw MongoError(.invalidNamespace, "collection name has invalid type \(context.firstValue.type.alias)")
+        }
+        try Namespace.validate(database: context.database)
+        let spec = try ChangeStreamSpec(pipeline: stages, database: context.database, collection: collection)
+        if try context.bool("explain") == true {
+            throw MongoError(.commandNotSupported, "explain of a change stream is not supported by Tessera")
+        }
+        let batchSize = try context.document("cursor")?["batchSize"].flatMap { $0.int64Value.map(Int.init) }
+        let stream = try ChangeStream(spec: spec, engine: context.engine, database: context.database)
+        let namespace = collection.map { "\(context.database).\($0)" } ?? "\(context.database).$cmd.aggregate"
+        let batch = try stream.nextBatch(batchSize: batchSize, waitUntil: nil) { () throws(MongoError) in
+            try context.checkForInterrupt()
+        }
+        var id: Int64 = 0
+        if !batch.isFinished {
+            id = try context.server.cursors.open(namespace: namespace, feed: .changeStream(stream), session: context.sessionID,
+                                                 connectionID: context.connection.id, command: context.name)
+        }
+        return ["cursor": .document([
+            "firstBatch": .array(batch.events.map { .document($0) }),
+            "postBatchResumeToken": .document(batch.postBatchResumeToken),
+            "id": .int64(id), "ns": .string(namespace),
+        ])]
+    }
+
+    /// find with `tailable` (and `awaitData`) on a capped collection.
+    static func tailableFind(_ context: CommandContext, namespace: Namespace, query: FindQuery) throws(MongoError) -> BSONDocument {
+        if let sort = query.sort, !sort.isEmpty, sort != ["$natural": 1] {
+            throw MongoError(.badValue, "cannot use tailable option with a sort other than {$natural: 1}")
+        }
+        let awaitData = try context.bool("awaitData") ?? false
+        let filter = try Filter(query.filter)
+        let projection = try query.projection.flatMap { (spec) throws(MongoError) -> Projection? in
+            spec.isEmpty ? nil : try Projection(spec, filter: filter)
+        }
+        let cursor = try TailableCursor(collection: context.engine.store.collection(namespace), filter: filter,
+                                        projection: projection, awaitData: awaitData)
+        let batchSize = try context.nonNegativeInteger("batchSize")
+        let documents = try cursor.nextBatch(batchSize: batchSize, waitUntil: nil) { () throws(MongoError) in
+            try context.checkForInterrupt()
+        }
+        let id = try context.server.cursors.open(namespace: namespace.description, feed: .tailable(cursor),
+                                                 session: context.sessionID, connectionID: context.connection.id,
+                                                 command: context.name)
+        return ["cursor": .document([
+            "firstBatch": .array(documents.map { .document($0) }), "id": .int64(id), "ns": .string(namespace.description),
+        ])]
+    }
+
+    /// getMore on a feed cursor; `nil` when the cursor is an ordinary one.
+    static func getMore(_ context: CommandContext, id: Int64, namespace: String, batchSize: Int?) throws(MongoError) -> BSONDocument? {
+        guard let feed = try context.server.cursors.feed(id: id, namespace: namespace) else { return nil }
+        let wait = try context.integer("maxAwaitTimeMS").map { Duration.milliseconds(max($0, 0)) }
+        var deadline: ContinuousClock.Instant?
+        switch feed {
+        case .changeStream:
+            deadline = .now + (wait ?? ChangeStream.defaultAwait)
+        case let .tailable(cursor):
+            if cursor.awaitData { deadline = .now + (wait ?? TailableCursor.defaultAwait) }
+        }
+        if let limit = context.deadline, let current = deadline { deadline = min(current, limit) }
+        let interrupt = { () throws(MongoError) in
+            if context.operation.isKilled { throw MongoError(.interrupted, "operation was interrupted") }
+        }
+        do {
+            switch feed {
+            case let .changeStream(stream):
+                let batch = try stream.nextBatch(batchSize: batchSize, waitUntil: deadline, interrupt: interrupt)
+                if batch.isFinished { context.server.cursors.close(id: id) }
+                return ["cursor": .document([
+                    "nextBatch": .array(batch.events.map { .document($0) }),
+                    "postBatchResumeToken": .document(batch.postBatchResumeToken),
+                    "id": .int64(batch.isFinished ? 0 : id), "ns": .string(namespace),
+                ])]
+            case let .tailable(cursor):
+                let documents = try cursor.nextBatch(batchSize: batchSize, waitUntil: deadline, interrupt: interrupt)
+                return ["cursor": .document([
+                    "nextBatch": .array(documents.map { .document($0) }), "id": .int64(id), "ns": .string(namespace),
+                ])]
+            }
+        } catch {
+            context.server.cursors.close(id: id)
+            throw error
+        }
+    }
+}

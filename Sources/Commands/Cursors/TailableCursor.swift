@@ -1,0 +1,62 @@
+// TailableCursor: a find on a capped collection that stays open at its end (`tailable`),
+// remembering its position in insertion order; with `awaitData`, a getMore waits on the
+// change log's commit signal up to maxAwaitTimeMS for new documents instead of polling.
+
+import BSON
+import Documents
+import Query
+import Synchronization
+
+/// One tailable cursor's reading state. A mutex serialises concurrent getMores on it.
+final class TailableCursor: Sendable {
+    /// How long an awaitData getMore waits without `maxAwaitTimeMS` (MongoDB's default).
+    static let defaultAwait: Duration = .seconds(1)
+
+    let collection: DocumentCollection
+    let awaitData: Bool
+    private let filter: Filter
+    private let projection: Projection?
+    /// The insertion-order position of the last document examined.
+    private let position: Mutex<UInt64>
+
+    /// A cursor at the start of `collection`.
+    ///
+    /// - Throws: `BadValue` (2) when the collection exists and is not capped.
+    init(collection: DocumentCollection, filter: Filter, projection: Projection?, awaitData: Bool) throws(MongoError) {
+        if collection.store.catalog.collection(collection.namespace) != nil, collection.cappedLimits == nil {
+            throw MongoError(.badValue, "error processing query: ns=\(collection.namespace) tailable cursor requested on non capped collection")
+        }
+        self.collection = collection
+        self.filter = filter
+        self.projection = projection
+        self.awaitData = awaitData
+        position = Mutex(0)
+    }
+
+    /// The next matching documents, at most `batchSize` (101 by default); with a deadline
+    /// and nothing new, waits for a commit until then.
+    ///
+    /// - Throws: `CappedPositionLost` (136) when the documents after the position were
+    ///   evicted before the cursor read them.
+    func nextBatch(batchSize: Int?, waitUntil deadline: ContinuousClock.Instant?,
+                   interrupt: () throws(MongoError) -> Void) throws(MongoError) -> [BSONDocument] {
+        let limit = max(batchSize ?? 101, 1)
+        let changeLog = collection.store.changeLog
+        return try position.withLock { (position) throws(MongoError) -> [BSONDocument] in
+            var results: [BSONDocument] = []
+            while true {
+                try interrupt()
+                let seen = changeLog.latestSequence
+                let found = try collection.naturalOrder(after: position, limit: limit - results.count)
+                for (next, document) in found {
+                    position = next
+                    guard filter.matches(document) else { continue }
+                    results.append(try projection?.apply(to: document) ?? document)
+                }
+                if results.count >= limit || !found.isEmpty && found.count == limit { return results }
+                guard results.isEmpty, let deadline else { return results }
+                guard changeLog.waitForEntries(after: seen, until: deadline) else { return results }
+            }
+        }
+    }
+}
