@@ -185,7 +185,7 @@ public struct DocumentCollection: Sendable {
     /// Deletes, in one commit, each document of `ids` that exists and satisfies
     /// `shouldDelete` (evaluated inside the commit, on the current version; `nil` deletes
     /// unconditionally); returns how many were deleted. Each delete is logged.
-    func delete(
+    public func delete(
         ids: [BSONValue], writeConcern: WriteConcern = .acknowledged,
         where shouldDelete: ((BSONDocument) throws(MongoError) -> Bool)?
     ) throws(MongoError) -> Int {
