@@ -65,6 +65,8 @@ public final class DocumentStore: Sendable {
     let predicateCompiler: DocumentPredicateCompiler?
     /// The background TTL pass, when started.
     let ttlMonitor = TTLMonitor()
+    /// The documents open transactions have written.
+    let writeIntents = WriteIntents()
     private let groupCommit = GroupCommit()
 
     /// Opens the store at `path`, creating it if the directory is missing or empty.

@@ -66,6 +66,8 @@ public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let indexKeySpecsConflict = Code(86, "IndexKeySpecsConflict")
         /// 111: an upsert query names part of a field that must be given whole.
         public static let notExactValueField = Code(111, "NotExactValueField")
+        /// 112: a write met a concurrent change of the same document (retry the transaction).
+        public static let writeConflict = Code(112, "WriteConflict")
         /// 136: a tailable cursor's position in a capped collection was evicted.
         public static let cappedPositionLost = Code(136, "CappedPositionLost")
         /// 168: an aggregation expression names an operator that does not exist.
@@ -78,8 +80,14 @@ public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let invalidIndexSpecificationOption = Code(197, "InvalidIndexSpecificationOption")
         /// 224: a query feature is not allowed in this context.
         public static let queryFeatureNotAllowed = Code(224, "QueryFeatureNotAllowed")
+        /// 225: a `txnNumber` older than the session's newest.
+        public static let transactionTooOld = Code(225, "TransactionTooOld")
         /// 241: `$convert` (or `$toInt`, `$toDate`...) could not convert a value.
         public static let conversionFailure = Code(241, "ConversionFailure")
+        /// 251: no open transaction has this number (it was aborted, or never started).
+        public static let noSuchTransaction = Code(251, "NoSuchTransaction")
+        /// 256: the transaction has already been committed.
+        public static let transactionCommitted = Code(256, "TransactionCommitted")
         /// 292: a blocking aggregation stage went over its memory limit without `allowDiskUse`.
         public static let queryExceededMemoryLimitNoDiskUseAllowed = Code(292, "QueryExceededMemoryLimitNoDiskUseAllowed")
         /// 10334: a document is larger than the maximum BSON size.

@@ -921,6 +921,39 @@ class FileRunner:
         return out
 
 
+    # session and transaction operations (multi-document transactions)
+
+    @staticmethod
+    def _transaction_options(args: dict) -> dict:
+        from pymongo.read_concern import ReadConcern
+        options = {}
+        if "readConcern" in args:
+            options["read_concern"] = ReadConcern(args["readConcern"].get("level"))
+        if "writeConcern" in args:
+            options["write_concern"] = _write_concern(args["writeConcern"])
+        if "maxCommitTimeMS" in args:
+            options["max_commit_time_ms"] = args["maxCommitTimeMS"]
+        return options
+
+    def op_startTransaction(self, session, args):
+        session.start_transaction(**self._transaction_options(args))
+
+    def op_commitTransaction(self, session, args):
+        session.commit_transaction()
+
+    def op_abortTransaction(self, session, args):
+        session.abort_transaction()
+
+    def op_endSession(self, session, args):
+        session.end_session()
+
+    def op_withTransaction(self, session, args):
+        def callback(_session):
+            for operation in args.get("callback", []):
+                self.run_operation(operation)
+        session.with_transaction(callback, **self._transaction_options(args))
+
+
 # -- missing features -------------------------------------------------------------------------
 
 def missing_feature(operations: list[dict]) -> str | None:

@@ -20,6 +20,8 @@ struct CommandContext {
     let operation: Operation
     /// When maxTimeMS runs out, if given.
     let deadline: ContinuousClock.Instant?
+    /// The multi-document transaction the command runs in, if any.
+    var transaction: Transaction?
 
     /// The command document.
     var body: BSONDocument { request.body }
@@ -48,6 +50,12 @@ struct CommandContext {
             throw MongoError(.invalidNamespace, "collection name has invalid type \(firstValue.type.alias)")
         }
         return try Namespace(database: database, collection: collection)
+    }
+
+    /// Query operations on `namespace`: inside the command's transaction when it has one.
+    func collection(_ namespace: Namespace) -> QueryCollection {
+        guard let transaction else { return engine.collection(namespace) }
+        return QueryCollection(transaction.collection(namespace))
     }
 
     /// The command's `let` variables, evaluated (empty without `let`).

@@ -53,9 +53,14 @@ public final class CommandDispatcher: Sendable {
         defer { server.operations.end(operation) }
         let context = CommandContext(name: name, request: request, connection: connection, server: server,
                                      operation: operation, deadline: deadline)
-        if let session = context.sessionID { server.sessions.touch(session) }
         do {
-            var reply = try handler.run(context)
+            var reply: BSONDocument
+            if let statement = try SessionStatement(context) {
+                reply = try statement.run(handler, context: context)
+            } else {
+                if let session = context.sessionID { server.sessions.touch(session) }
+                reply = try handler.run(context)
+            }
             reply.append("ok", .double(1))
             appendClusterTime(to: &reply)
             if request.isUnacknowledged, let errors = reply["writeErrors"] {
@@ -97,11 +102,15 @@ public final class CommandDispatcher: Sendable {
     }
 
     /// Kills cursors idle past `CommandConfiguration.cursorTimeout`, and the cursors of
-    /// sessions idle past the session timeout. Call it periodically.
+    /// sessions idle past the session timeout; aborts transactions open longer than
+    /// `transactionLifetimeLimitSeconds`. Call it periodically.
     public func reapIdleCursors() {
         let reaped = server.cursors.reapIdle()
         let expired = server.sessions.expire()
         if !expired.isEmpty { server.cursors.kill(sessions: expired) }
+        let limit = Duration.seconds(server.transactionLifetimeLimitSeconds.load(ordering: .relaxed))
+        let aborted = server.sessions.abortTransactions(olderThan: limit)
+        if aborted > 0 { server.logger.info("aborted transactions past their lifetime limit", metadata: ["count": "\(aborted)"]) }
         if reaped > 0 { server.logger.debug("reaped idle cursors", metadata: ["count": "\(reaped)"]) }
     }
 

@@ -33,6 +33,9 @@ final class ServerState: Sendable {
     let logger: Logger
     let cursors: CursorRegistry
     let sessions = SessionRegistry()
+    /// How long a transaction may stay open before the reaper aborts it (MongoDB's
+    /// `transactionLifetimeLimitSeconds`, set with setParameter).
+    let transactionLifetimeLimitSeconds = Atomic<Int64>(60)
     let operations = OperationTable()
     let opCounters = Mutex(OpCounters())
     let started = ContinuousClock.now

@@ -74,7 +74,7 @@ struct AggregateCommand {
     /// indexes) and returns no documents.
     func run(_ context: CommandContext) throws(MongoError) -> [BSONDocument] {
         try context.checkForInterrupt()
-        let results = try context.engine.collection(namespace).aggregate(stages, options: options)
+        let results = try context.collection(namespace).aggregate(stages, options: options)
         try context.checkForInterrupt()
         guard let output else { return results }
         let target = context.engine.collection(output)

@@ -68,7 +68,7 @@ enum QueryCommands {
             throw MongoError(.failedToParse, "Cannot set 'awaitData' without also setting 'tailable'")
         }
         try context.checkForInterrupt()
-        let documents = try context.engine.collection(namespace).find(query)
+        let documents = try context.collection(namespace).find(query)
         try context.checkForInterrupt()
         return try cursorReply(context, namespace: namespace.description, documents: documents, batchSize: batchSize,
                                singleBatch: singleBatch,
@@ -142,7 +142,7 @@ enum QueryCommands {
         // A negative limit counts as its absolute value, as in MongoDB.
         let limit = try context.integer("limit").map { Int($0.magnitude) }
         try context.checkForInterrupt()
-        let collection = context.engine.collection(namespace)
+        let collection = context.collection(namespace)
         let total: Int
         if filter.isEmpty && skip == 0 && (limit ?? 0) == 0 && context.body["hint"] == nil {
             total = try collection.estimatedDocumentCount()
@@ -162,7 +162,7 @@ enum QueryCommands {
         }
         let filter = try context.letBindings().substitutingInExpr(try context.document("query") ?? BSONDocument())
         try context.checkForInterrupt()
-        let values = try context.engine.collection(namespace).distinct(key, filter: filter)
+        let values = try context.collection(namespace).distinct(key, filter: filter)
         try context.checkForInterrupt()
         return ["values": .array(values)]
     }

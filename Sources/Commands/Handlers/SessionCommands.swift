@@ -1,6 +1,6 @@
 // Logical session commands: startSession, endSessions, killSessions, refreshSessions and
-// killAllSessions. Killing a session kills its cursors; a standalone has no transactions to
-// abort.
+// killAllSessions. Ending or killing a session kills its cursors and aborts its open
+// transaction.
 
 import BSON
 import Documents
@@ -25,7 +25,7 @@ enum SessionCommands {
             return BSONDocument()
         },
         CommandHandler(["killAllSessions"], help: "kills every logical session and its cursors") { (context) throws(MongoError) -> BSONDocument in
-            let all = context.server.cursors.allSessions()
+            let all = context.server.cursors.allSessions().union(context.server.sessions.all)
             context.server.sessions.end(all)
             context.server.cursors.kill(sessions: all)
             return BSONDocument()

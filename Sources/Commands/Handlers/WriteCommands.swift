@@ -56,7 +56,7 @@ enum WriteCommands {
         let ordered = try context.bool("ordered") ?? true
         let writeConcern = try context.writeConcern()
         _ = try context.bool("bypassDocumentValidation")
-        let collection = context.engine.collection(namespace).collection
+        let collection = context.collection(namespace).collection
         var outcome = BatchOutcome()
         // Runs of documents go in one commit; a run that fails is retried one by one so each
         // statement gets its own result.
@@ -117,7 +117,7 @@ enum WriteCommands {
         let ordered = try context.bool("ordered") ?? true
         let writeConcern = try context.writeConcern()
         _ = try context.bool("bypassDocumentValidation")
-        let collection = context.engine.collection(namespace)
+        let collection = context.collection(namespace)
         var outcome = BatchOutcome()
         for (index, statement) in updates.enumerated() {
             context.server.count { $0.update += 1 }
@@ -187,7 +187,7 @@ enum WriteCommands {
         let deletes = try statements(context, "deletes")
         let ordered = try context.bool("ordered") ?? true
         let writeConcern = try context.writeConcern()
-        let collection = context.engine.collection(namespace)
+        let collection = context.collection(namespace)
         var outcome = BatchOutcome()
         for (index, statement) in deletes.enumerated() {
             context.server.count { $0.delete += 1 }
@@ -251,44 +251,52 @@ enum WriteCommands {
             throw MongoError(.failedToParse, upsert ? "Cannot specify both upsert=true and remove=true"
                                                     : "Cannot specify both new=true and remove=true; 'remove' always returns the deleted document")
         }
-        let collection = context.engine.collection(namespace)
+        let collection = context.collection(namespace)
         let projection = try fields.flatMap { (spec) throws(MongoError) -> Projection? in spec.isEmpty ? nil : try Projection(spec) }
         func shaped(_ document: BSONDocument?) throws(MongoError) -> BSONValue {
             guard let document else { return .null }
             return .document(try projection?.apply(to: document) ?? document)
         }
         try context.checkForInterrupt()
-        let found = try collection.find(FindQuery(filter: filter, sort: sort, limit: 1, hint: try context.hint())).first
-        if remove {
-            context.server.count { $0.delete += 1 }
+        if remove { context.server.count { $0.delete += 1 } } else { context.server.count { $0.update += 1 } }
+        // Find the document the sort picks, then change it only if it still matches, in one
+        // atomic write whose own before and after versions are returned; a concurrent writer
+        // that changed it in between sends us back to finding.
+        for _ in 0 ..< 1000 {
+            try context.checkForInterrupt()
+            let found = try collection.find(FindQuery(filter: filter, sort: sort, limit: 1, hint: try context.hint())).first
+            if remove {
+                guard let found, let id = found["_id"] else {
+                    return ["lastErrorObject": .document(["n": .int32(0)]), "value": .null]
+                }
+                guard let deleted = try collection.deleteOne(id: id, matching: filter, writeConcern: writeConcern) else { continue }
+                return ["lastErrorObject": .document(["n": .int32(1)]), "value": try shaped(deleted)]
+            }
+            guard let update else { throw MongoError(.internalError, "findAndModify without update") }
             guard let found, let id = found["_id"] else {
-                return ["lastErrorObject": .document(["n": .int32(0)]), "value": .null]
+                guard upsert else {
+                    return ["lastErrorObject": .document(["n": .int32(0), "updatedExisting": .bool(false)]), "value": .null]
+                }
+                let options = UpdateOptions(multi: false, upsert: true, arrayFilters: arrayFilters, writeConcern: writeConcern)
+                let result = try update.run(on: collection, filter: filter, options: options)
+                guard let upsertedID = result.upsertedID else { continue }
+                let inserted = returnNew ? try collection.collection.document(withID: upsertedID) : nil
+                return ["lastErrorObject": .document(["n": .int32(1), "updatedExisting": .bool(false), "upserted": upsertedID]),
+                        "value": try shaped(inserted)]
             }
-            let deleted = try collection.delete(["_id": id], multi: false, writeConcern: writeConcern)
-            return ["lastErrorObject": .document(["n": .int32(Int32(deleted))]), "value": try shaped(deleted > 0 ? found : nil)]
+            let images: QueryCollection.ModifiedImages?
+            switch update {
+            case let .operators(document):
+                images = try collection.updateOne(id: id, matching: filter, update: document, arrayFilters: arrayFilters,
+                                                  writeConcern: writeConcern)
+            case let .pipeline(stages):
+                images = try collection.updateOne(id: id, matching: filter, pipeline: stages, writeConcern: writeConcern)
+            }
+            guard let images else { continue }
+            return ["lastErrorObject": .document(["n": .int32(1), "updatedExisting": .bool(true)]),
+                    "value": try shaped(returnNew ? images.after : images.before)]
         }
-        context.server.count { $0.update += 1 }
-        guard let update else { throw MongoError(.internalError, "findAndModify without update") }
-        let options = UpdateOptions(multi: false, upsert: upsert, arrayFilters: arrayFilters, writeConcern: writeConcern)
-        guard let found, let id = found["_id"] else {
-            guard upsert else {
-                return ["lastErrorObject": .document(["n": .int32(0), "updatedExisting": .bool(false)]), "value": .null]
-            }
-            let result = try update.run(on: collection, filter: filter, options: options)
-            guard let upsertedID = result.upsertedID else {
-                // A concurrent insert matched first: report it as an update.
-                return ["lastErrorObject": .document(["n": .int32(1), "updatedExisting": .bool(true)]), "value": .null]
-            }
-            let inserted = returnNew ? try collection.collection.document(withID: upsertedID) : nil
-            return ["lastErrorObject": .document(["n": .int32(1), "updatedExisting": .bool(false), "upserted": upsertedID]),
-                    "value": try shaped(inserted)]
-        }
-        let pinned: BSONDocument = filter.isEmpty ? ["_id": id] : ["$and": .array([.document(filter), .document(["_id": id])])]
-        let result = try update.run(on: collection, filter: pinned, options: UpdateOptions(
-            multi: false, upsert: false, arrayFilters: arrayFilters, writeConcern: writeConcern))
-        let after = returnNew ? try collection.collection.document(withID: id) : nil
-        return ["lastErrorObject": .document(["n": .int32(Int32(result.matchedCount)), "updatedExisting": .bool(result.matchedCount > 0)]),
-                "value": try shaped(returnNew ? after : found)]
+        throw MongoError(.writeConflict, "findAndModify kept losing its document to concurrent writers; retry")
     }
 }
 

@@ -1,10 +1,29 @@
-// SessionRegistry: the logical sessions this standalone server has seen (from startSession or
-// any command's `lsid`), with their last use, so endSessions/killSessions/refreshSessions have
-// something to act on and idle sessions expire after logicalSessionTimeoutMinutes.
+// SessionRegistry: the logical sessions this server has seen (from startSession or any
+// command's `lsid`), with their last use and their transaction state, so endSessions/
+// killSessions/refreshSessions have something to act on, idle sessions expire after
+// logicalSessionTimeoutMinutes, and a session's open transaction dies with it.
 
 import BSON
 import Documents
 import Synchronization
+
+/// One logical session's server-side record.
+final class ServerSession: Sendable {
+    /// Its `lsid.id`.
+    let id: BSONBinary
+    /// Its transaction and retryable-write state; held while one of its transaction or
+    /// retryable-write statements runs, so a session's statements run one at a time.
+    let state = Mutex(SessionTransactionState())
+
+    init(id: BSONBinary) {
+        self.id = id
+    }
+
+    /// Aborts the session's open transaction, waiting for a running statement to finish.
+    func abortTransaction() {
+        state.withLock { $0.abort() }
+    }
+}
 
 /// Logical sessions by their `lsid.id` UUID.
 final class SessionRegistry: Sendable {
@@ -12,7 +31,12 @@ final class SessionRegistry: Sendable {
     /// `logicalSessionTimeoutMinutes`).
     static let timeoutMinutes: Int32 = 30
 
-    private let sessions = Mutex<[BSONBinary: ContinuousClock.Instant]>([:])
+    private struct Entry: Sendable {
+        var lastUse: ContinuousClock.Instant
+        let session: ServerSession
+    }
+
+    private let sessions = Mutex<[BSONBinary: Entry]>([:])
 
     /// A fresh session id (a random version 4 UUID, binary subtype 4).
     func start() -> BSONBinary {
@@ -27,26 +51,58 @@ final class SessionRegistry: Sendable {
 
     /// Records a use of session `id` now.
     func touch(_ id: BSONBinary) {
-        let now = ContinuousClock.now
-        sessions.withLock { $0[id] = now }
+        _ = session(id)
     }
 
-    /// Forgets the sessions `ids`.
-    func end(_ ids: some Sequence<BSONBinary>) {
-        sessions.withLock { sessions in
-            for id in ids { sessions[id] = nil }
+    /// Session `id`'s record (created if new), marked used now.
+    func session(_ id: BSONBinary) -> ServerSession {
+        let now = ContinuousClock.now
+        return sessions.withLock { sessions in
+            if let entry = sessions[id] {
+                sessions[id]?.lastUse = now
+                return entry.session
+            }
+            let session = ServerSession(id: id)
+            sessions[id] = Entry(lastUse: now, session: session)
+            return session
         }
     }
 
-    /// Forgets sessions idle past the timeout; returns their ids.
+    /// Forgets the sessions `ids`, aborting their open transactions.
+    func end(_ ids: some Sequence<BSONBinary>) {
+        let ended = sessions.withLock { sessions in
+            ids.compactMap { sessions.removeValue(forKey: $0)?.session }
+        }
+        for session in ended { session.abortTransaction() }
+    }
+
+    /// Forgets sessions idle past the timeout, aborting their transactions; returns their ids.
     func expire(now: ContinuousClock.Instant = .now) -> Set<BSONBinary> {
         let limit = Duration.seconds(Int64(Self.timeoutMinutes) * 60)
-        return sessions.withLock { sessions in
-            let expired = Set(sessions.filter { now - $0.value >= limit }.keys)
-            for id in expired { sessions[id] = nil }
-            return expired
+        let expired = sessions.withLock { sessions in
+            let expired = sessions.filter { now - $0.value.lastUse >= limit }
+            for id in expired.keys { sessions[id] = nil }
+            return expired.values.map(\.session)
         }
+        for session in expired { session.abortTransaction() }
+        return Set(expired.map(\.id))
     }
+
+    /// Aborts transactions open for `limit` or longer (`transactionLifetimeLimitSeconds`);
+    /// returns how many. A session busy running a statement is left for the next pass.
+    @discardableResult
+    func abortTransactions(olderThan limit: Duration, now: ContinuousClock.Instant = .now) -> Int {
+        let all = sessions.withLock { $0.values.map(\.session) }
+        var aborted = 0
+        for session in all {
+            let didAbort = session.state.withLockIfAvailable { $0.abort(ifOlderThan: limit, now: now) } ?? false
+            if didAbort { aborted += 1 }
+        }
+        return aborted
+    }
+
+    /// Every session id.
+    var all: Set<BSONBinary> { sessions.withLock { Set($0.keys) } }
 
     /// How many sessions are active.
     var count: Int { sessions.withLock { $0.count } }

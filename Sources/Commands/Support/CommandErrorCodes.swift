@@ -25,8 +25,12 @@ extension MongoError.Code {
     static let operationFailed = MongoError.Code(96, "OperationFailed")
     /// 115: the command or option exists in MongoDB but Tessera does not support it.
     static let commandNotSupported = MongoError.Code(115, "CommandNotSupported")
+    /// 117: the session's current transaction number is already in use for something else.
+    static let conflictingOperationInProgress = MongoError.Code(117, "ConflictingOperationInProgress")
     /// 260: a change stream resume token is malformed or cannot be resumed from.
     static let invalidResumeToken = MongoError.Code(260, "InvalidResumeToken")
+    /// 263: the command may not run inside a multi-document transaction.
+    static let operationNotSupportedInTransaction = MongoError.Code(263, "OperationNotSupportedInTransaction")
     /// 280: a change stream cannot continue (its pipeline changed the resume token).
     static let changeStreamFatalError = MongoError.Code(280, "ChangeStreamFatalError")
     /// 286: a resume point is older than the change history the server keeps.

@@ -42,7 +42,8 @@ extension DocumentCollection {
     /// The changes are applied in MongoDB's update field order (names lexicographically,
     /// numeric names numerically), which decides where new fields go.
     public func applyDeltas(id: BSONValue, _ changes: [FieldDelta], writeConcern: WriteConcern) throws(MongoError) -> DeltaOutcome {
-        guard let request = RecordPatchRequest(changes) else { return .notApplicable }
+        // Inside a transaction the caller rewrites the document, which the transaction buffers.
+        guard transaction == nil, let request = RecordPatchRequest(changes) else { return .notApplicable }
         guard let collection = store.catalog.openCollection(namespace) else { return .documentNotFound }
         let key = KeyEncoding.key(for: id)
         let planner = RecordPatchPlanner(registry: store.shapes, sizes: store.recordBSONSize)

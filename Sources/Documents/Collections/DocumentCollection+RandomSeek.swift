@@ -11,6 +11,15 @@ extension DocumentCollection {
         guard let collection = store.catalog.openCollection(namespace) else { return nil }
         var first: [UInt8]?
         var last: [UInt8]?
+        if let transaction {
+            try transaction.forEachStored(in: collection, namespace: namespace) { key, _ in
+                if first == nil { first = key }
+                last = key
+                return true
+            }
+            guard let first, let last else { return nil }
+            return (first, last)
+        }
         do {
             try store.storage.scan(.all, in: collection.keySpace, direction: .forward) { key, _ in
                 first = Array(key)
@@ -35,6 +44,14 @@ extension DocumentCollection {
     public func document(atOrAfter key: [UInt8]) throws(MongoError) -> (key: [UInt8], document: BSONDocument)? {
         guard let collection = store.catalog.openCollection(namespace) else { return nil }
         var found: (key: [UInt8], value: [UInt8])?
+        if let transaction {
+            try transaction.forEachStored(in: collection, namespace: namespace, from: key) { key, value in
+                found = (key, value)
+                return false
+            }
+            guard let found else { return nil }
+            return (found.key, try decode(found.value, decoder: RecordDecoder(registry: store.shapes)))
+        }
         do {
             try store.storage.scan(KeyRange(lowerBound: key), in: collection.keySpace) { key, value in
                 found = (Array(key), Array(value))

@@ -11,6 +11,18 @@ extension DocumentCollection {
     public func forEachRecord(_ body: (Record) throws(MongoError) -> Bool) throws(MongoError) {
         guard let collection = store.catalog.openCollection(namespace) else { return }
         let decoder = RecordDecoder(registry: store.shapes)
+        if let transaction {
+            try transaction.forEachStored(in: collection, namespace: namespace) { (_, value) throws(MongoError) -> Bool in
+                let record: Record
+                do throws(RecordError) {
+                    record = try decoder.record(value)
+                } catch {
+                    throw MongoError(.internalError, "unreadable record in \(namespace): \(error.description)")
+                }
+                return try body(record)
+            }
+            return
+        }
         if let capped = collection.capped {
             try forEachRecordInInsertionOrder(capped, collection: collection, decoder: decoder, body)
             return

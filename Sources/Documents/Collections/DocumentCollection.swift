@@ -13,11 +13,19 @@ public struct DocumentCollection: Sendable {
     public let store: DocumentStore
     /// The collection's namespace.
     public let namespace: Namespace
+    /// The transaction reads and writes go through, if any (see `Transaction.collection(_:)`).
+    public let transaction: Transaction?
 
     /// A handle to `namespace` in `store`.
     public init(store: DocumentStore, namespace: Namespace) {
+        self.init(store: store, namespace: namespace, transaction: nil)
+    }
+
+    /// A handle to `namespace` in `store`, inside `transaction` when given.
+    init(store: DocumentStore, namespace: Namespace, transaction: Transaction?) {
         self.store = store
         self.namespace = namespace
+        self.transaction = transaction
     }
 
     // MARK: Writes
@@ -53,6 +61,7 @@ public struct DocumentCollection: Sendable {
         for document in documents {
             prepared.append(try PreparedDocument(document, encoder: &encoder))
         }
+        if let transaction { return try insert(prepared, in: transaction) }
         // A concurrent drop can remove the collection between lookup and commit: retry then.
         var attempts = 0
         while true {
@@ -128,6 +137,7 @@ public struct DocumentCollection: Sendable {
         _ transform: (BSONDocument) throws(MongoError) -> BSONDocument?
     ) throws(MongoError) -> ModifyOutcome {
         guard let collection = store.catalog.openCollection(namespace) else { return .notFound }
+        if let transaction { return try modify(id: id, in: collection, transaction: transaction, loggedAs: loggedAs, transform) }
         let key = KeyEncoding.key(for: id)
         return try store.commit(writeConcern) { (pending) throws(MongoError) -> ModifyOutcome in
             let current = try stillExisting(collection)
@@ -175,11 +185,12 @@ public struct DocumentCollection: Sendable {
     /// Deletes, in one commit, each document of `ids` that exists and satisfies
     /// `shouldDelete` (evaluated inside the commit, on the current version; `nil` deletes
     /// unconditionally); returns how many were deleted. Each delete is logged.
-    func delete(
+    public func delete(
         ids: [BSONValue], writeConcern: WriteConcern = .acknowledged,
         where shouldDelete: ((BSONDocument) throws(MongoError) -> Bool)?
     ) throws(MongoError) -> Int {
         guard let collection = store.catalog.openCollection(namespace), !ids.isEmpty else { return 0 }
+        if let transaction { return try delete(ids: ids, in: collection, transaction: transaction, where: shouldDelete) }
         return try store.commit(writeConcern) { (pending) throws(MongoError) -> Int in
             let current = try stillExisting(collection)
             let indexes = IndexMaintenance(store: store, namespace: namespace, collection: current, pending: pending)
@@ -214,6 +225,10 @@ public struct DocumentCollection: Sendable {
     /// `nil`; `nil` also when the collection does not exist.
     public func document(withID id: BSONValue) throws(MongoError) -> BSONDocument? {
         guard let collection = store.catalog.openCollection(namespace) else { return nil }
+        if let transaction {
+            let stored = try transaction.storedValue(forKey: KeyEncoding.key(for: id), in: collection, namespace: namespace)
+            return try stored.map { (bytes) throws(MongoError) in try decode(bytes, decoder: RecordDecoder(registry: store.shapes)) }
+        }
         let stored: [UInt8]?
         do {
             stored = try store.storage.get(KeyEncoding.key(for: id), in: collection.keySpace)
@@ -254,6 +269,13 @@ public struct DocumentCollection: Sendable {
     public func count() throws(MongoError) -> Int {
         guard let collection = store.catalog.openCollection(namespace) else { return 0 }
         var total = 0
+        if let transaction {
+            try transaction.forEachStored(in: collection, namespace: namespace) { _, _ in
+                total += 1
+                return true
+            }
+            return total
+        }
         do {
             try store.storage.scan(.all, in: collection.keySpace) { _, _ in
                 total += 1
@@ -274,7 +296,7 @@ public struct DocumentCollection: Sendable {
     /// The collection as the catalog knows it now (inside the commit section: with exactly
     /// the indexes this commit must maintain); throws `NamespaceNotFound` if `collection` was
     /// dropped (or replaced) since it was looked up.
-    private func stillExisting(_ collection: Catalog.OpenCollection) throws(MongoError) -> Catalog.OpenCollection {
+    func stillExisting(_ collection: Catalog.OpenCollection) throws(MongoError) -> Catalog.OpenCollection {
         guard let current = store.catalog.openCollection(namespace), current.description.id == collection.description.id
         else {
             throw MongoError(.namespaceNotFound, "collection \(namespace) was dropped during the write")
@@ -282,7 +304,7 @@ public struct DocumentCollection: Sendable {
         return current
     }
 
-    private func duplicateKey(_ id: BSONValue) -> MongoError {
+    func duplicateKey(_ id: BSONValue) -> MongoError {
         MongoError(.duplicateKey,
                    "E11000 duplicate key error collection: \(namespace) index: _id_ dup key: { _id: \(id.extendedJSON()) }",
                    details: ["keyPattern": ["_id": 1], "keyValue": ["_id": id]])

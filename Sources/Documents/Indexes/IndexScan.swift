@@ -217,6 +217,12 @@ extension DocumentCollection {
         }
         let plan = try IndexScanPlan(fields: fields, bounds: bounds)
         guard !plan.ranges.isEmpty else { return }
+        if let transaction {
+            let index = collection.indexes.first { $0.name == name }
+            try scanIndex(in: transaction, collection: collection, index: index, keySpace: keySpace, decoder: decoder,
+                          plan: plan, reverse: reverse, statistics: &statistics, body)
+            return
+        }
         let cursor = try scanning(name) { () throws(StorageError) in try store.storage.makeCursor(over: .all, in: keySpace) }
         for range in reverse ? plan.ranges.reversed() : plan.ranges {
             position(cursor, at: range, reverse: reverse)
@@ -242,14 +248,14 @@ extension DocumentCollection {
         }
     }
 
-    private enum EntryStep {
+    enum EntryStep {
         case entry(IndexEntry)
         case skip
         case endOfRange
     }
 
     /// Puts `cursor` on the first entry of `range` in the scan's direction.
-    private func position(_ cursor: StoreIterator, at range: KeyRange, reverse: Bool) {
+    func position(_ cursor: StoreIterator, at range: KeyRange, reverse: Bool) {
         if !reverse {
             if let lower = range.lowerBound { cursor.seek(to: lower) } else { cursor.seekToFirst() }
             return
@@ -264,7 +270,7 @@ extension DocumentCollection {
     }
 
     /// The entry stored in `value`: an index entry, or (for `_id_`) a record's `_id`.
-    private func entry(_ value: UnsafeRawBufferPointer, decoder: RecordDecoder?) throws(MongoError) -> IndexEntry {
+    func entry(_ value: UnsafeRawBufferPointer, decoder: RecordDecoder?) throws(MongoError) -> IndexEntry {
         guard let decoder else {
             let (values, id) = try IndexEntryCodec.decode([UInt8](value))
             return IndexEntry(keyValues: values, id: id)
@@ -279,7 +285,7 @@ extension DocumentCollection {
         return IndexEntry(keyValues: [id], id: id)
     }
 
-    private func scanning<Result>(_ name: String, _ body: () throws(StorageError) -> Result) throws(MongoError) -> Result {
+    func scanning<Result>(_ name: String, _ body: () throws(StorageError) -> Result) throws(MongoError) -> Result {
         do {
             return try body()
         } catch where error.code == .keySpaceDropped {

@@ -1,0 +1,146 @@
+// SessionStatement: a command carrying `txnNumber` — a retryable write or a statement of a
+// multi-document transaction — parsed from its `lsid`, `txnNumber`, `autocommit` and
+// `startTransaction`, and run under its session's lock through SessionTransactionState.
+
+import BSON
+import Documents
+
+/// A command that belongs to a numbered transaction or retryable write of a session.
+struct SessionStatement: Sendable {
+    /// The commands a transaction may run.
+    static let allowedInTransaction: Set<String> = [
+        "find", "getMore", "killCursors", "aggregate", "count", "distinct", "insert", "update", "delete",
+        "findAndModify", "findandmodify", "commitTransaction", "abortTransaction",
+    ]
+    /// The commands that are retryable writes.
+    static let retryableWrites: Set<String> = ["insert", "update", "delete", "findAndModify", "findandmodify"]
+
+    /// The session.
+    let sessionID: BSONBinary
+    /// `txnNumber`.
+    let number: Int64
+    /// What the statement is.
+    let kind: SessionStatementKind
+
+    /// The statement `context` is, or `nil` when it carries no `txnNumber` (an ordinary
+    /// command).
+    ///
+    /// - Throws: MongoDB's errors for inconsistent fields: `InvalidOptions` (72) for
+    ///   `autocommit: true`, `autocommit` or `startTransaction` without `txnNumber`, or a
+    ///   `txnNumber` without `lsid`; `OperationNotSupportedInTransaction` (263); `Location50768`
+    ///   for a `txnNumber` on a command that is neither; `Unauthorized` (13) for commit or
+    ///   abort outside `admin`.
+    init?(_ context: CommandContext) throws(MongoError) {
+        let name = context.name
+        let isCommitOrAbort = name == "commitTransaction" || name == "abortTransaction"
+        let autocommit = try context.bool("autocommit")
+        let startTransaction = try context.bool("startTransaction")
+        guard let rawNumber = context.body["txnNumber"] else {
+            if isCommitOrAbort {
+                throw MongoError(.invalidOptions, "Transaction number is required for \(name)")
+            }
+            if autocommit != nil || startTransaction != nil {
+                throw MongoError(.invalidOptions, "'autocommit' and 'startTransaction' require a transaction number")
+            }
+            return nil
+        }
+        guard case let .int64(number) = rawNumber else {
+            throw MongoError(.typeMismatch,
+                             "BSON field 'OperationSessionInfo.txnNumber' is the wrong type '\(rawNumber.type.alias)', expected type 'long'")
+        }
+        guard let sessionID = context.sessionID else {
+            throw MongoError(.invalidOptions, "Transaction number requires a session ID to also be specified")
+        }
+        guard number >= 0 else { throw MongoError(.badValue, "TxnNumber cannot be negative") }
+        if isCommitOrAbort, context.database != "admin" {
+            throw MongoError(.unauthorized, "\(name) may only be run against the admin database.")
+        }
+        let kind: SessionStatementKind
+        switch autocommit {
+        case true?:
+            throw MongoError(.invalidOptions, "autocommit:true is not supported; omit it for a retryable write")
+        case false?:
+            guard Self.allowedInTransaction.contains(name) else {
+                throw MongoError(.operationNotSupportedInTransaction, "Cannot run '\(name)' in a multi-document transaction.")
+            }
+            if startTransaction == true {
+                guard !isCommitOrAbort else {
+                    throw MongoError(.invalidOptions, "\(name) cannot start a transaction")
+                }
+                kind = .startTransaction
+            } else if startTransaction == false {
+                throw MongoError(.invalidOptions, "Specifying startTransaction=false is not allowed.")
+            } else {
+                kind = name == "commitTransaction" ? .commit : name == "abortTransaction" ? .abort : .continueTransaction
+            }
+        case nil:
+            if startTransaction != nil {
+                throw MongoError(.invalidOptions, "'startTransaction' requires 'autocommit: false'")
+            }
+            if isCommitOrAbort {
+                throw MongoError(.invalidOptions, "'autocommit' field is required for \(name)")
+            }
+            guard Self.retryableWrites.contains(name) else {
+                throw MongoError(.location(50768),
+                                 "txnNumber may only be provided for multi-document transactions and retryable write commands. autocommit:false was not provided, and \(name) is not a retryable write command.")
+            }
+            kind = .retryableWrite
+        }
+        self.sessionID = sessionID
+        self.number = number
+        self.kind = kind
+    }
+
+    /// Runs `handler` for this statement under the session's lock: replays a retried write,
+    /// joins or starts the transaction, commits or aborts it. A failed statement aborts its
+    /// transaction.
+    func run(_ handler: CommandHandler, context: CommandContext) throws(MongoError) -> BSONDocument {
+        let session = context.server.sessions.session(sessionID)
+        let store = context.engine.store
+        return try session.state.withLock { (state) throws(MongoError) -> BSONDocument in
+            let step = try state.step(kind, number: number) { () throws(MongoError) -> Transaction in
+                try Transaction(store: store)
+            }
+            switch step {
+            case let .replay(reply):
+                return reply
+            case .run(nil):
+                let reply = try handler.run(context)
+                state.recordRetryableWrite(reply, number: number)
+                return reply
+            case let .run(transaction?):
+                var inside = context
+                inside.transaction = transaction
+                let reply: BSONDocument
+                do throws(MongoError) {
+                    reply = try handler.run(inside)
+                } catch {
+                    state.abort()
+                    throw error
+                }
+                if case let .array(errors)? = reply["writeErrors"], !errors.isEmpty {
+                    state.abort()
+                    if errors.contains(where: { $0.documentValue?["code"]?.int64Value == Int64(MongoError.Code.writeConflict.rawValue) }) {
+                        throw MongoError(.writeConflict,
+                                         "Write conflict during plan execution and yielding is disabled. :: Please retry your operation or multi-document transaction.",
+                                         details: SessionTransactionState.transientLabel)
+                    }
+                }
+                return reply
+            case let .commit(transaction):
+                guard let transaction else { return BSONDocument() }
+                do throws(MongoError) {
+                    try transaction.commit(writeConcern: try context.writeConcern())
+                } catch {
+                    state.abort()
+                    throw error
+                }
+                state.committed(number: number)
+                return BSONDocument()
+            case .abort:
+                state.abort()
+                return BSONDocument()
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+// DocumentCollection+Transaction: the collection's writes when it is used inside a transaction
+// — the same checks as outside (duplicate _id, immutable _id, conditions on the current
+// version) against what the transaction sees, with the result buffered instead of committed.
+
+internal import BSON
+internal import Storage
+
+extension DocumentCollection {
+    /// Buffers the insert of `prepared` in `transaction`, all or nothing.
+    func insert(_ prepared: [PreparedDocument], in transaction: Transaction) throws(MongoError) -> [BSONValue] {
+        let collection = try store.openOrCreateCollection(namespace)
+        try checkNotCapped(collection)
+        var seen: Set<[UInt8]> = []
+        var writes: [(value: Transaction.BufferedWrite.Value, key: [UInt8], change: Transaction.BufferedChange)] = []
+        var shapes: [ShapeDefinition] = []
+        for document in prepared {
+            guard seen.insert(document.key).inserted,
+                  try transaction.storedValue(forKey: document.key, in: collection, namespace: namespace) == nil
+            else {
+                throw duplicateKey(document.id)
+            }
+            try checkIndexable(document.document, in: collection)
+            writes.append((.put(document: document.document, id: document.id, record: document.record.bytes), document.key,
+                           Transaction.BufferedChange(operation: .insert, namespace: namespace, documentKey: document.id,
+                                                      record: document.record.bytes)))
+            shapes += document.record.unpersistedShapes
+        }
+        try transaction.buffer(writes, in: collection, namespace: namespace, shapes: shapes)
+        return prepared.map(\.id)
+    }
+
+    /// `modify(id:writeConcern:_:)` inside `transaction`.
+    func modify(
+        id: BSONValue, in collection: Catalog.OpenCollection, transaction: Transaction,
+        loggedAs: ChangeLogEntry.Operation, _ transform: (BSONDocument) throws(MongoError) -> BSONDocument?
+    ) throws(MongoError) -> ModifyOutcome {
+        try checkNotCapped(collection)
+        let key = KeyEncoding.key(for: id)
+        guard let stored = try transaction.storedValue(forKey: key, in: collection, namespace: namespace) else {
+            return .notFound
+        }
+        let old = try decode(stored, decoder: RecordDecoder(registry: store.shapes))
+        guard let replacement = try transform(old) else { return .unchanged }
+        let storedID = old["_id"] ?? id
+        if let newID = replacement["_id"],
+           BSONValue.compare(newID, storedID) != 0 || newID.type.canonicalRank != storedID.type.canonicalRank {
+            throw MongoError(.immutableField,
+                             "After applying the update, the (immutable) field '_id' was found to have been altered to _id: \(newID.extendedJSON())")
+        }
+        var document = replacement
+        document["_id"] = storedID
+        var encoder = RecordEncoder(registry: store.shapes)
+        let prepared = try PreparedDocument(document, encoder: &encoder)
+        try checkIndexable(prepared.document, in: collection)
+        var change = Transaction.BufferedChange(operation: loggedAs == .update ? .update : .replace, namespace: namespace,
+                                                documentKey: prepared.id)
+        if loggedAs == .update {
+            change.document = UpdateDescription(from: old, to: prepared.document).document
+        } else {
+            change.record = prepared.record.bytes
+        }
+        if collection.description.recordsPreImages { change.preImage = old }
+        try transaction.buffer(
+            .put(document: prepared.document, id: prepared.id, record: prepared.record.bytes), key: key, in: collection,
+            namespace: namespace, change: change, shapes: prepared.record.unpersistedShapes)
+        return .replaced
+    }
+
+    /// `delete(ids:writeConcern:where:)` inside `transaction`.
+    func delete(
+        ids: [BSONValue], in collection: Catalog.OpenCollection, transaction: Transaction,
+        where shouldDelete: ((BSONDocument) throws(MongoError) -> Bool)?
+    ) throws(MongoError) -> Int {
+        try checkNotCapped(collection)
+        let decoder = RecordDecoder(registry: store.shapes)
+        var writes: [(value: Transaction.BufferedWrite.Value, key: [UInt8], change: Transaction.BufferedChange)] = []
+        var deleted: Set<[UInt8]> = []
+        for id in ids {
+            let key = KeyEncoding.key(for: id)
+            guard !deleted.contains(key),
+                  let stored = try transaction.storedValue(forKey: key, in: collection, namespace: namespace)
+            else { continue }
+            let preImages = collection.description.recordsPreImages
+            let document = shouldDelete != nil || preImages ? try decode(stored, decoder: decoder) : nil
+            if let shouldDelete, let document, try !shouldDelete(document) { continue }
+            writes.append((.deleted, key,
+                           Transaction.BufferedChange(operation: .delete, namespace: namespace, documentKey: id,
+                                                      preImage: preImages ? document : nil)))
+            deleted.insert(key)
+        }
+        if !writes.isEmpty { try transaction.buffer(writes, in: collection, namespace: namespace, shapes: []) }
+        return deleted.count
+    }
+
+    /// MongoDB refuses writes to capped collections inside transactions.
+    private func checkNotCapped(_ collection: Catalog.OpenCollection) throws(MongoError) {
+        guard collection.capped != nil else { return }
+        throw MongoError(MongoError.Code(263, "OperationNotSupportedInTransaction"),
+                         "Collection '\(namespace)' is a capped collection. Writes in transactions are not allowed on capped collections.")
+    }
+
+    /// Fails now, as outside a transaction, for a document no index can hold (parallel
+    /// arrays, a partial filter that cannot be evaluated); unique keys are checked at commit.
+    private func checkIndexable(_ document: BSONDocument, in collection: Catalog.OpenCollection) throws(MongoError) {
+        for index in collection.indexes where try index.includes(document) {
+            _ = try IndexKeyGenerator(fields: index.spec.fields, isSparse: index.spec.isSparse).keys(for: document)
+        }
+    }
+}

@@ -1,0 +1,125 @@
+// The session transaction state machine without a socket: starting, joining, committing
+// and aborting by txnNumber, retryable-write replay, and MongoDB's errors for stale or
+// unknown numbers.
+
+import BSON
+import Documents
+import Foundation
+import Testing
+@testable import Commands
+
+@Suite struct SessionTransactionStateTests {
+    private func withStore(_ body: (DocumentStore) throws -> Void) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-session-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try body(try DocumentStore(path: directory.path))
+    }
+
+    private func code(_ body: () throws -> Void) -> Int32? {
+        do {
+            try body()
+            return nil
+        } catch let error as MongoError {
+            return error.code.rawValue
+        } catch {
+            return -1
+        }
+    }
+
+    @Test func aTransactionStartsJoinsAndCommitsOnceThenCommitRepeats() throws {
+        try withStore { store in
+            var state = SessionTransactionState()
+            let begin = { () throws(MongoError) -> Transaction in try Transaction(store: store) }
+            guard case let .run(started?) = try state.step(.startTransaction, number: 1, begin: begin) else {
+                Issue.record("start did not open a transaction")
+                return
+            }
+            guard case let .run(joined?) = try state.step(.continueTransaction, number: 1, begin: begin) else {
+                Issue.record("a statement did not join")
+                return
+            }
+            #expect(joined === started)
+            guard case .commit(let committing?) = try state.step(.commit, number: 1, begin: begin) else {
+                Issue.record("commit did not commit")
+                return
+            }
+            #expect(committing === started)
+            state.committed(number: 1)
+            guard case .commit(nil) = try state.step(.commit, number: 1, begin: begin) else {
+                Issue.record("a repeated commit must succeed without work")
+                return
+            }
+            #expect(code { _ = try state.step(.abort, number: 1, begin: begin) } == 256)
+            #expect(code { _ = try state.step(.continueTransaction, number: 1, begin: begin) } == 256)
+            #expect(code { _ = try state.step(.startTransaction, number: 0, begin: begin) } == 225)
+            #expect(code { _ = try state.step(.continueTransaction, number: 2, begin: begin) } == 251)
+        }
+    }
+
+    @Test func anAbortedTransactionRefusesEveryLaterStatement() throws {
+        try withStore { store in
+            var state = SessionTransactionState()
+            let begin = { () throws(MongoError) -> Transaction in try Transaction(store: store) }
+            guard case let .run(transaction?) = try state.step(.startTransaction, number: 4, begin: begin) else {
+                Issue.record("start did not open a transaction")
+                return
+            }
+            state.abort()
+            #expect(transaction.state == .aborted)
+            #expect(code { _ = try state.step(.continueTransaction, number: 4, begin: begin) } == 251)
+            #expect(code { _ = try state.step(.commit, number: 4, begin: begin) } == 251)
+            #expect(code { _ = try state.step(.abort, number: 4, begin: begin) } == 251)
+            #expect(code { _ = try state.step(.startTransaction, number: 4, begin: begin) } == 117)
+        }
+    }
+
+    @Test func aNewerNumberAbortsTheOpenTransaction() throws {
+        try withStore { store in
+            var state = SessionTransactionState()
+            let begin = { () throws(MongoError) -> Transaction in try Transaction(store: store) }
+            guard case let .run(first?) = try state.step(.startTransaction, number: 1, begin: begin) else {
+                Issue.record("start did not open a transaction")
+                return
+            }
+            _ = try state.step(.retryableWrite, number: 2, begin: begin)
+            #expect(first.state == .aborted)
+            #expect(state.activeTransaction == nil)
+        }
+    }
+
+    @Test func aRetryableWriteReplaysItsReplyForTheSameNumberOnly() throws {
+        try withStore { store in
+            var state = SessionTransactionState()
+            let begin = { () throws(MongoError) -> Transaction in try Transaction(store: store) }
+            guard case .run(nil) = try state.step(.retryableWrite, number: 3, begin: begin) else {
+                Issue.record("a first write must run")
+                return
+            }
+            state.recordRetryableWrite(["n": 1], number: 3)
+            guard case let .replay(reply) = try state.step(.retryableWrite, number: 3, begin: begin) else {
+                Issue.record("a retry must replay")
+                return
+            }
+            #expect(reply == ["n": 1])
+            guard case .run(nil) = try state.step(.retryableWrite, number: 4, begin: begin) else {
+                Issue.record("a new number must run")
+                return
+            }
+            #expect(code { _ = try state.step(.retryableWrite, number: 3, begin: begin) } == 225)
+            #expect(code { _ = try state.step(.commit, number: 4, begin: begin) } == 251)
+        }
+    }
+
+    @Test func theLifetimeLimitAbortsOnlyOldTransactions() throws {
+        try withStore { store in
+            var state = SessionTransactionState()
+            let begin = { () throws(MongoError) -> Transaction in try Transaction(store: store) }
+            _ = try state.step(.startTransaction, number: 1, begin: begin)
+            let early = state.abort(ifOlderThan: .seconds(60), now: .now)
+            #expect(!early)
+            let late = state.abort(ifOlderThan: .seconds(60), now: .now + .seconds(61))
+            #expect(late)
+            #expect(code { _ = try state.step(.commit, number: 1, begin: begin) } == 251)
+        }
+    }
+}
