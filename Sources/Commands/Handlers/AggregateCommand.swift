@@ -16,6 +16,9 @@ struct AggregateCommand {
     /// Where a trailing `$out` writes, if any.
     let output: Namespace?
     let options: AggregateOptions
+    /// For `{aggregate: 1, pipeline: [{$listLocalSessions: {}}, ...]}`: the server's sessions
+    /// are the input documents of the remaining stages.
+    let listsLocalSessions: Bool
 
     /// Parses `context`'s `aggregate`, `pipeline`, `let`, `allowDiskUse` and `hint`.
     ///
@@ -33,11 +36,19 @@ struct AggregateCommand {
         }
         if case .string = context.firstValue {
             namespace = try context.collectionNamespace()
-        } else if context.firstValue.int64Value == 1, stages.first?.first?.key == "$documents" {
-            // $documents never reads the collection; the name only carries the database.
+        } else if context.firstValue.int64Value == 1,
+                  let first = stages.first?.first?.key, first == "$documents" || first == "$listLocalSessions" {
+            // These sources never read the collection; the name only carries the database.
             namespace = try Namespace(database: context.database, collection: "aggregate_1")
         } else {
-            throw MongoError(.invalidNamespace, "{aggregate: 1} needs a leading $documents stage")
+            throw MongoError(.invalidNamespace, "{aggregate: 1} needs a leading $documents or $listLocalSessions stage")
+        }
+        listsLocalSessions = stages.first?.first?.key == "$listLocalSessions"
+        if listsLocalSessions {
+            guard case .document? = stages.first?["$listLocalSessions"] else {
+                throw MongoError(.typeMismatch, "$listLocalSessions must take an object")
+            }
+            stages.removeFirst()
         }
         var output: Namespace?
         if let index = stages.firstIndex(where: { $0.first?.key == "$out" }) {
@@ -46,6 +57,10 @@ struct AggregateCommand {
             }
             output = try Self.outputNamespace(stages[index]["$out"] ?? .null, database: context.database)
             stages.removeLast()
+        }
+        if output != nil || stages.last?.first?.key == "$merge",
+           case let .document(readConcern)? = context.body["readConcern"], readConcern["level"] == "linearizable" {
+            throw MongoError(.invalidOptions, "readConcern level 'linearizable' cannot be used with $out or $merge")
         }
         self.stages = stages
         self.output = output
@@ -74,7 +89,14 @@ struct AggregateCommand {
     /// indexes) and returns no documents.
     func run(_ context: CommandContext) throws(MongoError) -> [BSONDocument] {
         try context.checkForInterrupt()
-        let results = try context.collection(namespace).aggregate(stages, options: options)
+        let results: [BSONDocument]
+        if listsLocalSessions {
+            let sessions = context.server.sessions.all.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
+            let documents: [BSONDocument] = sessions.map { ["_id": ["id": .binary($0)]] }
+            results = try context.collection(namespace).aggregate(stages, over: documents, options: options)
+        } else {
+            results = try context.collection(namespace).aggregate(stages, options: options)
+        }
         try context.checkForInterrupt()
         guard let output else { return results }
         let target = context.engine.collection(output)
