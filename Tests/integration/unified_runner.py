@@ -1055,7 +1055,9 @@ def main(argv: list[str] | None = None) -> int:
             from tessera_server import TesseraServer
             server = TesseraServer(Path(scratch) / "db", Path(scratch) / "server.log")
             server.start()
-            uri = server.uri
+            # As drivers connect to a replica set (not directConnection): the scenarios expect
+            # the read preferences a replica-set topology sends.
+            uri = f"mongodb://127.0.0.1:{server.port}/"
         try:
             passed, failed, skipped, feature_skipped = run_files(files, uri, sys.stdout)
         finally:
