@@ -21,6 +21,8 @@ public struct AggregateStatistics: Sendable, Equatable {
     public var spilledBytes: Int
     /// Documents read from collections (the pipeline's source, $lookup and $unionWith).
     public var docsExamined: Int
+    /// Documents read by the pipeline's source alone (its scan, or $sample's random seeks).
+    public var sourceDocsExamined: Int
     /// Index keys read.
     public var keysExamined: Int
 
@@ -30,6 +32,7 @@ public struct AggregateStatistics: Sendable, Equatable {
         spilledRecords = run.runtime.spillStatistics.spilledRecords
         spilledBytes = run.runtime.spillStatistics.spilledBytes
         docsExamined = run.scanStatistics.totalDocsExamined + run.runtime.docsExamined
+        sourceDocsExamined = run.scanStatistics.totalDocsExamined
         keysExamined = run.scanStatistics.totalKeysExamined + run.runtime.keysExamined
     }
 
