@@ -1,6 +1,7 @@
 // ProcessMemory: this process's resident memory from /proc/self/status (VmRSS, and VmHWM,
 // its high-water mark), and resetting the high-water mark through /proc/self/clear_refs so
-// each measured run gets its own peak. Linux only; elsewhere the figures are 0.
+// each measured run gets its own peak (after returning the allocator's free memory to the
+// system). Linux only; elsewhere the figures are 0.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -24,10 +25,19 @@ struct ProcessMemory {
         return ProcessMemory(residentBytes: resident, peakResidentBytes: peak)
     }
 
-    /// Starts a new high-water mark at the current resident size (writes 5 to clear_refs).
+    /// Hands the allocator's free memory back to the system (glibc's malloc_trim), then
+    /// starts a new high-water mark at the current resident size (writes 5 to clear_refs),
+    /// so the next run's peak shows what it needed rather than what earlier work left mapped.
     /// False where the kernel does not allow it.
     @discardableResult
     static func resetPeak() -> Bool {
+        #if canImport(Glibc)
+        // malloc.h is not part of the Glibc module: look the function up.
+        if let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "malloc_trim") {
+            typealias MallocTrim = @convention(c) (Int) -> Int32
+            _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
+        }
+        #endif
         let descriptor = open("/proc/self/clear_refs", O_WRONLY)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }

@@ -88,8 +88,8 @@ struct W4GroupFigures {
             var best: Run?
             var documents: [BSONDocument] = []
             for _ in 0..<rounds {
-                let before = ProcessMemory.current().residentBytes
                 ProcessMemory.resetPeak()
+                let before = ProcessMemory.current().residentBytes
                 let runStarted = clock.now
                 let (result, statistics) = try events.aggregateWithStatistics(stages, options: options)
                 let seconds = (clock.now - runStarted).seconds

@@ -50,8 +50,9 @@ import Testing
         return (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
     }
 
-    static func statistics(_ collection: QueryCollection, _ stages: [BSONDocument]) throws -> AggregateStatistics {
-        try collection.aggregateWithStatistics(stages, options: spilling).statistics
+    /// Whether the store's spill directory exists (a stage has spilled in this store).
+    static func spillDirectoryExists(_ collection: QueryCollection) -> Bool {
+        FileManager.default.fileExists(atPath: collection.collection.store.path + "/" + SpillFile.directoryName)
     }
 
     @Test func sortSpillGivesTheInMemoryOrderWithTiesInArrivalOrder() throws {
@@ -207,6 +208,7 @@ import Testing
             #expect(throws: MongoError.self) {
                 _ = try c.aggregate(stages, options: Self.spilling)
             }
+            #expect(Self.spillDirectoryExists(c))
             #expect(Self.spillFiles(c).isEmpty)
             let sorted = pipeline(#"[{$sort: {v: 1}}, {$project: {x: {$divide: [1, {$subtract: ["$_id", 2999]}]}}}]"#)
             #expect(throws: MongoError.self) {
