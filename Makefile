@@ -1,7 +1,7 @@
 # Tessera's entry points. `make run` and `make test` are the README's two commands; every
 # other target is a longer job (benchmarks, fuzzing) run by hand and reported in notes.
 
-.PHONY: run test integration build release bench-bson bench-storage bench-query fuzz-bson clean
+.PHONY: run test integration build release bench-bson bench-storage bench-query bench-aggregation fuzz-bson clean
 
 run:
 	@scripts/run
@@ -39,3 +39,7 @@ bench-storage:
 # Issue 4's query figures: W1 counters, W4 compiled matching, W3 partial/TTL indexes, W7.
 bench-query:
 	@scripts/bench-query
+
+# Issue 6's aggregation figures: W4 $group in memory vs spilling, W3 $lookup, W7 $sample.
+bench-aggregation:
+	@scripts/bench-aggregation

@@ -91,6 +91,11 @@ let package = Package(
             name: "QueryReport", dependencies: ["BSON", "Storage", "Documents", "Query", "BenchSupport"],
             swiftSettings: strictSettings
         ),
+        // `make bench-aggregation`: issue 6's W4 (spilling $group), W3 ($lookup) and W7 ($sample) figures.
+        .executableTarget(
+            name: "AggregationReport", dependencies: ["BSON", "Storage", "Documents", "Query", "BenchSupport"],
+            swiftSettings: strictSettings
+        ),
         // The child process of the crash-safety test: journaled inserts until SIGKILLed.
         .executableTarget(name: "CrashWriter", dependencies: ["BSON", "Documents"], swiftSettings: strictSettings),
         .testTarget(name: "BSONTests", dependencies: ["BSON", "BenchSupport"], swiftSettings: strictSettings),

@@ -1,6 +1,7 @@
 // AggregateOptions: what an aggregate command passes besides its pipeline (allowDiskUse, the
 // blocking stages' memory limit, `let` variables, a hint), and MemoryBudget, which blocking
-// stages charge as they buffer and which fails with MongoDB's 292 over the limit.
+// stages charge as they buffer: over the limit it fails with MongoDB's 292, or, with
+// `allowDiskUse`, tells the stage to spill to disk (SpillFiles.swift).
 
 public import BSON
 internal import Documents
@@ -10,8 +11,9 @@ public struct AggregateOptions: Sendable {
     /// MongoDB's default limit for each blocking stage: 100 MB.
     public static let defaultMemoryLimit = 100 * 1024 * 1024
 
-    /// Whether blocking stages may go past `memoryLimitBytes` (Tessera keeps them in memory;
-    /// spilling to disk is not implemented yet).
+    /// Whether blocking stages past `memoryLimitBytes` spill to temporary files under the
+    /// data directory's `_tmp` ($sort writes sorted runs and merges them; $group, $bucket and
+    /// $sortByCount partition their input by group key) instead of failing with 292.
     public var allowDiskUse: Bool
     /// Bytes a blocking stage ($group, $sort, $bucket, $facet...) may hold.
     public var memoryLimitBytes: Int
@@ -64,6 +66,15 @@ struct MemoryBudget {
     mutating func release(_ bytes: Int) {
         used -= bytes
     }
+
+    /// Gives back everything the stage holds.
+    mutating func releaseAll() {
+        used = 0
+    }
+
+    /// Whether the stage holds more than the limit (only possible with `allowDiskUse`), or
+    /// would once it set aside `reserve` more bytes: time to spill.
+    func isOverLimit(reserving reserve: Int = 0) -> Bool { used + reserve > limit }
 
     /// An estimate of the memory a value takes (its BSON size plus bookkeeping).
     static func size(of value: BSONValue) -> Int {

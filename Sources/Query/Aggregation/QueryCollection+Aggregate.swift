@@ -69,7 +69,7 @@ extension QueryCollection {
         }
         var explain: BSONDocument = ["explainVersion": "1", "stages": .array(stages)]
         _ = scope
-        if let run { explain["peakMemoryBytes"] = .int64(Int64(run.runtime.peakMemory)) }
+        if let run { for field in AggregateStatistics(run).explainFields.elements { explain[field.key] = field.value } }
         explain["ok"] = .double(1)
         return explain
     }
@@ -125,6 +125,7 @@ extension QueryCollection {
         runtime.keysExamined += statistics.totalKeysExamined + nested.keysExamined
         runtime.docsExamined += statistics.totalDocsExamined + nested.docsExamined
         runtime.peakMemory = max(runtime.peakMemory, nested.peakMemory)
+        runtime.spillStatistics += nested.spillStatistics
     }
 
     // MARK: The head of the pipeline

@@ -1,7 +1,8 @@
 // StageSinks: pipeline execution as a push-based chain. Each stage receives documents one at
 // a time (`push` returns false when it wants no more, which stops the scan underneath) and
 // `finish` flushes blocking stages. Streaming stages hold one document; blocking ones
-// ($sort, $group, $bucket, $facet, $sample) charge a MemoryBudget.
+// ($sort, $group, $bucket, $facet, $sample) charge a MemoryBudget, and $sort and $group
+// spill to disk past it when `allowDiskUse` is set (sorted runs; hash partitions).
 
 internal import BSON
 internal import Documents
@@ -34,6 +35,8 @@ final class PipelineRuntime {
     var docsExamined = 0
     /// The largest memory any blocking stage held.
     var peakMemory = 0
+    /// What blocking stages wrote to disk (with `allowDiskUse`).
+    var spillStatistics = SpillStatistics()
 
     init(database: QueryDatabase, options: AggregateOptions, scope: ExpressionScope) {
         self.database = database
@@ -173,103 +176,7 @@ final class CountSink: StageSink {
     }
 }
 
-/// `$sort`, bounded to the first `limit` documents when a `$limit` follows.
-final class SortSink: StageSink {
-    let spec: SortSpec
-    let limit: Int?
-    private var buffered: [(key: [BSONValue], document: BSONDocument)] = []
-    private var budget: MemoryBudget
-
-    init(_ spec: SortSpec, limit: Int?, next: DocumentSink, runtime: PipelineRuntime) {
-        self.spec = spec
-        self.limit = limit
-        budget = MemoryBudget(stage: "$sort", options: runtime.options)
-        super.init(next: next, runtime: runtime)
-    }
-
-    override func push(_ document: BSONDocument) throws(MongoError) -> Bool {
-        buffered.append((try spec.validatedSortKey(for: document), document))
-        try budget.charge(MemoryBudget.size(of: document))
-        if let limit, buffered.count >= max(2 * limit, 1024) {
-            let kept = sortedBuffer().prefix(limit)
-            for dropped in buffered.count - kept.count > 0 ? sortedBuffer().dropFirst(limit) : [] {
-                budget.release(MemoryBudget.size(of: dropped.document))
-            }
-            buffered = Array(kept)
-        }
-        return true
-    }
-
-    private func sortedBuffer() -> [(key: [BSONValue], document: BSONDocument)] {
-        buffered.enumerated().sorted { a, b in
-            let order = spec.compareKeys(a.element.key, b.element.key)
-            return order != 0 ? order < 0 : a.offset < b.offset
-        }.map(\.element)
-    }
-
-    override func finish() throws(MongoError) {
-        runtime.peakMemory = max(runtime.peakMemory, budget.peak)
-        for entry in sortedBuffer().prefix(limit ?? Int.max) {
-            guard try next.push(entry.document) else { break }
-        }
-        buffered = []
-        try next.finish()
-    }
-}
-
-/// Hash-based `$group` (also `$sortByCount`'s grouping and `$bucket`'s).
-final class GroupSink: StageSink {
-    let id: (BSONDocument, ExpressionScope) throws(MongoError) -> BSONValue
-    let fields: [(name: String, accumulator: Accumulator)]
-    let stageName: String
-    private var groups: [[UInt8]: Int] = [:]
-    private var order: [(id: BSONValue, states: [AccumulatorState])] = []
-    private var budget: MemoryBudget
-
-    init(stageName: String, fields: [(name: String, accumulator: Accumulator)], next: DocumentSink, runtime: PipelineRuntime,
-         id: @escaping (BSONDocument, ExpressionScope) throws(MongoError) -> BSONValue) {
-        self.id = id
-        self.fields = fields
-        self.stageName = stageName
-        budget = MemoryBudget(stage: stageName, options: runtime.options)
-        super.init(next: next, runtime: runtime)
-    }
-
-    override func push(_ document: BSONDocument) throws(MongoError) -> Bool {
-        let scope = runtime.scope(for: document)
-        let key = try id(document, scope)
-        let encoded = KeyEncoding.key(for: key)
-        let index: Int
-        if let existing = groups[encoded] {
-            index = existing
-        } else {
-            index = order.count
-            groups[encoded] = index
-            order.append((key, fields.map { $0.accumulator.makeState() }))
-            try budget.charge(64 + encoded.count + MemoryBudget.size(of: key) + 48 * fields.count)
-        }
-        var grown = 0
-        for (position, field) in fields.enumerated() {
-            grown += try order[index].states[position].add(field.accumulator, scope)
-        }
-        if grown > 0 { try budget.charge(grown) }
-        return true
-    }
-
-    override func finish() throws(MongoError) {
-        runtime.peakMemory = max(runtime.peakMemory, budget.peak)
-        for group in order {
-            var output: BSONDocument = ["_id": group.id]
-            for (position, field) in fields.enumerated() {
-                output.append(field.name, group.states[position].result(field.accumulator))
-            }
-            guard try next.push(output) else { break }
-        }
-        order = []
-        groups = [:]
-        try next.finish()
-    }
-}
+// SortSink and GroupSink, which spill, live in SortSink.swift and GroupSink.swift.
 
 /// Buffers every input document, then hands the buffer to `emit` (for $facet and $sample).
 final class BufferSink: StageSink {
