@@ -195,11 +195,18 @@ def test_unknown_stage_and_operator_errors(coll):
     assert error_code(coll, [{"$match": {}, "$sort": {"x": 1}}]) == 40323
 
 
-def test_memory_limit_without_disk_use(coll):
+def test_memory_limit_fails_without_disk_use_and_spills_with_it(coll):
     # 100 MB default: a $sort over ~110 MB of strings must fail with 292 without allowDiskUse.
     big = "x" * (1 << 20)
     coll.insert_many([{"_id": i, "s": big} for i in range(110)])
     assert error_code(coll, [{"$sort": {"s": 1, "_id": -1}}]) == 292
+    # With allowDiskUse the same sort spills to disk and completes, in order.
+    ids = [d["_id"] for d in coll.aggregate([{"$sort": {"s": 1, "_id": -1}}, {"$project": {"_id": 1}}],
+                                            allowDiskUse=True)]
+    assert ids == list(range(109, -1, -1))
+    grouped = run(coll, [{"$group": {"_id": {"$mod": ["$_id", 3]}, "n": {"$sum": 1}, "s": {"$push": "$s"}}},
+                         {"$project": {"n": 1}}, {"$sort": {"_id": 1}}], allowDiskUse=True)
+    assert grouped == [{"_id": 0, "n": 37}, {"_id": 1, "n": 37}, {"_id": 2, "n": 36}]
 
 
 # -- expressions ----------------------------------------------------------------------------
