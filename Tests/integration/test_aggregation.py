@@ -386,3 +386,20 @@ def test_coll_stats_index_stats_and_redact(coll):
     redacted = run(coll, [{"$redact": {"$cond": [{"$gte": ["$level", 5]}, "$$PRUNE", "$$DESCEND"]}}])
     assert redacted == [{"_id": 1, "level": 1}]
     assert error_code(coll, [{"$match": {}}, {"$collStats": {}}]) == 40602
+
+
+def test_remaining_accumulators(coll):
+    coll.insert_many([{"_id": i, "g": 1, "v": v, "o": {f"k{i}": i}} for i, v in enumerate([2, 4, 4, 4, 5, 5, 7, 9])])
+    result = run(coll, [{"$group": {
+        "_id": "$g",
+        "samp": {"$stdDevSamp": "$v"},
+        "merged": {"$mergeObjects": "$o"},
+        "top": {"$top": {"sortBy": {"v": -1}, "output": "$_id"}},
+        "bottom2": {"$bottomN": {"n": 2, "sortBy": {"v": -1}, "output": "$v"}},
+        "p": {"$percentile": {"input": "$v", "p": [0.5, 0.9], "method": "approximate"}},
+    }}])[0]
+    assert result["samp"] == pytest.approx(2.138089935299395)  # sqrt(32 / 7)
+    assert result["merged"] == {f"k{i}": i for i in range(8)}
+    assert result["top"] == 7
+    assert result["bottom2"] == [4, 2]
+    assert result["p"] == [4, 9]
