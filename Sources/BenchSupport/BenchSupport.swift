@@ -145,3 +145,31 @@ public struct ScratchDirectory {
         rmdir(path)
     }
 }
+
+/// The options every report program takes: `--scale F` multiplies document and operation
+/// counts by F (e.g. 0.1 for a quick run); `--only NAME` runs one section.
+public struct ReportOptions: Sendable {
+    /// The count multiplier (1.0 by default).
+    public let scale: Double
+    /// The one section to run, or `nil` for all.
+    public let only: String?
+
+    /// Reads `--scale` and `--only` from `arguments` (the process's by default).
+    public init(arguments: [String] = CommandLine.arguments) {
+        var scale = 1.0
+        if let position = arguments.firstIndex(of: "--scale"), position + 1 < arguments.count,
+           let value = Double(arguments[position + 1]), value > 0 {
+            scale = value
+        }
+        self.scale = scale
+        only = arguments.firstIndex(of: "--only").flatMap { position in
+            position + 1 < arguments.count ? arguments[position + 1] : nil
+        }
+    }
+
+    /// Whether section `name` runs.
+    public func runs(_ name: String) -> Bool { only == nil || only == name }
+
+    /// `count` scaled, at least 1.
+    public func scaled(_ count: Int) -> Int { max(1, Int(Double(count) * scale)) }
+}

@@ -12,16 +12,10 @@ import Darwin
 
 let clock = ContinuousClock()
 let runStarted = clock.now
-var scale = 1.0
-if let position = CommandLine.arguments.firstIndex(of: "--scale"), position + 1 < CommandLine.arguments.count,
-   let value = Double(CommandLine.arguments[position + 1]), value > 0 {
-    scale = value
-}
-let only = CommandLine.arguments.firstIndex(of: "--only").flatMap { position in
-    position + 1 < CommandLine.arguments.count ? CommandLine.arguments[position + 1] : nil
-}
-@MainActor func runs(_ name: String) -> Bool { only == nil || only == name }
-@MainActor func scaled(_ count: Int) -> Int { max(1, Int(Double(count) * scale)) }
+let options = ReportOptions()
+let scale = options.scale
+@MainActor func runs(_ name: String) -> Bool { options.runs(name) }
+@MainActor func scaled(_ count: Int) -> Int { options.scaled(count) }
 
 print("Tessera query report — \(Machine.cores) cores, host \(Machine.hostname), \(Machine.utcDate), scale \(scale)")
 print("")

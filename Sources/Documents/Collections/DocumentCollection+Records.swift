@@ -13,65 +13,43 @@ extension DocumentCollection {
         let decoder = RecordDecoder(registry: store.shapes)
         if let transaction {
             try transaction.forEachStored(in: collection, namespace: namespace) { (_, value) throws(MongoError) -> Bool in
-                let record: Record
-                do throws(RecordError) {
-                    record = try decoder.record(value)
-                } catch {
-                    throw MongoError(.internalError, "unreadable record in \(namespace): \(error.description)")
-                }
-                return try body(record)
+                try body(try record(value, decoder: decoder))
             }
             return
         }
         if let capped = collection.capped {
-            try forEachRecordInInsertionOrder(capped, collection: collection, decoder: decoder, body)
-            return
-        }
-        var failure: MongoError?
-        do {
-            try store.storage.scan(.all, in: collection.keySpace) { _, value in
-                do throws(MongoError) {
-                    let record: Record
-                    do throws(RecordError) {
-                        record = try decoder.record(Array(value))
-                    } catch {
-                        throw MongoError(.internalError, "unreadable record in \(namespace): \(error.description)")
-                    }
-                    return try body(record) ? .continue : .stop
-                } catch {
-                    failure = error
-                    return .stop
-                }
+            // Natural order: follow the insertion-order key space to each document.
+            try scanStopping(capped.keySpace) { (value) throws(MongoError) -> Bool in
+                guard let entry = CappedOrder.Entry(value) else { return true }
+                guard let stored = try read({ () throws(StorageError) in
+                    try store.storage.get(entry.idKey, in: collection.keySpace)
+                }) else { return true }
+                return try body(try record(stored, decoder: decoder))
             }
-        } catch let error as StorageError where error.code == .keySpaceDropped {
             return
-        } catch let error as StorageError {
-            throw .storage(error)
-        } catch {
-            throw MongoError(.internalError, "\(error)")
         }
-        if let failure { throw failure }
+        try scanStopping(collection.keySpace) { (value) throws(MongoError) -> Bool in
+            try body(try record(value, decoder: decoder))
+        }
     }
 
-    private func forEachRecordInInsertionOrder(
-        _ capped: CappedOrder, collection: Catalog.OpenCollection, decoder: RecordDecoder,
-        _ body: (Record) throws(MongoError) -> Bool
-    ) throws(MongoError) {
+    /// `bytes` as a record view, or an `InternalError` naming this collection.
+    private func record(_ bytes: [UInt8], decoder: RecordDecoder) throws(MongoError) -> Record {
+        do throws(RecordError) {
+            return try decoder.record(bytes)
+        } catch {
+            throw MongoError(.internalError, "unreadable record in \(namespace): \(error.description)")
+        }
+    }
+
+    /// Scans every value of `keySpace` in key order until `body` returns `false`. A key
+    /// space dropped meanwhile ends the scan quietly; `body`'s error ends it and is thrown.
+    private func scanStopping(_ keySpace: ColumnFamily, _ body: ([UInt8]) throws(MongoError) -> Bool) throws(MongoError) {
         var failure: MongoError?
         do {
-            try store.storage.scan(.all, in: capped.keySpace) { _, value in
-                guard let entry = CappedOrder.Entry(Array(value)) else { return .continue }
+            try store.storage.scan(.all, in: keySpace) { _, value in
                 do throws(MongoError) {
-                    guard let stored = try read({ () throws(StorageError) in
-                        try store.storage.get(entry.idKey, in: collection.keySpace)
-                    }) else { return .continue }
-                    let record: Record
-                    do throws(RecordError) {
-                        record = try decoder.record(stored)
-                    } catch {
-                        throw MongoError(.internalError, "unreadable record in \(namespace): \(error.description)")
-                    }
-                    return try body(record) ? .continue : .stop
+                    return try body(Array(value)) ? .continue : .stop
                 } catch {
                     failure = error
                     return .stop

@@ -313,36 +313,13 @@ public struct ExpressionScope: Sendable {
 /// Dates as MongoDB's default `%Y-%m-%dT%H:%M:%S.%LZ` (UTC), without Foundation.
 enum ISODateText {
     static func string(millisecondsSinceEpoch: Int64) -> String {
-        let (days, millisOfDay) = floorDivide(millisecondsSinceEpoch, 86_400_000)
-        let (year, month, day) = civil(fromDays: days)
+        let (days, millisOfDay) = CivilTime.floorDivide(millisecondsSinceEpoch, 86_400_000)
+        let (year, month, day) = CivilTime.civil(fromDays: days)
         let hours = millisOfDay / 3_600_000
         let minutes = millisOfDay / 60000 % 60
         let seconds = millisOfDay / 1000 % 60
         let millis = millisOfDay % 1000
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(hours, 2)):\(pad(minutes, 2)):\(pad(seconds, 2)).\(pad(millis, 3))Z"
-    }
-
-    private static func floorDivide(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
-        var quotient = value / divisor
-        var remainder = value % divisor
-        if remainder < 0 {
-            quotient -= 1
-            remainder += divisor
-        }
-        return (quotient, remainder)
-    }
-
-    /// Howard Hinnant's days-to-civil algorithm.
-    private static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     private static func pad(_ value: Int64, _ width: Int) -> String {
