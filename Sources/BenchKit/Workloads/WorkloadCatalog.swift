@@ -10,11 +10,12 @@ public enum WorkloadCatalog {
     ]
 
     /// The workloads `name` stands for. `records` replaces each workload's default data-set
-    /// size and `operations` W1's operation count.
+    /// size (not W1's 100 metrics) and `operations` W1's operation count.
     public static func workloads(named name: String, records: Int?, operations: Int?, seed: UInt64) throws(BenchError) -> [any Workload] {
         switch name {
         case "w1-counters":
-            return [W1CountersWorkload(metrics: records ?? 100, operations: operations ?? 144_000)]
+            // W1's data set is its 100 metric documents, whatever --records says.
+            return [W1CountersWorkload(metrics: 100, operations: operations ?? 144_000)]
         case "w2-ingest":
             return [1, 100, 1_000].flatMap { batch in
                 [Durability.unacknowledged, .acknowledged, .journaled].map { W2IngestWorkload(batch: batch, durability: $0) }
