@@ -1,7 +1,7 @@
 # Tessera's entry points. `make run` and `make test` are the README's two commands; every
 # other target is a longer job (benchmarks, fuzzing) run by hand and reported in notes.
 
-.PHONY: run test integration build release bench-bson bench-storage bench-query fuzz-bson clean
+.PHONY: run test integration build release bench-bson bench-storage bench-query bench-compare fuzz-bson clean
 
 run:
 	@scripts/run
@@ -39,3 +39,8 @@ bench-storage:
 # Issue 4's query figures: W1 counters, W4 compiled matching, W3 partial/TTL indexes, W7.
 bench-query:
 	@scripts/bench-query
+
+# Issue 8's comparison: tessera bench workloads on Tessera (TCP and embedded) and PostgreSQL 15,
+# with results.json, charts and a table in bench-results/<date>/ (see docs/performance.md).
+bench-compare:
+	@scripts/bench-compare

@@ -163,7 +163,7 @@ def main():
         "the wire codec cost. Server CPU: cores busy on average (PostgreSQL: postmaster and backends).",
         "",
     ]
-    text = "\n".join(header) + table(results, order) + "\n"
+    text = "\n".join(header) + "\n" + table(results, order) + "\n"
     if has_w1:
         lines = ["", "w1-counters per simulated hour (upserts/s), first → last hour:"]
         for target in TARGETS:

@@ -5,7 +5,6 @@
 import BenchKit
 import Dispatch
 import Logging
-import NIOCore
 import PostgresNIO
 import Synchronization
 
@@ -25,20 +24,19 @@ struct PostgresTarget: BenchTarget {
         var logger = Logger(label: "tessera.bench.postgres")
         logger.logLevel = .warning
         let connectionLogger = logger
-        let result = Mutex<Result<PostgresConnection, any Error>?>(nil)
-        let finished = DispatchSemaphore(value: 0)
+        let outcome = ConnectOutcome()
         Task {
             do {
                 let connection = try await PostgresConnection.connect(
                     configuration: configuration, id: index, logger: connectionLogger)
-                result.withLock { $0 = .success(connection) }
+                outcome.result.withLock { $0 = .success(connection) }
             } catch {
-                result.withLock { $0 = .failure(error) }
+                outcome.result.withLock { $0 = .failure(error) }
             }
-            finished.signal()
+            outcome.finished.signal()
         }
-        finished.wait()
-        switch result.withLock({ $0 }) {
+        outcome.finished.wait()
+        switch outcome.result.withLock({ $0 }) {
         case let .success(connection)?:
             return .sql(PostgresSession(connection: connection, logger: logger))
         case let .failure(error)?:
@@ -51,6 +49,12 @@ struct PostgresTarget: BenchTarget {
     func serverProcessIDs() -> [Int32] { postmasterPID.map { [$0] } ?? [] }
 
     func shutdown() {}
+}
+
+/// Where the connecting task leaves its connection for the waiting thread.
+private final class ConnectOutcome: Sendable {
+    let result = Mutex<Result<PostgresConnection, any Error>?>(nil)
+    let finished = DispatchSemaphore(value: 0)
 }
 
 /// One PostgreSQL connection used by one thread.
@@ -79,7 +83,7 @@ final class PostgresSession: SQLSession {
         } catch {
             throw BenchError("PostgreSQL: \(String(reflecting: error)) in: \(sql.prefix(120))")
         }
-        return result.rows.map { row in row.map { cell in cell.bytes.map { String(buffer: $0) } } }
+        return result.rows.map { row in row.map { cell in (try? cell.decode(String?.self)) ?? nil } }
     }
 
     func close() {
