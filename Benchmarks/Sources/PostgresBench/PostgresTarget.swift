@@ -5,6 +5,7 @@
 import BenchKit
 import Dispatch
 import Logging
+import NIOCore
 import PostgresNIO
 import Synchronization
 
@@ -87,6 +88,7 @@ final class PostgresSession: SQLSession {
     }
 
     func close() {
-        _ = connection.close()
+        let closing: EventLoopFuture<Void> = connection.close()
+        closing.whenComplete { _ in }
     }
 }

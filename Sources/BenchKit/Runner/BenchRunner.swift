@@ -78,6 +78,10 @@ public enum BenchRunner {
         let failure = Mutex<BenchError?>(nil)
         let ready = DispatchSemaphore(value: 0)
         let go = DispatchSemaphore(value: 0)
+        /// Left by a connection when its operations are over, before it closes: its server
+        /// process (a PostgreSQL backend) still exists for the CPU reading.
+        let measured = DispatchGroup()
+        let release = DispatchSemaphore(value: 0)
         let done = DispatchGroup()
 
         func fail(_ error: BenchError) {
@@ -101,6 +105,7 @@ public enum BenchRunner {
         let kinds = workload.operationNames.count
         for index in 0..<configuration.connections {
             state.done.enter()
+            state.measured.enter()
             let seed = configuration.seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15
             let thread = Thread {
                 defer { state.done.leave() }
@@ -113,6 +118,7 @@ public enum BenchRunner {
         for _ in 0..<configuration.connections { state.ready.wait() }
         if let failure = state.failure.withLock({ $0 }) {
             for _ in 0..<configuration.connections { state.go.signal() }
+            for _ in 0..<configuration.connections { state.release.signal() }
             state.done.wait()
             throw failure
         }
@@ -128,13 +134,15 @@ public enum BenchRunner {
         for _ in 0..<configuration.connections { state.go.signal() }
 
         // Until measuring starts, then CPU readings and Pss samples every 250 ms.
-        while now() < measureStart, state.done.wait(timeout: .now() + .milliseconds(20)) == .timedOut {}
+        while now() < measureStart, state.measured.wait(timeout: .now() + .milliseconds(20)) == .timedOut {}
         let cpuBefore = probe.cpuSeconds()
         var peakMemory = probe.proportionalSetSize()
-        while state.done.wait(timeout: .now() + .milliseconds(250)) == .timedOut {
+        while state.measured.wait(timeout: .now() + .milliseconds(250)) == .timedOut {
             peakMemory = max(peakMemory, probe.proportionalSetSize())
         }
         let cpuAfter = probe.cpuSeconds()
+        for _ in 0..<configuration.connections { state.release.signal() }
+        state.done.wait()
         if let failure = state.failure.withLock({ $0 }) { throw failure }
 
         let outcomes = state.outcomes.withLock { $0 }
@@ -197,10 +205,17 @@ public enum BenchRunner {
             try workload.begin(session)
         } catch {
             state.fail(error)
+            state.measured.leave()
             state.ready.signal()
+            state.release.wait()
             return
         }
-        defer { session.close() }
+        // Closed only after the main thread has read the server's CPU time.
+        defer {
+            state.measured.leave()
+            state.release.wait()
+            session.close()
+        }
         state.ready.signal()
         state.go.wait()
         var random = SeededGenerator(seed: seed)
