@@ -26,15 +26,19 @@ struct ProcessProbe: Sendable {
         return found
     }
 
-    /// CPU seconds (user + system) per process.
+    /// CPU seconds (user + system) per process. A root's figure includes its children that
+    /// have exited (cutime, cstime): PostgreSQL's parallel workers live for one query.
     func cpuSeconds() -> [Int32: Double] {
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
         var result: [Int32: Double] = [:]
         for pid in processes() {
-            // After the command name: state is field 3, utime 14 and stime 15 (1-based).
-            guard let fields = Self.stat(pid), fields.count > 13,
-                  let user = Double(fields[11]), let system = Double(fields[12]) else { continue }
-            result[pid] = (user + system) / ticks
+            // After the command name: state is field 3, utime 14, stime 15, cutime 16 and
+            // cstime 17 (1-based).
+            guard let fields = Self.stat(pid), fields.count > 14,
+                  let user = Double(fields[11]), let system = Double(fields[12]),
+                  let childUser = Double(fields[13]), let childSystem = Double(fields[14]) else { continue }
+            let reaped = roots.contains(pid) ? childUser + childSystem : 0
+            result[pid] = (user + system + reaped) / ticks
         }
         return result
     }
