@@ -1,7 +1,7 @@
 # Tessera's entry points. `make run` and `make test` are the README's two commands; every
 # other target is a longer job (benchmarks, fuzzing) run by hand and reported in notes.
 
-.PHONY: run test integration build release bench-bson bench-storage bench-query bench-aggregation fuzz-bson clean
+.PHONY: run test integration build release bench-bson bench-storage bench-query bench-aggregation bench-compare fuzz-bson clean
 
 run:
 	@scripts/run
@@ -43,3 +43,8 @@ bench-query:
 # Issue 6's aggregation figures: W4 $group in memory vs spilling, W3 $lookup, W7 $sample.
 bench-aggregation:
 	@scripts/bench-aggregation
+
+# Issue 8's comparison: tessera bench workloads on Tessera (TCP and embedded) and PostgreSQL 15,
+# with results.json, charts and a table in bench-results/<date>/ (see docs/performance.md).
+bench-compare:
+	@scripts/bench-compare

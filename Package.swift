@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "Wire", targets: ["Wire"]),
         .library(name: "Commands", targets: ["Commands"]),
         .library(name: "Server", targets: ["Server"]),
+        .library(name: "BenchKit", targets: ["BenchKit"]),
         .executable(name: "tessera", targets: ["tessera"]),
     ],
     dependencies: [
@@ -27,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // Latency histograms for `tessera bench` (small; brings only swift-numerics).
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // BSON: value model, binary codec, lazy views, Extended JSON, comparison order, Codable.
@@ -68,11 +71,24 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // The command-line entry point: `tessera serve`, later `tessera bench`.
+        // BenchKit: `tessera bench`'s workloads, runner, wire client and embedded target. The
+        // PostgreSQL target lives in the Benchmarks package so postgres-nio stays out of `make test`.
+        .target(
+            name: "BenchKit",
+            dependencies: [
+                "BSON", "Wire", "Commands", "Query", "Documents", "BenchSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The command-line entry point: `tessera serve` and `tessera bench`.
         .executableTarget(
             name: "tessera",
             dependencies: [
-                "BSON", "Server",
+                "BSON", "Server", "BenchKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

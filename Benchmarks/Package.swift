@@ -1,7 +1,8 @@
 // swift-tools-version: 6.1
-// Tessera's benchmark package: measures the BSON codec against libbson in the same run.
-// Kept apart from the root package so ordo-one/benchmark and libbson never enter the
-// library's dependency graph. Run with ../scripts/bench-bson.
+// Tessera's benchmark package: the BSON codec against libbson (../scripts/bench-bson) and
+// the PostgreSQL target of `tessera bench` (../scripts/bench-compare). Kept apart from the
+// root package so ordo-one/benchmark, libbson and postgres-nio (with swift-nio-ssl and
+// swift-crypto) never enter the library's dependency graph or `make test`'s build.
 import PackageDescription
 
 // SwiftPM names a path dependency after its folder, so the root package's identity is the
@@ -17,8 +18,25 @@ let package = Package(
         // The interposer trait is what lets 1.38.1 resolve from the mirrored packages on
         // Linux with Swift 6.3 (the runtime interposer it would otherwise need is not mirrored).
         .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
+        // `PostgresBench`: BenchKit's workloads against PostgreSQL through postgres-nio.
+        .executableTarget(
+            name: "PostgresBench",
+            dependencies: [
+                .product(name: "BenchKit", package: rootPackage),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: [
+                .swiftLanguageMode(.v6), .enableUpcomingFeature("ExistentialAny"),
+                .enableUpcomingFeature("InternalImportsByDefault"),
+            ]
+        ),
         // Debian's libbson (libbson-dev), found through pkg-config.
         .systemLibrary(
             name: "CLibBSON",
