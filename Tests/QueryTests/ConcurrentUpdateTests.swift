@@ -54,3 +54,29 @@ import Testing
         }
     }
 }
+
+@Suite struct ConcurrentUpsertTests {
+    @Test func racingFirstUpsertsOfOneIDAllApply() throws {
+        try withEngine { engine in
+            let collection = try engine.collection("race", in: "db")
+            let failures = Mutex(0)
+            let threads = 8, rounds = 40
+            DispatchQueue.concurrentPerform(iterations: threads) { thread in
+                for round in 0..<rounds {
+                    do {
+                        // Every thread's first touch of each _id races the others to insert it.
+                        try collection.update(["_id": .int32(Int32(round))], ["$inc": ["n": 1], "$push": ["by": .int32(Int32(thread))]],
+                                              options: UpdateOptions(upsert: true))
+                    } catch {
+                        failures.withLock { $0 += 1 }
+                    }
+                }
+            }
+            #expect(failures.withLock { $0 } == 0)
+            for round in 0..<rounds {
+                let document = try #require(try collection.find(FindQuery(filter: ["_id": .int32(Int32(round))])).first)
+                #expect(document["n"]?.int64Value == Int64(threads))
+            }
+        }
+    }
+}

@@ -62,16 +62,19 @@ extension QueryCollection {
         let pipeline = try UpdatePipeline(stages)
         let database = QueryDatabase(store: collection.store, name: namespace.database)
         let now = WallClock.now()
-        return try updateMatching(parsedFilter, multi: options.multi, writeConcern: options.writeConcern,
-            transform: { (current, _) throws(MongoError) -> BSONDocument? in
-                let updated = try pipeline.apply(to: current, database: database, now: now)
-                return updated == current ? nil : updated
-            },
-            upsert: options.upsert ? { () throws(MongoError) -> BSONDocument in
-                // The query's equality fields seed the document; the insert adds an _id if
-                // neither they nor the stages set one.
-                let seed = try UpsertSeed.document(from: filter, onlyId: false).documentValue
-                return try pipeline.apply(to: seed, database: database, now: now)
-            } : nil)
+        let transform = { (current: BSONDocument, _: FilterMatch) throws(MongoError) -> BSONDocument? in
+            let updated = try pipeline.apply(to: current, database: database, now: now)
+            return updated == current ? nil : updated
+        }
+        // The query's equality fields seed an upserted document; the insert adds an _id if
+        // neither they nor the stages set one.
+        let seed = { () throws(MongoError) -> BSONDocument in
+            try pipeline.apply(to: try UpsertSeed.document(from: filter, onlyId: false).documentValue,
+                               database: database, now: now)
+        }
+        return try retryingUpsertRace(options.upsert) { () throws(MongoError) -> UpdateResult in
+            try updateMatching(parsedFilter, multi: options.multi, writeConcern: options.writeConcern,
+                               transform: transform, upsert: options.upsert ? seed : nil)
+        }
     }
 }

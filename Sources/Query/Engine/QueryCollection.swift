@@ -123,9 +123,32 @@ public struct QueryCollection: Sendable {
     /// Everything is parsed before anything is written: a malformed filter or update
     /// writes nothing. With `multi`, each document is updated atomically with its index
     /// entries; a failure stops the update after the documents already changed (as MongoDB).
+    ///
+    /// Two upserts racing to insert the same document: the loser's insert fails with a
+    /// duplicate key, and it is retried once as an update of the winner's document, as
+    /// MongoDB does.
     @discardableResult
     public func update(
         _ filter: BSONDocument, _ update: BSONDocument, options: UpdateOptions = UpdateOptions()
+    ) throws(MongoError) -> UpdateResult {
+        try retryingUpsertRace(options.upsert) { () throws(MongoError) -> UpdateResult in
+            try updateOnce(filter, update, options: options)
+        }
+    }
+
+    /// Runs `body`; if it is an upsert whose insert lost a race (duplicate key), runs it once
+    /// more, when it finds the document the other writer inserted.
+    func retryingUpsertRace(_ upsert: Bool, _ body: () throws(MongoError) -> UpdateResult) throws(MongoError) -> UpdateResult {
+        do {
+            return try body()
+        } catch {
+            guard upsert, error.code == .duplicateKey else { throw error }
+            return try body()
+        }
+    }
+
+    private func updateOnce(
+        _ filter: BSONDocument, _ update: BSONDocument, options: UpdateOptions
     ) throws(MongoError) -> UpdateResult {
         let parsedFilter = try Filter(filter)
         let parsedUpdate = try Update(update, arrayFilters: options.arrayFilters)
