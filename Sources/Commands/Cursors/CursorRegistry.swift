@@ -79,7 +79,19 @@ final class CursorRegistry: Sendable {
         let first = Self.takeBatch(from: &remaining, limit: batchSize ?? Self.defaultFirstBatchSize)
         guard !remaining.isEmpty, !singleBatch else { return Batch(documents: first, cursorID: 0) }
         let now = ContinuousClock.now
-        return try state.withLock { (state) throws(MongoError) -> Batch in
+        let id = try register(connectionID: connectionID) { id in
+            Cursor(id: id, namespace: namespace, machine: CursorStateMachine(openedAt: now, noTimeout: noTimeout),
+                   remaining: remaining, session: session, connectionID: connectionID, command: command)
+        }
+        return Batch(documents: first, cursorID: id)
+    }
+
+    /// Stores the cursor `make` builds under a fresh random non-zero id; returns the id.
+    ///
+    /// - Throws: `OperationFailed` (96) when `connectionID` already holds
+    ///   `maxCursorsPerConnection` cursors.
+    private func register(connectionID: Int64?, _ make: (Int64) -> Cursor) throws(MongoError) -> Int64 {
+        try state.withLock { (state) throws(MongoError) -> Int64 in
             if let connectionID {
                 let held = state.cursors.values.count { $0.connectionID == connectionID }
                 guard held < maxPerConnection else {
@@ -89,11 +101,9 @@ final class CursorRegistry: Sendable {
             }
             var id = Int64.random(in: 1...Int64.max)
             while state.cursors[id] != nil { id = Int64.random(in: 1...Int64.max) }
-            state.cursors[id] = Cursor(
-                id: id, namespace: namespace, machine: CursorStateMachine(openedAt: now, noTimeout: noTimeout),
-                remaining: remaining, session: session, connectionID: connectionID, command: command)
+            state.cursors[id] = make(id)
             state.totalOpened += 1
-            return Batch(documents: first, cursorID: id)
+            return id
         }
     }
 
@@ -105,21 +115,9 @@ final class CursorRegistry: Sendable {
         namespace: String, feed: CursorFeed, session: BSONBinary?, connectionID: Int64?, command: String
     ) throws(MongoError) -> Int64 {
         let now = ContinuousClock.now
-        return try state.withLock { (state) throws(MongoError) -> Int64 in
-            if let connectionID {
-                let held = state.cursors.values.count { $0.connectionID == connectionID }
-                guard held < maxPerConnection else {
-                    throw MongoError(.operationFailed,
-                                     "connection \(connectionID) already has \(held) open cursors (the limit is \(maxPerConnection))")
-                }
-            }
-            var id = Int64.random(in: 1...Int64.max)
-            while state.cursors[id] != nil { id = Int64.random(in: 1...Int64.max) }
-            state.cursors[id] = Cursor(
-                id: id, namespace: namespace, machine: CursorStateMachine(openedAt: now, noTimeout: false),
-                remaining: [], session: session, connectionID: connectionID, command: command, feed: feed)
-            state.totalOpened += 1
-            return id
+        return try register(connectionID: connectionID) { id in
+            Cursor(id: id, namespace: namespace, machine: CursorStateMachine(openedAt: now, noTimeout: false),
+                   remaining: [], session: session, connectionID: connectionID, command: command, feed: feed)
         }
     }
 
