@@ -144,17 +144,7 @@ public struct DocumentCollection: Sendable {
             guard let stored = try read({ () throws(StorageError) in try store.storage.get(key, in: collection.keySpace) })
             else { return .notFound }
             let old = try decode(stored, decoder: RecordDecoder(registry: store.shapes))
-            guard let replacement = try transform(old) else { return .unchanged }
-            let storedID = old["_id"] ?? id
-            if let newID = replacement["_id"],
-               BSONValue.compare(newID, storedID) != 0 || newID.type.canonicalRank != storedID.type.canonicalRank {
-                throw MongoError(.immutableField,
-                                 "After applying the update, the (immutable) field '_id' was found to have been altered to _id: \(newID.extendedJSON())")
-            }
-            var document = replacement
-            document["_id"] = storedID
-            var encoder = RecordEncoder(registry: store.shapes)
-            let prepared = try PreparedDocument(document, encoder: &encoder)
+            guard let prepared = try replacement(for: old, id: id, transform) else { return .unchanged }
             let indexes = IndexMaintenance(store: store, namespace: namespace, collection: current, pending: pending)
             if !indexes.isEmpty {
                 try indexes.replace(old, with: prepared.document, id: prepared.id, idKey: key)
@@ -173,6 +163,26 @@ public struct DocumentCollection: Sendable {
             }
             return .replaced
         }
+    }
+
+    /// `transform`'s replacement for `old`, with the stored `_id` kept and encoded; `nil` when
+    /// `transform` leaves the document unchanged.
+    ///
+    /// - Throws: `ImmutableField` (66) if the replacement has a different `_id`.
+    func replacement(
+        for old: BSONDocument, id: BSONValue, _ transform: (BSONDocument) throws(MongoError) -> BSONDocument?
+    ) throws(MongoError) -> PreparedDocument? {
+        guard let replacement = try transform(old) else { return nil }
+        let storedID = old["_id"] ?? id
+        if let newID = replacement["_id"],
+           BSONValue.compare(newID, storedID) != 0 || newID.type.canonicalRank != storedID.type.canonicalRank {
+            throw MongoError(.immutableField,
+                             "After applying the update, the (immutable) field '_id' was found to have been altered to _id: \(newID.extendedJSON())")
+        }
+        var document = replacement
+        document["_id"] = storedID
+        var encoder = RecordEncoder(registry: store.shapes)
+        return try PreparedDocument(document, encoder: &encoder)
     }
 
     /// Deletes the document whose `_id` is `id` (and its index entries); returns whether one

@@ -40,17 +40,7 @@ extension DocumentCollection {
             return .notFound
         }
         let old = try decode(stored, decoder: RecordDecoder(registry: store.shapes))
-        guard let replacement = try transform(old) else { return .unchanged }
-        let storedID = old["_id"] ?? id
-        if let newID = replacement["_id"],
-           BSONValue.compare(newID, storedID) != 0 || newID.type.canonicalRank != storedID.type.canonicalRank {
-            throw MongoError(.immutableField,
-                             "After applying the update, the (immutable) field '_id' was found to have been altered to _id: \(newID.extendedJSON())")
-        }
-        var document = replacement
-        document["_id"] = storedID
-        var encoder = RecordEncoder(registry: store.shapes)
-        let prepared = try PreparedDocument(document, encoder: &encoder)
+        guard let prepared = try replacement(for: old, id: id, transform) else { return .unchanged }
         try checkIndexable(prepared.document, in: collection)
         var change = Transaction.BufferedChange(operation: loggedAs == .update ? .update : .replace, namespace: namespace,
                                                 documentKey: prepared.id)
