@@ -219,11 +219,20 @@ extension NamedExpression {
         guard let input else { throw MongoError(.location(16880), "Missing 'input' parameter to $map") }
         guard let body else { throw MongoError(.location(16882), "Missing 'in' parameter to $map") }
         let parsedInput = try Expression.parse(input, in: &context)
+        let (slot, parsedBody) = try parseBinding(name, over: body, &context)
+        return .map(input: parsedInput, slot: slot, body: parsedBody)
+    }
+
+    /// `body` parsed with the variable `name` in scope (and out of scope afterwards); returns
+    /// the variable's slot and the parsed body. Shared by `$map` and `$filter`.
+    static func parseBinding(
+        _ name: String, over body: BSONValue, _ context: inout ExpressionContext
+    ) throws(MongoError) -> (slot: Int, body: Expression) {
         let outer = context.visibleVariables
         let slot = try context.declare(name)
-        let parsedBody = try Expression.parse(body, in: &context)
+        let parsed = try Expression.parse(body, in: &context)
         context.restore(outer)
-        return .map(input: parsedInput, slot: slot, body: parsedBody)
+        return (slot, parsed)
     }
 
     static func parseFilter(_ argument: BSONValue, _ context: inout ExpressionContext) throws(MongoError) -> NamedExpression {
@@ -249,10 +258,7 @@ extension NamedExpression {
         guard let condition else { throw MongoError(.location(28650), "Missing 'cond' parameter to $filter") }
         let parsedInput = try Expression.parse(input, in: &context)
         let parsedLimit = try limit.map { (value) throws(MongoError) -> Expression in try Expression.parse(value, in: &context) }
-        let outer = context.visibleVariables
-        let slot = try context.declare(name)
-        let parsedCondition = try Expression.parse(condition, in: &context)
-        context.restore(outer)
+        let (slot, parsedCondition) = try parseBinding(name, over: condition, &context)
         return .filter(input: parsedInput, slot: slot, condition: parsedCondition, limit: parsedLimit)
     }
 
