@@ -1,6 +1,9 @@
 // The channel handler for one client: routes each frame to work, drives the connection
-// state machine, runs commands on the thread pool (never on the event loop) and writes the
-// replies in request order. Knows no command semantics beyond what the state machine reads.
+// state machine, runs commands on the thread pool (or, for the point reads and handshakes
+// Commands calls quick, on the event loop itself), writes the replies in request order, and
+// stops reading from the socket while too many received requests wait (back-pressure for
+// pipelined and unacknowledged writes). Knows no command semantics beyond what the state
+// machine reads.
 
 import BSON
 import Commands
@@ -10,8 +13,9 @@ import NIOPosix
 import Wire
 
 /// Serves one client connection.
-final class ConnectionHandler: ChannelInboundHandler {
+final class ConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = InboundFrame
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private var machine = ConnectionStateMachine()
@@ -20,6 +24,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     private let info: ConnectionInfo
     private let logger: Logger
     private var nextRequestID: Int32 = 1
+    /// A socket read was asked for while the machine was full; issue it once the queue drains.
+    private var readHeldBack = false
 
     init(runtime: ServerRuntime, channel: any Channel) {
         self.runtime = runtime
@@ -74,6 +80,14 @@ final class ConnectionHandler: ChannelInboundHandler {
         perform(machine.received(work), context: context)
     }
 
+    func read(context: ChannelHandlerContext) {
+        if machine.acceptsInput {
+            context.read()
+        } else {
+            readHeldBack = true
+        }
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         guard event is ServerQuiesceEvent else {
             context.fireUserInboundEventTriggered(event)
@@ -90,10 +104,13 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     private func perform(_ first: ConnectionStateMachine.Action, context: ChannelHandlerContext) {
         var action = first
+        defer { resumeReadingIfDrained(context: context) }
         while true {
             switch action {
             case .wait:
                 return
+            case let .run(command) where runtime.isQuick(command.request):
+                action = machine.commandCompleted(runtime.run(command.request, connection: info))
             case let .run(command):
                 start(command, context: context)
                 return
@@ -108,6 +125,13 @@ final class ConnectionHandler: ChannelInboundHandler {
                 return
             }
         }
+    }
+
+    /// Issues the socket read held back while the queue was full, once it has room again.
+    private func resumeReadingIfDrained(context: ChannelHandlerContext) {
+        guard readHeldBack, machine.acceptsInput else { return }
+        readHeldBack = false
+        context.read()
     }
 
     private func start(_ command: PendingCommand, context: ChannelHandlerContext) {

@@ -55,6 +55,15 @@ struct ConnectionStateMachine {
     /// True while a command runs on the thread pool.
     var isRunning: Bool { running != nil }
 
+    /// How many received requests may wait behind the running one before the connection
+    /// stops reading from its socket. Bounds what a client that pipelines (or sends
+    /// unacknowledged writes faster than they are applied) can make the server hold.
+    static let maximumQueued = 8
+
+    /// False while ``maximumQueued`` requests wait: the handler holds back socket reads until
+    /// the queue drains, so TCP flow control slows the client down.
+    var acceptsInput: Bool { queue.count < Self.maximumQueued }
+
     /// A frame's work arrived; returns what to do.
     mutating func received(_ work: ConnectionWork) -> Action {
         guard lifecycle != .closed, !closeRequested else { return .wait }

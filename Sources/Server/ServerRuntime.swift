@@ -44,6 +44,11 @@ final class ServerRuntime: Sendable {
         return dispatcher.run(request, connection: connection)
     }
 
+    /// True when Commands calls `request` quick enough to run on the event loop that read it.
+    func isQuick(_ request: CommandRequest) -> Bool {
+        dispatcher.withLock { $0 }?.isQuick(request) ?? false
+    }
+
     /// Frees Commands' state for a closed connection (on the thread pool when it still runs).
     func connectionClosed(_ id: Int64) {
         guard let dispatcher = dispatcher.withLock({ $0 }) else { return }

@@ -146,4 +146,22 @@ import Wire
         #expect(machine.next() == .wait)
         #expect(machine.lifecycle == .closed)
     }
+
+    @Test func aFullQueueStopsInputUntilItDrains() {
+        var machine = ConnectionStateMachine()
+        #expect(machine.acceptsInput)
+        guard case .run = machine.received(command(1, unacknowledged: true)) else {
+            Issue.record("first request did not start"); return
+        }
+        for id in 2...Int32(ConnectionStateMachine.maximumQueued) {
+            #expect(machine.received(command(id, unacknowledged: true)) == .wait)
+            #expect(machine.acceptsInput)
+        }
+        // One more waiting request fills the queue: the handler stops reading the socket.
+        #expect(machine.received(command(99, unacknowledged: true)) == .wait)
+        #expect(!machine.acceptsInput)
+        // Finishing the running (unacknowledged) command starts the next and frees a place.
+        guard case .run = machine.commandCompleted(ok) else { Issue.record("queue did not advance"); return }
+        #expect(machine.acceptsInput)
+    }
 }
