@@ -29,7 +29,7 @@ extension ByteBuffer {
         let length = nul - readerIndex
         guard let bytes = readBytes(length: length) else { throw .invalidCString(field: field) }
         moveReaderIndex(forwardBy: 1)
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw .invalidCString(field: field) }
+        guard let text = bytes.withUnsafeBytes({ String(wellFormedUTF8: $0) }) else { throw .invalidCString(field: field) }
         return text
     }
 

@@ -73,8 +73,9 @@ struct BSONReader {
 
     @inline(__always)
     func makeString(_ start: Int, _ end: Int) throws(BSONError) -> String {
-        let bytes = UnsafeRawBufferPointer(rebasing: buffer[start..<end]).assumingMemoryBound(to: UInt8.self)
-        guard let string = String(validating: bytes, as: UTF8.self) else { throw .invalidUTF8(offset: start) }
+        guard let string = String(wellFormedUTF8: UnsafeRawBufferPointer(rebasing: buffer[start..<end])) else {
+            throw .invalidUTF8(offset: start)
+        }
         return string
     }
 

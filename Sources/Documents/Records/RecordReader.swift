@@ -93,8 +93,9 @@ struct RecordReader {
     /// A validated UTF-8 string from `span`.
     @inline(__always)
     func string(_ span: Range<Int>) throws(RecordError) -> String {
-        let bytes = UnsafeRawBufferPointer(rebasing: raw[span]).assumingMemoryBound(to: UInt8.self)
-        guard let string = String(validating: bytes, as: UTF8.self) else { throw .invalidUTF8(offset: span.lowerBound) }
+        guard let string = String(wellFormedUTF8: UnsafeRawBufferPointer(rebasing: raw[span])) else {
+            throw .invalidUTF8(offset: span.lowerBound)
+        }
         return string
     }
 

@@ -1,5 +1,7 @@
 // The persisted form of one shape: (id, parent id, field name, kind) and its byte encoding.
 // The catalog stores one definition per shape; a registry is rebuilt from the list.
+import BSON
+
 
 /// What the catalog persists for one shape: enough to rebuild the transition tree.
 ///
@@ -63,8 +65,7 @@ public struct ShapeDefinition: Sendable, Hashable {
             throw .invalidShapeDefinition("missing or unknown kind")
         }
         position += 1
-        let nameBytes = UnsafeRawBufferPointer(rebasing: raw[position...]).assumingMemoryBound(to: UInt8.self)
-        guard let name = String(validating: nameBytes, as: UTF8.self) else {
+        guard let name = String(wellFormedUTF8: UnsafeRawBufferPointer(rebasing: raw[position...])) else {
             throw .invalidShapeDefinition("field name is not UTF-8")
         }
         return ShapeDefinition(
