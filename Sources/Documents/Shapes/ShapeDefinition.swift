@@ -1,7 +1,7 @@
 // The persisted form of one shape: (id, parent id, field name, kind) and its byte encoding.
 // The catalog stores one definition per shape; a registry is rebuilt from the list.
-import BSON
 
+import BSON
 
 /// What the catalog persists for one shape: enough to rebuild the transition tree.
 ///
