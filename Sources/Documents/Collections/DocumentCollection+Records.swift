@@ -28,8 +28,15 @@ extension DocumentCollection {
             }
             return
         }
+        var layouts = RecordLayoutCache()
         try scanStopping(collection.keySpace) { (value) throws(MongoError) -> Bool in
-            try body(try record(value, decoder: decoder))
+            let record: Record
+            do throws(RecordError) {
+                record = try decoder.record(value, layouts: &layouts)
+            } catch {
+                throw unreadable(error)
+            }
+            return try body(record)
         }
     }
 
@@ -38,8 +45,13 @@ extension DocumentCollection {
         do throws(RecordError) {
             return try decoder.record(bytes)
         } catch {
-            throw MongoError(.internalError, "unreadable record in \(namespace): \(error.description)")
+            throw unreadable(error)
         }
+    }
+
+    /// The `InternalError` for a record of this collection that cannot be read.
+    private func unreadable(_ error: RecordError) -> MongoError {
+        MongoError(.internalError, "unreadable record in \(namespace): \(error.description)")
     }
 
     /// Scans every value of `keySpace` in key order until `body` returns `false`. A key

@@ -17,6 +17,16 @@ struct DocumentBody: Sendable {
         geometry = try BodyGeometry(raw, start: position, end: end, counts: layout.counts)
     }
 
+    /// Parses the record occupying `start..<end`, taking its layout from `layouts`.
+    @inline(__always)
+    init(_ raw: UnsafeRawBufferPointer, start: Int, end: Int, resolver: ShapeResolver,
+         layouts: inout RecordLayoutCache) throws(RecordError) {
+        var position = start
+        shapeID = try ShapeResolver.readShapeID(raw, at: &position, limit: end)
+        layout = try layouts.layout(of: shapeID, resolver: resolver)
+        geometry = try BodyGeometry(raw, start: position, end: end, counts: layout.counts)
+    }
+
     /// The byte range of slot `slot` (< field count).
     @inline(__always)
     func span(ofSlot slot: Int, _ raw: UnsafeRawBufferPointer) throws(RecordError) -> Range<Int> {

@@ -26,6 +26,16 @@ public struct Record: Sendable {
         self.end = end
     }
 
+    init(storage: [UInt8], resolver: ShapeResolver, layouts: inout RecordLayoutCache) throws(RecordError) {
+        body = try storage.withUnsafeBufferPointer { (buffer) throws(RecordError) -> DocumentBody in
+            try DocumentBody(UnsafeRawBufferPointer(buffer), start: 0, end: buffer.count, resolver: resolver, layouts: &layouts)
+        }
+        self.storage = storage
+        self.resolver = resolver
+        start = 0
+        end = storage.count
+    }
+
     /// The document's shape.
     public var shape: Shape {
         // Resolved when the view was made, so the lookup cannot fail; root is unreachable.

@@ -26,6 +26,12 @@ public struct RecordDecoder: Sendable {
         try Record(storage: bytes, start: 0, end: bytes.count, resolver: resolver)
     }
 
+    /// A lazy view of the record in `bytes`, its layout taken from `layouts`: the path for
+    /// scans, where one cache serves every record the scan reads.
+    public func record(_ bytes: [UInt8], layouts: inout RecordLayoutCache) throws(RecordError) -> Record {
+        try Record(storage: bytes, resolver: resolver, layouts: &layouts)
+    }
+
     /// Decodes the whole record in `bytes`, validating every value.
     public func document(_ bytes: [UInt8]) throws(RecordError) -> BSONDocument {
         let (resolver, maximumDepth) = (self.resolver, self.maximumDepth)

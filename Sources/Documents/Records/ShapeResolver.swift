@@ -2,9 +2,13 @@
 // shapes created after the snapshot was taken.
 
 /// Resolves shape ids for readers: a snapshot, backed by the live registry.
-struct ShapeResolver: Sendable {
-    /// The snapshot's shapes by id (only the array: views copy the resolver, so it stays two
-    /// references wide).
+///
+/// A class, so that every record view made from one decoder holds a single reference to the
+/// decoder's own resolver instead of references to the registry and its shape array, which
+/// every reader in the process shares: concurrent scans would otherwise spend their time
+/// bouncing those objects' reference counts between cores.
+final class ShapeResolver: Sendable {
+    /// The snapshot's shapes by id.
     let shapes: [Shape?]
     let registry: ShapeRegistry
 
@@ -25,9 +29,15 @@ struct ShapeResolver: Sendable {
     /// Reads a shape id varint at `position` and resolves it.
     @inline(__always)
     func readShape(_ raw: UnsafeRawBufferPointer, at position: inout Int, limit: Int) throws(RecordError) -> Shape {
+        try shape(Self.readShapeID(raw, at: &position, limit: limit))
+    }
+
+    /// Reads a shape id varint at `position`.
+    @inline(__always)
+    static func readShapeID(_ raw: UnsafeRawBufferPointer, at position: inout Int, limit: Int) throws(RecordError) -> ShapeID {
         let start = position
         let raw = try RecordBytes.readVarint(raw, at: &position, limit: limit)
         guard raw <= UInt64(UInt32.max) else { throw .malformedVarint(offset: start) }
-        return try shape(ShapeID(UInt32(raw)))
+        return ShapeID(UInt32(raw))
     }
 }

@@ -55,6 +55,23 @@ public final class ShapeLayout: Sendable {
         self.index = FieldNameIndex(names: nameBytes, starts: nameStarts)
     }
 
+    /// A new layout object sharing this one's tables (no table is copied).
+    private init(sharingTablesOf other: ShapeLayout) {
+        fields = other.fields
+        kinds = other.kinds
+        nameBytes = other.nameBytes
+        nameStarts = other.nameStarts
+        placements = other.placements
+        counts = other.counts
+        index = other.index
+    }
+
+    /// An equal layout in an object of the caller's own, for one reader to hold: reference
+    /// counting on it then touches no memory other threads touch. See ``RecordLayoutCache``.
+    func privateCopy() -> ShapeLayout {
+        ShapeLayout(sharingTablesOf: self)
+    }
+
     /// The number of slots.
     public var count: Int { kinds.count }
 

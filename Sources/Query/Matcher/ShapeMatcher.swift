@@ -13,7 +13,7 @@ final class ShapeMatcher {
     /// The filter being matched.
     let filter: Filter
     /// Per shape id, the compiled test (`nil` entries: the shape needs the full filter).
-    private var plans: [ShapeID: CompiledNode] = [:]
+    private var plans = ShapeIDMap<CompiledNode>()
     private let root: FilterNode
     /// Records decided by their shape alone (no field read).
     private(set) var decidedByShape = 0
