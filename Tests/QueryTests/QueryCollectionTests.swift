@@ -66,6 +66,32 @@ import TestSupport
         }
     }
 
+    @Test func updatesAndDeletesPinnedByIdFindTheDocumentByKey() throws {
+        try withEngine { engine in
+            let fruit = try fruit(engine)
+            // A numerically equal _id of another type finds the document; its stored _id stays.
+            let pushed = try fruit.update(["_id": .double(1)], ["$push": ["tags": "ripe"]])
+            #expect(pushed == UpdateResult(matchedCount: 1, modifiedCount: 1))
+            let apple = try #require(try fruit.find(FindQuery(filter: ["_id": 1])).first)
+            #expect(apple["_id"] == .int32(1))
+            #expect(apple["tags"] == ["red", "green", "ripe"])
+            let eq = try fruit.update(["_id": ["$eq": 2]], ["$push": ["tags": "long"]])
+            #expect(eq == UpdateResult(matchedCount: 1, modifiedCount: 1))
+            // Upserts: absent inserts (with the _id from the filter), present updates.
+            let inserted = try fruit.update(["_id": 7], ["$push": ["tags": "new"]], options: UpdateOptions(upsert: true))
+            #expect(inserted == UpdateResult(matchedCount: 0, modifiedCount: 0, upsertedID: 7))
+            #expect(try fruit.find(FindQuery(filter: ["_id": 7])) == [["_id": 7, "tags": ["new"]]])
+            let again = try fruit.update(["_id": 7], ["$push": ["tags": "newer"]], options: UpdateOptions(upsert: true))
+            #expect(again == UpdateResult(matchedCount: 1, modifiedCount: 1))
+            #expect(try fruit.count([:]) == 6)
+            // Deletes by _id: one, then none; {$eq} too.
+            #expect(try fruit.delete(["_id": .int64(2)], multi: false) == 1)
+            #expect(try fruit.delete(["_id": 2], multi: false) == 0)
+            #expect(try fruit.delete(["_id": ["$eq": 4]]) == 1)
+            #expect(ids(try fruit.find(FindQuery(sort: ["_id": 1]))) == [1, 3, 5, 7])
+        }
+    }
+
     @Test func counterUpsertsAddUp() throws {
         try withEngine { engine in
             let metrics = try engine.collection("metrics", in: "crud")

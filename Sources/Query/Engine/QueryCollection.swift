@@ -190,26 +190,29 @@ public struct QueryCollection: Sendable {
     /// section, so a concurrent writer's change is never overwritten by an update computed
     /// before it. `transform` returns `nil` to leave a document unchanged. With nothing
     /// matched, `upsert` (when given) builds the document to insert.
+    ///
+    /// A single update whose filter pins `_id` skips the search: the commit section's read
+    /// by key is the only read.
     func updateMatching(
         _ filter: Filter, multi: Bool, writeConcern: WriteConcern, loggedAs: ChangeLogEntry.Operation = .update,
         transform: (BSONDocument, FilterMatch) throws(MongoError) -> BSONDocument?,
         upsert: (() throws(MongoError) -> BSONDocument)?
     ) throws(MongoError) -> UpdateResult {
-        let planner = Planner(indexes: indexes)
-        let plan = try planner.plan(filter: filter, sort: nil, projection: nil, skip: 0,
-                                    limit: multi ? nil : 1, hint: nil)
-        var statistics = ExecutionStatistics()
-        let matches = try Executor(collection: collection).matches(plan, wantPositional: true, statistics: &statistics)
-        if matches.isEmpty {
-            guard let upsert else { return UpdateResult(matchedCount: 0, modifiedCount: 0) }
-            let id = try collection.insert(try upsert(), writeConcern: writeConcern)
-            return UpdateResult(matchedCount: 0, modifiedCount: 0, upsertedID: id)
+        let pinnedID = multi ? nil : Self.idEquality(filter.spec)
+        let ids: [BSONValue]
+        if let pinnedID {
+            ids = [pinnedID]
+        } else {
+            let plan = try Planner(indexes: indexes).plan(filter: filter, sort: nil, projection: nil, skip: 0,
+                                                          limit: multi ? nil : 1, hint: nil)
+            var statistics = ExecutionStatistics()
+            ids = try Executor(collection: collection).matches(plan, wantPositional: true, statistics: &statistics).map(\.id)
         }
         var matched = 0
         var modified = 0
-        for match in matches {
+        for id in ids {
             var stillMatches = false
-            let outcome = try collection.modify(id: match.id, writeConcern: writeConcern, loggedAs: loggedAs) {
+            let outcome = try collection.modify(id: id, writeConcern: writeConcern, loggedAs: loggedAs) {
                 (current) throws(MongoError) -> BSONDocument? in
                 guard let found = filter.match(current) else { return nil }
                 stillMatches = true
@@ -217,6 +220,11 @@ public struct QueryCollection: Sendable {
             }
             if stillMatches { matched += 1 }
             if outcome == .replaced { modified += 1 }
+        }
+        // Nothing found (a document that stopped matching after the search is not "nothing").
+        if let upsert, ids.isEmpty || (pinnedID != nil && matched == 0) {
+            let id = try collection.insert(try upsert(), writeConcern: writeConcern)
+            return UpdateResult(matchedCount: 0, modifiedCount: 0, upsertedID: id)
         }
         return UpdateResult(matchedCount: matched, modifiedCount: modified)
     }
@@ -250,6 +258,10 @@ public struct QueryCollection: Sendable {
     public func delete(
         _ filter: BSONDocument, multi: Bool = true, writeConcern: WriteConcern = .acknowledged
     ) throws(MongoError) -> Int {
+        if let id = Self.idEquality(filter) {
+            // At most one document has this `_id`: delete it by key, without a search first.
+            return try collection.delete(id: id, writeConcern: writeConcern) ? 1 : 0
+        }
         let prepared = try prepare(FindQuery(filter: filter, limit: multi ? nil : 1))
         var statistics = ExecutionStatistics()
         let matches = try Executor(collection: collection).matches(prepared.plan, wantPositional: false,
