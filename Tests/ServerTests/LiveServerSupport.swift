@@ -16,6 +16,7 @@ import Glibc
 /// port, then shuts it down gracefully and removes the directory. Returns the data path's
 /// parent, already removed, for nothing; callers that need the store after shutdown use `afterShutdown`.
 func withLiveServer(
+    commandThreads: Int = 4,
     _ body: (TesseraServer, Int) async throws -> Void,
     afterShutdown: (String) throws -> Void = { _ in }
 ) async throws {
@@ -26,7 +27,7 @@ func withLiveServer(
     logger.logLevel = .critical
     let server = TesseraServer(
         configuration: ServerConfiguration(host: "127.0.0.1", port: 0, dbPath: dbPath, cursorReapInterval: .seconds(1),
-                                           shutdownTimeout: .seconds(5), commandThreads: 4),
+                                           shutdownTimeout: .seconds(5), commandThreads: commandThreads),
         logger: logger)
     let group = ServiceGroup(services: [server], logger: logger)
     let running = Task { try await group.run() }
@@ -130,6 +131,12 @@ final class RawClient {
             throw RawClientError(description: "unexpected reply \(reply)")
         }
         return document
+    }
+
+    /// True when bytes from the server are waiting to be read (looks without waiting).
+    func hasPendingBytes() -> Bool {
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, 0) > 0 && entry.revents & Int16(POLLIN) != 0
     }
 
     /// True when the peer closes the connection (reading and discarding any replies first).

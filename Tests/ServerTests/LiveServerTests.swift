@@ -220,6 +220,33 @@ import Wire
         }
     }
 
+    @Test func aPointReadIsAnsweredWhileTheOnlyPoolThreadWaits() async throws {
+        try await withLiveServer(commandThreads: 1) { _, port in
+            let setup = try RawClient(port: port)
+            #expect(try setup.command(["create": "feed", "capped": true, "size": .int32(65536)], database: "t")["ok"] == .double(1))
+            #expect(try setup.command(["insert": "feed", "documents": [["_id": 1]]], database: "t")["ok"] == .double(1))
+            #expect(try setup.command(["insert": "items", "documents": [["_id": "k", "v": 1]]], database: "t")["ok"] == .double(1))
+            let opened = try setup.command(["find": "feed", "tailable": true, "awaitData": true], database: "t")
+            guard case let .document(opening)? = opened["cursor"], case let .int64(cursor)? = opening["id"], cursor != 0 else {
+                Issue.record("no tailable cursor: \(opened)"); return
+            }
+            // This getMore occupies the pool's only thread, waiting 3 s for a new document.
+            let waiter = try RawClient(port: port)
+            try waiter.send(.msg(OpMsg(body: ["getMore": .int64(cursor), "collection": "feed", "maxAwaitTimeMS": .int32(3000),
+                                              "$db": "t"])))
+            usleep(300_000)
+            // A find by _id runs on the event loop, so it is answered while the getMore waits.
+            let reader = try RawClient(port: port)
+            let found = try reader.command(["find": "items", "filter": ["_id": "k"]], database: "t")
+            guard case let .document(result)? = found["cursor"] else { Issue.record("no cursor: \(found)"); return }
+            #expect(result["firstBatch"] == [["_id": "k", "v": 1]])
+            #expect(!waiter.hasPendingBytes(), "the getMore answered first: the find waited for the pool")
+            let waited = try #require(try waiter.readMessage())
+            guard case let .msg(message) = waited.message else { Issue.record("not OP_MSG"); return }
+            #expect(message.body?["ok"] == .double(1))
+        }
+    }
+
     @Test func shutdownClosesTheStoreSoItCanBeReopened() async throws {
         try await withLiveServer { _, port in
             let client = try RawClient(port: port)
