@@ -9,29 +9,6 @@ enum ISODate {
 
     private static let millisecondsPerDay: Int64 = 86_400_000
 
-    /// Days since 1970-01-01 of a proleptic Gregorian date (`month` 1–12, `day` 1–31).
-    static func daysSinceEpoch(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    /// The proleptic Gregorian date of a day count since 1970-01-01.
-    static func civilDate(daysSinceEpoch days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shiftedMonth = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
-        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
     private static func isLeap(_ year: Int64) -> Bool {
         year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
     }
@@ -103,7 +80,7 @@ enum ISODate {
             return nil
         }
         guard i == s.count else { return nil }
-        let days = daysSinceEpoch(year: year, month: month, day: day)
+        let days = CivilDays.days(year: year, month: month, day: day)
         let secondsOfDay = hour * 3600 + minute * 60 + second - offsetMinutes * 60
         return days * millisecondsPerDay + secondsOfDay * 1000 + millis
     }
@@ -117,7 +94,7 @@ enum ISODate {
     static func write(milliseconds: Int64, to output: UnsafeMutablePointer<UInt8>) -> Int {
         let days = milliseconds / millisecondsPerDay
         let msOfDay = Int(milliseconds % millisecondsPerDay)
-        let (year, month, day) = civilDate(daysSinceEpoch: days)
+        let (year, month, day) = CivilDays.date(days: days)
         let seconds = msOfDay / 1000
         let millis = msOfDay % 1000
         @inline(__always) func pair(_ value: Int, at offset: Int) {
