@@ -95,8 +95,9 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // Helpers shared by the report programs: seeded generator, formatting, scratch directories.
-        .target(name: "BenchSupport", swiftSettings: strictSettings),
+        // Helpers shared by the report programs and tessera bench: seeded generator, formatting,
+        // scratch directories, the W3 data set.
+        .target(name: "BenchSupport", dependencies: ["BSON"], swiftSettings: strictSettings),
         // `make bench-storage`: record sizes, on-disk ratio, field-read cost (issue 3's figures).
         .executableTarget(
             name: "StorageReport", dependencies: ["BSON", "Storage", "Documents", "BenchSupport"],

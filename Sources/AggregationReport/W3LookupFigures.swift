@@ -33,10 +33,9 @@ struct W3LookupFigures {
     var timeRatio: Double { large.seconds / small.seconds }
 
     static let clubs = 100
-    static let genders = ["female", "male", "mixed"]
-    /// "Now" of the simulation: 2026-11-21T00:00Z.
-    static let now: Int64 = 1_795_219_200_000
-    static let day: Int64 = 86_400_000
+    static let genders = W3Matches.genders
+    static let now = W3Matches.now
+    static let day = W3Matches.day
 
     /// The source document with `_id` `index`: the same whatever the collection's size.
     static func match(_ index: Int) -> BSONDocument {

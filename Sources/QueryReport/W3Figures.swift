@@ -25,8 +25,7 @@ struct W3Figures {
     var docsExaminedPerReturned: Double { Double(docsExamined) / Double(max(returned, 1)) }
 
     static let clubs = 1_000
-    static let genders = ["female", "male", "mixed"]
-    static let courts = ["indoor", "outdoor", "covered"]
+    static let genders = W3Matches.genders
 
     static func measure(in directory: String, documentCount: Int = 1_000_000, searches: Int = 500) throws -> W3Figures {
         let clock = ContinuousClock()
@@ -34,29 +33,14 @@ struct W3Figures {
         let namespace = try Namespace(database: "w3", collection: "matches")
         let matches = engine.collection(namespace)
         var random = SeededGenerator(seed: 0x57_33)
-        // "Now" of the simulation: 2026-11-21T00:00Z; matches span 30 days either side.
-        let now: Int64 = 1_795_219_200_000
-        let day: Int64 = 86_400_000
+        let now = W3Matches.now
+        let day = W3Matches.day
         let started = clock.now
         var batch: [BSONDocument] = []
         var pastCount = 0
         for index in 0..<documentCount {
-            let date = now + Int64.random(in: (-30 * day)..<(30 * day), using: &random)
-            if date < now { pastCount += 1 }
-            let document: BSONDocument = [
-                "_id": .int32(Int32(index)),
-                "club": .string("club-\(Int.random(in: 0..<clubs, using: &random))"),
-                "location": ["type": "Point", "coordinates": [
-                    .double(Double.random(in: -9.3 ... -8.9, using: &random)),
-                    .double(Double.random(in: 38.6...38.9, using: &random)),
-                ]],
-                "level": .int32(Int32.random(in: 1...10, using: &random)),
-                "players": .int32(Bool.random(using: &random) ? 2 : 4),
-                "courtType": .string(courts[Int.random(in: 0..<3, using: &random)]),
-                "gender": .string(genders[Int.random(in: 0..<3, using: &random)]),
-                "date": .datetime(BSONDateTime(millisecondsSinceEpoch: date)),
-                "public": .bool(Int.random(in: 0..<10, using: &random) < 3),
-            ]
+            let document = W3Matches.match(index, clubs: clubs, random: &random)
+            if case let .datetime(date)? = document["date"], date.millisecondsSinceEpoch < now { pastCount += 1 }
             batch.append(document)
             if batch.count == 10_000 {
                 try matches.collection.insert(contentsOf: batch)

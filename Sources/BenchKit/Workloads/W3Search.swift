@@ -31,34 +31,14 @@ public struct W3SearchWorkload: Workload {
 
     static let collection = "matches"
     static let clubs = 1_000
-    static let genders = ["female", "male", "mixed"]
-    static let courts = ["indoor", "outdoor", "covered"]
-    /// "Now" of the simulation: 2026-11-21T00:00Z.
-    static let now: Int64 = 1_795_219_200_000
-    static let day: Int64 = 86_400_000
+    static let genders = W3Matches.genders
+    static let now = W3Matches.now
+    static let day = W3Matches.day
 
     /// The search over `records` matches.
     public init(records: Int = 200_000, indexed: Bool) {
         self.records = records
         self.indexed = indexed
-    }
-
-    static func match(_ index: Int, sql: Bool, random: inout SeededGenerator) -> BSONDocument {
-        let date = now + Int64.random(in: (-30 * day)..<(30 * day), using: &random)
-        return [
-            "_id": .int32(Int32(index)),
-            "club": .string("club-\(Int.random(in: 0..<clubs, using: &random))"),
-            "location": ["type": "Point", "coordinates": [
-                .double(Double.random(in: -9.3 ... -8.9, using: &random)),
-                .double(Double.random(in: 38.6...38.9, using: &random)),
-            ]],
-            "level": .int32(Int32.random(in: 1...10, using: &random)),
-            "players": .int32(Bool.random(using: &random) ? 2 : 4),
-            "courtType": .string(courts[Int.random(in: 0..<3, using: &random)]),
-            "gender": .string(genders[Int.random(in: 0..<3, using: &random)]),
-            "date": sql ? .int64(date) : .datetime(BSONDateTime(millisecondsSinceEpoch: date)),
-            "public": .bool(Int.random(in: 0..<10, using: &random) < 3),
-        ]
     }
 
     /// Loads the matches and builds the partial index (shared by both variants).
@@ -68,7 +48,7 @@ public struct W3SearchWorkload: Workload {
         var random = SeededGenerator(seed: 0x57_33)
         let sql: Bool
         if case .sql = session { sql = true } else { sql = false }
-        try DataSet.load(session, Self.collection, count: records) { Self.match($0, sql: sql, random: &random) }
+        try DataSet.load(session, Self.collection, count: records) { W3Matches.match($0, clubs: Self.clubs, dateAsMilliseconds: sql, random: &random) }
         switch session {
         case let .document(db):
             _ = try db.command([
