@@ -88,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "tessera",
             dependencies: [
-                "BSON", "Server", "BenchKit",
+                "BSON", "Server", "Commands", "Documents", "BenchKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

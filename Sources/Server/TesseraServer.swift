@@ -1,6 +1,7 @@
 // TesseraServer: the Server layer's entry type and a swift-service-lifecycle Service. run()
-// opens the store, binds, serves until graceful shutdown, then stops accepting, lets every
-// connection finish the requests it received, stops the thread pool and closes the store.
+// opens the store, binds, starts the TTL monitor, serves until graceful shutdown, then stops
+// accepting and the TTL monitor, lets every connection finish the requests it received, stops
+// the thread pool and closes the store.
 
 public import BSON
 public import Commands
@@ -30,13 +31,16 @@ public struct ServerConfiguration: Sendable {
     public var shutdownTimeout: Duration
     /// Threads running commands (storage work blocks, so this is more than the core count).
     public var commandThreads: Int
+    /// The server parameters, with anything set at start (`--set-parameter`).
+    public var parameters: ServerParameters
 
     /// A configuration; the defaults are `mongod`'s (127.0.0.1:27017) with data in `data/`.
     public init(
         host: String = "127.0.0.1", port: Int = 27017, dbPath: String = "data",
         commandLine: BSONDocument = ["argv": .array([]), "parsed": .document(BSONDocument())],
         cursorReapInterval: Duration = .seconds(5), shutdownTimeout: Duration = .seconds(30),
-        commandThreads: Int = max(8, System.coreCount * 4)
+        commandThreads: Int = max(8, System.coreCount * 4),
+        parameters: ServerParameters = ServerParameters()
     ) {
         self.host = host
         self.port = port
@@ -45,6 +49,7 @@ public struct ServerConfiguration: Sendable {
         self.cursorReapInterval = cursorReapInterval
         self.shutdownTimeout = shutdownTimeout
         self.commandThreads = commandThreads
+        self.parameters = parameters
     }
 }
 
@@ -123,7 +128,8 @@ public final class TesseraServer: Service, Sendable {
         let threadPool = NIOThreadPool(numberOfThreads: configuration.commandThreads)
         threadPool.start()
         let dispatcher = CommandDispatcher(
-            engine: engine, configuration: CommandConfiguration(commandLine: configuration.commandLine),
+            engine: engine,
+            configuration: CommandConfiguration(commandLine: configuration.commandLine, parameters: configuration.parameters),
             metrics: metrics, logger: logger)
         let runtime = ServerRuntime(dispatcher: dispatcher, threadPool: threadPool, metrics: metrics, logger: logger)
         weak let weakEngine = engine
@@ -149,6 +155,7 @@ public final class TesseraServer: Service, Sendable {
         let reaper = reapLoop.scheduleRepeatedAsyncTask(initialDelay: interval, delay: interval) { _ in
             threadPool.runIfActive(eventLoop: reapLoop) { runtime.reapIdleCursors() }
         }
+        startTTLMonitor(engine, threadPool: threadPool)
 
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
@@ -164,6 +171,7 @@ public final class TesseraServer: Service, Sendable {
             "open connections": "\(runtime.connections.count)",
         ])
         runtime.connections.quiesceAll()
+        await engine.stopTTLMonitorAndWait()
         await runtime.connections.drain(timeout: configuration.shutdownTimeout, on: reapLoop)
         reaper.cancel()
         try? await threadPool.shutdownGracefully()
@@ -180,6 +188,25 @@ public final class TesseraServer: Service, Sendable {
         } else {
             logger.warning("store still referenced at shutdown; it closes when released")
         }
+    }
+
+    /// Starts deleting expired documents: the monitor reads `ttlMonitorEnabled` and
+    /// `ttlMonitorSleepSecs` before every pass, and runs each pass on the command thread pool,
+    /// never on an event loop. Shutdown stops it between two batches.
+    private func startTTLMonitor(_ engine: QueryEngine, threadPool: NIOThreadPool) {
+        let parameters = configuration.parameters
+        let logger = logger
+        engine.startTTLMonitor(schedule: { parameters.ttlSchedule }) { pass in
+            do {
+                try await threadPool.runIfActive { pass() }
+            } catch {
+                logger.debug("TTL pass skipped: the thread pool has stopped")
+            }
+        }
+        let schedule = parameters.ttlSchedule
+        logger.info("TTL monitor started", metadata: [
+            "enabled": "\(schedule.isEnabled)", "sleepSecs": "\(schedule.interval.components.seconds)",
+        ])
     }
 
     private func bind(_ runtime: ServerRuntime) async throws -> any Channel {

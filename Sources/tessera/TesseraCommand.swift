@@ -1,9 +1,12 @@
 // The `tessera` command line: `tessera serve` (the default) runs the server until SIGINT or
 // SIGTERM; `tessera version` prints the version. Options come from flags, then a JSON config
-// file, then the defaults (127.0.0.1:27017, data in ./data).
+// file, then the defaults (127.0.0.1:27017, data in ./data); server parameters from the config
+// file's `setParameter` object, then `--set-parameter NAME=VALUE` flags.
 
 import ArgumentParser
 import BSON
+import Commands
+import Documents
 import Foundation
 import Logging
 import Server
@@ -36,6 +39,33 @@ struct ServeFileConfiguration: Decodable {
     var port: Int?
     var dbpath: String?
     var logLevel: String?
+    /// Server parameters, as mongod's config file's `setParameter` (values: text or JSON scalars).
+    var setParameter: [String: ParameterSetting]?
+}
+
+/// One value of the config file's `setParameter` object: text as on the command line, or a
+/// JSON Boolean or number, checked as a client's setParameter value is.
+enum ParameterSetting: Decodable {
+    case text(String)
+    case value(BSONValue)
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let flag = try? container.decode(Bool.self) {
+            self = .value(.bool(flag))
+        } else if let integer = try? container.decode(Int64.self) {
+            self = .value(.int64(integer))
+        } else if let number = try? container.decode(Double.self) {
+            self = .value(.double(number))
+        } else {
+            self = .text(try container.decode(String.self))
+        }
+    }
+}
+
+/// Why `tessera serve` refused to start; ArgumentParser prints it as one line.
+struct StartupError: Error, CustomStringConvertible {
+    let description: String
 }
 
 /// `tessera serve`.
@@ -51,11 +81,16 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Data directory, created if missing (default ./data).")
     var dbpath: String?
 
-    @Option(name: .long, help: "JSON file with any of {\"bind\", \"port\", \"dbpath\", \"logLevel\"}.")
+    @Option(name: .long, help: "JSON file with any of {\"bind\", \"port\", \"dbpath\", \"logLevel\", \"setParameter\"}.")
     var config: String?
 
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (default info).")
     var logLevel: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "A server parameter as mongod's --setParameter, e.g. ttlMonitorSleepSecs=10 (repeatable).",
+        valueName: "NAME=VALUE"))
+    var setParameter: [String] = []
 
     func run() async throws {
         let file = try loadConfigFile()
@@ -67,6 +102,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("unknown log level '\(levelName)'")
         }
         guard (0...65535).contains(port) else { throw ValidationError("port \(port) is out of range") }
+        let parameters = try serverParameters(file)
 
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -80,16 +116,44 @@ struct Serve: AsyncParsableCommand {
             "systemLog": ["verbosity": .string(level.rawValue)],
         ]
         if let config { parsed.append("config", .string(config)) }
+        let startupSettings = parameters.startupSettings
+        if !startupSettings.isEmpty { parsed.append("setParameter", .document(startupSettings)) }
         let commandLine: BSONDocument = [
             "argv": .array(CommandLine.arguments.map { .string($0) }), "parsed": .document(parsed),
         ]
         let server = TesseraServer(
-            configuration: ServerConfiguration(host: host, port: port, dbPath: dbPath, commandLine: commandLine),
+            configuration: ServerConfiguration(host: host, port: port, dbPath: dbPath, commandLine: commandLine,
+                                               parameters: parameters),
             logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    /// The parameters: defaults, then the config file's `setParameter`, then `--set-parameter`.
+    ///
+    /// - Throws: `StartupError` naming the first unknown parameter or bad value.
+    private func serverParameters(_ file: ServeFileConfiguration) throws -> ServerParameters {
+        let parameters = ServerParameters()
+        for (name, setting) in (file.setParameter ?? [:]).sorted(by: { $0.key < $1.key }) {
+            do throws(MongoError) {
+                switch setting {
+                case let .text(text): try parameters.setAtStartup(name, text: text)
+                case let .value(value): try parameters.setAtStartup(name, value: value)
+                }
+            } catch {
+                throw StartupError(description: "bad setParameter in config file \(config ?? ""): \(error.message)")
+            }
+        }
+        for assignment in setParameter {
+            do throws(MongoError) {
+                try parameters.setAtStartup(assignment)
+            } catch {
+                throw StartupError(description: "bad --set-parameter \(assignment): \(error.message)")
+            }
+        }
+        return parameters
     }
 
     private func loadConfigFile() throws -> ServeFileConfiguration {

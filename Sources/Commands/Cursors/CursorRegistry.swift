@@ -203,10 +203,11 @@ final class CursorRegistry: Sendable {
         state.withLock { Set($0.cursors.values.compactMap(\.session)) }
     }
 
-    /// Kills cursors idle past the timeout; returns how many.
+    /// Kills cursors idle past `timeout` (the registry's own when `nil`); returns how many.
     @discardableResult
-    func reapIdle(now: ContinuousClock.Instant = .now) -> Int {
-        state.withLock { state in
+    func reapIdle(now: ContinuousClock.Instant = .now, timeout: Duration? = nil) -> Int {
+        let timeout = timeout ?? self.timeout
+        return state.withLock { state in
             var reaped: [Int64] = []
             for (id, var cursor) in state.cursors where cursor.machine.expireIfIdle(at: now, timeout: timeout) {
                 reaped.append(id)

@@ -1,5 +1,5 @@
 // CommandConfiguration: the tunables of the Commands layer (cursor timeout and limits,
-// what getCmdLineOpts reports). Set once by the server at start.
+// what getCmdLineOpts reports, the parameter registry). Set once by the server at start.
 
 public import BSON
 
@@ -20,13 +20,17 @@ public struct CommandConfiguration: Sendable {
     public var tesseraVersion: String
     /// Lines `getLog: "startupWarnings"` returns.
     public var startupWarnings: [String]
+    /// The server parameters (getParameter, setParameter, `--set-parameter`). `cursorTimeout`
+    /// is the default of its `cursorTimeoutMillis` unless that was set at start.
+    public var parameters: ServerParameters
 
     /// The defaults above; MongoDB 7.0 compatibility.
     public init(
         cursorTimeout: Duration = .seconds(600), maxCursorsPerConnection: Int = 1000,
         commandLine: BSONDocument = ["argv": .array([]), "parsed": .document(BSONDocument())],
         mongoVersion: (major: Int32, minor: Int32, patch: Int32) = (7, 0, 0),
-        tesseraVersion: String = "0.5.0", startupWarnings: [String] = []
+        tesseraVersion: String = "0.5.0", startupWarnings: [String] = [],
+        parameters: ServerParameters = ServerParameters()
     ) {
         self.cursorTimeout = cursorTimeout
         self.maxCursorsPerConnection = maxCursorsPerConnection
@@ -34,6 +38,7 @@ public struct CommandConfiguration: Sendable {
         self.mongoVersion = mongoVersion
         self.tesseraVersion = tesseraVersion
         self.startupWarnings = startupWarnings
+        self.parameters = parameters
     }
 
     /// `major.minor.patch`.

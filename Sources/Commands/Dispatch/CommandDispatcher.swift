@@ -13,6 +13,10 @@ import Documents
 public final class CommandDispatcher: Sendable {
     let server: ServerState
 
+    /// The server parameters (getParameter / setParameter); the server's TTL monitor reads
+    /// its schedule here before every pass.
+    public var parameters: ServerParameters { server.parameters }
+
     /// A dispatcher over `engine`.
     public init(engine: QueryEngine, configuration: CommandConfiguration = .init(), metrics: ServerMetrics,
                 logger: Logger) {
@@ -101,14 +105,14 @@ public final class CommandDispatcher: Sendable {
         server.cursors.release(connectionID: connectionID)
     }
 
-    /// Kills cursors idle past `CommandConfiguration.cursorTimeout`, and the cursors of
+    /// Kills cursors idle past `cursorTimeoutMillis`, and the cursors of
     /// sessions idle past the session timeout; aborts transactions open longer than
     /// `transactionLifetimeLimitSeconds`. Call it periodically.
     public func reapIdleCursors() {
-        let reaped = server.cursors.reapIdle()
+        let reaped = server.cursors.reapIdle(timeout: server.parameters.cursorTimeout)
         let expired = server.sessions.expire()
         if !expired.isEmpty { server.cursors.kill(sessions: expired) }
-        let limit = Duration.seconds(server.transactionLifetimeLimitSeconds.load(ordering: .relaxed))
+        let limit = Duration.seconds(server.parameters.integer("transactionLifetimeLimitSeconds"))
         let aborted = server.sessions.abortTransactions(olderThan: limit)
         if aborted > 0 { server.logger.info("aborted transactions past their lifetime limit", metadata: ["count": "\(aborted)"]) }
         if reaped > 0 { server.logger.debug("reaped idle cursors", metadata: ["count": "\(reaped)"]) }
@@ -129,11 +133,11 @@ public final class CommandDispatcher: Sendable {
     /// - Throws: `BadValue` (2) for a negative, fractional-overflow or non-numeric value.
     static func deadline(_ body: BSONDocument) throws(MongoError) -> ContinuousClock.Instant? {
         guard let value = body["maxTimeMS"] else { return nil }
-        guard value.isNumeric, let milliseconds = value.doubleValue ?? (value.int64Value.map(Double.init)) else {
-            if case let .decimal128(decimal) = value, decimal.doubleValue >= 0 {
-                return decimal.doubleValue == 0 ? nil : .now + .milliseconds(Int64(decimal.doubleValue))
-            }
-            throw MongoError(.badValue, "maxTimeMS must be a number")
+        let milliseconds: Double
+        switch value {
+        case let .decimal128(decimal): milliseconds = decimal.doubleValue
+        case .int32, .int64, .double: milliseconds = value.doubleValue ?? .nan
+        default: throw MongoError(.badValue, "maxTimeMS must be a number")
         }
         guard milliseconds >= 0, milliseconds <= Double(Int32.max) else {
             throw MongoError(.badValue, "\(milliseconds) value for maxTimeMS is out of range [0, 2147483647]")

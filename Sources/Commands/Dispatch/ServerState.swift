@@ -1,5 +1,5 @@
-// ServerState: what every command handler shares — the query engine, configuration, metrics,
-// cursors, sessions, running operations, opcounters and the in-memory log getLog serves.
+// ServerState: what every command handler shares — the query engine, configuration, parameters,
+// metrics, cursors, sessions, running operations, opcounters and the in-memory log getLog serves.
 
 import BSON
 import Documents
@@ -33,9 +33,9 @@ final class ServerState: Sendable {
     let logger: Logger
     let cursors: CursorRegistry
     let sessions = SessionRegistry()
-    /// How long a transaction may stay open before the reaper aborts it (MongoDB's
-    /// `transactionLifetimeLimitSeconds`, set with setParameter).
-    let transactionLifetimeLimitSeconds = Atomic<Int64>(60)
+    /// The server parameters; the reapers read theirs (`cursorTimeoutMillis`,
+    /// `transactionLifetimeLimitSeconds`) on every round, so setParameter takes effect live.
+    let parameters: ServerParameters
     let operations = OperationTable()
     let opCounters = Mutex(OpCounters())
     let started = ContinuousClock.now
@@ -47,6 +47,11 @@ final class ServerState: Sendable {
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
+        parameters = configuration.parameters
+        let timeout = configuration.cursorTimeout.components
+        let (millis, overflow) = timeout.seconds.multipliedReportingOverflow(by: 1000)
+        parameters.configureDefault(
+            "cursorTimeoutMillis", .int64(overflow ? .max : millis.addingReportingOverflow(timeout.attoseconds / 1_000_000_000_000_000).partialValue))
         cursors = CursorRegistry(timeout: configuration.cursorTimeout,
                                  maxPerConnection: configuration.maxCursorsPerConnection)
     }

@@ -1,5 +1,5 @@
 // Diagnostic commands: serverStatus (connections, opcounters, network, memory, storage
-// engine, cursors), getLog, currentOp and killOp.
+// engine, cursors, TTL), getLog, currentOp and killOp.
 
 import BSON
 import Documents
@@ -24,6 +24,7 @@ enum DiagnosticCommands {
         let memory = SystemInfo.memoryMiB()
         let cursors = server.cursors.counts
         let available = max(0, 1_000_000 - metrics.currentConnections)
+        let ttl = server.engine.ttlStatistics
         return [
             "host": .string(SystemInfo.hostName),
             "version": .string(server.configuration.versionString),
@@ -54,6 +55,10 @@ enum DiagnosticCommands {
             ]),
             "logicalSessionRecordCache": .document(["activeSessionsCount": .int32(Int32(clamping: server.sessions.count))]),
             "metrics": .document([
+                "ttl": .document([
+                    "passes": .int64(ttl.passes), "subPasses": .int64(ttl.subPasses),
+                    "deletedDocuments": .int64(ttl.deletedDocuments),
+                ]),
                 "cursor": .document([
                     "timedOut": .int64(Int64(cursors.timedOut)),
                     "totalOpened": .int64(Int64(cursors.totalOpened)),

@@ -1,5 +1,5 @@
 // The handshake and server-identity commands drivers send first: hello/isMaster, ping,
-// buildInfo, getParameter, getCmdLineOpts, whatsmyuri, connectionStatus, listCommands,
+// buildInfo, getCmdLineOpts, whatsmyuri, connectionStatus, listCommands,
 // hostInfo and replSetGetStatus (hello presents a single-member replica set: ReplicaSet). Limits reported here are the ones the Wire layer enforces.
 
 import BSON
@@ -27,7 +27,6 @@ enum HandshakeCommands {
         CommandHandler(["buildInfo", "buildinfo"], allowsLegacy: true, help: "the server's version") { (context) throws(MongoError) -> BSONDocument in
             buildInfo(context)
         },
-        CommandHandler(["getParameter"], help: "server parameters") { (context) throws(MongoError) -> BSONDocument in try getParameter(context) },
         CommandHandler(["getCmdLineOpts"], help: "the command line the server started with") { (context) throws(MongoError) -> BSONDocument in
             context.server.configuration.commandLine
         },
@@ -124,39 +123,6 @@ enum HandshakeCommands {
             "maxBsonObjectSize": .int32(maxBsonObjectSize),
             "openssl": .document(["running": "disabled", "compiled": "disabled"]),
         ]
-    }
-
-    /// The parameters getParameter knows.
-    static func parameters() -> BSONDocument {
-        [
-            "featureCompatibilityVersion": .document(["version": "7.0"]),
-            "authenticationMechanisms": .array([]),
-            "cursorTimeoutMillis": .int64(600_000),
-            "logLevel": .int32(0),
-            "maxBSONDepth": .int32(200),
-            "quiet": .bool(false),
-            "transactionLifetimeLimitSeconds": .int32(60),
-            "internalQueryMaxBlockingSortMemoryUsageBytes": .int64(100 * 1024 * 1024),
-            "acceptApiVersion2": .bool(false),
-            "requireApiVersion": .bool(false),
-        ]
-    }
-
-    /// getParameter: `{getParameter: "*"}` returns every parameter, `{getParameter: 1,
-    /// name: 1}` the named ones.
-    ///
-    /// - Throws: `InvalidOptions` (72) when no named parameter is known.
-    static func getParameter(_ context: CommandContext) throws(MongoError) -> BSONDocument {
-        var all = parameters()
-        all["cursorTimeoutMillis"] = .int64(Int64(context.server.configuration.cursorTimeout.components.seconds * 1000))
-        if case .string("*") = context.firstValue { return all }
-        if case let .document(options) = context.firstValue, options["allParameters"]?.boolValue == true { return all }
-        var reply = BSONDocument()
-        for element in context.body.dropFirst() where !element.key.hasPrefix("$") && !Self.genericFields.contains(element.key) {
-            if let value = all[element.key] { reply.append(element.key, value) }
-        }
-        guard !reply.isEmpty else { throw MongoError(.invalidOptions, "no option found to get") }
-        return reply
     }
 
     /// Fields any command may carry that are not its own arguments.

@@ -4,43 +4,113 @@
 
 public import BSON
 
+/// Where a TTL pass runs: called with the (blocking) pass, runs it somewhere and returns when
+/// it is done. A server passes one that runs it on its thread pool, off the event loops.
+public typealias TTLPassRunner = @Sendable (_ pass: @escaping @Sendable () -> Void) async -> Void
+
+/// What one TTL pass did.
+public struct TTLPassResult: Sendable, Equatable {
+    /// Sub-passes run: one, plus one more each time some index had a full batch left.
+    public var subPasses = 0
+    /// Documents deleted.
+    public var deletedDocuments = 0
+    /// Whether the pass ended early because its stop signal was raised.
+    public var wasStopped = false
+}
+
 extension DocumentStore {
+    /// The most documents one TTL batch deletes from one index in one commit.
+    public static let ttlBatchSize = 1000
+
     /// Deletes every document whose TTL index date (for an array, its earliest date) is at or
     /// before `now` minus the index's `expireAfterSeconds`, as MongoDB's TTL monitor does;
     /// returns how many were deleted. Documents whose indexed field is not a date never expire.
     @discardableResult
     public func removeExpiredDocuments(now: BSONDateTime) throws(MongoError) -> Int {
-        let collections = catalog.withState { Array($0.collections.values) }
-        var removed = 0
-        for collection in collections {
-            for index in collection.indexes {
-                guard let seconds = index.spec.expireAfterSeconds else { continue }
-                let (span, overflow) = Int64(seconds).multipliedReportingOverflow(by: 1000)
-                let (cutoff, underflow) = now.millisecondsSinceEpoch.subtractingReportingOverflow(overflow ? .max : span)
-                let expiry = BSONDateTime(millisecondsSinceEpoch: underflow ? .min : cutoff)
-                do {
-                    removed += try removeExpired(from: collection, index: index, expiry: expiry)
-                } catch where [.namespaceNotFound, .indexNotFound, .queryPlanKilled].contains(error.code) {
-                    continue  // dropped meanwhile
+        try runTTLPass(now: now).deletedDocuments
+    }
+
+    /// One TTL pass, as MongoDB runs them: sub-passes over every TTL index, each deleting at
+    /// most `batchSize` expired documents per index in one commit (every delete goes through
+    /// the change log), repeated while some index had a full batch. `stop` is checked before
+    /// every batch. The pass is counted in ``ttlStatistics``.
+    @discardableResult
+    public func runTTLPass(
+        now: BSONDateTime = WallClock.now(), batchSize: Int = DocumentStore.ttlBatchSize, stop: TTLStopSignal? = nil
+    ) throws(MongoError) -> TTLPassResult {
+        var result = TTLPassResult()
+        defer { ttlMonitor.record(subPasses: result.subPasses, deleted: result.deletedDocuments) }
+        let batch = max(1, batchSize)
+        // Indexes (namespace and index name) that had a full batch in the last sub-pass.
+        var unfinished: Set<[String]>?
+        repeat {
+            if stop?.isStopRequested == true {
+                result.wasStopped = true
+                break
+            }
+            result.subPasses += 1
+            var stillUnfinished: Set<[String]> = []
+            let collections = catalog.withState { Array($0.collections.values) }
+            for collection in collections {
+                for index in collection.indexes {
+                    guard let seconds = index.spec.expireAfterSeconds else { continue }
+                    let key = [collection.description.namespace.description, index.name]
+                    if let unfinished, !unfinished.contains(key) { continue }
+                    if stop?.isStopRequested == true {
+                        result.wasStopped = true
+                        return result
+                    }
+                    let (span, overflow) = Int64(seconds).multipliedReportingOverflow(by: 1000)
+                    let (cutoff, underflow) = now.millisecondsSinceEpoch.subtractingReportingOverflow(overflow ? .max : span)
+                    let expiry = BSONDateTime(millisecondsSinceEpoch: underflow ? .min : cutoff)
+                    do {
+                        let (deleted, full) = try removeExpiredBatch(from: collection, index: index, expiry: expiry, limit: batch)
+                        result.deletedDocuments += deleted
+                        if full { stillUnfinished.insert(key) }
+                    } catch where [.namespaceNotFound, .indexNotFound, .queryPlanKilled].contains(error.code) {
+                        continue  // dropped meanwhile
+                    }
                 }
             }
-        }
-        return removed
+            unfinished = stillUnfinished
+        } while unfinished?.isEmpty == false
+        return result
+    }
+
+    /// What TTL passes have done since the store opened.
+    public var ttlStatistics: TTLStatistics {
+        ttlMonitor.statistics
     }
 
     /// Starts deleting expired documents every `interval` in the background (replacing a
     /// running monitor). The monitor does not keep the store alive and stops with it.
     public func startTTLMonitor(every interval: Duration = .seconds(60)) {
-        ttlMonitor.start(every: interval) { [weak self] in
+        startTTLMonitor(schedule: { TTLSchedule(isEnabled: true, interval: interval) })
+    }
+
+    /// Starts the background TTL monitor (replacing a running one): before each pass it reads
+    /// `schedule`, so changes take effect live; each pass runs through `runner` (inline on
+    /// the monitor's task when `nil`). The monitor does not keep the store alive.
+    public func startTTLMonitor(schedule: @escaping @Sendable () -> TTLSchedule, runner: TTLPassRunner? = nil) {
+        ttlMonitor.start(schedule: schedule) { [weak self] signal in
             guard let self else { return false }
-            _ = try? self.removeExpiredDocuments(now: WallClock.now())
+            let pass: @Sendable () -> Void = { [weak self] in
+                _ = try? self?.runTTLPass(now: WallClock.now(), stop: signal)
+            }
+            if let runner { await runner(pass) } else { pass() }
             return true
         }
     }
 
-    /// Stops the background TTL monitor; a pass already running finishes.
+    /// Stops the background TTL monitor; a pass already running ends at its next batch.
     public func stopTTLMonitor() {
         ttlMonitor.stop()
+    }
+
+    /// Stops the background TTL monitor and waits until its task, including a pass in
+    /// progress, has ended.
+    public func stopTTLMonitorAndWait() async {
+        await ttlMonitor.stop()?.value
     }
 
     /// Whether the background TTL monitor is running.
@@ -48,14 +118,16 @@ extension DocumentStore {
         ttlMonitor.isRunning
     }
 
-    private func removeExpired(
-        from collection: Catalog.OpenCollection, index: Catalog.OpenIndex, expiry: BSONDateTime
-    ) throws(MongoError) -> Int {
+    /// Deletes up to `limit` documents of `index` whose date is at or before `expiry`, in one
+    /// commit; returns how many, and whether the batch was full (more may be left).
+    private func removeExpiredBatch(
+        from collection: Catalog.OpenCollection, index: Catalog.OpenIndex, expiry: BSONDateTime, limit: Int
+    ) throws(MongoError) -> (deleted: Int, full: Bool) {
         let handle = self.collection(collection.description.namespace)
         let bounds = [[IndexInterval(lower: .datetime(BSONDateTime(millisecondsSinceEpoch: .min)), lowerInclusive: true,
                                      upper: .datetime(expiry), upperInclusive: true)]]
         let generator = IndexKeyGenerator(fields: index.spec.fields, isSparse: index.spec.isSparse)
-        // Re-checked inside each delete's commit: a concurrent update may have moved the date.
+        // Re-checked inside the delete's commit: a concurrent update may have moved the date.
         let stillExpired = { (document: BSONDocument) throws(MongoError) -> Bool in
             guard (try? index.includes(document)) == true else { return false }
             return try generator.keys(for: document).keys.contains { key in
@@ -65,24 +137,17 @@ extension DocumentStore {
                 }
             }
         }
-        // Scan and delete in rounds of at most `roundSize` documents, so memory stays small;
-        // deleted documents leave the index, so each round starts from the front again.
-        let roundSize = 1000
-        var removed = 0
-        while true {
-            var ids: [BSONValue] = []
-            var seen: Set<[UInt8]> = []
-            var statistics = IndexScanStatistics()
-            try handle.scanIndex(named: index.name, bounds: bounds, statistics: &statistics) { entry in
-                if seen.insert(KeyEncoding.key(for: entry.id)).inserted { ids.append(entry.id) }
-                return ids.count < roundSize
-            }
-            guard !ids.isEmpty else { break }
-            let deleted = try handle.delete(ids: ids, where: stillExpired)
-            removed += deleted
-            // A round that deletes nothing found only documents updated meanwhile.
-            if deleted == 0 || ids.count < roundSize { break }
+        var ids: [BSONValue] = []
+        var seen: Set<[UInt8]> = []
+        var statistics = IndexScanStatistics()
+        try handle.scanIndex(named: index.name, bounds: bounds, statistics: &statistics) { entry in
+            if seen.insert(KeyEncoding.key(for: entry.id)).inserted { ids.append(entry.id) }
+            return ids.count < limit
         }
-        return removed
+        guard !ids.isEmpty else { return (0, false) }
+        let deleted = try handle.delete(ids: ids, where: stillExpired)
+        // A batch that deletes nothing found only documents updated meanwhile: no progress, so
+        // it does not ask for another sub-pass.
+        return (deleted, deleted > 0 && ids.count >= limit)
     }
 }

@@ -1,0 +1,102 @@
+// Parameter commands: getParameter and setParameter over the server's ServerParameters
+// registry (which owns names, types and checks). setParameter runs on the admin database only;
+// changed values take effect live (the TTL monitor and reapers read the registry).
+
+import BSON
+import Documents
+
+/// getParameter and setParameter.
+enum ParameterCommands {
+    static let handlers: [CommandHandler] = [
+        CommandHandler(["getParameter"], help: "server parameters") { (context) throws(MongoError) -> BSONDocument in
+            try getParameter(context)
+        },
+        CommandHandler(["setParameter"], help: "sets a server parameter; replies with the value it had (was)") { (context) throws(MongoError) -> BSONDocument in
+            try setParameter(context)
+        },
+    ]
+
+    /// getParameter: `{getParameter: "*"}` or `{getParameter: {allParameters: true}}` returns
+    /// every parameter, `{getParameter: 1, name: 1}` the named ones; `{getParameter:
+    /// {showDetails: true}, ...}` gives each as `{value, settableAtRuntime, settableAtStartup}`.
+    ///
+    /// - Throws: `InvalidOptions` (72) when no named parameter is known.
+    static func getParameter(_ context: CommandContext) throws(MongoError) -> BSONDocument {
+        var everything = false
+        var details = false
+        switch context.firstValue {
+        case .string("*"):
+            everything = true
+        case let .document(options):
+            everything = options["allParameters"].map(truthy) ?? false
+            details = options["showDetails"].map(truthy) ?? false
+        default:
+            break
+        }
+        let parameters = context.server.parameters
+        let all = parameters.all
+        var reply = BSONDocument()
+        func append(_ name: String, _ value: BSONValue) {
+            guard details, let definition = ServerParameters.definition(name) else {
+                reply.append(name, value)
+                return
+            }
+            reply.append(name, .document([
+                "value": value,
+                "settableAtRuntime": .bool(definition.settability == .startupAndRuntime),
+                "settableAtStartup": .bool(definition.settability != .never),
+            ]))
+        }
+        if everything {
+            for element in all { append(element.key, element.value) }
+            return reply
+        }
+        for element in context.body.dropFirst() where !element.key.hasPrefix("$") && !HandshakeCommands.genericFields.contains(element.key) {
+            if let value = all[element.key] { append(element.key, value) }
+        }
+        guard !reply.isEmpty else { throw MongoError(.invalidOptions, "no option found to get") }
+        return reply
+    }
+
+    /// setParameter: `{setParameter: 1, <name>: <value>}` → `{was: <old value>}`, on the admin
+    /// database only. Every named parameter is checked before any is changed.
+    ///
+    /// - Throws: `Unauthorized` (13) off the admin database, `InvalidOptions` (72) for an
+    ///   unknown name, `IllegalOperation` (20) for one not settable at runtime, `BadValue` (2)
+    ///   for a wrong type or a value out of range, `NoSuchKey` (4) when nothing is named.
+    static func setParameter(_ context: CommandContext) throws(MongoError) -> BSONDocument {
+        guard context.database == "admin" else {
+            throw MongoError(.unauthorized, "setParameter may only be run against the admin database.")
+        }
+        let parameters = context.server.parameters
+        var changes: [(name: String, value: BSONValue)] = []
+        for element in context.body.dropFirst() where !element.key.hasPrefix("$") && !HandshakeCommands.genericFields.contains(element.key) {
+            guard let definition = ServerParameters.definition(element.key) else {
+                throw MongoError(.invalidOptions, "attempted to set unrecognized parameter [\(element.key)], use help:true to see options ")
+            }
+            guard definition.settability == .startupAndRuntime else {
+                throw MongoError(.illegalOperation, "not allowed to change [\(element.key)] at runtime")
+            }
+            changes.append((element.key, try ServerParameters.checked(element.value, for: definition)))
+        }
+        guard let first = changes.first else {
+            throw MongoError(.noSuchKey, "no option found to set, use help:true to see options ")
+        }
+        var was: BSONValue = .null
+        for change in changes {
+            let old = try parameters.set(change.name, to: change.value)
+            if change.name == first.name { was = old }
+        }
+        return ["was": was]
+    }
+
+    /// MongoDB's truthiness of an option: `false`, 0, null and undefined are false.
+    private static func truthy(_ value: BSONValue) -> Bool {
+        switch value {
+        case let .bool(flag): flag
+        case .null, .undefined: false
+        case .int32, .int64, .double, .decimal128: ClientNumber.exactInteger(value) != 0
+        default: true
+        }
+    }
+}
