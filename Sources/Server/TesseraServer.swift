@@ -172,6 +172,7 @@ public final class TesseraServer: Service, Sendable {
         ])
         runtime.connections.quiesceAll()
         await engine.stopTTLMonitorAndWait()
+        logger.info("TTL monitor stopped", metadata: ["deletedDocuments": "\(engine.ttlStatistics.deletedDocuments)"])
         await runtime.connections.drain(timeout: configuration.shutdownTimeout, on: reapLoop)
         reaper.cancel()
         try? await threadPool.shutdownGracefully()

@@ -160,7 +160,7 @@ public final class ServerParameters: Sendable {
 
     /// Sets `name` at start from `text`.
     public func setAtStartup(_ name: String, text: String) throws(MongoError) {
-        let definition = try Self.known(name)
+        let definition = try Self.knownAtStartup(name)
         try setAtStartup(name, value: try Self.parse(text, for: definition), text: text)
     }
 
@@ -170,7 +170,7 @@ public final class ServerParameters: Sendable {
     }
 
     private func setAtStartup(_ name: String, value: BSONValue, text: String) throws(MongoError) {
-        let definition = try Self.known(name)
+        let definition = try Self.knownAtStartup(name)
         guard definition.settability != .never else {
             throw MongoError(.badValue, "parameter [\(name)] cannot be set")
         }
@@ -201,6 +201,13 @@ public final class ServerParameters: Sendable {
     }
 
     // MARK: Checking
+
+    private static func knownAtStartup(_ name: String) throws(MongoError) -> Definition {
+        guard let definition = byName[name] else {
+            throw MongoError(.invalidOptions, "unknown parameter \"\(name)\"")
+        }
+        return definition
+    }
 
     private static func known(_ name: String) throws(MongoError) -> Definition {
         guard let definition = byName[name] else {
