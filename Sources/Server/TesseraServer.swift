@@ -197,13 +197,17 @@ public final class TesseraServer: Service, Sendable {
     private func startTTLMonitor(_ engine: QueryEngine, threadPool: NIOThreadPool) {
         let parameters = configuration.parameters
         let logger = logger
-        engine.startTTLMonitor(schedule: { parameters.ttlSchedule }) { pass in
+        engine.startTTLMonitor(schedule: { parameters.ttlSchedule }, runner: { pass in
             do {
                 try await threadPool.runIfActive { pass() }
             } catch {
                 logger.debug("TTL pass skipped: the thread pool has stopped")
             }
-        }
+        }, onFailure: { error in
+            logger.error("TTL pass failed", metadata: [
+                "error": "\(error)", "storage": "\(error.storageError.map { "\($0)" } ?? "-")",
+            ])
+        })
         let schedule = parameters.ttlSchedule
         logger.info("TTL monitor started", metadata: [
             "enabled": "\(schedule.isEnabled)", "sleepSecs": "\(schedule.interval.components.seconds)",

@@ -90,12 +90,20 @@ extension DocumentStore {
 
     /// Starts the background TTL monitor (replacing a running one): before each pass it reads
     /// `schedule`, so changes take effect live; each pass runs through `runner` (inline on
-    /// the monitor's task when `nil`). The monitor does not keep the store alive.
-    public func startTTLMonitor(schedule: @escaping @Sendable () -> TTLSchedule, runner: TTLPassRunner? = nil) {
+    /// the monitor's task when `nil`) and a pass that fails is reported to `onFailure` (the
+    /// next pass tries again). The monitor does not keep the store alive.
+    public func startTTLMonitor(
+        schedule: @escaping @Sendable () -> TTLSchedule, runner: TTLPassRunner? = nil,
+        onFailure: (@Sendable (MongoError) -> Void)? = nil
+    ) {
         ttlMonitor.start(schedule: schedule) { [weak self] signal in
             guard let self else { return false }
             let pass: @Sendable () -> Void = { [weak self] in
-                _ = try? self?.runTTLPass(now: WallClock.now(), stop: signal)
+                do throws(MongoError) {
+                    _ = try self?.runTTLPass(now: WallClock.now(), stop: signal)
+                } catch {
+                    onFailure?(error)
+                }
             }
             if let runner { await runner(pass) } else { pass() }
             return true

@@ -4,11 +4,14 @@
 public import Documents
 
 extension QueryEngine {
-    /// Starts the background TTL monitor: it reads `schedule` before every pass and runs each
-    /// pass through `runner` (inline on its own task when `nil`). See
-    /// `DocumentStore.startTTLMonitor(schedule:runner:)`.
-    public func startTTLMonitor(schedule: @escaping @Sendable () -> TTLSchedule, runner: TTLPassRunner? = nil) {
-        store.startTTLMonitor(schedule: schedule, runner: runner)
+    /// Starts the background TTL monitor: it reads `schedule` before every pass, runs each
+    /// pass through `runner` (inline on its own task when `nil`) and reports a failed pass to
+    /// `onFailure`. See `DocumentStore.startTTLMonitor(schedule:runner:onFailure:)`.
+    public func startTTLMonitor(
+        schedule: @escaping @Sendable () -> TTLSchedule, runner: TTLPassRunner? = nil,
+        onFailure: (@Sendable (MongoError) -> Void)? = nil
+    ) {
+        store.startTTLMonitor(schedule: schedule, runner: runner, onFailure: onFailure)
     }
 
     /// Stops the TTL monitor and waits for a pass in progress to end at its next batch.
