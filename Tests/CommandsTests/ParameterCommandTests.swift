@@ -1,9 +1,9 @@
 // The parameter registry's checks (types, bounds, NaN/±Inf/-0.0/huge numbers, command-line
-// text, settability) and getParameter / setParameter through the dispatcher: replies, `was`,
-// MongoDB's error codes, and values that take effect live (cursorTimeoutMillis).
+// text, settability), getParameter / setParameter through the dispatcher (replies, `was`,
+// MongoDB's codes, cursorTimeoutMillis live) and ClientNumber's checked conversion (maxTimeMS).
 
 import BSON
-import Commands
+@testable import Commands
 import Documents
 import Foundation
 import Testing
@@ -164,6 +164,29 @@ private func errorCode(_ body: () throws(MongoError) -> Void) -> Int32? {
             server.dispatcher.reapIdleCursors()
             #expect(server.run(["serverStatus": 1]).value(at: "metrics.cursor.timedOut") == .int64(1))
             #expect(server.run(["getMore": cursor ?? .null, "collection": "c"]).code == 43)
+        }
+    }
+}
+
+@Suite struct ClientNumberTests {
+    @Test func exactIntegerNeverTrapsOnEdgeNumbers() throws {
+        #expect(ClientNumber.exactInteger(.double(-0.0)) == 0)
+        #expect(ClientNumber.exactInteger(.double(.nan)) == nil)
+        #expect(ClientNumber.exactInteger(.double(.infinity)) == nil)
+        #expect(ClientNumber.exactInteger(.double(9.223372036854775808e18)) == nil)
+        #expect(ClientNumber.exactInteger(.int64(.min)) == .min)
+        #expect(ClientNumber.exactInteger(.decimal128(try Decimal128(parsing: "1E+6000"))) == nil)
+        #expect(ClientNumber.exactInteger(.string("1")) == nil)
+    }
+
+    /// maxTimeMS as an infinite or huge Decimal128 trapped in `Int64(Double)`; now BadValue.
+    @Test func maxTimeMSAsAnInfiniteOrHugeDecimalIsBadValue() throws {
+        try CommandTestServer.with { server in
+            for text in ["Infinity", "-Infinity", "NaN", "1E+6000", "1E+20"] {
+                let reply = server.run(["find": "c", "maxTimeMS": .decimal128(try Decimal128(parsing: text))])
+                #expect(reply.code == 2, "\(text)")
+            }
+            #expect(server.run(["find": "c", "maxTimeMS": .decimal128(try Decimal128(parsing: "1000"))]).ok == 1)
         }
     }
 }
