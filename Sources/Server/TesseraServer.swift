@@ -163,6 +163,9 @@ public final class TesseraServer: Service, Sendable {
         logger.info("shutting down: no longer accepting connections", metadata: [
             "open connections": "\(runtime.connections.count)",
         ])
+        // Streaming hellos learn of the shutdown first (a new topologyVersion, then
+        // ShutdownInProgress), so drivers stop using this server at once.
+        runtime.topology.beginQuiesce()
         runtime.connections.quiesceAll()
         await runtime.connections.drain(timeout: configuration.shutdownTimeout, on: reapLoop)
         reaper.cancel()

@@ -37,6 +37,8 @@ final class ServerState: Sendable {
     /// `transactionLifetimeLimitSeconds`, set with setParameter).
     let transactionLifetimeLimitSeconds = Atomic<Int64>(60)
     let operations = OperationTable()
+    /// The topologyVersion hello reports, and the awaitable hellos waiting for it to change.
+    let topology = ServerTopology()
     let opCounters = Mutex(OpCounters())
     let started = ContinuousClock.now
     let startedAt = WallClock.now()
