@@ -180,14 +180,17 @@ struct ConnectionStateMachine {
     /// What to do after the previous action completed.
     mutating func next() -> Action {
         guard lifecycle != .closed else { return running == nil ? releaseOnce() : .wait }
-        guard running == nil, hello.wait == nil else { return .wait }
+        // Not while a command runs, a hello waits, or a stream's reply is being written.
+        guard running == nil, hello.wait == nil, exhaustContinuation == nil else { return .wait }
         guard let work = queue.popFirst() else {
             if lifecycle == .closing { closeRequested = true; return .close }
             return .wait
         }
         switch work {
         case let .command(command):
-            if let awaitable = command.awaitableHello { return startHelloWait(command, awaitable, streaming: false) }
+            if lifecycle == .open, let awaitable = command.awaitableHello {
+                return startHelloWait(command, awaitable, streaming: false)
+            }
             running = command
             return .run(command)
         case let .reply(reply):
