@@ -121,8 +121,19 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 start(command, context: context)
                 return
             case let .write(reply, compressor):
-                let requestID = write(reply, compressor: compressor, context: context)
-                action = machine.replyWritten(requestID: requestID)
+                let (requestID, written) = write(reply, compressor: compressor, context: context)
+                guard reply.message.isStreamed else {
+                    action = machine.replyWritten(requestID: requestID)
+                    continue
+                }
+                // An exhaust stream goes on once its reply reached the socket, as mongod's does:
+                // a client that stops reading stalls its stream instead of filling our memory.
+                let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                written.whenComplete { _ in
+                    let (handler, context) = bound.value
+                    handler.perform(handler.machine.replyWritten(requestID: requestID), context: context)
+                }
+                return
             case let .awaitTopologyChange(wait):
                 guard startWaking(wait, context: context) else {
                     action = machine.helloWaitEnded(wait.id)
@@ -192,9 +203,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    /// Encodes and sends `reply`; returns the request id it was sent with.
-    @discardableResult
-    private func write(_ reply: OutboundReply, compressor: Compressor?, context: ChannelHandlerContext) -> Int32 {
+    /// Encodes and sends `reply`; returns the request id it was sent with, and the write.
+    private func write(_ reply: OutboundReply, compressor: Compressor?,
+                       context: ChannelHandlerContext) -> (requestID: Int32, written: EventLoopFuture<Void>) {
         let requestID = nextRequestID
         var buffer = context.channel.allocator.buffer(capacity: 512)
         do {
@@ -213,8 +224,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         nextRequestID &+= 1
         let count = buffer.readableBytes
         runtime.metrics.update { $0.bytesOut += count }
-        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
-        return requestID
+        return (requestID, context.writeAndFlush(wrapOutboundOut(buffer)))
     }
 
     /// `host:port` of a socket address (`unknown` when there is none).
@@ -222,5 +232,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
         guard let address, let host = address.ipAddress, let port = address.port else { return "unknown" }
         if case .v6 = address { return "[\(host)]:\(port)" }
         return "\(host):\(port)"
+    }
+}
+
+extension WireMessage {
+    /// True for a reply of an exhaust stream (OP_MSG flagged moreToCome): more replies follow.
+    var isStreamed: Bool {
+        if case let .msg(message) = self { return message.flags.contains(.moreToCome) }
+        return false
     }
 }

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import struct
 import threading
 import time
@@ -110,6 +111,25 @@ def test_exhaust_hello_streams_replies_flagged_more_to_come(server, figures):
             last_hello = reply
         assert not last_hello.flags & rawwire.MORE_TO_COME
         assert reply.document["ok"] == 1.0 and not reply.flags & rawwire.MORE_TO_COME
+        assert conn.command({"ping": 1, "$db": "admin"})["ok"] == 1.0
+
+
+def test_a_stream_whose_client_stops_reading_stalls_instead_of_growing(server, figures):
+    # maxAwaitTimeMS=0 asks for replies as fast as they can go: the stream must go at the
+    # pace the socket takes them, not pile replies up in the server's memory.
+    with rawwire.RawConnection(server.port, timeout=HANG) as conn:
+        conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+        topology = current_topology(conn)
+        before = server.rss_kib()
+        conn.send(awaitable_hello(topology, 0, exhaust=True))
+        time.sleep(4.0)
+        grown = server.rss_kib() - before
+        for _ in range(10):
+            reply = conn.receive()
+            assert reply is not None and reply.flags & rawwire.MORE_TO_COME
+    figures(f"exhaust hello at maxAwaitTimeMS=0, client not reading for 4 s: server RSS grew {grown} KiB")
+    assert grown < 2 * 1024, f"server RSS grew {grown} KiB while the client did not read"
+    with rawwire.RawConnection(server.port, timeout=HANG) as conn:
         assert conn.command({"ping": 1, "$db": "admin"})["ok"] == 1.0
 
 
