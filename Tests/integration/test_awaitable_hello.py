@@ -35,6 +35,21 @@ def request_id(frame: bytes) -> int:
     return struct.unpack("<i", frame[4:8])[0]
 
 
+def awaiting_topology_changes(conn: rawwire.RawConnection) -> int:
+    return conn.command({"serverStatus": 1, "$db": "admin"})["connections"]["awaitingTopologyChanges"]
+
+
+def wait_until_no_hello_waits(port: int) -> int:
+    """serverStatus's awaitingTopologyChanges once it reaches 0 (or after a few seconds)."""
+    with rawwire.RawConnection(port, timeout=HANG) as conn:
+        deadline = time.monotonic() + 5.0
+        while True:
+            waiting = awaiting_topology_changes(conn)
+            if waiting == 0 or time.monotonic() > deadline:
+                return waiting
+            time.sleep(0.05)
+
+
 def cpu_seconds(pid: int) -> float:
     """utime + stime of a process, from /proc/<pid>/stat."""
     with open(f"/proc/{pid}/stat") as stat:
@@ -112,6 +127,10 @@ def test_exhaust_hello_streams_replies_flagged_more_to_come(server, figures):
         assert not last_hello.flags & rawwire.MORE_TO_COME
         assert reply.document["ok"] == 1.0 and not reply.flags & rawwire.MORE_TO_COME
         assert conn.command({"ping": 1, "$db": "admin"})["ok"] == 1.0
+        # A client that closes mid-stream leaves nothing waiting behind it.
+        conn.send(awaitable_hello(topology, 60_000, exhaust=True))
+        time.sleep(0.1)
+    assert wait_until_no_hello_waits(server.port) == 0
 
 
 def test_a_stream_whose_client_stops_reading_stalls_instead_of_growing(server, figures):
@@ -146,6 +165,7 @@ def test_waiting_hellos_hold_no_thread(server, figures):
             ping = time.monotonic() - started
             count_reply = other.command({"count": "c", "$db": "t_awaitable_hello"})
             assert count_reply["ok"] == 1.0
+            assert awaiting_topology_changes(other) >= 20
         assert ping < 1.0, f"ping took {ping:.3f}s while 20 hellos waited"
         figures(f"ping while 20 awaitable hellos wait: {ping * 1000:.1f} ms")
         for conn in waiting:
@@ -154,6 +174,7 @@ def test_waiting_hellos_hold_no_thread(server, figures):
     finally:
         for conn in waiting:
             conn.close()
+    assert wait_until_no_hello_waits(server.port) == 0
 
 
 def test_bad_max_await_time_gets_an_error_and_the_connection_stays_usable(server):
