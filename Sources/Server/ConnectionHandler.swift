@@ -2,7 +2,8 @@
 // state machine, runs commands on the thread pool (or, for the point reads and handshakes
 // Commands calls quick, on the event loop itself), writes the replies in request order, and
 // stops reading from the socket while too many received requests wait (back-pressure for
-// pipelined and unacknowledged writes). Knows no command semantics beyond what the state
+// pipelined and unacknowledged writes), and holds awaitable hellos on an event-loop timer and
+// a topology notification (never a thread). Knows no command semantics beyond what the state
 // machine reads.
 
 import BSON
@@ -26,6 +27,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var nextRequestID: Int32 = 1
     /// A socket read was asked for while the machine was full; issue it once the queue drains.
     private var readHeldBack = false
+    /// The timer and topology notification of the awaitable hello waiting, if any.
+    private var helloWaker: (id: UInt64, timer: Scheduled<Void>, registration: ServerTopology.Registration)?
 
     init(runtime: ServerRuntime, channel: any Channel) {
         self.runtime = runtime
@@ -104,7 +107,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     private func perform(_ first: ConnectionStateMachine.Action, context: ChannelHandlerContext) {
         var action = first
-        defer { resumeReadingIfDrained(context: context) }
+        defer {
+            cancelFinishedHelloWait()
+            resumeReadingIfDrained(context: context)
+        }
         while true {
             switch action {
             case .wait:
@@ -115,8 +121,25 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 start(command, context: context)
                 return
             case let .write(reply, compressor):
-                let requestID = write(reply, compressor: compressor, context: context)
-                action = machine.replyWritten(requestID: requestID)
+                let (requestID, written) = write(reply, compressor: compressor, context: context)
+                guard reply.message.isStreamed else {
+                    action = machine.replyWritten(requestID: requestID)
+                    continue
+                }
+                // An exhaust stream goes on once its reply reached the socket, as mongod's does:
+                // a client that stops reading stalls its stream instead of filling our memory.
+                let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                written.whenComplete { _ in
+                    let (handler, context) = bound.value
+                    handler.perform(handler.machine.replyWritten(requestID: requestID), context: context)
+                }
+                return
+            case let .awaitTopologyChange(wait):
+                guard startWaking(wait, context: context) else {
+                    action = machine.helloWaitEnded(wait.id)
+                    continue
+                }
+                return
             case .close:
                 context.close(promise: nil)
                 return
@@ -125,6 +148,34 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 return
             }
         }
+    }
+
+    /// Arranges for ``ConnectionStateMachine/helloWaitEnded(_:)`` when the topology moves on from
+    /// `wait.version` or `wait.milliseconds` pass. False when the version is no longer current
+    /// (or shutdown began): the hello answers at once.
+    private func startWaking(_ wait: ConnectionStateMachine.HelloWait, context: ChannelHandlerContext) -> Bool {
+        cancelFinishedHelloWait()
+        let loop = context.eventLoop
+        let bound = NIOLoopBound((self, context), eventLoop: loop)
+        let wake: @Sendable () -> Void = {
+            loop.execute {
+                let (handler, context) = bound.value
+                handler.perform(handler.machine.helloWaitEnded(wait.id), context: context)
+            }
+        }
+        guard let registration = runtime.topology.notifyOnChange(from: wait.version, wake) else { return false }
+        let timer = loop.scheduleTask(in: .milliseconds(wait.milliseconds)) { wake() }
+        helloWaker = (wait.id, timer, registration)
+        return true
+    }
+
+    /// Cancels the timer and notification of a hello wait the machine no longer has (it ended,
+    /// or the connection closed), so neither keeps the handler alive.
+    private func cancelFinishedHelloWait() {
+        guard let waker = helloWaker, machine.helloWait?.id != waker.id else { return }
+        helloWaker = nil
+        waker.timer.cancel()
+        runtime.topology.cancel(waker.registration)
     }
 
     /// Issues the socket read held back while the queue was full, once it has room again.
@@ -152,9 +203,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    /// Encodes and sends `reply`; returns the request id it was sent with.
-    @discardableResult
-    private func write(_ reply: OutboundReply, compressor: Compressor?, context: ChannelHandlerContext) -> Int32 {
+    /// Encodes and sends `reply`; returns the request id it was sent with, and the write.
+    private func write(_ reply: OutboundReply, compressor: Compressor?,
+                       context: ChannelHandlerContext) -> (requestID: Int32, written: EventLoopFuture<Void>) {
         let requestID = nextRequestID
         var buffer = context.channel.allocator.buffer(capacity: 512)
         do {
@@ -173,8 +224,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         nextRequestID &+= 1
         let count = buffer.readableBytes
         runtime.metrics.update { $0.bytesOut += count }
-        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
-        return requestID
+        return (requestID, context.writeAndFlush(wrapOutboundOut(buffer)))
     }
 
     /// `host:port` of a socket address (`unknown` when there is none).
@@ -182,5 +232,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
         guard let address, let host = address.ipAddress, let port = address.port else { return "unknown" }
         if case .v6 = address { return "[\(host)]:\(port)" }
         return "\(host):\(port)"
+    }
+}
+
+extension WireMessage {
+    /// True for a reply of an exhaust stream (OP_MSG flagged moreToCome): more replies follow.
+    var isStreamed: Bool {
+        if case let .msg(message) = self { return message.flags.contains(.moreToCome) }
+        return false
     }
 }

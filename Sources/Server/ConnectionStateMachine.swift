@@ -1,9 +1,11 @@
 // The per-connection state machine: requests run one at a time in arrival order (a client
 // may pipeline; replies go out in request order), compressors negotiated by the handshake,
-// and the ways a connection ends (client gone, lost framing, server shutting down).
-// Pure: the handler performs the actions it returns.
+// exhaust streams (getMore batches, awaitable hello replies), and the ways a connection ends
+// (client gone, lost framing, server shutting down). Pure: the handler performs the actions
+// it returns, including the waits of awaitable hellos (a timer, not a thread).
 
 import BSON
+import Commands
 import NIOCore
 import Wire
 
@@ -19,6 +21,36 @@ struct ConnectionStateMachine {
         case closed
     }
 
+    /// One wait of an awaitable hello: until the topology moves on from `version` or
+    /// `milliseconds` pass, whichever comes first.
+    struct HelloWait: Equatable {
+        /// Tells this wait's wake-ups from those of an earlier, finished one.
+        let id: UInt64
+        /// The topology version the client last saw.
+        let version: TopologyVersion
+        /// The client's `maxAwaitTimeMS`.
+        let milliseconds: Int64
+    }
+
+    /// Where the connection's awaitable hello stands (the SDAM streaming protocol).
+    enum HelloState {
+        /// No hello waits.
+        case idle
+        /// The client's awaitable hello waits; nothing has answered it yet.
+        case awaiting(PendingCommand, HelloWait)
+        /// A streaming hello: replies flagged moreToCome went out, and the next one waits. It
+        /// answers the last reply sent (`requestID`) and waits on the version that reply carried.
+        case streaming(PendingCommand, HelloWait)
+
+        /// The wait under way, if any.
+        var wait: HelloWait? {
+            switch self {
+            case .idle: nil
+            case let .awaiting(_, wait), let .streaming(_, wait): wait
+            }
+        }
+    }
+
     /// What the handler must do next.
     enum Action: Equatable {
         /// Nothing until the next event.
@@ -27,6 +59,10 @@ struct ConnectionStateMachine {
         case run(PendingCommand)
         /// Write this reply (compressed with `compressor` if non-nil), then call ``next()``.
         case write(OutboundReply, compressor: Compressor?)
+        /// Wait without holding a thread (a timer and a topology notification) until the
+        /// topology moves on from `version` or the time is up, then call
+        /// ``helloWaitEnded(_:)`` with its id. When the version is no longer current, call it at once.
+        case awaitTopologyChange(HelloWait)
         /// Close the channel.
         case close
         /// The connection is finished: tell Commands to free its state (cursors, sessions).
@@ -37,6 +73,7 @@ struct ConnectionStateMachine {
             case (.wait, .wait), (.close, .close), (.release, .release): true
             case let (.run(a), .run(b)): a.requestID == b.requestID
             case let (.write(a, ca), .write(b, cb)): a == b && ca == cb
+            case let (.awaitTopologyChange(a), .awaitTopologyChange(b)): a == b
             default: false
             }
         }
@@ -47,6 +84,9 @@ struct ConnectionStateMachine {
     private var running: PendingCommand?
     /// The `getMore` to run again once its `moreToCome` reply is written (exhaust cursors).
     private var exhaustContinuation: PendingCommand?
+    /// The awaitable hello waiting on this connection, if any.
+    private(set) var hello = HelloState.idle
+    private var lastHelloWaitID: UInt64 = 0
     private var closeRequested = false
     private var released = false
     /// Compressors the handshake agreed on; replies may use only these.
@@ -54,6 +94,10 @@ struct ConnectionStateMachine {
 
     /// True while a command runs on the thread pool.
     var isRunning: Bool { running != nil }
+
+    /// The wait of the awaitable hello under way; the handler cancels the timer and topology
+    /// notification of any other.
+    var helloWait: HelloWait? { hello.wait }
 
     /// How many received requests may wait behind the running one before the connection
     /// stops reading from its socket. Bounds what a client that pipelines (or sends
@@ -68,7 +112,26 @@ struct ConnectionStateMachine {
     mutating func received(_ work: ConnectionWork) -> Action {
         guard lifecycle != .closed, !closeRequested else { return .wait }
         queue.append(work)
+        // Another request ends a hello's wait (and a hello stream): answer it now, then serve
+        // the request.
+        if let wait = hello.wait { return helloWaitEnded(wait.id) }
         return next()
+    }
+
+    /// The wait `id` is over: the topology changed, the time is up, another request came or
+    /// the server is shutting down. Runs the hello so that it answers with the topology as it
+    /// is now. A wake-up of a wait that already ended does nothing.
+    mutating func helloWaitEnded(_ id: UInt64) -> Action {
+        guard let wait = hello.wait, wait.id == id else { return .wait }
+        let command: PendingCommand
+        switch hello {
+        case .idle: return .wait
+        case let .awaiting(waiting, _), let .streaming(waiting, _): command = waiting
+        }
+        hello = .idle
+        guard lifecycle != .closed else { return next() }
+        running = command
+        return .run(command)
     }
 
     /// The running command finished with `reply`.
@@ -83,20 +146,31 @@ struct ConnectionStateMachine {
             })
         }
         if command.request.isUnacknowledged { return next() }
-        let streams = lifecycle == .open && command.continuesExhaust(after: reply)
-        if streams { exhaustContinuation = command }
+        // A hello stream goes on while nothing else waits to be served.
+        let helloStream = lifecycle == .open && queue.isEmpty ? command.helloStreamContinuation(after: reply) : nil
+        let streams = helloStream != nil || (lifecycle == .open && command.continuesExhaust(after: reply))
+        if streams { exhaustContinuation = helloStream ?? command }
         let outbound = OutboundReply(responseTo: command.requestID, message: command.reply(reply, moreToCome: streams),
                                      compressor: command.compressor)
         return .write(outbound, compressor: replyCompressor(for: command.compressor))
     }
 
-    /// A reply was written with `requestID`. An exhaust stream's next batch answers it;
-    /// otherwise this is ``next()``.
+    /// A reply was written with `requestID`. An exhaust stream's next batch (or a hello
+    /// stream's next reply, after its wait) answers it; otherwise this is ``next()``.
     mutating func replyWritten(requestID: Int32) -> Action {
         if var continuation = exhaustContinuation {
             exhaustContinuation = nil
-            guard lifecycle == .open, running == nil else { return next() }
             continuation.requestID = requestID
+            if let awaitable = continuation.awaitableHello, lifecycle != .closed, running == nil {
+                // The client was promised another reply: send it after the wait, or at once
+                // when a request came meanwhile or the server is shutting down.
+                guard lifecycle == .open, queue.isEmpty else {
+                    running = continuation
+                    return .run(continuation)
+                }
+                return startHelloWait(continuation, awaitable, streaming: true)
+            }
+            guard lifecycle == .open, running == nil else { return next() }
             running = continuation
             return .run(continuation)
         }
@@ -106,13 +180,17 @@ struct ConnectionStateMachine {
     /// What to do after the previous action completed.
     mutating func next() -> Action {
         guard lifecycle != .closed else { return running == nil ? releaseOnce() : .wait }
-        guard running == nil else { return .wait }
+        // Not while a command runs, a hello waits, or a stream's reply is being written.
+        guard running == nil, hello.wait == nil, exhaustContinuation == nil else { return .wait }
         guard let work = queue.popFirst() else {
             if lifecycle == .closing { closeRequested = true; return .close }
             return .wait
         }
         switch work {
         case let .command(command):
+            if lifecycle == .open, let awaitable = command.awaitableHello {
+                return startHelloWait(command, awaitable, streaming: false)
+            }
             running = command
             return .run(command)
         case let .reply(reply):
@@ -132,6 +210,8 @@ struct ConnectionStateMachine {
     mutating func quiesce() -> Action {
         guard lifecycle == .open else { return .wait }
         lifecycle = .closing
+        // A waiting hello answers at once (ShutdownInProgress, with the new topologyVersion).
+        if let wait = hello.wait { return helloWaitEnded(wait.id) }
         return next()
     }
 
@@ -139,8 +219,18 @@ struct ConnectionStateMachine {
     mutating func channelClosed() -> Action {
         lifecycle = .closed
         exhaustContinuation = nil
+        hello = .idle
         queue.removeAll()
         return running == nil ? releaseOnce() : .wait
+    }
+
+    private mutating func startHelloWait(_ command: PendingCommand, _ awaitable: AwaitableHello,
+                                         streaming: Bool) -> Action {
+        lastHelloWaitID &+= 1
+        let wait = HelloWait(id: lastHelloWaitID, version: awaitable.topologyVersion,
+                             milliseconds: awaitable.maxAwaitTimeMS)
+        hello = streaming ? .streaming(command, wait) : .awaiting(command, wait)
+        return .awaitTopologyChange(wait)
     }
 
     private mutating func releaseOnce() -> Action {

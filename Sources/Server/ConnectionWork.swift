@@ -49,6 +49,26 @@ struct PendingCommand: Sendable {
         }
     }
 
+    /// The `topologyVersion` and `maxAwaitTimeMS` of a valid awaitable hello: the connection
+    /// holds it until the topology changes or the time is up. A malformed one is nil here and
+    /// runs at once, so the hello command answers it with its error.
+    var awaitableHello: AwaitableHello? {
+        guard isHandshake else { return nil }
+        return (try? AwaitableHello(command: request.body)) ?? nil
+    }
+
+    /// The next request of an exhaust hello stream after `reply`, or nil when the stream ends:
+    /// an OP_MSG awaitable hello whose client allows exhaust, answered successfully. The next
+    /// reply waits on the topology version this one reported, as mongod's exhaust hello does.
+    func helloStreamContinuation(after reply: BSONDocument) -> PendingCommand? {
+        guard exhaustAllowed, case .msg = replyKind, !request.isUnacknowledged, awaitableHello != nil,
+              reply["ok"]?.doubleValue == 1, case let .document(version)? = reply["topologyVersion"]
+        else { return nil }
+        var next = self
+        next.request.body["topologyVersion"] = .document(version)
+        return next
+    }
+
     /// Whether `reply` continues as an exhaust stream: an OP_MSG `getMore` whose client
     /// allows exhaust, answered successfully with a cursor that is still open.
     func continuesExhaust(after reply: BSONDocument) -> Bool {

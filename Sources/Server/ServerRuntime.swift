@@ -20,6 +20,8 @@ final class ServerRuntime: Sendable {
     let metrics: ServerMetrics
     let logger: Logger
     let connections = ConnectionRegistry()
+    /// The topology hello reports; kept after the dispatcher is dropped, for waiting hellos.
+    let topology: ServerTopology
     private let dispatcher: Mutex<CommandDispatcher?>
     private let lastConnectionID = Atomic<Int64>(0)
 
@@ -28,6 +30,7 @@ final class ServerRuntime: Sendable {
 
     init(dispatcher: CommandDispatcher, threadPool: NIOThreadPool, metrics: ServerMetrics, logger: Logger) {
         self.dispatcher = Mutex(dispatcher)
+        topology = dispatcher.topology
         self.threadPool = threadPool
         self.metrics = metrics
         self.logger = logger

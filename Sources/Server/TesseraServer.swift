@@ -170,6 +170,9 @@ public final class TesseraServer: Service, Sendable {
         logger.info("shutting down: no longer accepting connections", metadata: [
             "open connections": "\(runtime.connections.count)",
         ])
+        // Streaming hellos learn of the shutdown first (a new topologyVersion, then
+        // ShutdownInProgress), so drivers stop using this server at once.
+        runtime.topology.beginQuiesce()
         runtime.connections.quiesceAll()
         await engine.stopTTLMonitorAndWait()
         logger.info("TTL monitor stopped", metadata: ["deletedDocuments": "\(engine.ttlStatistics.deletedDocuments)"])

@@ -23,6 +23,10 @@ public final class CommandDispatcher: Sendable {
         server = ServerState(engine: engine, configuration: configuration, metrics: metrics, logger: logger)
     }
 
+    /// The topology hello reports; the Server waits on it for awaitable hellos and tells it
+    /// when shutdown begins.
+    public var topology: ServerTopology { server.topology }
+
     /// Runs one command and returns its reply. Never throws: failures become
     /// `{ok: 0, errmsg, code, codeName}`; successes carry `ok: 1.0`.
     public func run(_ request: CommandRequest, connection: ConnectionInfo) -> BSONDocument {

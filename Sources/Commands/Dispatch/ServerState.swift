@@ -37,6 +37,8 @@ final class ServerState: Sendable {
     /// `transactionLifetimeLimitSeconds`) on every round, so setParameter takes effect live.
     let parameters: ServerParameters
     let operations = OperationTable()
+    /// The topologyVersion hello reports, and the awaitable hellos waiting for it to change.
+    let topology = ServerTopology()
     let opCounters = Mutex(OpCounters())
     let started = ContinuousClock.now
     let startedAt = WallClock.now()

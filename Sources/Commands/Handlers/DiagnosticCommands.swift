@@ -38,6 +38,7 @@ enum DiagnosticCommands {
                 "current": .int32(Int32(clamping: metrics.currentConnections)),
                 "available": .int32(Int32(clamping: available)),
                 "totalCreated": .int64(Int64(metrics.totalConnections)),
+                "awaitingTopologyChanges": .int64(Int64(server.topology.waiterCount)),
             ]),
             "network": .document([
                 "bytesIn": .int64(Int64(metrics.bytesIn)),

@@ -62,13 +62,14 @@ enum HandshakeCommands {
     ]
 
     /// hello / isMaster.
+    /// Awaitable (`topologyVersion` + `maxAwaitTimeMS`): the Server has already waited, so
+    /// this answers with the topology as it is now (see ``AwaitableHello``).
     static func hello(_ context: CommandContext, legacyName: Bool) throws(MongoError) -> BSONDocument {
+        try AwaitableHello.check(context.body, against: context.server.topology)
         var reply: BSONDocument = [:]
         if try context.bool("helloOk") == true { reply.append("helloOk", .bool(true)) }
         reply.append(legacyName ? "ismaster" : "isWritablePrimary", .bool(true))
-        reply.append("topologyVersion", .document([
-            "processId": .objectId(processObjectID), "counter": .int64(0),
-        ]))
+        reply.append("topologyVersion", .document(context.server.topology.version.document))
         let now = WallClock.now()
         for field in ReplicaSet.helloFields(host: context.connection.localAddress,
                                             latest: context.engine.store.changeLog.latestSequence, wallTime: now) {
@@ -99,9 +100,6 @@ enum HandshakeCommands {
         if let small = Int32(exactly: id) { return .int32(small) }
         return .int64(id)
     }
-
-    /// The topology version's process id: one ObjectId per server process.
-    static let processObjectID = ObjectId()
 
     /// buildInfo.
     static func buildInfo(_ context: CommandContext) -> BSONDocument {
