@@ -30,14 +30,17 @@ public struct ServerConfiguration: Sendable {
     public var shutdownTimeout: Duration
     /// Threads running commands (storage work blocks, so this is more than the core count).
     public var commandThreads: Int
+    /// Whether clients must authenticate (SCRAM) and hold roles for what they run (`--auth`).
+    public var auth: Bool
 
     /// A configuration; the defaults are `mongod`'s (127.0.0.1:27017) with data in `data/`.
     public init(
         host: String = "127.0.0.1", port: Int = 27017, dbPath: String = "data",
         commandLine: BSONDocument = ["argv": .array([]), "parsed": .document(BSONDocument())],
         cursorReapInterval: Duration = .seconds(5), shutdownTimeout: Duration = .seconds(30),
-        commandThreads: Int = max(8, System.coreCount * 4)
+        commandThreads: Int = max(8, System.coreCount * 4), auth: Bool = false
     ) {
+        self.auth = auth
         self.host = host
         self.port = port
         self.dbPath = dbPath
@@ -123,7 +126,8 @@ public final class TesseraServer: Service, Sendable {
         let threadPool = NIOThreadPool(numberOfThreads: configuration.commandThreads)
         threadPool.start()
         let dispatcher = CommandDispatcher(
-            engine: engine, configuration: CommandConfiguration(commandLine: configuration.commandLine),
+            engine: engine, configuration: CommandConfiguration(commandLine: configuration.commandLine,
+                                                               authEnabled: configuration.auth),
             metrics: metrics, logger: logger)
         let runtime = ServerRuntime(dispatcher: dispatcher, threadPool: threadPool, metrics: metrics, logger: logger)
         weak let weakEngine = engine

@@ -36,6 +36,7 @@ struct ServeFileConfiguration: Decodable {
     var port: Int?
     var dbpath: String?
     var logLevel: String?
+    var auth: Bool?
 }
 
 /// `tessera serve`.
@@ -51,11 +52,17 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Data directory, created if missing (default ./data).")
     var dbpath: String?
 
-    @Option(name: .long, help: "JSON file with any of {\"bind\", \"port\", \"dbpath\", \"logLevel\"}.")
+    @Option(name: .long, help: "JSON file with any of {\"bind\", \"port\", \"dbpath\", \"logLevel\", \"auth\"}.")
     var config: String?
 
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (default info).")
     var logLevel: String?
+
+    @Flag(name: .long, help: "Require clients to authenticate (SCRAM) and hold roles for what they run.")
+    var auth = false
+
+    @Flag(name: .long, help: "Allow a non-loopback --bind without --auth (anyone who reaches the port owns the data).")
+    var insecureNoAuth = false
 
     func run() async throws {
         let file = try loadConfigFile()
@@ -67,6 +74,13 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("unknown log level '\(levelName)'")
         }
         guard (0...65535).contains(port) else { throw ValidationError("port \(port) is out of range") }
+        let authEnabled = auth || file.auth == true
+        let loopbackOnly = ["127.0.0.1", "localhost", "::1"].contains(host) || host.hasPrefix("127.")
+        if !loopbackOnly && !authEnabled && !insecureNoAuth {
+            FileHandle.standardError.write(Data(
+                "tessera: refusing to listen on \(host) without --auth: anyone reaching the port could read and drop every database (add --auth, or --insecure-no-auth to accept that)\n".utf8))
+            throw ExitCode(2)
+        }
 
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -74,17 +88,22 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "tessera")
+        if !loopbackOnly && !authEnabled {
+            logger.warning("listening on a non-loopback address without --auth (--insecure-no-auth): every client can read and drop all data")
+        }
         var parsed: BSONDocument = [
             "net": ["bindIp": .string(host), "port": .int32(Int32(port))],
             "storage": ["dbPath": .string(dbPath)],
             "systemLog": ["verbosity": .string(level.rawValue)],
+            "security": ["authorization": .string(authEnabled ? "enabled" : "disabled")],
         ]
         if let config { parsed.append("config", .string(config)) }
         let commandLine: BSONDocument = [
             "argv": .array(CommandLine.arguments.map { .string($0) }), "parsed": .document(parsed),
         ]
         let server = TesseraServer(
-            configuration: ServerConfiguration(host: host, port: port, dbPath: dbPath, commandLine: commandLine),
+            configuration: ServerConfiguration(host: host, port: port, dbPath: dbPath, commandLine: commandLine,
+                                               auth: authEnabled),
             logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

@@ -20,14 +20,17 @@ public struct CommandConfiguration: Sendable {
     public var tesseraVersion: String
     /// Lines `getLog: "startupWarnings"` returns.
     public var startupWarnings: [String]
+    /// Whether clients must authenticate and be authorized for each command (`--auth`).
+    public var authEnabled: Bool
 
     /// The defaults above; MongoDB 7.0 compatibility.
     public init(
         cursorTimeout: Duration = .seconds(600), maxCursorsPerConnection: Int = 1000,
         commandLine: BSONDocument = ["argv": .array([]), "parsed": .document(BSONDocument())],
         mongoVersion: (major: Int32, minor: Int32, patch: Int32) = (7, 0, 0),
-        tesseraVersion: String = "0.5.0", startupWarnings: [String] = []
+        tesseraVersion: String = "0.5.0", startupWarnings: [String] = [], authEnabled: Bool = false
     ) {
+        self.authEnabled = authEnabled
         self.cursorTimeout = cursorTimeout
         self.maxCursorsPerConnection = maxCursorsPerConnection
         self.commandLine = commandLine

@@ -41,6 +41,10 @@ public final class CommandDispatcher: Sendable {
         case .getmore: server.count { $0.getmore += 1 }
         case .perStatement: break
         }
+        if let denial = server.auth.denial(name, request, connection: connection) {
+            server.logger.notice("unauthorized", metadata: ["command": "\(name)", "remote": "\(connection.remoteAddress)"])
+            return Self.errorReply(denial)
+        }
         let deadline: ContinuousClock.Instant?
         do {
             deadline = try Self.deadline(request.body)
@@ -61,6 +65,8 @@ public final class CommandDispatcher: Sendable {
                 if let session = context.sessionID { server.sessions.touch(session) }
                 reply = try handler.run(context)
             }
+            server.auth.commandSucceeded(name, request, connection: connection, reply: &reply,
+                                         cursorIsOpen: server.cursors.contains)
             reply.append("ok", .double(1))
             appendClusterTime(to: &reply)
             if request.isUnacknowledged, let errors = reply["writeErrors"] {
@@ -99,6 +105,7 @@ public final class CommandDispatcher: Sendable {
     /// they time out, as in MongoDB, but stop counting against its limit).
     public func connectionClosed(_ connectionID: Int64) {
         server.cursors.release(connectionID: connectionID)
+        server.auth.connectionClosed(connectionID)
     }
 
     /// Kills cursors idle past `CommandConfiguration.cursorTimeout`, and the cursors of

@@ -46,7 +46,7 @@ enum CommandTable {
     static let handlers: [CommandHandler] =
         HandshakeCommands.handlers + DiagnosticCommands.handlers + SessionCommands.handlers
         + QueryCommands.handlers + WriteCommands.handlers + CollectionCommands.handlers + IndexCommands.handlers
-        + TransactionCommands.handlers
+        + TransactionCommands.handlers + AuthCommands.handlers + UserCommands.handlers
 
     /// Handlers keyed by every name.
     static let byName: [String: CommandHandler] = {

@@ -37,6 +37,8 @@ final class ServerState: Sendable {
     /// `transactionLifetimeLimitSeconds`, set with setParameter).
     let transactionLifetimeLimitSeconds = Atomic<Int64>(60)
     let operations = OperationTable()
+    /// Users, authenticated connections and authorization (`--auth`).
+    let auth: AuthState
     let opCounters = Mutex(OpCounters())
     let started = ContinuousClock.now
     let startedAt = WallClock.now()
@@ -47,6 +49,7 @@ final class ServerState: Sendable {
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
+        auth = AuthState(enabled: configuration.authEnabled, engine: engine)
         cursors = CursorRegistry(timeout: configuration.cursorTimeout,
                                  maxPerConnection: configuration.maxCursorsPerConnection)
     }
