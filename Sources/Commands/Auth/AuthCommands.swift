@@ -60,6 +60,12 @@ enum AuthCommands {
                 context.server.logger.error("cannot read the users", metadata: ["error": "\(error)"])
                 record = nil
             }
+            if let record, record.credentials[mechanism] == nil {
+                // The user exists (saslSupportedMechs says so anyway) but not for this mechanism:
+                // fail now, as MongoDB, so a driver's speculative SHA-256 attempt falls back.
+                fail(context, user, database: database, reason: "user has no \(mechanism.rawValue) credentials")
+                throw authenticationFailed()
+            }
             action = machine.credentialsFound(record?.credentials[mechanism])
         }
         let conversation = AuthState.Conversation(id: conversationID, database: database, machine: machine)
