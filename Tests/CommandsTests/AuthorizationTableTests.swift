@@ -145,3 +145,16 @@ import Testing
         #expect(!isLoopback("10.0.0.1:5000") && !isLoopback("[fe80::1]:5000") && !isLoopback("unknown"))
     }
 }
+
+@Suite struct UsersInfoAuthorizationTests {
+    @Test func usersOfOtherDatabasesNeedViewUserThere() {
+        let mine = AuthorizationTableTests.role("userAdmin")
+        #expect(AuthorizationTableTests.allowed(mine, ["usersInfo": 1]))
+        #expect(AuthorizationTableTests.allowed(mine, ["usersInfo": ["user": "u", "db": "app"]]))
+        #expect(!AuthorizationTableTests.allowed(mine, ["usersInfo": ["user": "u", "db": "admin"]]))
+        #expect(!AuthorizationTableTests.allowed(mine, ["usersInfo": [["user": "u", "db": "app"], ["user": "v", "db": "b"]]]))
+        #expect(!AuthorizationTableTests.allowed(mine, ["usersInfo": ["forAllDBs": true]]))
+        #expect(AuthorizationTableTests.allowed(AuthorizationTableTests.role("userAdminAnyDatabase", "admin"),
+                                                ["usersInfo": ["forAllDBs": true]]))
+    }
+}

@@ -296,3 +296,21 @@ def test_auth_from_the_config_file(tmp_path):
             assert code_of(lambda: anonymous.test.c.find_one()) == 13
     finally:
         assert server.stop() == 0
+
+
+from test_cclient import cclient  # noqa: E402,F401  (the libmongoc client, built once per module)
+
+
+@pytest.mark.parametrize("mechanism", ["SCRAM-SHA-256", "SCRAM-SHA-1"])
+def test_c_driver_authenticates(cclient, auth_server, admin, mechanism):
+    database = "cdb" + mechanism[-1]
+    admin.drop_database(database)
+    make_user(admin, database, "cuser", ["readWrite"])
+    uri = (f"mongodb://cuser:cuser-pw@127.0.0.1:{auth_server.port}/?directConnection=true"
+           f"&authSource={database}&authMechanism={mechanism}")
+    run = subprocess.run([str(cclient), uri, database], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, f"C client failed:\nstdout:\n{run.stdout}\nstderr:\n{run.stderr}"
+    assert run.stdout.splitlines()[:2] == ["ping ok", "inserted 5"]
+    assert admin[database]["items"].count_documents({}) == 5
+    denied = subprocess.run([str(cclient), uri, "elsewhere"], capture_output=True, text=True, timeout=60)
+    assert denied.returncode != 0

@@ -54,6 +54,10 @@ extension AuthState {
         case let .document(spec)?:
             guard case let .string(user)? = spec["user"], case let .string(db)? = spec["db"] else { return false }
             return users.contains(UserName(user: user, db: db))
+        case let .array(values)?:
+            return !values.isEmpty && values.allSatisfy { value in
+                asksOnlyAboutThemselves(CommandRequest(database: request.database, body: ["usersInfo": value]), users: users)
+            }
         default:
             return false
         }

@@ -72,6 +72,7 @@ enum AuthorizationTable {
         if let actions = databaseActions[name] {
             var requirements = [Requirement(actions: actions, resource: .database(database))]
             if name == "createUser" { requirements += grants(body["roles"], database: database, action: .grantRole) }
+            if name == "usersInfo" { requirements += viewedUsers(body.first?.value) }
             return .requires(requirements)
         }
         if let actions = clusterActions[name] { return .requires([Requirement(actions: actions, resource: .cluster)]) }
@@ -116,6 +117,23 @@ enum AuthorizationTable {
     private static func collection(_ value: BSONValue?, in database: String) -> Resource {
         guard case let .string(name)? = value, !name.isEmpty else { return .database(database) }
         return .collection(database: database, collection: name)
+    }
+
+    /// usersInfo on users of other databases (`{user, db}`, `{forAllDBs: true}`): viewUser there.
+    private static func viewedUsers(_ value: BSONValue?) -> [Requirement] {
+        var values: [BSONValue] = []
+        switch value {
+        case let .array(elements)?: values = elements
+        case let .document(spec)?:
+            if spec["forAllDBs"]?.boolValue == true { return [Requirement(actions: [.viewUser], resource: .cluster)] }
+            values = [.document(spec)]
+        default: return []
+        }
+        var databases: Set<String> = []
+        for case let .document(spec) in values {
+            if case let .string(db)? = spec["db"] { databases.insert(db) }
+        }
+        return databases.sorted().map { Requirement(actions: [.viewUser], resource: .database($0)) }
     }
 
     private static func upserts(_ updates: BSONValue?) -> Bool {

@@ -174,7 +174,7 @@ enum BuiltInRoles {
                     Privilege(resource: .cluster, actions: [.listDatabases])]
         case "userAdminAnyDatabase":
             return [Privilege(resource: .anyNormalResource, actions: userAdminActions),
-                    Privilege(resource: .cluster, actions: [.listDatabases]),
+                    Privilege(resource: .cluster, actions: [.listDatabases, .viewUser, .viewRole]),
                     Privilege(resource: usersCollection, actions: [.find])]
         case "dbAdminAnyDatabase":
             return [Privilege(resource: .anyNormalResource, actions: dbAdminActions),
