@@ -158,3 +158,21 @@ import Testing
                                                 ["usersInfo": ["forAllDBs": true]]))
     }
 }
+
+@Suite struct SystemCollectionAuthorizationTests {
+    @Test func databaseRolesDoNotReachTheUsersCollection() {
+        let admin = AuthorizationTableTests.role("dbOwner", "admin")
+        #expect(AuthorizationTableTests.allowed(admin, ["renameCollection": "admin.a", "to": "admin.b"], database: "admin"))
+        #expect(!AuthorizationTableTests.allowed(admin, ["renameCollection": "admin.system.users", "to": "admin.u"], database: "admin"))
+        #expect(!AuthorizationTableTests.allowed(admin, ["drop": "system.users"], database: "admin"))
+        #expect(!AuthorizationTableTests.allowed(admin, ["find": "system.users"], database: "admin"))
+        #expect(!AuthorizationTableTests.allowed(admin, ["aggregate": "a", "pipeline": [["$lookup": ["from": "system.users", "as": "u"]]]],
+                                                 database: "admin"))
+    }
+
+    @Test func currentOpNeverShowsPasswords() {
+        let summary = CommandDispatcher.summary(of: ["createUser": "u", "pwd": "secret", "roles": []])
+        #expect(summary["pwd"] == "xxx")
+        #expect(CommandDispatcher.summary(of: ["saslStart": 1, "payload": .binary(BSONBinary(bytes: [1]))])["payload"] == "xxx")
+    }
+}

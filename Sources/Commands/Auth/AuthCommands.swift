@@ -22,6 +22,9 @@ enum AuthCommands {
         },
     ]
 
+    /// Fields whose values currentOp and logs must never show (passwords, SASL payloads).
+    static let secretFields: Set<String> = ["pwd", "payload", "speculativeAuthenticate"]
+
     /// The one conversation id Tessera hands out (a connection has one conversation at a time).
     static let conversationID: Int32 = 1
 

@@ -164,7 +164,9 @@ enum AuthorizationTable {
               let source = split(from), let target = split(to)
         else { return [Requirement(actions: [.renameCollectionSameDB], resource: .database("admin"))] }
         if source.database == target.database {
-            return [Requirement(actions: [.renameCollectionSameDB], resource: .database(source.database))]
+            // On both collections, so a system collection (admin.system.users) needs its own grant.
+            return [Requirement(actions: [.renameCollectionSameDB], resource: source.resource),
+                    Requirement(actions: [.renameCollectionSameDB], resource: target.resource)]
         }
         return [Requirement(actions: [.find, .dropCollection], resource: source.resource),
                 Requirement(actions: [.insert, .createIndex, .createCollection], resource: target.resource)]

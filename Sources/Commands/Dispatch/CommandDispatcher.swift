@@ -149,11 +149,14 @@ public final class CommandDispatcher: Sendable {
         return .now + .milliseconds(Int64(milliseconds))
     }
 
-    /// The command for currentOp: large arrays (document sequences) summarized.
+    /// The command for currentOp: large arrays (document sequences) summarized, passwords and
+    /// SASL payloads replaced by "xxx".
     static func summary(of body: BSONDocument) -> BSONDocument {
         var summary = BSONDocument()
         for element in body {
-            if case let .array(values) = element.value, values.count > 16 {
+            if AuthCommands.secretFields.contains(element.key) {
+                summary.append(element.key, "xxx")
+            } else if case let .array(values) = element.value, values.count > 16 {
                 summary.append(element.key, .string("<\(values.count) elements>"))
             } else {
                 summary.append(element.key, element.value)
