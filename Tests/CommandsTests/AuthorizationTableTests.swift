@@ -4,6 +4,7 @@
 
 import BSON
 @testable import Commands
+import Documents
 import Testing
 
 @Suite struct AuthorizationTableTests {
@@ -174,5 +175,35 @@ import Testing
         let summary = CommandDispatcher.summary(of: ["createUser": "u", "pwd": "secret", "roles": []])
         #expect(summary["pwd"] == "xxx")
         #expect(CommandDispatcher.summary(of: ["saslStart": 1, "payload": .binary(BSONBinary(bytes: [1]))])["payload"] == "xxx")
+    }
+}
+
+@Suite struct CustomRoleTests {
+    @Test func privilegeDocumentsParseToPatterns() throws {
+        let parsed = try RoleRecord.privileges([
+            ["resource": ["db": "app", "collection": "c"], "actions": ["find", "insert"]],
+            ["resource": ["db": "app", "collection": ""], "actions": ["listCollections"]],
+            ["resource": ["db": "", "collection": "logs"], "actions": ["find"]],
+            ["resource": ["cluster": true], "actions": ["serverStatus"]],
+        ])
+        #expect(parsed.map(\.resource) == [.collection(database: "app", collection: "c"), .database("app"),
+                                           .collectionInAnyDatabase("logs"), .cluster])
+        #expect(parsed[0].actions == [.find, .insert])
+        #expect(BuiltInRoles.allows(parsed, [.find], on: .collection(database: "x", collection: "logs")))
+        #expect(!BuiltInRoles.allows(parsed, [.find], on: .collection(database: "app", collection: "d")))
+        for document in parsed.map(RoleRecord.document) {
+            #expect(try RoleRecord.privileges([.document(document)]).count == 1)
+        }
+    }
+
+    @Test func malformedPrivilegesAreRejected() {
+        let bad: [BSONValue] = [
+            1, ["resource": ["db": "app"], "actions": ["find"]], ["resource": ["db": "a", "collection": "c"], "actions": []],
+            ["resource": ["db": "a", "collection": "c"], "actions": ["fly"]], ["actions": ["find"]],
+            ["resource": ["cluster": true, "db": "x"], "actions": ["find"]],
+        ]
+        for privilege in bad {
+            #expect(throws: MongoError.self) { try RoleRecord.privileges([privilege]) }
+        }
     }
 }

@@ -314,3 +314,41 @@ def test_c_driver_authenticates(cclient, auth_server, admin, mechanism):
     assert admin[database]["items"].count_documents({}) == 5
     denied = subprocess.run([str(cclient), uri, "elsewhere"], capture_output=True, text=True, timeout=60)
     assert denied.returncode != 0
+
+
+def test_custom_roles(auth_server, admin):
+    admin.roles_db.public.insert_one({"_id": 1})
+    admin.roles_db.private.insert_one({"_id": 1})
+    for role in ("publicReader", "publicWriter"):
+        try:
+            admin.roles_db.command("dropRole", role)
+        except OperationFailure:
+            pass
+    admin.roles_db.command("createRole", "publicReader", roles=[], privileges=[
+        {"resource": {"db": "roles_db", "collection": "public"}, "actions": ["find"]}])
+    assert code_of(lambda: admin.roles_db.command("createRole", "publicReader", roles=[], privileges=[])) == 51002
+    assert code_of(lambda: admin.roles_db.command("createRole", "bad", roles=[], privileges=[
+        {"resource": {"db": "other", "collection": ""}, "actions": ["find"]}])) == 2
+    assert code_of(lambda: admin.roles_db.command("createRole", "bad", roles=[], privileges=[
+        {"resource": {"db": "roles_db", "collection": ""}, "actions": ["fly"]}])) == 2
+    admin.roles_db.command("createRole", "publicWriter", roles=["publicReader"], privileges=[])
+    assert code_of(lambda: admin.roles_db.command("grantRolesToRole", "publicReader", roles=["publicWriter"])) == 49
+    make_user(admin, "roles_db", "pub", ["publicWriter"])
+    with login(auth_server, "pub", "pub-pw", "roles_db") as client:
+        assert client.roles_db.public.find_one() == {"_id": 1}
+        assert code_of(lambda: client.roles_db.private.find_one()) == 13
+        assert code_of(lambda: client.roles_db.public.insert_one({"_id": 2})) == 13
+        admin.roles_db.command("grantPrivilegesToRole", "publicWriter", privileges=[
+            {"resource": {"db": "roles_db", "collection": "public"}, "actions": ["insert"]}])
+        client.roles_db.public.insert_one({"_id": 2})
+        info = admin.roles_db.command("rolesInfo", "publicWriter", showPrivileges=True)["roles"][0]
+        assert info["isBuiltin"] is False and info["inheritedRoles"] == [{"role": "publicReader", "db": "roles_db"}]
+        assert {"resource": {"db": "roles_db", "collection": "public"}, "actions": ["insert"]} in info["privileges"]
+        admin.roles_db.command("revokePrivilegesFromRole", "publicWriter", privileges=[
+            {"resource": {"db": "roles_db", "collection": "public"}, "actions": ["insert"]}])
+        assert code_of(lambda: client.roles_db.public.insert_one({"_id": 3})) == 13
+        admin.roles_db.command("dropRole", "publicReader")
+        assert code_of(lambda: client.roles_db.public.find_one()) == 13
+        assert admin.roles_db.command("rolesInfo", "publicWriter")["roles"][0]["roles"] == []
+    assert admin.roles_db.command("rolesInfo", "read")["roles"][0]["isBuiltin"] is True
+    assert code_of(lambda: admin.roles_db.command("dropRole", "nothing")) == 31

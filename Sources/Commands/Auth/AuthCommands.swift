@@ -171,22 +171,12 @@ enum AuthCommands {
             "authenticatedUserRoles": .array(roles.map { .document($0.document) }),
         ]
         if showPrivileges {
-            let privileges = BuiltInRoles.privileges(of: roles)
+            let privileges = context.server.auth.roles.privileges(of: roles)
             info.append("authenticatedUserPrivileges", .array(privileges.map { privilege in
-                .document(["resource": .document(resourceDocument(privilege.resource)),
+                .document(["resource": .document(RoleRecord.resourceDocument(privilege.resource)),
                            "actions": .array(privilege.actions.map(\.rawValue).sorted().map { .string($0) })])
             }))
         }
         return ["authInfo": .document(info)]
-    }
-
-    private static func resourceDocument(_ pattern: ResourcePattern) -> BSONDocument {
-        switch pattern {
-        case .anyResource: ["anyResource": .bool(true)]
-        case .anyNormalResource: ["db": "", "collection": ""]
-        case let .database(db): ["db": .string(db), "collection": ""]
-        case let .collection(db, collection): ["db": .string(db), "collection": .string(collection)]
-        case .cluster: ["cluster": .bool(true)]
-        }
     }
 }

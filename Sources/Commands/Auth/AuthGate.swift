@@ -25,7 +25,7 @@ extension AuthState {
         case .authenticated:
             return cursorDenial(name, request, connection: connection)
         case let .requires(requirements):
-            let privileges = BuiltInRoles.privileges(of: users.values.flatMap { $0 })
+            let privileges = roles.privileges(of: users.values.flatMap { $0 })
             for requirement in requirements
             where !BuiltInRoles.allows(privileges, requirement.actions, on: requirement.resource) {
                 if name == "usersInfo", asksOnlyAboutThemselves(request, users: Set(users.keys)) { return nil }
@@ -79,7 +79,7 @@ extension AuthState {
             for id in values.compactMap(\.int64Value) { forgetCursor(id) }
         }
         if name == "listDatabases", case let .array(databases)? = reply["databases"] {
-            let privileges = BuiltInRoles.privileges(of: users(on: connection.id).values.flatMap { $0 })
+            let privileges = privileges(on: connection.id)
             guard !BuiltInRoles.allows(privileges, [.listDatabases], on: .cluster) else { return }
             let visible = databases.filter { entry in
                 guard case let .document(database) = entry, case let .string(db)? = database["name"] else { return false }

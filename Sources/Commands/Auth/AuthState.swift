@@ -33,6 +33,8 @@ final class AuthState: Sendable {
     let enabled: Bool
     /// The users.
     let store: UserStore
+    /// The user-defined roles.
+    let roles: RoleStore
     /// The process's key for the made-up credentials of unknown users.
     let secret: [UInt8]
     private let connections = Mutex<[Int64: ConnectionAuth]>([:])
@@ -44,13 +46,19 @@ final class AuthState: Sendable {
     init(enabled: Bool, engine: QueryEngine) {
         self.enabled = enabled
         store = UserStore(engine: engine)
+        roles = RoleStore(engine: engine)
         var generator = SystemRandomNumberGenerator()
         secret = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
     }
 
     // MARK: Users of a connection
 
-    /// Records that a user changed (created, dropped, roles or password changed).
+    /// The privileges of every user on `connection` (built-in and user-defined roles).
+    func privileges(on connection: Int64) -> [Privilege] {
+        roles.privileges(of: users(on: connection).values.flatMap { $0 })
+    }
+
+    /// Records that a user or role changed (created, dropped, roles, privileges or password).
     func usersChanged() {
         generation.add(1, ordering: .relaxed)
     }

@@ -51,7 +51,9 @@ enum AuthorizationTable {
     private static let databaseActions: [String: Set<ActionType>] = [
         "dropDatabase": [.dropDatabase], "listCollections": [.listCollections], "dbStats": [.dbStats],
         "createUser": [.createUser], "dropUser": [.dropUser], "dropAllUsersFromDatabase": [.dropUser],
-        "usersInfo": [.viewUser],
+        "usersInfo": [.viewUser], "createRole": [.createRole], "dropRole": [.dropRole], "rolesInfo": [.viewRole],
+        "grantPrivilegesToRole": [.grantRole], "revokePrivilegesFromRole": [.revokeRole],
+        "grantRolesToRole": [.grantRole], "revokeRolesFromRole": [.revokeRole],
     ]
 
     /// Commands that need actions on the server.
@@ -71,7 +73,9 @@ enum AuthorizationTable {
         }
         if let actions = databaseActions[name] {
             var requirements = [Requirement(actions: actions, resource: .database(database))]
-            if name == "createUser" { requirements += grants(body["roles"], database: database, action: .grantRole) }
+            if name == "createUser" || name == "createRole" || name == "grantRolesToRole" {
+                requirements += grants(body["roles"], database: database, action: .grantRole)
+            }
             if name == "usersInfo" { requirements += viewedUsers(body.first?.value) }
             return .requires(requirements)
         }

@@ -55,6 +55,8 @@ enum ResourcePattern: Hashable, Sendable {
     case database(String)
     /// One collection, system collections included.
     case collection(database: String, collection: String)
+    /// The collection of this name in every database (not a system collection).
+    case collectionInAnyDatabase(String)
     /// The server itself.
     case cluster
 }
@@ -91,6 +93,8 @@ extension ResourcePattern {
             return name == database && !collection.hasPrefix("system.")
         case let (.collection(database, collection), .collection(targetDatabase, targetCollection)):
             return database == targetDatabase && collection == targetCollection
+        case let (.collectionInAnyDatabase(collection), .collection(_, target)):
+            return collection == target && !target.hasPrefix("system.")
         default: return false
         }
     }

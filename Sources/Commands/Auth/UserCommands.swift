@@ -59,7 +59,7 @@ enum UserCommands {
     ///
     /// - Throws: `RoleNotFound` (31) for a role that is not built in, `BadValue` (2) for a
     ///   malformed entry.
-    static func roles(_ values: [BSONValue], database: String) throws(MongoError) -> [RoleName] {
+    static func roles(_ values: [BSONValue], database: String, store: RoleStore) throws(MongoError) -> [RoleName] {
         var roles: [RoleName] = []
         for value in values {
             let role: RoleName
@@ -73,7 +73,7 @@ enum UserCommands {
             default:
                 throw MongoError(.badValue, "Role names must be either strings or objects")
             }
-            guard BuiltInRoles.exists(role) else { throw MongoError(roleNotFound, "Could not find role: \(role)") }
+            guard try store.exists(role) else { throw MongoError(roleNotFound, "Could not find role: \(role)") }
             if !roles.contains(role) { roles.append(role) }
         }
         return roles
@@ -119,7 +119,7 @@ enum UserCommands {
         let name = try userName(context)
         guard name.db != "local" else { throw MongoError(.badValue, "Cannot create users in the local database") }
         guard name.db != "$external" else { throw MongoError(.badValue, "Users in $external are not supported") }
-        let roles = try roles(try context.requiredArray("roles"), database: name.db)
+        let roles = try roles(try context.requiredArray("roles"), database: name.db, store: context.server.auth.roles)
         guard let password = try password(context) else {
             throw MongoError(.badValue, "Must provide a 'pwd' field for all user documents, except those with '$external' as the user's source db")
         }
@@ -144,7 +144,7 @@ enum UserCommands {
         let store = context.server.auth.store
         guard var record = try store.user(name) else { throw notFound(name) }
         let password = try password(context)
-        let newRoles = try context.array("roles").map { (values) throws(MongoError) in try roles(values, database: name.db) }
+        let newRoles = try context.array("roles").map { (values) throws(MongoError) in try roles(values, database: name.db, store: context.server.auth.roles) }
         let customData = try context.document("customData")
         guard password != nil || newRoles != nil || customData != nil || context.body["mechanisms"] != nil else {
             throw MongoError(.badValue, "Must specify at least one field to update in updateUser")
@@ -173,7 +173,7 @@ enum UserCommands {
 
     static func changeRoles(_ context: CommandContext, grant: Bool) throws(MongoError) -> BSONDocument {
         let name = try userName(context)
-        let changed = try roles(try context.requiredArray("roles"), database: name.db)
+        let changed = try roles(try context.requiredArray("roles"), database: name.db, store: context.server.auth.roles)
         let store = context.server.auth.store
         guard let record = try store.user(name) else { throw notFound(name) }
         var roles = record.roles
