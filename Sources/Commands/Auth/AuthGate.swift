@@ -25,7 +25,7 @@ extension AuthState {
         case .authenticated:
             return cursorDenial(name, request, connection: connection)
         case let .requires(requirements):
-            let privileges = roles.privileges(of: users.values.flatMap { $0 })
+            let privileges = privileges(on: connection.id)
             for requirement in requirements
             where !BuiltInRoles.allows(privileges, requirement.actions, on: requirement.resource) {
                 if name == "usersInfo", asksOnlyAboutThemselves(request, users: Set(users.keys)) { return nil }

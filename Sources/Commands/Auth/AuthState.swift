@@ -25,6 +25,8 @@ final class AuthState: Sendable {
         var users: [UserName: [RoleName]] = [:]
         /// The user generation the roles were read at.
         var generation: Int = 0
+        /// The users' privileges, resolved once per generation (custom roles cost store reads).
+        var privileges: [Privilege]?
         /// The conversation in progress, if any.
         var conversation: Conversation?
     }
@@ -55,7 +57,11 @@ final class AuthState: Sendable {
 
     /// The privileges of every user on `connection` (built-in and user-defined roles).
     func privileges(on connection: Int64) -> [Privilege] {
-        roles.privileges(of: users(on: connection).values.flatMap { $0 })
+        let users = users(on: connection)
+        if let cached = connections.withLock({ $0[connection]?.privileges }) { return cached }
+        let privileges = roles.privileges(of: users.values.flatMap { $0 })
+        connections.withLock { $0[connection]?.privileges = privileges }
+        return privileges
     }
 
     /// Records that a user or role changed (created, dropped, roles, privileges or password).
@@ -76,6 +82,7 @@ final class AuthState: Sendable {
         connections.withLock { connections in
             connections[connection]?.users = refreshed
             connections[connection]?.generation = current
+            connections[connection]?.privileges = nil
         }
         return refreshed
     }
@@ -90,6 +97,7 @@ final class AuthState: Sendable {
                 state.generation = 0
             }
             state.users[user.name] = user.roles
+            state.privileges = nil
             connections[connection] = state
         }
     }
@@ -101,6 +109,7 @@ final class AuthState: Sendable {
             guard var state = connections[connection] else { return false }
             let before = state.users.count
             state.users = state.users.filter { $0.key.db != database }
+            state.privileges = nil
             state.conversation = nil
             connections[connection] = state
             return state.users.count != before
