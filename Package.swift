@@ -30,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         // Latency histograms for `tessera bench` (small; brings only swift-numerics).
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        // SCRAM-SHA-1/SHA-256 authentication: HMAC, SHA, MD5 (Crypto) and PBKDF2 (_CryptoExtras).
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // BSON: value model, binary codec, lazy views, Extended JSON, comparison order, Codable.
@@ -56,7 +58,11 @@ let package = Package(
         // Commands: one handler per command name, cursors, sessions and error replies, over Query.
         .target(
             name: "Commands",
-            dependencies: ["BSON", "Documents", "Query", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "BSON", "Documents", "Query", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             swiftSettings: strictSettings
         ),
         // Server: the NIO TCP server joining Wire's framing to Commands, plus its lifecycle.

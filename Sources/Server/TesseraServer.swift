@@ -33,6 +33,8 @@ public struct ServerConfiguration: Sendable {
     public var commandThreads: Int
     /// The server parameters, with anything set at start (`--set-parameter`).
     public var parameters: ServerParameters
+    /// Whether clients must authenticate (SCRAM) and hold roles for what they run (`--auth`).
+    public var auth: Bool
 
     /// A configuration; the defaults are `mongod`'s (127.0.0.1:27017) with data in `data/`.
     public init(
@@ -40,8 +42,9 @@ public struct ServerConfiguration: Sendable {
         commandLine: BSONDocument = ["argv": .array([]), "parsed": .document(BSONDocument())],
         cursorReapInterval: Duration = .seconds(5), shutdownTimeout: Duration = .seconds(30),
         commandThreads: Int = max(8, System.coreCount * 4),
-        parameters: ServerParameters = ServerParameters()
+        parameters: ServerParameters = ServerParameters(), auth: Bool = false
     ) {
+        self.auth = auth
         self.host = host
         self.port = port
         self.dbPath = dbPath
@@ -129,7 +132,8 @@ public final class TesseraServer: Service, Sendable {
         threadPool.start()
         let dispatcher = CommandDispatcher(
             engine: engine,
-            configuration: CommandConfiguration(commandLine: configuration.commandLine, parameters: configuration.parameters),
+            configuration: CommandConfiguration(commandLine: configuration.commandLine, parameters: configuration.parameters,
+                                                authEnabled: configuration.auth),
             metrics: metrics, logger: logger)
         let runtime = ServerRuntime(dispatcher: dispatcher, threadPool: threadPool, metrics: metrics, logger: logger)
         weak let weakEngine = engine

@@ -39,6 +39,8 @@ struct ServeFileConfiguration: Decodable {
     var port: Int?
     var dbpath: String?
     var logLevel: String?
+    /// Whether clients must authenticate (`--auth`).
+    var auth: Bool?
     /// Server parameters, as mongod's config file's `setParameter` (values: text or JSON scalars).
     var setParameter: [String: ParameterSetting]?
 }
@@ -81,7 +83,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Data directory, created if missing (default ./data).")
     var dbpath: String?
 
-    @Option(name: .long, help: "JSON file with any of {\"bind\", \"port\", \"dbpath\", \"logLevel\", \"setParameter\"}.")
+    @Option(name: .long, help: "JSON file with any of {\"bind\", \"port\", \"dbpath\", \"logLevel\", \"setParameter\", \"auth\"}.")
     var config: String?
 
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (default info).")
@@ -91,6 +93,11 @@ struct Serve: AsyncParsableCommand {
         "A server parameter as mongod's --setParameter, e.g. ttlMonitorSleepSecs=10 (repeatable).",
         valueName: "NAME=VALUE"))
     var setParameter: [String] = []
+    @Flag(name: .long, help: "Require clients to authenticate (SCRAM) and hold roles for what they run.")
+    var auth = false
+
+    @Flag(name: .long, help: "Allow a non-loopback --bind without --auth (anyone who reaches the port owns the data).")
+    var insecureNoAuth = false
 
     func run() async throws {
         let file = try loadConfigFile()
@@ -103,6 +110,13 @@ struct Serve: AsyncParsableCommand {
         }
         guard (0...65535).contains(port) else { throw ValidationError("port \(port) is out of range") }
         let parameters = try serverParameters(file)
+        let authEnabled = auth || file.auth == true
+        let loopbackOnly = ["127.0.0.1", "localhost", "::1"].contains(host) || host.hasPrefix("127.")
+        if !loopbackOnly && !authEnabled && !insecureNoAuth {
+            FileHandle.standardError.write(Data(
+                "tessera: refusing to listen on \(host) without --auth: anyone reaching the port could read and drop every database (add --auth, or --insecure-no-auth to accept that)\n".utf8))
+            throw ExitCode(2)
+        }
 
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -110,10 +124,14 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "tessera")
+        if !loopbackOnly && !authEnabled {
+            logger.warning("listening on a non-loopback address without --auth (--insecure-no-auth): every client can read and drop all data")
+        }
         var parsed: BSONDocument = [
             "net": ["bindIp": .string(host), "port": .int32(Int32(port))],
             "storage": ["dbPath": .string(dbPath)],
             "systemLog": ["verbosity": .string(level.rawValue)],
+            "security": ["authorization": .string(authEnabled ? "enabled" : "disabled")],
         ]
         if let config { parsed.append("config", .string(config)) }
         let startupSettings = parameters.startupSettings
@@ -123,7 +141,7 @@ struct Serve: AsyncParsableCommand {
         ]
         let server = TesseraServer(
             configuration: ServerConfiguration(host: host, port: port, dbPath: dbPath, commandLine: commandLine,
-                                               parameters: parameters),
+                                               parameters: parameters, auth: authEnabled),
             logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

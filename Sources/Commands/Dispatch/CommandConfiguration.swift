@@ -23,6 +23,8 @@ public struct CommandConfiguration: Sendable {
     /// The server parameters (getParameter, setParameter, `--set-parameter`). `cursorTimeout`
     /// is the default of its `cursorTimeoutMillis` unless that was set at start.
     public var parameters: ServerParameters
+    /// Whether clients must authenticate and be authorized for each command (`--auth`).
+    public var authEnabled: Bool
 
     /// The defaults above; MongoDB 7.0 compatibility.
     public init(
@@ -30,8 +32,9 @@ public struct CommandConfiguration: Sendable {
         commandLine: BSONDocument = ["argv": .array([]), "parsed": .document(BSONDocument())],
         mongoVersion: (major: Int32, minor: Int32, patch: Int32) = (7, 0, 0),
         tesseraVersion: String = "0.5.0", startupWarnings: [String] = [],
-        parameters: ServerParameters = ServerParameters()
+        parameters: ServerParameters = ServerParameters(), authEnabled: Bool = false
     ) {
+        self.authEnabled = authEnabled
         self.cursorTimeout = cursorTimeout
         self.maxCursorsPerConnection = maxCursorsPerConnection
         self.commandLine = commandLine

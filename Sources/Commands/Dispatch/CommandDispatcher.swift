@@ -49,6 +49,10 @@ public final class CommandDispatcher: Sendable {
         case .getmore: server.count { $0.getmore += 1 }
         case .perStatement: break
         }
+        if let denial = server.auth.denial(name, request, connection: connection) {
+            server.logger.notice("unauthorized", metadata: ["command": "\(name)", "remote": "\(connection.remoteAddress)"])
+            return Self.errorReply(denial)
+        }
         let deadline: ContinuousClock.Instant?
         do {
             deadline = try Self.deadline(request.body)
@@ -69,6 +73,8 @@ public final class CommandDispatcher: Sendable {
                 if let session = context.sessionID { server.sessions.touch(session) }
                 reply = try handler.run(context)
             }
+            server.auth.commandSucceeded(name, request, connection: connection, reply: &reply,
+                                         cursorIsOpen: server.cursors.contains)
             reply.append("ok", .double(1))
             appendClusterTime(to: &reply)
             if request.isUnacknowledged, let errors = reply["writeErrors"] {
@@ -107,6 +113,7 @@ public final class CommandDispatcher: Sendable {
     /// they time out, as in MongoDB, but stop counting against its limit).
     public func connectionClosed(_ connectionID: Int64) {
         server.cursors.release(connectionID: connectionID)
+        server.auth.connectionClosed(connectionID)
     }
 
     /// Kills cursors idle past `cursorTimeoutMillis`, and the cursors of
@@ -150,11 +157,14 @@ public final class CommandDispatcher: Sendable {
         return .now + .milliseconds(Int64(milliseconds))
     }
 
-    /// The command for currentOp: large arrays (document sequences) summarized.
+    /// The command for currentOp: large arrays (document sequences) summarized, passwords and
+    /// SASL payloads replaced by "xxx".
     static func summary(of body: BSONDocument) -> BSONDocument {
         var summary = BSONDocument()
         for element in body {
-            if case let .array(values) = element.value, values.count > 16 {
+            if AuthCommands.secretFields.contains(element.key) {
+                summary.append(element.key, "xxx")
+            } else if case let .array(values) = element.value, values.count > 16 {
                 summary.append(element.key, .string("<\(values.count) elements>"))
             } else {
                 summary.append(element.key, element.value)

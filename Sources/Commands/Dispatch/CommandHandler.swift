@@ -46,7 +46,8 @@ enum CommandTable {
     static let handlers: [CommandHandler] =
         HandshakeCommands.handlers + DiagnosticCommands.handlers + SessionCommands.handlers
         + QueryCommands.handlers + WriteCommands.handlers + CollectionCommands.handlers + IndexCommands.handlers
-        + TransactionCommands.handlers + ParameterCommands.handlers
+        + TransactionCommands.handlers + ParameterCommands.handlers + AuthCommands.handlers
+        + UserCommands.handlers + RoleCommands.handlers
 
     /// Handlers keyed by every name.
     static let byName: [String: CommandHandler] = {

@@ -46,8 +46,9 @@ public final class ServerParameters: Sendable {
         Definition(name: "ttlMonitorSleepSecs", kind: .integer(1...Int64(Int32.max), wide: false),
                    defaultValue: .int32(60), settability: .startupAndRuntime),
         Definition(name: "enableTestCommands", kind: .boolean, defaultValue: .bool(false), settability: .startup),
-        // No authentication yet: no mechanism is offered, and none can be configured.
-        Definition(name: "authenticationMechanisms", kind: .fixed, defaultValue: .array([]), settability: .never),
+        // The SCRAM mechanisms the server offers (fixed: they cannot be configured yet).
+        Definition(name: "authenticationMechanisms", kind: .fixed,
+                   defaultValue: .array(AuthCommands.mechanismNames.map { .string($0) }), settability: .never),
         Definition(name: "featureCompatibilityVersion", kind: .fixed, defaultValue: .document(["version": "7.0"]),
                    settability: .never),
         Definition(name: "transactionLifetimeLimitSeconds", kind: .integer(1...Int64(Int32.max), wide: false),

@@ -39,6 +39,8 @@ final class ServerState: Sendable {
     let operations = OperationTable()
     /// The topologyVersion hello reports, and the awaitable hellos waiting for it to change.
     let topology = ServerTopology()
+    /// Users, authenticated connections and authorization (`--auth`).
+    let auth: AuthState
     let opCounters = Mutex(OpCounters())
     let started = ContinuousClock.now
     let startedAt = WallClock.now()
@@ -54,6 +56,7 @@ final class ServerState: Sendable {
         let (millis, overflow) = timeout.seconds.multipliedReportingOverflow(by: 1000)
         parameters.configureDefault(
             "cursorTimeoutMillis", .int64(overflow ? .max : millis.addingReportingOverflow(timeout.attoseconds / 1_000_000_000_000_000).partialValue))
+        auth = AuthState(enabled: configuration.authEnabled, engine: engine)
         cursors = CursorRegistry(timeout: configuration.cursorTimeout,
                                  maxPerConnection: configuration.maxCursorsPerConnection)
     }

@@ -33,10 +33,8 @@ enum HandshakeCommands {
         CommandHandler(["whatsmyuri"], help: "the client's address as the server sees it") { (context) throws(MongoError) -> BSONDocument in
             ["you": .string(context.connection.remoteAddress)]
         },
-        CommandHandler(["connectionStatus"], help: "authentication state (no users: nobody is authenticated)") { (context) throws(MongoError) -> BSONDocument in
-            var info: BSONDocument = ["authenticatedUsers": .array([]), "authenticatedUserRoles": .array([])]
-            if try context.bool("showPrivileges") == true { info.append("authenticatedUserPrivileges", .array([])) }
-            return ["authInfo": .document(info)]
+        CommandHandler(["connectionStatus"], help: "the connection's authenticated users and roles") { (context) throws(MongoError) -> BSONDocument in
+            AuthCommands.connectionStatus(context, showPrivileges: try context.bool("showPrivileges") == true)
         },
         CommandHandler(["listCommands"], help: "every command and its description") { (_) throws(MongoError) -> BSONDocument in
             var commands = BSONDocument()
@@ -93,6 +91,7 @@ enum HandshakeCommands {
             for name in ordered where !unique.contains(name) { unique.append(name) }
             if !unique.isEmpty { reply.append("compression", .array(unique.map { .string($0) })) }
         }
+        for field in AuthCommands.helloFields(context) { reply.append(field.key, field.value) }
         return reply
     }
 

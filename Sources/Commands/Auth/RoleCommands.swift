@@ -1,0 +1,204 @@
+// The user-defined role commands: createRole, dropRole, rolesInfo, grantPrivilegesToRole,
+// revokePrivilegesFromRole, grantRolesToRole and revokeRolesFromRole, with MongoDB's rules
+// (a role outside admin reaches only its own database; no cycles) and error codes.
+
+import BSON
+import Documents
+
+/// Role management.
+enum RoleCommands {
+    static let handlers: [CommandHandler] = [
+        CommandHandler(["createRole"], help: "creates a role from privileges and other roles") { (context) throws(MongoError) -> BSONDocument in
+            try createRole(context)
+        },
+        CommandHandler(["dropRole"], help: "removes a role (and takes it from users and roles)") { (context) throws(MongoError) -> BSONDocument in
+            try dropRole(context)
+        },
+        CommandHandler(["rolesInfo"], help: "describes roles") { (context) throws(MongoError) -> BSONDocument in
+            try rolesInfo(context)
+        },
+        CommandHandler(["grantPrivilegesToRole"], help: "adds privileges to a role") { (context) throws(MongoError) -> BSONDocument in
+            try changePrivileges(context, grant: true)
+        },
+        CommandHandler(["revokePrivilegesFromRole"], help: "removes privileges from a role") { (context) throws(MongoError) -> BSONDocument in
+            try changePrivileges(context, grant: false)
+        },
+        CommandHandler(["grantRolesToRole"], help: "makes a role inherit roles") { (context) throws(MongoError) -> BSONDocument in
+            try changeInheritance(context, grant: true)
+        },
+        CommandHandler(["revokeRolesFromRole"], help: "stops a role inheriting roles") { (context) throws(MongoError) -> BSONDocument in
+            try changeInheritance(context, grant: false)
+        },
+    ]
+
+    static let invalidRoleModification = MongoError.Code(49, "InvalidRoleModification")
+
+    private static func roleName(_ context: CommandContext) throws(MongoError) -> RoleName {
+        guard case let .string(role) = context.firstValue else {
+            throw MongoError(.typeMismatch, "BSON field '\(context.name).\(context.name)' is the wrong type '\(context.firstValue.type.alias)', expected type 'string'")
+        }
+        guard !role.isEmpty, !role.utf8.contains(0) else { throw MongoError(.badValue, "Role name must be non-empty") }
+        return RoleName(role: role, db: context.database)
+    }
+
+    private static func notFound(_ role: RoleName) -> MongoError {
+        MongoError(UserCommands.roleNotFound, "Could not find role: \(role)")
+    }
+
+    /// A role outside `admin` may only reach its own database.
+    private static func checkScope(_ role: RoleName, privileges: [Privilege], inherits: [RoleName]) throws(MongoError) {
+        guard role.db != "admin" else { return }
+        for privilege in privileges {
+            switch privilege.resource {
+            case let .database(db) where db == role.db: continue
+            case let .collection(db, _) where db == role.db: continue
+            default:
+                throw MongoError(.badValue, "Roles on the '\(role.db)' database cannot be granted privileges that target other databases or the cluster")
+            }
+        }
+        for inherited in inherits where inherited.db != role.db {
+            throw MongoError(.badValue, "Roles on the '\(role.db)' database cannot inherit from roles on other databases")
+        }
+    }
+
+    /// Rejects an inheritance that would make `role` reach itself.
+    private static func checkNoCycle(_ role: RoleName, inherits: [RoleName], store: RoleStore) throws(MongoError) {
+        for inherited in inherits where inherited == role || store.inherited(inherited).contains(role) {
+            throw MongoError(invalidRoleModification, "Granting \(inherited) to \(role) would introduce a cycle in the role graph")
+        }
+    }
+
+    static func createRole(_ context: CommandContext) throws(MongoError) -> BSONDocument {
+        let name = try roleName(context)
+        guard !BuiltInRoles.exists(name), !BuiltInRoles.adminRoles.contains(name.role) else {
+            throw MongoError(.badValue, "Cannot create roles with the same name as a built-in role")
+        }
+        let store = context.server.auth.roles
+        let privileges = try RoleRecord.privileges(try context.requiredArray("privileges"))
+        let inherits = try UserCommands.roles(try context.requiredArray("roles"), database: name.db, store: store)
+        try checkScope(name, privileges: privileges, inherits: inherits)
+        try checkNoCycle(name, inherits: inherits, store: store)
+        try store.insert(RoleRecord.document(name: name, privileges: privileges, roles: inherits), name: name)
+        context.server.auth.usersChanged()
+        return BSONDocument()
+    }
+
+    static func dropRole(_ context: CommandContext) throws(MongoError) -> BSONDocument {
+        let name = try roleName(context)
+        let auth = context.server.auth
+        guard try auth.roles.delete(name) else { throw notFound(name) }
+        for user in try auth.store.users() where user.roles.contains(name) {
+            var document = user.document
+            document["roles"] = .array(user.roles.filter { $0 != name }.sorted().map { .document($0.document) })
+            _ = try auth.store.replace(user.name, with: document)
+        }
+        for role in try auth.roles.roles() where role.roles.contains(name) {
+            _ = try auth.roles.replace(role.name, with: RoleRecord.document(
+                name: role.name, privileges: role.privileges, roles: role.roles.filter { $0 != name }))
+        }
+        auth.usersChanged()
+        return BSONDocument()
+    }
+
+    static func changePrivileges(_ context: CommandContext, grant: Bool) throws(MongoError) -> BSONDocument {
+        let name = try roleName(context)
+        let store = context.server.auth.roles
+        guard let record = try store.role(name) else {
+            if BuiltInRoles.exists(name) { throw MongoError(invalidRoleModification, "Cannot change built-in role \(name)") }
+            throw notFound(name)
+        }
+        let changed = try RoleRecord.privileges(try context.requiredArray("privileges"))
+        var privileges = record.privileges
+        if grant {
+            try checkScope(name, privileges: changed, inherits: [])
+            for privilege in changed {
+                if let index = privileges.firstIndex(where: { $0.resource == privilege.resource }) {
+                    privileges[index].actions.formUnion(privilege.actions)
+                } else {
+                    privileges.append(privilege)
+                }
+            }
+        } else {
+            for privilege in changed {
+                if let index = privileges.firstIndex(where: { $0.resource == privilege.resource }) {
+                    privileges[index].actions.subtract(privilege.actions)
+                }
+            }
+            privileges.removeAll { $0.actions.isEmpty }
+        }
+        _ = try store.replace(name, with: RoleRecord.document(name: name, privileges: privileges, roles: record.roles))
+        context.server.auth.usersChanged()
+        return BSONDocument()
+    }
+
+    static func changeInheritance(_ context: CommandContext, grant: Bool) throws(MongoError) -> BSONDocument {
+        let name = try roleName(context)
+        let store = context.server.auth.roles
+        guard let record = try store.role(name) else {
+            if BuiltInRoles.exists(name) { throw MongoError(invalidRoleModification, "Cannot change built-in role \(name)") }
+            throw notFound(name)
+        }
+        let changed = try UserCommands.roles(try context.requiredArray("roles"), database: name.db, store: store)
+        var roles = record.roles
+        if grant {
+            try checkScope(name, privileges: [], inherits: changed)
+            try checkNoCycle(name, inherits: changed, store: store)
+            for role in changed where !roles.contains(role) { roles.append(role) }
+        } else {
+            roles.removeAll { changed.contains($0) }
+        }
+        _ = try store.replace(name, with: RoleRecord.document(name: name, privileges: record.privileges, roles: roles))
+        context.server.auth.usersChanged()
+        return BSONDocument()
+    }
+
+    static func rolesInfo(_ context: CommandContext) throws(MongoError) -> BSONDocument {
+        let store = context.server.auth.roles
+        let showPrivileges = context.body["showPrivileges"].map { $0.boolValue ?? ($0.doubleValue.map { $0 != 0 } ?? false) } ?? false
+        let showBuiltinRoles = try context.bool("showBuiltinRoles") ?? false
+        var names: [RoleName] = []
+        func named(_ value: BSONValue) throws(MongoError) -> RoleName {
+            switch value {
+            case let .string(role): return RoleName(role: role, db: context.database)
+            case let .document(spec):
+                guard case let .string(role)? = spec["role"], case let .string(db)? = spec["db"] else {
+                    throw MongoError(.badValue, "Role name must contain 'role' and 'db' fields")
+                }
+                return RoleName(role: role, db: db)
+            default:
+                throw MongoError(.badValue, "Role name must be either a string or an object")
+            }
+        }
+        switch context.firstValue {
+        case .int32, .int64, .double:
+            names = try store.roles(in: context.database).map(\.name)
+            if showBuiltinRoles {
+                let builtIns = BuiltInRoles.databaseRoles.union(context.database == "admin" ? BuiltInRoles.adminRoles : [])
+                names += builtIns.map { RoleName(role: $0, db: context.database) }
+            }
+        case let .array(values):
+            for value in values { names.append(try named(value)) }
+        default:
+            names.append(try named(context.firstValue))
+        }
+        var infos: [BSONValue] = []
+        for name in names.sorted() {
+            let builtIn = BuiltInRoles.exists(name)
+            let record = builtIn ? nil : try store.role(name)
+            guard builtIn || record != nil else { continue }
+            let direct = record?.roles ?? []
+            let inherited = store.inherited(name)
+            var info: BSONDocument = ["_id": .string("\(name.db).\(name.role)"), "role": .string(name.role),
+                                      "db": .string(name.db), "isBuiltin": .bool(builtIn),
+                                      "roles": .array(direct.sorted().map { .document($0.document) }),
+                                      "inheritedRoles": .array(inherited.map { .document($0.document) })]
+            if showPrivileges {
+                let own = builtIn ? BuiltInRoles.privileges(of: name) : (record?.privileges ?? [])
+                info.append("privileges", .array(own.map { .document(RoleRecord.document($0)) }))
+                info.append("inheritedPrivileges", .array(store.privileges(of: [name]).map { .document(RoleRecord.document($0)) }))
+            }
+            infos.append(.document(info))
+        }
+        return ["roles": .array(infos)]
+    }
+}
