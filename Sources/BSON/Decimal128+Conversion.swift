@@ -367,7 +367,7 @@ func oddBinaryParts(_ value: Double) -> (significand: UInt64, exponent: Int) {
         exponent = -1074
     } else {
         significand |= 1 << 52
-        exponent = Int(value.exponentBitPattern) - 1075
+        exponent = Int(value.exponentBitPattern) - 1075  // checked: an 11-bit field
     }
     let zeros = significand.trailingZeroBitCount
     significand >>= zeros

@@ -92,7 +92,7 @@ extension NumericComparison {
         // fraction would put it below 2^52 in magnitude, so truncation cannot create a tie).
         if y >= 0x1p63 { return -1 }
         if y < -0x1p63 { return 1 }
-        let truncated = Int64(y)
+        let truncated = Int64(y)  // checked: -2^63 <= y < 2^63 (the two guards above)
         return x == truncated ? 0 : (x < truncated ? -1 : 1)
     }
 
@@ -235,7 +235,7 @@ extension NumericComparison {
         }
         // Tag, sign and exponent in one word, then the coefficient's two halves.
         hasher.combine(
-            UInt64(truncatingIfNeeded: exponent) << 16 | (isNegative ? 1 << 8 : 0) | UInt64(HashTag.decimal.rawValue))
+            UInt64(truncatingIfNeeded: exponent) << 16 | (isNegative ? 1 << 8 : 0) | UInt64(HashTag.decimal.rawValue))  // checked: a UInt8 tag
         hasher.combine(UInt64(truncatingIfNeeded: coefficient))
         hasher.combine(UInt64(truncatingIfNeeded: coefficient >> 64))
     }

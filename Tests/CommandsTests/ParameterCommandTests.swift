@@ -168,17 +168,8 @@ private func errorCode(_ body: () throws(MongoError) -> Void) -> Int32? {
     }
 }
 
-@Suite struct ClientNumberTests {
-    @Test func exactIntegerNeverTrapsOnEdgeNumbers() throws {
-        #expect(ClientNumber.exactInteger(.double(-0.0)) == 0)
-        #expect(ClientNumber.exactInteger(.double(.nan)) == nil)
-        #expect(ClientNumber.exactInteger(.double(.infinity)) == nil)
-        #expect(ClientNumber.exactInteger(.double(9.223372036854775808e18)) == nil)
-        #expect(ClientNumber.exactInteger(.int64(.min)) == .min)
-        #expect(ClientNumber.exactInteger(.decimal128(try Decimal128(parsing: "1E+6000"))) == nil)
-        #expect(ClientNumber.exactInteger(.string("1")) == nil)
-    }
 
+@Suite struct MaxTimeMSTests {
     /// maxTimeMS as an infinite or huge Decimal128 trapped in `Int64(Double)`; now BadValue.
     @Test func maxTimeMSAsAnInfiniteOrHugeDecimalIsBadValue() throws {
         try CommandTestServer.with { server in

@@ -69,3 +69,28 @@ import Testing
         #expect(DecimalArithmetic.fromDouble15(0).description == "0")
     }
 }
+
+/// Decimal arithmetic at the ends of the exponent range: a client can send any of these as a
+/// `$densify` step, a `$sum` operand or an `$add` argument; each must give a value, never trap.
+@Suite struct DecimalExtremesTests {
+    private let extremes = ["1E-6176", "-1E-6176", "9.999999999999999999999999999999999E+6144",
+                            "-9.999999999999999999999999999999999E+6144", "0E-6176", "0E+6111", "5", "-5",
+                            "1E+40", "9223372036854775808", "1.000000000000000000000000000000001"]
+
+    @Test func everyPairAddsSubtractsMultipliesAndDividesWithoutTrapping() throws {
+        for left in extremes {
+            for right in extremes {
+                let a = try #require(Decimal128(left)), b = try #require(Decimal128(right))
+                _ = DecimalArithmetic.add(a, b)
+                _ = DecimalArithmetic.subtract(a, b)
+                _ = DecimalArithmetic.multiply(a, b)
+                _ = DecimalArithmetic.divide(a, b)
+            }
+        }
+    }
+
+    @Test func addingTheSmallestDecimalToAnIntegerRoundsBackToIt() throws {
+        let sum = DecimalArithmetic.add(try #require(Decimal128("5")), try #require(Decimal128("1E-6176")))
+        #expect(sum.description == "5.000000000000000000000000000000000")
+    }
+}

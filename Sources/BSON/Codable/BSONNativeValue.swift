@@ -108,10 +108,8 @@ extension Date: BSONNativeEncodable, BSONNativeDecodable {
         // Beyond 2^53 ms (about 285,000 years) milliseconds are no longer distinct dates.
         let exactLimit = Double(1 << Double.significandBitCount)
         guard estimate.isFinite else { return nil }
-        guard abs(estimate) < exactLimit else {
-            return estimate >= -0x1p63 && estimate < 0x1p63 ? Int64(estimate) : nil
-        }
-        var milliseconds = Int64(estimate)
+        guard abs(estimate) < exactLimit else { return ClientNumber.int64(truncating: estimate) }
+        var milliseconds = Int64(estimate)  // checked: finite and below 2^53 in magnitude
         if Date(millisecondsSinceEpoch: milliseconds) > self { milliseconds -= 1 }
         if Date(millisecondsSinceEpoch: milliseconds + 1) <= self { milliseconds += 1 }
         return milliseconds

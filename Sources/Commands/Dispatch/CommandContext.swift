@@ -83,12 +83,15 @@ struct CommandContext {
         case let .int32(number): return Int64(number)
         case let .int64(number): return number
         case let .double(number):
-            guard number.isFinite else { throw MongoError(.badValue, "BSON field '\(name).\(key)' must be finite") }
-            return Int64(clamping: Int(max(min(number, 9.2e18), -9.2e18)))
+            guard number.isFinite, let integer = ClientNumber.int64(saturating: number) else {
+                throw MongoError(.badValue, "BSON field '\(name).\(key)' must be finite")
+            }
+            return integer
         case let .decimal128(number):
-            let double = number.doubleValue
-            guard double.isFinite else { throw MongoError(.badValue, "BSON field '\(name).\(key)' must be finite") }
-            return Int64(clamping: Int(max(min(double, 9.2e18), -9.2e18)))
+            guard !number.isNaN, !number.isInfinite, let integer = ClientNumber.saturatedInteger(value) else {
+                throw MongoError(.badValue, "BSON field '\(name).\(key)' must be finite")
+            }
+            return integer
         default:
             throw wrongType(key, value, expected: "types '[long, int, decimal, double]'")
         }

@@ -154,7 +154,7 @@ public final class CommandDispatcher: Sendable {
             throw MongoError(.badValue, "\(milliseconds) value for maxTimeMS is out of range [0, 2147483647]")
         }
         guard milliseconds >= 1 else { return nil }
-        return .now + .milliseconds(Int64(milliseconds))
+        return .now + .milliseconds(Int64(milliseconds))  // checked: 1 <= milliseconds <= Int32.max
     }
 
     /// The command for currentOp: large arrays (document sequences) summarized, passwords and

@@ -256,7 +256,7 @@ enum CollectionCommands {
             "totalIndexSize": .int64(Int64(sizes.totalIndexSize / scale)),
             "totalSize": .int64(Int64((sizes.size + sizes.totalIndexSize) / scale)),
             "indexSizes": .document(indexSizes),
-            "scaleFactor": .int32(Int32(scale)),
+            "scaleFactor": Int32(exactly: scale).map(BSONValue.int32) ?? .int64(Int64(scale)),
         ]
         let collection = context.engine.store.collection(namespace)
         if let limits = collection.cappedLimits {

@@ -34,7 +34,7 @@ enum QueryCommands {
         let filter = try context.document("filter") ?? BSONDocument()
         let projection = try context.document("projection")
         let sort = try context.document("sort")
-        let skip = try context.integer("skip").map { Int($0) } ?? 0
+        let skip = try context.integer("skip").map(ClientNumber.int(clamping:)) ?? 0
         let limit = try context.integer("limit").map { Int($0) }
         guard skip >= 0 else { throw MongoError(.location(51024), "BSON field 'skip' value must be >= 0, actual value '\(skip)'") }
         if let limit, limit < 0 { throw MongoError(.location(51024), "BSON field 'limit' value must be >= 0, actual value '\(limit)'") }
@@ -137,10 +137,10 @@ enum QueryCommands {
         let namespace = try context.collectionNamespace()
         try rejectCollation(context)
         let filter = try context.letBindings().substitutingInExpr(try context.document("query") ?? BSONDocument())
-        let skip = try context.integer("skip").map { Int($0) } ?? 0
+        let skip = try context.integer("skip").map(ClientNumber.int(clamping:)) ?? 0
         guard skip >= 0 else { throw MongoError(.location(51024), "BSON field 'skip' value must be >= 0, actual value '\(skip)'") }
         // A negative limit counts as its absolute value, as in MongoDB.
-        let limit = try context.integer("limit").map { Int($0.magnitude) }
+        let limit = try context.integer("limit").map { ClientNumber.int(clamping: $0.magnitude) }
         try context.checkForInterrupt()
         let collection = context.collection(namespace)
         let total: Int
@@ -183,11 +183,14 @@ enum QueryCommands {
         let batchSize: Int?
         if let cursor = try context.document("cursor") {
             if let size = cursor["batchSize"] {
-                guard let value = size.int64Value ?? size.doubleValue.map({ Int64($0) }) else {
+                guard size.isNumeric else {
                     throw MongoError(.typeMismatch, "BSON field 'cursor.batchSize' is the wrong type '\(size.type.alias)', expected types '[long, int, decimal, double]'")
                 }
+                guard let value = ClientNumber.saturatedInteger(size) else {
+                    throw MongoError(.badValue, "BSON field 'cursor.batchSize' value must be a number, actual value 'NaN'")
+                }
                 guard value >= 0 else { throw MongoError(.location(51024), "BSON field 'batchSize' value must be >= 0, actual value '\(value)'") }
-                batchSize = Int(value)
+                batchSize = ClientNumber.int(clamping: value)
             } else {
                 batchSize = nil
             }

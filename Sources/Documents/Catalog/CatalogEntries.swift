@@ -39,7 +39,7 @@ public struct IndexDescription: Sendable, Equatable {
             case let .string(text): direction = text
             case let .int32(value): direction = String(value)
             case let .int64(value): direction = String(value)
-            case let .double(value): direction = value == value.rounded() && value.magnitude < 1e15 ? String(Int64(value)) : String(value)
+            case let .double(value): direction = value == value.rounded() && value.magnitude < 1e15 ? String(Int64(value)) : String(value)  // checked: integral, below 1e15
             default: direction = "1"
             }
             return "\(element.key)_\(direction)"

@@ -25,9 +25,9 @@ public struct CappedLimits: Sendable, Equatable {
         guard size <= 1_125_899_906_842_624 else {
             throw MongoError(.invalidOptions, "Capped collection 'size' is too large: it must be at most 1 PiB")
         }
-        maximumBytes = (Int(size) + 255) / 256 * 256
-        if let max = options["max"]?.int64Value ?? options["max"]?.doubleValue.map({ Int64($0) }), max > 0 {
-            maximumDocuments = Int(max)
+        maximumBytes = ((ClientNumber.int64(truncating: size).map(ClientNumber.int(clamping:)) ?? 0) + 255) / 256 * 256
+        if let max = options["max"].flatMap(ClientNumber.saturatedInteger), max > 0 {
+            maximumDocuments = ClientNumber.int(clamping: max)
         }
     }
 }

@@ -58,7 +58,7 @@ enum NumberKey {
             let exponent: Int
             let fraction: UInt64
             if value.exponentBitPattern != 0 {
-                exponent = Int(value.exponentBitPattern) - 1023
+                exponent = Int(value.exponentBitPattern) - 1023  // checked: an 11-bit field
                 fraction = value.significandBitPattern << 12
             } else {
                 // Subnormal: the leading bit is inside the stored significand.
@@ -107,7 +107,7 @@ enum NumberKey {
         guard BSONValue.compare(decimal, .int64(.min)) > 0, BSONValue.compare(decimal, .double(0x1p63)) < 0 else {
             return nil
         }
-        let center: Int64 = nearest >= 0x1p63 ? .max : (nearest <= -0x1p63 ? .min : Int64(nearest))
+        let center: Int64 = ClientNumber.int64(saturating: nearest) ?? 0
         // The nearest double is within half a spacing (at most 1024 below 2^63) of the value.
         var low = center.subtractingReportingOverflow(2048).overflow ? Int64.min : center - 2048
         var high = center.addingReportingOverflow(2048).overflow ? Int64.max : center + 2048

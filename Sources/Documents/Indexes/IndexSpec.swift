@@ -180,18 +180,7 @@ enum IndexSpecValidation {
 
     /// A number truncated toward zero and clamped to Int64; `nil` for NaN.
     static func truncatedSeconds(_ value: BSONValue) -> Int64? {
-        let number: Double
-        switch value {
-        case let .int32(x): return Int64(x)
-        case let .int64(x): return x
-        case let .double(x): number = x
-        case let .decimal128(x): number = x.doubleValue
-        default: return nil
-        }
-        if number.isNaN { return nil }
-        if number >= 0x1p63 { return .max }
-        if number <= -0x1p63 { return .min }
-        return Int64(number.rounded(.towardZero))
+        ClientNumber.saturatedInteger(value)
     }
 
     /// MongoDB's truth of a flag: `true`, or any nonzero number.

@@ -129,6 +129,13 @@ struct AccumulatorState {
     private var set: [[UInt8]: BSONValue] = [:]
     private var merged = BSONDocument()
     private var limit: Int?
+
+    /// How many candidates an N-accumulator keeps before trimming to its `n` (saturating: a
+    /// client's `n` may be near Int64.max).
+    private static func trimThreshold(_ keep: Int) -> Int {
+        let (doubled, overflow) = keep.multipliedReportingOverflow(by: 2)
+        return overflow ? .max : doubled.addingReportingOverflow(16).overflow ? .max : doubled + 16
+    }
     private var percentiles: [Double] = []
 
     init(kind: Accumulator.Kind) {
@@ -180,7 +187,7 @@ struct AccumulatorState {
             let key = sortBy.sortKey(for: scope.root.documentValue ?? BSONDocument())
             keyed.append((key, value ?? .null))
             let keep = (kind == .top || kind == .bottom) ? 1 : (limit ?? 1)
-            if keyed.count > keep * 2 + 16 { trim(sortBy, keep) }
+            if keyed.count > Self.trimThreshold(keep) { trim(sortBy, keep) }
             return 32 + MemoryBudget.size(of: value ?? .null)
         case .firstN:
             if values.count < (limit ?? 1) { values.append(value ?? .null) }
@@ -190,7 +197,7 @@ struct AccumulatorState {
         case .maxN, .minN:
             guard let value, !ExpressionArithmetic.isNullish(value) else { return 0 }
             values.append(value)
-            if values.count > (limit ?? 1) * 2 + 16 { trimExtremes() }
+            if values.count > Self.trimThreshold(limit ?? 1) { trimExtremes() }
         case .median, .percentile:
             guard let value, value.isNumeric else { return 0 }
             values.append(value)
@@ -245,7 +252,7 @@ struct AccumulatorState {
             let ps = kind == .median ? [0.5] : percentiles
             let results: [BSONValue] = ps.map { p in
                 guard !numbers.isEmpty else { return .null }
-                let rank = max(0, Int((p * Double(numbers.count)).rounded(.up)) - 1)
+                let rank = max(0, ClientNumber.int(clamping: ClientNumber.int64(rounding: p * Double(numbers.count), .up) ?? 0) - 1)
                 return .double(numbers[min(rank, numbers.count - 1)])
             }
             return kind == .median ? results[0] : .array(results)

@@ -38,7 +38,7 @@ struct BucketAutoSpec: Sendable {
                 guard number.rounded() == number, number >= Double(Int32.min), number <= Double(Int32.max) else {
                     throw MongoError(.location(40242), "The $bucketAuto 'buckets' field must be representable as a 32-bit integer, but found \(ServerText.value(.double(number)))")
                 }
-                buckets = Int(number)
+                buckets = Int(number)  // checked: integral and within Int32 (the guard above)
             case "output":
                 guard case .document(let output) = option else {
                     throw MongoError(.location(40244), "The $bucketAuto 'output' field must be an object, but found type: \(ServerText.typeName(option))")
@@ -124,7 +124,8 @@ final class BucketAutoSink: StageSink {
     private func buckets(of sorted: [(key: BSONValue, document: BSONDocument)]) throws(MongoError) -> [BSONDocument] {
         var output: [BSONDocument] = []
         guard !sorted.isEmpty else { return output }
-        let approximateSize = max(1, Int((Double(sorted.count) / Double(spec.buckets)).rounded(.toNearestOrAwayFromZero)))
+        let share = (Double(sorted.count) / Double(spec.buckets)).rounded(.toNearestOrAwayFromZero)
+        let approximateSize = max(1, ClientNumber.int(clamping: ClientNumber.int64(saturating: share) ?? 1))
         var position = 0
         var previousMax: BSONValue?
         var number = 1
@@ -295,8 +296,10 @@ enum GranularitySeries: Sendable {
     /// Powers of two keep an integer input integral.
     private static func integral(_ power: Double, like value: BSONValue) -> BSONValue {
         switch value {
-        case .int32 where power <= Double(Int32.max) && power >= 1: return .int32(Int32(power))
-        case .int64 where power >= 1: return .int64(Int64(power))
+        case .int32 where power <= Double(Int32.max) && power >= 1:
+            return .int32(Int32(power))  // checked: 1 <= power <= Int32.max, a power of two
+        case .int64 where power >= 1:
+            return ClientNumber.int64(truncating: power).map { .int64($0) } ?? .double(power)
         default: return .double(power)
         }
     }

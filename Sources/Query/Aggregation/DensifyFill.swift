@@ -159,6 +159,8 @@ final class DensifySink: StageSink {
     private var partitions: [[UInt8]: Int] = [:]
     private var groups: [(key: BSONDocument, entries: [(value: BSONValue, document: BSONDocument)])] = []
     private var budget: MemoryBudget
+    /// The most documents one `$densify` may generate (MongoDB's default).
+    static let maxGeneratedDocuments = 500_000
 
     init(_ spec: DensifySpec, next: DocumentSink, runtime: PipelineRuntime) {
         self.spec = spec
@@ -226,21 +228,35 @@ final class DensifySink: StageSink {
             }
             func generate(_ value: BSONValue) throws(MongoError) {
                 generated += 1
+                // MongoDB's internalQueryMaxAllowedDensifyDocs: a step too small to move the
+                // value (1E-6176 on 5) or a huge range would otherwise never end.
+                guard generated <= Self.maxGeneratedDocuments else {
+                    throw MongoError(.location(5_897_900), "Generated \(generated) documents in $densify, which is over the limit of \(Self.maxGeneratedDocuments). Increase the 'internalQueryMaxAllowedDensifyDocs' parameter to allow more generated documents")
+                }
                 try budget.charge(64)
                 output.append(DocumentPaths.setting(spec.field[...], to: value, in: group.key))
+            }
+            // A step too small to move the value (1E-6176 on 5) would generate documents until
+            // the limit; say so at once, with the limit's error.
+            func advance(_ value: BSONValue) throws(MongoError) -> BSONValue {
+                let next = try spec.increment(value)
+                guard BSONValue.compare(next, value) > 0 else {
+                    throw MongoError(.location(5_897_900), "The $densify step does not change the value \(ServerText.value(value)): it would generate more than \(Self.maxGeneratedDocuments) documents. Increase the 'internalQueryMaxAllowedDensifyDocs' parameter to allow more generated documents")
+                }
+                return next
             }
             var cursor = start
             for entry in group.entries {
                 while inRange(cursor) && BSONValue.compare(cursor, entry.value) < 0 {
                     try generate(cursor)
-                    cursor = try spec.increment(cursor)
+                    cursor = try advance(cursor)
                 }
-                if BSONValue.compare(cursor, entry.value) == 0 { cursor = try spec.increment(cursor) }
+                if BSONValue.compare(cursor, entry.value) == 0 { cursor = try advance(cursor) }
                 output.append(entry.document)
             }
             while inRange(cursor) {
                 try generate(cursor)
-                cursor = try spec.increment(cursor)
+                cursor = try advance(cursor)
             }
         }
         groups = []

@@ -9,13 +9,18 @@ internal import Documents
 struct RandomSampler {
     let collection: DocumentCollection
 
+    /// The largest sample taken by seeking random keys; larger ones scan the collection.
+    static let maxSeekingSample = 100_000
+
     func sample(_ size: Int, into sink: DocumentSink, statistics: inout ExecutionStatistics) throws(MongoError) {
         guard size > 0, let range = try collection.keyRange() else { return }
         var generator = SystemRandomNumberGenerator()
         var picked: Set<[UInt8]> = []
         var documents: [BSONDocument] = []
         var attempts = 0
-        let maxAttempts = size * 8 + 32
+        // Seeking pays for small samples; a large one (a client may ask for Int64.max) reads
+        // the collection once instead, so the attempts stay bounded either way.
+        let maxAttempts = size <= Self.maxSeekingSample ? size * 8 + 32 : 0
         while documents.count < size && attempts < maxAttempts {
             attempts += 1
             let key = Self.randomKey(between: range.first, and: range.last, using: &generator)

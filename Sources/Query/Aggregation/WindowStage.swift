@@ -521,6 +521,12 @@ struct WindowPartition {
         return values
     }
 
+    /// `index` moved by a client's document offset, saturating (an offset may be Int64.max).
+    private static func offsetting(_ index: Int, by offset: BSONValue) -> Int {
+        let (moved, overflow) = index.addingReportingOverflow(ClientNumber.int(clamping: ExpressionArithmetic.longValue(offset)))
+        return overflow ? (moved < 0 ? .max : .min) : moved
+    }
+
     /// Each document's window as a range of indexes (nil when empty).
     private func frames(_ frame: WindowFrame) throws(MongoError) -> [Range<Int>?] {
         let count = documents.count
@@ -531,13 +537,13 @@ struct WindowPartition {
                 switch lower {
                 case .unbounded: low = 0
                 case .current: low = index
-                case .offset(let offset): low = index + Int(ExpressionArithmetic.longValue(offset))
+                case .offset(let offset): low = Self.offsetting(index, by: offset)
                 }
                 let high: Int
                 switch upper {
                 case .unbounded: high = count - 1
                 case .current: high = index
-                case .offset(let offset): high = index + Int(ExpressionArithmetic.longValue(offset))
+                case .offset(let offset): high = Self.offsetting(index, by: offset)
                 }
                 let clampedLow = max(low, 0)
                 let clampedHigh = min(high, count - 1)
@@ -583,7 +589,7 @@ struct WindowPartition {
         case .current: return value
         case .offset(let offset):
             guard let unit else { return value + ExpressionArithmetic.doubleValue(offset) }
-            return Double(try ExpressionDates.add(Int64(value), unit: unit, amount: ExpressionArithmetic.longValue(offset), zone: .utc))
+            return Double(try ExpressionDates.add(ClientNumber.int64(saturating: value) ?? 0, unit: unit, amount: ExpressionArithmetic.longValue(offset), zone: .utc))
         }
     }
 

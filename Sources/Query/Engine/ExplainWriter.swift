@@ -85,7 +85,7 @@ struct ExplainWriter {
         }
         if plan.needsInMemorySort, let sort = plan.sort {
             var sortStage: BSONDocument = ["stage": "SORT", "sortPattern": .document(sort.spec)]
-            if let limit = plan.limit { sortStage["limitAmount"] = .int32(Int32(clamping: limit + plan.skip)) }
+            if let limit = plan.limit { sortStage["limitAmount"] = .int32(Int32(clamping: plan.wanted ?? limit)) }
             sortStage["inputStage"] = .document(stage)
             stage = sortStage
         }

@@ -41,7 +41,7 @@ struct Executor {
                 + elapsed.components.attoseconds / 1_000_000_000_000_000)
         }
         let sorting = plan.needsInMemorySort
-        let wanted = plan.limit.map { plan.skip + $0 }
+        let wanted = plan.wanted
         var collected: [QueryMatch] = []
         try forEachCandidate(plan, wantPositional: wantPositional, statistics: &statistics) { match in
             collected.append(match)
@@ -59,7 +59,7 @@ struct Executor {
     /// How many documents match (skip and limit applied), decoding none when possible.
     func count(_ plan: QueryPlan, statistics: inout ExecutionStatistics) throws(MongoError) -> Int {
         var total = 0
-        let wanted = plan.limit.map { plan.skip + $0 }
+        let wanted = plan.wanted
         if case .collectionScan = plan.access {
             let matcher = ShapeMatcher(plan.filter)
             try collection.forEachRecord { (record) throws(MongoError) -> Bool in

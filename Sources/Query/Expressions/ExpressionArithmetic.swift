@@ -61,10 +61,7 @@ enum ExpressionArithmetic {
         case .int32(let int): return Int64(int)
         case .int64(let long): return long
         case .double(let double):
-            guard double.isFinite else { return double.isNaN ? 0 : (double < 0 ? .min : .max) }
-            if double >= IntegerArgument.int64UpperBound { return .max }
-            if double < -IntegerArgument.int64UpperBound { return .min }
-            return Int64(double.rounded(.towardZero))
+            return ClientNumber.int64(saturating: double) ?? 0
         case .decimal128(let decimal):
             return DecimalArithmetic.int64(decimal, rounding: .towardZero) ?? 0
         default: return 0
@@ -154,10 +151,10 @@ enum ExpressionArithmetic {
             case .int32, .int64:
                 milliseconds = longValue(addend)
             case .double(let double):
-                guard double >= -IntegerArgument.int64UpperBound, double < IntegerArgument.int64UpperBound else {
+                guard let rounded = ClientNumber.int64(rounding: double, .toNearestOrAwayFromZero) else {
                     throw MongoError(.overflow, "date overflow")
                 }
-                milliseconds = Int64(double.rounded(.toNearestOrAwayFromZero))
+                milliseconds = rounded
             case .decimal128(let decimal):
                 guard let rounded = DecimalArithmetic.int64(decimal, rounding: .toNearestOrEven) else {
                     throw MongoError(.overflow, "date overflow")
@@ -254,10 +251,10 @@ enum ExpressionArithmetic {
         case .int32, .int64:
             subtrahend = longValue(rhs)
         case .double(let double):
-            guard double >= -IntegerArgument.int64UpperBound, double < IntegerArgument.int64UpperBound else {
+            guard let rounded = ClientNumber.int64(rounding: double, .toNearestOrAwayFromZero) else {
                 throw MongoError(.overflow, "date overflow")
             }
-            subtrahend = Int64(double.rounded(.toNearestOrAwayFromZero))
+            subtrahend = rounded
         case .decimal128(let decimal):
             guard let rounded = DecimalArithmetic.int64(decimal, rounding: .toNearestOrEven) else {
                 throw MongoError(.overflow, "date overflow")

@@ -88,6 +88,11 @@ enum ExpressionArrays {
         return .array(Array(elements[start..<min(count, start + length)]))
     }
 
+    /// The most memory one `$range` may build (MongoDB's `internalQueryMaxRangeBytes`).
+    static let maxRangeBytes = 64 * 1024 * 1024
+    /// What one element of a `$range` array counts for against that limit.
+    static let rangeElementBytes = 16
+
     static func range(_ values: [BSONValue?]) throws(MongoError) -> BSONValue? {
         func integer(_ value: BSONValue?, _ numericCode: Int32, _ intCode: Int32, _ what: String) throws(MongoError) -> Int {
             guard let value, value.isNumeric else {
@@ -102,7 +107,18 @@ enum ExpressionArrays {
         let end = try integer(values[1], 34445, 34446, "ending value")
         let step = values.count > 2 ? try integer(values[2], 34447, 34448, "step value") : 1
         guard step != 0 else { throw MongoError(.location(34449), "$range requires a non-zero step value") }
+        // Bound the array before building it, as MongoDB's internalQueryMaxRangeBytes does (the
+        // operands are Int32s held in Ints, so none of this arithmetic can overflow).
+        let span = step > 0 ? end - start : start - end
+        let stride = abs(step)
+        let count = span <= 0 ? 0 : (span + stride - 1) / stride
+        let bytes = count * rangeElementBytes
+        guard bytes <= maxRangeBytes else {
+            throw MongoError(MongoError.Code(548, "ExceededMemoryLimit"),
+                             "$range would use too much memory (\(bytes) bytes) and cannot spill to disk. Memory limit: \(maxRangeBytes) bytes")
+        }
         var result: [BSONValue] = []
+        result.reserveCapacity(count)
         var current = start
         while step > 0 ? current < end : current > end {
             result.append(.int32(Int32(current)))

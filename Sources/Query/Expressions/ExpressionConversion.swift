@@ -128,10 +128,10 @@ enum ExpressionConversion {
             case .int32(let int): long = Int64(int)
             case .int64(let int): long = int
             case .double(let double):
-                guard double.isFinite, double >= -9.223372036854775808e18, double < 9.223372036854775808e18 else {
+                guard let truncated = ClientNumber.int64(truncating: double) else {
                     throw failure("Conversion would overflow target type in $convert with no onError value: \(ServerText.value(value))")
                 }
-                long = Int64(double.rounded(.towardZero))
+                long = truncated
             case .decimal128(let decimal):
                 guard let truncated = DecimalArithmetic.int64(decimal, rounding: .towardZero) else { throw overflow(value) }
                 long = truncated
@@ -187,8 +187,8 @@ enum ExpressionConversion {
             case .datetime: return value
             case .int64(let long): return .datetime(BSONDateTime(millisecondsSinceEpoch: long))
             case .double(let double):
-                guard double.isFinite, abs(double) < 9.2e18 else { throw overflow(value) }
-                return .datetime(BSONDateTime(millisecondsSinceEpoch: Int64(double.rounded(.towardZero))))
+                guard let milliseconds = ClientNumber.int64(truncating: double) else { throw overflow(value) }
+                return .datetime(BSONDateTime(millisecondsSinceEpoch: milliseconds))
             case .decimal128(let decimal):
                 guard let long = DecimalArithmetic.int64(decimal, rounding: .towardZero) else { throw overflow(value) }
                 return .datetime(BSONDateTime(millisecondsSinceEpoch: long))

@@ -56,17 +56,17 @@ enum DateZone: Sendable {
             return Int64(seconds) * 1000
         case .olson(let zone):
             let date = Date(timeIntervalSince1970: Double(millis) / 1000)
-            return Int64(zone.secondsFromGMT(for: date)) * 1000
+            return Int64(zone.secondsFromGMT(for: date)) * 1000  // checked: an Int of seconds under a day
         }
     }
 
     /// Local milliseconds (civil time as if it were UTC) for the instant `millis`.
-    func local(_ millis: Int64) -> Int64 { millis + offset(atUTC: millis) }
+    func local(_ millis: Int64) -> Int64 { DateMath.saturating(millis, plus: offset(atUTC: millis)) }
 
     /// The UTC instant for local milliseconds (the earlier instant when a DST change repeats it).
     func utc(fromLocal local: Int64) -> Int64 {
-        let guess = local - offset(atUTC: local)
-        return local - offset(atUTC: guess)
+        let guess = DateMath.saturating(local, plus: -offset(atUTC: local))
+        return DateMath.saturating(local, plus: -offset(atUTC: guess))
     }
 }
 
@@ -94,7 +94,17 @@ struct CivilTime: Sendable {
         self.millisecond = millisecond
     }
 
-    /// Back to local milliseconds.
+    /// Back to local milliseconds, or `overflow` when the fields lie beyond Int64's dates.
+    func checkedLocalMillis(overflow: MongoError = DateMath.overflow) throws(MongoError) -> Int64 {
+        let days = CivilTime.days(fromCivil: year, month, day)
+        var millis = try DateMath.product(days, 86_400_000, overflow: overflow)
+        for (count, unit) in [(hour, Int64(3_600_000)), (minute, 60000), (second, 1000), (millisecond, 1)] {
+            millis = try DateMath.sum(millis, try DateMath.product(count, unit, overflow: overflow), overflow: overflow)
+        }
+        return millis
+    }
+
+    /// Back to local milliseconds (fields that came from real dates, which always fit).
     var localMillis: Int64 {
         let days = CivilTime.days(fromCivil: year, month, day)
         return days * 86_400_000 + hour * 3_600_000 + minute * 60000 + second * 1000 + millisecond
@@ -248,7 +258,7 @@ enum ExpressionDates {
 
     static func format(_ millis: Int64, _ format: String, _ zone: DateZone) throws(MongoError) -> String {
         let offset = zone.offset(atUTC: millis)
-        let civil = CivilTime(localMillis: millis + offset)
+        let civil = CivilTime(localMillis: DateMath.saturating(millis, plus: offset))
         var output = ""
         var iterator = format.unicodeScalars.makeIterator()
         func pad(_ value: Int64, _ width: Int) -> String {
@@ -298,7 +308,7 @@ enum ExpressionDates {
 
     // MARK: $dateTrunc, $dateAdd, $dateDiff
 
-    static func truncate(_ millis: Int64, unit: DateUnit, binSize: Int64, zone: DateZone, startOfWeek: Int64) -> Int64 {
+    static func truncate(_ millis: Int64, unit: DateUnit, binSize: Int64, zone: DateZone, startOfWeek: Int64) throws(MongoError) -> Int64 {
         let local = zone.local(millis)
         let truncatedLocal: Int64
         switch unit {
@@ -306,21 +316,22 @@ enum ExpressionDates {
             let civil = CivilTime(localMillis: local)
             let monthsPerUnit: Int64 = unit == .year ? 12 : (unit == .quarter ? 3 : 1)
             let months = (civil.year - 2000) * 12 + civil.month - 1
-            let (bins, _) = CivilTime.floorDivide(months, monthsPerUnit * binSize)
-            let start = bins * monthsPerUnit * binSize
+            let monthsPerBin = try DateMath.product(monthsPerUnit, binSize)
+            let (bins, _) = CivilTime.floorDivide(months, monthsPerBin)
+            let start = try DateMath.product(bins, monthsPerBin)
             let (yearOffset, month) = CivilTime.floorDivide(start, 12)
-            truncatedLocal = CivilTime(year: 2000 + yearOffset, month: month + 1, day: 1).localMillis
+            truncatedLocal = try CivilTime(year: try DateMath.year(2000, plus: yearOffset), month: month + 1, day: 1).checkedLocalMillis()
         case .week:
             // 2000-01-02 was a Sunday; shift the reference to the chosen first day.
             let reference = CivilTime(year: 2000, month: 1, day: 2 + startOfWeek).localMillis
-            let size = 604_800_000 * binSize
-            let (bins, _) = CivilTime.floorDivide(local - reference, size)
-            truncatedLocal = reference + bins * size
+            let size = try DateMath.product(604_800_000, binSize)
+            let (bins, _) = CivilTime.floorDivide(try DateMath.sum(local, -reference), size)
+            truncatedLocal = try DateMath.sum(reference, try DateMath.product(bins, size))
         default:
             let reference = CivilTime(year: 2000, month: 1, day: 1).localMillis
-            let size = (unit.fixedMillis ?? 1) * binSize
-            let (bins, _) = CivilTime.floorDivide(local - reference, size)
-            truncatedLocal = reference + bins * size
+            let size = try DateMath.product(unit.fixedMillis ?? 1, binSize)
+            let (bins, _) = CivilTime.floorDivide(try DateMath.sum(local, -reference), size)
+            truncatedLocal = try DateMath.sum(reference, try DateMath.product(bins, size))
         }
         return zone.utc(fromLocal: truncatedLocal)
     }
@@ -328,26 +339,29 @@ enum ExpressionDates {
     static func add(_ millis: Int64, unit: DateUnit, amount: Int64, zone: DateZone) throws(MongoError) -> Int64 {
         switch unit {
         case .year, .quarter, .month:
-            let months = amount * (unit == .year ? 12 : (unit == .quarter ? 3 : 1))
+            let months = try DateMath.product(amount, unit == .year ? 12 : (unit == .quarter ? 3 : 1), overflow: addOverflow)
             var civil = CivilTime(localMillis: zone.local(millis))
-            let total = civil.year * 12 + civil.month - 1 + months
+            let total = try DateMath.sum(civil.year * 12 + civil.month - 1, months, overflow: addOverflow)
             let (year, month) = CivilTime.floorDivide(total, 12)
-            civil.year = year
+            civil.year = try DateMath.year(0, plus: year, overflow: addOverflow)
             civil.month = month + 1
             civil.day = min(civil.day, CivilTime.daysInMonth(civil.year, civil.month))
-            return zone.utc(fromLocal: civil.localMillis)
+            return zone.utc(fromLocal: try civil.checkedLocalMillis(overflow: addOverflow))
         case .day, .week:
-            let local = zone.local(millis) + amount * (unit.fixedMillis ?? 0)
-            return zone.utc(fromLocal: local)
+            let shift = try DateMath.product(amount, unit.fixedMillis ?? 0, overflow: addOverflow)
+            return zone.utc(fromLocal: try DateMath.sum(zone.local(millis), shift, overflow: addOverflow))
         default:
             let (product, overflow) = amount.multipliedReportingOverflow(by: unit.fixedMillis ?? 1)
             let (sum, overflow2) = millis.addingReportingOverflow(product)
-            if overflow || overflow2 { throw MongoError(.location(5_166_406), "$dateAdd overflowed") }
+            if overflow || overflow2 { throw addOverflow }
             return sum
         }
     }
 
-    static func difference(_ start: Int64, _ end: Int64, unit: DateUnit, zone: DateZone, startOfWeek: Int64) -> Int64 {
+    /// `$dateAdd`/`$dateSubtract`'s error when the result leaves the representable dates.
+    static let addOverflow = MongoError(.location(5_166_406), "$dateAdd overflowed")
+
+    static func difference(_ start: Int64, _ end: Int64, unit: DateUnit, zone: DateZone, startOfWeek: Int64) throws(MongoError) -> Int64 {
         let a = zone.local(start)
         let b = zone.local(end)
         switch unit {
@@ -362,10 +376,47 @@ enum ExpressionDates {
             }
         case .week:
             let reference = CivilTime(year: 2000, month: 1, day: 2 + startOfWeek).localMillis
-            return CivilTime.floorDivide(b - reference, 604_800_000).0 - CivilTime.floorDivide(a - reference, 604_800_000).0
+            return CivilTime.floorDivide(try DateMath.sum(b, -reference), 604_800_000).0
+                - CivilTime.floorDivide(try DateMath.sum(a, -reference), 604_800_000).0
         default:
             let size = unit.fixedMillis ?? 1
             return CivilTime.floorDivide(b, size).0 - CivilTime.floorDivide(a, size).0
         }
+    }
+}
+
+/// Checked arithmetic on milliseconds and calendar fields: a date from a client may be any
+/// Int64, so every sum and product either fits or throws (`Overflow`, 15, unless the caller
+/// names its own error), and the conversions that cannot fail saturate.
+enum DateMath {
+    /// The error for a date computation that leaves Int64's range.
+    static let overflow = MongoError(.overflow, "date overflow")
+
+    /// The furthest year from 1970 whose days still fit Int64 milliseconds.
+    static let maxYear: Int64 = 290_000_000
+
+    static func sum(_ a: Int64, _ b: Int64, overflow: MongoError = DateMath.overflow) throws(MongoError) -> Int64 {
+        let (result, overflowed) = a.addingReportingOverflow(b)
+        if overflowed { throw overflow }
+        return result
+    }
+
+    static func product(_ a: Int64, _ b: Int64, overflow: MongoError = DateMath.overflow) throws(MongoError) -> Int64 {
+        let (result, overflowed) = a.multipliedReportingOverflow(by: b)
+        if overflowed { throw overflow }
+        return result
+    }
+
+    /// `base + offset` as a year within ±``maxYear``.
+    static func year(_ base: Int64, plus offset: Int64, overflow: MongoError = DateMath.overflow) throws(MongoError) -> Int64 {
+        let year = try sum(base, offset, overflow: overflow)
+        guard year.magnitude <= UInt64(maxYear) else { throw overflow }
+        return year
+    }
+
+    /// `a + b`, clamped to Int64's range.
+    static func saturating(_ a: Int64, plus b: Int64) -> Int64 {
+        let (result, overflowed) = a.addingReportingOverflow(b)
+        return overflowed ? (b > 0 ? .max : .min) : result
     }
 }

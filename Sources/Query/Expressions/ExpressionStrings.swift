@@ -75,7 +75,8 @@ enum ExpressionStrings {
         if lower < bytes.count, bytes[lower] & 0xC0 == 0x80 {
             throw MongoError(.location(28656), "\(op.rawValue):  Invalid range, starting index is a UTF-8 continuation byte.")
         }
-        let upper = length < 0 ? bytes.count : Int(min(Int64(bytes.count), start + length))
+        // start < bytes.count here, so the subtraction cannot overflow; start + length can.
+        let upper = length < 0 || length >= Int64(bytes.count) - start ? bytes.count : Int(start + length)
         if upper < bytes.count, bytes[upper] & 0xC0 == 0x80 {
             throw MongoError(.location(28657), "\(op.rawValue):  Invalid range, ending index is in the middle of a UTF-8 character.")
         }

@@ -246,7 +246,7 @@ extension NamedExpression {
             }
             guard let zoneResult = try ExpressionDates.zone(timezone, scope, "$dateTrunc"), let zone = zoneResult else { return .null }
             guard let millis = try ExpressionDates.millis(dateValue, "$dateTrunc") else { return .null }
-            return .datetime(BSONDateTime(millisecondsSinceEpoch: ExpressionDates.truncate(millis, unit: unitValue, binSize: bins, zone: zone, startOfWeek: weekStart)))
+            return .datetime(BSONDateTime(millisecondsSinceEpoch: try ExpressionDates.truncate(millis, unit: unitValue, binSize: bins, zone: zone, startOfWeek: weekStart)))
         case .dateAdd(let subtract, let start, let unit, let amount, let timezone):
             let name = subtract ? "$dateSubtract" : "$dateAdd"
             let startValue = try start.evaluate(scope)
@@ -263,7 +263,9 @@ extension NamedExpression {
             guard let amountValue, let long = amountValue.int64Value ?? (amountValue.type == .decimal128 ? ExpressionArithmetic.longValue(amountValue) : nil) else {
                 throw MongoError(.location(5_166_405), "\(name) expects integer amount of time units")
             }
-            let result = try ExpressionDates.add(date.millisecondsSinceEpoch, unit: parsedUnit, amount: subtract ? -long : long, zone: zone)
+            let (negated, negationOverflows) = Int64(0).subtractingReportingOverflow(long)
+            if subtract && negationOverflows { throw ExpressionDates.addOverflow }
+            let result = try ExpressionDates.add(date.millisecondsSinceEpoch, unit: parsedUnit, amount: subtract ? negated : long, zone: zone)
             return .datetime(BSONDateTime(millisecondsSinceEpoch: result))
         case .dateDiff(let start, let end, let unit, let timezone, let startOfWeek):
             let startValue = try start.evaluate(scope)
@@ -278,7 +280,7 @@ extension NamedExpression {
             guard let a = try ExpressionDates.millis(startValue, "$dateDiff"), let b = try ExpressionDates.millis(endValue, "$dateDiff") else {
                 return .null
             }
-            return .int64(ExpressionDates.difference(a, b, unit: parsedUnit, zone: zone, startOfWeek: weekStart))
+            return .int64(try ExpressionDates.difference(a, b, unit: parsedUnit, zone: zone, startOfWeek: weekStart))
         }
     }
 }

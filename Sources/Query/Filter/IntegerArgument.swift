@@ -86,7 +86,7 @@ enum IntegerArgument {
                 return .failure(MongoError(.badValue, "Out of bounds coercing to integral value"))
             }
             if double == int64UpperBound { return .success(.min) }
-            return .success(Int64(double.rounded(.towardZero)))
+            return .success(ClientNumber.int64(truncating: double) ?? .min)
         case .decimal128(let decimal):
             guard !decimal.isNaN, !decimal.isInfinite else {
                 return .failure(MongoError(.badValue, "Unable to coerce NaN/Inf to integral type"))

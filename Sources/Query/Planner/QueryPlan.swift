@@ -40,6 +40,15 @@ struct QueryPlan {
     let skip: Int
     let limit: Int?
 
+    /// How many matches the executor must produce before skipping: `skip + limit`, saturated
+    /// (a client may send both near `Int.max`); `nil` without a limit.
+    var wanted: Int? {
+        limit.map { limit in
+            let (sum, overflow) = skip.addingReportingOverflow(limit)
+            return overflow ? .max : sum
+        }
+    }
+
     /// Whether the executor must sort the matches in memory.
     var needsInMemorySort: Bool {
         guard sort != nil else { return false }

@@ -92,7 +92,7 @@ enum ShellText {
 
     /// A double as MongoDB prints it: integral values without a fraction.
     static func number(_ v: Double) -> String {
-        if v.isFinite, v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
+        if v.isFinite, v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }  // checked: integral, below 1e15
         return String(v)
     }
 }

@@ -272,9 +272,7 @@ struct ProjectionParser {
     }
 
     private static func doubleToInt(_ v: Double) -> Int {
-        if v.isNaN { return 0 }
-        if v >= Double(Int32.max) { return Int(Int32.max) }
-        if v <= Double(Int32.min) { return Int(Int32.min) }
-        return Int(v.rounded(.towardZero))
+        let long = ClientNumber.int64(saturating: v) ?? 0
+        return Int(min(max(long, Int64(Int32.min)), Int64(Int32.max)))
     }
 }

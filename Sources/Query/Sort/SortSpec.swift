@@ -92,10 +92,7 @@ public struct SortSpec: Sendable {
     }
 
     private static func clampToLong(_ v: Double) -> Int64 {
-        if v.isNaN { return 0 }
-        if v >= 9.223372036854775807e18 { return .max }
-        if v <= -9.223372036854775808e18 { return .min }
-        return Int64(v.rounded(.towardZero))
+        ClientNumber.int64(saturating: v) ?? 0
     }
 
     // MARK: Keys
