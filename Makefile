@@ -1,7 +1,7 @@
 # Tessera's entry points. `make run` and `make test` are the README's two commands; every
 # other target is a longer job (benchmarks, fuzzing) run by hand and reported in notes.
 
-.PHONY: run test integration build release bench-bson bench-storage bench-query bench-aggregation bench-compare fuzz-bson clean
+.PHONY: run test integration build release bench-bson bench-storage bench-query bench-aggregation bench-compare fuzz-bson fuzz-server clean
 
 run:
 	@scripts/run
@@ -28,6 +28,14 @@ bench-bson:
 # libFuzzer on the BSON decoder; FUZZ_SECONDS (default 300) bounds the run.
 fuzz-bson:
 	@scripts/fuzz-bson
+
+# The structure-aware command fuzzer against a real server for FUZZ_SECONDS (default 3600),
+# seed FUZZ_SEED (default: the time); findings land in Tests/integration/fuzz_crashes/new/.
+fuzz-server:
+	@scripts/integration-setup
+	swift build --product tessera
+	TESSERA_BIN=$(CURDIR)/.build/debug/tessera .venv/bin/python Tests/integration/command_fuzzer.py \
+		--seconds $${FUZZ_SECONDS:-3600} $${FUZZ_SEED:+--seed $$FUZZ_SEED}
 
 clean:
 	rm -rf .build .build-*
