@@ -27,6 +27,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var nextRequestID: Int32 = 1
     /// A socket read was asked for while the machine was full; issue it once the queue drains.
     private var readHeldBack = false
+    /// Whether the frame decoder holds part of a message (see ``PartialMessageEvent``).
+    private var midMessage = false
     /// The timer and topology notification of the awaitable hello waiting, if any.
     private var helloWaker: (id: UInt64, timer: Scheduled<Void>, registration: ServerTopology.Registration)?
 
@@ -92,6 +94,18 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let partial = event as? PartialMessageEvent {
+            midMessage = partial.isPartial
+            return
+        }
+        if case IdleStateHandler.IdleStateEvent.read = event {
+            // Idle between messages is fine (drivers pool connections); stalled inside one is not.
+            if midMessage {
+                logger.warning("closing a connection stalled in the middle of a message")
+                context.close(promise: nil)
+            }
+            return
+        }
         guard event is ServerQuiesceEvent else {
             context.fireUserInboundEventTriggered(event)
             return

@@ -15,6 +15,12 @@ enum InboundFrame {
     case unframeable(MessageHeader?, WireError)
 }
 
+/// Tells the connection whether the stream stands in the middle of a message (so a read
+/// timeout then means a stalled client, not an idle one).
+struct PartialMessageEvent: Sendable {
+    let isPartial: Bool
+}
+
 /// A `ByteToMessageDecoder` producing ``InboundFrame``s.
 struct MessageFrameDecoder: ByteToMessageDecoder {
     typealias InboundOut = InboundFrame
@@ -26,8 +32,25 @@ struct MessageFrameDecoder: ByteToMessageDecoder {
     }
 
     private var state = State.readingHeader
+    /// Whether the last ``PartialMessageEvent`` said a message was partly received.
+    private var reportedPartial = false
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        let result = try decodeFrame(context: context, buffer: &buffer)
+        let partial: Bool
+        switch state {
+        case .discarding: partial = true
+        case .readingHeader: partial = buffer.readableBytes > 0
+        case .stopped: partial = false
+        }
+        if partial != reportedPartial {
+            reportedPartial = partial
+            context.fireUserInboundEventTriggered(PartialMessageEvent(isPartial: partial))
+        }
+        return result
+    }
+
+    private mutating func decodeFrame(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         switch state {
         case .stopped:
             buffer.moveReaderIndex(to: buffer.writerIndex)

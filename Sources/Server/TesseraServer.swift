@@ -35,6 +35,13 @@ public struct ServerConfiguration: Sendable {
     public var parameters: ServerParameters
     /// Whether clients must authenticate (SCRAM) and hold roles for what they run (`--auth`).
     public var auth: Bool
+    /// The most client connections open at once (`--max-connections`); the one over it is
+    /// closed at once, after a log line.
+    public var maxConnections: Int = 10_000
+    /// How long a connection may stall in the middle of a message (header or body partly
+    /// received) before it is closed: a client that never finishes a message holds no
+    /// buffer forever. Idle connections between messages are not affected.
+    public var partialMessageTimeout: Duration = .seconds(30)
 
     /// A configuration; the defaults are `mongod`'s (127.0.0.1:27017) with data in `data/`.
     public init(
@@ -226,9 +233,19 @@ public final class TesseraServer: Service, Sendable {
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelInitializer { channel in
+            .childChannelInitializer { [maxConnections = configuration.maxConnections,
+                                        stall = configuration.partialMessageTimeout] channel in
+                let open = runtime.connections.count
+                guard open < maxConnections else {
+                    runtime.logger.warning("connection refused because too many open connections", metadata: [
+                        "open": "\(open)", "maxConnections": "\(maxConnections)",
+                        "remote": "\(channel.remoteAddress.map { "\($0)" } ?? "unknown")",
+                    ])
+                    return channel.close()
+                }
                 runtime.connections.register(channel)
                 return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: TimeAmount(stall)))
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(MessageFrameDecoder()))
                     try channel.pipeline.syncOperations.addHandler(ConnectionHandler(runtime: runtime, channel: channel))
                 }

@@ -99,6 +99,12 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .long, help: "Allow a non-loopback --bind without --auth (anyone who reaches the port owns the data).")
     var insecureNoAuth = false
 
+    @Option(name: .long, help: "The most client connections open at once (default 10000); the next is closed.")
+    var maxConnections: Int = 10_000
+
+    @Option(name: .long, help: "Seconds a connection may stall inside a partly sent message before it is closed (default 30).")
+    var partialMessageTimeout: Int = 30
+
     func run() async throws {
         let file = try loadConfigFile()
         let host = bind ?? file.bind ?? "127.0.0.1"
@@ -109,6 +115,10 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("unknown log level '\(levelName)'")
         }
         guard (0...65535).contains(port) else { throw ValidationError("port \(port) is out of range") }
+        guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
+        guard (1...86_400).contains(partialMessageTimeout) else {
+            throw ValidationError("--partial-message-timeout must be between 1 and 86400 seconds")
+        }
         let parameters = try serverParameters(file)
         let authEnabled = auth || file.auth == true
         let loopbackOnly = ["127.0.0.1", "localhost", "::1"].contains(host) || host.hasPrefix("127.")
@@ -139,10 +149,11 @@ struct Serve: AsyncParsableCommand {
         let commandLine: BSONDocument = [
             "argv": .array(CommandLine.arguments.map { .string($0) }), "parsed": .document(parsed),
         ]
-        let server = TesseraServer(
-            configuration: ServerConfiguration(host: host, port: port, dbPath: dbPath, commandLine: commandLine,
-                                               parameters: parameters, auth: authEnabled),
-            logger: logger)
+        var configuration = ServerConfiguration(host: host, port: port, dbPath: dbPath, commandLine: commandLine,
+                                                parameters: parameters, auth: authEnabled)
+        configuration.maxConnections = maxConnections
+        configuration.partialMessageTimeout = .seconds(partialMessageTimeout)
+        let server = TesseraServer(configuration: configuration, logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
