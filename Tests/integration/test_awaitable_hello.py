@@ -94,7 +94,10 @@ def test_a_hello_from_another_process_or_an_old_topology_answers_at_once(server)
         assert time.monotonic() - started < 2.0
 
 
-def test_exhaust_hello_streams_replies_flagged_more_to_come(server, figures):
+def test_exhaust_hello_streams_replies_flagged_more_to_come(private_server, figures):
+    # A server of its own: drivers' monitors on the shared one stream awaitable hellos too,
+    # so its count of waiting hellos never drops to 0.
+    server = private_server
     with rawwire.RawConnection(server.port, timeout=HANG) as conn:
         topology = current_topology(conn)
         frame = awaitable_hello(topology, 200, exhaust=True)
@@ -152,7 +155,8 @@ def test_a_stream_whose_client_stops_reading_stalls_instead_of_growing(server, f
         assert conn.command({"ping": 1, "$db": "admin"})["ok"] == 1.0
 
 
-def test_waiting_hellos_hold_no_thread(server, figures):
+def test_waiting_hellos_hold_no_thread(private_server, figures):
+    server = private_server  # see above: the shared server has other waiting hellos
     waiting = [rawwire.RawConnection(server.port, timeout=HANG) for _ in range(20)]
     try:
         topology = current_topology(waiting[0])
