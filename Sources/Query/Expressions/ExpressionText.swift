@@ -9,11 +9,13 @@ internal import Documents
 enum ExpressionText {
     /// A `$regex*` operator's pattern and options validated and compiled with MongoDB's codes,
     /// in mongod's order; nil when the pattern is nullish (the operator's answer is then null).
+    /// `once` says the pattern is constant (compiled once for the whole expression), which is
+    /// when JIT compilation pays for itself.
     ///
     /// - Throws: 51105/51106 for wrong types, 51107 for options in both places, 51109/51110 for
     ///   a NUL byte, 51108 for an unknown option letter, 51111 for a pattern PCRE2 rejects.
     static func compileRegex(_ operation: NamedExpression.RegexOperation, _ regex: BSONValue?,
-                             _ options: BSONValue?) throws(MongoError) -> CompiledRegex? {
+                             _ options: BSONValue?, once: Bool) throws(MongoError) -> CompiledRegex? {
         let name = operation.rawValue
         var pattern: String?
         var flags: String?
@@ -49,7 +51,7 @@ enum ExpressionText {
         case .invalid(let flag): throw MongoError(.location(51108), "\(name) invalid flag in regex options: \(flag)")
         }
         do {
-            return try CompiledRegex(pattern: pattern, options: bits)
+            return try CompiledRegex(pattern: pattern, options: bits, jit: once)
         } catch {
             throw MongoError(.location(51111), "Invalid Regex in \(name): \(error.message)")
         }

@@ -156,7 +156,7 @@ extension NamedExpression {
             if let precompiled {
                 compiled = precompiled.compiled
             } else {
-                compiled = try ExpressionText.compileRegex(operation, try regex.evaluate(scope), try options?.evaluate(scope))
+                compiled = try ExpressionText.compileRegex(operation, try regex.evaluate(scope), try options?.evaluate(scope), once: false)
             }
             return try ExpressionText.regex(operation, value, compiled: compiled)
         case .trim(let side, let input, let chars):

@@ -104,9 +104,9 @@ extension NamedExpression {
             if case .constant(let pattern) = regex {
                 switch options {
                 case nil:
-                    precompiled = PrecompiledRegex(compiled: try ExpressionText.compileRegex(operation, pattern, nil))
+                    precompiled = PrecompiledRegex(compiled: try ExpressionText.compileRegex(operation, pattern, nil, once: true))
                 case .constant(let letters)?:
-                    precompiled = PrecompiledRegex(compiled: try ExpressionText.compileRegex(operation, pattern, letters))
+                    precompiled = PrecompiledRegex(compiled: try ExpressionText.compileRegex(operation, pattern, letters, once: true))
                 default:
                     break
                 }

@@ -83,11 +83,13 @@ public final class CompiledRegex: @unchecked Sendable {
         case invalid(Character)
     }
 
-    /// Compiles `pattern` with PCRE2 compile `options` (see `compileOptions(_:)`).
+    /// Compiles `pattern` with PCRE2 compile `options` (see `compileOptions(_:)`), and JIT-
+    /// compiles it when `jit` is set: worth it for a pattern matched many times, not for one
+    /// compiled per document and matched once.
     ///
     /// - Throws: `CompileError` with PCRE2's message for a pattern PCRE2 rejects or one longer
     ///   than `maxPatternLength` bytes.
-    public init(pattern: String, options: UInt32) throws(CompileError) {
+    public init(pattern: String, options: UInt32, jit: Bool = true) throws(CompileError) {
         guard let compileContext = pcre2_compile_context_create_8(nil) else {
             throw CompileError(message: "failed to allocate a compile context", offset: 0)
         }
@@ -112,7 +114,7 @@ public final class CompiledRegex: @unchecked Sendable {
         code = compiled
         context = matchContext
         // JIT is an optimisation: where the platform has none, the interpreter answers the same.
-        isJIT = pcre2_jit_compile_8(compiled, UInt32(PCRE2_JIT_COMPLETE)) == 0
+        isJIT = jit && pcre2_jit_compile_8(compiled, UInt32(PCRE2_JIT_COMPLETE)) == 0
         var groups: UInt32 = 0
         _ = pcre2_pattern_info_8(compiled, UInt32(PCRE2_INFO_CAPTURECOUNT), &groups)
         captureCount = Int(groups)
