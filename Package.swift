@@ -42,8 +42,10 @@ let package = Package(
         .target(name: "Storage", dependencies: ["CRocksDB"], swiftSettings: strictSettings),
         // Documents: catalog, shapes, shape-encoded records, collections, change log.
         .target(name: "Documents", dependencies: ["BSON", "Storage"], swiftSettings: strictSettings),
+        // PCRE2 (8-bit) from the system package libpcre2-dev: MongoDB's regex engine, with match limits.
+        .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"]), .brew(["pcre2"])]),
         // Query: filters, projection, sort, updates, the planner and query execution.
-        .target(name: "Query", dependencies: ["BSON", "Documents"], swiftSettings: strictSettings),
+        .target(name: "Query", dependencies: ["BSON", "Documents", "CPCRE2"], swiftSettings: strictSettings),
         // System compression libraries for OP_COMPRESSED (zlib1g-dev, libsnappy-dev, libzstd-dev).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", providers: [.apt(["libsnappy-dev"])]),

@@ -1,5 +1,5 @@
 // ExpressionText: evaluation of the named string and array operators — $regexMatch,
-// $regexFind, $regexFindAll (Swift Regex with MongoDB's option letters), $trim/$ltrim/
+// $regexFind, $regexFindAll (PCRE2 through CompiledRegex, mongod's codes), $trim/$ltrim/
 // $rtrim, $replaceOne/$replaceAll and $zip — with MongoDB's null rules and codes.
 
 internal import BSON
@@ -7,67 +7,157 @@ internal import Documents
 
 /// Named string and array operators.
 enum ExpressionText {
-    static func regex(_ operation: NamedExpression.RegexOperation, _ input: BSONValue?, _ regex: BSONValue?,
-                      _ options: BSONValue?) throws(MongoError) -> BSONValue? {
+    /// A `$regex*` operator's pattern and options validated and compiled with MongoDB's codes,
+    /// in mongod's order; nil when the pattern is nullish (the operator's answer is then null).
+    /// `once` says the pattern is constant (compiled once for the whole expression), which is
+    /// when JIT compilation pays for itself.
+    ///
+    /// - Throws: 51105/51106 for wrong types, 51107 for options in both places, 51109/51110 for
+    ///   a NUL byte, 51108 for an unknown option letter, 51111 for a pattern PCRE2 rejects.
+    static func compileRegex(_ operation: NamedExpression.RegexOperation, _ regex: BSONValue?,
+                             _ options: BSONValue?, once: Bool) throws(MongoError) -> CompiledRegex? {
         let name = operation.rawValue
-        var pattern: String
-        var flags = ""
+        var pattern: String?
+        var flags: String?
         switch regex {
-        case nil, .null?, .undefined?:
-            return operation == .match ? .bool(false) : (operation == .find ? .null : .array([]))
+        case nil, .null?, .undefined?: break
         case .string(let text)?: pattern = text
         case .regex(let stored)?:
             pattern = stored.pattern
-            flags = stored.options
+            if !stored.options.isEmpty { flags = stored.options }
         default:
             throw MongoError(.location(51105), "\(name) needs 'regex' to be of type string or regex")
         }
         switch options {
         case nil, .null?, .undefined?: break
         case .string(let text)?:
-            if case .regex(let stored)? = regex, !stored.options.isEmpty, !text.isEmpty {
-                throw MongoError(.location(51075), "\(name): regex option(s) specified in both 'regex' and 'option' fields")
+            if flags != nil {
+                throw MongoError(.location(51107), "\(name): found regex option(s) specified in both 'regex' and 'option' fields")
             }
-            flags += text
+            flags = text
         default:
             throw MongoError(.location(51106), "\(name) needs 'options' to be of type string")
         }
-        for flag in flags where !"imsx".contains(flag) {
-            throw MongoError(.location(51108), "\(name) invalid flag in regex options: \(flag)")
+        if let pattern, pattern.utf8.contains(0) {
+            throw MongoError(.location(51109), "\(name): regular expression cannot contain an embedded null byte")
         }
-        switch input {
-        case nil, .null?, .undefined?:
-            return operation == .match ? .bool(false) : (operation == .find ? .null : .array([]))
-        case .string?: break
-        default:
-            throw MongoError(.location(51104), "\(name) needs 'input' to be of type string")
+        if let flags, flags.utf8.contains(0) {
+            throw MongoError(.location(51110), "\(name): regular expression options cannot contain an embedded null byte")
         }
-        guard case .string(let text)? = input else { return .null }
-        let compiled: Regex<AnyRegexOutput>
+        guard let pattern else { return nil }
+        let bits: UInt32
+        switch CompiledRegex.compileOptions(flags ?? "") {
+        case .valid(let value): bits = value
+        case .invalid(let flag): throw MongoError(.location(51108), "\(name) invalid flag in regex options: \(flag)")
+        }
         do {
-            compiled = try Regex(flags.isEmpty ? pattern : "(?\(flags))" + pattern)
+            return try CompiledRegex(pattern: pattern, options: bits, jit: once)
         } catch {
-            throw MongoError(.location(51111), "Invalid Regex in \(name): \(pattern)")
-        }
-        switch operation {
-        case .match:
-            return .bool(text.firstMatch(of: compiled) != nil)
-        case .find:
-            guard let match = text.firstMatch(of: compiled) else { return .null }
-            return .document(describe(match, in: text))
-        case .findAll:
-            return .array(text.matches(of: compiled).map { .document(describe($0, in: text)) })
+            throw MongoError(.location(51111), "Invalid Regex in \(name): \(error.message)")
         }
     }
 
-    /// `{match, idx, captures}` with `idx` in code points.
-    private static func describe(_ match: Regex<AnyRegexOutput>.Match, in text: String) -> BSONDocument {
-        let index = text.unicodeScalars.distance(from: text.unicodeScalars.startIndex, to: match.range.lowerBound)
-        var captures: [BSONValue] = []
-        for capture in match.output.dropFirst() {
-            if let substring = capture.substring { captures.append(.string(String(substring))) } else { captures.append(.null) }
+    /// `$regexMatch`, `$regexFind` or `$regexFindAll` of `compiled` over `input`, as mongod:
+    /// `idx` counts code points, `captures` holds null for a group that did not take part, and
+    /// `$regexFindAll` steps one code point past an empty match.
+    ///
+    /// - Throws: 51104 for a non-string input, 51156 when a match limit stopped PCRE2, 51151
+    ///   when `$regexFindAll`'s output passes 64 MB.
+    static func regex(_ operation: NamedExpression.RegexOperation, _ input: BSONValue?,
+                      compiled: CompiledRegex?) throws(MongoError) -> BSONValue? {
+        let name = operation.rawValue
+        var text: String?
+        switch input {
+        case nil, .null?, .undefined?: break
+        case .string(let string)?: text = string
+        default:
+            throw MongoError(.location(51104), "\(name) needs 'input' to be of type string")
         }
-        return ["match": .string(String(text[match.range])), "idx": .int32(Int32(index)), "captures": .array(captures)]
+        guard let compiled, var text else {
+            return operation == .match ? .bool(false) : (operation == .find ? .null : .array([]))
+        }
+        let result = text.withUTF8 { utf8 in
+            Result { () throws(MongoError) -> BSONValue? in try regex(operation, compiled, utf8) }
+        }
+        return try result.get()
+    }
+
+    /// The operator's answer over the valid UTF-8 `utf8`.
+    private static func regex(_ operation: NamedExpression.RegexOperation, _ compiled: CompiledRegex,
+                              _ utf8: UnsafeBufferPointer<UInt8>) throws(MongoError) -> BSONValue? {
+        let name = operation.rawValue
+        switch operation {
+        case .match:
+            return .bool(try firstMatch(compiled, utf8, from: 0, name) != nil)
+        case .find:
+            guard let match = try firstMatch(compiled, utf8, from: 0, name) else { return .null }
+            return .document(describe(match, in: utf8, codePointIndex: codePoints(utf8, 0..<match.range.lowerBound)))
+        case .findAll:
+            var results: [BSONValue] = []
+            var start = 0
+            var codePointStart = 0
+            var outputSize = 0
+            repeat {
+                guard let match = try firstMatch(compiled, utf8, from: start, name) else { break }
+                let range = match.range
+                let index = codePointStart + codePoints(utf8, start..<range.lowerBound)
+                let described = describe(match, in: utf8, codePointIndex: index)
+                outputSize += 64 + match.groups.reduce(0) { $0 + ($1?.count ?? 0) }
+                if outputSize > 64 * 1024 * 1024 {
+                    throw MongoError(.location(51151), "\(name): the size of buffer to store output exceeded the 64MB limit")
+                }
+                results.append(.document(described))
+                if range.isEmpty {
+                    // Step one code point past an empty match so the next search moves on.
+                    guard range.lowerBound < utf8.count else { break }
+                    start = range.lowerBound + codePointLength(utf8[range.lowerBound])
+                    codePointStart = index + 1
+                } else {
+                    start = range.upperBound
+                    codePointStart = index + codePoints(utf8, range)
+                }
+            } while start < utf8.count
+            return .array(results)
+        }
+    }
+
+    /// One search, with PCRE2's failures as MongoDB's 51156.
+    private static func firstMatch(_ compiled: CompiledRegex, _ utf8: UnsafeBufferPointer<UInt8>, from start: Int,
+                                   _ name: String) throws(MongoError) -> CompiledRegex.Match? {
+        do {
+            return try compiled.firstMatch(in: utf8, from: start)
+        } catch {
+            throw MongoError(.location(51156), "Error occurred while executing the regular expression in \(name). Result code: \(error.message)")
+        }
+    }
+
+    /// `{match, idx, captures}` for one match.
+    private static func describe(_ match: CompiledRegex.Match, in utf8: UnsafeBufferPointer<UInt8>,
+                                 codePointIndex: Int) -> BSONDocument {
+        var captures: [BSONValue] = []
+        captures.reserveCapacity(max(match.groups.count - 1, 0))
+        for group in match.groups.dropFirst() {
+            captures.append(group.map { .string(String(decoding: UnsafeBufferPointer(rebasing: utf8[$0]), as: UTF8.self)) } ?? .null)
+        }
+        let whole = String(decoding: UnsafeBufferPointer(rebasing: utf8[match.range]), as: UTF8.self)
+        return ["match": .string(whole), "idx": .int32(Int32(clamping: codePointIndex)), "captures": .array(captures)]
+    }
+
+    /// How many code points the UTF-8 bytes in `range` hold (bytes that do not continue one).
+    private static func codePoints(_ utf8: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int {
+        var count = 0
+        for index in range where utf8[index] & 0xC0 != 0x80 { count += 1 }
+        return count
+    }
+
+    /// The length in bytes of the UTF-8 sequence that `lead` starts.
+    private static func codePointLength(_ lead: UInt8) -> Int {
+        switch lead {
+        case 0xF0...: return 4
+        case 0xE0...: return 3
+        case 0xC0...: return 2
+        default: return 1
+        }
     }
 
     static func trim(_ side: NamedExpression.TrimSide, _ input: BSONValue?, _ chars: BSONValue?, charsGiven: Bool) throws(MongoError) -> BSONValue? {

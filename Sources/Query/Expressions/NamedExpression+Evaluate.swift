@@ -150,9 +150,15 @@ extension NamedExpression {
             let newValue = try valueExpression?.evaluate(scope)
             document[name] = newValue
             return .document(document)
-        case .regex(let operation, let input, let regex, let options):
-            return try ExpressionText.regex(operation, try input.evaluate(scope), try regex.evaluate(scope),
-                                             try options?.evaluate(scope))
+        case .regex(let operation, let input, let regex, let options, let precompiled):
+            let value = try input.evaluate(scope)
+            let compiled: CompiledRegex?
+            if let precompiled {
+                compiled = precompiled.compiled
+            } else {
+                compiled = try ExpressionText.compileRegex(operation, try regex.evaluate(scope), try options?.evaluate(scope), once: false)
+            }
+            return try ExpressionText.regex(operation, value, compiled: compiled)
         case .trim(let side, let input, let chars):
             return try ExpressionText.trim(side, try input.evaluate(scope), try chars?.evaluate(scope), charsGiven: chars != nil)
         case .replace(let all, let input, let find, let replacement):

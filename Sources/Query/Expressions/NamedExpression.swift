@@ -24,8 +24,9 @@ public indirect enum NamedExpression: Sendable {
     case getField(field: Expression, input: Expression)
     /// `$setField` / `$unsetField` (`value` nil for unset; `$$REMOVE` also removes).
     case setField(field: Expression, input: Expression, value: Expression?)
-    /// `$regexMatch`, `$regexFind`, `$regexFindAll`.
-    case regex(RegexOperation, input: Expression, regex: Expression, options: Expression?)
+    /// `$regexMatch`, `$regexFind`, `$regexFindAll`; `precompiled` holds the compiled pattern
+    /// when `regex` and `options` are constants, so it is compiled once, not per document.
+    case regex(RegexOperation, input: Expression, regex: Expression, options: Expression?, precompiled: PrecompiledRegex?)
     /// `$trim`, `$ltrim`, `$rtrim`.
     case trim(TrimSide, input: Expression, chars: Expression?)
     /// `$replaceOne` / `$replaceAll`.
@@ -49,6 +50,11 @@ public indirect enum NamedExpression: Sendable {
 
     /// Which regular-expression operator.
     public enum RegexOperation: String, Sendable { case match = "$regexMatch", find = "$regexFind", findAll = "$regexFindAll" }
+    /// A constant `$regex*` pattern compiled at parse time (nil `compiled`: the pattern is null).
+    public struct PrecompiledRegex: Sendable {
+        /// The compiled pattern, or nil for a nullish one.
+        public let compiled: CompiledRegex?
+    }
     /// Which ends `$trim` strips.
     public enum TrimSide: String, Sendable { case both = "$trim", leading = "$ltrim", trailing = "$rtrim" }
     /// `$sortArray`'s `sortBy`: a direction for whole values or a document sort spec.
@@ -93,7 +99,19 @@ extension NamedExpression {
             var spec = try Arguments(name, argument, allowed: ["input", "regex", "options"], notObject: (51103, "\(name) expects an object of named arguments but found: \(ServerText.typeName(argument))"), &context)
             guard let input = spec.take("input") else { throw MongoError(.location(31022), "\(name) requires 'input' parameter") }
             guard let regex = spec.take("regex") else { throw MongoError(.location(31023), "\(name) requires 'regex' parameter") }
-            return .regex(operation, input: input, regex: regex, options: spec.take("options"))
+            let options = spec.take("options")
+            var precompiled: PrecompiledRegex?
+            if case .constant(let pattern) = regex {
+                switch options {
+                case nil:
+                    precompiled = PrecompiledRegex(compiled: try ExpressionText.compileRegex(operation, pattern, nil, once: true))
+                case .constant(let letters)?:
+                    precompiled = PrecompiledRegex(compiled: try ExpressionText.compileRegex(operation, pattern, letters, once: true))
+                default:
+                    break
+                }
+            }
+            return .regex(operation, input: input, regex: regex, options: options, precompiled: precompiled)
         case "$trim", "$ltrim", "$rtrim":
             let side = TrimSide(rawValue: name) ?? .both
             var spec = try Arguments(name, argument, allowed: ["input", "chars"], notObject: (50696, "\(name) only supports an object as an argument, found: \(ServerText.typeName(argument))"), &context)
