@@ -60,7 +60,8 @@ struct Executor {
                 return true
             }
             held += MemoryBudget.size(of: match.document)
-            if let wanted, collected.count >= max(2 * wanted, 1024) {
+            if let wanted, collected.count > wanted,
+               collected.count >= max(2 * wanted, 1024) || held > sortMemory.limitBytes {
                 // Top-k: only the first `wanted` in order can ever be returned.
                 collected = try Self.sorted(collected, by: sort, keeping: wanted, interrupt: interrupt)
                 held = collected.reduce(0) { $0 + MemoryBudget.size(of: $1.document) }
