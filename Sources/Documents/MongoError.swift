@@ -88,12 +88,20 @@ public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let noSuchTransaction = Code(251, "NoSuchTransaction")
         /// 256: the transaction has already been committed.
         public static let transactionCommitted = Code(256, "TransactionCommitted")
+        /// 50: the operation ran past its `maxTimeMS`.
+        public static let maxTimeMSExpired = Code(50, "MaxTimeMSExpired")
+        /// 146: an accumulator or stage went over its memory limit (`$push`, `$addToSet`).
+        public static let exceededMemoryLimit = Code(146, "ExceededMemoryLimit")
         /// 292: a blocking aggregation stage went over its memory limit without `allowDiskUse`.
         public static let queryExceededMemoryLimitNoDiskUseAllowed = Code(292, "QueryExceededMemoryLimitNoDiskUseAllowed")
         /// 10334: a document is larger than the maximum BSON size.
         public static let bsonObjectTooLarge = Code(10334, "BSONObjectTooLarge")
         /// 11000: a write would duplicate a unique key.
         public static let duplicateKey = Code(11000, "DuplicateKey")
+        /// 11600: the operation was stopped because the server is shutting down.
+        public static let interruptedAtShutdown = Code(11600, "InterruptedAtShutdown")
+        /// 11601: the operation was killed (killOp).
+        public static let interrupted = Code(11601, "Interrupted")
 
         /// A code MongoDB raises from one place in its source, named `Location<code>` on the
         /// wire (for example 51091 for an invalid regular expression).

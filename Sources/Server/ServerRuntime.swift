@@ -79,6 +79,11 @@ final class ServerRuntime: Sendable {
         dispatcher.withLock { $0 }?.reapIdleCursors()
     }
 
+    /// Stops the commands still running (11600) so the thread pool need not wait for them.
+    func interruptRunningOperations() {
+        dispatcher.withLock { $0 }?.interruptRunningOperations()
+    }
+
     /// Drops the dispatcher so nothing can reach the store any more.
     func detachDispatcher() {
         dispatcher.withLock { $0 = nil }

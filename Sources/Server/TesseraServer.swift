@@ -188,6 +188,8 @@ public final class TesseraServer: Service, Sendable {
         await engine.stopTTLMonitorAndWait()
         logger.info("TTL monitor stopped", metadata: ["deletedDocuments": "\(engine.ttlStatistics.deletedDocuments)"])
         await runtime.connections.drain(timeout: configuration.shutdownTimeout, on: reapLoop)
+        // Connections are closed; commands still running on the pool stop at their next check.
+        runtime.interruptRunningOperations()
         reaper.cancel()
         try? await threadPool.shutdownGracefully()
         runtime.detachDispatcher()

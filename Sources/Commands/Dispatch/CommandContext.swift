@@ -32,12 +32,15 @@ struct CommandContext {
     /// The query engine.
     var engine: QueryEngine { server.engine }
 
+    /// The command's interrupt — its maxTimeMS deadline and its killOp switch — which the
+    /// query engine polls inside scans, sorts and blocking stages.
+    var interrupt: OperationInterrupt {
+        OperationInterrupt(deadline: deadline, killSwitch: operation.killSwitch)
+    }
+
     /// Throws `MaxTimeMSExpired` (50) past the deadline, `Interrupted` (11601) after killOp.
     func checkForInterrupt() throws(MongoError) {
-        if operation.isKilled { throw MongoError(.interrupted, "operation was interrupted") }
-        if let deadline, ContinuousClock.now >= deadline {
-            throw MongoError(.maxTimeMSExpired, "operation exceeded time limit")
-        }
+        try interrupt.check()
     }
 
     // MARK: Namespaces
@@ -52,10 +55,11 @@ struct CommandContext {
         return try Namespace(database: database, collection: collection)
     }
 
-    /// Query operations on `namespace`: inside the command's transaction when it has one.
+    /// Query operations on `namespace`: inside the command's transaction when it has one,
+    /// stopped by the command's interrupt.
     func collection(_ namespace: Namespace) -> QueryCollection {
-        guard let transaction else { return engine.collection(namespace) }
-        return QueryCollection(transaction.collection(namespace))
+        guard let transaction else { return engine.collection(namespace).interrupted(by: interrupt) }
+        return QueryCollection(transaction.collection(namespace), interrupt: interrupt)
     }
 
     /// The command's `let` variables, evaluated (empty without `let`).

@@ -109,6 +109,12 @@ public final class CommandDispatcher: Sendable {
         reply.append("$clusterTime", .document(ReplicaSet.clusterTimeDocument(latest)))
     }
 
+    /// Stops every running command at its next interrupt check with `InterruptedAtShutdown`
+    /// (11600): the server is going away and will not wait for them.
+    public func interruptRunningOperations() {
+        server.operations.killAllForShutdown()
+    }
+
     /// Frees what belongs to a closed connection (its cursors stay usable from others until
     /// they time out, as in MongoDB, but stop counting against its limit).
     public func connectionClosed(_ connectionID: Int64) {

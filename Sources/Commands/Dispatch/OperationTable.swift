@@ -1,7 +1,8 @@
 // OperationTable: the commands running right now, for currentOp and killOp. Each running
-// command holds an Operation whose kill flag handlers poll between documents and batches.
+// command holds an Operation whose kill switch the query engine polls inside its scans.
 
 import BSON
+import Documents
 import Synchronization
 
 /// One running command.
@@ -20,7 +21,8 @@ final class Operation: Sendable {
     let started: ContinuousClock.Instant
     /// The wall-clock start, for `currentOpTime`.
     let startedAt: BSONDateTime
-    private let killed = Atomic<Bool>(false)
+    /// Its kill switch, shared with the OperationInterrupt its scans poll.
+    let killSwitch = KillSwitch()
 
     init(id: Int32, connectionID: Int64, client: String, command: BSONDocument, namespace: String,
          startedAt: BSONDateTime) {
@@ -34,10 +36,10 @@ final class Operation: Sendable {
     }
 
     /// Whether killOp has marked it.
-    var isKilled: Bool { killed.load(ordering: .acquiring) }
+    var isKilled: Bool { killSwitch.isKilled }
 
     /// Marks it killed; it stops at its next check.
-    func kill() { killed.store(true, ordering: .releasing) }
+    func kill() { killSwitch.kill() }
 }
 
 /// The running commands.
@@ -70,6 +72,11 @@ final class OperationTable: Sendable {
     /// The running commands, oldest first.
     var running: [Operation] {
         state.withLock { Array($0.running.values) }.sorted { $0.id < $1.id }
+    }
+
+    /// Marks every running operation killed for shutdown.
+    func killAllForShutdown() {
+        for operation in running { operation.killSwitch.killForShutdown() }
     }
 
     /// Marks operation `id` killed; returns whether it was running.

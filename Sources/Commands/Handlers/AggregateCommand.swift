@@ -107,6 +107,6 @@ struct AggregateCommand {
 
     /// The explain document for this pipeline (a trailing `$out` is not run, so not shown).
     func explain(_ context: CommandContext, verbosity: ExplainVerbosity) throws(MongoError) -> BSONDocument {
-        try context.engine.collection(namespace).explainAggregate(stages, options: options, verbosity: verbosity)
+        try context.engine.collection(namespace).interrupted(by: context.interrupt).explainAggregate(stages, options: options, verbosity: verbosity)
     }
 }

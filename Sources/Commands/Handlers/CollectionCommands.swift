@@ -312,7 +312,7 @@ enum CollectionCommands {
         var records = 0
         var invalid = 0
         var errors: [BSONValue] = []
-        try context.engine.store.collection(namespace).forEachDocument { (document) throws(MongoError) -> Bool in
+        try context.engine.store.collection(namespace).forEachDocument(interrupt: context.interrupt) { (document) throws(MongoError) -> Bool in
             records += 1
             if document["_id"] == nil || BSONSize.of(document) > Int(HandshakeCommands.maxBsonObjectSize) {
                 invalid += 1

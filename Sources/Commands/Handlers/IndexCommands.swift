@@ -46,7 +46,7 @@ enum IndexCommands {
             if case let .document(collation)? = options["collation"], collation["locale"] != "simple" {
                 throw MongoError(.commandNotSupported, "collation is not supported by Tessera (only {locale: \"simple\"})")
             }
-            try store.createIndex(on: namespace, key: key, name: name, options: options)
+            try store.createIndex(on: namespace, key: key, name: name, options: options, interrupt: context.interrupt)
         }
         let after = store.catalog.collection(namespace)?.indexes.count ?? before
         var reply: BSONDocument = [

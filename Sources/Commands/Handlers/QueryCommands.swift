@@ -42,7 +42,8 @@ enum QueryCommands {
         return FindQuery(filter: bindings.substitutingInExpr(filter),
                          projection: projection.map { bindings.substituting(in: .document($0)).documentValue ?? $0 },
                          sort: sort, skip: skip,
-                         limit: limit == 0 ? nil : limit, hint: try context.hint())
+                         limit: limit == 0 ? nil : limit, hint: try context.hint(),
+                         sortMemory: SortMemoryLimit(allowDiskUse: try context.bool("allowDiskUse") ?? false))
     }
 
     /// Collations other than the simple binary one are not supported.
@@ -60,7 +61,6 @@ enum QueryCommands {
         let batchSize = try context.nonNegativeInteger("batchSize")
         let singleBatch = try context.bool("singleBatch") ?? false
         let noTimeout = try context.bool("noCursorTimeout") ?? false
-        _ = try context.bool("allowDiskUse")
         if try context.bool("tailable") == true {
             return try FeedCommands.tailableFind(context, namespace: namespace, query: query)
         }

@@ -17,8 +17,6 @@ extension MongoError.Code {
     static let cursorNotFound = MongoError.Code(43, "CursorNotFound")
     /// 47: a required pre- or post-image of a change stream event is not available.
     static let noMatchingDocument = MongoError.Code(47, "NoMatchingDocument")
-    /// 50: the command ran past its `maxTimeMS`.
-    static let maxTimeMSExpired = MongoError.Code(50, "MaxTimeMSExpired")
     /// 59: no command has this name.
     static let commandNotFound = MongoError.Code(59, "CommandNotFound")
     /// 96: the operation failed for a reason with no more specific code.
@@ -37,6 +35,4 @@ extension MongoError.Code {
     static let changeStreamHistoryLost = MongoError.Code(286, "ChangeStreamHistoryLost")
     /// 332: a key pattern matches more than one index.
     static let ambiguousIndexKeyPattern = MongoError.Code(332, "AmbiguousIndexKeyPattern")
-    /// 11601: the operation was killed (killOp).
-    static let interrupted = MongoError.Code(11601, "Interrupted")
 }

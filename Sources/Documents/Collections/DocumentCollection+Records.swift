@@ -7,19 +7,27 @@ internal import Storage
 extension DocumentCollection {
     /// Calls `body` with each record, in `_id` order (insertion order for a capped
     /// collection: MongoDB's natural order), until it returns `false`. The record
-    /// is a lazy view; decode it with `Record.document()` only when needed.
-    public func forEachRecord(_ body: (Record) throws(MongoError) -> Bool) throws(MongoError) {
+    /// is a lazy view; decode it with `Record.document()` only when needed. `interrupt` is
+    /// polled every few hundred records.
+    ///
+    /// - Throws: `MaxTimeMSExpired` (50) or `Interrupted` (11601) when `interrupt` fires.
+    public func forEachRecord(
+        interrupt: OperationInterrupt = .none, _ body: (Record) throws(MongoError) -> Bool
+    ) throws(MongoError) {
         guard let collection = store.catalog.openCollection(namespace) else { return }
         let decoder = RecordDecoder(registry: store.shapes)
+        var poll = interrupt.poll()
         if let transaction {
             try transaction.forEachStored(in: collection, namespace: namespace) { (_, value) throws(MongoError) -> Bool in
-                try body(try record(value, decoder: decoder))
+                try poll.tick()
+                return try body(try record(value, decoder: decoder))
             }
             return
         }
         if let capped = collection.capped {
             // Natural order: follow the insertion-order key space to each document.
             try scanStopping(capped.keySpace) { (value) throws(MongoError) -> Bool in
+                try poll.tick()
                 guard let entry = CappedOrder.Entry(value) else { return true }
                 guard let stored = try read({ () throws(StorageError) in
                     try store.storage.get(entry.idKey, in: collection.keySpace)
@@ -30,6 +38,7 @@ extension DocumentCollection {
         }
         var layouts = RecordLayoutCache()
         try scanStopping(collection.keySpace) { (value) throws(MongoError) -> Bool in
+            try poll.tick()
             let record: Record
             do throws(RecordError) {
                 record = try decoder.record(value, layouts: &layouts)

@@ -251,9 +251,12 @@ public struct DocumentCollection: Sendable {
         return try decode(stored, decoder: RecordDecoder(registry: store.shapes))
     }
 
-    /// Calls `body` with each document in `_id` order until it returns `false`.
-    public func forEachDocument(_ body: (BSONDocument) throws(MongoError) -> Bool) throws(MongoError) {
-        try forEachRecord { (record) throws(MongoError) -> Bool in
+    /// Calls `body` with each document in `_id` order until it returns `false`, polling
+    /// `interrupt` as it goes.
+    public func forEachDocument(
+        interrupt: OperationInterrupt = .none, _ body: (BSONDocument) throws(MongoError) -> Bool
+    ) throws(MongoError) {
+        try forEachRecord(interrupt: interrupt) { (record) throws(MongoError) -> Bool in
             let document: BSONDocument
             do throws(RecordError) {
                 document = try record.document()
@@ -265,10 +268,10 @@ public struct DocumentCollection: Sendable {
     }
 
     /// Every document in `_id` order, at most `limit` of them.
-    public func documents(limit: Int? = nil) throws(MongoError) -> [BSONDocument] {
+    public func documents(limit: Int? = nil, interrupt: OperationInterrupt = .none) throws(MongoError) -> [BSONDocument] {
         var result: [BSONDocument] = []
         if let limit, limit <= 0 { return result }
-        try forEachDocument { document in
+        try forEachDocument(interrupt: interrupt) { document in
             result.append(document)
             return limit.map { result.count < $0 } ?? true
         }

@@ -23,7 +23,8 @@ extension DocumentStore {
     ///   cannot be indexed — then nothing of the index remains.
     @discardableResult
     public func createIndex(
-        on namespace: Namespace, key: BSONDocument, name: String? = nil, options: BSONDocument = BSONDocument()
+        on namespace: Namespace, key: BSONDocument, name: String? = nil, options: BSONDocument = BSONDocument(),
+        interrupt: OperationInterrupt = .none
     ) throws(MongoError) -> IndexDescription {
         let requested = try IndexSpecValidation.validate(key: key, name: name, options: options)
         if IndexKeyPattern.isIDPattern(key) {
@@ -62,14 +63,15 @@ extension DocumentStore {
                     throw MongoError(.indexOptionsConflict, "Index already exists with a different name: \(existing.name)")
                 }
             }
-            return try build(requested, on: collection, namespace: namespace)
+            return try build(requested, on: collection, namespace: namespace, interrupt: interrupt)
         }
     }
 
     /// Builds `requested` over `collection` in a new key space while holding the commit
     /// section, then records it; on any error drops the key space and records nothing.
     private func build(
-        _ requested: IndexDescription, on collection: Catalog.OpenCollection, namespace: Namespace
+        _ requested: IndexDescription, on collection: Catalog.OpenCollection, namespace: Namespace,
+        interrupt: OperationInterrupt
     ) throws(MongoError) -> IndexDescription {
         let id = catalog.reserveCollectionID()
         let keySpace: ColumnFamily
@@ -86,7 +88,8 @@ extension DocumentStore {
                 guard let current = catalog.openCollection(namespace), current.description.id == collection.description.id else {
                     throw MongoError(.namespaceNotFound, "collection \(namespace) was dropped during the index build")
                 }
-                let builder = IndexBuilder(store: self, namespace: namespace, collection: current, index: open)
+                let builder = IndexBuilder(store: self, namespace: namespace, collection: current, index: open,
+                                           interrupt: interrupt)
                 description.multikeyFields = try builder.build()
                 let built = description
                 try commit(.journaled, holdingSection: true) { (pending) throws(MongoError) in
@@ -195,6 +198,8 @@ private struct IndexBuilder {
     let namespace: Namespace
     let collection: Catalog.OpenCollection
     let index: Catalog.OpenIndex
+    /// Polled every few hundred documents: a killed or timed-out build drops its key space.
+    let interrupt: OperationInterrupt
     let batchSize = 1000
 
     /// Writes every entry; returns the key fields that turned out multikey.
@@ -212,7 +217,9 @@ private struct IndexBuilder {
         var unwritten: [[UInt8]: [UInt8]] = [:]
         let cursor = try storing { () throws(StorageError) in try storage.makeCursor(over: .all, in: collection.keySpace) }
         cursor.seekToFirst()
+        var poll = interrupt.poll()
         while let idKey = cursor.key, let record = cursor.value {
+            try poll.tick()
             let document = try handle.decode(record, decoder: decoder)
             if try index.includes(document) {
                 let generated = try generator.keys(for: document)

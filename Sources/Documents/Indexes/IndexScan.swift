@@ -193,10 +193,12 @@ extension DocumentCollection {
     /// missing collection has no entries.
     ///
     /// - Throws: `IndexNotFound` (27), `BadValue` (2) for bounds of the wrong width,
-    ///   `QueryPlanKilled` (175) when the index or collection is dropped during the scan.
+    ///   `QueryPlanKilled` (175) when the index or collection is dropped during the scan,
+    ///   `MaxTimeMSExpired` (50) or `Interrupted` (11601) when `interrupt` fires (it is
+    ///   polled every few hundred keys).
     public func scanIndex(
         named name: String, bounds: [[IndexInterval]], reverse: Bool = false, statistics: inout IndexScanStatistics,
-        _ body: (IndexEntry) throws(MongoError) -> Bool
+        interrupt: OperationInterrupt = .none, _ body: (IndexEntry) throws(MongoError) -> Bool
     ) throws(MongoError) {
         guard let collection = store.catalog.openCollection(namespace) else { return }
         let fields: [IndexKeyField]
@@ -220,13 +222,15 @@ extension DocumentCollection {
         if let transaction {
             let index = collection.indexes.first { $0.name == name }
             try scanIndex(in: transaction, collection: collection, index: index, keySpace: keySpace, decoder: decoder,
-                          plan: plan, reverse: reverse, statistics: &statistics, body)
+                          plan: plan, reverse: reverse, statistics: &statistics, interrupt: interrupt, body)
             return
         }
         let cursor = try scanning(name) { () throws(StorageError) in try store.storage.makeCursor(over: .all, in: keySpace) }
+        var poll = interrupt.poll()
         for range in reverse ? plan.ranges.reversed() : plan.ranges {
             position(cursor, at: range, reverse: reverse)
             while true {
+                try poll.tick()
                 let step = try cursor.withCurrent { (key, value) throws(MongoError) -> EntryStep in
                     if reverse {
                         if let lower = range.lowerBound, key.lexicographicallyPrecedes(lower) { return .endOfRange }

@@ -10,7 +10,7 @@ extension DocumentCollection {
     func scanIndex(
         in transaction: Transaction, collection: Catalog.OpenCollection, index: Catalog.OpenIndex?, keySpace: ColumnFamily,
         decoder: RecordDecoder?, plan: IndexScanPlan, reverse: Bool, statistics: inout IndexScanStatistics,
-        _ body: (IndexEntry) throws(MongoError) -> Bool
+        interrupt: OperationInterrupt, _ body: (IndexEntry) throws(MongoError) -> Bool
     ) throws(MongoError) {
         let overlay = try transaction.overlay(of: collection, namespace: namespace)
         let written = Set(overlay.map(\.key))
@@ -32,9 +32,11 @@ extension DocumentCollection {
         }
         let name = index?.name ?? IndexDescription.idIndex.name
         let cursor = try scanning(name) { () throws(StorageError) in try transaction.snapshot.makeCursor(over: .all, in: keySpace) }
+        var poll = interrupt.poll()
         for range in reverse ? plan.ranges.reversed() : plan.ranges {
             position(cursor, at: range, reverse: reverse)
             while true {
+                try poll.tick()
                 let step = try cursor.withCurrent { (key, value) throws(MongoError) -> (EntryStep, [UInt8]?) in
                     if reverse {
                         if let lower = range.lowerBound, key.lexicographicallyPrecedes(lower) { return (.endOfRange, nil) }

@@ -137,9 +137,25 @@ struct AccumulatorState {
         return overflow ? .max : doubled.addingReportingOverflow(16).overflow ? .max : doubled + 16
     }
     private var percentiles: [Double] = []
+    /// Bytes `$push` or `$addToSet` hold, against MongoDB's per-accumulator limit.
+    private var held = 0
+
+    /// MongoDB's `internalQueryMaxPushBytes` and `internalQueryMaxAddToSetBytes`: 100 MiB.
+    static let maxAccumulatedBytes = 104_857_600
 
     init(kind: Accumulator.Kind) {
         self.kind = kind
+    }
+
+    /// Counts `bytes` more held by `$push`/`$addToSet`.
+    ///
+    /// - Throws: `ExceededMemoryLimit` (146) past 100 MiB, as MongoDB: such an accumulator
+    ///   cannot spill, so `allowDiskUse` does not help.
+    private mutating func hold(_ bytes: Int, _ name: String) throws(MongoError) {
+        held += bytes
+        guard held > Self.maxAccumulatedBytes else { return }
+        throw MongoError(.exceededMemoryLimit,
+                         "\(name) used too much memory and cannot spill to disk. Used: \(held) bytes. Memory limit: \(Self.maxAccumulatedBytes) bytes")
     }
 
     /// Feeds one document; returns the bytes of memory the state grew by.
@@ -171,14 +187,18 @@ struct AccumulatorState {
             best = value ?? .null
         case .push:
             guard let value else { return 0 }
+            let size = MemoryBudget.size(of: value)
+            try hold(size, "$push")
             values.append(value)
-            return MemoryBudget.size(of: value)
+            return size
         case .addToSet:
             guard let value else { return 0 }
             let key = KeyEncoding.key(for: value)
             if set[key] == nil {
+                let size = MemoryBudget.size(of: value) + key.count
+                try hold(size, "$addToSet")
                 set[key] = value
-                return MemoryBudget.size(of: value) + key.count
+                return size
             }
         case .mergeObjects:
             try ExpressionObjects.merge(value, into: &merged)

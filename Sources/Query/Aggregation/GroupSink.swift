@@ -47,6 +47,7 @@ final class GroupSink: StageSink {
     /// Adds `document` to its group in `table`, or writes it to its partition once spilled.
     private func consume(_ document: BSONDocument, table: inout GroupTable, partitions: inout [SpillFile],
                          depth: Int) throws(MongoError) {
+        try runtime.tick()
         let scope = runtime.scope(for: document)
         let key = try id(document, scope)
         let encoded = KeyEncoding.key(for: key)
@@ -120,6 +121,7 @@ final class GroupSink: StageSink {
     private func emit(_ table: inout GroupTable) throws(MongoError) -> Bool {
         defer { table = GroupTable() }
         for group in table.order {
+            try runtime.tick()
             var output: BSONDocument = ["_id": group.id]
             for (position, field) in fields.enumerated() {
                 output.append(field.name, group.states[position].result(field.accumulator))

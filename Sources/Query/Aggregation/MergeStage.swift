@@ -162,7 +162,8 @@ final class MergeSink: StageSink {
     /// - Throws: `Location51183` when `on` is not `_id` and no unique index covers its fields.
     init(_ spec: MergeSpec, next: DocumentSink, runtime: PipelineRuntime) throws(MongoError) {
         self.spec = spec
-        let database = QueryDatabase(store: runtime.database.store, name: spec.database ?? runtime.database.name)
+        let database = QueryDatabase(store: runtime.database.store, name: spec.database ?? runtime.database.name,
+                                     interrupt: runtime.database.interrupt)
         target = try database.collection(spec.collection)
         super.init(next: next, runtime: runtime)
         if spec.onNames != ["_id"] {

@@ -10,9 +10,11 @@ public import Documents
 struct QueryDatabase {
     let store: DocumentStore
     let name: String
+    /// The operation's interrupt, handed to every collection a stage reads.
+    var interrupt: OperationInterrupt = .none
 
     func collection(_ collection: String) throws(MongoError) -> QueryCollection {
-        QueryCollection(store.collection(try Namespace(database: name, collection: collection)))
+        QueryCollection(store.collection(try Namespace(database: name, collection: collection)), interrupt: interrupt)
     }
 }
 
@@ -61,7 +63,7 @@ extension QueryCollection {
                 entry["totalDocsExamined"] = .int64(Int64(run.runtime.docsExamined))
             }
             if case .lookup(let spec) = stage, let foreignField = spec.foreignField {
-                let foreign = try QueryDatabase(store: collection.store, name: namespace.database).collection(spec.from)
+                let foreign = try QueryDatabase(store: collection.store, name: namespace.database, interrupt: interrupt).collection(spec.from)
                 let plan = try foreign.planFind(filter: [foreignField: .document(["$in": .array([.null])])], sort: nil, hint: nil)
                 entry["indexesUsed"] = .array(plan.indexName.map { [.string($0)] } ?? [])
             }
@@ -103,7 +105,7 @@ extension QueryCollection {
         var context = ExpressionContext()
         let scope = try Self.initialScope(options, &context)
         let parsed = try Pipeline(pipeline, &context)
-        let runtime = PipelineRuntime(database: QueryDatabase(store: collection.store, name: namespace.database),
+        let runtime = PipelineRuntime(database: QueryDatabase(store: collection.store, name: namespace.database, interrupt: interrupt),
                                       options: options, scope: scope)
         let head = try planHead(parsed, options: options)
         let collector = CollectingSink()
@@ -197,14 +199,14 @@ extension QueryCollection {
             for document in documents where !(try sink.push(document)) { break }
         case .scan(let plan, _):
             var returned = 0
-            try Executor(collection: collection).forEachCandidate(plan, wantPositional: false, statistics: &statistics) {
+            try Executor(collection: collection, interrupt: interrupt).forEachCandidate(plan, wantPositional: false, statistics: &statistics) {
                 (match) throws(MongoError) -> Bool in
                 returned += 1
                 return try sink.push(match.document)
             }
             statistics.nReturned += returned
         case .random(let size):
-            try RandomSampler(collection: collection).sample(size, into: sink, statistics: &statistics)
+            try RandomSampler(collection: collection, interrupt: interrupt).sample(size, into: sink, statistics: &statistics)
         }
     }
 

@@ -15,7 +15,7 @@ extension QueryCollection {
         var context = ExpressionContext()
         let scope = try Self.initialScope(options, &context)
         let parsed = try Pipeline(pipeline, &context)
-        let runtime = PipelineRuntime(database: QueryDatabase(store: collection.store, name: namespace.database),
+        let runtime = PipelineRuntime(database: QueryDatabase(store: collection.store, name: namespace.database, interrupt: interrupt),
                                       options: options, scope: scope)
         let collector = CollectingSink()
         let chain = try Self.buildChain(parsed.stages, into: collector, runtime: runtime)

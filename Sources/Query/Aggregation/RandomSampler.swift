@@ -8,6 +8,8 @@ internal import Documents
 
 struct RandomSampler {
     let collection: DocumentCollection
+    /// Polled while seeking and while scanning.
+    var interrupt: OperationInterrupt = .none
 
     /// The largest sample taken by seeking random keys; larger ones scan the collection.
     static let maxSeekingSample = 100_000
@@ -21,7 +23,9 @@ struct RandomSampler {
         // Seeking pays for small samples; a large one (a client may ask for Int64.max) reads
         // the collection once instead, so the attempts stay bounded either way.
         let maxAttempts = size <= Self.maxSeekingSample ? size * 8 + 32 : 0
+        var poll = interrupt.poll()
         while documents.count < size && attempts < maxAttempts {
+            try poll.tick()
             attempts += 1
             let key = Self.randomKey(between: range.first, and: range.last, using: &generator)
             statistics.totalDocsExamined += 1
@@ -34,7 +38,7 @@ struct RandomSampler {
             // Not enough distinct documents by seeking: the collection is small; sample it whole.
             var reservoir: [BSONDocument] = []
             var seen = 0
-            try collection.forEachDocument { (document) throws(MongoError) -> Bool in
+            try collection.forEachDocument(interrupt: interrupt) { (document) throws(MongoError) -> Bool in
                 seen += 1
                 statistics.totalDocsExamined += 1
                 if reservoir.count < size {

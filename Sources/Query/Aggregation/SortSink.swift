@@ -46,6 +46,7 @@ final class SortSink: StageSink {
 
     /// Writes the buffer, sorted, as one more run and empties it.
     private func spillRun() throws(MongoError) {
+        try runtime.checkForInterrupt()
         let file: SpillFile
         if let existing = runFile {
             file = existing
@@ -74,7 +75,11 @@ final class SortSink: StageSink {
         }
         if runs.isEmpty {
             runtime.peakMemory = max(runtime.peakMemory, budget.peak)
-            for entry in sortedBuffer().prefix(limit ?? Int.max) {
+            try runtime.checkForInterrupt()
+            let sorted = sortedBuffer()
+            try runtime.checkForInterrupt()
+            for entry in sorted.prefix(limit ?? Int.max) {
+                try runtime.tick()
                 guard try next.push(entry.document) else { break }
             }
             buffered = []
@@ -112,6 +117,7 @@ final class SortSink: StageSink {
         }
         var remaining = take
         try merge(file, ranges, chunkSize: chunkSize) { (document) throws(MongoError) -> Bool in
+            try runtime.tick()
             remaining -= 1
             return try next.push(document) && remaining > 0
         }

@@ -37,12 +37,23 @@ final class PipelineRuntime {
     var peakMemory = 0
     /// What blocking stages wrote to disk (with `allowDiskUse`).
     var spillStatistics = SpillStatistics()
+    /// Polls the operation's interrupt (maxTimeMS, killOp) for stages that loop over
+    /// documents they hold.
+    private var poll: InterruptPoll
 
     init(database: QueryDatabase, options: AggregateOptions, scope: ExpressionScope) {
         self.database = database
         self.options = options
         self.scope = scope
+        poll = database.interrupt.poll()
     }
+
+    /// Counts one document of a blocking stage's work; every few hundred, throws when the
+    /// operation must stop (`MaxTimeMSExpired` 50, `Interrupted` 11601).
+    func tick() throws(MongoError) { try poll.tick() }
+
+    /// Checks the operation's interrupt now (before and after one long call, such as a sort).
+    func checkForInterrupt() throws(MongoError) { try database.interrupt.check() }
 
     func scope(for document: BSONDocument) -> ExpressionScope {
         scope.with(root: .document(document))

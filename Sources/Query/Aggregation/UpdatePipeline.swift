@@ -60,7 +60,7 @@ extension QueryCollection {
     ) throws(MongoError) -> UpdateResult {
         let parsedFilter = try Filter(filter)
         let pipeline = try UpdatePipeline(stages)
-        let database = QueryDatabase(store: collection.store, name: namespace.database)
+        let database = QueryDatabase(store: collection.store, name: namespace.database, interrupt: interrupt)
         let now = WallClock.now()
         let transform = { (current: BSONDocument, _: FilterMatch) throws(MongoError) -> BSONDocument? in
             let updated = try pipeline.apply(to: current, database: database, now: now)

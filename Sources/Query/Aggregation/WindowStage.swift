@@ -318,6 +318,7 @@ final class WindowSink: StageSink {
         var keyed: [(partition: BSONValue, sort: [BSONValue], document: BSONDocument)] = []
         keyed.reserveCapacity(documents.count)
         for document in documents {
+            try runtime.tick()
             let partition = try spec.partitionBy?.evaluate(runtime.scope(for: document)) ?? .null
             if case .array = partition {
                 throw MongoError(.typeMismatch, "An expression used to partition cannot evaluate to value of type array")
@@ -326,6 +327,7 @@ final class WindowSink: StageSink {
             keyed.append((partition, sort, document))
         }
         documents = []
+        try runtime.checkForInterrupt()
         if spec.partitionBy != nil || spec.sortBy != nil {
             keyed = keyed.enumerated().sorted { a, b in
                 var order = BSONValue.compare(a.element.partition, b.element.partition)
@@ -508,6 +510,7 @@ struct WindowPartition {
             }
             if window.lowerBound == 0 && window.upperBound >= added {
                 while added < window.upperBound {
+                    try runtime.tick()
                     _ = try running.add(accumulator, scope(added))
                     added += 1
                 }
@@ -515,7 +518,10 @@ struct WindowPartition {
                 continue
             }
             var state = accumulator.makeState()
-            for index in window { _ = try state.add(accumulator, scope(index)) }
+            for index in window {
+                try runtime.tick()
+                _ = try state.add(accumulator, scope(index))
+            }
             values.append(state.result(accumulator))
         }
         return values

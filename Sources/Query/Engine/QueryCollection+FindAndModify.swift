@@ -36,7 +36,7 @@ extension QueryCollection {
     ) throws(MongoError) -> ModifiedImages? {
         let parsedFilter = try Filter(filter)
         let pipeline = try UpdatePipeline(stages)
-        let database = QueryDatabase(store: collection.store, name: namespace.database)
+        let database = QueryDatabase(store: collection.store, name: namespace.database, interrupt: interrupt)
         let now = WallClock.now()
         return try modifyOne(id: id, filter: parsedFilter, writeConcern: writeConcern, loggedAs: .update) {
             (current, _) throws(MongoError) in

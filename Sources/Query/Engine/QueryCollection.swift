@@ -9,10 +9,19 @@ public import Documents
 public struct QueryCollection: Sendable {
     /// The collection underneath.
     public let collection: DocumentCollection
+    /// When the operation must stop (maxTimeMS, killOp): every scan, sort and blocking
+    /// stage polls it.
+    public var interrupt: OperationInterrupt
 
-    /// Query operations on `collection`.
-    public init(_ collection: DocumentCollection) {
+    /// Query operations on `collection`, stopped by `interrupt`.
+    public init(_ collection: DocumentCollection, interrupt: OperationInterrupt = .none) {
         self.collection = collection
+        self.interrupt = interrupt
+    }
+
+    /// The same operations stopped by `interrupt`.
+    public func interrupted(by interrupt: OperationInterrupt) -> QueryCollection {
+        QueryCollection(collection, interrupt: interrupt)
     }
 
     /// The collection's namespace.
@@ -29,7 +38,7 @@ public struct QueryCollection: Sendable {
     public func find(_ query: FindQuery) throws(MongoError) -> [BSONDocument] {
         let prepared = try prepare(query)
         var statistics = ExecutionStatistics()
-        let matches = try Executor(collection: collection).matches(
+        let matches = try Executor(collection: collection, interrupt: interrupt, sortMemory: query.sortMemory).matches(
             prepared.plan, wantPositional: prepared.plan.projection?.usesPositional ?? false, statistics: &statistics)
         guard let projection = prepared.plan.projection else { return matches.map(\.document) }
         var results: [BSONDocument] = []
@@ -46,7 +55,7 @@ public struct QueryCollection: Sendable {
         let prepared = try prepare(query)
         var statistics = ExecutionStatistics()
         if verbosity != .queryPlanner {
-            _ = try Executor(collection: collection).matches(
+            _ = try Executor(collection: collection, interrupt: interrupt).matches(
                 prepared.plan, wantPositional: prepared.plan.projection?.usesPositional ?? false, statistics: &statistics)
         }
         return ExplainWriter(namespace: namespace, plan: prepared.plan, filter: query.filter)
@@ -58,14 +67,14 @@ public struct QueryCollection: Sendable {
                       hint: BSONValue? = nil) throws(MongoError) -> Int {
         let prepared = try prepare(FindQuery(filter: filter, skip: skip, limit: limit, hint: hint))
         var statistics = ExecutionStatistics()
-        return try Executor(collection: collection).count(prepared.plan, statistics: &statistics)
+        return try Executor(collection: collection, interrupt: interrupt).count(prepared.plan, statistics: &statistics)
     }
 
     /// `count` with its explain statistics (benchmarks and tests).
     func countExplained(_ filter: BSONDocument) throws(MongoError) -> (Int, ExecutionStatistics, QueryPlan) {
         let prepared = try prepare(FindQuery(filter: filter))
         var statistics = ExecutionStatistics()
-        let total = try Executor(collection: collection).count(prepared.plan, statistics: &statistics)
+        let total = try Executor(collection: collection, interrupt: interrupt).count(prepared.plan, statistics: &statistics)
         return (total, statistics, prepared.plan)
     }
 
@@ -81,12 +90,14 @@ public struct QueryCollection: Sendable {
         let prepared = try prepare(FindQuery(filter: filter))
         var statistics = ExecutionStatistics()
         var values: [BSONValue] = []
-        try Executor(collection: collection).forEachCandidate(prepared.plan, wantPositional: false,
+        try Executor(collection: collection, interrupt: interrupt).forEachCandidate(prepared.plan, wantPositional: false,
                                                                statistics: &statistics) { match in
             Self.collect(path.components[...], in: .document(match.document), into: &values)
             return true
         }
+        try interrupt.check()
         values.sort { BSONValue.compare($0, $1) < 0 }
+        try interrupt.check()
         var unique: [BSONValue] = []
         for value in values where unique.last.map({ BSONValue.compare($0, value) != 0 }) ?? true {
             unique.append(value)
@@ -206,7 +217,7 @@ public struct QueryCollection: Sendable {
             let plan = try Planner(indexes: indexes).plan(filter: filter, sort: nil, projection: nil, skip: 0,
                                                           limit: multi ? nil : 1, hint: nil)
             var statistics = ExecutionStatistics()
-            ids = try Executor(collection: collection).matches(plan, wantPositional: true, statistics: &statistics).map(\.id)
+            ids = try Executor(collection: collection, interrupt: interrupt).matches(plan, wantPositional: true, statistics: &statistics).map(\.id)
         }
         var matched = 0
         var modified = 0
@@ -264,7 +275,7 @@ public struct QueryCollection: Sendable {
         }
         let prepared = try prepare(FindQuery(filter: filter, limit: multi ? nil : 1))
         var statistics = ExecutionStatistics()
-        let matches = try Executor(collection: collection).matches(prepared.plan, wantPositional: false,
+        let matches = try Executor(collection: collection, interrupt: interrupt).matches(prepared.plan, wantPositional: false,
                                                                    statistics: &statistics)
         var deleted = 0
         for match in matches where try collection.delete(id: match.id, writeConcern: writeConcern) {

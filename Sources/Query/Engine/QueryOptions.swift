@@ -18,11 +18,13 @@ public struct FindQuery: Sendable {
     public var limit: Int?
     /// An index name (string) or key pattern (document) to use, or `{$natural: 1}`.
     public var hint: BSONValue?
+    /// The memory an unindexed sort may hold, and whether it spills past it.
+    public var sortMemory: SortMemoryLimit
 
     /// A find with the given parts.
     public init(
         filter: BSONDocument = BSONDocument(), projection: BSONDocument? = nil, sort: BSONDocument? = nil,
-        skip: Int = 0, limit: Int? = nil, hint: BSONValue? = nil
+        skip: Int = 0, limit: Int? = nil, hint: BSONValue? = nil, sortMemory: SortMemoryLimit = SortMemoryLimit()
     ) {
         self.filter = filter
         self.projection = projection
@@ -30,6 +32,32 @@ public struct FindQuery: Sendable {
         self.skip = skip
         self.limit = limit
         self.hint = hint
+        self.sortMemory = sortMemory
+    }
+}
+
+/// MongoDB's bound on a find's blocking (unindexed) sort:
+/// `internalQueryMaxBlockingSortMemoryUsageBytes`, 100 MiB, counted as the aggregation's
+/// MemoryBudget counts. Past it the find fails with 292 unless `allowDiskUse` lets it spill.
+public struct SortMemoryLimit: Sendable {
+    /// MongoDB's default: 104,857,600 bytes.
+    public static let defaultLimitBytes = 104_857_600
+
+    /// Bytes the sort may hold in memory.
+    public var limitBytes: Int
+    /// Whether the sort spills to disk past `limitBytes` instead of failing.
+    public var allowDiskUse: Bool
+
+    /// A bound of `limitBytes`, spilling past it when `allowDiskUse`.
+    public init(limitBytes: Int = SortMemoryLimit.defaultLimitBytes, allowDiskUse: Bool = false) {
+        self.limitBytes = limitBytes
+        self.allowDiskUse = allowDiskUse
+    }
+
+    /// `QueryExceededMemoryLimitNoDiskUseAllowed` (292), worded as MongoDB's find.
+    var exceededError: MongoError {
+        MongoError(.queryExceededMemoryLimitNoDiskUseAllowed,
+                   "Executor error during find command :: caused by :: Sort exceeded memory limit of \(limitBytes) bytes, but did not opt in to external sorting.")
     }
 }
 

@@ -28,6 +28,12 @@ struct QueryMatch {
 
 struct Executor {
     let collection: DocumentCollection
+    /// When to stop: scans poll it every few hundred documents or keys, the in-memory
+    /// sort before and after sorting.
+    var interrupt: OperationInterrupt = .none
+    /// What an unindexed sort may hold, and whether past it the sort spills to disk
+    /// (find's `allowDiskUse`) instead of failing with 292.
+    var sortMemory = SortMemoryLimit()
 
     /// The plan's matches after sort, skip and limit (projection is the caller's).
     func matches(
@@ -43,17 +49,53 @@ struct Executor {
         let sorting = plan.needsInMemorySort
         let wanted = plan.wanted
         var collected: [QueryMatch] = []
-        try forEachCandidate(plan, wantPositional: wantPositional, statistics: &statistics) { match in
+        var held = 0
+        var spilling: SortSink?
+        let spilled = CollectingSink()
+        try forEachCandidate(plan, wantPositional: wantPositional, statistics: &statistics) { (match) throws(MongoError) -> Bool in
+            if let spilling { return try spilling.push(match.document) }
             collected.append(match)
-            if !sorting, let wanted, collected.count >= wanted { return false }
+            guard sorting, let sort = plan.sort else {
+                if let wanted, collected.count >= wanted { return false }
+                return true
+            }
+            held += MemoryBudget.size(of: match.document)
+            if let wanted, collected.count > wanted,
+               collected.count >= max(2 * wanted, 1024) || held > sortMemory.limitBytes {
+                // Top-k: only the first `wanted` in order can ever be returned.
+                collected = try Self.sorted(collected, by: sort, keeping: wanted, interrupt: interrupt)
+                held = collected.reduce(0) { $0 + MemoryBudget.size(of: $1.document) }
+            }
+            guard held > sortMemory.limitBytes else { return true }
+            guard sortMemory.allowDiskUse else { throw sortMemory.exceededError }
+            // Past the limit with allowDiskUse: hand everything to $sort's external sort.
+            let sink = try spillingSort(sort, keeping: wanted, into: spilled)
+            for match in collected { _ = try sink.push(match.document) }
+            collected = []
+            spilling = sink
             return true
         }
-        if sorting, let sort = plan.sort {
-            collected = Self.sorted(collected, by: sort, keeping: wanted)
+        if let spilling {
+            try spilling.finish()
+            // The spilled sort returns documents only: no positional `$` index survives it.
+            collected = spilled.documents.map { QueryMatch(id: $0["_id"] ?? .null, document: $0, positionalIndex: nil) }
+        } else if sorting, let sort = plan.sort {
+            try interrupt.check()
+            collected = try Self.sorted(collected, by: sort, keeping: wanted, interrupt: interrupt)
         }
         let result = Array(collected.dropFirst(plan.skip).prefix(plan.limit ?? Int.max))
         statistics.nReturned = result.count
         return result
+    }
+
+    /// The aggregation's `$sort` stage, spilling to the data directory, for a find's sort
+    /// that outgrew memory.
+    private func spillingSort(_ sort: SortSpec, keeping wanted: Int?, into sink: DocumentSink) throws(MongoError) -> SortSink {
+        let options = AggregateOptions(allowDiskUse: true, memoryLimitBytes: sortMemory.limitBytes)
+        let database = QueryDatabase(store: collection.store, name: collection.namespace.database, interrupt: interrupt)
+        let runtime = PipelineRuntime(database: database, options: options,
+                                      scope: ExpressionScope(root: .document(BSONDocument()), now: WallClock.now()))
+        return SortSink(sort, limit: wanted, next: sink, runtime: runtime)
     }
 
     /// How many documents match (skip and limit applied), decoding none when possible.
@@ -62,7 +104,7 @@ struct Executor {
         let wanted = plan.wanted
         if case .collectionScan = plan.access {
             let matcher = ShapeMatcher(plan.filter)
-            try collection.forEachRecord { (record) throws(MongoError) -> Bool in
+            try collection.forEachRecord(interrupt: interrupt) { (record) throws(MongoError) -> Bool in
                 statistics.totalDocsExamined += 1
                 if try matcher.matches(record) { total += 1 }
                 return wanted.map { total < $0 } ?? true
@@ -90,7 +132,7 @@ struct Executor {
             let matcher = ShapeMatcher(plan.filter)
             var examined = 0
             defer { statistics.totalDocsExamined += examined }
-            try collection.forEachRecord { (record) throws(MongoError) -> Bool in
+            try collection.forEachRecord(interrupt: interrupt) { (record) throws(MongoError) -> Bool in
                 examined += 1
                 guard try matcher.matches(record) else { return true }
                 let document = try Self.decode(record)
@@ -108,7 +150,7 @@ struct Executor {
             }
             let collection = self.collection
             try collection.scanIndex(named: scan.index.name, bounds: scan.bounds, reverse: scan.reverse,
-                                     statistics: &scanStatistics) { (entry) throws(MongoError) -> Bool in
+                                     statistics: &scanStatistics, interrupt: interrupt) { (entry) throws(MongoError) -> Bool in
                 if scan.index.isMultikey, !seen.insert(KeyEncoding.key(for: entry.id)).inserted { return true }
                 let document: BSONDocument
                 if scan.covered {
@@ -147,12 +189,23 @@ struct Executor {
     }
 
     /// `matches` in sort order (stable); only the first `keeping` when given.
-    static func sorted(_ matches: [QueryMatch], by sort: SortSpec, keeping: Int?) -> [QueryMatch] {
-        let keyed = matches.enumerated().map { (position: $0.offset, key: sort.sortKey(for: $0.element.document)) }
+    /// The sort itself is one call; `interrupt` is polled while its keys are built and
+    /// checked again once it returns.
+    static func sorted(
+        _ matches: [QueryMatch], by sort: SortSpec, keeping: Int?, interrupt: OperationInterrupt = .none
+    ) throws(MongoError) -> [QueryMatch] {
+        var poll = interrupt.poll()
+        var keyed: [(position: Int, key: [BSONValue])] = []
+        keyed.reserveCapacity(matches.count)
+        for (position, match) in matches.enumerated() {
+            try poll.tick()
+            keyed.append((position, sort.sortKey(for: match.document)))
+        }
         let order = keyed.sorted { a, b in
             let order = sort.compareKeys(a.key, b.key)
             return order != 0 ? order < 0 : a.position < b.position
         }
+        try interrupt.check()
         return order.prefix(keeping ?? Int.max).map { matches[$0.position] }
     }
 

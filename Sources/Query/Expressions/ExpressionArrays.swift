@@ -12,11 +12,14 @@ enum ExpressionArrays {
         switch op {
         case .concatArrays:
             var result: [BSONValue] = []
+            var bytes = 0
             for value in values {
                 if ExpressionArithmetic.isNullish(value) { return .null }
                 guard case .array(let elements)? = value else {
                     throw MongoError(.location(28664), "$concatArrays only supports arrays, not \(ServerText.typeName(value))")
                 }
+                bytes += ValueLimits.size(of: .array(elements))
+                try ValueLimits.checkArray(bytes: bytes, "$concatArrays")
                 result += elements
             }
             return .array(result)

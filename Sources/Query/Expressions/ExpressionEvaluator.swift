@@ -157,6 +157,7 @@ extension Expression {
                 guard case .string(let string)? = value else {
                     throw MongoError(.location(16702), "$concat only supports strings, not \(ServerText.typeName(value))")
                 }
+                try ValueLimits.checkString(bytes: result.utf8.count + string.utf8.count, "$concat")
                 result += string
             }
             return .string(result)

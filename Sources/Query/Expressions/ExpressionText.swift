@@ -195,6 +195,7 @@ enum ExpressionText {
             }
         }
         guard case .string(let text)? = input, case .string(let needle)? = find, case .string(let with)? = replacement else { return .null }
+        try checkReplacementSize(name, all: all, text: text, needle: needle, with: with)
         if all {
             if needle.isEmpty {
                 // Every position, as MongoDB does for an empty `find`.
@@ -207,6 +208,23 @@ enum ExpressionText {
         let pieces = ExpressionStrings.split(text, by: needle)
         guard pieces.count > 1 else { return .string(text) }
         return .string(pieces[0] + with + pieces.dropFirst().joined(separator: needle))
+    }
+
+    /// Throws `BSONObjectTooLarge` (10334) before building a replacement result over 16 MiB.
+    private static func checkReplacementSize(_ name: String, all: Bool, text: String, needle: String,
+                                             with: String) throws(MongoError) {
+        let textBytes = text.utf8.count
+        let withBytes = with.utf8.count
+        // Growth is only possible when the replacement is longer than what it replaces.
+        guard withBytes > needle.utf8.count else { return }
+        let occurrences: Int
+        if needle.isEmpty {
+            occurrences = all ? text.unicodeScalars.count + 1 : 1
+        } else {
+            occurrences = all ? ExpressionStrings.split(text, by: needle).count - 1 : 1
+        }
+        let (growth, overflow) = occurrences.multipliedReportingOverflow(by: withBytes - needle.utf8.count)
+        try ValueLimits.checkString(bytes: overflow ? Int.max : textBytes &+ growth, name)
     }
 
     static func zip(_ inputs: BSONValue?, longest: Bool, defaults: BSONValue?) throws(MongoError) -> BSONValue? {

@@ -225,20 +225,42 @@ enum ComparisonMatch {
 /// `$in` on one value.
 enum InList {
     /// Whether `value` equals one of `values` (sorted by `BSONValue.compare`) or matches one
-    /// of `regexes`; a missing value matches when `values` holds null.
+    /// of `regexes`; a missing value matches when `values` holds null. A binary search: a
+    /// list of a million values costs twenty comparisons per value tested.
     static func contains(_ value: BSONValue?, values: [BSONValue], regexes: [FilterRegex]) -> Bool {
-        guard let value else {
-            return values.contains { if case .null = $0 { true } else { false } }
-        }
+        guard let value else { return containsNull(values) }
+        if index(of: value, in: values) != nil { return true }
+        for regex in regexes where regex.matches(value) { return true }
+        return false
+    }
+
+    /// The position of an element of `values` (sorted by `BSONValue.compare`) that compares
+    /// equal to `value` (numbers equal across int, long, double and decimal), if any.
+    static func index(of value: BSONValue, in values: [BSONValue]) -> Int? {
         var low = 0
         var high = values.count
         while low < high {
             let middle = (low + high) / 2
             let order = BSONValue.compare(values[middle], value)
-            if order == 0 { return true }
+            if order == 0 { return middle }
             if order < 0 { low = middle + 1 } else { high = middle }
         }
-        for regex in regexes where regex.matches(value) { return true }
+        return nil
+    }
+
+    /// Whether sorted `values` hold `null` (which also matches a missing field): a search
+    /// for the first value not below null, then a look at the few that compare equal to it.
+    static func containsNull(_ values: [BSONValue]) -> Bool {
+        var low = 0
+        var high = values.count
+        while low < high {
+            let middle = (low + high) / 2
+            if BSONValue.compare(values[middle], .null) < 0 { low = middle + 1 } else { high = middle }
+        }
+        while low < values.count, BSONValue.compare(values[low], .null) == 0 {
+            if case .null = values[low] { return true }
+            low += 1
+        }
         return false
     }
 }

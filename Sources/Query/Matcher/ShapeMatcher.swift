@@ -246,8 +246,10 @@ struct ScalarTest {
             guard value != nil || operand != .null else { return .yes }
             return compare(value, operand) { $0 <= 0 }
         case let .in(operands):
-            for operand in operands where evaluate(.equal(operand), value) == .yes { return .yes }
-            return .no
+            // Operands are sorted by BSON order without duplicates: search, don't scan.
+            guard let value else { return Truth(InList.containsNull(operands)) }
+            guard let found = InList.index(of: value, in: operands) else { return .no }
+            return Truth(sameBracket(value, operands[found]))
         case let .exists(flag):
             return Truth((value != nil) == flag)
         case let .and(parts):
