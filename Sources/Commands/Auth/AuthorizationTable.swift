@@ -28,7 +28,7 @@ enum AuthorizationTable {
     /// Commands anyone may run before authenticating, as mongod (`requiresAuth() == false`).
     static let unauthenticated: Set<String> = [
         "hello", "isMaster", "ismaster", "buildInfo", "buildinfo", "ping", "saslStart", "saslContinue",
-        "authenticate", "logout", "connectionStatus",
+        "authenticate", "logout", "connectionStatus", "configureFailPoint", "waitForFailPoint",
     ]
 
     /// Commands every authenticated user may run (their own sessions and cursors, server identity).
@@ -60,7 +60,8 @@ enum AuthorizationTable {
     private static let clusterActions: [String: Set<ActionType>] = [
         "serverStatus": [.serverStatus], "getLog": [.getLog], "currentOp": [.inprog], "killOp": [.killop],
         "setParameter": [.setParameter], "getParameter": [.getParameter], "getCmdLineOpts": [.getCmdLineOpts],
-        "hostInfo": [.hostInfo], "replSetGetStatus": [.replSetGetStatus], "killAllSessions": [.killAnySession],
+        "hostInfo": [.hostInfo], "replSetGetStatus": [.replSetGetStatus],
+        "replSetGetConfig": [.replSetGetConfig], "killAllSessions": [.killAnySession],
     ]
 
     /// What command `name` needs when sent as `body` to `database`; `nil` for a command the
