@@ -95,3 +95,25 @@ def test_show_record_id_min_and_max_are_refused_not_ignored(coll):
     with pytest.raises(OperationFailure) as raised:
         list(coll.find({}, max={"a": 5}, hint=[("a", 1)]))
     assert raised.value.code == 115
+
+
+def _document_of_size(size, _id):
+    """A document {_id, s: "x…"} whose BSON encoding is exactly `size` bytes."""
+    import bson
+    base = len(bson.encode({"_id": _id, "s": ""}))
+    document = {"_id": _id, "s": "x" * (size - base)}
+    assert len(bson.encode(document)) == size
+    return document
+
+
+def test_a_document_of_exactly_16_mib_is_stored_and_one_byte_more_is_refused(coll):
+    limit = 16 * 1024 * 1024
+    coll.insert_one(_document_of_size(limit, 1))
+    assert len(coll.find_one({"_id": 1})["s"]) > limit - 100
+    # Sent raw (pymongo would refuse it itself): the server answers, the connection stays.
+    reply = coll.database.command({"insert": coll.name, "documents": [_document_of_size(limit + 1, 2)]},
+                                  check=False)
+    codes = [error["code"] for error in reply.get("writeErrors", [])] or [reply.get("code")]
+    assert codes[0] in (2, 10334)
+    assert coll.count_documents({}) == 1
+    assert coll.database.command("ping")["ok"] == 1

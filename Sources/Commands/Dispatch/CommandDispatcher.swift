@@ -165,7 +165,7 @@ public final class CommandDispatcher: Sendable {
     /// The commands that take a write concern; a `w` this one-member set cannot meet gets
     /// a `writeConcernError` in their (otherwise successful) reply.
     static let acceptsWriteConcern: Set<String> = [
-        "insert", "update", "delete", "findAndModify", "findandmodify", "create", "drop", "dropDatabase",
+        "insert", "update", "delete", "bulkWrite", "findAndModify", "findandmodify", "create", "drop", "dropDatabase",
         "createIndexes", "dropIndexes", "renameCollection", "collMod", "aggregate", "commitTransaction",
         "abortTransaction", "createUser", "updateUser", "dropUser", "dropAllUsersFromDatabase", "createRole",
         "updateRole", "dropRole", "grantRolesToUser", "revokeRolesFromUser", "grantRolesToRole",
@@ -194,7 +194,7 @@ public final class CommandDispatcher: Sendable {
     /// A retryable write: a write command in a session with a `txnNumber`, outside a transaction.
     static func isRetryableWrite(_ request: CommandRequest) -> Bool {
         guard let name = request.body.first?.key,
-              ["insert", "update", "delete", "findAndModify", "findandmodify"].contains(name) else { return false }
+              SessionStatement.retryableWrites.contains(name) else { return false }
         return request.body["txnNumber"] != nil && request.body["autocommit"] == nil
     }
 
