@@ -7,13 +7,26 @@ import BSON
 import Documents
 import Testing
 
+/// Enters `point` once and checks whether it fired.
+private func expectFires(_ point: inout FailPoint, _ expected: Bool, sourceLocation: SourceLocation = #_sourceLocation) {
+    let fired = point.enter()
+    #expect(fired == expected, sourceLocation: sourceLocation)
+}
+
+/// Configures `point` and checks the entry count it reports.
+private func expectCount(_ point: inout FailPoint, _ mode: FailPoint.Mode, data: BSONDocument, _ expected: Int64,
+                         sourceLocation: SourceLocation = #_sourceLocation) {
+    let count = point.configure(mode, data: data)
+    #expect(count == expected, sourceLocation: sourceLocation)
+}
+
 @Suite struct FailPointModeTests {
     @Test func timesFiresThatOftenThenTurnsOff() {
         var point = FailPoint()
-        #expect(point.configure(.times(2), data: [:]) == 0)
-        #expect(point.enter())
-        #expect(point.enter())
-        #expect(!point.enter())
+        expectCount(&point, .times(2), data: [:], 0)
+        expectFires(&point, true)
+        expectFires(&point, true)
+        expectFires(&point, false)
         #expect(point.mode == .off)
         #expect(point.timesEntered == 2)
     }
@@ -21,20 +34,20 @@ import Testing
     @Test func skipLetsThatManyPassThenFiresEveryTime() {
         var point = FailPoint()
         _ = point.configure(.skip(2), data: [:])
-        #expect(!point.enter())
-        #expect(!point.enter())
-        #expect(point.enter())
-        #expect(point.enter())
+        expectFires(&point, false)
+        expectFires(&point, false)
+        expectFires(&point, true)
+        expectFires(&point, true)
         #expect(point.timesEntered == 2)
     }
 
     @Test func alwaysOnFiresUntilTurnedOffAndTheCountSurvivesReconfiguring() {
         var point = FailPoint()
         _ = point.configure(.alwaysOn, data: [:])
-        for _ in 0..<3 { #expect(point.enter()) }
-        #expect(point.configure(.off, data: [:]) == 3)
-        #expect(!point.enter())
-        #expect(point.configure(.times(0), data: [:]) == 3)
+        for _ in 0..<3 { expectFires(&point, true) }
+        expectCount(&point, .off, data: [:], 3)
+        expectFires(&point, false)
+        expectCount(&point, .times(0), data: [:], 3)
         #expect(point.mode == .off)
     }
 

@@ -42,6 +42,7 @@ enum ActionType: String, CaseIterable, Sendable {
     case createRole, dropRole, viewRole
     case serverStatus, inprog, killop, killAnySession, getLog, getParameter, setParameter
     case getCmdLineOpts, hostInfo, replSetGetStatus, replSetGetConfig, top, shutdown, fsync
+    case setFeatureCompatibilityVersion
     case bypassDocumentValidation
 }
 
