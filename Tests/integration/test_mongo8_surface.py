@@ -117,3 +117,12 @@ def test_a_document_of_exactly_16_mib_is_stored_and_one_byte_more_is_refused(col
     assert codes[0] in (2, 10334)
     assert coll.count_documents({}) == 1
     assert coll.database.command("ping")["ok"] == 1
+
+
+def test_a_command_body_of_16_mib_plus_overhead_is_accepted(coll):
+    # The 16 MiB document inside the command document itself (no document sequence): the
+    # command is larger than 16 MiB, within the 16 KiB allowance mongod gives commands.
+    limit = 16 * 1024 * 1024
+    reply = coll.database.command({"insert": coll.name, "documents": [_document_of_size(limit, 3)]})
+    assert reply["ok"] == 1 and reply["n"] == 1
+    assert coll.count_documents({"_id": 3}) == 1
