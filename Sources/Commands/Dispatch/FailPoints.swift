@@ -235,8 +235,8 @@ final class FailPoints: Sendable {
         13388: "StaleConfig", 13435: "NotPrimaryNoSecondaryOk", 13436: "NotPrimaryOrSecondary",
     ]
 
-    /// The codes after which a retryable write may be retried (MongoDB's
-    /// `isRetriableError` plus WriteConcernFailed-free list); the server labels such a failed
+    /// The codes after which a retryable write may be retried (MongoDB's `RetriableError`
+    /// category: network, shutdown and not-primary errors); the server labels such a failed
     /// retryable write `RetryableWriteError` unless the fail point gives its own labels.
     static let retryableCodes: Set<Int32> = [6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436]
 }
