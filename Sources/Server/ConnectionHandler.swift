@@ -130,7 +130,12 @@ final class ConnectionHandler: ChannelDuplexHandler {
             case .wait:
                 return
             case let .run(command) where runtime.isQuick(command.request):
-                action = machine.commandCompleted(runtime.run(command.request, connection: info))
+                let reply = runtime.run(command.request, connection: info)
+                if CommandDispatcher.closesConnection(reply) {
+                    context.close(promise: nil)
+                    return
+                }
+                action = machine.commandCompleted(reply)
             case let .run(command):
                 start(command, context: context)
                 return
@@ -212,6 +217,12 @@ final class ConnectionHandler: ChannelDuplexHandler {
             switch result {
             case let .success(document): reply = document
             case .failure: reply = ServerRuntime.shutdownReply
+            }
+            if CommandDispatcher.closesConnection(reply) {
+                // failCommand's closeConnection: drop this connection, answer nothing.
+                handler.logger.info("closing connection: failCommand fail point")
+                context.close(promise: nil)
+                return
             }
             handler.perform(handler.machine.commandCompleted(reply), context: context)
         }

@@ -29,7 +29,7 @@ struct Version: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print Tessera's version.")
 
     func run() {
-        print("tessera \(tesseraVersion) (MongoDB wire protocol, compatible with 7.0)")
+        print("tessera \(tesseraVersion) (MongoDB wire protocol, compatible with 8.0)")
     }
 }
 
@@ -93,6 +93,9 @@ struct Serve: AsyncParsableCommand {
         "A server parameter as mongod's --setParameter, e.g. ttlMonitorSleepSecs=10 (repeatable).",
         valueName: "NAME=VALUE"))
     var setParameter: [String] = []
+    @Flag(name: .long, help: "Enable the test-only commands drivers' test suites use (configureFailPoint, waitForFailPoint); same as --set-parameter enableTestCommands=1.")
+    var enableTestCommands = false
+
     @Flag(name: .long, help: "Require clients to authenticate (SCRAM) and hold roles for what they run.")
     var auth = false
 
@@ -175,7 +178,7 @@ struct Serve: AsyncParsableCommand {
                 throw StartupError(description: "bad setParameter in config file \(config ?? ""): \(error.message)")
             }
         }
-        for assignment in setParameter {
+        for assignment in setParameter + (enableTestCommands ? ["enableTestCommands=1"] : []) {
             do throws(MongoError) {
                 try parameters.setAtStartup(assignment)
             } catch {

@@ -69,8 +69,8 @@ import Testing
             let ping = server.run(["ping": 1])
             #expect(ping.keys == ["ok", "operationTime", "$clusterTime"] && ping.ok == 1)
             let build = server.run(["buildInfo": 1])
-            #expect(build["versionArray"] == .array([.int32(7), .int32(0), .int32(0), .int32(0)]))
-            #expect(build["version"] == "7.0.0")
+            #expect(build["versionArray"] == .array([.int32(8), .int32(0), .int32(0), .int32(0)]))
+            #expect(build["version"] == "8.0.0")
             #expect(build["bits"]?.int64Value == 64)
             #expect(build["maxBsonObjectSize"]?.int64Value == 16_777_216)
             #expect(build.value(at: "tessera.version") != nil)
@@ -86,7 +86,7 @@ import Testing
     @Test func getParameterByNameAndStar() throws {
         try CommandTestServer.with { server in
             let named = server.run(["getParameter": 1, "featureCompatibilityVersion": 1], database: "admin")
-            #expect(named.value(at: "featureCompatibilityVersion.version") == "7.0")
+            #expect(named.value(at: "featureCompatibilityVersion.version") == "8.0")
             #expect(named.keys == ["featureCompatibilityVersion", "ok", "operationTime", "$clusterTime"])
             let all = server.run(["getParameter": "*"], database: "admin")
             #expect(all["featureCompatibilityVersion"] != nil && all["cursorTimeoutMillis"] != nil)

@@ -127,7 +127,7 @@ private func errorCode(_ body: () throws(MongoError) -> Void) -> Int32? {
             #expect(named.keys == ["ttlMonitorEnabled", "ok", "operationTime", "$clusterTime"])
             let details = server.run(["getParameter": ["showDetails": true], "featureCompatibilityVersion": 1],
                                      database: "admin")
-            #expect(details.value(at: "featureCompatibilityVersion.value.version") == "7.0")
+            #expect(details.value(at: "featureCompatibilityVersion.value.version") == "8.0")
             #expect(details.value(at: "featureCompatibilityVersion.settableAtRuntime") == .bool(false))
         }
     }

@@ -97,13 +97,20 @@ import Testing
         }
     }
 
-    @Test func writeConcernW0StillWritesAndWAboveOneIsRejected() throws {
+    @Test func writeConcernW0StillWritesAndWAboveOneWritesWithAWriteConcernError() throws {
         try CommandTestServer.with { server in
             let unacknowledged = server.run(["insert": "c", "documents": [["_id": 1]], "writeConcern": ["w": 0]])
             #expect(unacknowledged.ok == 1)
             #expect(server.run(["count": "c"])["n"]?.int64Value == 1)
+            // As a one-member replica set: the write is applied, the concern reported unsatisfiable.
             let two = server.run(["insert": "c", "documents": [["_id": 2]], "writeConcern": ["w": 2]])
-            #expect(two.code == 2)
+            #expect(two.ok == 1)
+            #expect(two.value(at: "writeConcernError.code")?.int64Value == 100)
+            #expect(server.run(["count": "c"])["n"]?.int64Value == 2)
+            let tagged = server.run(["delete": "c", "deletes": [["q": ["_id": 2], "limit": 1]], "writeConcern": ["w": "dc"]])
+            #expect(tagged["n"]?.int64Value == 1)
+            #expect(tagged.value(at: "writeConcernError.code")?.int64Value == 79)
+            #expect(server.run(["insert": "c", "documents": [["_id": 4]], "writeConcern": ["w": 51]]).code == 9)
             #expect(server.run(["insert": "c", "documents": [["_id": 3]], "writeConcern": ["w": "majority"]]).ok == 1)
         }
     }

@@ -154,8 +154,8 @@ def test_get_parameter_star_all_parameters_and_named(mongo):
     assert star["ttlMonitorEnabled"] is True
     # mongod's enableTestCommands is a bool parameter (test_commands_enabled.idl: cpp_vartype bool).
     assert star["enableTestCommands"] is True
-    assert star["featureCompatibilityVersion"] == {"version": "7.0"}
-    assert star["authenticationMechanisms"] == ["SCRAM-SHA-1", "SCRAM-SHA-256"]
+    assert star["featureCompatibilityVersion"] == {"version": "8.0"}
+    assert star["authenticationMechanisms"] == ["SCRAM-SHA-1", "SCRAM-SHA-256"]  # since the SCRAM merge
     assert isinstance(star["cursorTimeoutMillis"], int) and star["cursorTimeoutMillis"] == 600_000
 
     everything = mongo.admin.command({"getParameter": {"allParameters": True}})

@@ -18,9 +18,10 @@ Every skip names its reason. The reasons, and why each is not a failure:
 | serverless: require       | Tessera is not a serverless (Atlas) instance.                    |
 | auth required             | Tessera has no authentication yet (a later issue).               |
 | schemaVersion X           | a format version newer than this runner implements (1.21).       |
-| failPoint                 | configureFailPoint is a mongod test-only hook (enableTestCommands)|
-|                           | for fault injection; Tessera has none. Skipped only when the      |
-|                           | server answers CommandNotFound (59) to configureFailPoint.        |
+| failPoint                 | configureFailPoint is a test-only hook (enableTestCommands). The  |
+|                           | runner starts its server with --enable-test-commands, so these    |
+|                           | run; skipped only when a server given by --uri answers            |
+|                           | CommandNotFound (59) to configureFailPoint.                       |
 | missing feature: collation| a non-simple `collation` (ICU locale-aware comparison): Tessera   |
 |                           | compares strings by code point and refuses other collations (115).|
 | missing feature: views    | `create` with `viewOn`: Tessera has no views yet (refused, 115).  |
@@ -433,13 +434,15 @@ def _write_model(request: dict):
             common["upsert"] = args["upsert"]
         cls = UpdateOne if kind == "updateOne" else UpdateMany
         if "sort" in args:
-            common["sort"] = _sort_spec(args["sort"])
+            # A mapping, as pymongo's write models take it (a list of pairs would reach the
+            # server as an array in client.bulkWrite).
+            common["sort"] = args["sort"]
         return cls(args["filter"], args["update"], **common)
     if kind == "replaceOne":
         if "upsert" in args:
             common["upsert"] = args["upsert"]
         if "sort" in args:
-            common["sort"] = _sort_spec(args["sort"])
+            common["sort"] = args["sort"]
         return ReplaceOne(args["filter"], args["replacement"], **common)
     raise Skip(f"bulkWrite model {kind}")
 
@@ -499,6 +502,7 @@ class FileRunner:
         self.entities: dict[str, Any] = {}
         self.recorders: dict[str, EventRecorder] = {}
         self.clients: list[MongoClient] = []
+        self.fail_points: list[str] = []
 
     # entities
 
@@ -589,6 +593,9 @@ class FileRunner:
             if "outcome" in test:
                 self.check_outcome(test["outcome"])
         finally:
+            for name in self.fail_points:
+                self.internal.admin.command({"configureFailPoint": name, "mode": "off"})
+            self.fail_points.clear()
             self.close()
             self.entities.clear()
             self.recorders.clear()
@@ -627,6 +634,11 @@ class FileRunner:
         details = getattr(error, "details", None) or {}
         code = getattr(error, "code", None)
         code_name = details.get("codeName") if isinstance(details, dict) else None
+        top_level = getattr(error, "error", None)
+        if type(error).__name__ == "ClientBulkWriteException" and isinstance(top_level, OperationFailure):
+            # client.bulkWrite's top-level (command) error, which errorCode/errorResponse describe.
+            details = top_level.details or {}
+            code, code_name = top_level.code, details.get("codeName")
         if isinstance(error, BulkWriteError):
             write_errors = details.get("writeErrors") or []
             if write_errors:
@@ -703,6 +715,8 @@ class FileRunner:
                 if failure.code == 59:
                     raise Skip("failPoint", feature=True) from None
                 raise
+            # The format says: fail points set by a test are turned off when it ends.
+            self.fail_points.append(arguments["failPoint"]["configureFailPoint"])
             return None
         raise Skip(f"testRunner operation {name}")
 
@@ -895,8 +909,9 @@ class FileRunner:
             mapped = {"document": "document", "filter": "filter", "update": "update",
                       "replacement": "replacement", "upsert": "upsert", "collation": "collation",
                       "hint": "hint", "arrayFilters": "array_filters", "sort": "sort"}
-            options = {mapped[k]: (_sort_spec(v) if k == "sort" else _hint(v) if k == "hint" else v)
-                       for k, v in spec.items()}
+            # sort stays a mapping: pymongo's write models send it as given (pairs would
+            # arrive as an array).
+            options = {mapped[k]: (_hint(v) if k == "hint" else v) for k, v in spec.items()}
             models.append(kinds[kind](namespace=namespace, **options))
         kwargs = {}
         for key, name in (("ordered", "ordered"), ("verboseResults", "verbose_results"),
@@ -1053,7 +1068,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="tessera-unified-") as scratch:
         if uri is None:
             from tessera_server import TesseraServer
-            server = TesseraServer(Path(scratch) / "db", Path(scratch) / "server.log")
+            # Test commands on, so the failPoint operations run (configureFailPoint).
+            server = TesseraServer(Path(scratch) / "db", Path(scratch) / "server.log",
+                                   extra_args=["--enable-test-commands"])
             server.start()
             # As drivers connect to a replica set (not directConnection): the scenarios expect
             # the read preferences a replica-set topology sends.

@@ -28,7 +28,7 @@ enum AuthorizationTable {
     /// Commands anyone may run before authenticating, as mongod (`requiresAuth() == false`).
     static let unauthenticated: Set<String> = [
         "hello", "isMaster", "ismaster", "buildInfo", "buildinfo", "ping", "saslStart", "saslContinue",
-        "authenticate", "logout", "connectionStatus",
+        "authenticate", "logout", "connectionStatus", "configureFailPoint", "waitForFailPoint",
     ]
 
     /// Commands every authenticated user may run (their own sessions and cursors, server identity).
@@ -60,7 +60,9 @@ enum AuthorizationTable {
     private static let clusterActions: [String: Set<ActionType>] = [
         "serverStatus": [.serverStatus], "getLog": [.getLog], "currentOp": [.inprog], "killOp": [.killop],
         "setParameter": [.setParameter], "getParameter": [.getParameter], "getCmdLineOpts": [.getCmdLineOpts],
-        "hostInfo": [.hostInfo], "replSetGetStatus": [.replSetGetStatus], "killAllSessions": [.killAnySession],
+        "hostInfo": [.hostInfo], "replSetGetStatus": [.replSetGetStatus],
+        "replSetGetConfig": [.replSetGetConfig], "setFeatureCompatibilityVersion": [.setFeatureCompatibilityVersion],
+        "killAllSessions": [.killAnySession],
     ]
 
     /// What command `name` needs when sent as `body` to `database`; `nil` for a command the
@@ -91,6 +93,8 @@ enum AuthorizationTable {
             return .requires([Requirement(actions: actions, resource: target)])
         case "aggregate":
             return .requires(aggregate(body, database: database))
+        case "bulkWrite":
+            return .requires(bulkWrite(body))
         case "explain":
             guard case let .document(inner)? = body.first?.value, let innerName = inner.first?.key,
                   innerName != "explain" else { return .requires([]) }
@@ -118,6 +122,28 @@ enum AuthorizationTable {
 
     /// The collection a command's first value names (a malformed name becomes the database,
     /// so the check still happens and the handler reports the bad name).
+    /// bulkWrite: on each op's namespace (from `nsInfo`), insert, update (and insert for an
+    /// upsert) or remove, as mongod checks it per op. A malformed op needs nothing here: the
+    /// command refuses it.
+    private static func bulkWrite(_ body: BSONDocument) -> [Requirement] {
+        guard case let .array(ops)? = body["ops"], case let .array(nsInfo)? = body["nsInfo"] else { return [] }
+        var requirements: [Requirement] = []
+        for case let .document(op) in ops {
+            guard let first = op.first, let position = first.value.int64Value, position >= 0, position < Int64(nsInfo.count),
+                  case let .document(entry) = nsInfo[Int(position)],  // checked: 0 <= position < count
+                  case let .string(text)? = entry["ns"], let dot = text.firstIndex(of: ".")
+            else { continue }
+            let resource = Resource.collection(database: String(text[..<dot]), collection: String(text[text.index(after: dot)...]))
+            let actions: Set<ActionType> = switch first.key {
+            case "insert": [.insert]
+            case "delete": [.remove]
+            default: op["upsert"]?.boolValue == true ? [.update, .insert] : [.update]
+            }
+            requirements.append(Requirement(actions: actions, resource: resource))
+        }
+        return requirements
+    }
+
     private static func collection(_ value: BSONValue?, in database: String) -> Resource {
         guard case let .string(name)? = value, !name.isEmpty else { return .database(database) }
         return .collection(database: database, collection: name)

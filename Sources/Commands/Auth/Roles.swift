@@ -41,7 +41,8 @@ enum ActionType: String, CaseIterable, Sendable {
     case createUser, dropUser, viewUser, grantRole, revokeRole, changePassword, changeCustomData
     case createRole, dropRole, viewRole
     case serverStatus, inprog, killop, killAnySession, getLog, getParameter, setParameter
-    case getCmdLineOpts, hostInfo, replSetGetStatus, top, shutdown, fsync
+    case getCmdLineOpts, hostInfo, replSetGetStatus, replSetGetConfig, top, shutdown, fsync
+    case setFeatureCompatibilityVersion
     case bypassDocumentValidation
 }
 
@@ -128,7 +129,7 @@ enum BuiltInRoles {
     ]
     private static let monitorActions: Set<ActionType> = [
         .serverStatus, .inprog, .listDatabases, .getCmdLineOpts, .getLog, .getParameter, .hostInfo,
-        .replSetGetStatus, .top,
+        .replSetGetStatus, .replSetGetConfig, .top,
     ]
 
     /// Roles that exist in every database.

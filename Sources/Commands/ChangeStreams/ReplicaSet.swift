@@ -104,4 +104,38 @@ enum ReplicaSet {
             ])]),
         ]
     }
+
+    /// replSetGetConfig's `config` for a server reached at `host`: the one-member set hello
+    /// reports, with mongod's defaults for every member and settings field.
+    static func config(host: String) -> BSONDocument {
+        [
+            "_id": .string(name),
+            "version": .int32(version),
+            "term": .int64(term),
+            "members": .array([.document([
+                "_id": .int32(0),
+                "host": .string(host),
+                "arbiterOnly": .bool(false),
+                "buildIndexes": .bool(true),
+                "hidden": .bool(false),
+                "priority": .double(1),
+                "tags": .document([:]),
+                "secondaryDelaySecs": .int64(0),
+                "votes": .int32(1),
+            ])]),
+            "protocolVersion": .int64(1),
+            "writeConcernMajorityJournalDefault": .bool(true),
+            "settings": .document([
+                "chainingAllowed": .bool(true),
+                "heartbeatIntervalMillis": .int32(2000),
+                "heartbeatTimeoutSecs": .int32(10),
+                "electionTimeoutMillis": .int32(10000),
+                "catchUpTimeoutMillis": .int32(-1),
+                "catchUpTakeoverDelayMillis": .int32(30000),
+                "getLastErrorModes": .document([:]),
+                "getLastErrorDefaults": .document(["w": .int32(1), "wtimeout": .int32(0)]),
+                "replicaSetId": .objectId(electionID),
+            ]),
+        ]
+    }
 }

@@ -26,11 +26,11 @@ public struct CommandConfiguration: Sendable {
     /// Whether clients must authenticate and be authorized for each command (`--auth`).
     public var authEnabled: Bool
 
-    /// The defaults above; MongoDB 7.0 compatibility.
+    /// The defaults above; MongoDB 8.0 compatibility.
     public init(
         cursorTimeout: Duration = .seconds(600), maxCursorsPerConnection: Int = 1000,
         commandLine: BSONDocument = ["argv": .array([]), "parsed": .document(BSONDocument())],
-        mongoVersion: (major: Int32, minor: Int32, patch: Int32) = (7, 0, 0),
+        mongoVersion: (major: Int32, minor: Int32, patch: Int32) = (8, 0, 0),
         tesseraVersion: String = "0.5.0", startupWarnings: [String] = [],
         parameters: ServerParameters = ServerParameters(), authEnabled: Bool = false
     ) {

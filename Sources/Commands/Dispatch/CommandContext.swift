@@ -173,9 +173,10 @@ struct CommandContext {
     }
 
     /// The write concern's durability: `j: true` is journaled; `w` 0, 1 and "majority" are
-    /// accepted (a standalone is its own majority).
+    /// met by this one-member set. A `w` above 1 or a tag is accepted here (the write goes
+    /// ahead) and reported afterwards by ``unsatisfiableWriteConcernError()``, as mongod does.
     ///
-    /// - Throws: `BadValue` (2) for `w` above 1, a tag set, or malformed fields.
+    /// - Throws: `FailedToParse` (9) for a negative `w`, one above 50, or malformed fields.
     func writeConcern() throws(MongoError) -> WriteConcern {
         guard let value = body["writeConcern"] else { return .acknowledged }
         guard case let .document(concern) = value else {
@@ -185,12 +186,11 @@ struct CommandContext {
             switch w {
             case .int32, .int64, .double:
                 let number = w.doubleValue ?? 0
-                guard number >= 0 else { throw MongoError(.failedToParse, "w has to be a non-negative number and not greater than 50; found: \(number)") }
-                guard number <= 1 else { throw MongoError(.badValue, "cannot use 'w' > 1 on a standalone") }
-            case .string("majority"):
+                guard number >= 0, number <= 50 else {
+                    throw MongoError(.failedToParse, "w has to be a non-negative number and not greater than 50; found: \(number)")
+                }
+            case .string:
                 break
-            case let .string(tag):
-                throw MongoError(.location(79), "No write concern mode named '\(tag)' found in replica set configuration")
             default:
                 throw MongoError(.failedToParse, "w has to be a number or a string; found: \(w.type.alias)")
             }
@@ -204,5 +204,27 @@ struct CommandContext {
         }
         if case .string("majority")? = concern["w"] { return .journaled }
         return journal ? .journaled : .acknowledged
+    }
+
+    /// The `writeConcernError` a one-member replica set reports once the write is applied:
+    /// UnsatisfiableWriteConcern (100) for `w` above 1, UnknownReplWriteConcern (79) for a tag
+    /// (this set's configuration has no tags); nil when the concern is met.
+    func unsatisfiableWriteConcernError() -> BSONDocument? {
+        guard case let .document(concern)? = body["writeConcern"], let w = concern["w"] else { return nil }
+        let errInfo: BSONDocument = ["writeConcern": .document(["w": w, "wtimeout": .int32(0), "provenance": "clientSupplied"])]
+        switch w {
+        case .int32, .int64, .double:
+            guard let number = w.doubleValue, number > 1, number <= 50 else { return nil }
+            return ["code": .int32(100), "codeName": "UnsatisfiableWriteConcern",
+                    "errmsg": "Not enough data-bearing nodes", "errInfo": .document(errInfo)]
+        case .string("majority"):
+            return nil
+        case let .string(tag):
+            return ["code": .int32(79), "codeName": "UnknownReplWriteConcern",
+                    "errmsg": .string("No write concern mode named '\(tag)' found in replica set configuration"),
+                    "errInfo": .document(errInfo)]
+        default:
+            return nil
+        }
     }
 }

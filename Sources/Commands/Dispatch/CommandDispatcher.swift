@@ -65,7 +65,21 @@ public final class CommandDispatcher: Sendable {
         defer { server.operations.end(operation) }
         let context = CommandContext(name: name, request: request, connection: connection, server: server,
                                      operation: operation, deadline: deadline)
-        do {
+        var failCommandLabels: [BSONValue]?
+        do throws(MongoError) {
+            if server.testCommandsEnabled,
+               let data = server.failPoints.failCommand(
+                   names: handler.names, namespace: Self.namespace(of: request),
+                   appName: server.applicationName(connection: connection.id), afterRun: false) {
+                let action = try FailPoints.action(for: data)
+                failCommandLabels = action.errorLabels
+                if let block = action.block { Self.block(for: block, operation: operation) }
+                if action.closeConnection {
+                    server.logger.info("failCommand fail point: closing connection", metadata: ["command": "\(name)"])
+                    return Self.closeConnectionReply
+                }
+                if let error = action.error { throw error }
+            }
             var reply: BSONDocument
             if let statement = try SessionStatement(context) {
                 reply = try statement.run(handler, context: context)
@@ -75,6 +89,18 @@ public final class CommandDispatcher: Sendable {
             }
             server.auth.commandSucceeded(name, request, connection: connection, reply: &reply,
                                          cursorIsOpen: server.cursors.contains)
+            if Self.acceptsWriteConcern.contains(name), reply["writeConcernError"] == nil,
+               let concernError = context.unsatisfiableWriteConcernError() {
+                reply["writeConcernError"] = .document(concernError)
+            }
+            if server.testCommandsEnabled,
+               let data = server.failPoints.failCommand(
+                   names: handler.names, namespace: Self.namespace(of: request),
+                   appName: server.applicationName(connection: connection.id), afterRun: true),
+               let concernError = data["writeConcernError"] {
+                reply["writeConcernError"] = concernError
+                if case let .array(labels)? = data["errorLabels"] { reply["errorLabels"] = .array(labels) }
+            }
             reply.append("ok", .double(1))
             appendClusterTime(to: &reply)
             if request.isUnacknowledged, let errors = reply["writeErrors"] {
@@ -96,6 +122,12 @@ public final class CommandDispatcher: Sendable {
                 server.remember("command \(name) failed: \(error)")
             }
             var reply = Self.errorReply(error)
+            if let labels = failCommandLabels {
+                reply["errorLabels"] = .array(labels)
+            } else if FailPoints.retryableCodes.contains(error.code.rawValue), Self.isRetryableWrite(request),
+                      reply["errorLabels"] == nil {
+                reply["errorLabels"] = .array(["RetryableWriteError"])
+            }
             appendClusterTime(to: &reply)
             return reply
         }
@@ -120,6 +152,7 @@ public final class CommandDispatcher: Sendable {
     public func connectionClosed(_ connectionID: Int64) {
         server.cursors.release(connectionID: connectionID)
         server.auth.connectionClosed(connectionID)
+        server.forgetApplicationName(connection: connectionID)
     }
 
     /// Kills cursors idle past `cursorTimeoutMillis`, and the cursors of
@@ -133,6 +166,42 @@ public final class CommandDispatcher: Sendable {
         let aborted = server.sessions.abortTransactions(olderThan: limit)
         if aborted > 0 { server.logger.info("aborted transactions past their lifetime limit", metadata: ["count": "\(aborted)"]) }
         if reaped > 0 { server.logger.debug("reaped idle cursors", metadata: ["count": "\(reaped)"]) }
+    }
+
+    /// The commands that take a write concern; a `w` this one-member set cannot meet gets
+    /// a `writeConcernError` in their (otherwise successful) reply.
+    static let acceptsWriteConcern: Set<String> = [
+        "insert", "update", "delete", "bulkWrite", "findAndModify", "findandmodify", "create", "drop", "dropDatabase",
+        "createIndexes", "dropIndexes", "renameCollection", "collMod", "aggregate", "commitTransaction",
+        "abortTransaction", "createUser", "updateUser", "dropUser", "dropAllUsersFromDatabase", "createRole",
+        "updateRole", "dropRole", "grantRolesToUser", "revokeRolesFromUser", "grantRolesToRole",
+        "revokeRolesFromRole", "grantPrivilegesToRole", "revokePrivilegesFromRole",
+    ]
+
+    // MARK: Fail points
+
+    /// The marker reply that tells the Server to close the connection without replying
+    /// (failCommand's `closeConnection`).
+    static let closeConnectionReply: BSONDocument = ["$closeConnection": .bool(true)]
+
+    /// True for the reply that asks the Server to drop the connection instead of answering.
+    public static func closesConnection(_ reply: BSONDocument) -> Bool {
+        reply.count == 1 && reply.first?.key == "$closeConnection"
+    }
+
+    /// Holds this pool thread for `duration` (failCommand's `blockConnection`), waking early on killOp.
+    static func block(for duration: Duration, operation: Operation) {
+        let end = ContinuousClock.now + duration
+        while ContinuousClock.now < end, !operation.isKilled {
+            PoolThread.sleep(min(.milliseconds(5), end - ContinuousClock.now))
+        }
+    }
+
+    /// A retryable write: a write command in a session with a `txnNumber`, outside a transaction.
+    static func isRetryableWrite(_ request: CommandRequest) -> Bool {
+        guard let name = request.body.first?.key,
+              SessionStatement.retryableWrites.contains(name) else { return false }
+        return request.body["txnNumber"] != nil && request.body["autocommit"] == nil
     }
 
     // MARK: Replies

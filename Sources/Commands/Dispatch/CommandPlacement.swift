@@ -13,7 +13,9 @@ extension CommandDispatcher {
     /// filter is a single `_id` equality on a plain value (a point read through the `_id`
     /// index), outside transactions, without `hint`, tailable cursors or a read concern.
     public func isQuick(_ request: CommandRequest) -> Bool {
-        Self.isQuick(request.body)
+        // An active failCommand may block or close: run everything on the pool meanwhile.
+        if server.testCommandsEnabled, server.failPoints.failCommandIsActive { return false }
+        return Self.isQuick(request.body)
     }
 
     /// ``isQuick(_:)`` on a command document.

@@ -49,7 +49,7 @@ public final class ServerParameters: Sendable {
         // The SCRAM mechanisms the server offers (fixed: they cannot be configured yet).
         Definition(name: "authenticationMechanisms", kind: .fixed,
                    defaultValue: .array(AuthCommands.mechanismNames.map { .string($0) }), settability: .never),
-        Definition(name: "featureCompatibilityVersion", kind: .fixed, defaultValue: .document(["version": "7.0"]),
+        Definition(name: "featureCompatibilityVersion", kind: .fixed, defaultValue: .document(["version": "8.0"]),
                    settability: .never),
         Definition(name: "transactionLifetimeLimitSeconds", kind: .integer(1...Int64(Int32.max), wide: false),
                    defaultValue: .int32(60), settability: .startupAndRuntime),

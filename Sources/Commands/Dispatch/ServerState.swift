@@ -42,6 +42,10 @@ final class ServerState: Sendable {
     /// Users, authenticated connections and authorization (`--auth`).
     let auth: AuthState
     let opCounters = Mutex(OpCounters())
+    /// The test-only fail points (`configureFailPoint`, with `--enable-test-commands`).
+    let failPoints = FailPoints()
+    /// Each connection's `client.application.name` from its hello (failCommand's `appName`).
+    private let applicationNames = Mutex<[Int64: String]>([:])
     let started = ContinuousClock.now
     let startedAt = WallClock.now()
     private let logLines = Mutex<(lines: [String], total: Int)>(([], 0))
@@ -77,6 +81,24 @@ final class ServerState: Sendable {
 
     /// The kept log lines and how many were ever written.
     var log: (lines: [String], total: Int) { logLines.withLock { $0 } }
+
+    /// Remembers the application name a connection's hello gave.
+    func setApplicationName(_ name: String, connection: Int64) {
+        applicationNames.withLock { $0[connection] = name }
+    }
+
+    /// The application name connection `id`'s hello gave, if any.
+    func applicationName(connection id: Int64) -> String? {
+        applicationNames.withLock { $0[id] }
+    }
+
+    /// Forgets a closed connection's application name.
+    func forgetApplicationName(connection id: Int64) {
+        _ = applicationNames.withLock { $0.removeValue(forKey: id) }
+    }
+
+    /// True when `tessera serve --enable-test-commands` (or `enableTestCommands=1`) started it.
+    var testCommandsEnabled: Bool { parameters.bool("enableTestCommands") }
 
     /// Seconds since start.
     var uptime: Duration { ContinuousClock.now - started }

@@ -1,6 +1,6 @@
 // The handshake and server-identity commands drivers send first: hello/isMaster, ping,
 // buildInfo, getCmdLineOpts, whatsmyuri, connectionStatus, listCommands,
-// hostInfo and replSetGetStatus (hello presents a single-member replica set: ReplicaSet). Limits reported here are the ones the Wire layer enforces.
+// hostInfo, replSetGetStatus and replSetGetConfig (hello presents a single-member replica set: ReplicaSet). Limits reported here are the ones the Wire layer enforces.
 
 import BSON
 import Documents
@@ -13,8 +13,8 @@ enum HandshakeCommands {
     static let maxMessageSizeBytes: Int32 = 48_000_000
     /// The most statements in one write command.
     static let maxWriteBatchSize: Int32 = 100_000
-    /// MongoDB 7.0's wire version.
-    static let maxWireVersion: Int32 = 21
+    /// MongoDB 8.0's wire version.
+    static let maxWireVersion: Int32 = 25
 
     static let handlers: [CommandHandler] = [
         CommandHandler(["hello"], allowsLegacy: true, help: "the server's role and limits (handshake)") { (context) throws(MongoError) -> BSONDocument in
@@ -36,10 +36,10 @@ enum HandshakeCommands {
         CommandHandler(["connectionStatus"], help: "the connection's authenticated users and roles") { (context) throws(MongoError) -> BSONDocument in
             AuthCommands.connectionStatus(context, showPrivileges: try context.bool("showPrivileges") == true)
         },
-        CommandHandler(["listCommands"], help: "every command and its description") { (_) throws(MongoError) -> BSONDocument in
+        CommandHandler(["listCommands"], help: "every command and its description") { (context) throws(MongoError) -> BSONDocument in
             var commands = BSONDocument()
             for handler in CommandTable.handlers.sorted(by: { $0.names[0] < $1.names[0] }) {
-                for name in handler.names {
+                for name in handler.names where context.server.testCommandsEnabled || !TestCommands.names.contains(name) {
                     commands.append(name, .document([
                         "help": .string(handler.help), "adminOnly": .bool(false),
                         "requiresAuth": .bool(false), "secondaryOk": .bool(true),
@@ -49,6 +49,12 @@ enum HandshakeCommands {
             return ["commands": .document(commands)]
         },
         CommandHandler(["hostInfo"], help: "the host's system and OS") { (_) throws(MongoError) -> BSONDocument in hostInfo() },
+        CommandHandler(["replSetGetConfig"], help: "the (single-member) replica set's configuration") { (context) throws(MongoError) -> BSONDocument in
+            guard context.database == "admin" else {
+                throw MongoError(.unauthorized, "replSetGetConfig may only be run against the admin database.")
+            }
+            return ["config": .document(ReplicaSet.config(host: context.connection.localAddress))]
+        },
         CommandHandler(["replSetGetStatus"], help: "the state of the (single-member) replica set") { (context) throws(MongoError) -> BSONDocument in
             guard context.database == "admin" else {
                 throw MongoError(.unauthorized, "replSetGetStatus may only be run against the admin database.")
@@ -64,6 +70,10 @@ enum HandshakeCommands {
     /// this answers with the topology as it is now (see ``AwaitableHello``).
     static func hello(_ context: CommandContext, legacyName: Bool) throws(MongoError) -> BSONDocument {
         try AwaitableHello.check(context.body, against: context.server.topology)
+        if case let .document(client)? = context.body["client"], case let .document(application)? = client["application"],
+           case let .string(name)? = application["name"] {
+            context.server.setApplicationName(name, connection: context.connection.id)
+        }
         var reply: BSONDocument = [:]
         if try context.bool("helloOk") == true { reply.append("helloOk", .bool(true)) }
         reply.append(legacyName ? "ismaster" : "isWritablePrimary", .bool(true))

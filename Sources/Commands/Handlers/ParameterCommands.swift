@@ -14,7 +14,37 @@ enum ParameterCommands {
         CommandHandler(["setParameter"], help: "sets a server parameter; replies with the value it had (was)") { (context) throws(MongoError) -> BSONDocument in
             try setParameter(context)
         },
+        CommandHandler(["setFeatureCompatibilityVersion"], help: "sets the feature compatibility version (8.0 only)") { (context) throws(MongoError) -> BSONDocument in
+            try setFeatureCompatibilityVersion(context)
+        },
     ]
+
+    /// The one feature compatibility version this server has.
+    static let featureCompatibilityVersion = "8.0"
+
+    /// setFeatureCompatibilityVersion: Tessera has one on-disk format, so only "8.0" (the
+    /// current version) is accepted, with `confirm: true` as MongoDB 7.0+ demands.
+    ///
+    /// - Throws: `Unauthorized` (13) outside admin; `TypeMismatch` (14) for a non-string;
+    ///   `BadValue` (2) for a version other than 8.0; 7369100 without `confirm: true`.
+    static func setFeatureCompatibilityVersion(_ context: CommandContext) throws(MongoError) -> BSONDocument {
+        guard context.database == "admin" else {
+            throw MongoError(.unauthorized, "setFeatureCompatibilityVersion may only be run against the admin database.")
+        }
+        guard case let .string(version) = context.firstValue else {
+            throw MongoError(.typeMismatch,
+                             "BSON field 'setFeatureCompatibilityVersion' is the wrong type '\(context.firstValue.type.alias)', expected type 'string'")
+        }
+        guard version == featureCompatibilityVersion else {
+            throw MongoError(.badValue,
+                             "Enumeration value '\(version)' for field 'setFeatureCompatibilityVersion' is not a valid value. This server supports only \(featureCompatibilityVersion).")
+        }
+        guard try context.bool("confirm") == true else {
+            throw MongoError(.location(7_369_100),
+                             "Once you have upgraded to \(version), you will not be able to downgrade FCV and binary version without support assistance. Please re-run this command with 'confirm: true' to acknowledge this and continue with the FCV upgrade.")
+        }
+        return [:]
+    }
 
     /// getParameter: `{getParameter: "*"}` or `{getParameter: {allParameters: true}}` returns
     /// every parameter, `{getParameter: 1, name: 1}` the named ones; `{getParameter:

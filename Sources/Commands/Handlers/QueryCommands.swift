@@ -67,12 +67,73 @@ enum QueryCommands {
         if try context.bool("awaitData") == true {
             throw MongoError(.failedToParse, "Cannot set 'awaitData' without also setting 'tailable'")
         }
+        try rejectUnsupportedFindOptions(context)
         try context.checkForInterrupt()
-        let documents = try context.collection(namespace).find(query)
+        let documents: [BSONDocument]
+        if try context.bool("returnKey") == true {
+            documents = try indexKeys(context, namespace: namespace, query: query)
+        } else {
+            documents = try context.collection(namespace).find(query)
+        }
         try context.checkForInterrupt()
         return try cursorReply(context, namespace: namespace.description, documents: documents, batchSize: batchSize,
                                singleBatch: singleBatch,
                                noTimeout: noTimeout)
+    }
+
+    /// find's `min`, `max` and `showRecordId`, which Tessera does not implement: refused with
+    /// a code rather than silently ignored. (`min`/`max` without `hint` get MongoDB's own 51173.)
+    ///
+    /// - Throws: 51173 for `min`/`max` without `hint`; `CommandNotSupported` (115) otherwise.
+    static func rejectUnsupportedFindOptions(_ context: CommandContext) throws(MongoError) {
+        for option in ["min", "max"] {
+            guard let bound = try context.document(option), !bound.isEmpty else { continue }
+            guard context.body["hint"] != nil else {
+                throw MongoError(.location(51173), "When using min()/max() a hint of which index to use must be provided")
+            }
+            throw MongoError(.commandNotSupported, "find's '\(option)' index bound is not supported by Tessera; use a range filter on the indexed fields")
+        }
+        if try context.bool("showRecordId") == true {
+            throw MongoError(.commandNotSupported,
+                             "find's 'showRecordId' is not supported by Tessera: records are addressed by _id, and there is no $recordId to show")
+        }
+    }
+
+    /// find with `returnKey: true`: for each match, the index key the plan read it through
+    /// (`{field: value}` per key-pattern field), or `{}` when the plan scans the collection,
+    /// as mongod's returnKey does. Projections are ignored. A multikey field gives the array.
+    static func indexKeys(_ context: CommandContext, namespace: Namespace, query: FindQuery) throws(MongoError) -> [BSONDocument] {
+        var keyQuery = query
+        keyQuery.projection = nil
+        let collection = context.collection(namespace)
+        let explain = try collection.explain(keyQuery, verbosity: .queryPlanner)
+        let keyPattern = indexKeyPattern(in: explain["queryPlanner"].flatMap { $0.documentValue?["winningPlan"] })
+        let documents = try collection.find(keyQuery)
+        guard let keyPattern else { return documents.map { _ in BSONDocument() } }
+        return documents.map { document in
+            var key = BSONDocument()
+            for field in keyPattern.keys {
+                key.append(field, value(atDotted: field, in: document) ?? .null)
+            }
+            return key
+        }
+    }
+
+    /// The `keyPattern` of the IXSCAN stage in an explain `winningPlan` (nil for a COLLSCAN).
+    private static func indexKeyPattern(in stage: BSONValue?) -> BSONDocument? {
+        guard case let .document(stage)? = stage else { return nil }
+        if stage["stage"] == "IXSCAN", case let .document(pattern)? = stage["keyPattern"] { return pattern }
+        return indexKeyPattern(in: stage["inputStage"])
+    }
+
+    /// The value at a dotted path through embedded documents (not arrays).
+    private static func value(atDotted path: String, in document: BSONDocument) -> BSONValue? {
+        var current: BSONValue = .document(document)
+        for part in path.split(separator: ".", omittingEmptySubsequences: false) {
+            guard case let .document(inner) = current, let next = inner[String(part)] else { return nil }
+            current = next
+        }
+        return current
     }
 
     /// `{cursor: {firstBatch, id, ns}}` for `documents`, registering a cursor for the rest.

@@ -142,7 +142,7 @@ enum WriteCommands {
         return reply
     }
 
-    /// One update statement `{q, u, multi, upsert, arrayFilters, hint, collation}`.
+    /// One update statement `{q, u, multi, upsert, arrayFilters, hint, collation, sort}`.
     private static func runUpdate(
         _ statement: BSONDocument, on collection: QueryCollection, context: CommandContext, writeConcern: WriteConcern
     ) throws(MongoError) -> UpdateResult {
@@ -171,7 +171,21 @@ enum WriteCommands {
         let options = UpdateOptions(multi: statement["multi"].map(isTrue) ?? false,
                                     upsert: statement["upsert"].map(isTrue) ?? false,
                                     arrayFilters: arrayFilters, writeConcern: writeConcern)
-        return try update.run(on: collection, filter: bindings.substitutingInExpr(filter), options: options)
+        var target = bindings.substitutingInExpr(filter)
+        if let sort = statement["sort"] {
+            // MongoDB 8.0: an update of one document may say which one (the first in `sort` order).
+            guard case let .document(order) = sort else {
+                throw MongoError(.typeMismatch, "BSON field 'update.updates.sort' is the wrong type '\(sort.type.alias)', expected type 'object'")
+            }
+            guard !options.multi || order.isEmpty else {
+                throw MongoError(.failedToParse, "Cannot specify sort with multi=true")
+            }
+            if !order.isEmpty, let first = try collection.find(FindQuery(filter: target, projection: ["_id": 1], sort: order, limit: 1)).first,
+               let id = first["_id"] {
+                target = ["_id": id]
+            }
+        }
+        return try update.run(on: collection, filter: target, options: options)
     }
 
     private static func isTrue(_ value: BSONValue) -> Bool {

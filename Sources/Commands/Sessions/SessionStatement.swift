@@ -13,7 +13,7 @@ struct SessionStatement: Sendable {
         "findAndModify", "findandmodify", "commitTransaction", "abortTransaction",
     ]
     /// The commands that are retryable writes.
-    static let retryableWrites: Set<String> = ["insert", "update", "delete", "findAndModify", "findandmodify"]
+    static let retryableWrites: Set<String> = ["insert", "update", "delete", "findAndModify", "findandmodify", "bulkWrite"]
 
     /// The session.
     let sessionID: BSONBinary

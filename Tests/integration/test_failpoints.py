@@ -1,0 +1,175 @@
+# The failCommand fail point drivers' test suites use, through pymongo against a server started
+# with --enable-test-commands: each option, the times/skip/alwaysOn/off modes, appName selection,
+# closeConnection, blockConnection, a retried retryable write, waitForFailPoint; 59 without the flag.
+
+import time
+
+import pytest
+from pymongo import MongoClient
+from pymongo.errors import AutoReconnect, ConnectionFailure, OperationFailure
+
+from tessera_server import TesseraServer
+
+
+@pytest.fixture(scope="module")
+def test_server(tmp_path_factory):
+    """A server started with --enable-test-commands."""
+    root = tmp_path_factory.mktemp("failpoints")
+    instance = TesseraServer(root / "db", root / "server.log", extra_args=["--enable-test-commands"])
+    instance.start()
+    yield instance
+    code = instance.stop()
+    assert code == 0, f"tessera exited with {code} after SIGTERM; log tail:\n{instance.log_tail()}"
+
+
+@pytest.fixture
+def admin(test_server):
+    """A client whose own commands no fail point selects (appName 'admin'); turns failCommand off after."""
+    with test_server.client(appName="admin") as client:
+        yield client.admin
+        client.admin.command({"configureFailPoint": "failCommand", "mode": "off"})
+
+
+@pytest.fixture
+def app(test_server):
+    """A client whose hello names it 'app' (fail points below select it by appName)."""
+    with test_server.client(appName="app", retryWrites=False, retryReads=False) as client:
+        yield client
+
+
+def fail(admin, mode, **data):
+    """Sets failCommand for appName 'app'; returns configureFailPoint's count."""
+    reply = admin.command({"configureFailPoint": "failCommand", "mode": mode,
+                           "data": {"appName": "app", **data}})
+    return reply["count"]
+
+
+def ping_code(client):
+    """The error code of a ping, or 0 when it succeeds."""
+    try:
+        client.admin.command("ping")
+        return 0
+    except OperationFailure as error:
+        return error.code
+
+
+def test_error_code_with_times_fails_that_often(admin, app):
+    fail(admin, {"times": 2}, failCommands=["ping"], errorCode=2)
+    assert [ping_code(app) for _ in range(3)] == [2, 2, 0]
+
+
+def test_skip_lets_the_first_commands_through_then_fails_every_one(admin, app):
+    fail(admin, {"skip": 2}, failCommands=["ping"], errorCode=8)
+    assert [ping_code(app) for _ in range(4)] == [0, 0, 8, 8]
+
+
+def test_always_on_until_off_and_count_reports_times_entered(admin, app):
+    before = fail(admin, "alwaysOn", failCommands=["ping"], errorCode=20)
+    assert [ping_code(app) for _ in range(3)] == [20, 20, 20]
+    after = admin.command({"configureFailPoint": "failCommand", "mode": "off"})["count"]
+    assert after == before + 3
+    assert ping_code(app) == 0
+
+
+def test_app_name_selects_only_that_clients_commands(admin, app, test_server):
+    fail(admin, "alwaysOn", failCommands=["ping"], errorCode=2)
+    with test_server.client(appName="other") as other:
+        assert ping_code(other) == 0
+    assert ping_code(app) == 2
+
+
+def test_only_listed_commands_fail_and_aliases_count(admin, app):
+    fail(admin, "alwaysOn", failCommands=["count"], errorCode=2)
+    assert ping_code(app) == 0
+    with pytest.raises(OperationFailure) as raised:
+        app.t_failpoints.command("count", "c")
+    assert raised.value.code == 2
+
+
+def test_error_labels_are_the_fail_points_own(admin, app):
+    fail(admin, {"times": 1}, failCommands=["ping"], errorCode=112, errorLabels=["TransientTransactionError"])
+    with pytest.raises(OperationFailure) as raised:
+        app.admin.command("ping")
+    assert raised.value.details["errorLabels"] == ["TransientTransactionError"]
+    assert raised.value.details["codeName"] == "WriteConflict"
+
+
+def test_write_concern_error_is_added_and_the_write_applied(admin, app):
+    app.t_failpoints.wce.drop()
+    fail(admin, {"times": 1}, failCommands=["insert"],
+         writeConcernError={"code": 64, "codeName": "WriteConcernFailed", "errmsg": "waiting for replication timed out"})
+    reply = app.t_failpoints.command({"insert": "wce", "documents": [{"_id": 1}]})
+    assert reply["ok"] == 1 and reply["n"] == 1
+    assert reply["writeConcernError"]["code"] == 64
+    assert app.t_failpoints.wce.count_documents({}) == 1
+
+
+def test_close_connection_drops_only_that_connection(admin, app, test_server):
+    app.t_failpoints.c.insert_one({"x": 1})
+    with test_server.client(appName="bystander") as bystander:
+        bystander.t_failpoints.c.find_one()
+        fail(admin, {"times": 1}, failCommands=["find"], closeConnection=True)
+        with pytest.raises((AutoReconnect, ConnectionFailure)):
+            app.t_failpoints.c.find_one()
+        assert bystander.t_failpoints.c.find_one()["x"] == 1
+        assert app.t_failpoints.c.find_one()["x"] == 1  # a new connection works
+
+
+def test_block_connection_delays_by_at_least_block_time(admin, app):
+    fail(admin, {"times": 1}, failCommands=["ping"], blockConnection=True, blockTimeMS=300)
+    started = time.monotonic()
+    app.admin.command("ping")
+    assert time.monotonic() - started >= 0.3
+    started = time.monotonic()
+    app.admin.command("ping")
+    assert time.monotonic() - started < 0.3
+
+
+def test_block_without_block_time_is_invalid_options(admin, app):
+    fail(admin, {"times": 1}, failCommands=["ping"], blockConnection=True)
+    assert ping_code(app) == 72
+
+
+def test_retryable_write_is_retried_once_and_applied_once(admin, test_server):
+    with test_server.client(appName="app", retryWrites=True) as client:
+        collection = client.t_failpoints.retry
+        collection.drop()
+        before = fail(admin, {"times": 1}, failCommands=["insert"], errorCode=91,
+                      errorLabels=["RetryableWriteError"])
+        collection.insert_one({"_id": "once"})
+        assert collection.count_documents({}) == 1
+        entered = admin.command({"configureFailPoint": "failCommand", "mode": "off"})["count"]
+        assert entered == before + 1
+
+
+def test_wait_for_fail_point_returns_once_entered_and_times_out_otherwise(admin, app):
+    before = fail(admin, {"times": 1}, failCommands=["ping"], errorCode=2)
+    with pytest.raises(OperationFailure) as raised:
+        admin.command({"waitForFailPoint": "failCommand", "timesEntered": before + 1, "maxTimeMS": 50})
+    assert raised.value.code == 50
+    assert ping_code(app) == 2
+    admin.command({"waitForFailPoint": "failCommand", "timesEntered": before + 1, "maxTimeMS": 1000})
+
+
+def test_unknown_fail_point_and_non_admin_database(admin, app):
+    with pytest.raises(OperationFailure) as raised:
+        admin.command({"configureFailPoint": "noSuchFailPoint", "mode": "off"})
+    assert raised.value.code == 266
+    with pytest.raises(OperationFailure) as raised:
+        app.test.command({"configureFailPoint": "failCommand", "mode": "off"})
+    assert raised.value.code == 13
+
+
+def test_configure_fail_point_is_never_failed_itself(admin):
+    admin.command({"configureFailPoint": "failCommand", "mode": "alwaysOn",
+                   "data": {"failCommands": ["configureFailPoint"], "errorCode": 2}})
+    admin.command({"configureFailPoint": "failCommand", "mode": "off"})
+
+
+def test_without_the_flag_the_commands_do_not_exist(client):
+    for command in ({"configureFailPoint": "failCommand", "mode": "off"},
+                    {"waitForFailPoint": "failCommand", "timesEntered": 1, "maxTimeMS": 10}):
+        with pytest.raises(OperationFailure) as raised:
+            client.admin.command(command)
+        assert raised.value.code == 59
+    assert "configureFailPoint" not in client.admin.command("listCommands")["commands"]
