@@ -21,6 +21,8 @@ final class Operation: Sendable {
     /// The wall-clock start, for `currentOpTime`.
     let startedAt: BSONDateTime
     private let killed = Atomic<Bool>(false)
+    /// Called once by killOp: wakes a wait parked outside any thread (a feed getMore).
+    private let killHandler = Mutex<(@Sendable () -> Void)?>(nil)
 
     init(id: Int32, connectionID: Int64, client: String, command: BSONDocument, namespace: String,
          startedAt: BSONDateTime) {
@@ -37,7 +39,25 @@ final class Operation: Sendable {
     var isKilled: Bool { killed.load(ordering: .acquiring) }
 
     /// Marks it killed; it stops at its next check.
-    func kill() { killed.store(true, ordering: .releasing) }
+    func kill() {
+        killed.store(true, ordering: .releasing)
+        let handler = killHandler.withLock { handler in
+            defer { handler = nil }
+            return handler
+        }
+        handler?()
+    }
+
+    /// Calls `handler` when this operation is killed (at once if it already was).
+    func onKill(_ handler: @escaping @Sendable () -> Void) {
+        killHandler.withLock { $0 = handler }
+        if isKilled, let pending = killHandler.withLock({ handler in
+            defer { handler = nil }
+            return handler
+        }) {
+            pending()
+        }
+    }
 }
 
 /// The running commands.
