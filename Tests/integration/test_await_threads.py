@@ -55,6 +55,19 @@ def current_connections(conn: rawwire.RawConnection) -> int:
     return command(conn, {"serverStatus": 1, "$db": "admin"})["connections"]["current"]
 
 
+def settled_connections(conn: rawwire.RawConnection) -> int:
+    """serverStatus's current connections once closes under way have landed."""
+    previous = current_connections(conn)
+    deadline = time.monotonic() + 5.0
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        now = current_connections(conn)
+        if now == previous:
+            return now
+        previous = now
+    return previous
+
+
 def setup_capped(port: int, database: str) -> None:
     with rawwire.RawConnection(port, timeout=HANG) as admin:
         admin.command({"dropDatabase": 1, "$db": database})
@@ -81,7 +94,7 @@ def test_waiting_feed_getmores_hold_no_thread(server, figures):
     database = "t_await_threads"
     setup_capped(server.port, database)
     with rawwire.RawConnection(server.port, timeout=HANG) as other:
-        baseline = current_connections(other)
+        baseline = settled_connections(other)
         waiters = park_waiters(server.port, database)
         try:
             # 16 getMores wait for ten minutes each; a pool of 8 threads would be stopped.
@@ -111,7 +124,7 @@ def test_waiting_feed_getmores_hold_no_thread(server, figures):
                 get_more(conn, cursor, database, "cap")
             time.sleep(0.3)
             during = current_connections(other)
-            assert during >= baseline + STREAMS + TAILS
+            assert during >= STREAMS + TAILS + 1, during  # the waiters and this connection
         finally:
             for conn, _, _ in waiters:
                 conn.close()
@@ -120,7 +133,7 @@ def test_waiting_feed_getmores_hold_no_thread(server, figures):
         while after > baseline and time.monotonic() < deadline:
             time.sleep(0.05)
             after = current_connections(other)
-        assert after == baseline, f"connections {after} after close, {baseline} before"
+        assert after <= baseline, f"connections {after} after close, {baseline} before"
         _, ping_seconds = timed(lambda: command(other, {"ping": 1, "$db": "admin"}))
     figures(f"{STREAMS} change streams + {TAILS} awaitData cursors waiting: count {count_seconds * 1000:.1f} ms, "
             f"insert {insert_seconds * 1000:.1f} ms, all {STREAMS + TAILS} woken within {slowest * 1000:.1f} ms; "
@@ -131,7 +144,7 @@ def test_a_closed_waiting_client_frees_its_wait(server):
     database = "t_await_close"
     setup_capped(server.port, database)
     with rawwire.RawConnection(server.port, timeout=HANG) as other:
-        baseline = current_connections(other)
+        baseline = settled_connections(other)
         for _ in range(3):
             waiters = park_waiters(server.port, database)
             for conn, _, _ in waiters:
@@ -139,7 +152,7 @@ def test_a_closed_waiting_client_frees_its_wait(server):
         deadline = time.monotonic() + 5.0
         while current_connections(other) > baseline and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert current_connections(other) == baseline
+        assert current_connections(other) <= baseline
         # Nothing left parked reacts to a write.
         _, seconds = timed(lambda: command(other, {"insert": "cap", "documents": [{"_id": 9}], "$db": database}))
         assert seconds < PROMPT
