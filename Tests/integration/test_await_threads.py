@@ -55,6 +55,10 @@ def current_connections(conn: rawwire.RawConnection) -> int:
     return command(conn, {"serverStatus": 1, "$db": "admin"})["connections"]["current"]
 
 
+def parked_getmores(conn: rawwire.RawConnection) -> int:
+    return command(conn, {"serverStatus": 1, "$db": "admin"})["connections"]["awaitingFeedGetMores"]
+
+
 def settled_connections(conn: rawwire.RawConnection) -> int:
     """serverStatus's current connections once closes under way have landed."""
     previous = current_connections(conn)
@@ -125,6 +129,8 @@ def test_waiting_feed_getmores_hold_no_thread(server, figures):
             time.sleep(0.3)
             during = current_connections(other)
             assert during >= STREAMS + TAILS + 1, during  # the waiters and this connection
+            parked = parked_getmores(other)
+            assert parked == STREAMS + TAILS
         finally:
             for conn, _, _ in waiters:
                 conn.close()
@@ -134,10 +140,14 @@ def test_waiting_feed_getmores_hold_no_thread(server, figures):
             time.sleep(0.05)
             after = current_connections(other)
         assert after <= baseline, f"connections {after} after close, {baseline} before"
+        deadline = time.monotonic() + 5.0
+        while parked_getmores(other) > 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert parked_getmores(other) == 0
         _, ping_seconds = timed(lambda: command(other, {"ping": 1, "$db": "admin"}))
     figures(f"{STREAMS} change streams + {TAILS} awaitData cursors waiting: count {count_seconds * 1000:.1f} ms, "
             f"insert {insert_seconds * 1000:.1f} ms, all {STREAMS + TAILS} woken within {slowest * 1000:.1f} ms; "
-            f"connections {baseline} -> {during} -> {after}")
+            f"connections {baseline} -> {during} -> {after}, parked getMores {parked} -> 0")
 
 
 def test_a_closed_waiting_client_frees_its_wait(server):

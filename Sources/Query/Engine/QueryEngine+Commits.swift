@@ -17,6 +17,11 @@ extension QueryEngine {
         store.changeLog.notifyAfter(sequence, onCommit)
     }
 
+    /// How many commit notifications wait (parked feed getMores, for serverStatus).
+    public var commitNotificationCount: Int {
+        store.changeLog.commitWatcherCount
+    }
+
     /// Forgets a commit notification that is no longer wanted.
     public func cancelCommitNotification(_ watch: ChangeLog.CommitWatch) {
         store.changeLog.cancel(watch)
