@@ -17,6 +17,12 @@ public struct CommandRequest: Sendable {
     public var isUnacknowledged: Bool
     /// True when the request came as a legacy OP_QUERY (only the handshake may do this).
     public var isLegacy: Bool
+    /// The server holds feed getMores (change streams, awaitData cursors) on the connection
+    /// until something is ready (see ``CommandDispatcher/feedWait(for:connection:)``): the
+    /// getMore builds its batch without a blocking wait, so it never holds a thread.
+    public var waitsOnConnection = false
+    /// killOp ended this getMore's wait on the connection: it answers Interrupted.
+    public var wasInterrupted = false
 
     /// A request from its parts.
     public init(database: String, body: BSONDocument, isUnacknowledged: Bool = false, isLegacy: Bool = false) {

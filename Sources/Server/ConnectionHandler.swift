@@ -2,9 +2,9 @@
 // state machine, runs commands on the thread pool (or, for the point reads and handshakes
 // Commands calls quick, on the event loop itself), writes the replies in request order, and
 // stops reading from the socket while too many received requests wait (back-pressure for
-// pipelined and unacknowledged writes), and holds awaitable hellos on an event-loop timer and
-// a topology notification (never a thread). Knows no command semantics beyond what the state
-// machine reads.
+// pipelined and unacknowledged writes), and holds awaitable hellos and feed getMores with
+// nothing to return on an event-loop timer and a notification (never a thread). Knows no
+// command semantics beyond what the state machine reads.
 
 import BSON
 import Commands
@@ -31,6 +31,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var midMessage = false
     /// The timer and topology notification of the awaitable hello waiting, if any.
     private var helloWaker: (id: UInt64, timer: Scheduled<Void>, registration: ServerTopology.Registration)?
+    /// The timer and registrations of the feed getMore parked, if any.
+    private var feedWaker: (id: UInt64, timer: Scheduled<Void>, parking: FeedParking)?
 
     init(runtime: ServerRuntime, channel: any Channel) {
         self.runtime = runtime
@@ -123,6 +125,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         var action = first
         defer {
             cancelFinishedHelloWait()
+            releaseFinishedFeedWait()
             resumeReadingIfDrained(context: context)
         }
         while true {
@@ -156,6 +159,14 @@ final class ConnectionHandler: ChannelDuplexHandler {
             case let .awaitTopologyChange(wait):
                 guard startWaking(wait, context: context) else {
                     action = machine.helloWaitEnded(wait.id)
+                    continue
+                }
+                return
+            case let .checkFeed(command):
+                action = machine.feedChecked(runtime.feedWait(for: command.request, connection: info))
+            case let .awaitFeed(wait):
+                guard startWaking(wait, context: context) else {
+                    action = machine.feedWaitEnded(wait.id, interrupted: false)
                     continue
                 }
                 return
@@ -195,6 +206,45 @@ final class ConnectionHandler: ChannelDuplexHandler {
         helloWaker = nil
         waker.timer.cancel()
         runtime.topology.cancel(waker.registration)
+    }
+
+    /// Parks a feed getMore: arranges for ``feedWoke(_:context:)`` when a write commits past
+    /// its sequence, its cursor goes, killOp names it or its time is up. False when it is
+    /// already over (or the server is stopping): the getMore runs at once.
+    private func startWaking(_ wait: ConnectionStateMachine.FeedParkedWait, context: ChannelHandlerContext) -> Bool {
+        releaseFinishedFeedWait()
+        let loop = context.eventLoop
+        let bound = NIOLoopBound((self, context), eventLoop: loop)
+        let wake: @Sendable () -> Void = {
+            loop.execute {
+                let (handler, context) = bound.value
+                handler.feedWoke(wait.id, context: context)
+            }
+        }
+        guard let parking = runtime.park(wait.wait, request: machine.parkedFeedRequest, connection: info, wake: wake)
+        else { return false }
+        let timer = loop.scheduleTask(in: .milliseconds(wait.wait.milliseconds)) { wake() }
+        feedWaker = (wait.id, timer, parking)
+        return true
+    }
+
+    /// A parked feed wait's notification or timer fired: release its registrations and run
+    /// the getMore (Interrupted when killOp ended it). Late wake-ups of a finished wait do nothing.
+    private func feedWoke(_ id: UInt64, context: ChannelHandlerContext) {
+        guard let waker = feedWaker, waker.id == id, machine.feedWait?.id == id else { return }
+        feedWaker = nil
+        waker.timer.cancel()
+        let interrupted = runtime.unpark(waker.parking)
+        perform(machine.feedWaitEnded(id, interrupted: interrupted), context: context)
+    }
+
+    /// Releases the timer and registrations of a feed wait the machine no longer has (it
+    /// ended on shutdown, or the connection closed).
+    private func releaseFinishedFeedWait() {
+        guard let waker = feedWaker, machine.feedWait?.id != waker.id else { return }
+        feedWaker = nil
+        waker.timer.cancel()
+        _ = runtime.unpark(waker.parking)
     }
 
     /// Issues the socket read held back while the queue was full, once it has room again.

@@ -2,7 +2,8 @@
 // may pipeline; replies go out in request order), compressors negotiated by the handshake,
 // exhaust streams (getMore batches, awaitable hello replies), and the ways a connection ends
 // (client gone, lost framing, server shutting down). Pure: the handler performs the actions
-// it returns, including the waits of awaitable hellos (a timer, not a thread).
+// it returns, including the waits of awaitable hellos and of feed getMores (change streams,
+// awaitData cursors) with nothing to return yet (a timer and a notification, not a thread).
 
 import BSON
 import Commands
@@ -51,6 +52,31 @@ struct ConnectionStateMachine {
         }
     }
 
+    /// One parked feed getMore: until a write commits past `wait.sequence`, its cursor goes,
+    /// killOp names it, or `wait.milliseconds` pass.
+    struct FeedParkedWait: Equatable {
+        /// Tells this wait's wake-ups from those of an earlier, finished one.
+        let id: UInt64
+        /// What Commands said the getMore waits for.
+        let wait: FeedWait
+    }
+
+    /// Where the connection's getMore on a feed cursor stands.
+    enum FeedState {
+        /// No getMore is being checked or waits.
+        case idle
+        /// A getMore is asked whether it has anything to return (``Action/checkFeed(_:)``).
+        case checking(PendingCommand)
+        /// The getMore has nothing to return yet and waits without a thread.
+        case parked(PendingCommand, FeedParkedWait)
+
+        /// The wait under way, if any.
+        var wait: FeedParkedWait? {
+            if case let .parked(_, wait) = self { return wait }
+            return nil
+        }
+    }
+
     /// What the handler must do next.
     enum Action: Equatable {
         /// Nothing until the next event.
@@ -63,6 +89,14 @@ struct ConnectionStateMachine {
         /// topology moves on from `version` or the time is up, then call
         /// ``helloWaitEnded(_:)`` with its id. When the version is no longer current, call it at once.
         case awaitTopologyChange(HelloWait)
+        /// Ask Commands (cheaply, on the event loop) whether this getMore reads a feed with
+        /// nothing to return yet, then call ``feedChecked(_:)`` with the answer.
+        case checkFeed(PendingCommand)
+        /// Park the getMore without holding a thread (a timer, a commit notification, a
+        /// cursor-removal notification, a killable operation) until something may be ready or
+        /// the time is up, then call ``feedWaitEnded(_:interrupted:)`` with its id. When it
+        /// cannot be parked (already ready), call that at once.
+        case awaitFeed(FeedParkedWait)
         /// Close the channel.
         case close
         /// The connection is finished: tell Commands to free its state (cursors, sessions).
@@ -74,6 +108,8 @@ struct ConnectionStateMachine {
             case let (.run(a), .run(b)): a.requestID == b.requestID
             case let (.write(a, ca), .write(b, cb)): a == b && ca == cb
             case let (.awaitTopologyChange(a), .awaitTopologyChange(b)): a == b
+            case let (.checkFeed(a), .checkFeed(b)): a.requestID == b.requestID
+            case let (.awaitFeed(a), .awaitFeed(b)): a == b
             default: false
             }
         }
@@ -87,6 +123,9 @@ struct ConnectionStateMachine {
     /// The awaitable hello waiting on this connection, if any.
     private(set) var hello = HelloState.idle
     private var lastHelloWaitID: UInt64 = 0
+    /// The feed getMore being checked or waiting on this connection, if any.
+    private(set) var feed = FeedState.idle
+    private var lastFeedWaitID: UInt64 = 0
     private var closeRequested = false
     private var released = false
     /// Compressors the handshake agreed on; replies may use only these.
@@ -98,6 +137,15 @@ struct ConnectionStateMachine {
     /// The wait of the awaitable hello under way; the handler cancels the timer and topology
     /// notification of any other.
     var helloWait: HelloWait? { hello.wait }
+
+    /// The parked feed wait under way; the handler releases the registrations of any other.
+    var feedWait: FeedParkedWait? { feed.wait }
+
+    /// The request of the parked feed getMore (for currentOp while it waits).
+    var parkedFeedRequest: CommandRequest {
+        if case let .parked(command, _) = feed { return command.request }
+        return CommandRequest(database: "admin", body: ["getMore": .int64(0)])
+    }
 
     /// How many received requests may wait behind the running one before the connection
     /// stops reading from its socket. Bounds what a client that pipelines (or sends
@@ -132,6 +180,29 @@ struct ConnectionStateMachine {
         guard lifecycle != .closed else { return next() }
         running = command
         return .run(command)
+    }
+
+    /// Commands answered ``Action/checkFeed(_:)``: `wait` when the getMore has nothing to
+    /// return yet (it parks, unless the server is shutting down), nil when it should run.
+    mutating func feedChecked(_ wait: FeedWait?) -> Action {
+        guard case let .checking(command) = feed else { return .wait }
+        feed = .idle
+        guard lifecycle != .closed else { return next() }
+        guard let wait, lifecycle == .open else { return runFeed(command, interrupted: false) }
+        lastFeedWaitID &+= 1
+        let parked = FeedParkedWait(id: lastFeedWaitID, wait: wait)
+        feed = .parked(command, parked)
+        return .awaitFeed(parked)
+    }
+
+    /// The feed wait `id` is over: a write committed, the time is up, the cursor went, killOp
+    /// named it (`interrupted`) or the server is shutting down. Runs the getMore, which builds
+    /// its batch without waiting again. A wake-up of a wait that already ended does nothing.
+    mutating func feedWaitEnded(_ id: UInt64, interrupted: Bool) -> Action {
+        guard case let .parked(command, wait) = feed, wait.id == id else { return .wait }
+        feed = .idle
+        guard lifecycle != .closed else { return next() }
+        return runFeed(command, interrupted: interrupted)
     }
 
     /// The running command finished with `reply`.
@@ -171,8 +242,7 @@ struct ConnectionStateMachine {
                 return startHelloWait(continuation, awaitable, streaming: true)
             }
             guard lifecycle == .open, running == nil else { return next() }
-            running = continuation
-            return .run(continuation)
+            return startCommand(continuation)
         }
         return next()
     }
@@ -181,7 +251,7 @@ struct ConnectionStateMachine {
     mutating func next() -> Action {
         guard lifecycle != .closed else { return running == nil ? releaseOnce() : .wait }
         // Not while a command runs, a hello waits, or a stream's reply is being written.
-        guard running == nil, hello.wait == nil, exhaustContinuation == nil else { return .wait }
+        guard running == nil, hello.wait == nil, exhaustContinuation == nil, case .idle = feed else { return .wait }
         guard let work = queue.popFirst() else {
             if lifecycle == .closing { closeRequested = true; return .close }
             return .wait
@@ -191,8 +261,7 @@ struct ConnectionStateMachine {
             if lifecycle == .open, let awaitable = command.awaitableHello {
                 return startHelloWait(command, awaitable, streaming: false)
             }
-            running = command
-            return .run(command)
+            return startCommand(command)
         case let .reply(reply):
             return .write(reply, compressor: replyCompressor(for: reply.compressor))
         case .drop:
@@ -212,6 +281,8 @@ struct ConnectionStateMachine {
         lifecycle = .closing
         // A waiting hello answers at once (ShutdownInProgress, with the new topologyVersion).
         if let wait = hello.wait { return helloWaitEnded(wait.id) }
+        // So does a parked feed getMore: it returns what is there now.
+        if let wait = feed.wait { return feedWaitEnded(wait.id, interrupted: false) }
         return next()
     }
 
@@ -220,8 +291,28 @@ struct ConnectionStateMachine {
         lifecycle = .closed
         exhaustContinuation = nil
         hello = .idle
+        feed = .idle
         queue.removeAll()
         return running == nil ? releaseOnce() : .wait
+    }
+
+    /// Runs `command`, or first asks whether it is a feed getMore that would only wait.
+    private mutating func startCommand(_ command: PendingCommand) -> Action {
+        if lifecycle == .open, command.isGetMore, !command.request.isUnacknowledged {
+            feed = .checking(command)
+            return .checkFeed(command)
+        }
+        running = command
+        return .run(command)
+    }
+
+    /// Runs a feed getMore whose wait is over (or was not needed): it must not wait again.
+    private mutating func runFeed(_ command: PendingCommand, interrupted: Bool) -> Action {
+        var command = command
+        command.request.waitsOnConnection = true
+        command.request.wasInterrupted = interrupted
+        running = command
+        return .run(command)
     }
 
     private mutating func startHelloWait(_ command: PendingCommand, _ awaitable: AwaitableHello,

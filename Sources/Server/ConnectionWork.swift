@@ -31,6 +31,9 @@ struct PendingCommand: Sendable {
     /// The command's name (the body's first key).
     var name: String { request.body.keys.first ?? "" }
 
+    /// True for `getMore`, which may read a feed cursor and wait (see ``ConnectionStateMachine/FeedState``).
+    var isGetMore: Bool { name == "getMore" }
+
     /// True for the handshake commands whose reply carries the negotiated `compression`.
     var isHandshake: Bool {
         let lowered = name.lowercased()

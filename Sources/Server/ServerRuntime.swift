@@ -52,6 +52,25 @@ final class ServerRuntime: Sendable {
         dispatcher.withLock { $0 }?.isQuick(request) ?? false
     }
 
+    /// The wait of `request` when it is a feed getMore with nothing to return yet (cheap,
+    /// non-blocking: call it on the event loop); nil when it should run, or after shutdown.
+    func feedWait(for request: CommandRequest, connection: ConnectionInfo) -> FeedWait? {
+        dispatcher.withLock { $0 }?.feedWait(for: request, connection: connection)
+    }
+
+    /// Parks a feed wait (see ``CommandDispatcher/park(_:request:connection:wake:)``); nil
+    /// when it is already over or the server is stopping.
+    func park(_ wait: FeedWait, request: CommandRequest, connection: ConnectionInfo,
+              wake: @escaping @Sendable () -> Void) -> FeedParking? {
+        dispatcher.withLock { $0 }?.park(wait, request: request, connection: connection, wake: wake)
+    }
+
+    /// Releases a parked feed wait; true when killOp ended it. Safe after shutdown: the
+    /// parking keeps what it needs.
+    func unpark(_ parking: FeedParking) -> Bool {
+        parking.release()
+    }
+
     /// Frees Commands' state for a closed connection (on the thread pool when it still runs).
     func connectionClosed(_ id: Int64) {
         guard let dispatcher = dispatcher.withLock({ $0 }) else { return }

@@ -1,9 +1,11 @@
 // The change log: one entry per committed write in commit order, written atomically with
 // the data (a failed batch leaves neither), sequence numbers that survive reopen, and
-// retention trimming by count, size and age.
+// retention trimming by count, size and age, and commit notifications (one call per
+// registration, none once cancelled, none registered when the log already moved on).
 
 import BSON
 import Storage
+import Synchronization
 import Testing
 @testable import Documents
 
@@ -29,6 +31,36 @@ struct ChangeLogTests {
             #expect(try store.changeLog.entries(after: 1, limit: 2).map(\.sequence) == [2, 3])
             #expect(try store.changeLog.entries(after: 6).isEmpty)
             #expect(store.changeLog.latestSequence == 6)
+        }
+    }
+
+    @Test func aCommitCallsEachRegisteredNotificationOnce() throws {
+        try withStoreDirectory { path in
+            let store = try DocumentStore(path: path)
+            let collection = try store.collection("c", in: "db")
+            try collection.insert(["_id": 1])
+            let latest = store.changeLog.latestSequence
+            let calls = Atomic<Int>(0)
+            let first = store.changeLog.notifyAfter(latest) { calls.add(1, ordering: .relaxed) }
+            let second = store.changeLog.notifyAfter(latest) { calls.add(10, ordering: .relaxed) }
+            #expect(first != nil && second != nil)
+            if let second { store.changeLog.cancel(second) }
+            #expect(store.changeLog.commitWatcherCount == 1)
+            try collection.insert(["_id": 2])
+            try collection.insert(["_id": 3])
+            #expect(calls.load(ordering: .relaxed) == 1)
+            #expect(store.changeLog.commitWatcherCount == 0)
+        }
+    }
+
+    @Test func aNotificationForAnOlderSequenceIsNotRegistered() throws {
+        try withStoreDirectory { path in
+            let store = try DocumentStore(path: path)
+            let collection = try store.collection("c", in: "db")
+            try collection.insert(["_id": 1])
+            let stale = store.changeLog.notifyAfter(store.changeLog.latestSequence - 1) { Issue.record("called") }
+            #expect(stale == nil)
+            #expect(store.changeLog.commitWatcherCount == 0)
         }
     }
 

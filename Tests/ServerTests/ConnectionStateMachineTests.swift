@@ -46,13 +46,16 @@ import Wire
         _ = machine.received(.command(PendingCommand(
             request: CommandRequest(database: "db", body: getMore), requestID: 10,
             replyKind: .msg(checksum: false), exhaustAllowed: true)))
+        // Commands finds something to return (no feed wait): the getMore runs.
+        guard case .run = machine.feedChecked(nil) else { Issue.record("the getMore did not run"); return }
         let open: BSONDocument = ["cursor": ["id": .int64(7), "ns": "db.c", "nextBatch": [1]], "ok": .double(1)]
         let done: BSONDocument = ["cursor": ["id": .int64(0), "ns": "db.c", "nextBatch": [2]], "ok": .double(1)]
         // The first batch answers the client's request, flagged moreToCome.
         #expect(machine.commandCompleted(open) == .write(OutboundReply(
             responseTo: 10, message: .msg(OpMsg(flags: .moreToCome, body: open)), compressor: nil), compressor: nil))
         // The server runs the getMore again on its own; that batch answers the reply it sent (id 55).
-        guard case let .run(again) = machine.replyWritten(requestID: 55) else {
+        guard case let .checkFeed(checked) = machine.replyWritten(requestID: 55), checked.requestID == 55,
+              case let .run(again) = machine.feedChecked(nil) else {
             Issue.record("the exhaust stream did not continue"); return
         }
         #expect(again.requestID == 55)
@@ -66,6 +69,7 @@ import Wire
         let getMore: BSONDocument = ["getMore": .int64(7), "collection": "c", "$db": "db"]
         _ = machine.received(.command(PendingCommand(
             request: CommandRequest(database: "db", body: getMore), requestID: 10, replyKind: .msg(checksum: false))))
+        _ = machine.feedChecked(nil)
         let open: BSONDocument = ["cursor": ["id": .int64(7), "ns": "db.c", "nextBatch": [1]], "ok": .double(1)]
         #expect(machine.commandCompleted(open) == reply(10, open))
         #expect(machine.replyWritten(requestID: 11) == .wait)

@@ -41,6 +41,10 @@ final class ChangeStream: Sendable {
     /// The collection the following stages run against (for the database name).
     private let stageCollection: QueryCollection
     private let state: Mutex<State>
+    /// After a batch that left nothing to return: the change log sequence it read through.
+    /// nil while events wait or the stream has not been read. Lets a getMore tell, without
+    /// I/O or the state lock, that it would only wait.
+    private let idleThrough = Mutex<UInt64?>(nil)
 
     /// A stream positioned where `spec` says; checks the history is still there.
     init(spec: ChangeStreamSpec, engine: QueryEngine, database: String) throws(MongoError) {
@@ -59,7 +63,7 @@ final class ChangeStream: Sendable {
             var examined = 0
             while state.buffered.count < limit && !state.invalidated && examined < Self.maximumEntriesPerBatch {
                 try interrupt()
-                let seen = engine.store.changeLog.latestSequence
+                let seen = engine.latestCommitSequence
                 let entries = try engine.store.changeLog.entries(after: state.position, limit: 1000)
                 if entries.isEmpty {
                     guard state.buffered.isEmpty, let deadline else { break }
@@ -76,6 +80,8 @@ final class ChangeStream: Sendable {
             let events = Array(state.buffered.prefix(limit))
             state.buffered.removeFirst(events.count)
             let finished = state.invalidated && state.buffered.isEmpty
+            let idle: UInt64? = state.buffered.isEmpty && !state.invalidated ? state.position : nil
+            idleThrough.withLock { $0 = idle }
             let token: BSONDocument
             if let last = events.last?["_id"]?.documentValue, !state.buffered.isEmpty || finished {
                 token = last
@@ -86,6 +92,14 @@ final class ChangeStream: Sendable {
             }
             return Batch(events: events, postBatchResumeToken: token, isFinished: finished)
         }
+    }
+
+    /// The sequence a getMore would wait past when nothing is ready: the stream has no
+    /// buffered events and has read the change log through it, which has not moved on since.
+    /// nil when a read may find something (or the stream was never read). Cheap: no I/O.
+    func waitSequence(latest: UInt64) -> UInt64? {
+        guard let idle = idleThrough.withLock({ $0 }), idle >= latest else { return nil }
+        return idle
     }
 
     /// Converts `entries` into events, runs the following stages on them and buffers the

@@ -79,7 +79,7 @@ enum FeedCommands {
     /// getMore on a feed cursor; `nil` when the cursor is an ordinary one.
     static func getMore(_ context: CommandContext, id: Int64, namespace: String, batchSize: Int?) throws(MongoError) -> BSONDocument? {
         guard let feed = try context.server.cursors.feed(id: id, namespace: namespace) else { return nil }
-        let wait = try context.integer("maxAwaitTimeMS").map { Duration.milliseconds(max($0, 0)) }
+        let wait = try awaitMilliseconds(context.body).map { Duration.milliseconds($0) }
         var deadline: ContinuousClock.Instant?
         switch feed {
         case .changeStream:
@@ -88,10 +88,13 @@ enum FeedCommands {
             if cursor.awaitData { deadline = .now + (wait ?? TailableCursor.defaultAwait) }
         }
         if let limit = context.deadline, let current = deadline { deadline = min(current, limit) }
+        // The server already waited on the connection (no thread held): build the batch now.
+        if context.request.waitsOnConnection { deadline = nil }
         let interrupt = { () throws(MongoError) in
             if context.operation.isKilled { throw MongoError(.interrupted, "operation was interrupted") }
         }
-        do {
+        do throws(MongoError) {
+            if context.request.wasInterrupted { throw MongoError(.interrupted, "operation was interrupted") }
             switch feed {
             case let .changeStream(stream):
                 let batch = try stream.nextBatch(batchSize: batchSize, waitUntil: deadline, interrupt: interrupt)
@@ -111,5 +114,28 @@ enum FeedCommands {
             context.server.cursors.close(id: id)
             throw error
         }
+    }
+
+    /// The longest `maxAwaitTimeMS` honoured: 24 hours. Longer requests are capped (a driver
+    /// asking for more gets an empty batch after a day and asks again).
+    static let maximumAwaitMilliseconds: Int64 = 86_400_000
+
+    /// A getMore's `maxAwaitTimeMS` in milliseconds, capped at ``maximumAwaitMilliseconds``;
+    /// nil when absent.
+    ///
+    /// - Throws: `TypeMismatch` (14) for a non-number, `BadValue` (2) for NaN or a negative value.
+    static func awaitMilliseconds(_ body: BSONDocument) throws(MongoError) -> Int64? {
+        guard let value = body["maxAwaitTimeMS"] else { return nil }
+        guard value.isNumeric else {
+            throw MongoError(.typeMismatch, "BSON field 'getMore.maxAwaitTimeMS' is the wrong type '\(value.type.alias)', "
+                + "expected types '[long, int, decimal, double]'")
+        }
+        guard let milliseconds = ClientNumber.saturatedInteger(value) else {
+            throw MongoError(.badValue, "maxAwaitTimeMS must be a number, not NaN")
+        }
+        guard milliseconds >= 0 else {
+            throw MongoError(.badValue, "maxAwaitTimeMS must be a non-negative integer, not \(milliseconds)")
+        }
+        return min(milliseconds, maximumAwaitMilliseconds)
     }
 }

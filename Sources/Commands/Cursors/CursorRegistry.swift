@@ -55,6 +55,26 @@ final class CursorRegistry: Sendable {
         var cursors: [Int64: Cursor] = [:]
         var timedOut: Int = 0
         var totalOpened: Int = 0
+        /// Parked getMores to wake when their cursor goes (killCursors, session end, reaping).
+        var removalWatchers: [Int64: [UInt64: @Sendable () -> Void]] = [:]
+        var lastWatchID: UInt64 = 0
+
+        /// The watchers of cursors no longer open, forgotten: each is called once.
+        mutating func takeOrphanedWatchers() -> [@Sendable () -> Void] {
+            guard !removalWatchers.isEmpty else { return [] }
+            var orphaned: [@Sendable () -> Void] = []
+            for (id, watchers) in removalWatchers where cursors[id] == nil {
+                orphaned += watchers.values
+                removalWatchers[id] = nil
+            }
+            return orphaned
+        }
+    }
+
+    /// A registration made with ``notifyOnRemoval(of:_:)``, for ``cancel(_:)``.
+    struct RemovalWatch: Sendable, Hashable {
+        let cursorID: Int64
+        let id: UInt64
     }
 
     private let state = Mutex(State())
@@ -142,9 +162,40 @@ final class CursorRegistry: Sendable {
         }
     }
 
+    /// The feed of cursor `id` on `namespace`, without marking it used; nil for an unknown
+    /// cursor, another namespace or a cursor over documents.
+    func peekFeed(id: Int64, namespace: String) -> CursorFeed? {
+        state.withLock { state in
+            guard let cursor = state.cursors[id], cursor.namespace == namespace else { return nil }
+            return cursor.feed
+        }
+    }
+
     /// Closes cursor `id` (its feed ended or failed).
     func close(id: Int64) {
-        _ = state.withLock { $0.cursors.removeValue(forKey: id) }
+        let orphaned = state.withLock { state in
+            state.cursors[id] = nil
+            return state.takeOrphanedWatchers()
+        }
+        for watcher in orphaned { watcher() }
+    }
+
+    /// Calls `onRemoval` once when cursor `id` is closed or killed; nil when it is not open.
+    func notifyOnRemoval(of id: Int64, _ onRemoval: @escaping @Sendable () -> Void) -> RemovalWatch? {
+        state.withLock { state -> RemovalWatch? in
+            guard state.cursors[id] != nil else { return nil }
+            state.lastWatchID &+= 1
+            state.removalWatchers[id, default: [:]][state.lastWatchID] = onRemoval
+            return RemovalWatch(cursorID: id, id: state.lastWatchID)
+        }
+    }
+
+    /// Forgets a removal watch that is no longer wanted.
+    func cancel(_ watch: RemovalWatch) {
+        state.withLock { state in
+            state.removalWatchers[watch.cursorID]?[watch.id] = nil
+            if state.removalWatchers[watch.cursorID]?.isEmpty == true { state.removalWatchers[watch.cursorID] = nil }
+        }
     }
 
     /// The next batch of cursor `id` for a getMore on `namespace`.
@@ -174,7 +225,7 @@ final class CursorRegistry: Sendable {
 
     /// Kills the cursors `ids` (killCursors) that belong to `namespace`.
     func kill(ids: [Int64], namespace: String) -> KillOutcome {
-        state.withLock { state in
+        let (outcome, orphaned) = state.withLock { state in
             var outcome = KillOutcome()
             for id in ids {
                 if var cursor = state.cursors[id], cursor.namespace == namespace, cursor.machine.kill() {
@@ -184,18 +235,22 @@ final class CursorRegistry: Sendable {
                     outcome.notFound.append(id)
                 }
             }
-            return outcome
+            return (outcome, state.takeOrphanedWatchers())
         }
+        for watcher in orphaned { watcher() }
+        return outcome
     }
 
     /// Kills every cursor of the sessions `sessions`; returns how many.
     @discardableResult
     func kill(sessions: Set<BSONBinary>) -> Int {
-        state.withLock { state in
+        let (count, orphaned) = state.withLock { state in
             let doomed = state.cursors.values.filter { $0.session.map(sessions.contains) ?? false }.map(\.id)
             for id in doomed { state.cursors[id] = nil }
-            return doomed.count
+            return (doomed.count, state.takeOrphanedWatchers())
         }
+        for watcher in orphaned { watcher() }
+        return count
     }
 
     /// The sessions that own open cursors.
@@ -207,15 +262,17 @@ final class CursorRegistry: Sendable {
     @discardableResult
     func reapIdle(now: ContinuousClock.Instant = .now, timeout: Duration? = nil) -> Int {
         let timeout = timeout ?? self.timeout
-        return state.withLock { state in
+        let (count, orphaned) = state.withLock { state in
             var reaped: [Int64] = []
             for (id, var cursor) in state.cursors where cursor.machine.expireIfIdle(at: now, timeout: timeout) {
                 reaped.append(id)
             }
             for id in reaped { state.cursors[id] = nil }
             state.timedOut += reaped.count
-            return reaped.count
+            return (reaped.count, state.takeOrphanedWatchers())
         }
+        for watcher in orphaned { watcher() }
+        return count
     }
 
     /// Forgets which connection owns its cursors (they stay usable from other connections,

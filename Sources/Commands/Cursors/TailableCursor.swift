@@ -18,6 +18,9 @@ final class TailableCursor: Sendable {
     private let projection: Projection?
     /// The insertion-order position of the last document examined.
     private let position: Mutex<UInt64>
+    /// After a batch that reached the end of the collection: the change log sequence seen
+    /// before that read. nil while more documents may be there. Read without I/O.
+    private let idleThrough = Mutex<UInt64?>(nil)
 
     /// A cursor at the start of `collection`.
     ///
@@ -31,6 +34,13 @@ final class TailableCursor: Sendable {
         self.projection = projection
         self.awaitData = awaitData
         position = Mutex(0)
+    }
+
+    /// The sequence an awaitData getMore would wait past when nothing is ready: the last
+    /// read reached the end of the collection and no write committed since. Cheap: no I/O.
+    func waitSequence(latest: UInt64) -> UInt64? {
+        guard awaitData, let idle = idleThrough.withLock({ $0 }), idle >= latest else { return nil }
+        return idle
     }
 
     /// The next matching documents, at most `batchSize` (101 by default); with a deadline
@@ -53,7 +63,11 @@ final class TailableCursor: Sendable {
                     guard filter.matches(document) else { continue }
                     results.append(try projection?.apply(to: document) ?? document)
                 }
-                if results.count >= limit || !found.isEmpty && found.count == limit { return results }
+                if results.count >= limit || !found.isEmpty && found.count == limit {
+                    idleThrough.withLock { $0 = nil }
+                    return results
+                }
+                idleThrough.withLock { $0 = seen }
                 guard results.isEmpty, let deadline else { return results }
                 guard changeLog.waitForEntries(after: seen, until: deadline) else { return results }
             }

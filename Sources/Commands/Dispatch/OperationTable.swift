@@ -23,6 +23,8 @@ final class Operation: Sendable {
     let startedAt: BSONDateTime
     /// Its kill switch, shared with the OperationInterrupt its scans poll.
     let killSwitch = KillSwitch()
+    /// Called once by killOp: wakes a wait parked outside any thread (a feed getMore).
+    private let killHandler = Mutex<(@Sendable () -> Void)?>(nil)
 
     init(id: Int32, connectionID: Int64, client: String, command: BSONDocument, namespace: String,
          startedAt: BSONDateTime) {
@@ -39,7 +41,25 @@ final class Operation: Sendable {
     var isKilled: Bool { killSwitch.isKilled }
 
     /// Marks it killed; it stops at its next check.
-    func kill() { killSwitch.kill() }
+    func kill() {
+        killSwitch.kill()
+        let handler = killHandler.withLock { handler in
+            defer { handler = nil }
+            return handler
+        }
+        handler?()
+    }
+
+    /// Calls `handler` when this operation is killed (at once if it already was).
+    func onKill(_ handler: @escaping @Sendable () -> Void) {
+        killHandler.withLock { $0 = handler }
+        if isKilled, let pending = killHandler.withLock({ handler in
+            defer { handler = nil }
+            return handler
+        }) {
+            pending()
+        }
+    }
 }
 
 /// The running commands.

@@ -39,6 +39,8 @@ enum DiagnosticCommands {
                 "available": .int32(Int32(clamping: available)),
                 "totalCreated": .int64(Int64(metrics.totalConnections)),
                 "awaitingTopologyChanges": .int64(Int64(server.topology.waiterCount)),
+                // Feed getMores (change streams, awaitData cursors) parked on their connection.
+                "awaitingFeedGetMores": .int64(Int64(server.engine.commitNotificationCount)),
             ]),
             "network": .document([
                 "bytesIn": .int64(Int64(metrics.bytesIn)),

@@ -30,6 +30,8 @@ public final class ChangeLog: Sendable {
     private let retained: Mutex<RetainedBytes>
     /// Wakes readers waiting for new entries (change streams, tailable cursors).
     private let commits = ConditionLock()
+    /// Callbacks waiting for the next commit (waits parked on an event loop, not a thread).
+    private let watchers = Mutex(CommitWatchers())
 
     init(storage: RocksDBStore, keySpace: ColumnFamily, shapes: ShapeRegistry, retention: ChangeLogRetention) throws(StorageError) {
         self.storage = storage
@@ -100,6 +102,34 @@ public final class ChangeLog: Sendable {
         }
         latest.store(sequence, ordering: .releasing)
         commits.withLock { commits.broadcast() }
+        let woken = watchers.withLock { $0.takeAll() }
+        for callback in woken { callback() }
+    }
+
+    /// A callback registered with ``notifyAfter(_:_:)``, for ``cancel(_:)``.
+    public struct CommitWatch: Sendable, Hashable {
+        fileprivate let id: UInt64
+    }
+
+    /// Calls `onCommit` once, on the committing thread, when an entry newer than `sequence`
+    /// commits. Returns nil without registering when one already has: the caller goes on at
+    /// once. Never blocks; the callback must be cheap (hand the work to an event loop).
+    public func notifyAfter(_ sequence: UInt64, _ onCommit: @escaping @Sendable () -> Void) -> CommitWatch? {
+        watchers.withLock { watchers -> CommitWatch? in
+            // Checked under the lock publish takes after storing `latest`: no commit is missed.
+            guard latestSequence <= sequence else { return nil }
+            return CommitWatch(id: watchers.add(onCommit))
+        }
+    }
+
+    /// Forgets a callback that no longer waits (its deadline passed, its connection closed).
+    public func cancel(_ watch: CommitWatch) {
+        watchers.withLock { $0.remove(watch.id) }
+    }
+
+    /// How many callbacks wait for a commit (for tests and diagnostics).
+    public var commitWatcherCount: Int {
+        watchers.withLock { $0.count }
     }
 
     /// Blocks until an entry newer than `sequence` has committed or `deadline` passes;
@@ -184,5 +214,30 @@ public final class ChangeLog: Sendable {
         try storage.write(batch, durability: .buffered)
         retained.withLock { $0.removeEntries(below: cutoff) }
         return cutoff
+    }
+}
+
+/// The callbacks waiting for the next commit, by registration id.
+private struct CommitWatchers {
+    private var nextID: UInt64 = 0
+    private var callbacks: [UInt64: @Sendable () -> Void] = [:]
+
+    var count: Int { callbacks.count }
+
+    mutating func add(_ callback: @escaping @Sendable () -> Void) -> UInt64 {
+        nextID &+= 1
+        callbacks[nextID] = callback
+        return nextID
+    }
+
+    mutating func remove(_ id: UInt64) {
+        callbacks[id] = nil
+    }
+
+    /// Every callback, forgetting them: each is called once.
+    mutating func takeAll() -> [@Sendable () -> Void] {
+        guard !callbacks.isEmpty else { return [] }
+        defer { callbacks.removeAll() }
+        return Array(callbacks.values)
     }
 }
