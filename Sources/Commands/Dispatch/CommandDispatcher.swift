@@ -88,7 +88,7 @@ public final class CommandDispatcher: Sendable {
             if request.isUnacknowledged {
                 server.logger.warning("unacknowledged command failed", metadata: ["command": "\(name)", "error": "\(error)"])
             }
-            if error.code == .internalError {
+            if error.code == .internalError || error.isStorageFailure {
                 server.logger.error("command failed", metadata: [
                     "command": "\(name)", "error": "\(error)",
                     "storage": "\(error.storageError.map { "\($0)" } ?? "-")",
