@@ -79,6 +79,11 @@ final class ServerRuntime: Sendable {
         dispatcher.withLock { $0 }?.reapIdleCursors()
     }
 
+    /// Marks every running command interrupted by shutdown; returns how many there were.
+    func interruptRunningOperations() -> Int {
+        dispatcher.withLock { $0 }?.interruptAllForShutdown() ?? 0
+    }
+
     /// Drops the dispatcher so nothing can reach the store any more.
     func detachDispatcher() {
         dispatcher.withLock { $0 = nil }

@@ -99,6 +99,11 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .long, help: "Allow a non-loopback --bind without --auth (anyone who reaches the port owns the data).")
     var insecureNoAuth = false
 
+    @Option(name: .long, help: ArgumentHelp(
+        "At shutdown, how long interrupted operations may take to finish before connections are closed and the server exits anyway (default 5000).",
+        valueName: "MS"))
+    var shutdownTimeoutMs: Int = 5000
+
     func run() async throws {
         let file = try loadConfigFile()
         let host = bind ?? file.bind ?? "127.0.0.1"
@@ -109,6 +114,9 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("unknown log level '\(levelName)'")
         }
         guard (0...65535).contains(port) else { throw ValidationError("port \(port) is out of range") }
+        guard (0...3_600_000).contains(shutdownTimeoutMs) else {
+            throw ValidationError("--shutdown-timeout-ms \(shutdownTimeoutMs) is out of range (0 to 3600000)")
+        }
         let parameters = try serverParameters(file)
         let authEnabled = auth || file.auth == true
         let loopbackOnly = ["127.0.0.1", "localhost", "::1"].contains(host) || host.hasPrefix("127.")
@@ -141,6 +149,7 @@ struct Serve: AsyncParsableCommand {
         ]
         let server = TesseraServer(
             configuration: ServerConfiguration(host: host, port: port, dbPath: dbPath, commandLine: commandLine,
+                                               shutdownTimeout: .milliseconds(shutdownTimeoutMs),
                                                parameters: parameters, auth: authEnabled),
             logger: logger)
         let group = ServiceGroup(

@@ -204,3 +204,51 @@ def test_full_disk_refuses_writes_without_duplicate_key_and_keeps_acknowledged_o
     finally:
         if server.running:
             server.stop(timeout=60)
+
+
+def test_sigterm_does_not_wait_for_a_runaway_aggregate(tmp_path, figures):
+    import threading
+    import time
+
+    server = TesseraServer(tmp_path / "db", tmp_path / "server.log", extra_args=["--shutdown-timeout-ms", "2000"])
+    server.start()
+    outcome: dict[str, object] = {}
+    try:
+        with server.client(retryWrites=False) as mongo:
+            coll = mongo["runaway"].get_collection("items", write_concern=WriteConcern(w=1, j=True))
+            coll.insert_many([{"_id": key, "v": key} for key in range(1000)])
+        # Three nested $lookups over 1000 documents that match nothing: 10^9 inner documents
+        # examined, memory flat, far longer than any test.
+        never = {"$match": {"$expr": {"$eq": ["$v", -1]}}}
+        pipeline = [{"$lookup": {"from": "items", "as": "a", "pipeline": [
+            {"$lookup": {"from": "items", "as": "b", "pipeline": [never]}}, never]}}]
+
+        def runaway() -> None:
+            try:
+                with MongoClient(server.uri, serverSelectionTimeoutMS=2000, socketTimeoutMS=120_000,
+                                 retryReads=False) as mongo:
+                    list(mongo["runaway"]["items"].aggregate(pipeline))
+                outcome["result"] = "finished"
+            except OperationFailure as error:
+                outcome["result"] = error.code
+            except PyMongoError as error:
+                outcome["result"] = type(error).__name__
+
+        thread = threading.Thread(target=runaway, daemon=True)
+        thread.start()
+        time.sleep(2)
+        assert "result" not in outcome, f"the aggregate ended early: {outcome}"
+        started = time.monotonic()
+        code = server.stop(timeout=30)
+        elapsed = time.monotonic() - started
+        thread.join(10)
+        assert code == 0, f"exit code {code}; log tail:\n{server.log_tail()}"
+        assert elapsed < 10, f"shutdown took {elapsed:.1f}s"
+        assert outcome.get("result") != "finished"
+        figures(f"faults/runaway aggregate: SIGTERM to exit {elapsed:.1f}s (timeout 2 s), client saw {outcome.get('result')}")
+        server.start()
+        with server.client() as mongo:
+            assert count_matching(mongo["runaway"]["items"]) == 1000
+    finally:
+        if server.running:
+            server.stop(timeout=30)

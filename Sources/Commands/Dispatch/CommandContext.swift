@@ -32,9 +32,15 @@ struct CommandContext {
     /// The query engine.
     var engine: QueryEngine { server.engine }
 
-    /// Throws `MaxTimeMSExpired` (50) past the deadline, `Interrupted` (11601) after killOp.
+    /// Throws `MaxTimeMSExpired` (50) past the deadline, `Interrupted` (11601) after killOp,
+    /// `InterruptedAtShutdown` (11600) once the server is shutting down.
     func checkForInterrupt() throws(MongoError) {
-        if operation.isKilled { throw MongoError(.interrupted, "operation was interrupted") }
+        if operation.isKilled {
+            if operation.isInterruptedAtShutdown {
+                throw MongoError(.interruptedAtShutdown, "interrupted at shutdown")
+            }
+            throw MongoError(.interrupted, "operation was interrupted")
+        }
         if let deadline, ContinuousClock.now >= deadline {
             throw MongoError(.maxTimeMSExpired, "operation exceeded time limit")
         }

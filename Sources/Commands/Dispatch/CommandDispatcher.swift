@@ -109,6 +109,12 @@ public final class CommandDispatcher: Sendable {
         reply.append("$clusterTime", .document(ReplicaSet.clusterTimeDocument(latest)))
     }
 
+    /// Marks every running command interrupted by shutdown (they answer 11600
+    /// InterruptedAtShutdown at their next interrupt check); returns how many there were.
+    public func interruptAllForShutdown() -> Int {
+        server.operations.interruptAllForShutdown()
+    }
+
     /// Frees what belongs to a closed connection (its cursors stay usable from others until
     /// they time out, as in MongoDB, but stop counting against its limit).
     public func connectionClosed(_ connectionID: Int64) {

@@ -20,7 +20,8 @@ final class Operation: Sendable {
     let started: ContinuousClock.Instant
     /// The wall-clock start, for `currentOpTime`.
     let startedAt: BSONDateTime
-    private let killed = Atomic<Bool>(false)
+    /// 0 running, 1 killed by killOp, 2 interrupted by shutdown.
+    private let interruption = Atomic<UInt8>(0)
 
     init(id: Int32, connectionID: Int64, client: String, command: BSONDocument, namespace: String,
          startedAt: BSONDateTime) {
@@ -33,11 +34,17 @@ final class Operation: Sendable {
         self.startedAt = startedAt
     }
 
-    /// Whether killOp has marked it.
-    var isKilled: Bool { killed.load(ordering: .acquiring) }
+    /// Whether killOp or shutdown has marked it.
+    var isKilled: Bool { interruption.load(ordering: .acquiring) != 0 }
+
+    /// Whether shutdown (rather than killOp) has marked it.
+    var isInterruptedAtShutdown: Bool { interruption.load(ordering: .acquiring) == 2 }
 
     /// Marks it killed; it stops at its next check.
-    func kill() { killed.store(true, ordering: .releasing) }
+    func kill() { _ = interruption.compareExchange(expected: 0, desired: 1, ordering: .acquiringAndReleasing) }
+
+    /// Marks it interrupted by shutdown; it stops at its next check with InterruptedAtShutdown.
+    func interruptForShutdown() { interruption.store(2, ordering: .releasing) }
 }
 
 /// The running commands.
@@ -70,6 +77,13 @@ final class OperationTable: Sendable {
     /// The running commands, oldest first.
     var running: [Operation] {
         state.withLock { Array($0.running.values) }.sorted { $0.id < $1.id }
+    }
+
+    /// Marks every running operation interrupted by shutdown; returns how many there were.
+    func interruptAllForShutdown() -> Int {
+        let running = state.withLock { Array($0.running.values) }
+        for operation in running { operation.interruptForShutdown() }
+        return running.count
     }
 
     /// Marks operation `id` killed; returns whether it was running.

@@ -37,6 +37,8 @@ extension MongoError.Code {
     static let changeStreamHistoryLost = MongoError.Code(286, "ChangeStreamHistoryLost")
     /// 332: a key pattern matches more than one index.
     static let ambiguousIndexKeyPattern = MongoError.Code(332, "AmbiguousIndexKeyPattern")
+    /// 11600: the operation was interrupted because the server is shutting down.
+    static let interruptedAtShutdown = MongoError.Code(11600, "InterruptedAtShutdown")
     /// 11601: the operation was killed (killOp).
     static let interrupted = MongoError.Code(11601, "Interrupted")
 }
