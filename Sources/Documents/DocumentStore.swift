@@ -67,7 +67,9 @@ public final class DocumentStore: Sendable {
     let ttlMonitor = TTLMonitor()
     /// The documents open transactions have written.
     let writeIntents = WriteIntents()
-    private let groupCommit = GroupCommit()
+    let groupCommit = GroupCommit()
+    /// The background WAL sync for unjournaled writes, when started.
+    let journalCommitter = JournalCommitter()
 
     /// Opens the store at `path`, creating it if the directory is missing or empty.
     ///

@@ -163,6 +163,8 @@ public final class TesseraServer: Service, Sendable {
             threadPool.runIfActive(eventLoop: reapLoop) { runtime.reapIdleCursors() }
         }
         startTTLMonitor(engine, threadPool: threadPool)
+        let parameters = configuration.parameters
+        engine.startJournalCommits(every: { parameters.journalCommitInterval })
 
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
@@ -190,6 +192,7 @@ public final class TesseraServer: Service, Sendable {
         logger.info("TTL monitor stopped", metadata: ["deletedDocuments": "\(engine.ttlStatistics.deletedDocuments)"])
         await runtime.connections.drain(timeout: configuration.shutdownTimeout, on: reapLoop)
         reaper.cancel()
+        engine.stopJournalCommits()
         let threadsStopped = await Self.stop(threadPool, within: configuration.shutdownTimeout, on: reapLoop)
         runtime.detachDispatcher()
         do {

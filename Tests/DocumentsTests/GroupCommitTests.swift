@@ -69,6 +69,20 @@ struct GroupCommitTests {
         #expect(machine.next(for: machine.issueTicket()) == .fail(enospc))
     }
 
+    @Test func unsyncedTicketIsTheNewestUntilASyncCoversIt() {
+        var machine = GroupCommitStateMachine()
+        #expect(machine.unsyncedTicket == nil)
+        _ = machine.issueTicket()
+        let second = machine.issueTicket()
+        #expect(machine.unsyncedTicket == second)
+        #expect(machine.next(for: second) == .lead(through: 2))
+        machine.syncSucceeded(through: 2)
+        #expect(machine.unsyncedTicket == nil)
+        _ = machine.issueTicket()
+        machine.writeFailed(eio)
+        #expect(machine.unsyncedTicket == nil)
+    }
+
     @Test func firstFailureIsKept() {
         var machine = GroupCommitStateMachine()
         _ = machine.next(for: machine.issueTicket())

@@ -58,6 +58,13 @@ struct GroupCommitStateMachine: Sendable {
         return .lead(through: appended)
     }
 
+    /// The newest ticket not yet covered by a sync, while healthy; `nil` when every issued
+    /// ticket is durable or the journal has failed.
+    var unsyncedTicket: UInt64? {
+        guard case .healthy = health, appended > synced else { return nil }
+        return appended
+    }
+
     /// The leader's sync made every ticket up to `target` durable.
     mutating func syncSucceeded(through target: UInt64) {
         syncing = false
@@ -108,6 +115,12 @@ final class GroupCommit: @unchecked Sendable {
             if case let .failed(error) = state.health { return error }
             return nil
         }
+    }
+
+    /// The newest ticket not yet durable, while healthy (see
+    /// ``GroupCommitStateMachine/unsyncedTicket``).
+    var unsyncedTicket: UInt64? {
+        condition.withLock { state.unsyncedTicket }
     }
 
     /// Marks the journal failed after a WAL append failed; later syncs are not attempted.
