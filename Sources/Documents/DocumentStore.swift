@@ -67,7 +67,9 @@ public final class DocumentStore: Sendable {
     let ttlMonitor = TTLMonitor()
     /// The documents open transactions have written.
     let writeIntents = WriteIntents()
-    private let groupCommit = GroupCommit()
+    let groupCommit = GroupCommit()
+    /// The background WAL sync for unjournaled writes, when started.
+    let journalCommitter = JournalCommitter()
 
     /// Opens the store at `path`, creating it if the directory is missing or empty.
     ///
@@ -377,6 +379,7 @@ public final class DocumentStore: Sendable {
     func commit<Result>(
         _ writeConcern: WriteConcern, holdingSection: Bool = false, _ body: (PendingCommit) throws(MongoError) -> Result
     ) throws(MongoError) -> Result {
+        if let failure = groupCommit.failure { throw .journalFailed(failure) }
         let batch: WriteBatch
         do {
             batch = try storage.makeWriteBatch()
@@ -394,6 +397,9 @@ public final class DocumentStore: Sendable {
                 do {
                     try storage.write(batch, durability: .buffered)
                 } catch {
+                    // An I/O error (a full disk included) may leave a torn WAL record: no
+                    // later write or sync can be trusted until the store is reopened.
+                    if error.code == .ioError { groupCommit.writeFailed(error) }
                     throw .storage(error)
                 }
                 ticket = groupCommit.ticket()
@@ -412,7 +418,7 @@ public final class DocumentStore: Sendable {
                     try storage.flushWAL(sync: true)
                 }
             } catch {
-                throw .storage(error)
+                throw .journalFailed(error)
             }
         }
         changeLog.noteCommitted(pending.entryCount)
@@ -428,8 +434,14 @@ public final class DocumentStore: Sendable {
                 try storage.flushWAL(sync: true)
             }
         } catch {
-            throw .storage(error)
+            throw .journalFailed(error)
         }
+    }
+
+    /// The failed journal sync that made this store refuse writes, or `nil` while writes
+    /// are accepted. Reads go on either way; reopening the store clears it.
+    public var journalFailure: StorageError? {
+        groupCommit.failure
     }
 
     /// How many WAL fsyncs group commit has run since open.

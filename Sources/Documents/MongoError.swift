@@ -102,6 +102,8 @@ public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let interruptedAtShutdown = Code(11600, "InterruptedAtShutdown")
         /// 11601: the operation was killed (killOp).
         public static let interrupted = Code(11601, "Interrupted")
+        /// The file system is full (RocksDB reported ENOSPC).
+        public static let outOfDiskSpace = Code(14031, "OutOfDiskSpace")
 
         /// A code MongoDB raises from one place in its source, named `Location<code>` on the
         /// wire (for example 51091 for an invalid regular expression).
@@ -128,9 +130,25 @@ public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
         self.details = details
     }
 
-    /// An `InternalError` wrapping a storage failure, keeping RocksDB's status.
+    /// A storage failure, keeping RocksDB's status: `OutOfDiskSpace` when the file system
+    /// is full, otherwise `InternalError`.
     static func storage(_ error: StorageError) -> MongoError {
-        MongoError(.internalError, error.description, storageError: error)
+        MongoError(error.isNoSpace ? .outOfDiskSpace : .internalError, error.description, storageError: error)
+    }
+
+    /// The error every write gets once a journal write or sync has failed: the store refuses writes
+    /// until it is reopened, because a retried fsync cannot prove the earlier writes reached
+    /// the disk.
+    static func journalFailed(_ error: StorageError) -> MongoError {
+        MongoError(error.isNoSpace ? .outOfDiskSpace : .internalError,
+                   "writes are refused since a journal (WAL) write or sync failed; restart the server to recover: \(error.description)",
+                   storageError: error)
+    }
+
+    /// Whether this error came from the storage engine (I/O, full disk, a failed journal)
+    /// rather than from the statement itself; retrying the statement cannot help.
+    public var isStorageFailure: Bool {
+        storageError != nil || code == .outOfDiskSpace
     }
 
     /// `codeName: message`.

@@ -98,9 +98,9 @@ final class ServerRuntime: Sendable {
         dispatcher.withLock { $0 }?.reapIdleCursors()
     }
 
-    /// Stops the commands still running (11600) so the thread pool need not wait for them.
-    func interruptRunningOperations() {
-        dispatcher.withLock { $0 }?.interruptRunningOperations()
+    /// Marks every running command interrupted by shutdown; returns how many there were.
+    func interruptRunningOperations() -> Int {
+        dispatcher.withLock { $0 }?.interruptAllForShutdown() ?? 0
     }
 
     /// Drops the dispatcher so nothing can reach the store any more.

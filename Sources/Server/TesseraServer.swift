@@ -1,7 +1,8 @@
 // TesseraServer: the Server layer's entry type and a swift-service-lifecycle Service. run()
 // opens the store, binds, starts the TTL monitor, serves until graceful shutdown, then stops
-// accepting and the TTL monitor, lets every connection finish the requests it received, stops
-// the thread pool and closes the store.
+// accepting and the TTL monitor, interrupts running operations, lets every connection finish
+// the requests it received (for at most `shutdownTimeout`), stops the thread pool and closes
+// the store; an operation that ignores its interrupt past the timeout does not hold the exit.
 
 public import BSON
 public import Commands
@@ -27,7 +28,9 @@ public struct ServerConfiguration: Sendable {
     public var commandLine: BSONDocument
     /// How often idle cursors are reaped.
     public var cursorReapInterval: Duration
-    /// How long shutdown waits for connections to finish their requests before closing them.
+    /// How long shutdown waits for interrupted operations and connections to finish before
+    /// closing the connections; then as long again for the command threads, after which the
+    /// server syncs the journal and exits without waiting for them.
     public var shutdownTimeout: Duration
     /// Threads running commands (storage work blocks, so this is more than the core count).
     public var commandThreads: Int
@@ -47,7 +50,7 @@ public struct ServerConfiguration: Sendable {
     public init(
         host: String = "127.0.0.1", port: Int = 27017, dbPath: String = "data",
         commandLine: BSONDocument = ["argv": .array([]), "parsed": .document(BSONDocument())],
-        cursorReapInterval: Duration = .seconds(5), shutdownTimeout: Duration = .seconds(30),
+        cursorReapInterval: Duration = .seconds(5), shutdownTimeout: Duration = .seconds(5),
         commandThreads: Int = max(8, System.coreCount * 4),
         parameters: ServerParameters = ServerParameters(), auth: Bool = false
     ) {
@@ -167,6 +170,8 @@ public final class TesseraServer: Service, Sendable {
             threadPool.runIfActive(eventLoop: reapLoop) { runtime.reapIdleCursors() }
         }
         startTTLMonitor(engine, threadPool: threadPool)
+        let parameters = configuration.parameters
+        engine.startJournalCommits(every: { parameters.journalCommitInterval })
 
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
@@ -185,18 +190,36 @@ public final class TesseraServer: Service, Sendable {
         // ShutdownInProgress), so drivers stop using this server at once.
         runtime.topology.beginQuiesce()
         runtime.connections.quiesceAll()
+        // Running commands answer InterruptedAtShutdown (11600) at their next interrupt check.
+        let interrupted = runtime.interruptRunningOperations()
+        if interrupted > 0 {
+            logger.info("interrupting running operations", metadata: ["operations": "\(interrupted)"])
+        }
         await engine.stopTTLMonitorAndWait()
         logger.info("TTL monitor stopped", metadata: ["deletedDocuments": "\(engine.ttlStatistics.deletedDocuments)"])
         await runtime.connections.drain(timeout: configuration.shutdownTimeout, on: reapLoop)
         // Connections are closed; commands still running on the pool stop at their next check.
-        runtime.interruptRunningOperations()
+        _ = runtime.interruptRunningOperations()
         reaper.cancel()
-        try? await threadPool.shutdownGracefully()
+        engine.stopJournalCommits()
+        let threadsStopped = await Self.stop(threadPool, within: configuration.shutdownTimeout, on: reapLoop)
         runtime.detachDispatcher()
         do {
             try engine.store.waitForJournal()
         } catch {
-            logger.error("final journal flush failed", metadata: ["error": "\(error)"])
+            logger.error("final journal flush failed", metadata: [
+                "error": "\(error)", "storage": "\(error.storageError.map { "\($0)" } ?? "-")",
+            ])
+        }
+        if !threadsStopped {
+            // An operation that never checks its interrupt still runs on a command thread and
+            // holds the store. Every committed write is in the synced WAL, which the next open
+            // replays; exiting here skips only RocksDB's close (and static destructors that
+            // would race the running thread).
+            logger.error("operations still running after the shutdown timeout; exiting without waiting for them", metadata: [
+                "timeout": "\(configuration.shutdownTimeout)",
+            ])
+            _exit(0)
         }
         _ = consume engine
         _ = consume dispatcher
@@ -205,6 +228,23 @@ public final class TesseraServer: Service, Sendable {
         } else {
             logger.warning("store still referenced at shutdown; it closes when released")
         }
+    }
+
+    /// Stops `threadPool`, waiting at most `timeout` for the work it runs; returns whether it
+    /// stopped in time.
+    private static func stop(_ threadPool: NIOThreadPool, within timeout: Duration, on loop: any EventLoop) async -> Bool {
+        let outcome = loop.makePromise(of: Bool.self)
+        let settled = SettleOnce()
+        let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+        let deadline = loop.scheduleTask(in: .nanoseconds(nanoseconds)) {
+            if settled.claim() { outcome.succeed(false) }
+        }
+        threadPool.shutdownGracefully(queue: .global()) { _ in
+            if settled.claim() { outcome.succeed(true) }
+        }
+        let stopped = (try? await outcome.futureResult.get()) ?? false
+        deadline.cancel()
+        return stopped
     }
 
     /// Starts deleting expired documents: the monitor reads `ttlMonitorEnabled` and
@@ -254,5 +294,20 @@ public final class TesseraServer: Service, Sendable {
             }
             .bind(host: configuration.host, port: configuration.port)
             .get()
+    }
+}
+
+/// A flag the first caller of ``claim()`` wins, so a promise raced by two callbacks is
+/// completed once.
+private final class SettleOnce: Sendable {
+    private let claimed = Mutex(false)
+
+    /// `true` for the first caller only.
+    func claim() -> Bool {
+        claimed.withLock { claimed in
+            if claimed { return false }
+            claimed = true
+            return true
+        }
     }
 }

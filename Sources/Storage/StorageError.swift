@@ -118,6 +118,12 @@ public struct StorageError: Error, Sendable, Hashable, CustomStringConvertible {
         return "storage \(operation.rawValue) failed: \(status)"
     }
 
+    /// Whether the file system was full (ENOSPC): RocksDB's `IOStatus::NoSpace` reads
+    /// "IO error: No space left on device…".
+    public var isNoSpace: Bool {
+        status.contains("No space left on device")
+    }
+
     /// Maps the prefix RocksDB's `Status::ToString()` puts on every message to a `Code`.
     static func classify(_ status: String) -> Code {
         let prefixes: [(String, Code)] = [

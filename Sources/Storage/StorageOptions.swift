@@ -26,6 +26,12 @@ public struct StorageOptions: Sendable {
     public var maxOpenFiles: Int = -1
     /// How many of RocksDB's info LOG files to keep. Default 4.
     public var keepLogFiles: Int = 4
+    /// The least severe message RocksDB writes to its info LOG. Default `.fatal`: Debian's
+    /// librocksdb 7.8 is built with assertions, and once a write to LOG fails (a full disk)
+    /// the next log line aborts the process (`WritableFileWriter::
+    /// AssertFalseAndGetStatusForPrevError`), so a chatty LOG turns ENOSPC into a crash.
+    /// Tessera logs every storage error itself, with RocksDB's status text.
+    public var infoLogLevel: InfoLogLevel = .fatal
     /// Merge operators by key space name (`"default"` for the default key space). Applied
     /// when the key space is opened or created; a key space holding merge operands must be
     /// opened with the same operator every time.
@@ -61,4 +67,20 @@ public struct StorageOptions: Sendable {
     public var effectiveCompressionPerLevel: [Compression] {
         compressionPerLevel.map(\.resolved)
     }
+}
+
+/// RocksDB's `InfoLogLevel`: the least severe message written to the info LOG.
+public enum InfoLogLevel: Int32, Sendable {
+    /// Everything, debug messages included.
+    case debug = 0
+    /// RocksDB's default: informational messages and worse.
+    case info = 1
+    /// Warnings and worse.
+    case warn = 2
+    /// Errors and worse.
+    case error = 3
+    /// Fatal errors only (plus the header RocksDB writes at open).
+    case fatal = 4
+    /// Only the header RocksDB writes at open.
+    case header = 5
 }

@@ -107,6 +107,10 @@ struct Serve: AsyncParsableCommand {
 
     @Option(name: .long, help: "Seconds a connection may stall inside a partly sent message before it is closed (default 30).")
     var partialMessageTimeout: Int = 30
+    @Option(name: .long, help: ArgumentHelp(
+        "At shutdown, how long interrupted operations may take to finish before connections are closed and the server exits anyway (default 5000).",
+        valueName: "MS"))
+    var shutdownTimeoutMs: Int = 5000
 
     func run() async throws {
         let file = try loadConfigFile()
@@ -121,6 +125,9 @@ struct Serve: AsyncParsableCommand {
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
         guard (1...86_400).contains(partialMessageTimeout) else {
             throw ValidationError("--partial-message-timeout must be between 1 and 86400 seconds")
+        }
+        guard (0...3_600_000).contains(shutdownTimeoutMs) else {
+            throw ValidationError("--shutdown-timeout-ms \(shutdownTimeoutMs) is out of range (0 to 3600000)")
         }
         let parameters = try serverParameters(file)
         let authEnabled = auth || file.auth == true
@@ -153,6 +160,7 @@ struct Serve: AsyncParsableCommand {
             "argv": .array(CommandLine.arguments.map { .string($0) }), "parsed": .document(parsed),
         ]
         var configuration = ServerConfiguration(host: host, port: port, dbPath: dbPath, commandLine: commandLine,
+                                                shutdownTimeout: .milliseconds(shutdownTimeoutMs),
                                                 parameters: parameters, auth: authEnabled)
         configuration.maxConnections = maxConnections
         configuration.partialMessageTimeout = .seconds(partialMessageTimeout)

@@ -61,6 +61,20 @@ struct DurabilityTests {
         }
     }
 
+    @Test func backgroundJournalSyncRunsOnlyWhenWritesAreUnsynced() throws {
+        try withStoreDirectory { path in
+            let store = try DocumentStore(path: path)
+            let collection = try store.collection("c", in: "db")
+            try collection.insert(["_id": "first"], writeConcern: .journaled)
+            #expect(store.syncJournalIfBehind() == .upToDate)
+            try collection.insert(["_id": "loose"], writeConcern: .acknowledged)
+            let syncs = store.journalSyncCount
+            #expect(store.syncJournalIfBehind() == .synced)
+            #expect(store.journalSyncCount == syncs + 1)
+            #expect(store.syncJournalIfBehind() == .upToDate)
+        }
+    }
+
     @Test func acknowledgedWritesSurviveReopen() throws {
         try withStoreDirectory { path in
             do {

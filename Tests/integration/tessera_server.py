@@ -43,11 +43,14 @@ class TesseraServer:
     """
 
     def __init__(self, dbpath: Path, log_path: Path, port: int | None = None,
-                 extra_args: list[str] | None = None):
+                 extra_args: list[str] | None = None, env: dict[str, str] | None = None):
         self.dbpath = Path(dbpath)
         self.log_path = Path(log_path)
         self.port = port or free_port()
         self.extra_args = list(extra_args or [])
+        # Extra environment variables (e.g. LD_PRELOAD for the fault shim); may be changed
+        # between restarts.
+        self.env = dict(env or {})
         self.process: subprocess.Popen[bytes] | None = None
         self.exit_codes: list[int] = []
 
@@ -77,7 +80,7 @@ class TesseraServer:
         log.write(f"\n=== start: {' '.join(self.command_line())}\n".encode())
         log.flush()
         self.process = subprocess.Popen(self.command_line(), stdout=log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL)
+                                        stdin=subprocess.DEVNULL, env={**os.environ, **self.env})
         log.close()
         self.wait_until_ready(timeout)
 

@@ -114,7 +114,7 @@ public final class CommandDispatcher: Sendable {
             if request.isUnacknowledged {
                 server.logger.warning("unacknowledged command failed", metadata: ["command": "\(name)", "error": "\(error)"])
             }
-            if error.code == .internalError {
+            if error.code == .internalError || error.isStorageFailure {
                 server.logger.error("command failed", metadata: [
                     "command": "\(name)", "error": "\(error)",
                     "storage": "\(error.storageError.map { "\($0)" } ?? "-")",
@@ -141,10 +141,10 @@ public final class CommandDispatcher: Sendable {
         reply.append("$clusterTime", .document(ReplicaSet.clusterTimeDocument(latest)))
     }
 
-    /// Stops every running command at its next interrupt check with `InterruptedAtShutdown`
-    /// (11600): the server is going away and will not wait for them.
-    public func interruptRunningOperations() {
-        server.operations.killAllForShutdown()
+    /// Marks every running command interrupted by shutdown (they answer 11600
+    /// InterruptedAtShutdown at their next interrupt check); returns how many there were.
+    public func interruptAllForShutdown() -> Int {
+        server.operations.interruptAllForShutdown()
     }
 
     /// Frees what belongs to a closed connection (its cursors stay usable from others until

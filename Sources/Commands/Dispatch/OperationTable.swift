@@ -60,6 +60,9 @@ final class Operation: Sendable {
             pending()
         }
     }
+
+    /// Whether shutdown (rather than killOp) has marked it.
+    var isInterruptedAtShutdown: Bool { killSwitch.isKilledForShutdown }
 }
 
 /// The running commands.
@@ -94,9 +97,12 @@ final class OperationTable: Sendable {
         state.withLock { Array($0.running.values) }.sorted { $0.id < $1.id }
     }
 
-    /// Marks every running operation killed for shutdown.
-    func killAllForShutdown() {
+    /// Marks every running operation interrupted by shutdown (they stop at their next check
+    /// with InterruptedAtShutdown, 11600); returns how many there were.
+    func interruptAllForShutdown() -> Int {
+        let running = state.withLock { Array($0.running.values) }
         for operation in running { operation.killSwitch.killForShutdown() }
+        return running.count
     }
 
     /// Marks operation `id` killed; returns whether it was running.

@@ -45,6 +45,9 @@ public final class ServerParameters: Sendable {
         Definition(name: "ttlMonitorEnabled", kind: .boolean, defaultValue: .bool(true), settability: .startupAndRuntime),
         Definition(name: "ttlMonitorSleepSecs", kind: .integer(1...Int64(Int32.max), wide: false),
                    defaultValue: .int32(60), settability: .startupAndRuntime),
+        // MongoDB's journalCommitInterval: the longest a w:1 write waits for a WAL fsync.
+        Definition(name: "journalCommitInterval", kind: .integer(1...500, wide: false),
+                   defaultValue: .int32(100), settability: .startupAndRuntime),
         Definition(name: "enableTestCommands", kind: .boolean, defaultValue: .bool(false), settability: .startup),
         // The SCRAM mechanisms the server offers (fixed: they cannot be configured yet).
         Definition(name: "authenticationMechanisms", kind: .fixed,
@@ -119,6 +122,11 @@ public final class ServerParameters: Sendable {
     /// The TTL monitor's schedule: `ttlMonitorEnabled` and `ttlMonitorSleepSecs`.
     public var ttlSchedule: TTLSchedule {
         TTLSchedule(isEnabled: bool("ttlMonitorEnabled"), interval: .seconds(max(1, integer("ttlMonitorSleepSecs"))))
+    }
+
+    /// How often the WAL is synced in the background (`journalCommitInterval`, milliseconds).
+    public var journalCommitInterval: Duration {
+        .milliseconds(max(1, integer("journalCommitInterval")))
     }
 
     /// How long cursors may stay idle (`cursorTimeoutMillis`).

@@ -52,6 +52,13 @@ enum DiagnosticCommands {
                 "bits": .int32(64), "resident": .int64(memory.resident), "virtual": .int64(memory.virtual),
                 "supported": .bool(memory.resident > 0),
             ]),
+            "tessera": .document([
+                "journal": .document([
+                    "syncs": .int64(Int64(server.engine.journalSyncCount)),
+                    "backgroundSyncs": .int64(Int64(server.engine.backgroundJournalSyncCount)),
+                    "commitIntervalMs": .int64(server.configuration.parameters.integer("journalCommitInterval")),
+                ]),
+            ]),
             "storageEngine": .document([
                 "name": "rocksdb", "supportsCommittedReads": .bool(true), "persistent": .bool(true),
                 "readOnly": .bool(false),

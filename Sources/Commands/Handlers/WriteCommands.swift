@@ -58,8 +58,10 @@ enum WriteCommands {
         _ = try context.bool("bypassDocumentValidation")
         let collection = context.collection(namespace).collection
         var outcome = BatchOutcome()
-        // Runs of documents go in one commit; a run that fails is retried one by one so each
-        // statement gets its own result.
+        // Runs of documents go in one commit; a run that fails on a statement (a duplicate
+        // key, a bad document) is retried one by one so each statement gets its own result.
+        // A run that fails in storage (full disk, failed journal sync) is not: its batch may
+        // already be in the WAL, so a retry would report E11000 for the run's own documents.
         let chunkSize = 256
         var start = 0
         batches: while start < documents.count {
@@ -84,13 +86,21 @@ enum WriteCommands {
                     start = end
                     continue
                 } catch {
+                    if error.isStorageFailure {
+                        context.server.logger.error("insert failed in storage", metadata: [
+                            "namespace": "\(namespace)", "error": "\(error)",
+                            "storage": "\(error.storageError.map { "\($0)" } ?? "-")",
+                        ])
+                        outcome.fail(start, error)
+                        break batches
+                    }
                     for (offset, document) in chunk.enumerated() {
                         do {
                             try collection.insert(document, writeConcern: writeConcern)
                             outcome.n += 1
                         } catch {
                             outcome.fail(start + offset, error)
-                            if ordered { break batches }
+                            if ordered || error.isStorageFailure { break batches }
                         }
                     }
                     start = end

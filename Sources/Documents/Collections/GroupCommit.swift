@@ -5,61 +5,162 @@
 internal import Synchronization
 internal import Storage
 
+/// The decisions of group commit, without locks or RocksDB: which writer leads a sync, who
+/// waits, and what a failed sync does.
+///
+/// A failed fsync is final (PostgreSQL's "fsyncgate" lesson): the kernel may have dropped
+/// the dirty pages and cleared the error, so a second fsync that succeeds proves nothing.
+/// The machine goes from `healthy` to `failed` and stays there; every ticket not yet covered
+/// by a successful sync fails with the original error, and no sync is led again.
+struct GroupCommitStateMachine: Sendable {
+    /// Whether the journal can still make writes durable.
+    enum Health: Sendable, Equatable {
+        /// Syncs have succeeded so far.
+        case healthy
+        /// A sync failed; nothing after it can be acknowledged as durable until the store
+        /// is reopened.
+        case failed(StorageError)
+    }
+
+    /// What a writer waiting for `ticket` must do next.
+    enum Action: Sendable, Equatable {
+        /// The ticket is covered by a completed sync.
+        case durable
+        /// A sync is running; wait for it to end and ask again.
+        case wait
+        /// Run one sync, then report it with ``syncSucceeded(through:)`` or ``syncFailed(_:)``.
+        case lead(through: UInt64)
+        /// A sync failed before this ticket was covered; the write is not durable.
+        case fail(StorageError)
+    }
+
+    /// Tickets issued: writes appended to the WAL.
+    private(set) var appended: UInt64 = 0
+    /// Every ticket up to this one is durable.
+    private(set) var synced: UInt64 = 0
+    /// Whether a leader is running a sync now.
+    private(set) var syncing = false
+    /// Healthy until a sync fails.
+    private(set) var health = Health.healthy
+
+    /// The next ticket; call once per appended write, in WAL order.
+    mutating func issueTicket() -> UInt64 {
+        appended += 1
+        return appended
+    }
+
+    /// The next step for a writer waiting for `ticket`.
+    mutating func next(for ticket: UInt64) -> Action {
+        if synced >= ticket { return .durable }
+        if case let .failed(error) = health { return .fail(error) }
+        if syncing { return .wait }
+        syncing = true
+        return .lead(through: appended)
+    }
+
+    /// The newest ticket not yet covered by a sync, while healthy; `nil` when every issued
+    /// ticket is durable or the journal has failed.
+    var unsyncedTicket: UInt64? {
+        guard case .healthy = health, appended > synced else { return nil }
+        return appended
+    }
+
+    /// The leader's sync made every ticket up to `target` durable.
+    mutating func syncSucceeded(through target: UInt64) {
+        syncing = false
+        synced = max(synced, target)
+    }
+
+    /// The leader's sync failed: the journal is failed for good.
+    mutating func syncFailed(_ error: StorageError) {
+        syncing = false
+        writeFailed(error)
+    }
+
+    /// Appending to the WAL failed (an I/O error, a full disk): the WAL file may end in a
+    /// torn record and RocksDB's writer refuses (or, built with assertions, aborts on) any
+    /// further sync of it, so the journal is failed for good.
+    mutating func writeFailed(_ error: StorageError) {
+        if case .healthy = health { health = .failed(error) }
+    }
+}
+
 /// Shares WAL fsyncs among concurrent journaled writers.
 ///
 /// A writer calls ``ticket()`` right after its batch is appended (inside the store's commit
 /// section, so tickets follow WAL order), then ``waitUntilSynced(_:sync:)``. If no sync is
 /// running, the caller leads: it notes the newest ticket, runs `sync` once, and marks
 /// everything up to that ticket durable. Writers arriving meanwhile wait for the next round.
+/// A failed sync fails its leader and every waiter, and every later sync request, without
+/// calling `sync` again (see ``GroupCommitStateMachine``).
 ///
-/// `@unchecked Sendable` because: every mutable field is read and written only while
-/// `condition` is held; `syncCount` is an `Atomic`.
+/// `@unchecked Sendable` because: `state` is read and written only while `condition` is
+/// held; `syncCount` is an `Atomic`.
 final class GroupCommit: @unchecked Sendable {
     private let condition = ConditionLock()
-    /// Tickets issued: writes appended to the WAL.
-    private var appended: UInt64 = 0
-    /// Every ticket up to this one is durable.
-    private var synced: UInt64 = 0
-    /// Whether a leader is running a sync now.
-    private var syncing = false
-    /// Number of syncs run, for tests and metrics.
+    private var state = GroupCommitStateMachine()
+    /// Number of successful syncs run, for tests and metrics.
     let syncCount = Atomic<Int>(0)
 
     init() {}
 
     /// The next ticket; call once per appended write, in WAL order.
     func ticket() -> UInt64 {
+        condition.withLock { state.issueTicket() }
+    }
+
+    /// The failed sync's error once one has failed; `nil` while healthy.
+    var failure: StorageError? {
         condition.withLock {
-            appended += 1
-            return appended
+            if case let .failed(error) = state.health { return error }
+            return nil
+        }
+    }
+
+    /// The newest ticket not yet durable, while healthy (see
+    /// ``GroupCommitStateMachine/unsyncedTicket``).
+    var unsyncedTicket: UInt64? {
+        condition.withLock { state.unsyncedTicket }
+    }
+
+    /// Marks the journal failed after a WAL append failed; later syncs are not attempted.
+    func writeFailed(_ error: StorageError) {
+        condition.withLock {
+            state.writeFailed(error)
+            condition.broadcast()
         }
     }
 
     /// Returns once `ticket` is covered by a completed sync, leading one if none is running.
-    /// A failed sync is thrown to its leader; waiters then elect a new leader and retry.
+    /// Throws the failed sync's error to the leader, to every waiter, and to every later caller.
     func waitUntilSynced(_ ticket: UInt64, sync: () throws(StorageError) -> Void) throws(StorageError) {
         condition.lock()
         defer { condition.unlock() }
-        while synced < ticket {
-            if syncing {
+        while true {
+            switch state.next(for: ticket) {
+            case .durable:
+                return
+            case let .fail(error):
+                throw error
+            case .wait:
                 condition.wait()
-                continue
+            case let .lead(target):
+                condition.unlock()
+                var failure: StorageError?
+                do throws(StorageError) {
+                    try sync()
+                    syncCount.add(1, ordering: .relaxed)
+                } catch {
+                    failure = error
+                }
+                condition.lock()
+                if let failure {
+                    state.syncFailed(failure)
+                } else {
+                    state.syncSucceeded(through: target)
+                }
+                condition.broadcast()
             }
-            syncing = true
-            let target = appended
-            condition.unlock()
-            var failure: StorageError?
-            do throws(StorageError) {
-                try sync()
-                syncCount.add(1, ordering: .relaxed)
-            } catch {
-                failure = error
-            }
-            condition.lock()
-            syncing = false
-            if failure == nil { synced = max(synced, target) }
-            condition.broadcast()
-            if let failure { throw failure }
         }
     }
 }

@@ -18,6 +18,9 @@ public final class KillSwitch: Sendable {
     /// Whether it has been thrown.
     public var isKilled: Bool { killed.load(ordering: .acquiring) }
 
+    /// Whether it was thrown by shutdown (rather than killOp).
+    public var isKilledForShutdown: Bool { isKilled && reason.load(ordering: .relaxed) == 11600 }
+
     /// Throws it: every operation polling it stops at its next check with `Interrupted` (11601).
     public func kill() { killed.store(true, ordering: .releasing) }
 

@@ -1,0 +1,146 @@
+// GroupCommit's state machine without RocksDB: who leads a sync, who waits, and that a
+// failed sync is final (healthy → failed): no second sync, no later acknowledgement.
+
+import Foundation
+import Storage
+import Synchronization
+import Testing
+@testable import Documents
+
+struct GroupCommitTests {
+    private let eio = StorageError(.flushWAL, path: "/db", status: "IO error: While fsync: a file: Input/output error")
+    private let enospc = StorageError(.write, path: "/db", status: "IO error: No space left on device: While appending to file: /db/000004.log")
+
+    @Test func firstWaiterLeadsAndLaterWaitersWait() {
+        var machine = GroupCommitStateMachine()
+        let first = machine.issueTicket()
+        let second = machine.issueTicket()
+        #expect(machine.next(for: first) == .lead(through: 2))
+        #expect(machine.next(for: second) == .wait)
+        machine.syncSucceeded(through: 2)
+        #expect(machine.next(for: first) == .durable)
+        #expect(machine.next(for: second) == .durable)
+        #expect(machine.health == .healthy)
+    }
+
+    @Test func ticketIssuedDuringASyncNeedsTheNextRound() {
+        var machine = GroupCommitStateMachine()
+        let first = machine.issueTicket()
+        #expect(machine.next(for: first) == .lead(through: 1))
+        let late = machine.issueTicket()
+        #expect(machine.next(for: late) == .wait)
+        machine.syncSucceeded(through: 1)
+        #expect(machine.next(for: late) == .lead(through: 2))
+    }
+
+    @Test func failedSyncFailsEveryUncoveredTicketAndNeverLeadsAgain() {
+        var machine = GroupCommitStateMachine()
+        let first = machine.issueTicket()
+        let second = machine.issueTicket()
+        #expect(machine.next(for: first) == .lead(through: 2))
+        machine.syncFailed(eio)
+        #expect(machine.health == .failed(eio))
+        #expect(machine.next(for: first) == .fail(eio))
+        #expect(machine.next(for: second) == .fail(eio))
+        let later = machine.issueTicket()
+        #expect(machine.next(for: later) == .fail(eio))
+    }
+
+    @Test func ticketsSyncedBeforeTheFailureStayDurable() {
+        var machine = GroupCommitStateMachine()
+        let early = machine.issueTicket()
+        #expect(machine.next(for: early) == .lead(through: 1))
+        machine.syncSucceeded(through: 1)
+        let late = machine.issueTicket()
+        #expect(machine.next(for: late) == .lead(through: 2))
+        machine.syncFailed(eio)
+        #expect(machine.next(for: early) == .durable)
+        #expect(machine.next(for: late) == .fail(eio))
+    }
+
+    @Test func failedWalAppendFailsLaterTicketsWithoutASync() {
+        var machine = GroupCommitStateMachine()
+        let early = machine.issueTicket()
+        #expect(machine.next(for: early) == .lead(through: 1))
+        machine.syncSucceeded(through: 1)
+        machine.writeFailed(enospc)
+        #expect(machine.health == .failed(enospc))
+        #expect(machine.next(for: early) == .durable)
+        #expect(machine.next(for: machine.issueTicket()) == .fail(enospc))
+    }
+
+    @Test func unsyncedTicketIsTheNewestUntilASyncCoversIt() {
+        var machine = GroupCommitStateMachine()
+        #expect(machine.unsyncedTicket == nil)
+        _ = machine.issueTicket()
+        let second = machine.issueTicket()
+        #expect(machine.unsyncedTicket == second)
+        #expect(machine.next(for: second) == .lead(through: 2))
+        machine.syncSucceeded(through: 2)
+        #expect(machine.unsyncedTicket == nil)
+        _ = machine.issueTicket()
+        machine.writeFailed(eio)
+        #expect(machine.unsyncedTicket == nil)
+    }
+
+    @Test func firstFailureIsKept() {
+        var machine = GroupCommitStateMachine()
+        _ = machine.next(for: machine.issueTicket())
+        machine.syncFailed(eio)
+        machine.syncFailed(enospc)
+        #expect(machine.health == .failed(eio))
+    }
+
+    @Test func groupCommitDoesNotRetryAFailedSync() {
+        let groupCommit = GroupCommit()
+        let calls = Atomic<Int>(0)
+        let eio = self.eio
+        let failingSync = { () throws(StorageError) in
+            calls.add(1, ordering: .relaxed)
+            throw eio
+        }
+        let first = groupCommit.ticket()
+        #expect(throws: eio) { try groupCommit.waitUntilSynced(first, sync: failingSync) }
+        let second = groupCommit.ticket()
+        #expect(throws: eio) { try groupCommit.waitUntilSynced(second) { () throws(StorageError) in } }
+        #expect(calls.load(ordering: .relaxed) == 1)
+        #expect(groupCommit.failure == eio)
+        #expect(groupCommit.syncCount.load(ordering: .relaxed) == 0)
+    }
+
+    @Test func waitersOfAFailedSyncFailWithoutSyncingAgain() {
+        let groupCommit = GroupCommit()
+        let calls = Atomic<Int>(0)
+        let failures = Atomic<Int>(0)
+        let eio = self.eio
+        let writers = 8
+        let tickets = (0 ..< writers).map { _ in groupCommit.ticket() }
+        let group = DispatchGroup()
+        for ticket in tickets {
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                do {
+                    try groupCommit.waitUntilSynced(ticket) { () throws(StorageError) in
+                        calls.add(1, ordering: .relaxed)
+                        Thread.sleep(forTimeInterval: 0.05)
+                        throw eio
+                    }
+                } catch {
+                    failures.add(1, ordering: .relaxed)
+                }
+            }.start()
+        }
+        group.wait()
+        #expect(calls.load(ordering: .relaxed) == 1)
+        #expect(failures.load(ordering: .relaxed) == writers)
+    }
+
+    @Test func noSpaceMapsToOutOfDiskSpaceAndOtherFailuresToInternalError() {
+        #expect(MongoError.journalFailed(enospc).code == .outOfDiskSpace)
+        #expect(MongoError.journalFailed(eio).code == .internalError)
+        #expect(MongoError.journalFailed(eio).message.contains("Input/output error"))
+        #expect(MongoError.storage(enospc).code.rawValue == 14031)
+        #expect(MongoError.storage(eio).isStorageFailure)
+    }
+}
