@@ -36,7 +36,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         let header = MessageHeader(
             messageLength: Int32(truncatingIfNeeded: MessageHeader.size + rest.count),
             requestID: 7, responseTo: 0, opCode: opCode)
-        if let message = try? InboundMessage.decode(header: header, body: buffer) {
+        if let message = try? WireMessage.decode(header: header, body: buffer) {
             checkRoundTrip(message)
         }
     }
@@ -49,7 +49,7 @@ private func decodeStream(_ buffer: inout ByteBuffer) {
         let before = buffer.readerIndex
         let decoded: InboundMessage?
         do {
-            decoded = try InboundMessage.decode(from: &buffer)
+            decoded = try WireMessage.decode(from: &buffer)
         } catch {
             return
         }
@@ -77,7 +77,7 @@ private func checkRoundTrip(_ inbound: InboundMessage) {
     }
     let again: InboundMessage?
     do {
-        again = try InboundMessage.decode(from: &encoded)
+        again = try WireMessage.decode(from: &encoded)
     } catch {
         fatalError("a re-encoded message failed to decode: \(error)")
     }
