@@ -1,7 +1,7 @@
 # Tessera's entry points. `make run` and `make test` are the README's two commands; every
 # other target is a longer job (benchmarks, fuzzing) run by hand and reported in notes.
 
-.PHONY: run test integration build release bench-bson bench-storage bench-query bench-aggregation bench-compare fuzz-bson fuzz-server clean
+.PHONY: run test integration build release bench-bson bench-storage bench-query bench-aggregation bench-compare fuzz fuzz-bson fuzz-server clean
 
 run:
 	@scripts/run
@@ -24,6 +24,11 @@ release:
 # BSON codec against libbson, same run (release build; takes a few minutes).
 bench-bson:
 	@scripts/bench-bson
+
+# Every libFuzzer harness (Fuzz/: wire messages, Extended JSON, query parsers, records, BSON
+# decoder), FUZZ_SECONDS (default 300) each; FUZZ_HARNESSES picks some, FUZZ_RUNS counts runs.
+fuzz:
+	@scripts/fuzz
 
 # libFuzzer on the BSON decoder; FUZZ_SECONDS (default 300) bounds the run.
 fuzz-bson:

@@ -151,3 +151,28 @@ let package = Package(
         ),
     ]
 )
+
+// libFuzzer harnesses (Fuzz/<Harness>/), declared only when TESSERA_FUZZ=1 so the product build,
+// `swift test` and CI never see them. scripts/fuzz builds them in .build-fuzz-spm with
+// `-sanitize=fuzzer,address -parse-as-library`. Each harness supplies `LLVMFuzzerTestOneInput`
+// and the `<Target>_main` that SwiftPM links as `main`, which starts libFuzzer's driver
+// (Fuzz/FuzzSupport/FuzzerMain.swift). SwiftPM rather than hand-run swiftc (scripts/fuzz-bson)
+// because Wire needs NIOCore and the compressor system libraries, which SwiftPM already builds.
+if Context.environment["TESSERA_FUZZ"] == "1" {
+    let harnesses: [(name: String, dependencies: [Target.Dependency])] = [
+        ("WireMessageFuzz", ["Wire", "BSON", "FuzzSupport", .product(name: "NIOCore", package: "swift-nio")]),
+        ("ExtendedJSONFuzz", ["BSON", "FuzzSupport"]),
+        ("QueryParserFuzz", ["Query", "Documents", "BSON", "FuzzSupport"]),
+        ("RecordFuzz", ["Documents", "BSON", "FuzzSupport"]),
+    ]
+    // The deterministic bytes-to-document generator the document-driven harnesses share.
+    package.targets.append(.target(name: "FuzzSupport", dependencies: ["BSON"], path: "Fuzz/FuzzSupport",
+                                   swiftSettings: strictSettings))
+    for harness in harnesses {
+        package.products.append(.executable(name: harness.name, targets: [harness.name]))
+        package.targets.append(.executableTarget(
+            name: harness.name, dependencies: harness.dependencies, path: "Fuzz/\(harness.name)",
+            swiftSettings: strictSettings
+        ))
+    }
+}
