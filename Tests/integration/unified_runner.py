@@ -16,7 +16,8 @@ Every skip names its reason. The reasons, and why each is not a failure:
 | topology not in [...]     | Tessera is a single server ("single"); replica-set and sharded    |
 |                           | behaviour (read preference routing, mongos) is out of scope.     |
 | serverless: require       | Tessera is not a serverless (Atlas) instance.                    |
-| auth required             | Tessera has no authentication yet (a later issue).               |
+| auth required             | the runner's server runs without --auth and its clients carry no |
+|                           | credentials; authentication is tested by test_auth.py.           |
 | schemaVersion X           | a format version newer than this runner implements (1.21).       |
 | failPoint                 | configureFailPoint is a test-only hook (enableTestCommands). The  |
 |                           | runner starts its server with --enable-test-commands, so these    |
