@@ -352,3 +352,17 @@ def test_custom_roles(auth_server, admin):
         assert admin.roles_db.command("rolesInfo", "publicWriter")["roles"][0]["roles"] == []
     assert admin.roles_db.command("rolesInfo", "read")["roles"][0]["isBuiltin"] is True
     assert code_of(lambda: admin.roles_db.command("dropRole", "nothing")) == 31
+
+
+def test_list_commands_says_which_commands_need_a_login(auth_server, admin):
+    commands = admin.admin.command("listCommands")["commands"]
+    for name in ("hello", "isMaster", "saslStart", "saslContinue", "logout", "ping"):
+        assert commands[name]["requiresAuth"] is False, name
+    for name in ("find", "insert", "createUser", "dropDatabase", "listCommands", "serverStatus"):
+        assert commands[name]["requiresAuth"] is True, name
+    # What listCommands says matches what the server does before a login.
+    with auth_server.client() as anonymous:
+        assert anonymous.admin.command("ping")["ok"] == 1
+        with pytest.raises(OperationFailure) as refused:
+            anonymous.admin.command("listCommands")
+        assert refused.value.code == 13

@@ -42,7 +42,7 @@ enum HandshakeCommands {
                 for name in handler.names where context.server.testCommandsEnabled || !TestCommands.names.contains(name) {
                     commands.append(name, .document([
                         "help": .string(handler.help), "adminOnly": .bool(false),
-                        "requiresAuth": .bool(false), "secondaryOk": .bool(true),
+                        "requiresAuth": .bool(!AuthorizationTable.unauthenticated.contains(name)), "secondaryOk": .bool(true),
                     ]))
                 }
             }
