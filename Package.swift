@@ -127,7 +127,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strictSettings),
         .testTarget(name: "DocumentsTests", dependencies: ["Documents", "BSON", "Storage", "BenchSupport"], swiftSettings: strictSettings),
         // Fixtures shared by the test targets (temporary directories, seeded randomness).
-        .target(name: "TestSupport", dependencies: ["BenchSupport"], path: "Tests/Support", swiftSettings: strictSettings),
+        .target(name: "TestSupport", dependencies: ["BenchSupport", "Documents"], path: "Tests/Support", swiftSettings: strictSettings),
         .testTarget(
             name: "QueryTests", dependencies: ["Query", "Documents", "BSON", "TestSupport"],
             swiftSettings: strictSettings

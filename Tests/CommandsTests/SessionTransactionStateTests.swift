@@ -6,6 +6,7 @@ import BSON
 import Documents
 import Foundation
 import Testing
+import TestSupport
 @testable import Commands
 
 @Suite struct SessionTransactionStateTests {
@@ -15,16 +16,6 @@ import Testing
         try body(try DocumentStore(path: directory.path))
     }
 
-    private func code(_ body: () throws -> Void) -> Int32? {
-        do {
-            try body()
-            return nil
-        } catch let error as MongoError {
-            return error.code.rawValue
-        } catch {
-            return -1
-        }
-    }
 
     @Test func aTransactionStartsJoinsAndCommitsOnceThenCommitRepeats() throws {
         try withStore { store in
@@ -49,10 +40,10 @@ import Testing
                 Issue.record("a repeated commit must succeed without work")
                 return
             }
-            #expect(code { _ = try state.step(.abort, number: 1, begin: begin) } == 256)
-            #expect(code { _ = try state.step(.continueTransaction, number: 1, begin: begin) } == 256)
-            #expect(code { _ = try state.step(.startTransaction, number: 0, begin: begin) } == 225)
-            #expect(code { _ = try state.step(.continueTransaction, number: 2, begin: begin) } == 251)
+            #expect(mongoErrorCode { _ = try state.step(.abort, number: 1, begin: begin) } == 256)
+            #expect(mongoErrorCode { _ = try state.step(.continueTransaction, number: 1, begin: begin) } == 256)
+            #expect(mongoErrorCode { _ = try state.step(.startTransaction, number: 0, begin: begin) } == 225)
+            #expect(mongoErrorCode { _ = try state.step(.continueTransaction, number: 2, begin: begin) } == 251)
         }
     }
 
@@ -66,10 +57,10 @@ import Testing
             }
             state.abort()
             #expect(transaction.state == .aborted)
-            #expect(code { _ = try state.step(.continueTransaction, number: 4, begin: begin) } == 251)
-            #expect(code { _ = try state.step(.commit, number: 4, begin: begin) } == 251)
-            #expect(code { _ = try state.step(.abort, number: 4, begin: begin) } == 251)
-            #expect(code { _ = try state.step(.startTransaction, number: 4, begin: begin) } == 117)
+            #expect(mongoErrorCode { _ = try state.step(.continueTransaction, number: 4, begin: begin) } == 251)
+            #expect(mongoErrorCode { _ = try state.step(.commit, number: 4, begin: begin) } == 251)
+            #expect(mongoErrorCode { _ = try state.step(.abort, number: 4, begin: begin) } == 251)
+            #expect(mongoErrorCode { _ = try state.step(.startTransaction, number: 4, begin: begin) } == 117)
         }
     }
 
@@ -105,8 +96,8 @@ import Testing
                 Issue.record("a new number must run")
                 return
             }
-            #expect(code { _ = try state.step(.retryableWrite, number: 3, begin: begin) } == 225)
-            #expect(code { _ = try state.step(.commit, number: 4, begin: begin) } == 251)
+            #expect(mongoErrorCode { _ = try state.step(.retryableWrite, number: 3, begin: begin) } == 225)
+            #expect(mongoErrorCode { _ = try state.step(.commit, number: 4, begin: begin) } == 251)
         }
     }
 
@@ -119,7 +110,7 @@ import Testing
             #expect(!early)
             let late = state.abort(ifOlderThan: .seconds(60), now: .now + .seconds(61))
             #expect(late)
-            #expect(code { _ = try state.step(.commit, number: 1, begin: begin) } == 251)
+            #expect(mongoErrorCode { _ = try state.step(.commit, number: 1, begin: begin) } == 251)
         }
     }
 }

@@ -6,6 +6,7 @@ import BSON
 import Documents
 @testable import Query
 import Testing
+import TestSupport
 
 @Suite struct InterruptTests {
     /// 2,000 small documents in `db.c` (and 50 in `db.other`), then `body`.
@@ -29,21 +30,10 @@ import Testing
         return OperationInterrupt(killSwitch: killSwitch)
     }
 
-    /// The error code `body` throws, if it throws a MongoError.
-    static func code(_ body: () throws -> Void) -> Int32? {
-        do {
-            try body()
-            return nil
-        } catch let error as MongoError {
-            return error.code.rawValue
-        } catch {
-            return -1
-        }
-    }
 
     @Test func pollChecksOnTheFirstTickThenEveryInterval() throws {
         var poll = Self.expired.poll(every: 4)
-        #expect(Self.code { try poll.tick() } == 50)
+        #expect(mongoErrorCode { try poll.tick() } == 50)
         var quiet = OperationInterrupt.none.poll(every: 1)
         for _ in 0..<10_000 { try quiet.tick() }
     }
@@ -51,7 +41,7 @@ import Testing
     @Test func collectionScanWithAnExpiredDeadlineStopsWith50() throws {
         try Self.withRows { c in
             var seen = 0
-            let code = Self.code {
+            let code = mongoErrorCode {
                 try c.collection.forEachRecord(interrupt: Self.expired) { _ in
                     seen += 1
                     return true
@@ -66,17 +56,17 @@ import Testing
         try Self.withRows { c in
             _ = try c.collection.store.createIndex(on: c.namespace, key: ["a": 1])
             let interrupted = c.interrupted(by: Self.killed())
-            #expect(Self.code { _ = try interrupted.find(FindQuery(filter: ["a": ["$gte": 0]])) } == 11601)
+            #expect(mongoErrorCode { _ = try interrupted.find(FindQuery(filter: ["a": ["$gte": 0]])) } == 11601)
         }
     }
 
     @Test func everyReadStopsWith50PastItsDeadline() throws {
         try Self.withRows { plain in
             let c = plain.interrupted(by: Self.expired)
-            #expect(Self.code { _ = try c.find(FindQuery(filter: ["a": -1])) } == 50)
-            #expect(Self.code { _ = try c.find(FindQuery(sort: ["a": -1])) } == 50)
-            #expect(Self.code { _ = try c.count(["a": ["$gte": 0]]) } == 50)
-            #expect(Self.code { _ = try c.distinct("g") } == 50)
+            #expect(mongoErrorCode { _ = try c.find(FindQuery(filter: ["a": -1])) } == 50)
+            #expect(mongoErrorCode { _ = try c.find(FindQuery(sort: ["a": -1])) } == 50)
+            #expect(mongoErrorCode { _ = try c.count(["a": ["$gte": 0]]) } == 50)
+            #expect(mongoErrorCode { _ = try c.distinct("g") } == 50)
             let pipelines: [[BSONDocument]] = [
                 [["$group": ["_id": "$g", "n": ["$sum": 1]]]],
                 [["$sample": ["size": 5]]],
@@ -86,7 +76,7 @@ import Testing
                 [["$documents": [["x": 1]]], ["$unionWith": "other"]],
             ]
             for pipeline in pipelines {
-                #expect(Self.code { _ = try c.aggregate(pipeline) } == 50, "\(pipeline)")
+                #expect(mongoErrorCode { _ = try c.aggregate(pipeline) } == 50, "\(pipeline)")
             }
             // The same work without an interrupt completes.
             try #expect(plain.count(["a": ["$gte": 0]]) == 2_000)
@@ -106,7 +96,7 @@ import Testing
                                       "output": ["r": ["$sum": "$a", "window": ["documents": ["unbounded", "current"]]]]]],
             ]
             for stage in stages {
-                #expect(Self.code { _ = try c.aggregate([["$documents": .array(rows)], stage]) } == 50, "\(stage)")
+                #expect(mongoErrorCode { _ = try c.aggregate([["$documents": .array(rows)], stage]) } == 50, "\(stage)")
             }
         }
     }
@@ -115,7 +105,7 @@ import Testing
         try Self.withRows { c in
             let tight = SortMemoryLimit(limitBytes: 16 * 1024)
             let query = FindQuery(sort: ["a": -1], sortMemory: tight)
-            #expect(Self.code { _ = try c.find(query) } == 292)
+            #expect(mongoErrorCode { _ = try c.find(query) } == 292)
             var spilling = query
             spilling.sortMemory.allowDiskUse = true
             let sorted = try c.find(spilling)
@@ -140,14 +130,14 @@ import Testing
             let big = String(repeating: "z", count: 9 * 1024 * 1024)
             let concat: [BSONDocument] = [["$documents": [["s": .string(big)]]],
                                           ["$project": ["t": ["$concat": ["$s", "$s"]]]]]
-            #expect(Self.code { _ = try c.aggregate(concat) } == 10334)
+            #expect(mongoErrorCode { _ = try c.aggregate(concat) } == 10334)
             let replace: [BSONDocument] = [["$documents": [["s": .string(String(repeating: "ab", count: 2_000_000))]]],
                                            ["$project": ["t": ["$replaceAll": ["input": "$s", "find": "a", "replacement": "0123456789"]]]]]
-            #expect(Self.code { _ = try c.aggregate(replace) } == 10334)
+            #expect(mongoErrorCode { _ = try c.aggregate(replace) } == 10334)
             let doubling: [BSONDocument] = [["$documents": [["x": 1]]],
                                             ["$project": ["t": ["$reduce": ["input": ["$range": [0, 40]], "initialValue": ["a"],
                                                                             "in": ["$concatArrays": ["$$value", "$$value"]]]]]]]
-            #expect(Self.code { _ = try c.aggregate(doubling) } == 10334)
+            #expect(mongoErrorCode { _ = try c.aggregate(doubling) } == 10334)
         }
     }
 
@@ -157,7 +147,7 @@ import Testing
             let rows: [BSONValue] = (0..<120).map { _ in .document(["s": .string(chunk)]) }
             let push: [BSONDocument] = [["$documents": .array(rows)], ["$group": ["_id": .null, "all": ["$push": "$s"]]]]
             let options = AggregateOptions(allowDiskUse: true, memoryLimitBytes: 1 << 40)
-            #expect(Self.code { _ = try c.aggregate(push, options: options) } == 146)
+            #expect(mongoErrorCode { _ = try c.aggregate(push, options: options) } == 146)
         }
     }
 }

@@ -6,6 +6,7 @@ import BSON
 import Documents
 @testable import Query
 import Testing
+import TestSupport
 
 @Suite struct RegexTests {
     /// `pattern` with `options` searched in `text` through the query path.
@@ -18,17 +19,6 @@ import Testing
         try Expression.parse(.document(expression)).evaluate(root: .document([:]))
     }
 
-    /// The MongoDB code `body` throws, or nil.
-    private func code(_ body: () throws -> Void) -> Int32? {
-        do {
-            try body()
-            return nil
-        } catch let error as MongoError {
-            return error.code.rawValue
-        } catch {
-            return nil
-        }
-    }
 
     static let pcreSyntax: [(pattern: String, text: String, matches: Bool)] = [
         ("(?i)tessera", "TESSERA", true),
@@ -63,8 +53,8 @@ import Testing
         #expect(try !queryMatches("a.b", "", "a\nb"))
         #expect(try queryMatches("a b c", "x", "abc"))
         #expect(try queryMatches("é", "u", "café"))
-        #expect(code { _ = try FilterRegex(pattern: "a", options: "g") } == 51108)
-        #expect(code { _ = try evaluate(["$regexMatch": ["input": "a", "regex": "a", "options": "q"]]) } == 51108)
+        #expect(mongoErrorCode { _ = try FilterRegex(pattern: "a", options: "g") } == 51108)
+        #expect(mongoErrorCode { _ = try evaluate(["$regexMatch": ["input": "a", "regex": "a", "options": "q"]]) } == 51108)
     }
 
     static let invalidPatterns = ["(", "a)", "[z-a]", "a{2,1}", "a{99999999}", "(?<n>a)(?<n>b)", #"\"#, "*a",
@@ -73,9 +63,9 @@ import Testing
 
     @Test(arguments: invalidPatterns)
     func invalidPatternsAnswerMongoDBCodes(_ pattern: String) {
-        #expect(code { _ = try FilterRegex(pattern: pattern, options: "") } == 51091)
-        #expect(code { _ = try evaluate(["$regexMatch": ["input": "a", "regex": .string(pattern)]]) } == 51111)
-        #expect(code { _ = try evaluate(["$regexFind": ["input": "$x", "regex": .string(pattern)]]) } == 51111)
+        #expect(mongoErrorCode { _ = try FilterRegex(pattern: pattern, options: "") } == 51091)
+        #expect(mongoErrorCode { _ = try evaluate(["$regexMatch": ["input": "a", "regex": .string(pattern)]]) } == 51111)
+        #expect(mongoErrorCode { _ = try evaluate(["$regexFind": ["input": "$x", "regex": .string(pattern)]]) } == 51111)
     }
 
     @Test func invalidPatternMessageIsPCREs() {
@@ -88,9 +78,9 @@ import Testing
     }
 
     @Test func nulByteIsRefused() {
-        #expect(code { _ = try FilterRegex(pattern: "a\u{0}b", options: "") } == MongoError(.badValue, "").code.rawValue)
-        #expect(code { _ = try evaluate(["$regexMatch": ["input": "a", "regex": "a\u{0}b"]]) } == 51109)
-        #expect(code { _ = try evaluate(["$regexMatch": ["input": "a", "regex": "a", "options": "i\u{0}"]]) } == 51110)
+        #expect(mongoErrorCode { _ = try FilterRegex(pattern: "a\u{0}b", options: "") } == MongoError(.badValue, "").code.rawValue)
+        #expect(mongoErrorCode { _ = try evaluate(["$regexMatch": ["input": "a", "regex": "a\u{0}b"]]) } == 51109)
+        #expect(mongoErrorCode { _ = try evaluate(["$regexMatch": ["input": "a", "regex": "a", "options": "i\u{0}"]]) } == 51110)
     }
 
     static let catastrophicPattern = "^(a+)+$"
@@ -102,7 +92,7 @@ import Testing
         // The query path counts a limited match as no match, as mongod does.
         #expect(try !queryMatches(Self.catastrophicPattern, "", Self.catastrophicText))
         // Expressions answer 51156, as mongod does.
-        #expect(code {
+        #expect(mongoErrorCode {
             _ = try evaluate(["$regexMatch": ["input": .string(Self.catastrophicText), "regex": .string(Self.catastrophicPattern)]])
         } == 51156)
         let compiled = try CompiledRegex(pattern: Self.catastrophicPattern, options: 0)
@@ -147,11 +137,11 @@ import Testing
         }
         #expect(none == nil)
         // An invalid constant pattern fails at parse time, before any document.
-        #expect(code { _ = try Expression.parse(.document(["$regexMatch": ["input": "$s", "regex": "("]])) } == 51111)
+        #expect(mongoErrorCode { _ = try Expression.parse(.document(["$regexMatch": ["input": "$s", "regex": "("]])) } == 51111)
     }
 
     @Test func regexOptionsInBothPlacesAreRefused() {
-        #expect(code {
+        #expect(mongoErrorCode {
             _ = try evaluate(["$regexMatch": ["input": "a", "regex": .regex(BSONRegex(pattern: "a", options: "i")), "options": "m"]])
         } == 51107)
     }

@@ -2,6 +2,7 @@
 // small seeded random generator, so every property test is reproducible.
 
 public import BenchSupport
+import Documents
 import Foundation
 
 /// Runs `body` with the path of a directory that does not exist yet, inside a fresh
@@ -16,3 +17,16 @@ public func withTemporaryStorePath<Result>(_ body: (String) throws -> Result) th
 
 /// The seeded generator the report programs use (SplitMix64), for reproducible property tests.
 public typealias TestRandom = SeededGenerator
+
+/// The MongoDB code `body` throws: nil when it returns, -1 for an error that is not a
+/// `MongoError` (so a test expecting a code cannot pass on the wrong kind of failure).
+public func mongoErrorCode(_ body: () throws -> Void) -> Int32? {
+    do {
+        try body()
+        return nil
+    } catch let error as MongoError {
+        return error.code.rawValue
+    } catch {
+        return -1
+    }
+}
