@@ -45,6 +45,8 @@ public struct ServerConfiguration: Sendable {
     /// received) before it is closed: a client that never finishes a message holds no
     /// buffer forever. Idle connections between messages are not affected.
     public var partialMessageTimeout: Duration = .seconds(30)
+    /// Where the audit log is appended (`--audit-log`), or `nil` for none.
+    public var auditLog: String?
 
     /// A configuration; the defaults are `mongod`'s (127.0.0.1:27017) with data in `data/`.
     public init(
@@ -143,7 +145,7 @@ public final class TesseraServer: Service, Sendable {
         let dispatcher = CommandDispatcher(
             engine: engine,
             configuration: CommandConfiguration(commandLine: configuration.commandLine, parameters: configuration.parameters,
-                                                authEnabled: configuration.auth),
+                                                authEnabled: configuration.auth, auditLogPath: configuration.auditLog),
             metrics: metrics, logger: logger)
         let runtime = ServerRuntime(dispatcher: dispatcher, threadPool: threadPool, metrics: metrics, logger: logger)
         weak let weakEngine = engine

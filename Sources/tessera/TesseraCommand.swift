@@ -41,6 +41,8 @@ struct ServeFileConfiguration: Decodable {
     var logLevel: String?
     /// Whether clients must authenticate (`--auth`).
     var auth: Bool?
+    /// The audit log file (`--audit-log`).
+    var auditLog: String?
     /// Server parameters, as mongod's config file's `setParameter` (values: text or JSON scalars).
     var setParameter: [String: ParameterSetting]?
 }
@@ -83,7 +85,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Data directory, created if missing (default ./data).")
     var dbpath: String?
 
-    @Option(name: .long, help: "JSON file with any of {\"bind\", \"port\", \"dbpath\", \"logLevel\", \"setParameter\", \"auth\"}.")
+    @Option(name: .long, help: "JSON file with any of {\"bind\", \"port\", \"dbpath\", \"logLevel\", \"setParameter\", \"auth\", \"auditLog\"}.")
     var config: String?
 
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (default info).")
@@ -101,6 +103,11 @@ struct Serve: AsyncParsableCommand {
 
     @Flag(name: .long, help: "Allow a non-loopback --bind without --auth (anyone who reaches the port owns the data).")
     var insecureNoAuth = false
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Append an audit log (JSON lines: logins, authorization failures, user, role and DDL changes) to FILE.",
+        valueName: "FILE"))
+    var auditLog: String?
 
     @Option(name: .long, help: "The most client connections open at once (default 10000); the next is closed.")
     var maxConnections: Int = 10_000
@@ -154,6 +161,11 @@ struct Serve: AsyncParsableCommand {
             "security": ["authorization": .string(authEnabled ? "enabled" : "disabled")],
         ]
         if let config { parsed.append("config", .string(config)) }
+        let auditPath = auditLog ?? file.auditLog
+        if let auditPath {
+            try Self.checkAppendable(auditPath)
+            parsed.append("auditLog", ["destination": "file", "format": "JSON", "path": .string(auditPath)])
+        }
         let startupSettings = parameters.startupSettings
         if !startupSettings.isEmpty { parsed.append("setParameter", .document(startupSettings)) }
         let commandLine: BSONDocument = [
@@ -163,6 +175,7 @@ struct Serve: AsyncParsableCommand {
                                                 shutdownTimeout: .milliseconds(shutdownTimeoutMs),
                                                 parameters: parameters, auth: authEnabled)
         configuration.maxConnections = maxConnections
+        configuration.auditLog = auditPath
         configuration.partialMessageTimeout = .seconds(partialMessageTimeout)
         let server = TesseraServer(configuration: configuration, logger: logger)
         let group = ServiceGroup(
@@ -194,6 +207,15 @@ struct Serve: AsyncParsableCommand {
             }
         }
         return parameters
+    }
+
+    /// Refuses to start when the audit log cannot be opened for appending (created 0600).
+    private static func checkAppendable(_ path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw StartupError(description: "cannot open the audit log \(path): \(String(cString: strerror(errno)))")
+        }
+        close(descriptor)
     }
 
     private func loadConfigFile() throws -> ServeFileConfiguration {

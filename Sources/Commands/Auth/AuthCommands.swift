@@ -45,6 +45,11 @@ enum AuthCommands {
             throw MongoError(MongoError.Code(334, "MechanismUnavailable"),
                              "Received authentication for mechanism \(mechanismName) which is unknown or not enabled")
         }
+        if auth.loginThrottle.isBlocked(remoteHost(context), limit: Int(context.server.parameters.integer("authFailedLoginLimit")),
+                                        window: failedLoginWindow(context)) {
+            fail(context, nil, database: database, mechanism: mechanism, reason: "too many failed logins from this host")
+            throw authenticationFailed()
+        }
         var skipEmptyExchange = false
         if case let .document(options)? = spec["options"], let skip = options["skipEmptyExchange"]?.boolValue {
             skipEmptyExchange = skip
@@ -54,8 +59,10 @@ enum AuthCommands {
         var machine = SCRAMConversation(mechanism: mechanism, serverNonce: nonce, secret: auth.secret,
                                         skipEmptyExchange: skipEmptyExchange)
         auth.setConversation(nil, on: context.connection.id)
-        var action = machine.receive(try payload(spec, context))
+        var action = machine.receive(try payload(spec, context, mechanism: mechanism))
+        var named: String?
         if case let .lookUp(user) = action {
+            named = user
             let record: UserRecord?
             do {
                 record = try auth.store.user(UserName(user: user, db: database))
@@ -66,13 +73,14 @@ enum AuthCommands {
             if let record, record.credentials[mechanism] == nil {
                 // The user exists (saslSupportedMechs says so anyway) but not for this mechanism:
                 // fail now, as MongoDB, so a driver's speculative SHA-256 attempt falls back.
-                fail(context, user, database: database, reason: "user has no \(mechanism.rawValue) credentials")
+                fail(context, user, database: database, mechanism: mechanism,
+                     reason: "user has no \(mechanism.rawValue) credentials")
                 throw authenticationFailed()
             }
             action = machine.credentialsFound(record?.credentials[mechanism])
         }
         let conversation = AuthState.Conversation(id: conversationID, database: database, machine: machine)
-        return try step(context, conversation, action)
+        return try step(context, conversation, action, user: named)
     }
 
     /// saslContinue.
@@ -82,26 +90,33 @@ enum AuthCommands {
             throw MongoError(MongoError.Code(17, "ProtocolError"), "No SASL session state found")
         }
         guard context.body["conversationId"]?.int64Value == Int64(conversation.id) else {
-            fail(context, conversation.machine.userName, database: conversation.database, reason: "wrong conversationId")
+            fail(context, conversation.machine.userName, database: conversation.database,
+                 mechanism: conversation.machine.mechanism, reason: "wrong conversationId")
             throw authenticationFailed()
         }
-        let action = conversation.machine.receive(try payload(context.body, context))
-        return try step(context, conversation, action)
+        let named = conversation.machine.userName
+        let action = conversation.machine.receive(try payload(context.body, context, mechanism: conversation.machine.mechanism))
+        return try step(context, conversation, action, user: named)
     }
 
-    /// Performs a machine's action: a reply (authenticating the user when done) or a failure.
+    /// Performs a machine's action: a reply (authenticating the user when done) or a failure
+    /// (logged and audited with `user`, the name the client gave before the machine failed).
     private static func step(_ context: CommandContext, _ conversation: AuthState.Conversation,
-                             _ action: SCRAMConversation.Action) throws(MongoError) -> BSONDocument {
+                             _ action: SCRAMConversation.Action, user named: String?) throws(MongoError) -> BSONDocument {
         let auth = context.server.auth
         switch action {
         case let .reply(payload, done):
             if done {
                 guard let user = conversation.machine.authenticatedUser,
                       let record = try? auth.store.user(UserName(user: user, db: conversation.database)) else {
-                    fail(context, conversation.machine.userName, database: conversation.database, reason: "user vanished")
+                    fail(context, named, database: conversation.database,
+                         mechanism: conversation.machine.mechanism, reason: "user vanished")
                     throw authenticationFailed()
                 }
                 auth.authenticate(record, on: context.connection.id)
+                context.server.audit(AuditEvent.authentication(
+                    user: record.name.user, database: record.name.db, mechanism: conversation.machine.mechanism.rawValue,
+                    succeeded: true), connection: context.connection)
                 context.server.logger.info("authenticated", metadata: [
                     "user": "\(record.name)", "mechanism": "\(conversation.machine.mechanism.rawValue)",
                     "remote": "\(context.connection.remoteAddress)",
@@ -112,31 +127,48 @@ enum AuthCommands {
             return ["conversationId": .int32(conversation.id), "done": .bool(done),
                     "payload": .binary(BSONBinary(bytes: payload))]
         case let .fail(reason):
-            fail(context, conversation.machine.userName, database: conversation.database, reason: reason)
+            fail(context, named, database: conversation.database,
+                 mechanism: conversation.machine.mechanism, reason: reason)
             throw authenticationFailed()
         case .lookUp:
-            fail(context, conversation.machine.userName, database: conversation.database, reason: "lookup out of turn")
+            fail(context, named, database: conversation.database,
+                 mechanism: conversation.machine.mechanism, reason: "lookup out of turn")
             throw authenticationFailed()
         }
     }
 
     /// The `payload` bytes (BinData, as drivers send; a string is taken as its UTF-8 bytes).
-    private static func payload(_ spec: BSONDocument, _ context: CommandContext) throws(MongoError) -> [UInt8] {
+    private static func payload(_ spec: BSONDocument, _ context: CommandContext,
+                                mechanism: SCRAMMechanism) throws(MongoError) -> [UInt8] {
         switch spec["payload"] {
         case let .binary(binary)?: return binary.bytes
         case let .string(text)?: return Array(text.utf8)
         default:
-            fail(context, nil, database: context.database, reason: "payload missing or not binary")
+            fail(context, nil, database: context.database, mechanism: mechanism, reason: "payload missing or not binary")
             throw authenticationFailed()
         }
     }
 
-    private static func fail(_ context: CommandContext, _ user: String?, database: String, reason: String) {
+    /// The client's host, without the port: what the login throttle counts by.
+    private static func remoteHost(_ context: CommandContext) -> String {
+        splitHostPort(context.connection.remoteAddress).host
+    }
+
+    private static func failedLoginWindow(_ context: CommandContext) -> Duration {
+        .seconds(context.server.parameters.integer("authFailedLoginWindowSecs"))
+    }
+
+    /// Ends the conversation after a failure: logs it, audits it and counts it against the host.
+    private static func fail(_ context: CommandContext, _ user: String?, database: String, mechanism: SCRAMMechanism,
+                             reason: String) {
         context.server.auth.setConversation(nil, on: context.connection.id)
+        context.server.auth.loginThrottle.recordFailure(remoteHost(context), window: failedLoginWindow(context))
         context.server.logger.warning("authentication failed", metadata: [
             "user": "\(user ?? "?")@\(database)", "reason": "\(reason)", "remote": "\(context.connection.remoteAddress)",
         ])
         context.server.remember("authentication failed for \(user ?? "?")@\(database) from \(context.connection.remoteAddress): \(reason)")
+        context.server.audit(AuditEvent.authentication(user: user, database: database, mechanism: mechanism.rawValue,
+                                                       succeeded: false), connection: context.connection)
     }
 
     // MARK: Hooks

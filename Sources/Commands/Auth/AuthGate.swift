@@ -1,11 +1,64 @@
 // The authorization check the dispatcher runs before every handler, and its bookkeeping
 // after: with `--auth`, who may run what (AuthorizationTable × the users' built-in roles), the
-// localhost exception, cursor ownership and listDatabases filtering. Without `--auth`, nothing.
+// localhost exception, ownership of cursors, sessions and operations (killOp), listDatabases
+// filtering and what hello shows before a login. Without `--auth`, nothing.
 
 import BSON
 import Documents
 
+extension ServerState {
+    /// Why `connection` may not run command `name` now, or `nil` when it may: the table's
+    /// verdict, then whose session the command uses and whose operation killOp names.
+    func authorizationDenial(_ name: String, _ request: CommandRequest, connection: ConnectionInfo) -> MongoError? {
+        if let denial = auth.denial(name, request, connection: connection) { return denial }
+        guard auth.enabled, !auth.isAnonymous(connection.id) else { return nil }
+        if case let .document(lsid)? = request.body["lsid"], case let .binary(id)? = lsid["id"],
+           !auth.claimSession(id, connection: connection.id, isLive: sessions.contains) {
+            return MongoError(.unauthorized, "Unauthorized: the session in lsid belongs to another user")
+        }
+        if name == "killOp", !auth.holds([.killop], on: .cluster, connection: connection.id) {
+            // As mongod: only an operation of a user this connection shares; a missing or
+            // foreign opid answers the same, so opids of others cannot be probed.
+            guard let opid = request.body["op"]?.int64Value, let id = Int32(exactly: opid),
+                  let operation = operations.operation(id), auth.coauthorized(operation.connectionID, connection.id)
+            else { return MongoError(.unauthorized, "Unauthorized") }
+        }
+        return nil
+    }
+
+    /// Of `ids`, the sessions `connection` may end or kill: every one with `killAnySession`
+    /// (killSessions only), else its users' own; an empty killSessions list means all of them.
+    func killableSessions(_ ids: [BSONBinary], command: String, connection: ConnectionInfo) -> [BSONBinary] {
+        guard auth.enabled else { return ids }
+        if command == "killSessions", auth.holds([.killAnySession], on: .cluster, connection: connection.id) {
+            return ids.isEmpty ? Array(sessions.all.union(cursors.allSessions())) : ids
+        }
+        if command == "killSessions", ids.isEmpty { return auth.sessionsOwned(by: connection.id) }
+        return auth.ownSessions(ids, connection: connection.id)
+    }
+
+    /// Whether `connection` may see `operation` in currentOp: everyone's with `inprog` unless
+    /// it asked for `$ownOps`, else only operations of a user it shares.
+    func showsOperation(_ operation: Operation, ownOps: Bool, connection: ConnectionInfo) -> Bool {
+        guard auth.enabled, ownOps || !auth.holds([.inprog], on: .cluster, connection: connection.id) else { return true }
+        return auth.coauthorized(operation.connectionID, connection.id)
+    }
+
+    /// The sessions `$listLocalSessions` shows `connection`: all (`allUsers`, or without
+    /// `--auth`), else its users' own.
+    func listedSessions(allUsers: Bool, connection: ConnectionInfo) -> Set<BSONBinary> {
+        let all = sessions.all
+        guard auth.enabled, !allUsers else { return all }
+        return all.intersection(auth.sessionsOwned(by: connection.id))
+    }
+}
+
 extension AuthState {
+    /// Whether the users on `connection` hold `actions` on `resource`.
+    func holds(_ actions: Set<ActionType>, on resource: Resource, connection: Int64) -> Bool {
+        BuiltInRoles.allows(privileges(on: connection), actions, on: resource)
+    }
+
     /// Why `connection` may not run command `name` now, or `nil` when it may.
     func denial(_ name: String, _ request: CommandRequest, connection: ConnectionInfo) -> MongoError? {
         guard enabled else { return nil }
@@ -47,6 +100,15 @@ extension AuthState {
         return nil
     }
 
+    /// The sessions an endSessions/killSessions/killAllSessions request named that are gone now.
+    private func sessionIDsNoLongerLive(_ request: CommandRequest, isLive: (BSONBinary) -> Bool) -> [BSONBinary] {
+        guard case let .array(values)? = request.body.first?.value else { return [] }
+        return values.compactMap { value in
+            guard case let .document(lsid) = value, case let .binary(id)? = lsid["id"], !isLive(id) else { return nil }
+            return id
+        }
+    }
+
     private func asksOnlyAboutThemselves(_ request: CommandRequest, users: Set<UserName>) -> Bool {
         switch request.body.first?.value {
         case let .string(user)?:
@@ -63,11 +125,28 @@ extension AuthState {
         }
     }
 
-    /// After a command succeeded: records who owns the cursor it opened, forgets cursors it
-    /// closed, and limits listDatabases to the databases the users have privileges on.
+    /// Fields hello leaves out before a login under `--auth`: when and how much was written.
+    /// Everything drivers need to pick a server and log in stays.
+    static let helloFieldsHiddenBeforeLogin = ["lastWrite", "localTime"]
+    /// hello and its legacy names.
+    static let helloNames: Set<String> = ["hello", "isMaster", "ismaster"]
+
+    /// After a command succeeded: records who owns the cursor or session it opened, forgets
+    /// cursors and sessions it closed, limits listDatabases to the databases the users have
+    /// privileges on, and trims hello before a login.
     func commandSucceeded(_ name: String, _ request: CommandRequest, connection: ConnectionInfo,
-                          reply: inout BSONDocument, cursorIsOpen: (Int64) -> Bool) {
+                          reply: inout BSONDocument, cursorIsOpen: (Int64) -> Bool,
+                          sessionIsLive: (BSONBinary) -> Bool) {
         guard enabled else { return }
+        if Self.helloNames.contains(name), isAnonymous(connection.id) {
+            for field in Self.helloFieldsHiddenBeforeLogin { _ = reply.removeValue(forKey: field) }
+        }
+        if name == "startSession", case let .document(lsid)? = reply["id"], case let .binary(id)? = lsid["id"] {
+            _ = claimSession(id, connection: connection.id, isLive: sessionIsLive)
+        }
+        if name == "endSessions" || name == "killSessions" || name == "killAllSessions" {
+            forgetSessions(sessionIDsNoLongerLive(request, isLive: sessionIsLive))
+        }
         if case let .document(cursor)? = reply["cursor"], let id = cursor["id"]?.int64Value {
             if name == "getMore" {
                 if id == 0, let old = request.body.first?.value.int64Value { forgetCursor(old) }

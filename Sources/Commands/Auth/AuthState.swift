@@ -41,6 +41,9 @@ final class AuthState: Sendable {
     let secret: [UInt8]
     private let connections = Mutex<[Int64: ConnectionAuth]>([:])
     private let cursorOwners = Mutex<[Int64: Set<UserName>]>([:])
+    private let sessionOwners = Mutex<[BSONBinary: Set<UserName>]>([:])
+    /// Failed logins by remote host, to slow down password guessing.
+    let loginThrottle = LoginThrottle()
     /// Bumped by every user change so connections re-read their roles.
     private let generation = Atomic<Int>(1)
 
@@ -141,6 +144,62 @@ final class AuthState: Sendable {
         }
     }
 
+    /// Whether `--auth` is on and nobody is authenticated on `connection`.
+    func isAnonymous(_ connection: Int64) -> Bool {
+        enabled && users(on: connection).isEmpty
+    }
+
+    /// Whether connections `a` and `b` share an authenticated user (always without `--auth`),
+    /// as MongoDB's "coauthorized": whose operations a user may see and kill.
+    func coauthorized(_ a: Int64, _ b: Int64) -> Bool {
+        guard enabled else { return true }
+        return !Set(users(on: a).keys).isDisjoint(with: users(on: b).keys)
+    }
+
+    // MARK: Sessions
+
+    /// The most session owners remembered before those of ended sessions are forgotten.
+    static let sessionOwnerCapacity = 10_000
+
+    /// Claims session `id` for the users on `connection` at its first use; false when other
+    /// users own it (no user in common). `isLive` prunes the table when it is full.
+    func claimSession(_ id: BSONBinary, connection: Int64, isLive: (BSONBinary) -> Bool) -> Bool {
+        let users = Set(users(on: connection).keys)
+        guard !users.isEmpty else { return true }
+        return sessionOwners.withLock { table in
+            if let owners = table[id] { return !owners.isDisjoint(with: users) }
+            if table.count >= Self.sessionOwnerCapacity { table = table.filter { isLive($0.key) } }
+            table[id] = users
+            return true
+        }
+    }
+
+    /// Of `ids`, those the users on `connection` may end or kill: their own, and ids nobody
+    /// owns (sessions that do not exist). Everything without `--auth`.
+    func ownSessions(_ ids: [BSONBinary], connection: Int64) -> [BSONBinary] {
+        guard enabled else { return ids }
+        let users = Set(users(on: connection).keys)
+        return sessionOwners.withLock { table in
+            ids.filter { id in table[id].map { !$0.isDisjoint(with: users) } ?? true }
+        }
+    }
+
+    /// Every session the users on `connection` own.
+    func sessionsOwned(by connection: Int64) -> [BSONBinary] {
+        let users = Set(users(on: connection).keys)
+        guard !users.isEmpty else { return [] }
+        return sessionOwners.withLock { table in
+            table.filter { !$0.value.isDisjoint(with: users) }.map(\.key)
+        }
+    }
+
+    /// Forgets the owners of ended sessions.
+    func forgetSessions(_ ids: some Sequence<BSONBinary>) {
+        sessionOwners.withLock { table in
+            for id in ids { table[id] = nil }
+        }
+    }
+
     // MARK: Cursors
 
     /// Records that the users on `connection` own cursor `id`.
@@ -170,14 +229,19 @@ final class AuthState: Sendable {
 
 /// Whether `address` (`host:port` or `[v6]:port`) is a loopback address.
 func isLoopback(_ address: String) -> Bool {
-    var host = Substring(address)
-    if host.hasPrefix("[") {
-        guard let close = host.firstIndex(of: "]") else { return false }
-        host = host[host.index(after: host.startIndex)..<close]
-    } else if let colon = host.lastIndex(of: ":") {
-        host = host[..<colon]
+    isLoopbackHost(splitHostPort(address).host)
+}
+
+/// `host` and `port` of `host:port` or `[v6]:port` (the port `nil` when absent or not a number).
+func splitHostPort(_ address: String) -> (host: String, port: Int32?) {
+    if address.hasPrefix("[") {
+        guard let close = address.firstIndex(of: "]") else { return (address, nil) }
+        let host = String(address[address.index(after: address.startIndex)..<close])
+        let rest = address[address.index(after: close)...]
+        return (host, rest.hasPrefix(":") ? Int32(rest.dropFirst()) : nil)
     }
-    return isLoopbackHost(String(host))
+    guard let colon = address.lastIndex(of: ":"), address.firstIndex(of: ":") == colon else { return (address, nil) }
+    return (String(address[..<colon]), Int32(address[address.index(after: colon)...]))
 }
 
 /// Whether `host` (no port) names a loopback address.

@@ -35,6 +35,8 @@ enum AuthorizationTable {
     static let authenticatedOnly: Set<String> = [
         "startSession", "endSessions", "refreshSessions", "killSessions", "getMore", "killCursors",
         "commitTransaction", "abortTransaction", "whatsmyuri", "listCommands", "listDatabases",
+        // Without `killop` only one's own operation (checked against the operation: AuthGate).
+        "killOp",
     ]
 
     /// Commands that need the same actions on the collection their first value names.
@@ -54,11 +56,12 @@ enum AuthorizationTable {
         "usersInfo": [.viewUser], "createRole": [.createRole], "dropRole": [.dropRole], "rolesInfo": [.viewRole],
         "grantPrivilegesToRole": [.grantRole], "revokePrivilegesFromRole": [.revokeRole],
         "grantRolesToRole": [.grantRole], "revokeRolesFromRole": [.revokeRole],
+        "dropAllRolesFromDatabase": [.dropRole],
     ]
 
     /// Commands that need actions on the server.
     private static let clusterActions: [String: Set<ActionType>] = [
-        "serverStatus": [.serverStatus], "getLog": [.getLog], "currentOp": [.inprog], "killOp": [.killop],
+        "serverStatus": [.serverStatus], "getLog": [.getLog],
         "setParameter": [.setParameter], "getParameter": [.getParameter], "getCmdLineOpts": [.getCmdLineOpts],
         "hostInfo": [.hostInfo], "replSetGetStatus": [.replSetGetStatus],
         "replSetGetConfig": [.replSetGetConfig], "setFeatureCompatibilityVersion": [.setFeatureCompatibilityVersion],
@@ -101,6 +104,16 @@ enum AuthorizationTable {
             return rule(for: innerName, body: inner, database: database)
         case "renameCollection":
             return .requires(rename(body))
+        case "currentOp":
+            // `$ownOps: true` needs only a login (and then shows only the caller's operations).
+            return truthy(body["$ownOps"]) ? .authenticated : .requires([Requirement(actions: [.inprog], resource: .cluster)])
+        case "updateRole":
+            // Roles it takes away are unknown beforehand: revokeRole on the database, and
+            // grantRole wherever the new roles and privileges point.
+            var requirements = [Requirement(actions: [.revokeRole], resource: .database(database))]
+            requirements += grants(body["roles"], database: database, action: .grantRole)
+            if body["privileges"] != nil { requirements.append(Requirement(actions: [.grantRole], resource: .database(database))) }
+            return .requires(requirements)
         case "updateUser":
             var actions: Set<ActionType> = []
             if body["pwd"] != nil { actions.insert(.changePassword) }
@@ -227,6 +240,12 @@ enum AuthorizationTable {
         switch firstStage {
         case "$changeStream"?: requirements.append(Requirement(actions: [.changeStream, .find], resource: base))
         case "$currentOp"?: requirements.append(Requirement(actions: [.inprog], resource: .cluster))
+        case "$listLocalSessions"?:
+            // Everyone's sessions need listSessions; without allUsers only one's own are listed.
+            if case let .document(stage)? = stages.first, case let .document(spec)? = stage["$listLocalSessions"],
+               truthy(spec["allUsers"]) {
+                requirements.append(Requirement(actions: [.listSessions], resource: .cluster))
+            }
         case "$documents"?: break
         default:
             if case .collection = base { requirements.append(Requirement(actions: [.find], resource: base)) }
@@ -280,6 +299,13 @@ enum AuthorizationTable {
                 continue
             }
         }
+    }
+
+    /// A flag as MongoDB's `trueValue()`: true, or a non-zero number.
+    static func truthy(_ value: BSONValue?) -> Bool {
+        guard let value else { return false }
+        if let flag = value.boolValue { return flag }
+        return value.isNumeric && value.doubleValue != 0
     }
 
     /// A stage's foreign collection: a name in `database`, or `{db, coll}`.

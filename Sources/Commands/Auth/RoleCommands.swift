@@ -1,6 +1,7 @@
-// The user-defined role commands: createRole, dropRole, rolesInfo, grantPrivilegesToRole,
-// revokePrivilegesFromRole, grantRolesToRole and revokeRolesFromRole, with MongoDB's rules
-// (a role outside admin reaches only its own database; no cycles) and error codes.
+// The user-defined role commands: createRole, updateRole, dropRole, dropAllRolesFromDatabase,
+// rolesInfo, grantPrivilegesToRole, revokePrivilegesFromRole, grantRolesToRole and
+// revokeRolesFromRole, with MongoDB's rules (a role outside admin reaches only its own database;
+// no cycles; built-in roles cannot change) and error codes.
 
 import BSON
 import Documents
@@ -13,6 +14,13 @@ enum RoleCommands {
         },
         CommandHandler(["dropRole"], help: "removes a role (and takes it from users and roles)") { (context) throws(MongoError) -> BSONDocument in
             try dropRole(context)
+        },
+        CommandHandler(["updateRole"], help: "replaces a role's privileges or inherited roles") { (context) throws(MongoError) -> BSONDocument in
+            try updateRole(context)
+        },
+        CommandHandler(["dropAllRolesFromDatabase"], help: "removes every role of the database (and takes them from users and roles)") {
+            (context) throws(MongoError) -> BSONDocument in
+            try dropAllRoles(context)
         },
         CommandHandler(["rolesInfo"], help: "describes roles") { (context) throws(MongoError) -> BSONDocument in
             try rolesInfo(context)
@@ -43,6 +51,11 @@ enum RoleCommands {
 
     private static func notFound(_ role: RoleName) -> MongoError {
         MongoError(UserCommands.roleNotFound, "Could not find role: \(role)")
+    }
+
+    /// BadValue (2), as MongoDB 8.0 answers any change to a built-in role.
+    private static func builtIn(_ role: RoleName) -> MongoError {
+        MongoError(.badValue, "\(role) is a built-in role and cannot be modified")
     }
 
     /// A role outside `admin` may only reach its own database.
@@ -86,27 +99,65 @@ enum RoleCommands {
     static func dropRole(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         let name = try roleName(context)
         let auth = context.server.auth
+        if BuiltInRoles.exists(name) { throw builtIn(name) }
         guard try auth.roles.delete(name) else { throw notFound(name) }
-        for user in try auth.store.users() where user.roles.contains(name) {
+        try takeAway({ $0 == name }, auth: auth)
+        return BSONDocument()
+    }
+
+    /// dropAllRolesFromDatabase: `{n}` roles deleted.
+    static func dropAllRoles(_ context: CommandContext) throws(MongoError) -> BSONDocument {
+        let auth = context.server.auth
+        var dropped = 0
+        for role in try auth.roles.roles(in: context.database) {
+            if try auth.roles.delete(role.name) { dropped += 1 }
+        }
+        try takeAway({ $0.db == context.database }, auth: auth)
+        return ["n": .int32(Int32(clamping: dropped))]
+    }
+
+    /// Removes the roles `dropped` matches from every user and role that has them.
+    private static func takeAway(_ dropped: (RoleName) -> Bool, auth: AuthState) throws(MongoError) {
+        for user in try auth.store.users() where user.roles.contains(where: dropped) {
             var document = user.document
-            document["roles"] = .array(user.roles.filter { $0 != name }.sorted().map { .document($0.document) })
+            document["roles"] = .array(user.roles.filter { !dropped($0) }.sorted().map { .document($0.document) })
             _ = try auth.store.replace(user.name, with: document)
         }
-        for role in try auth.roles.roles() where role.roles.contains(name) {
+        for role in try auth.roles.roles() where role.roles.contains(where: dropped) {
             _ = try auth.roles.replace(role.name, with: RoleRecord.document(
-                name: role.name, privileges: role.privileges, roles: role.roles.filter { $0 != name }))
+                name: role.name, privileges: role.privileges, roles: role.roles.filter { !dropped($0) }))
         }
         auth.usersChanged()
+    }
+
+    /// updateRole: replaces `privileges` and/or `roles` (at least one).
+    static func updateRole(_ context: CommandContext) throws(MongoError) -> BSONDocument {
+        let name = try roleName(context)
+        let store = context.server.auth.roles
+        let newPrivileges = try context.array("privileges").map { (values) throws(MongoError) in try RoleRecord.privileges(values) }
+        let newRoles = try context.array("roles").map { (values) throws(MongoError) in
+            try UserCommands.roles(values, database: name.db, store: store)
+        }
+        guard newPrivileges != nil || newRoles != nil || context.body["authenticationRestrictions"] != nil else {
+            throw MongoError(.badValue, "Must specify at least one field to update in updateRole")
+        }
+        guard let record = try store.role(name) else { throw notFound(name) }
+        let privileges = newPrivileges ?? record.privileges
+        let roles = newRoles ?? record.roles
+        try checkScope(name, privileges: privileges, inherits: roles)
+        if let newRoles { try checkNoCycle(name, inherits: newRoles, store: store) }
+        guard try store.replace(name, with: RoleRecord.document(name: name, privileges: privileges, roles: roles)) else {
+            throw notFound(name)
+        }
+        context.server.auth.usersChanged()
         return BSONDocument()
     }
 
     static func changePrivileges(_ context: CommandContext, grant: Bool) throws(MongoError) -> BSONDocument {
         let name = try roleName(context)
         let store = context.server.auth.roles
-        guard let record = try store.role(name) else {
-            if BuiltInRoles.exists(name) { throw MongoError(invalidRoleModification, "Cannot change built-in role \(name)") }
-            throw notFound(name)
-        }
+        if BuiltInRoles.exists(name) { throw builtIn(name) }
+        guard let record = try store.role(name) else { throw notFound(name) }
         let changed = try RoleRecord.privileges(try context.requiredArray("privileges"))
         var privileges = record.privileges
         if grant {
@@ -134,10 +185,8 @@ enum RoleCommands {
     static func changeInheritance(_ context: CommandContext, grant: Bool) throws(MongoError) -> BSONDocument {
         let name = try roleName(context)
         let store = context.server.auth.roles
-        guard let record = try store.role(name) else {
-            if BuiltInRoles.exists(name) { throw MongoError(invalidRoleModification, "Cannot change built-in role \(name)") }
-            throw notFound(name)
-        }
+        if BuiltInRoles.exists(name) { throw builtIn(name) }
+        guard let record = try store.role(name) else { throw notFound(name) }
         let changed = try UserCommands.roles(try context.requiredArray("roles"), database: name.db, store: store)
         var roles = record.roles
         if grant {
@@ -195,7 +244,7 @@ enum RoleCommands {
             if showPrivileges {
                 let own = builtIn ? BuiltInRoles.privileges(of: name) : (record?.privileges ?? [])
                 info.append("privileges", .array(own.map { .document(RoleRecord.document($0)) }))
-                info.append("inheritedPrivileges", .array(store.privileges(of: [name]).map { .document(RoleRecord.document($0)) }))
+                info.append("inheritedPrivileges", .array(store.mergedPrivileges(of: [name]).map { .document(RoleRecord.document($0)) }))
             }
             infos.append(.document(info))
         }

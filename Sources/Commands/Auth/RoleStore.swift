@@ -165,6 +165,20 @@ struct RoleStore: Sendable {
         return privileges
     }
 
+    /// The privileges of `roles` merged as MongoDB shows them: one entry per resource with
+    /// every action granted on it (`inheritedPrivileges`).
+    func mergedPrivileges(of roles: [RoleName]) -> [Privilege] {
+        var merged: [Privilege] = []
+        for privilege in privileges(of: roles) {
+            if let index = merged.firstIndex(where: { $0.resource == privilege.resource }) {
+                merged[index].actions.formUnion(privilege.actions)
+            } else {
+                merged.append(privilege)
+            }
+        }
+        return merged
+    }
+
     /// Every role `role` inherits, directly or not (itself excluded).
     func inherited(_ role: RoleName) -> [RoleName] {
         var seen: Set<RoleName> = []

@@ -40,7 +40,7 @@ enum ActionType: String, CaseIterable, Sendable {
     case killCursors, changeStream, collStats, dbStats, validate, collMod, convertToCapped
     case createUser, dropUser, viewUser, grantRole, revokeRole, changePassword, changeCustomData
     case createRole, dropRole, viewRole
-    case serverStatus, inprog, killop, killAnySession, getLog, getParameter, setParameter
+    case serverStatus, inprog, killop, killAnySession, listSessions, getLog, getParameter, setParameter
     case getCmdLineOpts, hostInfo, replSetGetStatus, replSetGetConfig, top, shutdown, fsync
     case setFeatureCompatibilityVersion
     case bypassDocumentValidation
@@ -129,7 +129,7 @@ enum BuiltInRoles {
     ]
     private static let monitorActions: Set<ActionType> = [
         .serverStatus, .inprog, .listDatabases, .getCmdLineOpts, .getLog, .getParameter, .hostInfo,
-        .replSetGetStatus, .replSetGetConfig, .top,
+        .replSetGetStatus, .replSetGetConfig, .top, .listSessions,
     ]
 
     /// Roles that exist in every database.

@@ -1,6 +1,6 @@
 // The user-management commands: createUser, updateUser, dropUser, dropAllUsersFromDatabase,
-// usersInfo, grantRolesToUser and revokeRolesFromUser, with MongoDB's arguments and error
-// codes. Users are stored by UserStore; passwords only ever become SCRAM credentials.
+// usersInfo (with showCredentials and showPrivileges), grantRolesToUser and revokeRolesFromUser,
+// with MongoDB's arguments and error codes. Users are stored by UserStore; passwords only ever become SCRAM credentials.
 
 import BSON
 import Documents
@@ -215,6 +215,19 @@ enum UserCommands {
         default:
             if let record = try store.user(try named(context.firstValue)) { records.append(record) }
         }
-        return ["users": .array(records.map { .document($0.info(showCredentials: showCredentials)) })]
+        guard AuthorizationTable.truthy(context.body["showPrivileges"]) else {
+            return ["users": .array(records.map { .document($0.info(showCredentials: showCredentials)) })]
+        }
+        let roleStore = context.server.auth.roles
+        return ["users": .array(records.map { record in
+            var info = record.info(showCredentials: showCredentials)
+            var inherited = Set(record.roles)
+            for role in record.roles { inherited.formUnion(roleStore.inherited(role)) }
+            info.append("inheritedRoles", .array(inherited.sorted().map { .document($0.document) }))
+            info.append("inheritedPrivileges", .array(roleStore.mergedPrivileges(of: record.roles).map {
+                .document(RoleRecord.document($0))
+            }))
+            return .document(info)
+        })]
     }
 }

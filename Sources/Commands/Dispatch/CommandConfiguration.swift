@@ -25,6 +25,8 @@ public struct CommandConfiguration: Sendable {
     public var parameters: ServerParameters
     /// Whether clients must authenticate and be authorized for each command (`--auth`).
     public var authEnabled: Bool
+    /// Where the audit log goes (`--audit-log FILE`), or `nil` for none.
+    public var auditLogPath: String?
 
     /// The defaults above; MongoDB 8.0 compatibility.
     public init(
@@ -32,9 +34,11 @@ public struct CommandConfiguration: Sendable {
         commandLine: BSONDocument = ["argv": .array([]), "parsed": .document(BSONDocument())],
         mongoVersion: (major: Int32, minor: Int32, patch: Int32) = (8, 0, 0),
         tesseraVersion: String = "0.5.0", startupWarnings: [String] = [],
-        parameters: ServerParameters = ServerParameters(), authEnabled: Bool = false
+        parameters: ServerParameters = ServerParameters(), authEnabled: Bool = false,
+        auditLogPath: String? = nil
     ) {
         self.authEnabled = authEnabled
+        self.auditLogPath = auditLogPath
         self.cursorTimeout = cursorTimeout
         self.maxCursorsPerConnection = maxCursorsPerConnection
         self.commandLine = commandLine

@@ -49,8 +49,9 @@ public final class CommandDispatcher: Sendable {
         case .getmore: server.count { $0.getmore += 1 }
         case .perStatement: break
         }
-        if let denial = server.auth.denial(name, request, connection: connection) {
+        if let denial = server.authorizationDenial(name, request, connection: connection) {
             server.logger.notice("unauthorized", metadata: ["command": "\(name)", "remote": "\(connection.remoteAddress)"])
+            server.audit(AuditEvent.denied(name, request), connection: connection)
             return Self.errorReply(denial)
         }
         let deadline: ContinuousClock.Instant?
@@ -88,7 +89,8 @@ public final class CommandDispatcher: Sendable {
                 reply = try handler.run(context)
             }
             server.auth.commandSucceeded(name, request, connection: connection, reply: &reply,
-                                         cursorIsOpen: server.cursors.contains)
+                                         cursorIsOpen: server.cursors.contains, sessionIsLive: server.sessions.contains)
+            server.auditSucceeded(name, request, connection: connection, reply: reply)
             if Self.acceptsWriteConcern.contains(name), reply["writeConcernError"] == nil,
                let concernError = context.unsatisfiableWriteConcernError() {
                 reply["writeConcernError"] = .document(concernError)
@@ -102,7 +104,7 @@ public final class CommandDispatcher: Sendable {
                 if case let .array(labels)? = data["errorLabels"] { reply["errorLabels"] = .array(labels) }
             }
             reply.append("ok", .double(1))
-            appendClusterTime(to: &reply)
+            appendClusterTime(to: &reply, connection: connection)
             if request.isUnacknowledged, let errors = reply["writeErrors"] {
                 // Nobody reads this reply (moreToCome): the log is the only place it shows.
                 server.logger.warning("unacknowledged write had errors", metadata: [
@@ -128,14 +130,16 @@ public final class CommandDispatcher: Sendable {
                       reply["errorLabels"] == nil {
                 reply["errorLabels"] = .array(["RetryableWriteError"])
             }
-            appendClusterTime(to: &reply)
+            appendClusterTime(to: &reply, connection: connection)
             return reply
         }
     }
 
     /// `$clusterTime` and `operationTime` (the change log's newest sequence), as a replica
     /// set member adds to every reply.
-    private func appendClusterTime(to reply: inout BSONDocument) {
+    /// Not before a login under `--auth`: the change log's position says how much was written.
+    private func appendClusterTime(to reply: inout BSONDocument, connection: ConnectionInfo) {
+        guard !server.auth.isAnonymous(connection.id) else { return }
         let latest = server.engine.store.changeLog.latestSequence
         if reply["operationTime"] == nil { reply.append("operationTime", .timestamp(ReplicaSet.clusterTime(latest))) }
         reply.append("$clusterTime", .document(ReplicaSet.clusterTimeDocument(latest)))

@@ -105,6 +105,11 @@ final class OperationTable: Sendable {
         return running.count
     }
 
+    /// Operation `id`, while it runs.
+    func operation(_ id: Int32) -> Operation? {
+        state.withLock { $0.running[id] }
+    }
+
     /// Marks operation `id` killed; returns whether it was running.
     func kill(_ id: Int32) -> Bool {
         guard let operation = state.withLock({ $0.running[id] }) else { return false }

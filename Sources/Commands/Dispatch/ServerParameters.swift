@@ -52,6 +52,12 @@ public final class ServerParameters: Sendable {
         // The SCRAM mechanisms the server offers (fixed: they cannot be configured yet).
         Definition(name: "authenticationMechanisms", kind: .fixed,
                    defaultValue: .array(AuthCommands.mechanismNames.map { .string($0) }), settability: .never),
+        // Tessera's login throttle: after this many failed logins from one host inside the
+        // window, that host's further attempts fail at once until the window ends (0: off).
+        Definition(name: "authFailedLoginLimit", kind: .integer(0...1_000_000, wide: false),
+                   defaultValue: .int32(20), settability: .startupAndRuntime),
+        Definition(name: "authFailedLoginWindowSecs", kind: .integer(1...86_400, wide: false),
+                   defaultValue: .int32(60), settability: .startupAndRuntime),
         Definition(name: "featureCompatibilityVersion", kind: .fixed, defaultValue: .document(["version": "8.0"]),
                    settability: .never),
         Definition(name: "transactionLifetimeLimitSeconds", kind: .integer(1...Int64(Int32.max), wide: false),

@@ -41,6 +41,8 @@ final class ServerState: Sendable {
     let topology = ServerTopology()
     /// Users, authenticated connections and authorization (`--auth`).
     let auth: AuthState
+    /// The audit log (`--audit-log`), if any.
+    let auditLog: AuditLog?
     let opCounters = Mutex(OpCounters())
     /// The test-only fail points (`configureFailPoint`, with `--enable-test-commands`).
     let failPoints = FailPoints()
@@ -61,6 +63,7 @@ final class ServerState: Sendable {
         parameters.configureDefault(
             "cursorTimeoutMillis", .int64(overflow ? .max : millis.addingReportingOverflow(timeout.attoseconds / 1_000_000_000_000_000).partialValue))
         auth = AuthState(enabled: configuration.authEnabled, engine: engine)
+        auditLog = configuration.auditLogPath.map { AuditLog(path: $0, logger: logger) }
         cursors = CursorRegistry(timeout: configuration.cursorTimeout,
                                  maxPerConnection: configuration.maxCursorsPerConnection)
     }

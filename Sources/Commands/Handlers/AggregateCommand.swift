@@ -19,6 +19,8 @@ struct AggregateCommand {
     /// For `{aggregate: 1, pipeline: [{$listLocalSessions: {}}, ...]}`: the server's sessions
     /// are the input documents of the remaining stages.
     let listsLocalSessions: Bool
+    /// `$listLocalSessions: {allUsers: true}`: every user's sessions, not only the caller's.
+    let listsAllUsers: Bool
 
     /// Parses `context`'s `aggregate`, `pipeline`, `let`, `allowDiskUse` and `hint`.
     ///
@@ -44,12 +46,15 @@ struct AggregateCommand {
             throw MongoError(.invalidNamespace, "{aggregate: 1} needs a leading $documents or $listLocalSessions stage")
         }
         listsLocalSessions = stages.first?.first?.key == "$listLocalSessions"
+        var allUsers = false
         if listsLocalSessions {
-            guard case .document? = stages.first?["$listLocalSessions"] else {
+            guard case let .document(spec)? = stages.first?["$listLocalSessions"] else {
                 throw MongoError(.typeMismatch, "$listLocalSessions must take an object")
             }
+            allUsers = AuthorizationTable.truthy(spec["allUsers"])
             stages.removeFirst()
         }
+        listsAllUsers = allUsers
         var output: Namespace?
         if let index = stages.firstIndex(where: { $0.first?.key == "$out" }) {
             guard index == stages.count - 1 else {
@@ -91,7 +96,8 @@ struct AggregateCommand {
         try context.checkForInterrupt()
         let results: [BSONDocument]
         if listsLocalSessions {
-            let sessions = context.server.sessions.all.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
+            let sessions = context.server.listedSessions(allUsers: listsAllUsers, connection: context.connection)
+                .sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
             let documents: [BSONDocument] = sessions.map { ["_id": ["id": .binary($0)]] }
             results = try context.collection(namespace).aggregate(stages, over: documents, options: options)
         } else {

@@ -106,7 +106,9 @@ enum DiagnosticCommands {
     static func currentOp(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         let now = ContinuousClock.now
         var inprog: [BSONValue] = []
-        for operation in context.server.operations.running {
+        let ownOps = AuthorizationTable.truthy(context.body["$ownOps"])
+        for operation in context.server.operations.running
+        where context.server.showsOperation(operation, ownOps: ownOps, connection: context.connection) {
             let elapsed = now - operation.started
             let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
             let op: BSONDocument = [

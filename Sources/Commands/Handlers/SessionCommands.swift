@@ -1,6 +1,6 @@
 // Logical session commands: startSession, endSessions, killSessions, refreshSessions and
 // killAllSessions. Ending or killing a session kills its cursors and aborts its open
-// transaction.
+// transaction; under `--auth` only one's own sessions, unless one holds killAnySession.
 
 import BSON
 import Documents
@@ -13,13 +13,15 @@ enum SessionCommands {
             return ["id": .document(["id": .binary(id)]), "timeoutMinutes": .int32(SessionRegistry.timeoutMinutes)]
         },
         CommandHandler(["endSessions"], help: "ends logical sessions and their cursors") { (context) throws(MongoError) -> BSONDocument in
-            let ids = try SessionRegistry.sessionIDs(in: context.firstValue, command: context.name)
+            let ids = context.server.killableSessions(try SessionRegistry.sessionIDs(in: context.firstValue, command: context.name),
+                                                      command: context.name, connection: context.connection)
             context.server.sessions.end(ids)
             context.server.cursors.kill(sessions: Set(ids))
             return BSONDocument()
         },
         CommandHandler(["killSessions"], help: "kills logical sessions and their cursors") { (context) throws(MongoError) -> BSONDocument in
-            let ids = try SessionRegistry.sessionIDs(in: context.firstValue, command: context.name)
+            let ids = context.server.killableSessions(try SessionRegistry.sessionIDs(in: context.firstValue, command: context.name),
+                                                      command: context.name, connection: context.connection)
             context.server.sessions.end(ids)
             context.server.cursors.kill(sessions: Set(ids))
             return BSONDocument()

@@ -104,6 +104,9 @@ final class SessionRegistry: Sendable {
     /// Every session id.
     var all: Set<BSONBinary> { sessions.withLock { Set($0.keys) } }
 
+    /// Whether session `id` is known (not ended, not expired).
+    func contains(_ id: BSONBinary) -> Bool { sessions.withLock { $0[id] != nil } }
+
     /// How many sessions are active.
     var count: Int { sessions.withLock { $0.count } }
 
