@@ -30,14 +30,20 @@ def code_of(call) -> int:
     return failure.value.code
 
 
-@pytest.fixture(scope="module")
-def auth_server(tmp_path_factory):
-    """One --auth server whose first user (root) was made through the localhost exception."""
-    root = tmp_path_factory.mktemp("tessera-auth")
-    instance = TesseraServer(root / "db", root / "server.log", extra_args=["--auth"])
+def start_with_first_user(root, extra_args: list[str] | None = None) -> TesseraServer:
+    """A started --auth server (plus `extra_args`) whose first user (root) was made through the
+    localhost exception."""
+    instance = TesseraServer(root / "db", root / "server.log", extra_args=["--auth", *(extra_args or [])])
     instance.start()
     with instance.client() as anonymous:
         anonymous.admin.command("createUser", ADMIN[0], pwd=ADMIN[1], roles=["root"])
+    return instance
+
+
+@pytest.fixture(scope="module")
+def auth_server(tmp_path_factory):
+    """One --auth server whose first user (root) was made through the localhost exception."""
+    instance = start_with_first_user(tmp_path_factory.mktemp("tessera-auth"))
     yield instance
     assert instance.stop() == 0, instance.log_tail()
 

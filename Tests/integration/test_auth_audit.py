@@ -20,7 +20,7 @@ from pymongo import MongoClient
 from pymongo.errors import OperationFailure
 
 from tessera_server import ServerStartError, TesseraServer
-from test_auth import ADMIN, code_of, login, make_user
+from test_auth import ADMIN, admin, code_of, login, make_user, start_with_first_user  # noqa: F401 (admin: a fixture)
 
 
 def audit_events(path: Path, wanted, timeout: float = 15.0) -> list[dict]:
@@ -42,47 +42,37 @@ def find_event(events: list[dict], atype: str, **param) -> dict | None:
 
 
 @pytest.fixture(scope="module")
-def audited(tmp_path_factory):
-    """A --auth server with an audit log and test commands (failCommand blocks operations)."""
+def auth_server(tmp_path_factory):
+    """A --auth server with an audit log and test commands (failCommand blocks operations);
+    test_auth's `admin` fixture logs in to it as root."""
     root = tmp_path_factory.mktemp("tessera-audit")
-    audit_path = root / "audit.jsonl"
-    server = TesseraServer(root / "db", root / "server.log",
-                           extra_args=["--auth", "--audit-log", str(audit_path), "--enable-test-commands"])
-    server.audit_path = audit_path
-    server.start()
-    with server.client() as anonymous:
-        anonymous.admin.command("createUser", ADMIN[0], pwd=ADMIN[1], roles=["root"])
+    server = start_with_first_user(root, ["--audit-log", str(root / "audit.jsonl"), "--enable-test-commands"])
+    server.audit_path = root / "audit.jsonl"
     yield server
     assert server.stop() == 0, server.log_tail()
 
 
-@pytest.fixture(scope="module")
-def root_client(audited):
-    with login(audited, *ADMIN) as client:
-        yield client
-
-
-def test_audit_log_records_logins_changes_ddl_and_denials(audited, root_client):
-    path = audited.audit_path
+def test_audit_log_records_logins_changes_ddl_and_denials(auth_server, admin):
+    path = auth_server.audit_path
     first = find_event(audit_events(path, lambda e: find_event(e, "createUser", user="admin")), "createUser", user="admin")
     assert first is not None and first["users"] == [] and first["remote"]["ip"] == "127.0.0.1"
     assert first["param"]["roles"] == [{"role": "root", "db": "admin"}] and first["result"] == 0
 
-    make_user(root_client, "aud", "auditee", ["read"])
-    with login(audited, "auditee", "wrong-password", "aud") as client:
+    make_user(admin, "aud", "auditee", ["read"])
+    with login(auth_server, "auditee", "wrong-password", "aud") as client:
         assert code_of(lambda: client.aud.c.find_one()) == 18
-    with login(audited, "auditee", "auditee-pw", "aud", authMechanism="SCRAM-SHA-1") as client:
+    with login(auth_server, "auditee", "auditee-pw", "aud", authMechanism="SCRAM-SHA-1") as client:
         client.aud.c.find_one()
         assert code_of(lambda: client.aud.c.insert_one({"x": 1})) == 13
-    root_client.aud.create_collection("made")
-    root_client.aud.made.create_index("k", name="k_1")
-    root_client.aud.made.drop_index("k_1")
-    root_client.admin.command("renameCollection", "aud.made", to="aud.renamed")
-    root_client.aud.renamed.drop()
-    root_client.aud.command("updateUser", "auditee", pwd="secret-new-password")
-    root_client.drop_database("auddrop")
-    root_client.auddrop.c.insert_one({})
-    root_client.drop_database("auddrop")
+    admin.aud.create_collection("made")
+    admin.aud.made.create_index("k", name="k_1")
+    admin.aud.made.drop_index("k_1")
+    admin.admin.command("renameCollection", "aud.made", to="aud.renamed")
+    admin.aud.renamed.drop()
+    admin.aud.command("updateUser", "auditee", pwd="secret-new-password")
+    admin.drop_database("auddrop")
+    admin.auddrop.c.insert_one({})
+    admin.drop_database("auddrop")
 
     def complete(events):
         return find_event(events, "dropDatabase", ns="auddrop") is not None and \
@@ -91,7 +81,7 @@ def test_audit_log_records_logins_changes_ddl_and_denials(audited, root_client):
 
     failed = find_event(events, "authenticate", user="auditee", db="aud", mechanism="SCRAM-SHA-256")
     assert failed is not None and failed["result"] == 18 and failed["remote"]["ip"] == "127.0.0.1"
-    assert isinstance(failed["remote"]["port"], int) and failed["local"]["port"] == audited.port
+    assert isinstance(failed["remote"]["port"], int) and failed["local"]["port"] == auth_server.port
     passed = find_event(events, "authenticate", user="auditee", db="aud", mechanism="SCRAM-SHA-1")
     assert passed is not None and passed["result"] == 0
     assert find_event(events, "authenticate", user="admin", db="admin")["result"] == 0
@@ -113,10 +103,10 @@ def test_audit_log_records_logins_changes_ddl_and_denials(audited, root_client):
     assert "secret-new-password" not in text and "auditee-pw" not in text and ADMIN[1] not in text
 
 
-def test_a_user_without_the_role_gets_13_for_reads_writes_and_ddl(audited, root_client):
-    root_client.norole.c.insert_one({"_id": 1})
-    make_user(root_client, "norole", "bare", [])
-    with login(audited, "bare", "bare-pw", "norole") as client:
+def test_a_user_without_the_role_gets_13_for_reads_writes_and_ddl(auth_server, admin):
+    admin.norole.c.insert_one({"_id": 1})
+    make_user(admin, "norole", "bare", [])
+    with login(auth_server, "bare", "bare-pw", "norole") as client:
         db = client.norole
         assert code_of(lambda: db.c.find_one()) == 13
         assert code_of(lambda: db.c.count_documents({})) == 13
@@ -127,13 +117,13 @@ def test_a_user_without_the_role_gets_13_for_reads_writes_and_ddl(audited, root_
         assert code_of(lambda: db.c.create_index("a")) == 13
         assert code_of(lambda: db.c.drop()) == 13
         assert code_of(lambda: client.drop_database("norole")) == 13
-    assert root_client.norole.c.find_one() == {"_id": 1}
+    assert admin.norole.c.find_one() == {"_id": 1}
 
 
-def test_every_stage_that_reaches_another_database_needs_rights_there(audited, root_client):
-    root_client.mine.c.insert_one({"_id": 1, "k": 1})
-    root_client.theirs.secret.insert_one({"_id": 1, "k": 1, "s": "hidden"})
-    make_user(root_client, "mine", "local", ["readWrite"])
+def test_every_stage_that_reaches_another_database_needs_rights_there(auth_server, admin):
+    admin.mine.c.insert_one({"_id": 1, "k": 1})
+    admin.theirs.secret.insert_one({"_id": 1, "k": 1, "s": "hidden"})
+    make_user(admin, "mine", "local", ["readWrite"])
     foreign = {"db": "theirs", "coll": "secret"}
     pipelines = [
         [{"$lookup": {"from": foreign, "localField": "k", "foreignField": "k", "as": "s"}}],
@@ -143,12 +133,12 @@ def test_every_stage_that_reaches_another_database_needs_rights_there(audited, r
         [{"$out": {"db": "theirs", "coll": "written"}}],
         [{"$merge": {"into": foreign}}],
     ]
-    with login(audited, "local", "local-pw", "mine") as client:
+    with login(auth_server, "local", "local-pw", "mine") as client:
         for pipeline in pipelines:
             assert code_of(lambda: list(client.mine.c.aggregate(pipeline))) == 13, pipeline
         same = [{"$graphLookup": {"from": "c", "startWith": "$k", "connectFromField": "k", "connectToField": "k", "as": "g"}}]
         assert len(list(client.mine.c.aggregate(same))) == 1
-    assert root_client.theirs.list_collection_names() == ["secret"]
+    assert admin.theirs.list_collection_names() == ["secret"]
 
 
 def block_finds(client: MongoClient, app_name: str, millis: int) -> None:
@@ -161,13 +151,13 @@ def running_find(client: MongoClient, own_ops: bool = True) -> list[dict]:
             if op["command"].get("find") == "slow"]
 
 
-def test_current_op_shows_own_operations_and_kill_op_refuses_another_users(audited, root_client):
-    make_user(root_client, "ops", "alice", ["readWrite"])
-    make_user(root_client, "ops", "bob", ["readWrite"])
-    root_client.ops.slow.insert_one({"_id": 1})
-    with login(audited, "alice", "alice-pw", "ops", appname="slow-alice") as slow, \
-            login(audited, "alice", "alice-pw", "ops") as alice, login(audited, "bob", "bob-pw", "ops") as bob:
-        block_finds(root_client, "slow-alice", 30_000)
+def test_current_op_shows_own_operations_and_kill_op_refuses_another_users(auth_server, admin):
+    make_user(admin, "ops", "alice", ["readWrite"])
+    make_user(admin, "ops", "bob", ["readWrite"])
+    admin.ops.slow.insert_one({"_id": 1})
+    with login(auth_server, "alice", "alice-pw", "ops", appname="slow-alice") as slow, \
+            login(auth_server, "alice", "alice-pw", "ops") as alice, login(auth_server, "bob", "bob-pw", "ops") as bob:
+        block_finds(admin, "slow-alice", 30_000)
         result = {}
 
         def blocked_find():
@@ -184,8 +174,8 @@ def test_current_op_shows_own_operations_and_kill_op_refuses_another_users(audit
             [op] = running_find(alice)
             assert running_find(bob) == []
             assert code_of(lambda: bob.admin.command("currentOp")) == 13
-            assert [o["opid"] for o in running_find(root_client, own_ops=False)] == [op["opid"]]
-            assert running_find(root_client) == []
+            assert [o["opid"] for o in running_find(admin, own_ops=False)] == [op["opid"]]
+            assert running_find(admin) == []
             assert code_of(lambda: bob.admin.command("killOp", op=op["opid"])) == 13
             assert code_of(lambda: bob.admin.command("killOp", op=2_000_000_000)) == 13
             assert running_find(alice)[0]["killPending"] is False
@@ -195,11 +185,11 @@ def test_current_op_shows_own_operations_and_kill_op_refuses_another_users(audit
         assert not worker.is_alive() and result == {"code": 11601}
 
 
-def test_sessions_belong_to_the_user_who_made_them(audited, root_client):
-    make_user(root_client, "ses", "owner", ["readWrite"])
-    make_user(root_client, "ses", "intruder", ["readWrite"])
-    root_client.ses.c.insert_many([{"_id": i} for i in range(10)])
-    with login(audited, "owner", "owner-pw", "ses") as owner, login(audited, "intruder", "intruder-pw", "ses") as intruder:
+def test_sessions_belong_to_the_user_who_made_them(auth_server, admin):
+    make_user(admin, "ses", "owner", ["readWrite"])
+    make_user(admin, "ses", "intruder", ["readWrite"])
+    admin.ses.c.insert_many([{"_id": i} for i in range(10)])
+    with login(auth_server, "owner", "owner-pw", "ses") as owner, login(auth_server, "intruder", "intruder-pw", "ses") as intruder:
         with owner.start_session() as session:
             lsid = session.session_id
             reply = owner.ses.command("find", "c", batchSize=2, session=session)
@@ -224,20 +214,20 @@ def test_sessions_belong_to_the_user_who_made_them(audited, root_client):
             assert code_of(lambda: owner.ses.command("getMore", cursor_id, collection="c")) == 43
 
 
-def test_update_role_drop_all_roles_and_users_info_with_privileges(audited, root_client):
-    db = root_client.rl
+def test_update_role_drop_all_roles_and_users_info_with_privileges(auth_server, admin):
+    db = admin.rl
     db.command("dropAllRolesFromDatabase")
     db.command("createRole", "base", roles=[], privileges=[
         {"resource": {"db": "rl", "collection": "a"}, "actions": ["find"]}])
     db.command("createRole", "top", roles=["base"], privileges=[])
-    make_user(root_client, "rl", "holder", ["top"])
+    make_user(admin, "rl", "holder", ["top"])
     info = db.command("usersInfo", "holder", showPrivileges=True)["users"][0]
     assert info["inheritedRoles"] == [{"role": "base", "db": "rl"}, {"role": "top", "db": "rl"}]
     assert info["inheritedPrivileges"] == [{"resource": {"db": "rl", "collection": "a"}, "actions": ["find"]}]
     assert "inheritedPrivileges" not in db.command("usersInfo", "holder")["users"][0]
 
     db.command("updateRole", "base", privileges=[{"resource": {"db": "rl", "collection": "b"}, "actions": ["find", "insert"]}])
-    with login(audited, "holder", "holder-pw", "rl") as client:
+    with login(auth_server, "holder", "holder-pw", "rl") as client:
         assert code_of(lambda: client.rl.a.find_one()) == 13
         client.rl.b.insert_one({"_id": 1})
         assert code_of(lambda: db.command("updateRole", "base", roles=["top"])) == 49
@@ -256,7 +246,7 @@ def test_update_role_drop_all_roles_and_users_info_with_privileges(audited, root
     assert db.command("dropAllRolesFromDatabase")["n"] == 2
     assert db.command("rolesInfo", 1)["roles"] == []
     assert db.command("usersInfo", "holder")["users"][0]["roles"] == []
-    events = audit_events(audited.audit_path, lambda e: find_event(e, "dropAllRolesFromDatabase", db="rl") is not None)
+    events = audit_events(auth_server.audit_path, lambda e: find_event(e, "dropAllRolesFromDatabase", db="rl") is not None)
     assert find_event(events, "updateRole", role="base", db="rl") is not None
 
 
@@ -267,9 +257,9 @@ def sasl_start(db, user: str) -> dict:
     return fields
 
 
-def test_an_unknown_user_gets_a_stable_made_up_salt_and_fails_like_a_wrong_password(audited, root_client):
-    make_user(root_client, "ghost", "real", ["read"])
-    with audited.client() as anonymous:
+def test_an_unknown_user_gets_a_stable_made_up_salt_and_fails_like_a_wrong_password(auth_server, admin):
+    make_user(admin, "ghost", "real", ["read"])
+    with auth_server.client() as anonymous:
         first = sasl_start(anonymous.ghost, "nobody-here")
         again = sasl_start(anonymous.ghost, "nobody-here")
         other = sasl_start(anonymous.ghost, "someone-else")
@@ -278,12 +268,12 @@ def test_an_unknown_user_gets_a_stable_made_up_salt_and_fails_like_a_wrong_passw
     assert other["s"] != first["s"]
     assert len(base64.b64decode(first["s"])) == len(base64.b64decode(real["s"]))
     assert first["i"] == real["i"] == "15000"
-    with login(audited, "nobody-here", "pw", "ghost") as client:
+    with login(auth_server, "nobody-here", "pw", "ghost") as client:
         assert code_of(lambda: client.ghost.c.find_one()) == 18
 
 
-def test_hello_before_a_login_shows_only_what_drivers_need(audited, root_client):
-    with audited.client() as anonymous:
+def test_hello_before_a_login_shows_only_what_drivers_need(auth_server, admin):
+    with auth_server.client() as anonymous:
         reply = anonymous.admin.command("hello")
     for field in ("isWritablePrimary", "maxBsonObjectSize", "maxMessageSizeBytes", "maxWriteBatchSize",
                   "maxWireVersion", "minWireVersion", "setName", "hosts", "topologyVersion",
@@ -291,26 +281,22 @@ def test_hello_before_a_login_shows_only_what_drivers_need(audited, root_client)
         assert field in reply, field
     for field in ("lastWrite", "localTime", "$clusterTime", "operationTime"):
         assert field not in reply, field
-    after = root_client.admin.command("hello")
+    after = admin.admin.command("hello")
     assert "lastWrite" in after and "$clusterTime" in after
 
 
 def test_login_throttle_refuses_a_host_after_repeated_failures(tmp_path):
-    server = TesseraServer(tmp_path / "db", tmp_path / "server.log",
-                           extra_args=["--auth", "--set-parameter", "authFailedLoginLimit=3"])
-    server.start()
+    server = start_with_first_user(tmp_path, ["--set-parameter", "authFailedLoginLimit=3"])
     try:
-        with server.client() as anonymous:
-            anonymous.admin.command("createUser", ADMIN[0], pwd=ADMIN[1], roles=["root"])
-        with login(server, *ADMIN) as admin:
-            admin.admin.command("ping")
+        with login(server, *ADMIN) as root:
+            root.admin.command("ping")
             for _ in range(3):
                 with login(server, "admin", "guess", "admin") as guesser:
                     assert code_of(lambda: guesser.admin.command("ping")) == 18
             with login(server, *ADMIN) as late:
                 assert code_of(lambda: late.admin.command("ping")) == 18
             assert "too many failed logins" in server.log_text()
-            admin.admin.command("setParameter", 1, authFailedLoginLimit=0)
+            root.admin.command("setParameter", 1, authFailedLoginLimit=0)
             with login(server, *ADMIN) as again:
                 assert again.admin.command("ping")["ok"] == 1
     finally:

@@ -90,12 +90,19 @@ extension AuditEvent {
         })
     }
 
+    /// The most bytes of command arguments an `authCheck` event carries; larger ones keep only
+    /// the command's first field (a refused 16 MB insert must not make a 16 MB audit line).
+    static let maxArgumentBytes = 16 * 1024
+
     /// An authorization failure (`authCheck`, result 13): the command, its namespace and its
-    /// arguments (secrets redacted, long arrays summarized).
+    /// arguments (secrets redacted, long arrays summarized, large ones cut to the first field).
     static func denied(_ name: String, _ request: CommandRequest) -> AuditEvent {
-        AuditEvent(atype: "authCheck", param: [
-            "command": .string(name), "ns": .string(CommandDispatcher.namespace(of: request)),
-            "args": .document(CommandDispatcher.summary(of: request.body)),
+        var args = CommandDispatcher.summary(of: request.body)
+        if args.extendedJSON().utf8.count > maxArgumentBytes {
+            args = [name: request.body.first?.value ?? .null, "$truncated": .bool(true)]
+        }
+        return AuditEvent(atype: "authCheck", param: [
+            "command": .string(name), "ns": .string(CommandDispatcher.namespace(of: request)), "args": .document(args),
         ], result: MongoError.Code.unauthorized.rawValue)
     }
 

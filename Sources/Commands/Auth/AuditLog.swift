@@ -39,6 +39,11 @@ final class AuditLog: Sendable {
         writer = Writer(path: path)
     }
 
+    /// Lines still queued when the server lets go of its log are written before it goes.
+    deinit {
+        queue.sync {}
+    }
+
     /// Records `event` as seen on `connection` by `users` (with their roles).
     func record(_ event: AuditEvent, connection: ConnectionInfo, users: [UserName: [RoleName]], at time: BSONDateTime = WallClock.now()) {
         append(Self.line(event, connection: connection, users: users, at: time))

@@ -132,7 +132,8 @@ enum RoleCommands {
 
     /// updateRole: replaces `privileges` and/or `roles` (at least one).
     static func updateRole(_ context: CommandContext) throws(MongoError) -> BSONDocument {
-        let name = try roleName(context)
+        let record = try changedRole(context)
+        let name = record.name
         let store = context.server.auth.roles
         let newPrivileges = try context.array("privileges").map { (values) throws(MongoError) in try RoleRecord.privileges(values) }
         let newRoles = try context.array("roles").map { (values) throws(MongoError) in
@@ -141,7 +142,6 @@ enum RoleCommands {
         guard newPrivileges != nil || newRoles != nil || context.body["authenticationRestrictions"] != nil else {
             throw MongoError(.badValue, "Must specify at least one field to update in updateRole")
         }
-        guard let record = try store.role(name) else { throw notFound(name) }
         let privileges = newPrivileges ?? record.privileges
         let roles = newRoles ?? record.roles
         try checkScope(name, privileges: privileges, inherits: roles)
@@ -153,11 +153,20 @@ enum RoleCommands {
         return BSONDocument()
     }
 
-    static func changePrivileges(_ context: CommandContext, grant: Bool) throws(MongoError) -> BSONDocument {
+    /// The user-defined role the command names, which it is about to change.
+    ///
+    /// - Throws: `BadValue` (2) for a built-in role, `RoleNotFound` (31) for a missing one.
+    private static func changedRole(_ context: CommandContext) throws(MongoError) -> RoleRecord {
         let name = try roleName(context)
-        let store = context.server.auth.roles
         if BuiltInRoles.exists(name) { throw builtIn(name) }
-        guard let record = try store.role(name) else { throw notFound(name) }
+        guard let record = try context.server.auth.roles.role(name) else { throw notFound(name) }
+        return record
+    }
+
+    static func changePrivileges(_ context: CommandContext, grant: Bool) throws(MongoError) -> BSONDocument {
+        let record = try changedRole(context)
+        let name = record.name
+        let store = context.server.auth.roles
         let changed = try RoleRecord.privileges(try context.requiredArray("privileges"))
         var privileges = record.privileges
         if grant {
@@ -183,10 +192,9 @@ enum RoleCommands {
     }
 
     static func changeInheritance(_ context: CommandContext, grant: Bool) throws(MongoError) -> BSONDocument {
-        let name = try roleName(context)
+        let record = try changedRole(context)
+        let name = record.name
         let store = context.server.auth.roles
-        if BuiltInRoles.exists(name) { throw builtIn(name) }
-        guard let record = try store.role(name) else { throw notFound(name) }
         let changed = try UserCommands.roles(try context.requiredArray("roles"), database: name.db, store: store)
         var roles = record.roles
         if grant {
