@@ -3,7 +3,7 @@
 // localhost exception, cursor ownership and listDatabases filtering. Without `--auth`, nothing.
 
 import BSON
-import Documents
+import Query
 
 extension AuthState {
     /// Why `connection` may not run command `name` now, or `nil` when it may.

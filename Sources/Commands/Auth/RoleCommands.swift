@@ -3,7 +3,7 @@
 // (a role outside admin reaches only its own database; no cycles) and error codes.
 
 import BSON
-import Documents
+import Query
 
 /// Role management.
 enum RoleCommands {

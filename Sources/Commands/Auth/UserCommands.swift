@@ -3,7 +3,7 @@
 // codes. Users are stored by UserStore; passwords only ever become SCRAM credentials.
 
 import BSON
-import Documents
+import Query
 
 /// User management.
 enum UserCommands {

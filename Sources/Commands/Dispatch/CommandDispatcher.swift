@@ -6,7 +6,6 @@
 public import BSON
 public import Logging
 public import Query
-import Documents
 
 /// Runs commands against a query engine. Share one per server; `run` is thread-safe and
 /// blocking (call it off the event loop).
@@ -117,7 +116,7 @@ public final class CommandDispatcher: Sendable {
             if error.code == .internalError || error.isStorageFailure {
                 server.logger.error("command failed", metadata: [
                     "command": "\(name)", "error": "\(error)",
-                    "storage": "\(error.storageError.map { "\($0)" } ?? "-")",
+                    "storage": "\(error.causeDescription)",
                 ])
                 server.remember("command \(name) failed: \(error)")
             }
@@ -136,7 +135,7 @@ public final class CommandDispatcher: Sendable {
     /// `$clusterTime` and `operationTime` (the change log's newest sequence), as a replica
     /// set member adds to every reply.
     private func appendClusterTime(to reply: inout BSONDocument) {
-        let latest = server.engine.store.changeLog.latestSequence
+        let latest = server.engine.latestCommitSequence
         if reply["operationTime"] == nil { reply.append("operationTime", .timestamp(ReplicaSet.clusterTime(latest))) }
         reply.append("$clusterTime", .document(ReplicaSet.clusterTimeDocument(latest)))
     }

@@ -3,7 +3,6 @@
 // transaction.
 
 import BSON
-import Documents
 
 /// Session commands.
 enum SessionCommands {
