@@ -61,7 +61,7 @@ let package = Package(
         .target(
             name: "Commands",
             dependencies: [
-                "BSON", "Documents", "Query", .product(name: "Logging", package: "swift-log"),
+                "BSON", "Query", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -71,7 +71,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "BSON", "Wire", "Commands", "Query", "Documents",
+                "BSON", "Wire", "Commands",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -84,7 +84,7 @@ let package = Package(
         .target(
             name: "BenchKit",
             dependencies: [
-                "BSON", "Wire", "Commands", "Query", "Documents", "BenchSupport",
+                "BSON", "Wire", "Commands", "BenchSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -96,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "tessera",
             dependencies: [
-                "BSON", "Server", "Commands", "Documents", "BenchKit",
+                "BSON", "Server", "Commands", "BenchKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -96,22 +96,23 @@ struct W3LookupFigures {
     private static func measureSize(in directory: String, sourceDocuments: Int, future: [BSONDocument],
                                     queries: [[BSONDocument]]) throws -> Size {
         let clock = ContinuousClock()
-        let engine = try QueryEngine(path: directory)
+        let store = try DocumentStore(path: directory, options: QueryEngine.storeOptions())
+        let engine = QueryEngine(store: store)
         let matches = try engine.collection("matches", in: "w3")
         let started = clock.now
         var batch: [BSONDocument] = []
         for index in 0..<sourceDocuments {
             batch.append(match(index))
             if batch.count == 10_000 {
-                try matches.collection.insert(contentsOf: batch)
+                try matches.insert(contentsOf: batch)
                 batch.removeAll(keepingCapacity: true)
             }
         }
-        if !batch.isEmpty { try matches.collection.insert(contentsOf: batch) }
+        if !batch.isEmpty { try matches.insert(contentsOf: batch) }
         let searchable = try engine.collection("publicFuture", in: "w3")
-        try searchable.collection.insert(contentsOf: future)
-        try engine.store.createIndex(on: searchable.namespace, key: ["club": 1, "gender": 1, "level": 1, "date": 1])
-        try engine.store.storage.flush()
+        try searchable.insert(contentsOf: future)
+        try engine.createIndex(on: searchable.namespace, key: ["club": 1, "gender": 1, "level": 1, "date": 1])
+        try store.storage.flush()
         let loadSeconds = (clock.now - started).seconds
 
         var results = 0

@@ -69,12 +69,12 @@ struct W4GroupFigures {
                 "duration": .int32(Int32.random(in: 1...3_600, using: &random)),
             ])
             if batch.count == 10_000 {
-                try events.collection.insert(contentsOf: batch)
+                try events.insert(contentsOf: batch)
                 batch.removeAll(keepingCapacity: true)
             }
         }
-        if !batch.isEmpty { try events.collection.insert(contentsOf: batch) }
-        try engine.store.createIndex(on: namespace, key: ["ts": 1])
+        if !batch.isEmpty { try events.insert(contentsOf: batch) }
+        try engine.createIndex(on: namespace, key: ["ts": 1])
         let loadSeconds = (clock.now - started).seconds
 
         let stages = pipeline()

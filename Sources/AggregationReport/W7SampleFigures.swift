@@ -47,14 +47,14 @@ struct W7SampleFigures {
                 unreviewed += 1
             }
             if itemBatch.count == 10_000 {
-                try items.collection.insert(contentsOf: itemBatch)
-                try queue.collection.insert(contentsOf: queueBatch)
+                try items.insert(contentsOf: itemBatch)
+                try queue.insert(contentsOf: queueBatch)
                 itemBatch.removeAll(keepingCapacity: true)
                 queueBatch.removeAll(keepingCapacity: true)
             }
         }
-        if !itemBatch.isEmpty { try items.collection.insert(contentsOf: itemBatch) }
-        if !queueBatch.isEmpty { try queue.collection.insert(contentsOf: queueBatch) }
+        if !itemBatch.isEmpty { try items.insert(contentsOf: itemBatch) }
+        if !queueBatch.isEmpty { try queue.insert(contentsOf: queueBatch) }
         let loadSeconds = (clock.now - started).seconds
 
         let pick: [BSONDocument] = [

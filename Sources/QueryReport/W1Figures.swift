@@ -30,8 +30,9 @@ struct W1Figures {
         let clock = ContinuousClock()
         var options = DocumentStoreOptions()
         options.storage.collectsStatistics = true
-        let engine = try QueryEngine(path: directory, options: options)
-        func bytesWritten() -> UInt64 { engine.store.storage.statistics()?.bytesWritten ?? 0 }
+        let store = try DocumentStore(path: directory, options: QueryEngine.storeOptions(options))
+        let engine = QueryEngine(store: store)
+        func bytesWritten() -> UInt64 { store.storage.statistics()?.bytesWritten ?? 0 }
         let collection = try engine.collection("metrics", in: "w1")
         var random = SeededGenerator(seed: 0x57_31)
         var hours: [Hour] = []

@@ -29,7 +29,8 @@ struct W3Figures {
 
     static func measure(in directory: String, documentCount: Int = 1_000_000, searches: Int = 500) throws -> W3Figures {
         let clock = ContinuousClock()
-        let engine = try QueryEngine(path: directory)
+        let store = try DocumentStore(path: directory, options: QueryEngine.storeOptions())
+        let engine = QueryEngine(store: store)
         let namespace = try Namespace(database: "w3", collection: "matches")
         let matches = engine.collection(namespace)
         var random = SeededGenerator(seed: 0x57_33)
@@ -43,20 +44,20 @@ struct W3Figures {
             if case let .datetime(date)? = document["date"], date.millisecondsSinceEpoch < now { pastCount += 1 }
             batch.append(document)
             if batch.count == 10_000 {
-                try matches.collection.insert(contentsOf: batch)
+                try matches.insert(contentsOf: batch)
                 batch.removeAll(keepingCapacity: true)
             }
         }
-        if !batch.isEmpty { try matches.collection.insert(contentsOf: batch) }
+        if !batch.isEmpty { try matches.insert(contentsOf: batch) }
         let loadSeconds = (clock.now - started).seconds
 
         let indexStarted = clock.now
-        try engine.store.createIndex(
+        try engine.createIndex(
             on: namespace, key: ["club": 1, "gender": 1, "level": 1, "date": 1], name: "public_future",
             options: ["partialFilterExpression": [
                 "public": true, "date": ["$gte": .datetime(BSONDateTime(millisecondsSinceEpoch: now))],
             ]])
-        try engine.store.createIndex(on: namespace, key: ["date": 1], name: "expire_past",
+        try engine.createIndex(on: namespace, key: ["date": 1], name: "expire_past",
                                      options: ["expireAfterSeconds": 0])
         let indexSeconds = (clock.now - indexStarted).seconds
 
@@ -95,9 +96,9 @@ struct W3Figures {
         guard pastBefore == pastCount else {
             throw ReportFailure(description: "W3: \(pastBefore) past matches counted, \(pastCount) inserted")
         }
-        let sequenceBefore = engine.store.changeLog.latestSequence
-        let removed = try engine.store.removeExpiredDocuments(now: BSONDateTime(millisecondsSinceEpoch: now))
-        let logged = Int(engine.store.changeLog.latestSequence - sequenceBefore)
+        let sequenceBefore = engine.latestCommitSequence
+        let removed = try store.removeExpiredDocuments(now: BSONDateTime(millisecondsSinceEpoch: now))
+        let logged = Int(engine.latestCommitSequence - sequenceBefore)
         let pastAfter = try matches.count(["date": ["$lt": .datetime(BSONDateTime(millisecondsSinceEpoch: now))]])
         return W3Figures(
             documentCount: documentCount, loadSeconds: loadSeconds, indexSeconds: indexSeconds, searches: searches,

@@ -25,9 +25,10 @@ struct W4Figures {
 
     static func measure(in directory: String, documentCount: Int = 2_000_000, rounds: Int = 3) throws -> W4Figures {
         let clock = ContinuousClock()
-        let engine = try QueryEngine(path: directory)
+        let store = try DocumentStore(path: directory, options: QueryEngine.storeOptions())
+        let engine = QueryEngine(store: store)
         let collection = try engine.collection("fruit", in: "w4")
-        let raw = engine.store.storage
+        let raw = store.storage
         let bsonSpace = try raw.keySpace(named: "bench.w4.bson")
         var random = SeededGenerator(seed: 0x57_34)
         let yearStart: Int64 = 1_767_225_600_000
@@ -47,14 +48,14 @@ struct W4Figures {
             batch.append(document)
             rawBatch.put(KeyEncoding.key(for: .int32(Int32(index))), try document.bsonBytes(), in: bsonSpace)
             if batch.count == 10_000 {
-                try collection.collection.insert(contentsOf: batch)
+                try collection.insert(contentsOf: batch)
                 try raw.write(rawBatch, durability: .buffered)
                 batch.removeAll(keepingCapacity: true)
                 rawBatch = try raw.makeWriteBatch()
             }
         }
         if !batch.isEmpty {
-            try collection.collection.insert(contentsOf: batch)
+            try collection.insert(contentsOf: batch)
             try raw.write(rawBatch, durability: .buffered)
         }
         // Both copies on disk and compacted, so both scans read SSTs the same way.

@@ -23,7 +23,7 @@ struct W7Figures {
         let namespace = try Namespace(database: "w7", collection: "scores")
         let scores = engine.collection(namespace)
         var random = SeededGenerator(seed: 0x57_37)
-        try engine.store.createIndex(on: namespace, key: ["game": 1, "score": -1])
+        try engine.createIndex(on: namespace, key: ["game": 1, "score": -1])
         var batch: [BSONDocument] = []
         for game in 0..<games {
             for player in 0..<playersPerGame {
@@ -32,7 +32,7 @@ struct W7Figures {
                     "player": .int32(Int32(player)), "score": .int32(0),
                 ])
             }
-            try scores.collection.insert(contentsOf: batch)
+            try scores.insert(contentsOf: batch)
             batch.removeAll(keepingCapacity: true)
         }
         let incrementStarted = clock.now

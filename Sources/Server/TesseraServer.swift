@@ -6,12 +6,10 @@
 
 public import BSON
 public import Commands
-import Documents
 import Foundation
 public import Logging
 public import NIOCore
 public import NIOPosix
-import Query
 public import ServiceLifecycle
 import Synchronization
 import Wire
@@ -131,10 +129,10 @@ public final class TesseraServer: Service, Sendable {
 
     /// Serves until graceful shutdown (or cancellation), then shuts down cleanly.
     public func run() async throws {
-        let engine: QueryEngine
+        let store: CommandStore
         do {
             try FileManager.default.createDirectory(atPath: configuration.dbPath, withIntermediateDirectories: true)
-            engine = try QueryEngine(path: configuration.dbPath)
+            store = try CommandStore(path: configuration.dbPath)
         } catch {
             let failure = StartError(description: "cannot open the store at \(configuration.dbPath): \(error)")
             settleBinding(.failure(failure))
@@ -143,12 +141,12 @@ public final class TesseraServer: Service, Sendable {
         let threadPool = NIOThreadPool(numberOfThreads: configuration.commandThreads)
         threadPool.start()
         let dispatcher = CommandDispatcher(
-            engine: engine,
+            store: store,
             configuration: CommandConfiguration(commandLine: configuration.commandLine, parameters: configuration.parameters,
                                                 authEnabled: configuration.auth, auditLogPath: configuration.auditLog),
             metrics: metrics, logger: logger)
         let runtime = ServerRuntime(dispatcher: dispatcher, threadPool: threadPool, metrics: metrics, logger: logger)
-        weak let weakEngine = engine
+        let release = store.release
 
         let serverChannel: any Channel
         do {
@@ -171,9 +169,9 @@ public final class TesseraServer: Service, Sendable {
         let reaper = reapLoop.scheduleRepeatedAsyncTask(initialDelay: interval, delay: interval) { _ in
             threadPool.runIfActive(eventLoop: reapLoop) { runtime.reapIdleCursors() }
         }
-        startTTLMonitor(engine, threadPool: threadPool)
+        startTTLMonitor(store, threadPool: threadPool)
         let parameters = configuration.parameters
-        engine.startJournalCommits(every: { parameters.journalCommitInterval })
+        store.startJournalCommits(every: { parameters.journalCommitInterval })
 
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
@@ -197,20 +195,20 @@ public final class TesseraServer: Service, Sendable {
         if interrupted > 0 {
             logger.info("interrupting running operations", metadata: ["operations": "\(interrupted)"])
         }
-        await engine.stopTTLMonitorAndWait()
-        logger.info("TTL monitor stopped", metadata: ["deletedDocuments": "\(engine.ttlStatistics.deletedDocuments)"])
+        await store.stopTTLMonitorAndWait()
+        logger.info("TTL monitor stopped", metadata: ["deletedDocuments": "\(store.ttlDeletedDocuments)"])
         await runtime.connections.drain(timeout: configuration.shutdownTimeout, on: reapLoop)
         // Connections are closed; commands still running on the pool stop at their next check.
         _ = runtime.interruptRunningOperations()
         reaper.cancel()
-        engine.stopJournalCommits()
+        store.stopJournalCommits()
         let threadsStopped = await Self.stop(threadPool, within: configuration.shutdownTimeout, on: reapLoop)
         runtime.detachDispatcher()
         do {
-            try engine.store.waitForJournal()
+            try store.waitForJournal()
         } catch {
             logger.error("final journal flush failed", metadata: [
-                "error": "\(error)", "storage": "\(error.storageError.map { "\($0)" } ?? "-")",
+                "error": "\(error)", "storage": "\(error.causeDescription)",
             ])
         }
         if !threadsStopped {
@@ -223,9 +221,9 @@ public final class TesseraServer: Service, Sendable {
             ])
             _exit(0)
         }
-        _ = consume engine
+        _ = consume store
         _ = consume dispatcher
-        if weakEngine == nil {
+        if release.isComplete {
             logger.info("store closed", metadata: ["dbpath": "\(configuration.dbPath)"])
         } else {
             logger.warning("store still referenced at shutdown; it closes when released")
@@ -252,10 +250,10 @@ public final class TesseraServer: Service, Sendable {
     /// Starts deleting expired documents: the monitor reads `ttlMonitorEnabled` and
     /// `ttlMonitorSleepSecs` before every pass, and runs each pass on the command thread pool,
     /// never on an event loop. Shutdown stops it between two batches.
-    private func startTTLMonitor(_ engine: QueryEngine, threadPool: NIOThreadPool) {
+    private func startTTLMonitor(_ store: CommandStore, threadPool: NIOThreadPool) {
         let parameters = configuration.parameters
         let logger = logger
-        engine.startTTLMonitor(schedule: { parameters.ttlSchedule }, runner: { pass in
+        store.startTTLMonitor(schedule: { parameters.ttlSchedule }, runner: { pass in
             do {
                 try await threadPool.runIfActive { pass() }
             } catch {
@@ -263,7 +261,7 @@ public final class TesseraServer: Service, Sendable {
             }
         }, onFailure: { error in
             logger.error("TTL pass failed", metadata: [
-                "error": "\(error)", "storage": "\(error.storageError.map { "\($0)" } ?? "-")",
+                "error": "\(error)", "storage": "\(error.causeDescription)",
             ])
         })
         let schedule = parameters.ttlSchedule

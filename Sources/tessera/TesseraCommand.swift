@@ -6,7 +6,6 @@
 import ArgumentParser
 import BSON
 import Commands
-import Documents
 import Foundation
 import Logging
 import Server

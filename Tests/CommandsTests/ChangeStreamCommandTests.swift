@@ -1,7 +1,7 @@
 // Change streams, tailable cursors and the replica-set handshake through the dispatcher:
 // event shapes and order, postBatchResumeToken, resume and its failures (286 when history
-// is trimmed, 260 for bad tokens), invalidate closing the cursor, awaitData waits, and the
-// resume token and cluster time encodings on their own.
+// is trimmed, 260 for bad tokens), invalidate closing the cursor, awaitData waits (the
+// engine's change-stream core has its own tests in QueryTests/ChangeStreamTests.swift).
 
 import BSON
 @testable import Commands
@@ -48,28 +48,9 @@ import TestSupport
         try CommandTestServer.with { server in
             server.run(["insert": "c", "documents": [["_id": 1]]])
             let reply = server.run(["ping": 1])
-            let latest = server.engine.store.changeLog.latestSequence
+            let latest = server.engine.latestCommitSequence
             #expect(reply["operationTime"] == .timestamp(ReplicaSet.clusterTime(latest)))
         }
-    }
-
-    @Test func clusterTimeRoundTripsSequenceNumbers() {
-        for sequence: UInt64 in [0, 1, 2, 0xFFFF_FFFF, 0x1_0000_0000, 1 << 40 | 7] {
-            #expect(ReplicaSet.sequence(ReplicaSet.clusterTime(sequence)) == sequence)
-        }
-        #expect(ReplicaSet.clusterTime(0) != BSONTimestamp(timestamp: 0, increment: 0))
-        #expect(ReplicaSet.clusterTime(5) < ReplicaSet.clusterTime(6))
-        #expect(ReplicaSet.clusterTime(0xFFFF_FFFF) < ReplicaSet.clusterTime(0x1_0000_0000))
-    }
-
-    @Test func resumeTokensRoundTripAndSortAsPositions() throws {
-        let tokens = [ResumeToken(sequence: 9), ResumeToken(sequence: 10), ResumeToken(sequence: 10, isInvalidate: true),
-                      ResumeToken(sequence: 1 << 33)]
-        for token in tokens { #expect(try ResumeToken(.document(token.document)) == token) }
-        let data = tokens.compactMap { $0.document["_data"]?.stringValue }
-        #expect(data == data.sorted())
-        #expect(throws: MongoError.self) { try ResumeToken(["_data": "zz"]) }
-        #expect(throws: MongoError.self) { try ResumeToken(.int32(1)) }
     }
 
     @Test func eventsArriveInCommitOrderWithTheirFields() throws {

@@ -44,21 +44,4 @@ extension BSONDocument {
     var ok: Double? { self["ok"]?.doubleValue }
     /// `code` as an Int.
     var code: Int? { self["code"]?.int64Value.map { Int($0) } }
-    /// The document at a dotted path.
-    func value(at path: String) -> BSONValue? {
-        var current: BSONValue = .document(self)
-        for component in path.split(separator: ".") {
-            switch current {
-            case let .document(document):
-                guard let next = document[String(component)] else { return nil }
-                current = next
-            case let .array(array):
-                guard let index = Int(component), index < array.count else { return nil }
-                current = array[index]
-            default:
-                return nil
-            }
-        }
-        return current
-    }
 }

@@ -3,24 +3,24 @@
 // unknown numbers.
 
 import BSON
-import Documents
 import Foundation
+import Query
 import Testing
 import TestSupport
 @testable import Commands
 
 @Suite struct SessionTransactionStateTests {
-    private func withStore(_ body: (DocumentStore) throws -> Void) throws {
+    private func withStore(_ body: (QueryEngine) throws -> Void) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-session-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        try body(try DocumentStore(path: directory.path))
+        try body(try QueryEngine(path: directory.path))
     }
 
 
     @Test func aTransactionStartsJoinsAndCommitsOnceThenCommitRepeats() throws {
         try withStore { store in
             var state = SessionTransactionState()
-            let begin = { () throws(MongoError) -> Transaction in try Transaction(store: store) }
+            let begin = { () throws(MongoError) -> QueryTransaction in try store.beginTransaction() }
             guard case let .run(started?) = try state.step(.startTransaction, number: 1, begin: begin) else {
                 Issue.record("start did not open a transaction")
                 return
@@ -50,7 +50,7 @@ import TestSupport
     @Test func anAbortedTransactionRefusesEveryLaterStatement() throws {
         try withStore { store in
             var state = SessionTransactionState()
-            let begin = { () throws(MongoError) -> Transaction in try Transaction(store: store) }
+            let begin = { () throws(MongoError) -> QueryTransaction in try store.beginTransaction() }
             guard case let .run(transaction?) = try state.step(.startTransaction, number: 4, begin: begin) else {
                 Issue.record("start did not open a transaction")
                 return
@@ -67,7 +67,7 @@ import TestSupport
     @Test func aNewerNumberAbortsTheOpenTransaction() throws {
         try withStore { store in
             var state = SessionTransactionState()
-            let begin = { () throws(MongoError) -> Transaction in try Transaction(store: store) }
+            let begin = { () throws(MongoError) -> QueryTransaction in try store.beginTransaction() }
             guard case let .run(first?) = try state.step(.startTransaction, number: 1, begin: begin) else {
                 Issue.record("start did not open a transaction")
                 return
@@ -81,7 +81,7 @@ import TestSupport
     @Test func aRetryableWriteReplaysItsReplyForTheSameNumberOnly() throws {
         try withStore { store in
             var state = SessionTransactionState()
-            let begin = { () throws(MongoError) -> Transaction in try Transaction(store: store) }
+            let begin = { () throws(MongoError) -> QueryTransaction in try store.beginTransaction() }
             guard case .run(nil) = try state.step(.retryableWrite, number: 3, begin: begin) else {
                 Issue.record("a first write must run")
                 return
@@ -104,7 +104,7 @@ import TestSupport
     @Test func theLifetimeLimitAbortsOnlyOldTransactions() throws {
         try withStore { store in
             var state = SessionTransactionState()
-            let begin = { () throws(MongoError) -> Transaction in try Transaction(store: store) }
+            let begin = { () throws(MongoError) -> QueryTransaction in try store.beginTransaction() }
             _ = try state.step(.startTransaction, number: 1, begin: begin)
             let early = state.abort(ifOlderThan: .seconds(60), now: .now)
             #expect(!early)

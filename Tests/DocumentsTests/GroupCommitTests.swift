@@ -1,6 +1,7 @@
 // GroupCommit's state machine without RocksDB: who leads a sync, who waits, and that a
 // failed sync is final (healthy → failed): no second sync, no later acknowledgement.
 
+import BSON
 import Foundation
 import Storage
 import Synchronization

@@ -2,6 +2,7 @@
 // small seeded random generator, so every property test is reproducible.
 
 public import BenchSupport
+public import BSON
 import Documents
 import Foundation
 
@@ -28,5 +29,25 @@ public func mongoErrorCode(_ body: () throws -> Void) -> Int32? {
         return error.code.rawValue
     } catch {
         return -1
+    }
+}
+
+extension BSONDocument {
+    /// The value at a dotted path (array elements by index), if there is one.
+    public func value(at path: String) -> BSONValue? {
+        var current: BSONValue = .document(self)
+        for component in path.split(separator: ".") {
+            switch current {
+            case let .document(document):
+                guard let next = document[String(component)] else { return nil }
+                current = next
+            case let .array(array):
+                guard let index = Int(component), index < array.count else { return nil }
+                current = array[index]
+            default:
+                return nil
+            }
+        }
+        return current
     }
 }

@@ -1,12 +1,12 @@
 // The two Tessera targets: a running server over TCP (the bench's own wire client), and
-// Tessera embedded in the bench process — the same CommandDispatcher the server runs, called
-// directly, so the TCP/embedded ratio is what the network and the wire codec cost.
+// Tessera embedded in the bench process — the same CommandDispatcher the server runs, over the
+// same CommandStore, called directly, so the TCP/embedded ratio is what the network and the
+// wire codec cost (it stays on the command path on purpose; the Tessera API has its own bench).
 
 import BSON
 import Commands
 import Foundation
 import Logging
-import Query
 
 /// A Tessera server reached over TCP.
 public struct TCPTarget: BenchTarget {
@@ -64,15 +64,15 @@ public final class EmbeddedTarget: BenchTarget {
         } catch {
             throw BenchError("cannot create \(path): \(error)")
         }
-        let engine: QueryEngine
+        let store: CommandStore
         do {
-            engine = try QueryEngine(path: path)
+            store = try CommandStore(path: path)
         } catch {
             throw BenchError("cannot open the store at \(path): \(error)")
         }
         var logger = Logger(label: "tessera.bench.embedded")
         logger.logLevel = .warning
-        dispatcher = CommandDispatcher(engine: engine, metrics: ServerMetrics(), logger: logger)
+        dispatcher = CommandDispatcher(store: store, metrics: ServerMetrics(), logger: logger)
         dataDirectory = path
     }
 

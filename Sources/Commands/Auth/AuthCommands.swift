@@ -3,7 +3,7 @@
 // and connectionStatus call. Failures answer 18 "Authentication failed." and are logged.
 
 import BSON
-import Documents
+import Query
 import Logging
 
 /// saslStart, saslContinue, logout and the auth parts of hello and connectionStatus.

@@ -4,7 +4,7 @@
 // filtering and what hello shows before a login. Without `--auth`, nothing.
 
 import BSON
-import Documents
+import Query
 
 extension ServerState {
     /// Why `connection` may not run command `name` now, or `nil` when it may: the table's

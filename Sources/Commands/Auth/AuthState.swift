@@ -3,7 +3,6 @@
 // dispatcher's authorization check (AuthGate); forgets a connection when it closes.
 
 import BSON
-import Documents
 import Query
 import Synchronization
 

@@ -3,7 +3,7 @@
 // namespace, the roles a user command grants). The dispatcher checks it before any handler runs.
 
 import BSON
-import Documents
+import Query
 
 /// Actions a command needs on one resource.
 struct Requirement: Hashable, Sendable {

@@ -4,7 +4,7 @@
 // no cycles; built-in roles cannot change) and error codes.
 
 import BSON
-import Documents
+import Query
 
 /// Role management.
 enum RoleCommands {

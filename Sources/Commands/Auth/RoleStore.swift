@@ -3,7 +3,6 @@
 // the privilege document grammar, and resolving any mix of built-in and custom roles to privileges.
 
 import BSON
-import Documents
 import Query
 
 /// One stored role.
@@ -131,7 +130,7 @@ struct RoleStore: Sendable {
     /// - Throws: `Location51002` when it exists.
     func insert(_ document: BSONDocument, name: RoleName) throws(MongoError) {
         do {
-            _ = try collection().collection.insert(document, writeConcern: .journaled)
+            _ = try collection().insert(document, writeConcern: .journaled)
         } catch where error.code == .duplicateKey {
             throw MongoError(.location(51002), "Role \"\(name)\" already exists")
         }

@@ -2,7 +2,8 @@
 // user names: ASCII passes through unchanged; other text gets the profile's mapping, NFKC and
 // its prohibited-character checks. Unassigned code points are allowed (the "query" rule).
 
-import Documents
+import BSON
+import Query
 import Foundation
 
 /// RFC 4013's SASLprep.

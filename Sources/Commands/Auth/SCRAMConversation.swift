@@ -2,7 +2,7 @@
 // client's payloads, asks for the user's stored credentials, and answers with the payload to
 // send or a failure. No I/O, no storage and no clock: every transition is unit-tested.
 
-import Documents
+import BSON
 
 /// One SCRAM-SHA-1 or SCRAM-SHA-256 conversation, server side.
 ///

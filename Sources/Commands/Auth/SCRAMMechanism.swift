@@ -3,8 +3,8 @@
 // (salt, iteration count, StoredKey, ServerKey) derived from a password. No protocol state here.
 
 import BSON
+import Query
 import Crypto
-import Documents
 import Foundation
 import _CryptoExtras
 

@@ -3,7 +3,7 @@
 // with MongoDB's arguments and error codes. Users are stored by UserStore; passwords only ever become SCRAM credentials.
 
 import BSON
-import Documents
+import Query
 
 /// User management.
 enum UserCommands {

@@ -3,7 +3,6 @@
 // record type. Never stores or returns a password; reads go through the query engine only.
 
 import BSON
-import Documents
 import Query
 
 /// One stored user.
@@ -115,7 +114,7 @@ struct UserStore: Sendable {
     /// - Throws: `Location51003` when the user exists.
     func insert(_ document: BSONDocument, name: UserName) throws(MongoError) {
         do {
-            _ = try collection().collection.insert(document, writeConcern: .journaled)
+            _ = try collection().insert(document, writeConcern: .journaled)
         } catch where error.code == .duplicateKey {
             throw MongoError(.location(51003), "User \"\(name)\" already exists")
         }

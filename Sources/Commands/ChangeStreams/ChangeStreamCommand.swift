@@ -3,7 +3,6 @@
 // MongoDB's cursor reply (change streams add `postBatchResumeToken`).
 
 import BSON
-import Documents
 import Query
 
 /// Change stream aggregates, tailable finds, and getMore on their cursors.
@@ -30,12 +29,12 @@ enum FeedCommands {
         default: throw MongoError(.invalidNamespace, "collection name has invalid type \(context.firstValue.type.alias)")
         }
         try Namespace.validate(database: context.database)
-        let spec = try ChangeStreamSpec(pipeline: stages, database: context.database, collection: collection)
+        let spec = try ChangeStreamStage.spec(pipeline: stages, database: context.database, collection: collection)
         if try context.bool("explain") == true {
             throw MongoError(.commandNotSupported, "explain of a change stream is not supported by Tessera")
         }
         let batchSize = try context.document("cursor")?["batchSize"].flatMap { $0.int64Value.map(Int.init) }
-        let stream = try ChangeStream(spec: spec, engine: context.engine, database: context.database)
+        let stream = try context.engine.watch(spec)
         let namespace = collection.map { "\(context.database).\($0)" } ?? "\(context.database).$cmd.aggregate"
         let batch = try stream.nextBatch(batchSize: batchSize, waitUntil: nil) { () throws(MongoError) in
             try context.checkForInterrupt()
@@ -62,8 +61,8 @@ enum FeedCommands {
         let projection = try query.projection.flatMap { (spec) throws(MongoError) -> Projection? in
             spec.isEmpty ? nil : try Projection(spec, filter: filter)
         }
-        let cursor = try TailableCursor(collection: context.engine.store.collection(namespace), filter: filter,
-                                        projection: projection, awaitData: awaitData)
+        let cursor = try TailableCursor(collection: context.engine.collection(namespace), engine: context.engine,
+                                        filter: filter, projection: projection, awaitData: awaitData)
         let batchSize = try context.nonNegativeInteger("batchSize")
         let documents = try cursor.nextBatch(batchSize: batchSize, waitUntil: nil) { () throws(MongoError) in
             try context.checkForInterrupt()

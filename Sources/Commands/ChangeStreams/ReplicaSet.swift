@@ -1,9 +1,10 @@
 // ReplicaSet: how Tessera presents itself as a single-node replica set (set name, election
 // id, the member document) so drivers allow change streams, transactions and retryable
-// writes; and cluster time, which is the change log's sequence number in a BSON Timestamp.
+// writes; and cluster time as replies carry it (the change log's sequence number in a BSON
+// Timestamp, by the engine's ClusterTime).
 
 import BSON
-import Documents
+import Query
 
 /// The one-member replica set a Tessera server is.
 enum ReplicaSet {
@@ -16,16 +17,9 @@ enum ReplicaSet {
     /// `electionId`: MongoDB's is the max-int prefix and the term.
     static let electionID = ObjectId(hex: "7fffffff0000000000000001") ?? ObjectId()
 
-    /// The cluster time of change log sequence `sequence`: the sequence is the timestamp's
-    /// 64-bit value, offset by one second so no time is the null Timestamp(0, 0).
+    /// The cluster time of change log sequence `sequence` (``ClusterTime``).
     static func clusterTime(_ sequence: UInt64) -> BSONTimestamp {
-        BSONTimestamp(timestamp: UInt32(truncatingIfNeeded: sequence >> 32) &+ 1, increment: UInt32(truncatingIfNeeded: sequence))
-    }
-
-    /// The sequence number a cluster time stands for (0 for times before the first write).
-    static func sequence(_ time: BSONTimestamp) -> UInt64 {
-        guard time.timestamp > 0 else { return 0 }
-        return UInt64(time.timestamp - 1) << 32 | UInt64(time.increment)
+        ClusterTime.timestamp(ofSequence: sequence)
     }
 
     /// `$clusterTime` as replies carry it: the time and a (zero) signature, as an

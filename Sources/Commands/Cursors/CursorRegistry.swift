@@ -4,7 +4,7 @@
 // reply), idle reaping, and kills by id, session or connection.
 
 import BSON
-import Documents
+import Query
 import Synchronization
 
 /// Where a cursor that is not a list of documents gets its batches.

@@ -3,7 +3,6 @@
 // change log's commit signal up to maxAwaitTimeMS for new documents instead of polling.
 
 import BSON
-import Documents
 import Query
 import Synchronization
 
@@ -12,8 +11,9 @@ final class TailableCursor: Sendable {
     /// How long an awaitData getMore waits without `maxAwaitTimeMS` (MongoDB's default).
     static let defaultAwait: Duration = .seconds(1)
 
-    let collection: DocumentCollection
+    let collection: QueryCollection
     let awaitData: Bool
+    private let engine: QueryEngine
     private let filter: Filter
     private let projection: Projection?
     /// The insertion-order position of the last document examined.
@@ -25,11 +25,13 @@ final class TailableCursor: Sendable {
     /// A cursor at the start of `collection`.
     ///
     /// - Throws: `BadValue` (2) when the collection exists and is not capped.
-    init(collection: DocumentCollection, filter: Filter, projection: Projection?, awaitData: Bool) throws(MongoError) {
-        if collection.store.catalog.collection(collection.namespace) != nil, collection.cappedLimits == nil {
+    init(collection: QueryCollection, engine: QueryEngine, filter: Filter, projection: Projection?,
+         awaitData: Bool) throws(MongoError) {
+        if collection.exists, collection.cappedLimits == nil {
             throw MongoError(.badValue, "error processing query: ns=\(collection.namespace) tailable cursor requested on non capped collection")
         }
         self.collection = collection
+        self.engine = engine
         self.filter = filter
         self.projection = projection
         self.awaitData = awaitData
@@ -51,12 +53,11 @@ final class TailableCursor: Sendable {
     func nextBatch(batchSize: Int?, waitUntil deadline: ContinuousClock.Instant?,
                    interrupt: () throws(MongoError) -> Void) throws(MongoError) -> [BSONDocument] {
         let limit = max(batchSize ?? 101, 1)
-        let changeLog = collection.store.changeLog
         return try position.withLock { (position) throws(MongoError) -> [BSONDocument] in
             var results: [BSONDocument] = []
             while true {
                 try interrupt()
-                let seen = changeLog.latestSequence
+                let seen = engine.latestCommitSequence
                 let found = try collection.naturalOrder(after: position, limit: limit - results.count)
                 for (next, document) in found {
                     position = next
@@ -69,7 +70,7 @@ final class TailableCursor: Sendable {
                 }
                 idleThrough.withLock { $0 = seen }
                 guard results.isEmpty, let deadline else { return results }
-                guard changeLog.waitForEntries(after: seen, until: deadline) else { return results }
+                guard engine.waitForCommit(after: seen, until: deadline) else { return results }
             }
         }
     }

@@ -3,7 +3,6 @@
 // "BSON field 'cmd.x' is the wrong type" errors) and the maxTimeMS/killOp interrupt check.
 
 import BSON
-import Documents
 import Query
 
 /// One command being run.
@@ -21,7 +20,7 @@ struct CommandContext {
     /// When maxTimeMS runs out, if given.
     let deadline: ContinuousClock.Instant?
     /// The multi-document transaction the command runs in, if any.
-    var transaction: Transaction?
+    var transaction: QueryTransaction?
 
     /// The command document.
     var body: BSONDocument { request.body }
@@ -59,7 +58,7 @@ struct CommandContext {
     /// stopped by the command's interrupt.
     func collection(_ namespace: Namespace) -> QueryCollection {
         guard let transaction else { return engine.collection(namespace).interrupted(by: interrupt) }
-        return QueryCollection(transaction.collection(namespace), interrupt: interrupt)
+        return transaction.collection(namespace, interrupt: interrupt)
     }
 
     /// The command's `let` variables, evaluated (empty without `let`).

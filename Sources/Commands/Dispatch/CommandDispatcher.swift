@@ -6,7 +6,6 @@
 public import BSON
 public import Logging
 public import Query
-import Documents
 
 /// Runs commands against a query engine. Share one per server; `run` is thread-safe and
 /// blocking (call it off the event loop).
@@ -119,7 +118,7 @@ public final class CommandDispatcher: Sendable {
             if error.code == .internalError || error.isStorageFailure {
                 server.logger.error("command failed", metadata: [
                     "command": "\(name)", "error": "\(error)",
-                    "storage": "\(error.storageError.map { "\($0)" } ?? "-")",
+                    "storage": "\(error.causeDescription)",
                 ])
                 server.remember("command \(name) failed: \(error)")
             }
@@ -140,7 +139,7 @@ public final class CommandDispatcher: Sendable {
     /// Not before a login under `--auth`: the change log's position says how much was written.
     private func appendClusterTime(to reply: inout BSONDocument, connection: ConnectionInfo) {
         guard !server.auth.isAnonymous(connection.id) else { return }
-        let latest = server.engine.store.changeLog.latestSequence
+        let latest = server.engine.latestCommitSequence
         if reply["operationTime"] == nil { reply.append("operationTime", .timestamp(ReplicaSet.clusterTime(latest))) }
         reply.append("$clusterTime", .document(ReplicaSet.clusterTimeDocument(latest)))
     }

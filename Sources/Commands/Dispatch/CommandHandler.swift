@@ -2,7 +2,6 @@
 // bumps, whether the legacy OP_QUERY path may run it, and the function that runs it.
 
 import BSON
-import Documents
 
 /// Which `opcounters` field a command increments when dispatched.
 enum OpCounterKind: Sendable {

@@ -3,7 +3,6 @@
 // times, skip), its data and its entry count; never runs or blocks a command itself.
 
 import BSON
-import Documents
 import Synchronization
 #if canImport(Glibc)
 import Glibc

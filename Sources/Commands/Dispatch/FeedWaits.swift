@@ -4,7 +4,6 @@
 // blocks or sleeps: whoever parks brings its own timer (the Server's event loop).
 
 import BSON
-import Documents
 import Query
 
 /// A feed getMore with nothing to return yet: it waits for a commit after `sequence`, at
@@ -32,11 +31,11 @@ public final class FeedParking: Sendable {
     private let engine: QueryEngine
     private let cursors: CursorRegistry
     private let operations: OperationTable
-    private let commit: ChangeLog.CommitWatch
+    private let commit: CommitWatch
     private let removal: CursorRegistry.RemovalWatch
     private let operation: Operation
 
-    fileprivate init(server: ServerState, commit: ChangeLog.CommitWatch, removal: CursorRegistry.RemovalWatch,
+    fileprivate init(server: ServerState, commit: CommitWatch, removal: CursorRegistry.RemovalWatch,
                      operation: Operation) {
         engine = server.engine
         cursors = server.cursors

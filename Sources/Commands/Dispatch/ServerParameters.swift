@@ -3,7 +3,7 @@
 // and its current value. Owns the checking of a parameter value from the wire or the command line.
 
 public import BSON
-public import Documents
+public import Query
 import Synchronization
 
 /// The server's parameters, as mongod has them. One per server; thread-safe.

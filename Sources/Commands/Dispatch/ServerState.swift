@@ -2,7 +2,6 @@
 // metrics, cursors, sessions, running operations, opcounters and the in-memory log getLog serves.
 
 import BSON
-import Documents
 import Logging
 import Query
 import Synchronization

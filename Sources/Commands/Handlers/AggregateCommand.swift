@@ -3,7 +3,6 @@
 // limits), writes `$out` results, and answers with a cursor or an explain document.
 
 import BSON
-import Documents
 import Query
 
 /// One aggregate command, parsed.
@@ -107,7 +106,7 @@ struct AggregateCommand {
         guard let output else { return results }
         let target = context.engine.collection(output)
         _ = try target.delete(BSONDocument(), multi: true, writeConcern: try context.writeConcern())
-        try target.collection.insert(contentsOf: results, writeConcern: try context.writeConcern())
+        try target.insert(contentsOf: results, writeConcern: try context.writeConcern())
         return []
     }
 

@@ -4,7 +4,6 @@
 // it runs the hello, which then answers with the topology as it is.
 
 public import BSON
-public import Documents
 
 /// A `hello`/`isMaster` that asks the server to wait for a topology change.
 public struct AwaitableHello: Sendable, Equatable {

@@ -3,7 +3,6 @@
 // command, run with their semantics; this file owns only the translation and the reply shape.
 
 import BSON
-import Documents
 
 /// The bulkWrite command.
 enum BulkWriteCommand {

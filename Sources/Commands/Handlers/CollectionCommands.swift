@@ -2,7 +2,6 @@
 // listDatabases, listCollections, collStats, dbStats and validate.
 
 import BSON
-import Documents
 import Query
 
 /// Collection and database commands.
@@ -14,7 +13,7 @@ enum CollectionCommands {
             guard context.database != "admin" else {
                 throw MongoError(.illegalOperation, "Dropping the 'admin' database is prohibited.")
             }
-            try context.engine.store.dropDatabase(context.database)
+            try context.engine.dropDatabase(context.database)
             return ["dropped": .string(context.database)]
         },
         CommandHandler(["renameCollection"], help: "renames a collection (admin database)") { (context) throws(MongoError) -> BSONDocument in
@@ -76,7 +75,7 @@ enum CollectionCommands {
             }
         }
         do {
-            try context.engine.store.createCollection(namespace, options: options)
+            try context.engine.createCollection(namespace, options: options)
         } catch where error.code == .namespaceExists {
             throw MongoError(.namespaceExists, "Collection \(namespace) already exists.")
         }
@@ -86,9 +85,9 @@ enum CollectionCommands {
     /// drop: succeeds for a missing collection, as MongoDB 7.0 does.
     static func drop(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         let namespace = try context.collectionNamespace()
-        guard let description = context.engine.store.catalog.collection(namespace) else { return BSONDocument() }
+        guard let description = context.engine.collectionDescription(namespace) else { return BSONDocument() }
         do {
-            try context.engine.store.dropCollection(namespace)
+            try context.engine.dropCollection(namespace)
         } catch where error.code == .namespaceNotFound {
             return BSONDocument()
         }
@@ -111,7 +110,7 @@ enum CollectionCommands {
         let target = try Self.namespace(to)
         let dropTarget = try context.bool("dropTarget") ?? false
         guard source != target else { throw MongoError(.illegalOperation, "Can't rename a collection to itself") }
-        try context.engine.store.renameCollection(source, to: target, dropTarget: dropTarget)
+        try context.engine.renameCollection(source, to: target, dropTarget: dropTarget)
         return BSONDocument()
     }
 
@@ -128,21 +127,21 @@ enum CollectionCommands {
     static func listDatabases(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         let nameOnly = try context.bool("nameOnly") ?? false
         let filter = try context.document("filter").map { (spec) throws(MongoError) -> Filter in try Filter(spec) }
-        let store = context.engine.store
-        let names = store.catalog.databaseNames
+        let engine = context.engine
+        let names = engine.databaseNames
         var counts: [String: Int] = [:]
         var totalDocuments = 0
         if !nameOnly {
             for name in names {
                 var count = 0
-                for collection in store.catalog.collections(in: name) {
-                    count += (try? store.collection(collection.namespace).count()) ?? 0
+                for collection in engine.collections(in: name) {
+                    count += (try? engine.collection(collection.namespace).estimatedDocumentCount()) ?? 0
                 }
                 counts[name] = count
                 totalDocuments += count
             }
         }
-        let totalSize = nameOnly ? 0 : Int64(clamping: (try? store.diskUsage()) ?? 0)
+        let totalSize = nameOnly ? 0 : Int64(clamping: (try? engine.diskUsage()) ?? 0)
         var databases: [BSONValue] = []
         for name in names {
             var entry: BSONDocument = ["name": .string(name)]
@@ -183,7 +182,7 @@ enum CollectionCommands {
         let filter = try context.document("filter").map { (spec) throws(MongoError) -> Filter in try Filter(spec) }
         let batchSize = try context.document("cursor")?["batchSize"]?.int64Value.map { Int($0) }
         var entries: [BSONDocument] = []
-        for description in context.engine.store.catalog.collections(in: context.database) {
+        for description in context.engine.collections(in: context.database) {
             let full: BSONDocument = [
                 "name": .string(description.namespace.collection),
                 "type": "collection",
@@ -198,35 +197,6 @@ enum CollectionCommands {
                                              documents: entries, batchSize: batchSize, singleBatch: false)
     }
 
-    /// Size facts of one collection, from a scan.
-    struct CollectionSizes {
-        var count = 0
-        var size = 0
-        var indexes = 0
-        var indexSizes = BSONDocument()
-        var totalIndexSize = 0
-
-        init(_ description: CollectionDescription, store: DocumentStore) throws(MongoError) {
-            var count = 0
-            var size = 0
-            try store.collection(description.namespace).forEachDocument { (document) throws(MongoError) -> Bool in
-                count += 1
-                size += BSONSize.of(document)
-                return true
-            }
-            self.count = count
-            self.size = size
-            indexes = description.indexes.count
-            // The store keeps no per-index size; estimate each entry as its key fields plus
-            // the _id key (16 bytes per field).
-            for index in description.indexes {
-                let estimate = count * 16 * (index.key.count + 1)
-                indexSizes.append(index.name, .int64(Int64(estimate)))
-                totalIndexSize += estimate
-            }
-        }
-    }
-
     private static func scale(_ context: CommandContext) throws(MongoError) -> Int {
         guard let scale = try context.integer("scale") else { return 1 }
         guard scale >= 1 else { throw MongoError(.badValue, "Scale factor must be greater than zero") }
@@ -237,12 +207,12 @@ enum CollectionCommands {
     static func collStats(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         let namespace = try context.collectionNamespace()
         let scale = try scale(context)
-        guard let description = context.engine.store.catalog.collection(namespace) else {
+        guard let description = context.engine.collectionDescription(namespace) else {
             throw MongoError(.namespaceNotFound, "Collection [\(namespace)] not found.")
         }
-        let sizes = try CollectionSizes(description, store: context.engine.store)
+        let sizes = try context.engine.statistics(of: description)
         var indexSizes = BSONDocument()
-        for element in sizes.indexSizes { indexSizes.append(element.key, .int64((element.value.int64Value ?? 0) / Int64(scale))) }
+        for index in sizes.indexSizes { indexSizes.append(index.name, .int64(Int64(index.bytes) / Int64(scale))) }
         var reply: BSONDocument = [
             "ns": .string(namespace.description),
             "size": .int64(Int64(sizes.size / scale)),
@@ -251,15 +221,14 @@ enum CollectionCommands {
             "storageSize": .int64(Int64(sizes.size / scale)),
             "freeStorageSize": .int64(0),
             "capped": .bool(false),
-            "nindexes": .int32(Int32(sizes.indexes)),
+            "nindexes": .int32(Int32(sizes.indexCount)),
             "indexBuilds": .array([]),
             "totalIndexSize": .int64(Int64(sizes.totalIndexSize / scale)),
             "totalSize": .int64(Int64((sizes.size + sizes.totalIndexSize) / scale)),
             "indexSizes": .document(indexSizes),
             "scaleFactor": Int32(exactly: scale).map(BSONValue.int32) ?? .int64(Int64(scale)),
         ]
-        let collection = context.engine.store.collection(namespace)
-        if let limits = collection.cappedLimits {
+        if let limits = context.engine.collection(namespace).cappedLimits {
             reply["capped"] = .bool(true)
             reply["maxSize"] = .int64(Int64(limits.maximumBytes / scale))
             if let maximum = limits.maximumDocuments { reply["max"] = .int64(Int64(maximum)) }
@@ -274,16 +243,16 @@ enum CollectionCommands {
         var dataSize = 0
         var indexes = 0
         var indexSize = 0
-        let collections = context.engine.store.catalog.collections(in: context.database)
+        let collections = context.engine.collections(in: context.database)
         for description in collections {
             try context.checkForInterrupt()
-            let sizes = try CollectionSizes(description, store: context.engine.store)
+            let sizes = try context.engine.statistics(of: description)
             objects += sizes.count
             dataSize += sizes.size
-            indexes += sizes.indexes
+            indexes += sizes.indexCount
             indexSize += sizes.totalIndexSize
         }
-        let usage = Int64(clamping: (try? context.engine.store.diskUsage()) ?? 0)
+        let usage = Int64(clamping: (try? context.engine.diskUsage()) ?? 0)
         return [
             "db": .string(context.database),
             "collections": .int64(Int64(collections.count)),
@@ -306,13 +275,13 @@ enum CollectionCommands {
     /// expose them); `keysPerIndex` is not reported for that reason.
     static func validate(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         let namespace = try context.collectionNamespace()
-        guard let description = context.engine.store.catalog.collection(namespace) else {
+        guard let description = context.engine.collectionDescription(namespace) else {
             throw MongoError(.namespaceNotFound, "Collection '\(namespace)' does not exist to validate.")
         }
         var records = 0
         var invalid = 0
         var errors: [BSONValue] = []
-        try context.engine.store.collection(namespace).forEachDocument(interrupt: context.interrupt) { (document) throws(MongoError) -> Bool in
+        try context.engine.collection(namespace).interrupted(by: context.interrupt).forEachDocument { (document) throws(MongoError) -> Bool in
             records += 1
             if document["_id"] == nil || BSONSize.of(document) > Int(HandshakeCommands.maxBsonObjectSize) {
                 invalid += 1

@@ -2,7 +2,7 @@
 // engine, cursors, TTL), getLog, currentOp and killOp.
 
 import BSON
-import Documents
+import Query
 
 /// Server diagnostics.
 enum DiagnosticCommands {

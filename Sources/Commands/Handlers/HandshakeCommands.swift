@@ -3,7 +3,7 @@
 // hostInfo, replSetGetStatus and replSetGetConfig (hello presents a single-member replica set: ReplicaSet). Limits reported here are the ones the Wire layer enforces.
 
 import BSON
-import Documents
+import Query
 
 /// Handshake and server-identity commands.
 enum HandshakeCommands {
@@ -59,7 +59,7 @@ enum HandshakeCommands {
             guard context.database == "admin" else {
                 throw MongoError(.unauthorized, "replSetGetStatus may only be run against the admin database.")
             }
-            return ReplicaSet.status(host: context.connection.localAddress, latest: context.engine.store.changeLog.latestSequence,
+            return ReplicaSet.status(host: context.connection.localAddress, latest: context.engine.latestCommitSequence,
                                      now: WallClock.now(), uptimeSeconds: context.server.uptime.components.seconds,
                                      startedAt: context.server.startedAt)
         },
@@ -80,7 +80,7 @@ enum HandshakeCommands {
         reply.append("topologyVersion", .document(context.server.topology.version.document))
         let now = WallClock.now()
         for field in ReplicaSet.helloFields(host: context.connection.localAddress,
-                                            latest: context.engine.store.changeLog.latestSequence, wallTime: now) {
+                                            latest: context.engine.latestCommitSequence, wallTime: now) {
             reply.append(field.key, field.value)
         }
         reply.append("maxBsonObjectSize", .int32(maxBsonObjectSize))

@@ -3,7 +3,6 @@
 // for the plan).
 
 import BSON
-import Documents
 import Query
 
 /// Index and explain commands.
@@ -24,8 +23,8 @@ enum IndexCommands {
         let namespace = try context.collectionNamespace()
         let specs = try context.documents("indexes")
         guard !specs.isEmpty else { throw MongoError(.badValue, "Must specify at least one index to create") }
-        let store = context.engine.store
-        let existed = store.catalog.collection(namespace)
+        let engine = context.engine
+        let existed = engine.collectionDescription(namespace)
         let before = existed?.indexes.count ?? 0
         for spec in specs {
             try context.checkForInterrupt()
@@ -46,9 +45,9 @@ enum IndexCommands {
             if case let .document(collation)? = options["collation"], collation["locale"] != "simple" {
                 throw MongoError(.commandNotSupported, "collation is not supported by Tessera (only {locale: \"simple\"})")
             }
-            try store.createIndex(on: namespace, key: key, name: name, options: options, interrupt: context.interrupt)
+            try engine.createIndex(on: namespace, key: key, name: name, options: options, interrupt: context.interrupt)
         }
-        let after = store.catalog.collection(namespace)?.indexes.count ?? before
+        let after = engine.indexes(of: namespace)?.count ?? before
         var reply: BSONDocument = [
             "numIndexesBefore": .int32(Int32(existed == nil ? 1 : before)),
             "numIndexesAfter": .int32(Int32(after)),
@@ -68,7 +67,7 @@ enum IndexCommands {
     /// listIndexes.
     static func listIndexes(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         let namespace = try context.collectionNamespace()
-        guard let description = context.engine.store.catalog.collection(namespace) else {
+        guard let description = context.engine.collectionDescription(namespace) else {
             throw MongoError(.namespaceNotFound, "ns does not exist: \(namespace)")
         }
         let batchSize = try context.document("cursor")?["batchSize"]?.int64Value.map { Int($0) }
@@ -81,8 +80,8 @@ enum IndexCommands {
     /// array of names.
     static func dropIndexes(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         let namespace = try context.collectionNamespace()
-        let store = context.engine.store
-        guard let description = store.catalog.collection(namespace) else {
+        let engine = context.engine
+        guard let description = engine.collectionDescription(namespace) else {
             throw MongoError(.namespaceNotFound, "ns not found \(namespace)")
         }
         let names: [String]
@@ -125,7 +124,7 @@ enum IndexCommands {
                 throw MongoError(.indexNotFound, "index not found with name [\(name)]")
             }
         }
-        for name in names { try store.dropIndex(name, on: namespace) }
+        for name in names { try engine.dropIndex(name, on: namespace) }
         return reply
     }
 

@@ -3,7 +3,6 @@
 // changed values take effect live (the TTL monitor and reapers read the registry).
 
 import BSON
-import Documents
 
 /// getParameter and setParameter.
 enum ParameterCommands {

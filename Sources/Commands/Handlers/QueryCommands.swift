@@ -2,7 +2,6 @@
 // from the Query layer whole and are handed out in batches by the CursorRegistry.
 
 import BSON
-import Documents
 import Query
 
 /// Read commands.

@@ -3,7 +3,6 @@
 // transaction; under `--auth` only one's own sessions, unless one holds killAnySession.
 
 import BSON
-import Documents
 
 /// Session commands.
 enum SessionCommands {

@@ -3,7 +3,6 @@
 // (`enableTestCommands=1`); otherwise they answer 59 CommandNotFound, as mongod's unregistered ones.
 
 import BSON
-import Documents
 
 /// configureFailPoint and waitForFailPoint.
 enum TestCommands {

@@ -2,7 +2,6 @@
 // which owns the session state; these handlers only answer a call without a transaction).
 
 import BSON
-import Documents
 
 /// Transaction commands.
 enum TransactionCommands {

@@ -3,7 +3,6 @@
 // stops at its first error, an unordered one carries on.
 
 import BSON
-import Documents
 import Query
 
 /// Write commands.
@@ -56,7 +55,7 @@ enum WriteCommands {
         let ordered = try context.bool("ordered") ?? true
         let writeConcern = try context.writeConcern()
         _ = try context.bool("bypassDocumentValidation")
-        let collection = context.collection(namespace).collection
+        let collection = context.collection(namespace)
         var outcome = BatchOutcome()
         // Runs of documents go in one commit; a run that fails on a statement (a duplicate
         // key, a bad document) is retried one by one so each statement gets its own result.
@@ -89,7 +88,7 @@ enum WriteCommands {
                     if error.isStorageFailure {
                         context.server.logger.error("insert failed in storage", metadata: [
                             "namespace": "\(namespace)", "error": "\(error)",
-                            "storage": "\(error.storageError.map { "\($0)" } ?? "-")",
+                            "storage": "\(error.causeDescription)",
                         ])
                         outcome.fail(start, error)
                         break batches
@@ -304,7 +303,7 @@ enum WriteCommands {
                 let options = UpdateOptions(multi: false, upsert: true, arrayFilters: arrayFilters, writeConcern: writeConcern)
                 let result = try update.run(on: collection, filter: filter, options: options)
                 guard let upsertedID = result.upsertedID else { continue }
-                let inserted = returnNew ? try collection.collection.document(withID: upsertedID) : nil
+                let inserted = returnNew ? try collection.document(withID: upsertedID) : nil
                 return ["lastErrorObject": .document(["n": .int32(1), "updatedExisting": .bool(false), "upserted": upsertedID]),
                         "value": try shaped(inserted)]
             }

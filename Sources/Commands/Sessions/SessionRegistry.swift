@@ -4,7 +4,6 @@
 // logicalSessionTimeoutMinutes, and a session's open transaction dies with it.
 
 import BSON
-import Documents
 import Synchronization
 
 /// One logical session's server-side record.

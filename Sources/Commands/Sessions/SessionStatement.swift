@@ -3,7 +3,7 @@
 // `startTransaction`, and run under its session's lock through SessionTransactionState.
 
 import BSON
-import Documents
+import Query
 
 /// A command that belongs to a numbered transaction or retryable write of a session.
 struct SessionStatement: Sendable {
@@ -96,10 +96,10 @@ struct SessionStatement: Sendable {
     /// transaction.
     func run(_ handler: CommandHandler, context: CommandContext) throws(MongoError) -> BSONDocument {
         let session = context.server.sessions.session(sessionID)
-        let store = context.engine.store
+        let engine = context.engine
         return try session.state.withLock { (state) throws(MongoError) -> BSONDocument in
-            let step = try state.step(kind, number: number) { () throws(MongoError) -> Transaction in
-                try Transaction(store: store)
+            let step = try state.step(kind, number: number) { () throws(MongoError) -> QueryTransaction in
+                try engine.beginTransaction()
             }
             switch step {
             case let .replay(reply):

@@ -3,7 +3,7 @@
 // reply of its retryable write. Pure transitions (no storage, no socket), unit-tested alone.
 
 import BSON
-import Documents
+import Query
 
 /// What a session statement carrying a `txnNumber` is.
 enum SessionStatementKind: Sendable, Equatable {
@@ -26,7 +26,7 @@ struct SessionTransactionState: Sendable {
         /// No transaction (none yet, or the number belongs to a retryable write).
         case none
         /// Open: statements join it.
-        case active(Transaction, started: ContinuousClock.Instant)
+        case active(QueryTransaction, started: ContinuousClock.Instant)
         /// Committed: a retried commit succeeds again.
         case committed
         /// Aborted (by the client, an error, the lifetime limit or the session's end).
@@ -36,13 +36,13 @@ struct SessionTransactionState: Sendable {
     /// What the caller must do with a statement.
     enum Step: Sendable {
         /// Run the command, inside `transaction` when given.
-        case run(Transaction?)
+        case run(QueryTransaction?)
         /// A retried write: answer with the reply the first attempt got.
         case replay(BSONDocument)
         /// Commit `transaction` (or, when nil, it already was: answer success).
-        case commit(Transaction?)
+        case commit(QueryTransaction?)
         /// Abort `transaction`.
-        case abort(Transaction)
+        case abort(QueryTransaction)
     }
 
     /// The session's newest `txnNumber`.
@@ -53,14 +53,14 @@ struct SessionTransactionState: Sendable {
     private(set) var retryReply: BSONDocument?
 
     /// The open transaction, if any.
-    var activeTransaction: Transaction? {
+    var activeTransaction: QueryTransaction? {
         if case let .active(transaction, _) = phase { return transaction }
         return nil
     }
 
     /// Moves to the statement `kind` with `number`; `begin` makes a new transaction.
     mutating func step(
-        _ kind: SessionStatementKind, number: Int64, begin: () throws(MongoError) -> Transaction
+        _ kind: SessionStatementKind, number: Int64, begin: () throws(MongoError) -> QueryTransaction
     ) throws(MongoError) -> Step {
         if let current = txnNumber, number < current {
             throw MongoError(.transactionTooOld,

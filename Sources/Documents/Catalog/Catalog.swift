@@ -3,7 +3,7 @@
 // after each committed DDL batch; persistence keys are in CatalogEntries.swift.
 
 internal import Synchronization
-internal import BSON
+public import BSON
 internal import Storage
 
 /// The databases, collections and indexes of one store, in memory.

@@ -2,6 +2,7 @@
 // views (no decoding), so a compiled matcher can decide most documents from their shape
 // and a few slots.
 
+public import BSON
 internal import Storage
 
 extension DocumentCollection {

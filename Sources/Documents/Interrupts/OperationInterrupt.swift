@@ -2,6 +2,7 @@
 // server shutdown. Commands builds one per request; Query and Documents only poll it, every
 // few hundred documents or keys, through an InterruptPoll (cheap when there is no deadline).
 
+public import BSON
 import Synchronization
 
 /// A flag another thread sets to stop an operation (killOp, shutdown).

@@ -2,7 +2,7 @@
 // index entries (unique keys checked now, against the latest state) and change log entries
 // together — after checking that no written document changed since the snapshot.
 
-internal import BSON
+public import BSON
 internal import Storage
 
 extension Transaction {

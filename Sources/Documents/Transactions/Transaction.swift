@@ -3,7 +3,7 @@
 // and reach the store in one batch at commit (Transaction+Commit.swift). Never writes itself.
 
 internal import Synchronization
-internal import BSON
+public import BSON
 internal import Storage
 
 /// A multi-document transaction over one `DocumentStore`, across collections and databases.

@@ -3,7 +3,7 @@
 // `explainAggregate` at executionStats and for callers (benchmarks) that want the results too.
 
 public import BSON
-public import Documents
+import Documents
 
 /// Figures from one run of a pipeline.
 public struct AggregateStatistics: Sendable, Equatable {

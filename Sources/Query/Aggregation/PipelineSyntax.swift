@@ -3,7 +3,7 @@
 // Owns no parsing of its own: it calls Pipeline's and UpdatePipeline's initialisers.
 
 public import BSON
-public import Documents
+import Documents
 
 /// Entry points to the pipeline parsers, kept behind `@_spi(Fuzzing)` so they are not part
 /// of Query's public API.

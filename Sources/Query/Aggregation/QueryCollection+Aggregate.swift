@@ -4,7 +4,7 @@
 // through the StageSinks chain built from the remaining stages.
 
 public import BSON
-public import Documents
+import Documents
 
 /// The collections of one database, for stages that read others ($lookup, $unionWith).
 struct QueryDatabase {

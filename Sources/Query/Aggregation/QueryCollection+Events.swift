@@ -3,7 +3,7 @@
 // `$documents`, whose argument is an expression), and no stage reads the collection.
 
 public import BSON
-public import Documents
+import Documents
 
 extension QueryCollection {
     /// Runs `pipeline` over `documents` in order and returns the results; the collection

@@ -3,7 +3,7 @@
 // one document at a time through the aggregation engine's stage chain.
 
 public import BSON
-public import Documents
+import Documents
 
 /// The stages of a pipeline-style update, ready to apply to matched documents.
 struct UpdatePipeline: Sendable {

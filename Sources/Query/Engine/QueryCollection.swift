@@ -7,14 +7,14 @@ public import Documents
 
 /// Query operations on one collection.
 public struct QueryCollection: Sendable {
-    /// The collection underneath.
-    public let collection: DocumentCollection
+    /// The collection underneath (internal: callers go through the operations here).
+    let collection: DocumentCollection
     /// When the operation must stop (maxTimeMS, killOp): every scan, sort and blocking
     /// stage polls it.
     public var interrupt: OperationInterrupt
 
     /// Query operations on `collection`, stopped by `interrupt`.
-    public init(_ collection: DocumentCollection, interrupt: OperationInterrupt = .none) {
+    init(_ collection: DocumentCollection, interrupt: OperationInterrupt = .none) {
         self.collection = collection
         self.interrupt = interrupt
     }

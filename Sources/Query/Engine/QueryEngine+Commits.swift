@@ -1,6 +1,7 @@
-// The engine's view of commit progress for readers that wait on it without a thread: the
-// newest committed sequence and one-shot commit notifications (change streams and tailable
-// cursors parked on an event loop). Forwards to the change log; never blocks.
+// The engine's view of commit progress: the newest committed sequence, one-shot commit
+// notifications for readers parked on an event loop without a thread (change streams and
+// tailable cursors), and the blocking wait a reader on its own thread uses. Forwards to the
+// change log.
 
 public import Documents
 
@@ -13,7 +14,7 @@ extension QueryEngine {
     /// Calls `onCommit` once when a write newer than `sequence` commits; nil (and no call)
     /// when one already has. The callback runs on the committing thread: keep it cheap.
     public func notifyOnCommit(after sequence: UInt64,
-                               _ onCommit: @escaping @Sendable () -> Void) -> ChangeLog.CommitWatch? {
+                               _ onCommit: @escaping @Sendable () -> Void) -> CommitWatch? {
         store.changeLog.notifyAfter(sequence, onCommit)
     }
 
@@ -23,7 +24,13 @@ extension QueryEngine {
     }
 
     /// Forgets a commit notification that is no longer wanted.
-    public func cancelCommitNotification(_ watch: ChangeLog.CommitWatch) {
+    public func cancelCommitNotification(_ watch: CommitWatch) {
         store.changeLog.cancel(watch)
+    }
+
+    /// Blocks the calling thread until a write newer than `sequence` commits or `deadline`
+    /// passes; returns whether one committed. Never call it on an event loop.
+    public func waitForCommit(after sequence: UInt64, until deadline: ContinuousClock.Instant) -> Bool {
+        store.changeLog.waitForEntries(after: sequence, until: deadline)
     }
 }

@@ -1,6 +1,7 @@
 // QueryEngine's TTL operations: the background monitor that deletes expired documents and its
 // counters, forwarded to the store so that the Server and Commands layers stop at the engine.
 
+public import BSON
 public import Documents
 
 extension QueryEngine {

@@ -1,20 +1,35 @@
-// QueryEngine: the Query layer's entry point. Opens a DocumentStore with the query layer's
-// filter compiler installed (partial indexes need it) and hands out QueryCollections.
+// QueryEngine: the Query layer's entry point and the one way into the store. Opens a
+// DocumentStore with the query layer's filter compiler installed (partial indexes need it)
+// and hands out QueryCollections; DDL, catalog listing, transactions, the change log,
+// change streams, journal and TTL are its extensions (QueryEngine+<Area>.swift). The store
+// itself never shows: layers above talk to the engine only.
 
-internal import BSON
+public import BSON
 public import Documents
 
-/// A Tessera store with query operations.
+/// A Tessera store with query operations: the engine every layer above goes through.
 public final class QueryEngine: Sendable {
-    /// The store underneath.
-    public let store: DocumentStore
+    /// The store underneath (internal: callers go through the engine's own operations).
+    let store: DocumentStore
 
     /// Opens (or creates) the store at `path`, with filters for partial indexes compiled by
     /// this layer.
     public init(path: String, options: DocumentStoreOptions = DocumentStoreOptions()) throws(StoreOpenError) {
+        store = try DocumentStore(path: path, options: QueryEngine.storeOptions(options))
+    }
+
+    /// The engine over a store its caller opened (tools that also measure the store itself:
+    /// open it with ``storeOptions(_:)`` so partial indexes compile their filters here).
+    public init(store: DocumentStore) {
+        self.store = store
+    }
+
+    /// `options` with this layer's compiler for `partialFilterExpression` installed: what a
+    /// store handed to ``init(store:)`` must be opened with.
+    public static func storeOptions(_ options: DocumentStoreOptions = DocumentStoreOptions()) -> DocumentStoreOptions {
         var options = options
         options.predicateCompiler = QueryEngine.compilePredicate
-        store = try DocumentStore(path: path, options: options)
+        return options
     }
 
     /// Query operations on `namespace`.

@@ -4,7 +4,7 @@
 // (ExpressionContext). Evaluation lives in ExpressionEvaluator.swift and its siblings.
 
 public import BSON
-public import Documents
+import Documents
 
 /// A parsed aggregation expression.
 public indirect enum Expression: Sendable {

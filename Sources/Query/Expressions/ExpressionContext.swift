@@ -2,7 +2,8 @@
 // `$map`, `$filter`, `$reduce`, a pipeline's `let`, `$lookup`'s `let`), each given a slot so
 // evaluation reads variables by index, never by name. Also MongoDB's variable-name rules.
 
-public import Documents
+public import BSON
+import Documents
 
 /// Parse-time scope of user variables: names visible now and the slots they occupy.
 public struct ExpressionContext: Sendable {

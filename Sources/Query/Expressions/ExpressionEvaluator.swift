@@ -4,7 +4,7 @@
 // carry MongoDB's codes. Values are `BSONValue?` (nil = missing).
 
 public import BSON
-public import Documents
+import Documents
 
 extension Expression {
     /// The value of the expression for `root` (`$$ROOT` and `$$CURRENT`); `nil` when missing.

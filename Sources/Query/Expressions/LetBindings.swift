@@ -3,7 +3,7 @@
 // `$$name`: the `$expr` clauses of a filter and the stages of a pipeline-style update.
 
 public import BSON
-public import Documents
+import Documents
 
 /// The constants a command's `let` defines, ready to substitute for `$$name` references.
 ///

@@ -3,7 +3,7 @@
 // reporting the positional index update and projection `$` need.
 
 public import BSON
-public import Documents
+import Documents
 
 /// A parsed MongoDB query filter.
 public struct Filter: Sendable {

@@ -4,7 +4,7 @@
 // re-reads the filter's BSON.
 
 public import BSON
-public import Documents
+import Documents
 
 extension FilterNode {
     /// Whether `root` matches; `elemMatchKey` receives the positional index when the match

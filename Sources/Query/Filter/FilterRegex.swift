@@ -3,7 +3,7 @@
 // query regex error codes; a match stopped by a limit is no match, as in mongod.
 
 public import BSON
-public import Documents
+import Documents
 
 /// A regular expression from a filter, compiled once at parse time.
 public struct FilterRegex: Sendable, Hashable {

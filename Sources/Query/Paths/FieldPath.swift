@@ -2,7 +2,8 @@
 // projection, sort and updates. Validation rules follow MongoDB's for query paths. Each
 // component's array-index reading is computed once here so traversals never re-parse it.
 
-public import Documents
+public import BSON
+import Documents
 
 /// A dotted path into a document, such as `hourly.07` or `players.0.name`.
 public struct FieldPath: Hashable, Sendable, CustomStringConvertible {

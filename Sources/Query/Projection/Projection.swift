@@ -3,7 +3,7 @@
 // nothing of collections, cursors or indexes; `coveredFields` is what a planner needs.
 
 public import BSON
-public import Documents
+import Documents
 
 /// A parsed MongoDB find() projection, applied to documents as a pure function.
 ///

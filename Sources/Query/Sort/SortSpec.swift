@@ -3,7 +3,7 @@
 // key, descending by its largest), and used for stable sorts and bounded top-k selection.
 
 public import BSON
-public import Documents
+import Documents
 
 /// One key of a sort specification.
 public struct SortKey: Sendable, Hashable {

@@ -3,7 +3,7 @@
 // document an upsert inserts. No storage here; the executor calls it.
 
 public import BSON
-public import Documents
+import Documents
 
 /// A parsed MongoDB update: an operator document (`{$set: ..., $inc: ...}`) or a replacement
 /// document.

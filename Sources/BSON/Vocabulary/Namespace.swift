@@ -1,5 +1,6 @@
 // Namespace: a database name and a collection name, validated with MongoDB's rules.
-// The catalog keys collections by it; the change log records it with every entry.
+// The catalog keys collections by it; the change log records it with every entry. Shared
+// vocabulary at the bottom layer, so every layer above can name a collection.
 
 /// A collection's full name, `database.collection`.
 public struct Namespace: Sendable, Hashable, Comparable, CustomStringConvertible {

@@ -1,9 +1,7 @@
 // MongoError: the one error type users meet, carrying MongoDB's numeric code, code name and
 // a message. Thrown by the layer that knows what went wrong; the wire layer maps it to a reply
-// in one place. Storage failures keep their StorageError as the cause.
-
-public import BSON
-public import Storage
+// in one place. Part of the shared vocabulary at the bottom layer so every layer can throw it;
+// a lower layer's failure (a StorageError) rides along as `cause` and stays visible in logs.
 
 /// An error with MongoDB's `code`, `codeName` and a human-readable message.
 public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -30,6 +28,8 @@ public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let typeMismatch = Code(14, "TypeMismatch")
         /// 15: arithmetic overflowed (for example a date out of range).
         public static let overflow = Code(15, "Overflow")
+        /// 20: the operation is not allowed in this state.
+        public static let illegalOperation = Code(20, "IllegalOperation")
         /// 26: the database or collection does not exist.
         public static let namespaceNotFound = Code(26, "NamespaceNotFound")
         /// 27: the index does not exist.
@@ -40,6 +40,8 @@ public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let cannotBackfillArray = Code(34, "CannotBackfillArray")
         /// 40: two update operators touch the same or overlapping paths.
         public static let conflictingUpdateOperators = Code(40, "ConflictingUpdateOperators")
+        /// 47: a required pre- or post-image of a change stream event is not available.
+        public static let noMatchingDocument = Code(47, "NoMatchingDocument")
         /// 48: the collection already exists.
         public static let namespaceExists = Code(48, "NamespaceExists")
         /// 52: a field name starts with `$` where that is not allowed.
@@ -92,6 +94,12 @@ public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let maxTimeMSExpired = Code(50, "MaxTimeMSExpired")
         /// 146: an accumulator or stage went over its memory limit (`$push`, `$addToSet`).
         public static let exceededMemoryLimit = Code(146, "ExceededMemoryLimit")
+        /// 260: a change stream resume token is malformed or cannot be resumed from.
+        public static let invalidResumeToken = Code(260, "InvalidResumeToken")
+        /// 280: a change stream cannot continue (its pipeline changed the resume token).
+        public static let changeStreamFatalError = Code(280, "ChangeStreamFatalError")
+        /// 286: a resume point is older than the change history the server keeps.
+        public static let changeStreamHistoryLost = Code(286, "ChangeStreamHistoryLost")
         /// 292: a blocking aggregation stage went over its memory limit without `allowDiskUse`.
         public static let queryExceededMemoryLimitNoDiskUseAllowed = Code(292, "QueryExceededMemoryLimitNoDiskUseAllowed")
         /// 10334: a document is larger than the maximum BSON size.
@@ -116,39 +124,31 @@ public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
     public let code: Code
     /// What went wrong, for the user.
     public let message: String
-    /// The storage failure behind an `InternalError`, kept for logs.
-    public let storageError: StorageError?
+    /// The lower-layer failure behind this error (a storage engine's error behind an
+    /// `InternalError` or `OutOfDiskSpace`), kept for logs; nil for errors in the statement.
+    public let cause: (any Error & Sendable)?
     /// Extra fields MongoDB puts in this error's reply or write error, such as a duplicate
     /// key's `keyPattern` and `keyValue`; empty for most errors.
     public let details: BSONDocument
 
     /// An error with `code` and `message`, and any extra reply fields in `details`.
-    public init(_ code: Code, _ message: String, storageError: StorageError? = nil, details: BSONDocument = [:]) {
+    /// `cause` is the lower-layer failure behind it, if any.
+    public init(_ code: Code, _ message: String, cause: (any Error & Sendable)? = nil, details: BSONDocument = [:]) {
         self.code = code
         self.message = message
-        self.storageError = storageError
+        self.cause = cause
         self.details = details
-    }
-
-    /// A storage failure, keeping RocksDB's status: `OutOfDiskSpace` when the file system
-    /// is full, otherwise `InternalError`.
-    static func storage(_ error: StorageError) -> MongoError {
-        MongoError(error.isNoSpace ? .outOfDiskSpace : .internalError, error.description, storageError: error)
-    }
-
-    /// The error every write gets once a journal write or sync has failed: the store refuses writes
-    /// until it is reopened, because a retried fsync cannot prove the earlier writes reached
-    /// the disk.
-    static func journalFailed(_ error: StorageError) -> MongoError {
-        MongoError(error.isNoSpace ? .outOfDiskSpace : .internalError,
-                   "writes are refused since a journal (WAL) write or sync failed; restart the server to recover: \(error.description)",
-                   storageError: error)
     }
 
     /// Whether this error came from the storage engine (I/O, full disk, a failed journal)
     /// rather than from the statement itself; retrying the statement cannot help.
     public var isStorageFailure: Bool {
-        storageError != nil || code == .outOfDiskSpace
+        cause != nil || code == .outOfDiskSpace
+    }
+
+    /// The cause for a log line: its description, or `-` when there is none.
+    public var causeDescription: String {
+        cause.map { "\($0)" } ?? "-"
     }
 
     /// `codeName: message`.

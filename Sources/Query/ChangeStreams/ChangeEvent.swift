@@ -8,7 +8,7 @@ import Documents
 /// Builds change stream events from change log entries for one stream.
 struct ChangeEventBuilder {
     let spec: ChangeStreamSpec
-    let store: DocumentStore
+    let engine: QueryEngine
 
     /// The events `entry` produces for this stream, in order (none if out of scope); an
     /// `invalidate` is always last.
@@ -17,7 +17,7 @@ struct ChangeEventBuilder {
         var event: BSONDocument = [
             "_id": .document(ResumeToken(sequence: entry.sequence).document),
             "operationType": .string(operationType(entry.operation)),
-            "clusterTime": .timestamp(ReplicaSet.clusterTime(entry.sequence)),
+            "clusterTime": .timestamp(ClusterTime.timestamp(ofSequence: entry.sequence)),
             "wallTime": .datetime(entry.wallTime),
         ]
         var invalidates = false
@@ -71,7 +71,7 @@ struct ChangeEventBuilder {
         let invalidate: BSONDocument = [
             "_id": .document(ResumeToken(sequence: entry.sequence, isInvalidate: true).document),
             "operationType": "invalidate",
-            "clusterTime": .timestamp(ReplicaSet.clusterTime(entry.sequence)),
+            "clusterTime": .timestamp(ClusterTime.timestamp(ofSequence: entry.sequence)),
             "wallTime": .datetime(entry.wallTime),
         ]
         return [event, invalidate]
@@ -131,7 +131,7 @@ struct ChangeEventBuilder {
 
     private func currentDocument(_ entry: ChangeLogEntry) throws(MongoError) -> BSONDocument? {
         guard let collection = entry.collection, let id = entry.documentKey else { return nil }
-        return try store.collection(collection, in: entry.database).document(withID: id)
+        return try engine.store.collection(collection, in: entry.database).document(withID: id)
     }
 }
 

@@ -1,28 +1,31 @@
-// ChangeStream: the server side of one open change stream — its position in the change log,
-// the events converted but not yet returned, and batch building: read entries, turn them
-// into events, run the following stages, and wait (on the change log's commit signal, not
-// by polling) up to maxAwaitTimeMS when there is nothing new.
+// ChangeStream: one open change stream — its position in the change log, the events
+// converted but not yet returned, and batch building: read entries, turn them into events,
+// run the following stages, and wait (on the change log's commit signal, not by polling)
+// until a deadline when there is nothing new. The engine's core of change streams: the
+// aggregate/getMore commands and the embedding API's `watch()` both read through it.
 
-import BSON
-import Documents
-import Query
-import Synchronization
+public import BSON
+internal import Documents
+internal import Synchronization
 
-/// One open change stream. Shared by its cursor and the getMores that read it; a mutex
+/// One open change stream (``QueryEngine/watch(_:)``). Shared by whoever reads it; a mutex
 /// serialises concurrent reads of the same stream.
-final class ChangeStream: Sendable {
+public final class ChangeStream: Sendable {
     /// The most change log entries one read examines (a busy log with nothing in scope
     /// returns an empty batch with an advanced resume token rather than reading on).
-    static let maximumEntriesPerBatch = 10_000
+    public static let maximumEntriesPerBatch = 10_000
     /// How long a getMore waits for events without `maxAwaitTimeMS` (MongoDB's default).
-    static let defaultAwait: Duration = .seconds(1)
+    public static let defaultAwait: Duration = .seconds(1)
 
     /// One batch: its events and the resume token after it.
-    struct Batch {
-        let events: [BSONDocument]
-        let postBatchResumeToken: BSONDocument
-        /// The stream ended (after an invalidate): the cursor closes.
-        let isFinished: Bool
+    public struct Batch: Sendable {
+        /// The events, as MongoDB's change event documents (`_id` is each one's resume token).
+        public let events: [BSONDocument]
+        /// Where a stream resumed with this token continues: after the batch's last event,
+        /// or after the last change log entry examined when that is newer.
+        public let postBatchResumeToken: BSONDocument
+        /// The stream ended (after an invalidate): read no further.
+        public let isFinished: Bool
     }
 
     private struct State {
@@ -36,7 +39,8 @@ final class ChangeStream: Sendable {
         var lastReturned: BSONDocument?
     }
 
-    let spec: ChangeStreamSpec
+    /// What the stream watches and how.
+    public let spec: ChangeStreamSpec
     private let engine: QueryEngine
     /// The collection the following stages run against (for the database name).
     private let stageCollection: QueryCollection
@@ -47,16 +51,21 @@ final class ChangeStream: Sendable {
     private let idleThrough = Mutex<UInt64?>(nil)
 
     /// A stream positioned where `spec` says; checks the history is still there.
-    init(spec: ChangeStreamSpec, engine: QueryEngine, database: String) throws(MongoError) {
+    init(spec: ChangeStreamSpec, engine: QueryEngine) throws(MongoError) {
         self.spec = spec
         self.engine = engine
-        stageCollection = engine.collection(try Namespace(database: database, collection: "aggregate_1"))
+        stageCollection = engine.collection(try Namespace(database: spec.scope.database, collection: "aggregate_1"))
         state = Mutex(State(position: try spec.startingSequence(in: engine.store.changeLog)))
     }
 
-    /// Up to `batchSize` events (the first batch by default holds what is already there;
-    /// 101 at most), waiting until `deadline` for the first one when none is ready.
-    func nextBatch(batchSize: Int?, waitUntil deadline: ContinuousClock.Instant?,
+    /// Up to `batchSize` events (101 by default), waiting until `deadline` (nil: not at all)
+    /// for the first one when none is ready; `interrupt` is polled between reads.
+    ///
+    /// - Throws: `ChangeStreamHistoryLost` (286) when entries the stream had not read were
+    ///   trimmed, `ChangeStreamFatalError` (280) when a stage changed an event's `_id`,
+    ///   `NoMatchingDocument` (47) for a required image that is missing, and what
+    ///   `interrupt` throws.
+    public func nextBatch(batchSize: Int?, waitUntil deadline: ContinuousClock.Instant?,
                    interrupt: () throws(MongoError) -> Void) throws(MongoError) -> Batch {
         let limit = max(batchSize ?? 101, 0)
         return try state.withLock { (state) throws(MongoError) -> Batch in
@@ -97,7 +106,7 @@ final class ChangeStream: Sendable {
     /// The sequence a getMore would wait past when nothing is ready: the stream has no
     /// buffered events and has read the change log through it, which has not moved on since.
     /// nil when a read may find something (or the stream was never read). Cheap: no I/O.
-    func waitSequence(latest: UInt64) -> UInt64? {
+    public func waitSequence(latest: UInt64) -> UInt64? {
         guard let idle = idleThrough.withLock({ $0 }), idle >= latest else { return nil }
         return idle
     }
@@ -105,7 +114,7 @@ final class ChangeStream: Sendable {
     /// Converts `entries` into events, runs the following stages on them and buffers the
     /// results; advances the position past every entry (stopping at an invalidate).
     private func convert(_ entries: [ChangeLogEntry], into state: inout State) throws(MongoError) {
-        let builder = ChangeEventBuilder(spec: spec, store: engine.store)
+        let builder = ChangeEventBuilder(spec: spec, engine: engine)
         var events: [BSONDocument] = []
         for entry in entries {
             let produced = try builder.events(for: entry)

@@ -1,0 +1,28 @@
+// MongoError from StorageError: the one place the Documents layer turns a storage engine's
+// failure into the error users meet, keeping the StorageError as the cause for the log line.
+// (MongoError itself lives in BSON's vocabulary, which cannot see Storage.)
+
+public import BSON
+public import Storage
+
+extension MongoError {
+    /// A storage failure, keeping RocksDB's status: `OutOfDiskSpace` when the file system
+    /// is full, otherwise `InternalError`.
+    static func storage(_ error: StorageError) -> MongoError {
+        MongoError(error.isNoSpace ? .outOfDiskSpace : .internalError, error.description, cause: error)
+    }
+
+    /// The error every write gets once a journal write or sync has failed: the store refuses writes
+    /// until it is reopened, because a retried fsync cannot prove the earlier writes reached
+    /// the disk.
+    static func journalFailed(_ error: StorageError) -> MongoError {
+        MongoError(error.isNoSpace ? .outOfDiskSpace : .internalError,
+                   "writes are refused since a journal (WAL) write or sync failed; restart the server to recover: \(error.description)",
+                   cause: error)
+    }
+
+    /// The storage failure behind this error, when its cause is one.
+    public var storageError: StorageError? {
+        cause as? StorageError
+    }
+}

@@ -1,0 +1,62 @@
+// QueryEngine's DDL: creating, dropping and renaming collections, dropping databases, and
+// building and dropping indexes. Each is one catalog change through the store (logged in the
+// change log, so change streams see it); the commands above parse and answer only.
+
+public import BSON
+public import Documents
+
+extension QueryEngine {
+    /// Creates the collection at `namespace` with `options` (kept verbatim: `capped`,
+    /// `size`, `max`, `changeStreamPreAndPostImages`, ...) and its `_id_` index.
+    ///
+    /// - Throws: `NamespaceExists` (48) if it exists.
+    @discardableResult
+    public func createCollection(_ namespace: Namespace,
+                                 options: BSONDocument = BSONDocument()) throws(MongoError) -> CollectionDescription {
+        try store.createCollection(namespace, options: options)
+    }
+
+    /// Drops the collection at `namespace` and releases its disk space.
+    ///
+    /// - Throws: `NamespaceNotFound` (26) if it does not exist.
+    public func dropCollection(_ namespace: Namespace) throws(MongoError) {
+        try store.dropCollection(namespace)
+    }
+
+    /// Renames the collection at `source` to `target` in one commit (documents and indexes
+    /// stay in place); with `dropTarget`, an existing target is dropped first.
+    ///
+    /// - Throws: `NamespaceNotFound` (26) without a source, `NamespaceExists` (48) when the
+    ///   target exists and `dropTarget` is false.
+    public func renameCollection(_ source: Namespace, to target: Namespace, dropTarget: Bool) throws(MongoError) {
+        try store.renameCollection(source, to: target, dropTarget: dropTarget)
+    }
+
+    /// Drops every collection of `database` and the database itself; returns whether it existed.
+    @discardableResult
+    public func dropDatabase(_ database: String) throws(MongoError) -> Bool {
+        try store.dropDatabase(database)
+    }
+
+    /// Builds the index `key` (named `name`, or from the key pattern) with `options` on the
+    /// collection at `namespace`, creating the collection if needed; returns the index (the
+    /// existing one when an equivalent index is there). The build polls `interrupt`.
+    ///
+    /// - Throws: MongoDB's codes for a bad specification, a conflicting index, or existing
+    ///   documents that cannot be indexed (then nothing of the index remains).
+    @discardableResult
+    public func createIndex(on namespace: Namespace, key: BSONDocument, name: String? = nil,
+                            options: BSONDocument = BSONDocument(),
+                            interrupt: OperationInterrupt = .none) throws(MongoError) -> IndexDescription {
+        try store.createIndex(on: namespace, key: key, name: name, options: options, interrupt: interrupt)
+    }
+
+    /// Drops the index `name` of the collection at `namespace`.
+    ///
+    /// - Throws: `NamespaceNotFound` (26), `IndexNotFound` (27), or `InvalidOptions` (72)
+    ///   for `_id_`.
+    public func dropIndex(_ name: String, on namespace: Namespace) throws(MongoError) {
+        try store.dropIndex(name, on: namespace)
+    }
+
+}
