@@ -126,3 +126,22 @@ def test_a_command_body_of_16_mib_plus_overhead_is_accepted(coll):
     reply = coll.database.command({"insert": coll.name, "documents": [_document_of_size(limit, 3)]})
     assert reply["ok"] == 1 and reply["n"] == 1
     assert coll.count_documents({"_id": 3}) == 1
+
+
+def test_an_update_growing_a_document_past_16_mib_is_refused_and_changes_nothing(coll):
+    # pymongo's test_collection.py::test_write_large_document and test_bulk.py's large
+    # upserts: mongod refuses what an update or an upsert would make larger than 16 MiB.
+    limit = 16 * 1024 * 1024
+    coll.insert_one({"_id": 1, "a": "x" * (limit // 2)})
+    with pytest.raises(OperationFailure) as raised:
+        coll.update_one({"_id": 1}, {"$set": {"b": "y" * (limit // 2)}})
+    assert raised.value.code == 10334
+    assert "b" not in coll.find_one({"_id": 1})
+    with pytest.raises(OperationFailure) as raised:
+        coll.find_one_and_update({"_id": 1}, {"$set": {"b": "y" * (limit // 2)}})
+    assert raised.value.code == 10334
+    with pytest.raises(OperationFailure) as raised:
+        coll.update_one({"_id": 2}, {"$set": {"b": "y" * limit}}, upsert=True)
+    assert raised.value.code == 17420
+    assert coll.count_documents({}) == 1
+

@@ -1,12 +1,10 @@
 // BSONSize: the encoded size of a document computed from the value model, without encoding
-// it — for the 16 MiB document limit and the per-batch reply cap.
-
-import BSON
+// it — for the 16 MiB document limit (inserts, updates, upserts) and the per-batch reply cap.
 
 /// Encoded BSON sizes.
-enum BSONSize {
+public enum BSONSize {
     /// The bytes `document` takes when encoded.
-    static func of(_ document: BSONDocument) -> Int {
+    public static func of(_ document: BSONDocument) -> Int {
         var size = 5
         for element in document {
             size += 2 + element.key.utf8.count + of(element.value)
@@ -15,7 +13,7 @@ enum BSONSize {
     }
 
     /// The bytes an array takes when encoded (keys "0", "1", ...).
-    static func of(array: [BSONValue]) -> Int {
+    public static func of(array: [BSONValue]) -> Int {
         var size = 5
         for (index, value) in array.enumerated() {
             size += 2 + decimalDigits(index) + of(value)
@@ -24,7 +22,7 @@ enum BSONSize {
     }
 
     /// The bytes of one value's payload (without type byte and key).
-    static func of(_ value: BSONValue) -> Int {
+    public static func of(_ value: BSONValue) -> Int {
         switch value {
         case .double, .datetime, .timestamp, .int64: 8
         case .int32: 4
