@@ -1,6 +1,8 @@
 # The failCommand fail point drivers' test suites use, through pymongo against a server started
 # with --enable-test-commands: each option, the times/skip/alwaysOn/off modes, appName selection,
 # closeConnection, blockConnection, a retried retryable write, waitForFailPoint; 59 without the flag.
+# Also the two other fail points pymongo's own suite sets: maxTimeAlwaysTimeOut and
+# failGetMoreAfterCursorCheckout (with the ResumableChangeStreamError label on change streams).
 
 import time
 
@@ -164,6 +166,60 @@ def test_configure_fail_point_is_never_failed_itself(admin):
     admin.command({"configureFailPoint": "failCommand", "mode": "alwaysOn",
                    "data": {"failCommands": ["configureFailPoint"], "errorCode": 2}})
     admin.command({"configureFailPoint": "failCommand", "mode": "off"})
+
+
+def test_max_time_always_time_out_fails_only_operations_with_a_max_time(admin, app):
+    # pymongo's test_cursor.py::test_max_time_ms, test_collection.py::test_index_management_max_time_ms.
+    coll = app.failpoints.max_time
+    coll.insert_one({"x": 1})
+    admin.command({"configureFailPoint": "maxTimeAlwaysTimeOut", "mode": "alwaysOn"})
+    try:
+        for operation in (lambda: coll.find_one(max_time_ms=1000),
+                          lambda: coll.create_index("x", maxTimeMS=1000)):
+            with pytest.raises(OperationFailure) as raised:
+                operation()
+            assert raised.value.code == 50
+        assert coll.find_one()["x"] == 1
+    finally:
+        admin.command({"configureFailPoint": "maxTimeAlwaysTimeOut", "mode": "off"})
+    assert coll.find_one(max_time_ms=1000)["x"] == 1
+
+
+def test_fail_get_more_after_cursor_checkout_fails_one_get_more_with_its_code(admin, app):
+    coll = app.failpoints.get_more
+    coll.insert_many([{"i": i} for i in range(5)])
+    cursor = coll.find(batch_size=2)
+    assert next(cursor)["i"] == 0
+    admin.command({"configureFailPoint": "failGetMoreAfterCursorCheckout", "mode": {"times": 1},
+                   "data": {"errorCode": 2, "namespace": coll.full_name}})
+    with pytest.raises(OperationFailure) as raised:
+        list(cursor)
+    assert raised.value.code == 2
+    assert len(list(coll.find(batch_size=2))) == 5
+
+
+def test_a_change_stream_get_more_failing_with_a_resumable_code_is_labelled_and_resumed(admin, app):
+    # pymongo's change-streams-resume-errorLabels.json: the driver resumes on the label alone.
+    coll = app.failpoints.stream
+    coll.insert_one({"before": True})
+    with coll.watch(max_await_time_ms=100) as stream:
+        entered = admin.command({"configureFailPoint": "failGetMoreAfterCursorCheckout", "mode": {"times": 1},
+                                 "data": {"errorCode": 6, "appName": "app"}})["count"]
+        coll.insert_one({"x": 1})
+        change = stream.next()
+        assert change["fullDocument"]["x"] == 1
+    # The getMore did fail (the fail point fired once) and the stream resumed past it.
+    assert admin.command({"configureFailPoint": "failGetMoreAfterCursorCheckout", "mode": "off"})["count"] == entered + 1
+    raw = app.failpoints.command({"aggregate": "stream", "pipeline": [{"$changeStream": {}}], "cursor": {}})
+    admin.command({"configureFailPoint": "failGetMoreAfterCursorCheckout", "mode": {"times": 1},
+                   "data": {"errorCode": 6}})
+    reply = app.failpoints.command({"getMore": raw["cursor"]["id"], "collection": "stream"}, check=False)
+    assert (reply["code"], reply["errorLabels"]) == (6, ["ResumableChangeStreamError"])
+    admin.command({"configureFailPoint": "failGetMoreAfterCursorCheckout", "mode": {"times": 1},
+                   "data": {"errorCode": 2}})
+    raw = app.failpoints.command({"aggregate": "stream", "pipeline": [{"$changeStream": {}}], "cursor": {}})
+    reply = app.failpoints.command({"getMore": raw["cursor"]["id"], "collection": "stream"}, check=False)
+    assert reply["code"] == 2 and "errorLabels" not in reply
 
 
 def test_without_the_flag_the_commands_do_not_exist(client):

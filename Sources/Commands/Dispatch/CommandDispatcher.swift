@@ -59,6 +59,9 @@ public final class CommandDispatcher: Sendable {
         } catch {
             return Self.errorReply(error)
         }
+        if deadline != nil, server.testCommandsEnabled, server.failPoints.maxTimeAlwaysTimesOut() {
+            return Self.errorReply(MongoError(.maxTimeMSExpired, "operation exceeded time limit"))
+        }
         let operation = server.operations.begin(
             connectionID: connection.id, client: connection.remoteAddress, command: Self.summary(of: request.body),
             namespace: Self.namespace(of: request), startedAt: WallClock.now())

@@ -166,11 +166,24 @@ enum QueryCommands {
             return reply
         }
         let namespace = try Namespace(database: context.database, collection: collection)
+        if context.server.cursors.contains(id) {
+            try failGetMoreAfterCursorCheckout(context, namespace: namespace.description)
+        }
         let batch = try context.server.cursors.nextBatch(id: id, namespace: namespace.description, batchSize: batchSize)
         return ["cursor": .document([
             "nextBatch": .array(batch.documents.map { .document($0) }), "id": .int64(batch.cursorID),
             "ns": .string(namespace.description),
         ])]
+    }
+
+    /// Throws the error of the `failGetMoreAfterCursorCheckout` fail point when it fires for
+    /// this getMore (test commands enabled only).
+    static func failGetMoreAfterCursorCheckout(_ context: CommandContext, namespace: String) throws(MongoError) {
+        guard context.server.testCommandsEnabled,
+              let error = context.server.failPoints.getMoreAfterCursorCheckout(
+                  namespace: namespace, appName: context.server.applicationName(connection: context.connection.id))
+        else { return }
+        throw error
     }
 
     /// killCursors.
