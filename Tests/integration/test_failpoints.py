@@ -106,6 +106,43 @@ def test_write_concern_error_is_added_and_the_write_applied(admin, app):
     assert app.t_failpoints.wce.count_documents({}) == 1
 
 
+def test_a_retryable_write_with_a_retriable_write_concern_error_is_labelled(admin, test_server):
+    # pymongo's test_retryable_writes.py::test_RetryableWriteError_error_label: mongod adds
+    # RetryableWriteError to a retryable write whose writeConcernError code is retriable (91),
+    # so the driver retries it once; not to a write outside a retryable write.
+    from pymongo import monitoring
+    from pymongo.errors import WriteConcernError
+
+    class Replies(monitoring.CommandListener):
+        def __init__(self):
+            self.labels = []
+
+        def started(self, event):
+            pass
+
+        def succeeded(self, event):
+            if event.command_name == "insert":
+                self.labels.append(event.reply.get("errorLabels"))
+
+        def failed(self, event):
+            pass
+
+    replies = Replies()
+    with test_server.client(appName="app", retryWrites=True, event_listeners=[replies]) as client:
+        collection = client.t_failpoints.wce_label
+        collection.drop()
+        fail(admin, {"times": 2}, failCommands=["insert"],
+             writeConcernError={"code": 91, "errmsg": "Replication is being shut down"})
+        with pytest.raises(WriteConcernError) as raised:
+            collection.insert_one({"x": 1})
+        assert raised.value.has_error_label("RetryableWriteError")
+        assert replies.labels == [["RetryableWriteError"], ["RetryableWriteError"]]
+        fail(admin, {"times": 1}, failCommands=["insert"],
+             writeConcernError={"code": 91, "errmsg": "Replication is being shut down"})
+        reply = client.t_failpoints.command({"insert": "wce_label", "documents": [{"x": 2}]})
+        assert reply["writeConcernError"]["code"] == 91 and "errorLabels" not in reply
+
+
 def test_close_connection_drops_only_that_connection(admin, app, test_server):
     app.t_failpoints.c.insert_one({"x": 1})
     with test_server.client(appName="bystander") as bystander:

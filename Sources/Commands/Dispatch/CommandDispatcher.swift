@@ -104,6 +104,13 @@ public final class CommandDispatcher: Sendable {
                 reply["writeConcernError"] = concernError
                 if case let .array(labels)? = data["errorLabels"] { reply["errorLabels"] = .array(labels) }
             }
+            // mongod labels a retryable write whose write concern failed with a retriable code.
+            if reply["errorLabels"] == nil, Self.isRetryableWrite(request),
+               case let .document(concernError)? = reply["writeConcernError"],
+               let code = concernError["code"].flatMap(ClientNumber.saturatedInteger),
+               FailPoints.retryableCodes.contains(where: { Int64($0) == code }) {
+                reply["errorLabels"] = .array(["RetryableWriteError"])
+            }
             reply.append("ok", .double(1))
             appendClusterTime(to: &reply)
             if request.isUnacknowledged, let errors = reply["writeErrors"] {
