@@ -16,6 +16,7 @@ import datetime
 import importlib.metadata
 import os
 import re
+import socket
 import subprocess
 import sys
 import tarfile
@@ -150,6 +151,17 @@ def write_pytest_ini(root: Path) -> None:
 
 # -- running --------------------------------------------------------------------------------
 
+def suite_port() -> int:
+    """27017 when nothing listens there (a few of the suite's tests build clients with
+    pymongo's defaults, localhost:27017, whatever DB_PORT says), else any free port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", 27017))
+            return 27017
+        except OSError:
+            return free_port()
+
+
 def server_answers(server: TesseraServer) -> bool:
     try:
         with MongoClient(server.uri, serverSelectionTimeoutMS=5000, socketTimeoutMS=5000) as probe:
@@ -242,7 +254,8 @@ def cause(message: str) -> str:
 
 # -- report ---------------------------------------------------------------------------------
 
-def write_report(path: Path, version: str, reports: list[FileReport], server_notes: list[str]) -> str:
+def write_report(path: Path, version: str, port: int, reports: list[FileReport],
+                 server_notes: list[str]) -> str:
     total = Counter()
     for report in reports:
         for outcome in ("passed", "failed", "skipped", "error"):
@@ -250,7 +263,7 @@ def write_report(path: Path, version: str, reports: list[FileReport], server_not
     summary = (f"pymongo-suite: {total['passed']} passed, {total['failed']} failed, "
                f"{total['skipped']} skipped, {total['error']} errors")
     lines = [f"# pymongo {version} test suite (sdist test/) against tessera serve "
-             f"--enable-test-commands, {datetime.date.today().isoformat()}",
+             f"--enable-test-commands on port {port}, {datetime.date.today().isoformat()}",
              "# file: passed failed skipped errors (seconds)"]
     for report in reports:
         lines.append(f"{report.name}: {report.count('passed')} {report.count('failed')} "
@@ -307,7 +320,7 @@ def main() -> int:
     server_notes: list[str] = []
     reports: list[FileReport] = []
     with tempfile.TemporaryDirectory(prefix="tessera-pymongo-suite-") as scratch:
-        server = TesseraServer(Path(scratch) / "db", SCRATCH / "server.log", port=free_port(),
+        server = TesseraServer(Path(scratch) / "db", SCRATCH / "server.log", port=suite_port(),
                                extra_args=["--enable-test-commands"])
         server.log_path.unlink(missing_ok=True)
         server.start()
@@ -334,7 +347,7 @@ def main() -> int:
                 server_notes.append(f"exited with {code} after SIGTERM at the end")
     for note in server_notes:
         print(f"server: {note}")
-    summary = write_report(arguments.output, version, reports, server_notes)
+    summary = write_report(arguments.output, version, server.port, reports, server_notes)
     print(f"per-test results: {arguments.output}")
     print(summary)
     crashed = server_notes or any("CRASH" in note for report in reports for note in report.notes)
