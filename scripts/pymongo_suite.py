@@ -227,7 +227,7 @@ _CODE_NAME = re.compile(r"'codeName': '([A-Za-z]+)'")
 _NO_COMMAND = re.compile(r"no such command: '([^']+)'")
 
 
-_ERRMSG = re.compile(r"'errmsg': [\'\"]([^\'\"]{0,70})")
+_ERRMSG = re.compile(r"""'errmsg': (?:'([^']{0,70})|"([^"]{0,70}))""")
 
 
 def cause(message: str) -> str:
@@ -246,7 +246,7 @@ def cause(message: str) -> str:
         name = _CODE_NAME.search(message)
         errmsg = _ERRMSG.search(message)
         return (f"error code {code} ({name.group(1) if name else '?'})"
-                + (f": {errmsg.group(1)}" if errmsg else ""))
+                + (f": {errmsg.group(1) or errmsg.group(2)}" if errmsg else ""))
     if "AutoReconnect" in first or "connection closed" in first or "ServerSelectionTimeout" in first:
         return "connection lost or refused"
     return first[:110] or "(no message)"
