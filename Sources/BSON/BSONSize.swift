@@ -1,5 +1,5 @@
 // BSONSize: the encoded size of a document computed from the value model, without encoding
-// it — for the 16 MiB document limit (inserts, updates, upserts) and the per-batch reply cap.
+// it — for the 16 MiB document limit, the per-batch reply cap and collection statistics.
 
 /// Encoded BSON sizes.
 public enum BSONSize {
