@@ -125,7 +125,7 @@ enum FeedCommands {
               error.details["errorLabels"] == nil else { return error }
         var details = error.details
         details.append("errorLabels", .array(["ResumableChangeStreamError"]))
-        return MongoError(error.code, error.message, storageError: error.storageError, details: details)
+        return MongoError(error.code, error.message, details: details)
     }
 
     /// The longest `maxAwaitTimeMS` honoured: 24 hours. Longer requests are capped (a driver
