@@ -1,7 +1,7 @@
 # Tessera's entry points. `make run` and `make test` are the README's two commands; every
 # other target is a longer job (benchmarks, fuzzing) run by hand and reported in notes.
 
-.PHONY: run test integration build release bench-bson bench-storage bench-query bench-aggregation bench-compare fuzz fuzz-bson fuzz-server clean
+.PHONY: run test integration build release bench-bson bench-storage bench-query bench-aggregation bench-compare fuzz fuzz-bson fuzz-server test-pymongo clean
 
 run:
 	@scripts/run
@@ -14,6 +14,11 @@ integration:
 	@scripts/integration-setup
 	swift build --product tessera
 	@scripts/integration-test
+
+# pymongo's own test suite (from its PyPI sdist) against a debug server; long, so not in
+# `make test`. Per-test results: bench-results/<date>/pymongo-suite.txt.
+test-pymongo:
+	@scripts/test-pymongo
 
 build:
 	swift build

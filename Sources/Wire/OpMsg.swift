@@ -111,7 +111,11 @@ public struct OpMsg: Sendable, Equatable {
                 guard identifiers.insert(identifier).inserted else { throw .duplicateDocumentSequence(identifier) }
                 var documents: [BSONDocument] = []
                 while sequence.readableBytes > 0 {
-                    documents.append(try sequence.readBSONDocument("document sequence \(identifier)", limit: maximumDocumentSize))
+                    // Each sequence document is a statement (an update's {q, u}, a delete's
+                    // {q, limit}) or an insert's document: mongod reads them all with the
+                    // command's 16 KiB allowance, so a 16 MiB replacement inside a statement
+                    // arrives; commands refuse user documents over 16 MiB themselves.
+                    documents.append(try sequence.readBSONDocument("document sequence \(identifier)", limit: maximumCommandBodySize))
                 }
                 sections.append(.documentSequence(identifier: identifier, documents: documents))
             default:

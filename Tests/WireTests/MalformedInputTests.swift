@@ -122,14 +122,15 @@ import Testing
 
     @Test func oversizedDocumentIsRejectedBeforeDecoding() {
         // Only the length prefix is sent: the limit is checked before the bytes are needed.
-        let tooBig: Int32 = 16_777_217
+        // Sequence documents get the command's 16 KiB allowance: one byte more is refused.
+        let tooBig: Int32 = 16_793_601
         var sequence: [UInt8] = [1] + le32(Int32(4 + 10 + 8))
         sequence += cstring("documents") + le32(tooBig)
         sequence += [0, 0, 0, 0]
         var body: [UInt8] = le32u(0) + [0]
         body += ping + sequence
         let error = decodeError(frame(opCode: 2013, body: body))
-        #expect(error == .documentTooLarge(size: Int(tooBig), limit: maximumDocumentSize))
+        #expect(error == .documentTooLarge(size: Int(tooBig), limit: maximumCommandBodySize))
         #expect(error?.code == 10334)
         #expect(error?.codeName == "BSONObjectTooLarge")
         let bodyTooBig: Int32 = 16_793_601

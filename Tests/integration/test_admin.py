@@ -131,6 +131,19 @@ def test_list_collections_filter_and_name_only(db):
     assert all(set(i) <= {"name", "type"} for i in batch)
 
 
+def test_list_collections_past_the_first_batch_continues_with_get_more(db):
+    # pymongo's test_database.py::test_list_collection_names_single_socket: the cursor lives on
+    # `<db>.$cmd.listCollections`, and its getMore must be accepted.
+    names = {f"c{i}" for i in range(5)}
+    for name in names:
+        db.create_collection(name)
+    assert {i["name"] for i in db.list_collections(batchSize=2)} == names
+    first = db.command({"listCollections": 1, "cursor": {"batchSize": 2}})["cursor"]
+    assert first["ns"] == f"{db.name}.$cmd.listCollections" and first["id"] != 0
+    more = db.command({"getMore": first["id"], "collection": "$cmd.listCollections"})["cursor"]
+    assert len(first["firstBatch"]) + len(more["nextBatch"]) == len(names)
+
+
 # -- indexes -----------------------------------------------------------------------------
 
 def test_create_list_drop_indexes(coll):

@@ -1,6 +1,8 @@
 # The failCommand fail point drivers' test suites use, through pymongo against a server started
 # with --enable-test-commands: each option, the times/skip/alwaysOn/off modes, appName selection,
 # closeConnection, blockConnection, a retried retryable write, waitForFailPoint; 59 without the flag.
+# Also the two other fail points pymongo's own suite sets: maxTimeAlwaysTimeOut and
+# failGetMoreAfterCursorCheckout (with the ResumableChangeStreamError label on change streams).
 
 import time
 
@@ -104,6 +106,43 @@ def test_write_concern_error_is_added_and_the_write_applied(admin, app):
     assert app.t_failpoints.wce.count_documents({}) == 1
 
 
+def test_a_retryable_write_with_a_retriable_write_concern_error_is_labelled(admin, test_server):
+    # pymongo's test_retryable_writes.py::test_RetryableWriteError_error_label: mongod adds
+    # RetryableWriteError to a retryable write whose writeConcernError code is retriable (91),
+    # so the driver retries it once; not to a write outside a retryable write.
+    from pymongo import monitoring
+    from pymongo.errors import WriteConcernError
+
+    class Replies(monitoring.CommandListener):
+        def __init__(self):
+            self.labels = []
+
+        def started(self, event):
+            pass
+
+        def succeeded(self, event):
+            if event.command_name == "insert":
+                self.labels.append(event.reply.get("errorLabels"))
+
+        def failed(self, event):
+            pass
+
+    replies = Replies()
+    with test_server.client(appName="app", retryWrites=True, event_listeners=[replies]) as client:
+        collection = client.t_failpoints.wce_label
+        collection.drop()
+        fail(admin, {"times": 2}, failCommands=["insert"],
+             writeConcernError={"code": 91, "errmsg": "Replication is being shut down"})
+        with pytest.raises(WriteConcernError) as raised:
+            collection.insert_one({"x": 1})
+        assert raised.value.has_error_label("RetryableWriteError")
+        assert replies.labels == [["RetryableWriteError"], ["RetryableWriteError"]]
+        fail(admin, {"times": 1}, failCommands=["insert"],
+             writeConcernError={"code": 91, "errmsg": "Replication is being shut down"})
+        reply = client.t_failpoints.command({"insert": "wce_label", "documents": [{"x": 2}]})
+        assert reply["writeConcernError"]["code"] == 91 and "errorLabels" not in reply
+
+
 def test_close_connection_drops_only_that_connection(admin, app, test_server):
     app.t_failpoints.c.insert_one({"x": 1})
     with test_server.client(appName="bystander") as bystander:
@@ -164,6 +203,60 @@ def test_configure_fail_point_is_never_failed_itself(admin):
     admin.command({"configureFailPoint": "failCommand", "mode": "alwaysOn",
                    "data": {"failCommands": ["configureFailPoint"], "errorCode": 2}})
     admin.command({"configureFailPoint": "failCommand", "mode": "off"})
+
+
+def test_max_time_always_time_out_fails_only_operations_with_a_max_time(admin, app):
+    # pymongo's test_cursor.py::test_max_time_ms, test_collection.py::test_index_management_max_time_ms.
+    coll = app.failpoints.max_time
+    coll.insert_one({"x": 1})
+    admin.command({"configureFailPoint": "maxTimeAlwaysTimeOut", "mode": "alwaysOn"})
+    try:
+        for operation in (lambda: coll.find_one(max_time_ms=1000),
+                          lambda: coll.create_index("x", maxTimeMS=1000)):
+            with pytest.raises(OperationFailure) as raised:
+                operation()
+            assert raised.value.code == 50
+        assert coll.find_one()["x"] == 1
+    finally:
+        admin.command({"configureFailPoint": "maxTimeAlwaysTimeOut", "mode": "off"})
+    assert coll.find_one(max_time_ms=1000)["x"] == 1
+
+
+def test_fail_get_more_after_cursor_checkout_fails_one_get_more_with_its_code(admin, app):
+    coll = app.failpoints.get_more
+    coll.insert_many([{"i": i} for i in range(5)])
+    cursor = coll.find(batch_size=2)
+    assert next(cursor)["i"] == 0
+    admin.command({"configureFailPoint": "failGetMoreAfterCursorCheckout", "mode": {"times": 1},
+                   "data": {"errorCode": 2, "namespace": coll.full_name}})
+    with pytest.raises(OperationFailure) as raised:
+        list(cursor)
+    assert raised.value.code == 2
+    assert len(list(coll.find(batch_size=2))) == 5
+
+
+def test_a_change_stream_get_more_failing_with_a_resumable_code_is_labelled_and_resumed(admin, app):
+    # pymongo's change-streams-resume-errorLabels.json: the driver resumes on the label alone.
+    coll = app.failpoints.stream
+    coll.insert_one({"before": True})
+    with coll.watch(max_await_time_ms=100) as stream:
+        entered = admin.command({"configureFailPoint": "failGetMoreAfterCursorCheckout", "mode": {"times": 1},
+                                 "data": {"errorCode": 6, "appName": "app"}})["count"]
+        coll.insert_one({"x": 1})
+        change = stream.next()
+        assert change["fullDocument"]["x"] == 1
+    # The getMore did fail (the fail point fired once) and the stream resumed past it.
+    assert admin.command({"configureFailPoint": "failGetMoreAfterCursorCheckout", "mode": "off"})["count"] == entered + 1
+    raw = app.failpoints.command({"aggregate": "stream", "pipeline": [{"$changeStream": {}}], "cursor": {}})
+    admin.command({"configureFailPoint": "failGetMoreAfterCursorCheckout", "mode": {"times": 1},
+                   "data": {"errorCode": 6}})
+    reply = app.failpoints.command({"getMore": raw["cursor"]["id"], "collection": "stream"}, check=False)
+    assert (reply["code"], reply["errorLabels"]) == (6, ["ResumableChangeStreamError"])
+    admin.command({"configureFailPoint": "failGetMoreAfterCursorCheckout", "mode": {"times": 1},
+                   "data": {"errorCode": 2}})
+    raw = app.failpoints.command({"aggregate": "stream", "pipeline": [{"$changeStream": {}}], "cursor": {}})
+    reply = app.failpoints.command({"getMore": raw["cursor"]["id"], "collection": "stream"}, check=False)
+    assert reply["code"] == 2 and "errorLabels" not in reply
 
 
 def test_without_the_flag_the_commands_do_not_exist(client):

@@ -126,3 +126,53 @@ def test_a_command_body_of_16_mib_plus_overhead_is_accepted(coll):
     reply = coll.database.command({"insert": coll.name, "documents": [_document_of_size(limit, 3)]})
     assert reply["ok"] == 1 and reply["n"] == 1
     assert coll.count_documents({"_id": 3}) == 1
+
+
+def test_an_update_growing_a_document_past_16_mib_is_refused_and_changes_nothing(coll):
+    # pymongo's test_collection.py::test_write_large_document and test_bulk.py's large
+    # upserts: mongod refuses what an update or an upsert would make larger than 16 MiB.
+    limit = 16 * 1024 * 1024
+    coll.insert_one({"_id": 1, "a": "x" * (limit // 2)})
+    with pytest.raises(OperationFailure) as raised:
+        coll.update_one({"_id": 1}, {"$set": {"b": "y" * (limit // 2)}})
+    assert raised.value.code == 10334
+    assert "b" not in coll.find_one({"_id": 1})
+    with pytest.raises(OperationFailure) as raised:
+        coll.find_one_and_update({"_id": 1}, {"$set": {"b": "y" * (limit // 2)}})
+    assert raised.value.code == 10334
+    with pytest.raises(OperationFailure) as raised:
+        coll.update_one({"_id": 2}, {"$set": {"b": "y" * limit}}, upsert=True)
+    assert raised.value.code == 17420
+    assert coll.count_documents({}) == 1
+
+
+def test_a_replacement_of_exactly_16_mib_with_its_id_is_stored_one_byte_more_is_refused(coll):
+    # The replacement's update statement is larger than 16 MiB: it arrives in an OP_MSG
+    # document sequence, which gets the command's 16 KiB allowance as in mongod.
+    limit = 16 * 1024 * 1024
+    coll.insert_one({"_id": 1})
+    exact = _document_of_size(limit, 1)
+    del exact["_id"]
+    coll.replace_one({"_id": 1}, exact)
+    assert len(coll.find_one({"_id": 1})["s"]) == len(exact["s"])
+    exact["s"] += "x"
+    with pytest.raises(OperationFailure) as raised:
+        coll.replace_one({"_id": 1}, exact)
+    assert raised.value.code == 10334
+    with pytest.raises(OperationFailure) as raised:
+        coll.replace_one({"_id": 2}, exact, upsert=True)
+    assert raised.value.code == 17420
+    assert coll.count_documents({}) == 1
+
+
+def test_an_oversized_document_in_a_document_sequence_is_a_write_error_at_its_index(coll):
+    from pymongo import InsertOne
+    from pymongo.errors import BulkWriteError
+    limit = 16 * 1024 * 1024
+    with pytest.raises(BulkWriteError) as raised:
+        coll.bulk_write([InsertOne({"_id": 1}), InsertOne(_document_of_size(limit + 32, 2)),
+                         InsertOne({"_id": 3})])
+    details = raised.value.details
+    assert [(error["index"], error["code"]) for error in details["writeErrors"]] == [(1, 2)]
+    assert details["nInserted"] == 1
+    assert coll.database.command("ping")["ok"] == 1

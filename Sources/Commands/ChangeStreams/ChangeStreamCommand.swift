@@ -94,6 +94,7 @@ enum FeedCommands {
         }
         do throws(MongoError) {
             if context.request.wasInterrupted { throw MongoError(.interrupted, "operation was interrupted") }
+            try QueryCommands.failGetMoreAfterCursorCheckout(context, namespace: namespace)
             switch feed {
             case let .changeStream(stream):
                 let batch = try stream.nextBatch(batchSize: batchSize, waitUntil: deadline, interrupt: interrupt)
@@ -111,8 +112,19 @@ enum FeedCommands {
             }
         } catch {
             context.server.cursors.close(id: id)
-            throw error
+            guard case .changeStream = feed else { throw error }
+            throw Self.labelledResumable(error)
         }
+    }
+
+    /// `error` with the `ResumableChangeStreamError` label when a change stream may resume
+    /// after it (and it carries no labels of its own), as mongod labels a failed getMore.
+    static func labelledResumable(_ error: MongoError) -> MongoError {
+        guard FailPoints.resumableChangeStreamCodes.contains(error.code.rawValue),
+              error.details["errorLabels"] == nil else { return error }
+        var details = error.details
+        details.append("errorLabels", .array(["ResumableChangeStreamError"]))
+        return MongoError(error.code, error.message, details: details)
     }
 
     /// The longest `maxAwaitTimeMS` honoured: 24 hours. Longer requests are capped (a driver

@@ -59,6 +59,9 @@ public final class CommandDispatcher: Sendable {
         } catch {
             return Self.errorReply(error)
         }
+        if deadline != nil, server.testCommandsEnabled, server.failPoints.maxTimeAlwaysTimesOut() {
+            return Self.errorReply(MongoError(.maxTimeMSExpired, "operation exceeded time limit"))
+        }
         let operation = server.operations.begin(
             connectionID: connection.id, client: connection.remoteAddress, command: Self.summary(of: request.body),
             namespace: Self.namespace(of: request), startedAt: WallClock.now())
@@ -101,6 +104,13 @@ public final class CommandDispatcher: Sendable {
                let concernError = data["writeConcernError"] {
                 reply["writeConcernError"] = concernError
                 if case let .array(labels)? = data["errorLabels"] { reply["errorLabels"] = .array(labels) }
+            }
+            // mongod labels a retryable write whose write concern failed with a retriable code.
+            if reply["errorLabels"] == nil, Self.isRetryableWrite(request),
+               case let .document(concernError)? = reply["writeConcernError"],
+               let code = concernError["code"].flatMap(ClientNumber.saturatedInteger),
+               FailPoints.retryableCodes.contains(where: { Int64($0) == code }) {
+                reply["errorLabels"] = .array(["RetryableWriteError"])
             }
             reply.append("ok", .double(1))
             appendClusterTime(to: &reply, connection: connection)

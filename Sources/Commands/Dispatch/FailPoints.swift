@@ -1,5 +1,6 @@
 // FailPoints: MongoDB's test-only fail points (`configureFailPoint`, `waitForFailPoint`),
-// of which Tessera has `failCommand`. Owns each fail point's mode state machine (off, alwaysOn,
+// of which Tessera has `failCommand`, `failGetMoreAfterCursorCheckout` and
+// `maxTimeAlwaysTimeOut` (the ones drivers' test suites set). Owns each fail point's mode state machine (off, alwaysOn,
 // times, skip), its data and its entry count; never runs or blocks a command itself.
 
 import BSON
@@ -113,7 +114,7 @@ struct FailCommandAction: Sendable, Equatable {
 /// The server's fail points by name. Thread-safe; one per server.
 final class FailPoints: Sendable {
     /// The fail points this server has.
-    static let names: Set<String> = ["failCommand"]
+    static let names: Set<String> = ["failCommand", "failGetMoreAfterCursorCheckout", "maxTimeAlwaysTimeOut"]
     /// The longest `blockTimeMS` honoured: a client cannot hold a pool thread longer.
     static let maxBlock = Duration.seconds(60)
 
@@ -146,16 +147,44 @@ final class FailPoints: Sendable {
     /// the command has run (a fail point with only `writeConcernError`) over the one before it.
     /// Returns the fail point's data when it fires.
     func failCommand(names: [String], namespace: String, appName: String?, afterRun: Bool) -> BSONDocument? {
+        evaluate("failCommand") { data in
+            Self.matches(data, names: names, namespace: namespace, appName: appName)
+                && Self.actsBeforeRun(data) != afterRun
+                && (afterRun == false || data["writeConcernError"] != nil)
+        }
+    }
+
+    /// Evaluates `failGetMoreAfterCursorCheckout` for a getMore on `namespace` that has its
+    /// cursor: the error it then fails with (`data.errorCode`, else InternalError), or `nil`.
+    /// `data`'s `namespace` and `appName` select getMores as they select commands for `failCommand`.
+    func getMoreAfterCursorCheckout(namespace: String, appName: String?) -> MongoError? {
+        guard let data = evaluate("failGetMoreAfterCursorCheckout", where: { data in
+            var selector = data
+            selector["failCommands"] = .array(["getMore"])
+            return Self.matches(selector, names: ["getMore"], namespace: namespace, appName: appName)
+        }) else { return nil }
+        var code = MongoError.Code.internalError
+        if let value = data["errorCode"], value.isNumeric, let number = ClientNumber.saturatedInteger(value),
+           let small = Int32(exactly: number) {
+            code = Self.codeNamed(small)
+        }
+        return MongoError(code, "Hit the 'failGetMoreAfterCursorCheckout' failpoint")
+    }
+
+    /// Evaluates `maxTimeAlwaysTimeOut` for an operation with a `maxTimeMS`: true when it
+    /// fires (the operation then fails with MaxTimeMSExpired, as at an expired deadline).
+    func maxTimeAlwaysTimesOut() -> Bool {
+        evaluate("maxTimeAlwaysTimeOut") { _ in true } != nil
+    }
+
+    /// Enters fail point `name` when it is active and `predicate` selects its data; returns
+    /// the data when it fired.
+    private func evaluate(_ name: String, where predicate: (BSONDocument) -> Bool) -> BSONDocument? {
         points.withLock { (table: inout [String: FailPoint]) -> BSONDocument? in
-            guard var point = table["failCommand"], point.isActive else { return nil }
-            let data = point.data
-            guard Self.matches(data, names: names, namespace: namespace, appName: appName),
-                  Self.actsBeforeRun(data) != afterRun,
-                  afterRun == false || data["writeConcernError"] != nil
-            else { return nil }
+            guard var point = table[name], point.isActive, predicate(point.data) else { return nil }
             let fired = point.enter()
-            table["failCommand"] = point
-            return fired ? data : nil
+            table[name] = point
+            return fired ? point.data : nil
         }
     }
 
@@ -223,6 +252,7 @@ final class FailPoints: Sendable {
         1: "InternalError", 2: "BadValue", 6: "HostUnreachable", 7: "HostNotFound", 8: "UnknownError",
         11: "UserNotFound", 13: "Unauthorized", 18: "AuthenticationFailed", 20: "IllegalOperation",
         24: "LockTimeout", 26: "NamespaceNotFound", 43: "CursorNotFound", 50: "MaxTimeMSExpired",
+        63: "StaleShardVersion", 150: "StaleEpoch", 202: "NetworkInterfaceExceededTimeLimit", 249: "StaleDbVersion",
         59: "CommandNotFound", 64: "WriteConcernFailed", 72: "InvalidOptions", 89: "NetworkTimeout",
         91: "ShutdownInProgress", 100: "UnsatisfiableWriteConcern", 112: "WriteConflict",
         133: "FailedToSatisfyReadPreference", 134: "ReadConcernMajorityNotAvailableYet",
@@ -238,6 +268,11 @@ final class FailPoints: Sendable {
     /// category: network, shutdown and not-primary errors); the server labels such a failed
     /// retryable write `RetryableWriteError` unless the fail point gives its own labels.
     static let retryableCodes: Set<Int32> = [6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436]
+
+    /// The codes a failed getMore on a change stream is labelled `ResumableChangeStreamError`
+    /// for (mongod's `isResumableChangeStreamError`: retriable, network and re-targeting
+    /// errors, RetryChangeStream, FailedToSatisfyReadPreference), so drivers resume.
+    static let resumableChangeStreamCodes: Set<Int32> = retryableCodes.union([63, 133, 134, 150, 202, 234, 249, 13388])
 }
 
 /// Sleeping on a thread-pool thread (never an event loop): failCommand's `blockConnection`

@@ -164,12 +164,29 @@ enum QueryCommands {
                                                 batchSize: batchSize) {
             return reply
         }
-        let namespace = try Namespace(database: context.database, collection: collection)
-        let batch = try context.server.cursors.nextBatch(id: id, namespace: namespace.description, batchSize: batchSize)
+        // Command cursors (listCollections, listIndexes) live on `<db>.$cmd.<command>`, which
+        // mongod's getMore accepts though no collection may be named so.
+        let namespace = collection.hasPrefix("$cmd.")
+            ? "\(context.database).\(collection)"
+            : try Namespace(database: context.database, collection: collection).description
+        if context.server.cursors.contains(id) {
+            try failGetMoreAfterCursorCheckout(context, namespace: namespace)
+        }
+        let batch = try context.server.cursors.nextBatch(id: id, namespace: namespace, batchSize: batchSize)
         return ["cursor": .document([
             "nextBatch": .array(batch.documents.map { .document($0) }), "id": .int64(batch.cursorID),
-            "ns": .string(namespace.description),
+            "ns": .string(namespace),
         ])]
+    }
+
+    /// Throws the error of the `failGetMoreAfterCursorCheckout` fail point when it fires for
+    /// this getMore (test commands enabled only).
+    static func failGetMoreAfterCursorCheckout(_ context: CommandContext, namespace: String) throws(MongoError) {
+        guard context.server.testCommandsEnabled,
+              let error = context.server.failPoints.getMoreAfterCursorCheckout(
+                  namespace: namespace, appName: context.server.applicationName(connection: context.connection.id))
+        else { return }
+        throw error
     }
 
     /// killCursors.

@@ -66,6 +66,7 @@ extension QueryCollection {
             (current) throws(MongoError) -> BSONDocument? in
             guard let found = filter.match(current) else { return nil }
             let updated = try transform(current, found)
+            try ValueLimits.checkUpdatedDocument(updated, id: current["_id"] ?? id)
             var after = updated
             after["_id"] = current["_id"] ?? id
             // `_id` first, as stored.

@@ -227,14 +227,18 @@ public struct QueryCollection: Sendable {
                 (current) throws(MongoError) -> BSONDocument? in
                 guard let found = filter.match(current) else { return nil }
                 stillMatches = true
-                return try transform(current, found)
+                guard let updated = try transform(current, found) else { return nil }
+                try ValueLimits.checkUpdatedDocument(updated, id: current["_id"] ?? id)
+                return updated
             }
             if stillMatches { matched += 1 }
             if outcome == .replaced { modified += 1 }
         }
         // Nothing found (a document that stopped matching after the search is not "nothing").
         if let upsert, ids.isEmpty || (pinnedID != nil && matched == 0) {
-            let id = try collection.insert(try upsert(), writeConcern: writeConcern)
+            let document = try upsert()
+            try ValueLimits.checkUpsertDocument(document)
+            let id = try collection.insert(document, writeConcern: writeConcern)
             return UpdateResult(matchedCount: 0, modifiedCount: 0, upsertedID: id)
         }
         return UpdateResult(matchedCount: matched, modifiedCount: modified)
@@ -244,6 +248,7 @@ public struct QueryCollection: Sendable {
         _ filter: BSONDocument, _ update: Update, now: BSONDateTime, writeConcern: WriteConcern
     ) throws(MongoError) -> UpdateResult {
         let document = try update.upsertDocument(query: filter, now: now)
+        try ValueLimits.checkUpsertDocument(document)
         let id = try collection.insert(document, writeConcern: writeConcern)
         return UpdateResult(matchedCount: 0, modifiedCount: 0, upsertedID: id)
     }
