@@ -41,6 +41,12 @@ struct ServeFileConfiguration: Decodable {
     var logLevel: String?
     /// Whether clients must authenticate (`--auth`).
     var auth: Bool?
+    /// TLS, as `--tls-mode`, `--tls-certificate-key-file`, `--tls-ca-file` and
+    /// `--tls-allow-connections-without-certificates`.
+    var tlsMode: String?
+    var tlsCertificateKeyFile: String?
+    var tlsCAFile: String?
+    var tlsAllowConnectionsWithoutCertificates: Bool?
     /// Server parameters, as mongod's config file's `setParameter` (values: text or JSON scalars).
     var setParameter: [String: ParameterSetting]?
 }
@@ -83,7 +89,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Data directory, created if missing (default ./data).")
     var dbpath: String?
 
-    @Option(name: .long, help: "JSON file with any of {\"bind\", \"port\", \"dbpath\", \"logLevel\", \"setParameter\", \"auth\"}.")
+    @Option(name: .long, help: "JSON file with any of {\"bind\", \"port\", \"dbpath\", \"logLevel\", \"setParameter\", \"auth\", \"tlsMode\", \"tlsCertificateKeyFile\", \"tlsCAFile\", \"tlsAllowConnectionsWithoutCertificates\"}.")
     var config: String?
 
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (default info).")
@@ -101,6 +107,8 @@ struct Serve: AsyncParsableCommand {
 
     @Flag(name: .long, help: "Allow a non-loopback --bind without --auth (anyone who reaches the port owns the data).")
     var insecureNoAuth = false
+
+    @OptionGroup(title: "TLS") var tls: ServeTLSOptions
 
     @Option(name: .long, help: "The most client connections open at once (default 10000); the next is closed.")
     var maxConnections: Int = 10_000
@@ -131,6 +139,8 @@ struct Serve: AsyncParsableCommand {
         }
         let parameters = try serverParameters(file)
         let authEnabled = auth || file.auth == true
+        let tlsSettings = try tls.settings(file)
+        let serverTLS = try ServeTLSOptions.load(tlsSettings)
         let loopbackOnly = ["127.0.0.1", "localhost", "::1"].contains(host) || host.hasPrefix("127.")
         if !loopbackOnly && !authEnabled && !insecureNoAuth {
             FileHandle.standardError.write(Data(
@@ -147,8 +157,10 @@ struct Serve: AsyncParsableCommand {
         if !loopbackOnly && !authEnabled {
             logger.warning("listening on a non-loopback address without --auth (--insecure-no-auth): every client can read and drop all data")
         }
+        var net: BSONDocument = ["bindIp": .string(host), "port": .int32(Int32(port))]
+        if serverTLS != nil { net.append("tls", .document(ServeTLSOptions.parsed(tlsSettings))) }
         var parsed: BSONDocument = [
-            "net": ["bindIp": .string(host), "port": .int32(Int32(port))],
+            "net": .document(net),
             "storage": ["dbPath": .string(dbPath)],
             "systemLog": ["verbosity": .string(level.rawValue)],
             "security": ["authorization": .string(authEnabled ? "enabled" : "disabled")],
@@ -164,6 +176,7 @@ struct Serve: AsyncParsableCommand {
                                                 parameters: parameters, auth: authEnabled)
         configuration.maxConnections = maxConnections
         configuration.partialMessageTimeout = .seconds(partialMessageTimeout)
+        configuration.tls = serverTLS
         let server = TesseraServer(configuration: configuration, logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

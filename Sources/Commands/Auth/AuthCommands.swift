@@ -131,7 +131,8 @@ enum AuthCommands {
         }
     }
 
-    private static func fail(_ context: CommandContext, _ user: String?, database: String, reason: String) {
+    /// Logs a failed authentication (and forgets the conversation in progress).
+    static func fail(_ context: CommandContext, _ user: String?, database: String, reason: String) {
         context.server.auth.setConversation(nil, on: context.connection.id)
         context.server.logger.warning("authentication failed", metadata: [
             "user": "\(user ?? "?")@\(database)", "reason": "\(reason)", "remote": "\(context.connection.remoteAddress)",
@@ -142,7 +143,8 @@ enum AuthCommands {
     // MARK: Hooks
 
     /// hello's auth fields: `saslSupportedMechs` for `"db.user"` and the reply to
-    /// `speculativeAuthenticate` (omitted when it fails, so the driver authenticates normally).
+    /// `speculativeAuthenticate` (SCRAM's saslStart or MONGODB-X509's authenticate; omitted
+    /// when it fails, so the driver authenticates normally).
     static func helloFields(_ context: CommandContext) -> BSONDocument {
         var fields = BSONDocument()
         if case let .string(qualified)? = context.body["saslSupportedMechs"], let dot = qualified.firstIndex(of: ".") {
@@ -157,6 +159,9 @@ enum AuthCommands {
             if let reply = try? saslStart(context, spec: spec, database: database) {
                 fields.append("speculativeAuthenticate", .document(reply))
             }
+        } else if case let .document(spec)? = context.body["speculativeAuthenticate"], spec["authenticate"] != nil,
+                  let reply = X509Authentication.speculativeReply(context, spec: spec) {
+            fields.append("speculativeAuthenticate", .document(reply))
         }
         return fields
     }
