@@ -49,12 +49,19 @@ final class TLSFilter {
         }
     }
 
-    deinit { _ = try? channel.finish(acceptAlreadyClosed: true) }
+    /// The records that end the session (close_notify), to send before closing the socket.
+    func closingRecords() -> [ByteBuffer] {
+        channel.close(promise: nil)
+        return (try? recordsToSend()) ?? []
+    }
 
     /// Encrypts `plaintext` (held until the handshake is done).
     func write(_ plaintext: ByteBuffer) throws(BenchError) {
+        // Not writeOutbound, which waits for the write to complete: before the handshake is
+        // done, NIOSSL holds the data back and completes the write only later.
+        channel.writeAndFlush(plaintext, promise: nil)
         do {
-            try channel.writeOutbound(plaintext)
+            try channel.throwIfErrorCaught()
         } catch {
             throw BenchError("TLS: \(error)")
         }

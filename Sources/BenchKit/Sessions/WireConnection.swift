@@ -78,8 +78,12 @@ public final class WireConnection: DocumentSession {
 
     deinit { closeDescriptor(socket) }
 
-    /// Closes the socket (the descriptor is released when the connection is freed).
+    /// Closes the socket (the descriptor is released when the connection is freed), after
+    /// TLS's close_notify when the connection uses TLS.
     public func close() {
+        if let tls {
+            for record in tls.closingRecords() { try? sendAll(record) }
+        }
         shutdown(socket, Int32(SHUT_RDWR))
     }
 

@@ -104,8 +104,9 @@ struct TLSEstablishedEvent: Sendable {
 }
 
 /// Follows NIOSSL's handler: when the handshake completes, reads the client's certificate and
-/// fires ``TLSEstablishedEvent``, then leaves the pipeline.
-final class TLSClientIdentity: ChannelInboundHandler, RemovableChannelHandler {
+/// fires ``TLSEstablishedEvent``; a client that closes without TLS's close_notify (most drivers
+/// just close the socket) ends the connection quietly instead of as an error.
+final class TLSClientIdentity: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
@@ -130,6 +131,13 @@ final class TLSClientIdentity: ChannelInboundHandler, RemovableChannelHandler {
         }
         context.fireUserInboundEventTriggered(event)
         context.fireUserInboundEventTriggered(TLSEstablishedEvent(clientCertificateSubject: subject))
-        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let tlsError = error as? NIOSSLError, case .uncleanShutdown = tlsError {
+            context.close(promise: nil)
+            return
+        }
+        context.fireErrorCaught(error)
     }
 }
