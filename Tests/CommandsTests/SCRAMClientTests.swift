@@ -1,5 +1,6 @@
-// The client side of SCRAM without a socket: with RFC 5802's and RFC 7677's nonces it must
-// send exactly the RFCs' client-final-message and accept their server signature; against the
+// The client side of SCRAM without a socket: with RFC 7677's nonces (and those of MongoDB's
+// SCRAM-SHA-1 vector) it must send exactly the vector's client-final-message and accept its
+// server signature; against the
 // server's own state machine it logs in with the right password and fails with a wrong one;
 // a server that does not prove the password, or plays with nonces and iterations, is refused.
 
@@ -28,19 +29,22 @@ import Testing
         #expect(client.isVerified)
     }
 
-    @Test func rfc5802SHA1ClientSendsTheRFCsProof() throws { try Self.replay(SCRAMTests.rfc5802) }
+    /// MongoDB's SCRAM-SHA-1 hashes `user:mongo:password` first, so RFC 5802's own vector
+    /// (the raw password) does not apply to its clients; the auth specification's does.
+    @Test func mongoDBSHA1ClientSendsTheAuthSpecificationsProof() throws { try Self.replay(SCRAMTests.mongoSHA1) }
 
     @Test func rfc7677SHA256ClientSendsTheRFCsProof() throws { try Self.replay(SCRAMTests.rfc7677) }
 
     /// A client and the server's machine talking, the server holding credentials for `stored`.
     static func converse(_ mechanism: SCRAMMechanism, user: String, password: String, stored: String,
-                         cache: SCRAMClientCache? = nil) throws -> (client: SCRAMClient, server: SCRAMConversation, failed: Bool) {
+                         cache: SCRAMClientCache? = nil,
+                         credentials: SCRAMCredentials? = nil) throws -> (client: SCRAMClient, server: SCRAMConversation, failed: Bool) {
         var client = try SCRAMClient(mechanism: mechanism.rawValue, user: user, password: password,
                                      nonce: SCRAMClient.randomNonce(), cache: cache)
         var server = SCRAMConversation(mechanism: mechanism, serverNonce: SCRAMClient.randomNonce(),
                                        secret: Array(repeating: 3, count: 32), skipEmptyExchange: true)
         guard case .lookUp = server.receive(client.firstMessage) else { return (client, server, true) }
-        let credentials = try SCRAMCredentials.make(mechanism, user: user, password: stored)
+        let credentials = try credentials ?? SCRAMCredentials.make(mechanism, user: user, password: stored)
         guard case let .reply(serverFirst, false) = server.credentialsFound(credentials) else { return (client, server, true) }
         let final = try client.finalMessage(serverFirst: serverFirst)
         guard case let .reply(serverFinal, true) = server.receive(final) else { return (client, server, true) }
@@ -66,11 +70,18 @@ import Testing
 
     @Test func cachedSaltedPasswordStillLogsIn() throws {
         let cache = SCRAMClientCache()
+        // One stored credential (one salt): the second login reuses the first's salted password.
+        let stored = try SCRAMCredentials.make(.sha256, user: "ann", password: "secret")
         for _ in 0..<2 {
-            let (client, _, failed) = try Self.converse(.sha256, user: "ann", password: "secret", stored: "secret", cache: cache)
+            let (client, _, failed) = try Self.converse(.sha256, user: "ann", password: "secret", stored: "secret",
+                                                        cache: cache, credentials: stored)
             #expect(!failed && client.isVerified)
         }
         #expect(cache.count == 1)
+        // A new salt (the password was changed) is a new entry.
+        let (client, _, failed) = try Self.converse(.sha256, user: "ann", password: "secret", stored: "secret", cache: cache)
+        #expect(!failed && client.isVerified)
+        #expect(cache.count == 2)
     }
 
     @Test func serverThatDoesNotKnowThePasswordIsRefused() throws {

@@ -35,7 +35,7 @@ IElmD+AglTo0+WXOP/pFglv6A1tV1leH43xY9zXdjJwZ
 
     /// `openssl x509 -in certificate.pem -noout -subject -nameopt RFC2253` (after `subject=`):
     /// the oracle, produced by OpenSSL, not by the code under test.
-    static let opensslRFC2253 = #"CN=\ Jos\C3\A9 \C3\9Cn\C3\AFc\C3\B8d\C3\A9\ ,emailAddress=ops@example.org,OU=a\"b\<c\>d\;e\\f=g,CN=\#hash+OU=Ops,O=Tessera\, Inc.,ST=Baden-W\C3\BCrttemberg,C=DE,DC=tessera,DC=org"#
+    static let opensslRFC2253 = ##"CN=\ Jos\C3\A9 \C3\9Cn\C3\AFc\C3\B8d\C3\A9\ ,emailAddress=ops@example.org,OU=a\"b\<c\>d\;e\\f=g,CN=\#hash+OU=Ops,O=Tessera\, Inc.,ST=Baden-W\C3\BCrttemberg,C=DE,DC=tessera,DC=org"##
 
     @Test func subjectMatchesOpenSSLsRFC2253Form() throws {
         let certificate = try NIOSSLCertificate(bytes: Array(Self.certificate.utf8), format: .pem)
@@ -44,7 +44,7 @@ IElmD+AglTo0+WXOP/pFglv6A1tV1leH43xY9zXdjJwZ
 
     @Test func escapingFollowsMongod() {
         #expect(CertificateSubject.escape("plain") == "plain")
-        #expect(CertificateSubject.escape("#lead") == #"\#lead"#)
+        #expect(CertificateSubject.escape("#lead") == ##"\#lead"##)
         #expect(CertificateSubject.escape(" lead and trail ") == #"\ lead and trail\ "#)
         #expect(CertificateSubject.escape(#"a,b+c"d\e<f>g;h"#) == #"a\,b\+c\"d\\e\<f\>g\;h"#)
         #expect(CertificateSubject.escape("é") == #"\C3\A9"#)
