@@ -291,7 +291,7 @@ public final class TesseraServer: Service, Sendable {
                 runtime.connections.register(channel)
                 return channel.eventLoop.makeCompletedFuture {
                     if let tls {
-                        try channel.pipeline.syncOperations.addHandler(tls.detector(logger: runtime.logger))
+                        try channel.pipeline.syncOperations.addHandler(tls.detector(logger: runtime.logger, stall: TimeAmount(stall)))
                     }
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: TimeAmount(stall)))
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(MessageFrameDecoder()))

@@ -2,7 +2,8 @@
 // the classification of real message headers (including one whose length starts with 0x16)
 // and TLS record headers, and the handler in an EmbeddedChannel — plain bytes handed on
 // unchanged, TLS bytes handed to the TLS handlers it inserts, plain clients closed under
-// requireTLS — whether the bytes arrive at once or one by one.
+// requireTLS — whether the bytes arrive at once or one by one — and its deadline for clients
+// that never send enough to decide.
 
 import BSON
 import Logging
@@ -62,7 +63,9 @@ import Wire
 
     static func channel(acceptsPlain: Bool) throws -> (EmbeddedChannel, TLSStandIn) {
         let standIn = TLSStandIn()
-        let detector = TLSDetector(acceptsPlain: acceptsPlain, logger: Logger(label: "test")) { [standIn] }
+        let detector = TLSDetector(acceptsPlain: acceptsPlain, logger: Logger(label: "test"), stall: .seconds(30)) {
+            [standIn]
+        }
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandler(detector)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 27017)).wait()
@@ -114,5 +117,22 @@ import Wire
         #expect(!channel.isActive)
         #expect(try Self.delivered(channel).isEmpty)
         #expect(standIn.received == 0)
+    }
+
+    @Test func clientThatStallsBeforeDecidingIsClosed() throws {
+        let (channel, standIn) = try Self.channel(acceptsPlain: true)
+        try channel.writeInbound(ByteBuffer(bytes: [0x16, 0x03]))
+        channel.embeddedEventLoop.advanceTime(by: .seconds(29))
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(2))
+        #expect(!channel.isActive)
+        #expect(standIn.received == 0)
+    }
+
+    @Test func decidedConnectionOutlivesTheDeadline() throws {
+        let (channel, _) = try Self.channel(acceptsPlain: true)
+        try channel.writeInbound(try Self.hello())
+        channel.embeddedEventLoop.advanceTime(by: .seconds(60))
+        #expect(channel.isActive)
     }
 }

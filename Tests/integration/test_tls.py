@@ -308,3 +308,20 @@ def test_bench_logs_in_with_scram_over_tls_and_plain(tmp_path, pki):
         assert "code 18" in wrong.stderr + wrong.stdout
     finally:
         assert server.stop() == 0, server.log_tail()
+
+
+def test_tls_settings_come_from_the_config_file_too(tmp_path, pki):
+    config = tmp_path / "tessera.json"
+    config.write_text(json.dumps({"tlsMode": "requireTLS", "tlsCertificateKeyFile": str(pki.server),
+                                  "tlsCAFile": str(pki.ca), "tlsAllowConnectionsWithoutCertificates": True}))
+    server = TLSServer(tmp_path, pki, ["--config", str(config)])
+    server.start()
+    try:
+        assert refused(plain_client(server))
+        with tls_client(server, pki) as anonymous:
+            tls = anonymous.admin.command("getCmdLineOpts")["parsed"]["net"]["tls"]
+            assert tls == {"mode": "requireTLS", "certificateKeyFile": str(pki.server), "CAFile": str(pki.ca),
+                           "allowConnectionsWithoutCertificates": True}
+        assert refused(tls_client(server, pki, tlsCertificateKeyFile=str(pki.rogue), serverSelectionTimeoutMS=3_000))
+    finally:
+        assert server.stop() == 0, server.log_tail()

@@ -5,6 +5,7 @@
 
 import Foundation
 import Logging
+import NIOCore
 import NIOSSL
 
 /// `--tls-mode`, as mongod's `net.tls.mode`.
@@ -124,11 +125,12 @@ public struct ServerTLS: Sendable {
 }
 
 extension ServerTLS {
-    /// The first handler of a new connection: TLS or plain, as the mode allows.
-    func detector(logger: Logger) -> TLSDetector {
+    /// The first handler of a new connection: TLS or plain, as the mode allows; the first
+    /// bytes and the handshake may each take `stall`.
+    func detector(logger: Logger, stall: TimeAmount) -> TLSDetector {
         let context = context
-        return TLSDetector(acceptsPlain: mode.acceptsPlainConnections, logger: logger) {
-            [NIOSSLServerHandler(context: context), TLSClientIdentity(logger: logger)]
+        return TLSDetector(acceptsPlain: mode.acceptsPlainConnections, logger: logger, stall: stall) {
+            [NIOSSLServerHandler(context: context), TLSClientIdentity(logger: logger, stall: stall)]
         }
     }
 }

@@ -2,7 +2,8 @@
 // and decides whether the client speaks TLS (a TLS record starts 0x16 0x03 0x00…0x04) or
 // MongoDB's wire protocol, then puts the TLS handlers in its place or, for a plain client,
 // steps aside (allowTLS, preferTLS) or closes the connection (requireTLS). The bytes it read
-// go on unchanged to whatever follows it.
+// go on unchanged to whatever follows it. Neither the first bytes nor the TLS handshake may
+// stall longer than the partial-message timeout.
 
 import Logging
 import NIOCore
@@ -43,15 +44,31 @@ final class TLSDetector: ChannelInboundHandler, RemovableChannelHandler {
     private let acceptsPlain: Bool
     private let makeTLSHandlers: () -> [any ChannelHandler]
     private let logger: Logger
+    private let stall: TimeAmount
     /// The bytes read before the decision.
     private var buffered: ByteBuffer?
+    /// Closes a connection whose first bytes do not come within `stall`.
+    private var deadline: Scheduled<Void>?
 
     /// A detector; `makeTLSHandlers` makes the handlers a TLS connection continues with
-    /// (NIOSSL's server handler and ``TLSClientIdentity``).
-    init(acceptsPlain: Bool, logger: Logger, makeTLSHandlers: @escaping () -> [any ChannelHandler]) {
+    /// (NIOSSL's server handler and ``TLSClientIdentity``). A client that sends too few bytes
+    /// to decide within `stall` is disconnected.
+    init(acceptsPlain: Bool, logger: Logger, stall: TimeAmount = .seconds(30),
+         makeTLSHandlers: @escaping () -> [any ChannelHandler]) {
         self.acceptsPlain = acceptsPlain
         self.logger = logger
+        self.stall = stall
         self.makeTLSHandlers = makeTLSHandlers
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let channel = context.channel
+        deadline = context.eventLoop.scheduleTask(in: stall) { channel.close(promise: nil) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        deadline = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -104,16 +121,31 @@ struct TLSEstablishedEvent: Sendable {
 }
 
 /// Follows NIOSSL's handler: when the handshake completes, reads the client's certificate and
-/// fires ``TLSEstablishedEvent``; a client that closes without TLS's close_notify (most drivers
-/// just close the socket) ends the connection quietly instead of as an error.
+/// fires ``TLSEstablishedEvent``; a handshake that stalls is cut off, and a client that closes
+/// without TLS's close_notify (most drivers just close the socket) ends the connection quietly
+/// instead of as an error.
 final class TLSClientIdentity: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
     private let logger: Logger
+    private let stall: TimeAmount
+    /// Closes a connection whose handshake does not complete within `stall`.
+    private var deadline: Scheduled<Void>?
 
-    init(logger: Logger) {
+    /// Reads the client certificate; a handshake that takes longer than `stall` ends the connection.
+    init(logger: Logger, stall: TimeAmount = .seconds(30)) {
         self.logger = logger
+        self.stall = stall
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let channel = context.channel
+        deadline = context.eventLoop.scheduleTask(in: stall) { channel.close(promise: nil) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        deadline?.cancel()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -121,6 +153,8 @@ final class TLSClientIdentity: ChannelInboundHandler {
             context.fireUserInboundEventTriggered(event)
             return
         }
+        deadline?.cancel()
+        deadline = nil
         var subject: String?
         if let certificate = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self).peerCertificate {
             do {
