@@ -32,6 +32,12 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         // SCRAM-SHA-1/SHA-256 authentication: HMAC, SHA, MD5 (Crypto) and PBKDF2 (_CryptoExtras).
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        // TLS for `tessera serve` (--tls-mode) and the bench's client: NIO's own TLS handlers over
+        // BoringSSL, so TLS is one more channel handler and needs no system OpenSSL.
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        // DER parsing of a client certificate's subject for MONGODB-X509 user names (RFC 2253);
+        // NIOSSL exposes the certificate's bytes but not its subject's attribute types.
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         // BSON: value model, binary codec, lazy views, Extended JSON, comparison order, Codable.
@@ -74,6 +80,9 @@ let package = Package(
                 "BSON", "Wire", "Commands",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -86,6 +95,10 @@ let package = Package(
             dependencies: [
                 "BSON", "Wire", "Commands", "BenchSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
+                // TLS for the wire client: NIOSSL's handler run in an EmbeddedChannel as a
+                // filter between the blocking socket and the codec.
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -144,6 +157,8 @@ let package = Package(
                 "Server", "Wire", "Commands", "BSON", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

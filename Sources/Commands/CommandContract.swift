@@ -44,6 +44,9 @@ public struct ConnectionInfo: Sendable {
     /// The compressors this server can use, in preference order (`snappy`, `zstd`, `zlib`).
     /// `hello` answers with the ones the client also offers.
     public var availableCompressors: [String]
+    /// The subject of the client's verified TLS certificate in RFC 2253 form, when it
+    /// presented one: the user MONGODB-X509 authenticates as.
+    public var clientCertificateSubject: String?
 
     /// Connection facts from their parts.
     public init(id: Int64, remoteAddress: String, localAddress: String, availableCompressors: [String]) {

@@ -22,7 +22,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var machine = ConnectionStateMachine()
     private let runtime: ServerRuntime
     private let id: Int64
-    private let info: ConnectionInfo
+    /// What Commands learns of the connection; the client certificate's subject is added
+    /// once a TLS handshake completes (before the first request is read).
+    private var info: ConnectionInfo
     private let logger: Logger
     private var nextRequestID: Int32 = 1
     /// A socket read was asked for while the machine was full; issue it once the queue drains.
@@ -98,6 +100,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let partial = event as? PartialMessageEvent {
             midMessage = partial.isPartial
+            return
+        }
+        if let established = event as? TLSEstablishedEvent {
+            info.clientCertificateSubject = established.clientCertificateSubject
+            logger.info("TLS established", metadata: ["clientCertificate": "\(established.clientCertificateSubject ?? "none")"])
             return
         }
         if case IdleStateHandler.IdleStateEvent.read = event {

@@ -45,6 +45,8 @@ public struct ServerConfiguration: Sendable {
     public var partialMessageTimeout: Duration = .seconds(30)
     /// Where the audit log is appended (`--audit-log`), or `nil` for none.
     public var auditLog: String?
+    /// TLS (`--tls-mode` and its files, loaded by ``ServerTLS/load(_:)``); nil serves plain TCP only.
+    public var tls: ServerTLS?
 
     /// A configuration; the defaults are `mongod`'s (127.0.0.1:27017) with data in `data/`.
     public init(
@@ -160,6 +162,7 @@ public final class TesseraServer: Service, Sendable {
         let address = serverChannel.localAddress
         logger.info("Tessera listening", metadata: [
             "address": "\(ConnectionHandler.hostPort(address))", "dbpath": "\(configuration.dbPath)",
+            "tls": "\(configuration.tls.map { "\($0.mode.rawValue), \($0.serverSubjectName)" } ?? "disabled")",
         ])
         if let address { settleBinding(.success(address)) }
 
@@ -276,7 +279,7 @@ public final class TesseraServer: Service, Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { [maxConnections = configuration.maxConnections,
-                                        stall = configuration.partialMessageTimeout] channel in
+                                        stall = configuration.partialMessageTimeout, tls = configuration.tls] channel in
                 let open = runtime.connections.count
                 guard open < maxConnections else {
                     runtime.logger.warning("connection refused because too many open connections", metadata: [
@@ -287,6 +290,9 @@ public final class TesseraServer: Service, Sendable {
                 }
                 runtime.connections.register(channel)
                 return channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(tls.detector(logger: runtime.logger, stall: TimeAmount(stall)))
+                    }
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: TimeAmount(stall)))
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(MessageFrameDecoder()))
                     try channel.pipeline.syncOperations.addHandler(ConnectionHandler(runtime: runtime, channel: channel))

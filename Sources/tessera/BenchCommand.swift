@@ -27,10 +27,12 @@ struct Bench: ParsableCommand {
     @Option(name: .long, help: "tcp: the server's data directory, for bytes on disk; embedded: the store's directory.")
     var dbpath: String?
 
+    @OptionGroup(title: "Connection (tcp)") var connection: BenchConnectionOptions
+
     func run() throws {
         switch target {
         case "tcp":
-            try options.run(on: TCPTarget(host: host, port: port, serverPID: serverPid, dataDirectory: dbpath))
+            try options.run(on: connection.targets(host: host, port: port, serverPID: serverPid, dataDirectory: dbpath))
         case "embedded":
             guard let dbpath else { throw ValidationError("--target embedded needs --dbpath") }
             try options.run(on: EmbeddedTarget(path: dbpath))

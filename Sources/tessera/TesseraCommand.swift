@@ -42,6 +42,12 @@ struct ServeFileConfiguration: Decodable {
     var auth: Bool?
     /// The audit log file (`--audit-log`).
     var auditLog: String?
+    /// TLS, as `--tls-mode`, `--tls-certificate-key-file`, `--tls-ca-file` and
+    /// `--tls-allow-connections-without-certificates`.
+    var tlsMode: String?
+    var tlsCertificateKeyFile: String?
+    var tlsCAFile: String?
+    var tlsAllowConnectionsWithoutCertificates: Bool?
     /// Server parameters, as mongod's config file's `setParameter` (values: text or JSON scalars).
     var setParameter: [String: ParameterSetting]?
 }
@@ -84,7 +90,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Data directory, created if missing (default ./data).")
     var dbpath: String?
 
-    @Option(name: .long, help: "JSON file with any of {\"bind\", \"port\", \"dbpath\", \"logLevel\", \"setParameter\", \"auth\", \"auditLog\"}.")
+    @Option(name: .long, help: "JSON file with any of {\"bind\", \"port\", \"dbpath\", \"logLevel\", \"setParameter\", \"auth\", \"auditLog\", \"tlsMode\", \"tlsCertificateKeyFile\", \"tlsCAFile\", \"tlsAllowConnectionsWithoutCertificates\"}.")
     var config: String?
 
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (default info).")
@@ -107,6 +113,7 @@ struct Serve: AsyncParsableCommand {
         "Append an audit log (JSON lines: logins, authorization failures, user, role and DDL changes) to FILE.",
         valueName: "FILE"))
     var auditLog: String?
+    @OptionGroup(title: "TLS") var tls: ServeTLSOptions
 
     @Option(name: .long, help: "The most client connections open at once (default 10000); the next is closed.")
     var maxConnections: Int = 10_000
@@ -137,6 +144,8 @@ struct Serve: AsyncParsableCommand {
         }
         let parameters = try serverParameters(file)
         let authEnabled = auth || file.auth == true
+        let tlsSettings = try tls.settings(file)
+        let serverTLS = try ServeTLSOptions.load(tlsSettings)
         let loopbackOnly = ["127.0.0.1", "localhost", "::1"].contains(host) || host.hasPrefix("127.")
         if !loopbackOnly && !authEnabled && !insecureNoAuth {
             FileHandle.standardError.write(Data(
@@ -153,8 +162,10 @@ struct Serve: AsyncParsableCommand {
         if !loopbackOnly && !authEnabled {
             logger.warning("listening on a non-loopback address without --auth (--insecure-no-auth): every client can read and drop all data")
         }
+        var net: BSONDocument = ["bindIp": .string(host), "port": .int32(Int32(port))]
+        if serverTLS != nil { net.append("tls", .document(ServeTLSOptions.parsed(tlsSettings))) }
         var parsed: BSONDocument = [
-            "net": ["bindIp": .string(host), "port": .int32(Int32(port))],
+            "net": .document(net),
             "storage": ["dbPath": .string(dbPath)],
             "systemLog": ["verbosity": .string(level.rawValue)],
             "security": ["authorization": .string(authEnabled ? "enabled" : "disabled")],
@@ -176,6 +187,7 @@ struct Serve: AsyncParsableCommand {
         configuration.maxConnections = maxConnections
         configuration.auditLog = auditPath
         configuration.partialMessageTimeout = .seconds(partialMessageTimeout)
+        configuration.tls = serverTLS
         let server = TesseraServer(configuration: configuration, logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

@@ -9,7 +9,7 @@ import Foundation
 public struct BenchOptions: ParsableArguments {
     /// Workloads or groups to run, in order.
     @Option(name: .long, parsing: .upToNextOption,
-            help: "Workloads or groups: w1-counters, w2-ingest[-b<1|100|1000>-<w0|w1|j>], w2-leaderboard, w3-search[-indexed|-scan], w4-scan, w7-sample, ycsb[-a…f].")
+            help: "Workloads or groups: connect (connection setup: TCP, TLS, login), w1-counters, w2-ingest[-b<1|100|1000>-<w0|w1|j>], w2-leaderboard, w3-search[-indexed|-scan], w4-scan, w7-sample, ycsb[-a…f].")
     public var workload: [String]
 
     /// Concurrent connections.
@@ -53,15 +53,33 @@ public struct BenchOptions: ParsableArguments {
 
     /// Runs every named workload on `target`, printing a line per run, and writes the report.
     public func run(on target: any BenchTarget) throws {
+        try run(on: [target])
+    }
+
+    /// Runs every named workload on each of `targets` in turn (the same server reached two
+    /// ways, say), printing a line per run and, for each target after the first, its
+    /// throughput as a share of the first's; writes the report.
+    public func run(on targets: [any BenchTarget]) throws {
         let configuration = BenchConfiguration(connections: connections, duration: duration, warmup: warmup, seed: seed)
         var results: [BenchResult] = []
-        defer { target.shutdown() }
+        defer { for target in targets { target.shutdown() } }
         for name in workload {
-            for workload in try WorkloadCatalog.workloads(named: name, records: records, operations: operations, seed: seed) {
-                let result = try BenchRunner.run(workload, on: target, configuration: configuration)
-                print(result.summary)
-                results.append(result)
-                if let json { try Self.write(BenchReport(machine: Self.machine(), results: results), to: json) }
+            for index in 0..<(try WorkloadCatalog.workloads(named: name, records: records, operations: operations, seed: seed).count) {
+                var baseline: BenchResult?
+                for target in targets {
+                    // Each target gets its own workload value (a YCSB run keeps insert counters).
+                    let workload = name == ConnectWorkload.workloadName ? ConnectWorkload(target: target)
+                        : try WorkloadCatalog.workloads(named: name, records: records, operations: operations, seed: seed)[index]
+                    let result = try BenchRunner.run(workload, on: target, configuration: configuration)
+                    print(result.summary)
+                    if let baseline, baseline.throughput > 0 {
+                        let share = String(format: "%.1f", 100 * result.throughput / baseline.throughput)
+                        print("\(result.workload): \(result.target) at \(share)% of \(baseline.target)'s throughput")
+                    }
+                    baseline = baseline ?? result
+                    results.append(result)
+                    if let json { try Self.write(BenchReport(machine: Self.machine(), results: results), to: json) }
+                }
             }
         }
     }

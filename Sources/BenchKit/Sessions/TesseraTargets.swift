@@ -8,10 +8,14 @@ import Commands
 import Foundation
 import Logging
 
-/// A Tessera server reached over TCP.
+/// A Tessera server reached over TCP, or TLS over TCP.
 public struct TCPTarget: BenchTarget {
-    /// `tcp`.
-    public let name = "tcp"
+    /// `tcp`, or `tls` when connections use TLS.
+    public var name: String { tls == nil ? "tcp" : "tls" }
+    /// TLS for every connection, if used.
+    public let tls: ClientTLS?
+    /// What every connection logs in with, if anything.
+    public let credentials: Credentials?
     /// The server's address.
     public let host: String
     /// The server's port.
@@ -23,14 +27,18 @@ public struct TCPTarget: BenchTarget {
 
     /// A target for the server at `host:port`. When `serverPID` is nil the server's own
     /// `serverStatus` names it (the bench and the server share the machine).
-    public init(host: String, port: Int, serverPID: Int32?, dataDirectory: String?) throws(BenchError) {
+    /// Connections use `tls` when given and log in with `credentials` when given.
+    public init(host: String, port: Int, serverPID: Int32?, dataDirectory: String?,
+                tls: ClientTLS? = nil, credentials: Credentials? = nil) throws(BenchError) {
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory
+        self.tls = tls
+        self.credentials = credentials
         if let serverPID {
             self.serverPID = serverPID
         } else {
-            let probe = try WireConnection(host: host, port: port)
+            let probe = try WireConnection(host: host, port: port, tls: tls, credentials: credentials)
             defer { probe.close() }
             let status = try probe.command(["serverStatus": 1], database: "admin")
             self.serverPID = status["pid"]?.int64Value.map { Int32($0) }
@@ -39,7 +47,7 @@ public struct TCPTarget: BenchTarget {
 
     /// A new wire connection.
     public func connect(index: Int) throws(BenchError) -> BenchSession {
-        .document(try WireConnection(host: host, port: port))
+        .document(try WireConnection(host: host, port: port, tls: tls, credentials: credentials))
     }
 
     /// The server's pid, if known.

@@ -1,7 +1,10 @@
-// WireConnection: the bench's own MongoDB client — one blocking TCP socket, OP_MSG encoded
-// and decoded by the Wire target's codec. No driver, no Python: only what a driver must do.
+// WireConnection: the bench's own MongoDB client — one blocking TCP socket, optionally TLS
+// (ClientTLS) and a login as drivers do it (hello with speculative SCRAM-SHA-256 or X.509,
+// then saslContinue), OP_MSG encoded and decoded by the Wire target's codec. No driver, no
+// Python: only what a driver must do.
 
 public import BSON
+import Commands
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -23,11 +26,15 @@ private func closeDescriptor(_ descriptor: Int32) {
 public final class WireConnection: DocumentSession {
     private let socket: Int32
     private var nextRequestID: Int32 = 1
-    private var readBuffer: [UInt8] = []
+    /// The TLS session, when the connection uses TLS.
+    private let tls: TLSFilter?
+    /// Plaintext TLS delivered beyond what was asked for so far.
+    private var plaintext = ByteBuffer()
 
     /// Connects to `host:port` (a numeric IPv4 address or `localhost`) with `TCP_NODELAY`,
-    /// as drivers do.
-    public init(host: String, port: Int) throws(BenchError) {
+    /// as drivers do; with `tls`, over TLS (handshake done before returning); with
+    /// `credentials`, logs in before returning.
+    public init(host: String, port: Int, tls: ClientTLS? = nil, credentials: Credentials? = nil) throws(BenchError) {
         let address = host == "localhost" ? "127.0.0.1" : host
         #if canImport(Glibc)
         let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -55,12 +62,28 @@ public final class WireConnection: DocumentSession {
         var on: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
         socket = fd
+        do {
+            self.tls = try tls.map { (tls) throws(BenchError) in try TLSFilter(tls, host: address, port: port) }
+        } catch {
+            closeDescriptor(fd)
+            throw error
+        }
+        if let credentials {
+            try authenticate(credentials)
+        } else if self.tls != nil {
+            // Finish the TLS handshake now, as a driver's hello would: TLS errors show at connect.
+            _ = try command(["hello": 1, "helloOk": true], database: "admin")
+        }
     }
 
     deinit { closeDescriptor(socket) }
 
-    /// Closes the socket (the descriptor is released when the connection is freed).
+    /// Closes the socket (the descriptor is released when the connection is freed), after
+    /// TLS's close_notify when the connection uses TLS.
     public func close() {
+        if let tls {
+            for record in tls.closingRecords() { try? sendAll(record) }
+        }
         shutdown(socket, Int32(SHUT_RDWR))
     }
 
@@ -111,6 +134,22 @@ public final class WireConnection: DocumentSession {
         } catch {
             throw BenchError("cannot encode \(body.keys.first ?? "?"): \(error)")
         }
+        if let tls {
+            try tls.write(buffer)
+            try sendRecords(tls)
+        } else {
+            try sendAll(buffer)
+        }
+        return requestID
+    }
+
+    /// Sends the TLS records the session has ready.
+    private func sendRecords(_ tls: TLSFilter) throws(BenchError) {
+        for record in try tls.recordsToSend() { try sendAll(record) }
+    }
+
+    /// Writes every byte of `buffer` to the socket.
+    private func sendAll(_ buffer: ByteBuffer) throws(BenchError) {
         let failure: Int32 = buffer.withUnsafeReadableBytes { raw in
             guard let base = raw.baseAddress else { return 0 }
             var offset = 0
@@ -129,7 +168,6 @@ public final class WireConnection: DocumentSession {
             return 0
         }
         if failure != 0 { throw BenchError("send: \(String(cString: strerror(failure)))") }
-        return requestID
     }
 
     private func readReply() throws(BenchError) -> InboundMessage {
@@ -149,6 +187,38 @@ public final class WireConnection: DocumentSession {
     }
 
     private func readExactly(into bytes: inout [UInt8]) throws(BenchError) {
+        guard let tls else { return try receive(into: &bytes) }
+        // TLS: records until enough plaintext arrived, sending what the session answers
+        // (the rest of the handshake) as it goes.
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        while plaintext.readableBytes < bytes.count {
+            try sendRecords(tls)
+            let got = try receiveSome(into: &chunk)
+            try tls.receive(ByteBuffer(bytes: chunk[..<got]), into: &plaintext)
+        }
+        if let read = plaintext.readBytes(length: bytes.count) { bytes = read }
+        if plaintext.readableBytes == 0 { plaintext.clear() }
+    }
+
+    /// Reads what the socket has (at least one byte) into `bytes`; returns how many.
+    private func receiveSome(into bytes: inout [UInt8]) throws(BenchError) -> Int {
+        let capacity = bytes.count
+        let outcome: Int = bytes.withUnsafeMutableBytes { raw in
+            guard let base = raw.baseAddress else { return -Int(EINVAL) }
+            while true {
+                let got = recv(socket, base, capacity, 0)
+                if got < 0, errno == EINTR { continue }
+                return got < 0 ? -Int(errno) : got == 0 ? -Int(ECONNRESET) : got
+            }
+        }
+        if outcome < 0 {
+            throw BenchError("recv: \(String(cString: strerror(Int32(clamping: -outcome))))")
+        }
+        return outcome
+    }
+
+    /// Reads exactly `bytes.count` bytes from the socket.
+    private func receive(into bytes: inout [UInt8]) throws(BenchError) {
         let count = bytes.count
         let failure: Int32 = bytes.withUnsafeMutableBytes { raw in
             guard let base = raw.baseAddress else { return 0 }

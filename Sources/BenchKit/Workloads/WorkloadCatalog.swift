@@ -5,7 +5,7 @@
 public enum WorkloadCatalog {
     /// Every name and group, for help text.
     public static let names = [
-        "w1-counters", "w2-ingest", "w2-ingest-b<1|100|1000>-<w0|w1|j>", "w2-leaderboard",
+        "connect", "w1-counters", "w2-ingest", "w2-ingest-b<1|100|1000>-<w0|w1|j>", "w2-leaderboard",
         "w3-search", "w3-search-indexed", "w3-search-scan", "w4-scan", "w7-sample", "ycsb", "ycsb-a" + "…" + "ycsb-f",
     ]
 
@@ -31,6 +31,9 @@ public enum WorkloadCatalog {
             return [W4ScanWorkload(records: records ?? 500_000)]
         case "w7-sample":
             return [W7SampleWorkload(records: records ?? 100_000)]
+        case ConnectWorkload.workloadName:
+            // Made per target (it opens the target's connections); one placeholder here.
+            return [ConnectWorkload(target: nil)]
         case "ycsb":
             return YCSBWorkload.Mix.allCases.map { YCSBWorkload(mix: $0, records: records ?? 1_000_000, seed: seed) }
         default:

@@ -150,7 +150,7 @@ enum AuthCommands {
     }
 
     /// The client's host, without the port: what the login throttle counts by.
-    private static func remoteHost(_ context: CommandContext) -> String {
+    static func remoteHost(_ context: CommandContext) -> String {
         splitHostPort(context.connection.remoteAddress).host
     }
 
@@ -158,23 +158,30 @@ enum AuthCommands {
         .seconds(context.server.parameters.integer("authFailedLoginWindowSecs"))
     }
 
-    /// Ends the conversation after a failure: logs it, audits it and counts it against the host.
+    /// Ends a SCRAM conversation after a failure.
     private static func fail(_ context: CommandContext, _ user: String?, database: String, mechanism: SCRAMMechanism,
                              reason: String) {
+        fail(context, user, database: database, mechanism: mechanism.rawValue, reason: reason)
+    }
+
+    /// Ends a login after a failure: forgets the conversation, logs it, audits it and counts
+    /// it against the host.
+    static func fail(_ context: CommandContext, _ user: String?, database: String, mechanism: String, reason: String) {
         context.server.auth.setConversation(nil, on: context.connection.id)
         context.server.auth.loginThrottle.recordFailure(remoteHost(context), window: failedLoginWindow(context))
         context.server.logger.warning("authentication failed", metadata: [
             "user": "\(user ?? "?")@\(database)", "reason": "\(reason)", "remote": "\(context.connection.remoteAddress)",
         ])
         context.server.remember("authentication failed for \(user ?? "?")@\(database) from \(context.connection.remoteAddress): \(reason)")
-        context.server.audit(AuditEvent.authentication(user: user, database: database, mechanism: mechanism.rawValue,
+        context.server.audit(AuditEvent.authentication(user: user, database: database, mechanism: mechanism,
                                                        succeeded: false), connection: context.connection)
     }
 
     // MARK: Hooks
 
     /// hello's auth fields: `saslSupportedMechs` for `"db.user"` and the reply to
-    /// `speculativeAuthenticate` (omitted when it fails, so the driver authenticates normally).
+    /// `speculativeAuthenticate` (SCRAM's saslStart or MONGODB-X509's authenticate; omitted
+    /// when it fails, so the driver authenticates normally).
     static func helloFields(_ context: CommandContext) -> BSONDocument {
         var fields = BSONDocument()
         if case let .string(qualified)? = context.body["saslSupportedMechs"], let dot = qualified.firstIndex(of: ".") {
@@ -189,6 +196,9 @@ enum AuthCommands {
             if let reply = try? saslStart(context, spec: spec, database: database) {
                 fields.append("speculativeAuthenticate", .document(reply))
             }
+        } else if case let .document(spec)? = context.body["speculativeAuthenticate"], spec["authenticate"] != nil,
+                  let reply = X509Authentication.speculativeReply(context, spec: spec) {
+            fields.append("speculativeAuthenticate", .document(reply))
         }
         return fields
     }

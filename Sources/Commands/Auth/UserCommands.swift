@@ -38,6 +38,8 @@ enum UserCommands {
 
     static let userNotFound = MongoError.Code(11, "UserNotFound")
     static let roleNotFound = MongoError.Code(31, "RoleNotFound")
+    /// `$external` users (MONGODB-X509) authenticate by certificate, never by password.
+    static let externalPassword = MongoError(.badValue, "Cannot set the password for users defined on the '$external' database")
 
     static func notFound(_ name: UserName) -> MongoError {
         MongoError(userNotFound, "Could not find user \"\(name.user)\" for db \"\(name.db)\"")
@@ -118,12 +120,18 @@ enum UserCommands {
     static func createUser(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         let name = try userName(context)
         guard name.db != "local" else { throw MongoError(.badValue, "Cannot create users in the local database") }
-        guard name.db != "$external" else { throw MongoError(.badValue, "Users in $external are not supported") }
+        let external = name.db == X509Authentication.externalDatabase
         let roles = try roles(try context.requiredArray("roles"), database: name.db, store: context.server.auth.roles)
-        guard let password = try password(context) else {
+        let password = try password(context)
+        guard password != nil || external else {
             throw MongoError(.badValue, "Must provide a 'pwd' field for all user documents, except those with '$external' as the user's source db")
         }
-        let mechanisms = try mechanisms(context, allowed: SCRAMMechanism.allCases)
+        guard password == nil || !external else { throw externalPassword }
+        var stored: [SCRAMMechanism: SCRAMCredentials] = [:]
+        if let password {
+            stored = try credentials(for: name, password: password,
+                                     mechanisms: try mechanisms(context, allowed: SCRAMMechanism.allCases))
+        }
         let customData = try context.document("customData")
         var generator = SystemRandomNumberGenerator()
         var uuid = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
@@ -131,7 +139,7 @@ enum UserCommands {
         uuid[8] = (uuid[8] & 0x3f) | 0x80
         let document = UserRecord.document(
             name: name, userId: BSONBinary(subtype: .uuid, bytes: uuid),
-            credentials: try credentials(for: name, password: password, mechanisms: mechanisms),
+            credentials: stored,
             roles: roles, customData: customData)
         try context.server.auth.store.insert(document, name: name)
         context.server.auth.usersChanged()
@@ -144,6 +152,7 @@ enum UserCommands {
         let store = context.server.auth.store
         guard var record = try store.user(name) else { throw notFound(name) }
         let password = try password(context)
+        guard password == nil || name.db != X509Authentication.externalDatabase else { throw externalPassword }
         let newRoles = try context.array("roles").map { (values) throws(MongoError) in try roles(values, database: name.db, store: context.server.auth.roles) }
         let customData = try context.document("customData")
         guard password != nil || newRoles != nil || customData != nil || context.body["mechanisms"] != nil else {

@@ -56,6 +56,8 @@ struct UserRecord: Sendable {
         for mechanism in SCRAMMechanism.allCases {
             if let credential = credentials[mechanism] { stored.append(mechanism.rawValue, .document(credential.document)) }
         }
+        // As MongoDB marks users whose credentials live outside (MONGODB-X509 in `$external`).
+        if name.db == X509Authentication.externalDatabase { stored.append("external", true) }
         var document: BSONDocument = [
             "_id": .string(name.id), "userId": .binary(userId), "user": .string(name.user), "db": .string(name.db),
             "credentials": .document(stored),
@@ -74,7 +76,8 @@ struct UserRecord: Sendable {
         if showCredentials, let stored = document["credentials"] { info.append("credentials", stored) }
         if let customData = document["customData"] { info.append("customData", customData) }
         info.append("roles", .array(roles.sorted().map { .document($0.document) }))
-        info.append("mechanisms", .array(mechanisms.map { .string($0.rawValue) }))
+        let names = name.db == X509Authentication.externalDatabase ? ["external"] : mechanisms.map(\.rawValue)
+        info.append("mechanisms", .array(names.map { .string($0) }))
         return info
     }
 }

@@ -46,6 +46,7 @@ enum CommandTable {
         HandshakeCommands.handlers + DiagnosticCommands.handlers + SessionCommands.handlers
         + QueryCommands.handlers + WriteCommands.handlers + CollectionCommands.handlers + IndexCommands.handlers
         + TransactionCommands.handlers + ParameterCommands.handlers + AuthCommands.handlers
+        + X509Authentication.handlers
         + UserCommands.handlers + RoleCommands.handlers + TestCommands.handlers + BulkWriteCommand.handlers
 
     /// Handlers keyed by every name.
