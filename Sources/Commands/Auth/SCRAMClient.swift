@@ -3,7 +3,7 @@
 // salt and nonce, then the check of the server's signature. Same mechanisms, message types
 // and key derivation as the server's SCRAMConversation; no I/O.
 
-public import Documents
+public import BSON
 import Synchronization
 
 /// One client-side SCRAM conversation: ``firstMessage``, then ``finalMessage(serverFirst:)``,
