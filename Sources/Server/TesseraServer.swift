@@ -288,7 +288,7 @@ public final class TesseraServer: Service, Sendable {
                 runtime.connections.register(channel)
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: TimeAmount(stall)))
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(MessageFrameDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(InboundFrameDecoder()))
                     try channel.pipeline.syncOperations.addHandler(ConnectionHandler(runtime: runtime, channel: channel))
                 }
             }
