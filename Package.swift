@@ -1,6 +1,7 @@
 // swift-tools-version: 6.1
 // Tessera: a document database that speaks MongoDB's wire protocol.
-// Layers (see ../shared/design.md) are sibling targets; each imports only the layers below it.
+// Layers (docs/architecture.md, refining ../shared/design.md) are sibling targets; each imports
+// only the arrows its table allows, which scripts/check-layers checks.
 import PackageDescription
 
 let strictSettings: [SwiftSetting] = [
@@ -13,15 +14,15 @@ let package = Package(
     name: "Tessera",
     platforms: [.macOS(.v15)],
     products: [
+        // The CLI: `.build/<configuration>/tessera`, built from the TesseraCLI target.
+        .executable(name: "tessera", targets: ["TesseraCLI"]),
+        // The libraries the Benchmarks package (report programs, PostgresBench, BSONCodec) uses.
         .library(name: "BSON", targets: ["BSON"]),
         .library(name: "Storage", targets: ["Storage"]),
         .library(name: "Documents", targets: ["Documents"]),
         .library(name: "Query", targets: ["Query"]),
-        .library(name: "Wire", targets: ["Wire"]),
-        .library(name: "Commands", targets: ["Commands"]),
-        .library(name: "Server", targets: ["Server"]),
         .library(name: "BenchKit", targets: ["BenchKit"]),
-        .executable(name: "tessera", targets: ["tessera"]),
+        .library(name: "BenchSupport", targets: ["BenchSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -40,6 +41,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
+        // ---- Product targets, bottom layer first (docs/architecture.md) ----
+
         // BSON: value model, binary codec, lazy views, Extended JSON, comparison order, Codable.
         .target(name: "BSON", swiftSettings: strictSettings),
         // RocksDB's C API from the system package librocksdb-dev.
@@ -50,19 +53,8 @@ let package = Package(
         .target(name: "Documents", dependencies: ["BSON", "Storage"], swiftSettings: strictSettings),
         // PCRE2 (8-bit) from the system package libpcre2-dev: MongoDB's regex engine, with match limits.
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"]), .brew(["pcre2"])]),
-        // Query: filters, projection, sort, updates, the planner and query execution.
+        // Query (the engine): filters, projection, sort, updates, the planner and query execution.
         .target(name: "Query", dependencies: ["BSON", "Documents", "CPCRE2"], swiftSettings: strictSettings),
-        // System compression libraries for OP_COMPRESSED (zlib1g-dev, libsnappy-dev, libzstd-dev).
-        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
-        .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", providers: [.apt(["libsnappy-dev"])]),
-        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
-        // Wire: MongoDB's wire protocol messages (OP_MSG, OP_QUERY/OP_REPLY, OP_COMPRESSED),
-        // their encode/decode, CRC-32C and compression. No sockets; NIOCore for ByteBuffer.
-        .target(
-            name: "Wire",
-            dependencies: ["BSON", "CZlib", "CSnappy", "CZstd", .product(name: "NIOCore", package: "swift-nio")],
-            swiftSettings: strictSettings
-        ),
         // Commands: one handler per command name, cursors, sessions and error replies, over Query.
         .target(
             name: "Commands",
@@ -71,6 +63,17 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // System compression libraries for OP_COMPRESSED (zlib1g-dev, libsnappy-dev, libzstd-dev).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", providers: [.apt(["libsnappy-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // Wire: MongoDB's wire protocol messages (OP_MSG, OP_QUERY/OP_REPLY, OP_COMPRESSED), their
+        // encode/decode, message framing, CRC-32C and compression. No sockets; NIOCore for ByteBuffer.
+        .target(
+            name: "Wire",
+            dependencies: ["BSON", "CZlib", "CSnappy", "CZstd", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strictSettings
         ),
         // Server: the NIO TCP server joining Wire's framing to Commands, plus its lifecycle.
@@ -88,6 +91,8 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // BenchSupport: the seeded generator `tessera bench`'s workloads (and the tests) draw from.
+        .target(name: "BenchSupport", swiftSettings: strictSettings),
         // BenchKit: `tessera bench`'s workloads, runner, wire client and embedded target. The
         // PostgreSQL target lives in the Benchmarks package so postgres-nio stays out of `make test`.
         .target(
@@ -105,9 +110,10 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // The command-line entry point: `tessera serve` and `tessera bench`.
+        // TesseraCLI: the `tessera` executable (`tessera serve`, `tessera bench`). Not named
+        // `tessera` so it cannot collide with a `Tessera` library on a case-insensitive disk.
         .executableTarget(
-            name: "tessera",
+            name: "TesseraCLI",
             dependencies: [
                 "BSON", "Server", "Commands", "BenchKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -116,41 +122,29 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // Helpers shared by the report programs and tessera bench: seeded generator, formatting,
-        // scratch directories, the W3 data set.
-        .target(name: "BenchSupport", dependencies: ["BSON"], swiftSettings: strictSettings),
-        // `make bench-storage`: record sizes, on-disk ratio, field-read cost (issue 3's figures).
+
+        // ---- Test fixtures and test targets (one per layer), in Tests/ ----
+
+        // Fixtures shared by the test targets (temporary directories, seeded randomness).
+        .target(name: "TestSupport", dependencies: ["BenchSupport", "Documents"], path: "Tests/Support", swiftSettings: strictSettings),
+        // The child process of DocumentsTests' crash-safety test: journaled inserts until SIGKILLed.
         .executableTarget(
-            name: "StorageReport", dependencies: ["BSON", "Storage", "Documents", "BenchSupport"],
+            name: "CrashWriter", dependencies: ["BSON", "Documents"], path: "Tests/Fixtures/CrashWriter",
             swiftSettings: strictSettings
         ),
-        // `make bench-query`: issue 4's W1, W4, W3 and W7 figures.
-        .executableTarget(
-            name: "QueryReport", dependencies: ["BSON", "Storage", "Documents", "Query", "BenchSupport"],
-            swiftSettings: strictSettings
-        ),
-        // `make bench-aggregation`: issue 6's W4 (spilling $group), W3 ($lookup) and W7 ($sample) figures.
-        .executableTarget(
-            name: "AggregationReport", dependencies: ["BSON", "Storage", "Documents", "Query", "BenchSupport"],
-            swiftSettings: strictSettings
-        ),
-        // The child process of the crash-safety test: journaled inserts until SIGKILLed.
-        .executableTarget(name: "CrashWriter", dependencies: ["BSON", "Documents"], swiftSettings: strictSettings),
         .testTarget(name: "BSONTests", dependencies: ["BSON", "BenchSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strictSettings),
         .testTarget(name: "DocumentsTests", dependencies: ["Documents", "BSON", "Storage", "BenchSupport"], swiftSettings: strictSettings),
-        // Fixtures shared by the test targets (temporary directories, seeded randomness).
-        .target(name: "TestSupport", dependencies: ["BenchSupport", "Documents"], path: "Tests/Support", swiftSettings: strictSettings),
         .testTarget(
             name: "QueryTests", dependencies: ["Query", "Documents", "BSON", "TestSupport"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "WireTests", dependencies: ["Wire", "BSON", .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strictSettings),
         .testTarget(
             name: "CommandsTests",
             dependencies: ["Commands", "Query", "Documents", "BSON", "TestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "BSON", .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strictSettings),
         .testTarget(
             name: "ServerTests",
             dependencies: [

@@ -1,14 +1,23 @@
 // swift-tools-version: 6.1
-// Tessera's benchmark package: the BSON codec against libbson (../scripts/bench-bson) and
-// the PostgreSQL target of `tessera bench` (../scripts/bench-compare). Kept apart from the
-// root package so ordo-one/benchmark, libbson and postgres-nio (with swift-nio-ssl and
-// swift-crypto) never enter the library's dependency graph or `make test`'s build.
+// Tessera's benchmark package: the BSON codec against libbson (../scripts/bench-bson), the
+// PostgreSQL target of `tessera bench` (../scripts/bench-compare) and the report programs of
+// `make bench-storage`, `bench-query` and `bench-aggregation` (../scripts/bench-*). Kept apart
+// from the root package so ordo-one/benchmark, libbson and postgres-nio (with swift-nio-ssl
+// and swift-crypto) never enter the library's dependency graph or `make test`'s build.
 import PackageDescription
 
 // SwiftPM names a path dependency after its folder, so the root package's identity is the
 // name of the folder the repository was cloned into ("main" here, anything in CI).
 let rootPackage = Context.packageDirectory
     .split(separator: "/").dropLast().last.map { $0.lowercased() } ?? "main"
+
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6), .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+/// A product of the root package.
+func tessera(_ product: String) -> Target.Dependency { .product(name: product, package: rootPackage) }
 
 let package = Package(
     name: "TesseraBenchmarks",
@@ -27,15 +36,12 @@ let package = Package(
         .executableTarget(
             name: "PostgresBench",
             dependencies: [
-                .product(name: "BenchKit", package: rootPackage),
+                tessera("BenchKit"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: [
-                .swiftLanguageMode(.v6), .enableUpcomingFeature("ExistentialAny"),
-                .enableUpcomingFeature("InternalImportsByDefault"),
-            ]
+            swiftSettings: strictSettings
         ),
         // Debian's libbson (libbson-dev), found through pkg-config.
         .systemLibrary(
@@ -51,13 +57,40 @@ let package = Package(
         .executableTarget(
             name: "BSONCodec",
             dependencies: [
-                .product(name: "BSON", package: rootPackage),
+                tessera("BSON"),
                 "LibBSONBaseline",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/BSONCodec",
             swiftSettings: [.swiftLanguageMode(.v6)],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+            // Helpers the report programs share: number formatting, the machine header, the
+        // --scale/--only options, scratch directories.
+        .target(name: "ReportSupport", swiftSettings: strictSettings),
+        // `make bench-storage`: record sizes, on-disk ratio, field-read cost (issue 3's figures).
+        .executableTarget(
+            name: "StorageReport",
+            dependencies: [tessera("BSON"), tessera("Storage"), tessera("Documents"), tessera("BenchSupport"), "ReportSupport"],
+            swiftSettings: strictSettings
+        ),
+        // `make bench-query`: issue 4's W1, W4, W3 and W7 figures.
+        .executableTarget(
+            name: "QueryReport",
+            dependencies: [
+                tessera("BSON"), tessera("Storage"), tessera("Documents"), tessera("Query"),
+                tessera("BenchSupport"), tessera("BenchKit"), "ReportSupport",
+            ],
+            swiftSettings: strictSettings
+        ),
+        // `make bench-aggregation`: issue 6's W4 (spilling $group), W3 ($lookup) and W7 ($sample) figures.
+        .executableTarget(
+            name: "AggregationReport",
+            dependencies: [
+                tessera("BSON"), tessera("Documents"), tessera("Query"), tessera("BenchSupport"),
+                tessera("BenchKit"), "ReportSupport",
+            ],
+            swiftSettings: strictSettings
         ),
     ]
 )

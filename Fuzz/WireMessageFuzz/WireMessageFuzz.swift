@@ -3,8 +3,8 @@
 // (snappy, zlib, zstd). Decoding may throw WireError but never trap; whatever decodes must
 // encode and decode back to the same message. Built and run by scripts/fuzz.
 //
-// Server's MessageFrameDecoder is not reached: it needs a ChannelHandlerContext (a channel),
-// and it only forwards the framing verdict of MessageHeader, which this harness drives.
+// Wire's MessageFramer (the server's stream framing) is not driven here: it only acts on the
+// framing verdict of MessageHeader, which this harness drives; WireTests cover the framer.
 
 import BSON
 import FuzzSupport

@@ -294,7 +294,7 @@ public final class TesseraServer: Service, Sendable {
                         try channel.pipeline.syncOperations.addHandler(tls.detector(logger: runtime.logger, stall: TimeAmount(stall)))
                     }
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: TimeAmount(stall)))
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(MessageFrameDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(InboundFrameDecoder()))
                     try channel.pipeline.syncOperations.addHandler(ConnectionHandler(runtime: runtime, channel: channel))
                 }
             }

@@ -4,7 +4,7 @@
 // so no handler knows about auditing. Never puts a password in an event.
 
 import BSON
-import Documents
+import Query
 
 extension AuditEvent {
     /// The user and role commands, audited under their own names.

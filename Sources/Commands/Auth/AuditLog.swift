@@ -5,9 +5,9 @@
 
 import BSON
 import Dispatch
-import Documents
 import Glibc
 import Logging
+import Query
 import Synchronization
 
 /// One audited event before it is stamped and written.

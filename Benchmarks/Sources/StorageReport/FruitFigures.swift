@@ -2,6 +2,7 @@
 // 1,000,000 seeded documents, half {date, apples, oranges, bananas} and half with kiwis.
 // Neither carries an `_id`, so both figures are the document body alone.
 import BenchSupport
+import ReportSupport
 import BSON
 import Documents
 

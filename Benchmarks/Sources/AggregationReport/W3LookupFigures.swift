@@ -4,7 +4,9 @@
 // source holding the same matches, so the results are identical and the time should be too:
 // each join is one `_id` index seek, whatever the source's size.
 
+import BenchKit
 import BenchSupport
+import ReportSupport
 import BSON
 import Documents
 import Query

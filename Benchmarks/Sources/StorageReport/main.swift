@@ -1,7 +1,7 @@
 // `make bench-storage`: prints issue 3's storage figures — W4 fruit record vs BSON sizes,
 // W2 events' raw-BSON-to-disk ratio after compaction, and W1's last/first field read cost —
 // ending with four machine-readable `name: value` lines.
-import BenchSupport
+import ReportSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -3,6 +3,7 @@
 // exactly the 10 documents it returns).
 
 import BenchSupport
+import ReportSupport
 import BSON
 import Documents
 import Query

@@ -2,6 +2,7 @@
 // and by `make bench-query`'s W3 figures: "now" of the simulation, matches spread 30 days
 // either side of it, 30 % public. One generator, so both measure the same data.
 
+public import BenchSupport
 public import BSON
 
 /// The W3 data set: padel matches by club, level, gender, court and date.

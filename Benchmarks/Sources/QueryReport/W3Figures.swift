@@ -3,7 +3,9 @@
 // document examined per document returned, and a TTL index on the match date removes the
 // past matches (recorded in the change log).
 
+import BenchKit
 import BenchSupport
+import ReportSupport
 import BSON
 import Documents
 import Query

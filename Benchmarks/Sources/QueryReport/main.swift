@@ -3,7 +3,7 @@
 // W7 leaderboard — ending with four machine-readable `name: value` lines.
 // `--only w1|w4|w3|w7` runs one section. `--scale F` multiplies every document and operation count by F (e.g. 0.1 for a quick run).
 
-import BenchSupport
+import ReportSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -4,6 +4,7 @@
 // and RocksDB's bytes written per update.
 
 import BenchSupport
+import ReportSupport
 import BSON
 import Documents
 import Query

@@ -4,6 +4,7 @@
 // then the same with `kiwis`, which half the documents (one shape) lack.
 
 import BenchSupport
+import ReportSupport
 import BSON
 import Documents
 import Query

@@ -4,7 +4,7 @@
 // machine-readable `name: value` lines. `--only w4|w3|w7` runs one section; `--scale F`
 // multiplies every document count by F (e.g. 0.05 for a quick run).
 
-import BenchSupport
+import ReportSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

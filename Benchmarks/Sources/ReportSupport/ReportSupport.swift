@@ -1,27 +1,14 @@
-// Helpers shared by the report programs (make bench-storage, make bench-query): a seeded random generator, plain number
-// formatting, timing in nanoseconds, the machine header and a scratch directory under
-// $TMPDIR that is removed afterwards. POSIX calls only; no Foundation.
+// ReportSupport: helpers shared by the report programs (make bench-storage, bench-query,
+// bench-aggregation): plain number formatting, timing in nanoseconds, the machine header,
+// the --scale/--only options and a scratch directory under $TMPDIR that is removed
+// afterwards. POSIX calls only; no Foundation. (The seeded generator is BenchSupport's.)
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
-/// SplitMix64: a tiny, fast, seedable generator so every run builds the same documents.
-public struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
-    }
-}
-
+/// Plain number formatting (no Foundation).
 public enum Format {
     /// `value` with exactly `digits` decimals, e.g. `fixed(3.14159, 2)` is "3.14".
     public static func fixed(_ value: Double, _ digits: Int) -> String {
@@ -56,6 +43,7 @@ extension Duration {
     public var seconds: Double { nanoseconds / 1e9 }
 }
 
+/// The machine and process the report runs on.
 public enum Machine {
     /// Online processor count from sysconf.
     public static var cores: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
@@ -103,6 +91,7 @@ public struct ScratchDirectory {
     /// The directory's path.
     public let path: String
 
+    /// Creates `$TMPDIR/<prefix>-XXXXXX` (mkdtemp).
     public init(prefix: String) throws {
         var base = "/tmp"
         if let raw = getenv("TMPDIR") {

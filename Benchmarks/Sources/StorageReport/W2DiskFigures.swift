@@ -2,6 +2,7 @@
 // shape-encoded records keyed by their 12 `_id` bytes in a RocksDB key space with the
 // default options, then flushed and compacted; raw BSON bytes are compared to SST bytes.
 import BenchSupport
+import ReportSupport
 import BSON
 import Documents
 import Storage

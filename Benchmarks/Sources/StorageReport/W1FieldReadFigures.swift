@@ -2,6 +2,7 @@
 // against its first (minute.00.00), from a decoded-once shape-encoded record and, for
 // reference, from the BSON bytes; alternating rounds, median ns/read of each.
 import BenchSupport
+import ReportSupport
 import BSON
 import Documents
 

@@ -6,6 +6,7 @@
 // the items scans them all.
 
 import BenchSupport
+import ReportSupport
 import BSON
 import Documents
 import Query

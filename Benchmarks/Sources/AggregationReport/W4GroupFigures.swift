@@ -4,6 +4,7 @@
 // makes the $group spill. Time, the stages' peak memory and the process's RSS for each.
 
 import BenchSupport
+import ReportSupport
 import BSON
 import Documents
 import Query
