@@ -4,7 +4,6 @@
 // (RFC 2253) over in ConnectionInfo; nothing here reads certificates.
 
 import BSON
-import Documents
 
 /// The `authenticate` command, which Tessera (as MongoDB 8.0) offers for MONGODB-X509 only.
 enum X509Authentication {
