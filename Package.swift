@@ -96,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "tessera",
             dependencies: [
-                "BSON", "Server", "Commands", "Documents", "BenchKit",
+                "BSON", "Server", "Commands", "Documents", "Query", "BenchKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
