@@ -125,7 +125,7 @@ let package = Package(
         .executableTarget(name: "CrashWriter", dependencies: ["BSON", "Documents"], swiftSettings: strictSettings),
         .testTarget(name: "BSONTests", dependencies: ["BSON", "BenchSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strictSettings),
-        .testTarget(name: "DocumentsTests", dependencies: ["Documents", "BSON", "Storage", "BenchSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "DocumentsTests", dependencies: ["Documents", "BSON", "Storage", "BenchSupport", "TestSupport"], swiftSettings: strictSettings),
         // Fixtures shared by the test targets (temporary directories, seeded randomness).
         .target(name: "TestSupport", dependencies: ["BenchSupport", "Documents"], path: "Tests/Support", swiftSettings: strictSettings),
         .testTarget(
