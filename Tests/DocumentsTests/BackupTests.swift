@@ -109,13 +109,17 @@ struct BackupTests {
             let store = try DocumentStore(path: path, options: optionsWithCompiler)
             let namespace = try Namespace(database: "db", collection: "c")
             let collection = store.collection(namespace)
-            try collection.insert(contentsOf: (0..<20).map { ["_id": .int32(Int32($0)), "x": .int32(Int32($0)), "n": 0, "tags": ["a"]] })
+            try collection.insert(contentsOf: (0..<20).map { ["_id": .int32(Int32($0)), "x": .int32(Int32($0)), "n": 0, "sub": ["a": 1], "tags": ["a"]] })
             try store.createIndex(on: namespace, key: ["x": 1])
             let backups = path + "-backups"
             _ = try store.backup(to: backups, incremental: false)
 
             // After the first backup: every kind of logged change.
             #expect(try collection.applyDeltas(id: 1, [.increment(path: ["n"], by: 100)], writeConcern: .acknowledged)
+                    == .applied(modified: true))
+            // A delta that adds fields: new names are appended where the planner put them.
+            #expect(try collection.applyDeltas(id: 6, [.set(path: ["sub", "b"], value: 2), .increment(path: ["m"], by: 5),
+                                                       .set(path: ["new", "deep"], value: "x")], writeConcern: .acknowledged)
                     == .applied(modified: true))
             _ = try collection.modify(id: 2, loggedAs: .update) { old in
                 var new = old

@@ -19,8 +19,13 @@ enum ChangeReplay {
         case .replace:
             try replace(entry, with: try required(entry.document, "a document", entry), in: store)
         case .update:
-            try replace(entry, with: try required(entry.postImage, "the new version (logged before Tessera kept it)", entry),
-                        in: store)
+            if let postImage = entry.postImage {
+                try replace(entry, with: postImage, in: store)
+            } else if entry.updatedFieldsRedo {
+                try redoUpdatedFields(entry, in: store)
+            } else {
+                throw unreplayable(entry, "has no new version (it was logged before Tessera kept one)")
+            }
         case .delete:
             // False when a capped collection's insert, redone just before, evicted it already.
             _ = try store.collection(namespace(of: entry)).delete(id: try required(entry.documentKey, "a document key", entry))
@@ -50,6 +55,41 @@ enum ChangeReplay {
             // A dropped target was logged (and is redone) as its own `drop` entry first.
             try store.renameCollection(namespace(of: entry), to: to, dropTarget: false)
         }
+    }
+
+    /// Sets the entry's `updatedFields` on the current version, in order: each dotted path
+    /// leads through existing embedded documents; its last name is replaced in place or, when
+    /// new, appended (what the delta planner did).
+    private static func redoUpdatedFields(_ entry: ChangeLogEntry, in store: DocumentStore) throws(MongoError) {
+        guard case let .document(updated)? = entry.document?["updatedFields"] else {
+            throw unreplayable(entry, "has no updatedFields")
+        }
+        let id = try required(entry.documentKey, "a document key", entry)
+        let collection = store.collection(try namespace(of: entry))
+        guard var document = try collection.document(withID: id) else {
+            throw unreplayable(entry, "changes a document the restored store does not have")
+        }
+        for element in updated {
+            let path = element.key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            guard set(element.value, at: path[...], in: &document) else {
+                throw unreplayable(entry, "sets \(element.key), which does not lead through embedded documents")
+            }
+        }
+        try replace(entry, with: document, in: store)
+    }
+
+    /// Sets `value` at `path` in `document`; false when a component before the last is not
+    /// an embedded document.
+    private static func set(_ value: BSONValue, at path: ArraySlice<String>, in document: inout BSONDocument) -> Bool {
+        guard let name = path.first else { return false }
+        if path.count == 1 {
+            document[name] = value
+            return true
+        }
+        guard case var .document(inner)? = document[name] else { return false }
+        guard set(value, at: path.dropFirst(), in: &inner) else { return false }
+        document[name] = .document(inner)
+        return true
     }
 
     private static func replace(_ entry: ChangeLogEntry, with document: BSONDocument, in store: DocumentStore) throws(MongoError) {

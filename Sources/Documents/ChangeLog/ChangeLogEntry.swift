@@ -15,8 +15,10 @@ public struct ChangeLogEntry: Sendable, Equatable {
         case replace
         /// A document was changed in place by a delta (see `DocumentCollection.applyDeltas`);
         /// `document` is MongoDB's update description, `{updatedFields: {<dotted path>:
-        /// <new value>, ...}, removedFields: []}`, not the whole document. The whole new
-        /// version is kept too (`postImage`, read on request) so a restore can redo it exactly.
+        /// <new value>, ...}, removedFields: []}`, not the whole document. So that a restore
+        /// can redo it exactly, the entry also keeps the whole new version (`postImage`, read
+        /// on request) or, for a delta update, says its `updatedFields` redo it
+        /// (`updatedFieldsRedo`).
         case update
         /// A document was deleted; `documentKey` says which.
         case delete
@@ -54,12 +56,16 @@ public struct ChangeLogEntry: Sendable, Equatable {
     /// The whole document after an update, when the entry was read with post-images (see
     /// ``ChangeLog/entries(after:limit:postImages:)``); `nil` otherwise and for other operations.
     public let postImage: BSONDocument?
+    /// For an update: setting `document`'s `updatedFields` in order — each a dotted path
+    /// through embedded documents, an existing field replaced in place, a new one appended to
+    /// its document — turns the old version into the new one exactly (delta updates).
+    public let updatedFieldsRedo: Bool
 
     /// An entry from its parts.
     public init(
         sequence: UInt64, operation: Operation, database: String, collection: String?,
         documentKey: BSONValue? = nil, document: BSONDocument? = nil, wallTime: BSONDateTime,
-        preImage: BSONDocument? = nil, postImage: BSONDocument? = nil
+        preImage: BSONDocument? = nil, postImage: BSONDocument? = nil, updatedFieldsRedo: Bool = false
     ) {
         self.sequence = sequence
         self.operation = operation
@@ -70,6 +76,7 @@ public struct ChangeLogEntry: Sendable, Equatable {
         self.wallTime = wallTime
         self.preImage = preImage
         self.postImage = postImage
+        self.updatedFieldsRedo = updatedFieldsRedo
     }
 
     /// `database.collection`, or just the database for `dropDatabase`.
@@ -85,10 +92,11 @@ public struct ChangeLogEntry: Sendable, Equatable {
         return key
     }
 
-    /// The stored value: `{op, db, coll?, key?, doc? | rec?, wall, pre?, post?}` as BSON (the
-    /// sequence is the key). A document that has been shape-encoded is stored as its record
-    /// bytes (`rec`, a binary), so the log costs what the collection costs; other documents as
-    /// BSON (`doc`). An update's new version is its record bytes (`post`).
+    /// The stored value: `{op, db, coll?, key?, doc? | rec?, wall, pre?, post?, redo?}` as BSON
+    /// (the sequence is the key). A document that has been shape-encoded is stored as its
+    /// record bytes (`rec`, a binary), so the log costs what the collection costs; other
+    /// documents as BSON (`doc`). An update's new version is its record bytes (`post`);
+    /// `redo: true` marks `updatedFieldsRedo`.
     func storedValue(record: [UInt8]?, postImage: [UInt8]? = nil) throws(BSONError) -> [UInt8] {
         var stored = BSONDocument()
         stored.append("op", .string(operation.rawValue))
@@ -103,6 +111,7 @@ public struct ChangeLogEntry: Sendable, Equatable {
         stored.append("wall", .datetime(wallTime))
         if let preImage { stored.append("pre", .document(preImage)) }
         if let postImage { stored.append("post", .binary(BSONBinary(subtype: .userDefined, bytes: postImage))) }
+        if updatedFieldsRedo { stored.append("redo", .bool(true)) }
         return try stored.bsonBytes()
     }
 
@@ -127,6 +136,7 @@ public struct ChangeLogEntry: Sendable, Equatable {
         }
         self.init(sequence: sequence, operation: operation, database: database, collection: stored["coll"]?.stringValue,
                   documentKey: stored["key"], document: document, wallTime: wallTime,
-                  preImage: stored["pre"]?.documentValue, postImage: postImage)
+                  preImage: stored["pre"]?.documentValue, postImage: postImage,
+                  updatedFieldsRedo: stored["redo"]?.boolValue == true)
     }
 }

@@ -73,19 +73,15 @@ extension DocumentCollection {
             case .unchanged:
                 return .applied(modified: false)
             case let .patch(patch, shapes, updatedFields):
-                let operand = patch.serialized()
-                pending.batch.merge(key, operand, in: collection.keySpace)
+                pending.batch.merge(key, patch.serialized(), in: collection.keySpace)
                 pending.persist(shapes)
                 let description: BSONDocument = ["updatedFields": .document(updatedFields), "removedFields": .array([])]
                 let preImage = current.recordsPreImages ? try decode(stored, decoder: RecordDecoder(registry: store.shapes)) : nil
-                // The new version, for the log's redo (a restore's replay): the patch applied to
-                // the record it was planned on, bytes only, as the merge operator will do it.
-                var postImage = stored
-                guard operand.withUnsafeBytes({ RecordPatch.apply($0, to: &postImage) }) else {
-                    throw MongoError(.internalError, "a record patch of \(namespace) does not apply to its own base")
-                }
+                // The planner's updatedFields, set in order, redo the change exactly (paths
+                // through embedded documents only; new fields appended in order), so the log
+                // stays as small as the patch.
                 try pending.log(.update, database: namespace.database, collection: namespace.collection,
-                                documentKey: id, document: description, preImage: preImage, postImage: postImage)
+                                documentKey: id, document: description, preImage: preImage, updatedFieldsRedo: true)
                 return .applied(modified: true)
             }
         }
