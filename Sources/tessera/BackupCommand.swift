@@ -84,19 +84,16 @@ struct Backup: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check backups: file sizes, checksums (restoring a scratch copy), then catalog and index consistency.")
 
-        @Option(name: .long, help: "The backup directory.")
-        var from: String
-
-        @Option(name: .long, help: "Check only this backup (default: all).")
-        var backupId: UInt32?
+        @OptionGroup var source: BackupSource
 
         @Option(name: .long, help: "Where to restore scratch copies (default: the system's temporary directory).")
         var scratch: String?
 
         func run() throws {
             let scratchParent = scratch ?? NSTemporaryDirectory()
+            let from = source.from
             let ids = try BackupPaths.run { () throws(MongoError) -> [UInt32] in
-                if let backupId { return [backupId] }
+                if let backupId = source.backupId { return [backupId] }
                 return try QueryEngine.backups(in: from).map(\.id)
             }
             var failed = 0
@@ -123,11 +120,7 @@ struct Backup: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Restore a backup into a new data directory, or the store as it was at --until.")
 
-        @Option(name: .long, help: "The backup directory.")
-        var from: String
-
-        @Option(name: .long, help: "The backup to restore (default: the newest).")
-        var backupId: UInt32?
+        @OptionGroup var source: BackupSource
 
         @Option(name: .long, help: "The new data directory (missing or empty).")
         var dbpath: String
@@ -136,12 +129,13 @@ struct Backup: ParsableCommand {
         var until: String?
 
         func validate() throws {
-            if until != nil, backupId != nil {
+            if until != nil, source.backupId != nil {
                 throw ValidationError("--until picks its backups itself: give --backup-id or --until, not both")
             }
         }
 
         func run() throws {
+            let from = source.from
             if let until {
                 let result = try BackupPaths.run { () throws(MongoError) in
                     try QueryEngine.restoreBackup(from: from, until: try QueryEngine.restorePoint(parsing: until), to: dbpath)
@@ -152,12 +146,21 @@ struct Backup: ParsableCommand {
                       + "; the store stands at operation time \(time.timestamp):\(time.increment)")
             } else {
                 let backup = try BackupPaths.run { () throws(MongoError) in
-                    try QueryEngine.restoreBackup(backupId, from: from, to: dbpath)
+                    try QueryEngine.restoreBackup(source.backupId, from: from, to: dbpath)
                 }
                 print("restored backup \(backup.id) into \(dbpath)")
             }
         }
     }
+}
+
+/// `--from DIR [--backup-id N]`: the backup directory and, optionally, one backup in it.
+struct BackupSource: ParsableArguments {
+    @Option(name: .long, help: "The backup directory.")
+    var from: String
+
+    @Option(name: .long, help: "One backup by id (verify: default all; restore: default the newest).")
+    var backupId: UInt32?
 }
 
 /// A failure to report on one line and exit non-zero.

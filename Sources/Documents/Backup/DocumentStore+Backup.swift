@@ -76,10 +76,8 @@ extension DocumentStore {
                 }
                 return .continue
             }
-        } catch let error as StorageError {
-            throw .storage(error)
         } catch {
-            throw MongoError(.internalError, "\(error)")
+            throw .from(error)
         }
         if let failure { throw failure }
         return count
@@ -126,12 +124,8 @@ enum BackupStorage {
             let point = try newestChange(in: copy)
             let info = try engine.createBackup(of: copy, flushBeforeBackup: true)
             return (info, point)
-        } catch let error as MongoError {
-            throw error
-        } catch let error as StorageError {
-            throw .storage(error)
         } catch {
-            throw MongoError(.internalError, "\(error)")
+            throw .from(error)
         }
     }
 

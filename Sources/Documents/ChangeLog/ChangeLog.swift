@@ -169,12 +169,8 @@ public final class ChangeLog: Sendable {
         try trimming.withLock { _ throws(MongoError) -> UInt64? in
             do {
                 return try trimLocked(now: now)
-            } catch let error as MongoError {
-                throw error
-            } catch let error as StorageError {
-                throw .storage(error)
             } catch {
-                throw MongoError(.internalError, "\(error)")
+                throw .from(error)
             }
         }
     }
