@@ -136,16 +136,6 @@ public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
         MongoError(error.isNoSpace ? .outOfDiskSpace : .internalError, error.description, storageError: error)
     }
 
-    /// Any error of a storage callback as users meet it: a `MongoError` as it is, a
-    /// `StorageError` as ``storage(_:)``, anything else as an `InternalError`.
-    static func from(_ error: any Error) -> MongoError {
-        switch error {
-        case let error as MongoError: error
-        case let error as StorageError: .storage(error)
-        default: MongoError(.internalError, "\(error)")
-        }
-    }
-
     /// The error every write gets once a journal write or sync has failed: the store refuses writes
     /// until it is reopened, because a retried fsync cannot prove the earlier writes reached
     /// the disk.

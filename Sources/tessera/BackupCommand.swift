@@ -5,7 +5,7 @@
 import ArgumentParser
 import BSON
 import BenchKit
-import Documents
+import Documents  // MongoError (in BSON on main since wip-engine)
 import Foundation
 import Query
 
@@ -140,7 +140,7 @@ struct Backup: ParsableCommand {
                 let result = try BackupPaths.run { () throws(MongoError) in
                     try QueryEngine.restoreBackup(from: from, until: try QueryEngine.restorePoint(parsing: until), to: dbpath)
                 }
-                let time = result.point.operationTime
+                let time = ClusterTime.timestamp(ofSequence: result.point.sequence)
                 print("restored backup \(result.base.id) into \(dbpath) and redid \(result.replayed) changes"
                       + (result.logSource.map { " from backup \($0.id)'s change log" } ?? "")
                       + "; the store stands at operation time \(time.timestamp):\(time.increment)")
@@ -226,7 +226,7 @@ enum BackupPaths {
             "size": .int64(Int64(clamping: backup.size)), "fileCount": .int64(Int64(backup.fileCount)),
         ]
         if let record = backup.record {
-            document.append("operationTime", .timestamp(record.point.operationTime))
+            document.append("operationTime", .timestamp(ClusterTime.timestamp(ofSequence: record.point.sequence)))
             if let wallTime = record.point.wallTime { document.append("wallTime", .datetime(wallTime)) }
             document.append("bytesCopied", .int64(Int64(clamping: record.bytesCopied)))
             document.append("incremental", .bool(record.incremental))
@@ -239,7 +239,7 @@ enum BackupPaths {
         let created = Date(timeIntervalSince1970: Double(backup.createdAt.millisecondsSinceEpoch) / 1000)
         var text = "\(backup.id)\t\(ISO8601DateFormatter().string(from: created))\t\(backup.size) bytes\t\(backup.fileCount) files"
         if let record = backup.record {
-            let time = record.point.operationTime
+            let time = ClusterTime.timestamp(ofSequence: record.point.sequence)
             text += "\toperation time \(time.timestamp):\(time.increment)\t\(record.bytesCopied) bytes copied"
             if record.incremental { text += "\tincremental" }
         } else {

@@ -158,7 +158,7 @@ struct BackupTests {
 
             let target = path + "-restored"
             let result = try BackupSet(directory: backups)
-                .restore(until: .operationTime(OperationTime.timestamp(middle)), to: target, options: optionsWithCompiler)
+                .restore(until: .sequence(middle), to: target, options: optionsWithCompiler)
             #expect(result.base.id == 1)
             #expect(result.logSource?.id == 2)
             #expect(result.point.sequence == middle)
@@ -181,14 +181,14 @@ struct BackupTests {
             let past = try #require(first.record?.point.sequence) + 1
             // After the newest backup: the writes past it are in no backup.
             #expect(mongoErrorCode {
-                _ = try set.restore(until: .operationTime(OperationTime.timestamp(past)), to: path + "-a", options: DocumentStoreOptions())
+                _ = try set.restore(until: .sequence(past), to: path + "-a", options: DocumentStoreOptions())
             } == 2)
             // Before the oldest backup.
             #expect(mongoErrorCode {
                 _ = try set.restore(until: .wallTime(BSONDateTime(millisecondsSinceEpoch: 0)), to: path + "-b", options: DocumentStoreOptions())
             } == 2)
             // Exactly at a backup's point: that backup, nothing redone.
-            let exact = try set.restore(until: .operationTime(OperationTime.timestamp(past - 1)), to: path + "-c",
+            let exact = try set.restore(until: .sequence(past - 1), to: path + "-c",
                                         options: DocumentStoreOptions())
             #expect(exact.replayed == 0 && exact.logSource == nil)
             // A target that is not empty is refused and left alone.

@@ -3,17 +3,15 @@
 // it carries an offset); anything else is BadValue.
 
 import BSON
-import Documents
 import Query
 import TestSupport
 import Testing
 
 @Suite struct RestorePointTests {
     @Test func operationTimeNamesTheSequenceRepliesShow() throws {
-        let point = try QueryEngine.restorePoint(parsing: "1:1234")
-        #expect(point == .operationTime(BSONTimestamp(timestamp: 1, increment: 1234)))
-        #expect(OperationTime.sequence(BSONTimestamp(timestamp: 1, increment: 1234)) == 1234)
-        #expect(OperationTime.timestamp(1234) == BSONTimestamp(timestamp: 1, increment: 1234))
+        #expect(try QueryEngine.restorePoint(parsing: "1:1234") == .sequence(1234))
+        #expect(try QueryEngine.restorePoint(parsing: "2:5") == .sequence(1 << 32 | 5))
+        #expect(ClusterTime.timestamp(ofSequence: 1234) == BSONTimestamp(timestamp: 1, increment: 1234))
     }
 
     @Test func isoDatesAreUTCUnlessTheyCarryAnOffset() throws {

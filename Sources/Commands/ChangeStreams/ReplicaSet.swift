@@ -19,12 +19,13 @@ enum ReplicaSet {
     /// The cluster time of change log sequence `sequence`: the sequence is the timestamp's
     /// 64-bit value, offset by one second so no time is the null Timestamp(0, 0).
     static func clusterTime(_ sequence: UInt64) -> BSONTimestamp {
-        OperationTime.timestamp(sequence)
+        BSONTimestamp(timestamp: UInt32(truncatingIfNeeded: sequence >> 32) &+ 1, increment: UInt32(truncatingIfNeeded: sequence))
     }
 
     /// The sequence number a cluster time stands for (0 for times before the first write).
     static func sequence(_ time: BSONTimestamp) -> UInt64 {
-        OperationTime.sequence(time)
+        guard time.timestamp > 0 else { return 0 }
+        return UInt64(time.timestamp - 1) << 32 | UInt64(time.increment)
     }
 
     /// `$clusterTime` as replies carry it: the time and a (zero) signature, as an

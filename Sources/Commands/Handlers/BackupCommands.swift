@@ -4,7 +4,7 @@
 
 import BSON
 import Crypto
-import Documents
+import Documents  // MongoError and Namespace (in BSON on main since wip-engine)
 import Query
 
 /// createBackup and dbHash.
@@ -44,7 +44,7 @@ enum BackupCommands {
         let summary = try context.engine.backup(to: directory, incremental: incremental)
         var point: BSONDocument = [:]
         if let record = summary.record {
-            point = ["operationTime": .timestamp(record.point.operationTime),
+            point = ["operationTime": .timestamp(ClusterTime.timestamp(ofSequence: record.point.sequence)),
                      "sequence": .int64(Int64(bitPattern: record.point.sequence))]
             if let wallTime = record.point.wallTime { point.append("wallTime", .datetime(wallTime)) }
         }

@@ -1,6 +1,7 @@
 // BackupPoint and RestorePoint: where in a store's history a backup stands (its newest change
-// log entry) and the moment a point-in-time restore asks for (an operation time or a
-// wall-clock time). Plain values; BackupSet decides what they mean for a backup directory.
+// log entry) and the moment a point-in-time restore asks for (a change log sequence number —
+// an operation time, which the Query layer maps — or a wall-clock time). Plain values;
+// BackupSet decides what they mean for a backup directory.
 
 public import BSON
 
@@ -16,24 +17,21 @@ public struct BackupPoint: Sendable, Equatable {
         self.sequence = sequence
         self.wallTime = wallTime
     }
-
-    /// The operation time clients saw for that write (`operationTime` in replies).
-    public var operationTime: BSONTimestamp { OperationTime.timestamp(sequence) }
 }
 
 /// The moment a point-in-time restore brings a store to: every write committed at or before
 /// it, none after.
 public enum RestorePoint: Sendable, Equatable, CustomStringConvertible {
-    /// Writes up to and including this operation time (a change log sequence number, as
-    /// replies' `operationTime` and change events' `clusterTime` show it).
-    case operationTime(BSONTimestamp)
+    /// Writes up to and including this change log sequence number (what replies'
+    /// `operationTime` and change events' `clusterTime` stand for).
+    case sequence(UInt64)
     /// Writes that committed at or before this wall-clock time.
     case wallTime(BSONDateTime)
 
     /// Whether a backup standing at `point` holds only writes at or before this moment.
     func covers(_ point: BackupPoint) -> Bool {
         switch self {
-        case let .operationTime(time): return point.sequence <= OperationTime.sequence(time)
+        case let .sequence(sequence): return point.sequence <= sequence
         case let .wallTime(time): return point.wallTime.map { $0.millisecondsSinceEpoch <= time.millisecondsSinceEpoch } ?? true
         }
     }
@@ -41,15 +39,15 @@ public enum RestorePoint: Sendable, Equatable, CustomStringConvertible {
     /// Whether the change `entry` committed at or before this moment.
     func covers(_ entry: ChangeLogEntry) -> Bool {
         switch self {
-        case let .operationTime(time): return entry.sequence <= OperationTime.sequence(time)
+        case let .sequence(sequence): return entry.sequence <= sequence
         case let .wallTime(time): return entry.wallTime.millisecondsSinceEpoch <= time.millisecondsSinceEpoch
         }
     }
 
-    /// `Timestamp(t, i)` or the date in milliseconds since the epoch.
+    /// The sequence number or the date in milliseconds since the epoch.
     public var description: String {
         switch self {
-        case let .operationTime(time): return "Timestamp(\(time.timestamp), \(time.increment))"
+        case let .sequence(sequence): return "change log sequence \(sequence)"
         case let .wallTime(time): return "date \(time.millisecondsSinceEpoch) ms since the epoch"
         }
     }

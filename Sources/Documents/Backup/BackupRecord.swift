@@ -40,7 +40,6 @@ public struct BackupRecord: Sendable, Equatable {
         var document: BSONDocument = [
             "backupId": .int64(Int64(id)),
             "sequence": .int64(Int64(bitPattern: point.sequence)),
-            "operationTime": .timestamp(point.operationTime),
         ]
         if let wallTime = point.wallTime { document.append("wallTime", .datetime(wallTime)) }
         document.append("bytesCopied", .int64(Int64(clamping: bytesCopied)))

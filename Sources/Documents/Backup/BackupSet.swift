@@ -106,12 +106,12 @@ public struct BackupSet: Sendable {
     /// taken after the moment and redone in commit order.
     ///
     /// The guarantee: the restored store holds exactly the writes that committed at or
-    /// before `moment` (an operation time from a reply, a change event, or a `backup create`
-    /// report; or a wall-clock time). Limits: the moment must lie between two backups of the
+    /// before `moment` (a change log sequence — an operation time from a reply, a change
+    /// event, or a `backup create` report — or a wall-clock time). Limits: the moment must lie between two backups of the
     /// directory (or on one); the later backup's change log must still hold every change
     /// since the earlier one (its retention — by default 1 GiB — must not have trimmed them);
-    /// index hiding (`collMod` `hidden`) is not logged and so not redone; an operation time
-    /// inside a multi-document transaction's commit restores part of it.
+    /// index hiding (`collMod` `hidden`) is not logged and so not redone; a sequence inside a
+    /// multi-document transaction's commit restores part of it.
     ///
     /// - Parameter options: how to open the restored store for the replay (the Query layer
     ///   passes its partial-index compiler).
@@ -128,16 +128,16 @@ public struct BackupSet: Sendable {
             throw MongoError(.badValue, "no backup in \(directory) is at or before \(moment)")
         }
         try Self.requireEmpty(target)
-        let exact: Bool = if case let .operationTime(time) = moment {
-            OperationTime.sequence(time) == baseRecord.point.sequence
+        let exact: Bool = if case let .sequence(sequence) = moment {
+            sequence == baseRecord.point.sequence
         } else {
             false
         }
         let later = recorded.first { $0.1.point.sequence > baseRecord.point.sequence && !moment.covers($0.1.point) }
         if !exact, later == nil {
-            throw MongoError(.badValue, "\(moment) is after the newest backup (\(base.id), at operation time "
-                             + "\(baseRecord.point.operationTime.timestamp):\(baseRecord.point.operationTime.increment)); "
-                             + "the writes after it are in no backup: take a backup first, or restore backup \(base.id)")
+            throw MongoError(.badValue, "\(moment) is after the newest backup (\(base.id), at change log sequence "
+                             + "\(baseRecord.point.sequence)); the writes after it are in no backup: take a backup first, "
+                             + "or restore backup \(base.id)")
         }
         do {
             try restoreFiles(base, to: target)
@@ -167,9 +167,9 @@ public struct BackupSet: Sendable {
         sourceOptions.changeLogRetention = .unlimited
         let history = try Self.open(scratch, options: sourceOptions)
         guard let oldest = try history.changeLog.oldestSequence(), oldest <= start.sequence + 1 else {
-            throw MongoError(.badValue, "backup \(source.id)'s change log no longer holds the changes after operation time "
-                             + "\(start.operationTime.timestamp):\(start.operationTime.increment) (its retention trimmed them): "
-                             + "the moment cannot be reached from the backups in \(directory)")
+            throw MongoError(.badValue, "backup \(source.id)'s change log no longer holds the changes after sequence "
+                             + "\(start.sequence) (its retention trimmed them): the moment cannot be reached from the backups "
+                             + "in \(directory)")
         }
         let store = try Self.open(target, options: options)
         guard store.changeLog.latestSequence == start.sequence else {

@@ -72,7 +72,7 @@ extension QueryEngine {
     public static func restorePoint(parsing text: String) throws(MongoError) -> RestorePoint {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         if parts.count == 2, let seconds = UInt32(parts[0]), let increment = UInt32(parts[1]) {
-            return .operationTime(BSONTimestamp(timestamp: seconds, increment: increment))
+            return .sequence(ClusterTime.sequence(of: BSONTimestamp(timestamp: seconds, increment: increment)))
         }
         do {
             return .wallTime(BSONDateTime(millisecondsSinceEpoch: try DateParsing.parse(text, format: nil, timeZone: .utc)))
