@@ -88,16 +88,4 @@ public struct BackupRecord: Sendable, Equatable {
         }
         return record
     }
-
-    /// Removes the records of backups no longer in `directory` (purged by the engine).
-    static func removeStale(in directory: String, keeping ids: Set<UInt32>) {
-        let folder = "\(directory)/\(folderName)"
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
-        for name in names where name.hasPrefix("backup-") && name.hasSuffix(".json") {
-            let digits = name.dropFirst("backup-".count).dropLast(".json".count)
-            if let id = UInt32(digits), !ids.contains(id) {
-                try? FileManager.default.removeItem(atPath: "\(folder)/\(name)")
-            }
-        }
-    }
 }
