@@ -1,7 +1,7 @@
 # Tessera's entry points. `make run` and `make test` are the README's two commands; every
 # other target is a longer job (benchmarks, fuzzing) run by hand and reported in notes.
 
-.PHONY: run test integration build release bench-bson bench-storage bench-query bench-aggregation bench-compare fuzz fuzz-bson fuzz-server test-pymongo clean
+.PHONY: run test integration build release bench-bson bench-storage bench-query bench-aggregation bench-compare bench-ops fuzz fuzz-bson fuzz-server test-pymongo clean
 
 run:
 	@scripts/run
@@ -66,3 +66,8 @@ bench-aggregation:
 # with results.json, charts and a table in bench-results/<date>/ (see docs/performance.md).
 bench-compare:
 	@scripts/bench-compare
+
+# Issue 18's operations figures: backup and restore throughput (MB/s) of a ~2 GB store next to
+# `cp -a` of the same directory (OPS_STORE_MB sets the size).
+bench-ops:
+	@scripts/bench-ops

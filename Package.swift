@@ -115,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "TesseraCLI",
             dependencies: [
-                "BSON", "Server", "Commands", "BenchKit",
+                "BSON", "Server", "Commands", "Query", "BenchKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -134,7 +134,7 @@ let package = Package(
         ),
         .testTarget(name: "BSONTests", dependencies: ["BSON", "BenchSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strictSettings),
-        .testTarget(name: "DocumentsTests", dependencies: ["Documents", "BSON", "Storage", "BenchSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "DocumentsTests", dependencies: ["Documents", "BSON", "Storage", "BenchSupport", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "QueryTests", dependencies: ["Query", "Documents", "BSON", "TestSupport"],
             swiftSettings: strictSettings

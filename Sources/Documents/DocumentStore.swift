@@ -85,15 +85,9 @@ public final class DocumentStore: Sendable {
                 throw .newerFormat(path: path, found: formatVersion, supported: Self.formatVersion)
             }
         }
-        var storageOptions = options.storage
+        var storageOptions = Self.storageOptions(options.storage)
         storageOptions.createIfMissing = true
         storageOptions.errorIfExists = false
-        // Collection key spaces fold record patches (delta updates) on reads and compactions.
-        // (Collection key spaces are named "c.<id>": CatalogKey.keySpaceName(collection:).)
-        storageOptions.mergeOperatorsByPrefix["c."] = RecordPatchOperator()
-        if storageOptions.maxSuccessiveMerges == nil {
-            storageOptions.maxSuccessiveMerges = RecordPatchOperator.defaultMaxSuccessiveMerges
-        }
         let storage: RocksDBStore
         let catalogKeySpace: ColumnFamily
         let changeLogKeySpace: ColumnFamily
@@ -124,6 +118,18 @@ public final class DocumentStore: Sendable {
         self.catalogKeySpace = catalogKeySpace
         self.shapes = shapes
         self.catalog = Catalog(loaded.state)
+    }
+
+    /// `options` with what every opening of a store's RocksDB database needs: collection key
+    /// spaces fold record patches (delta updates) on reads and compactions.
+    static func storageOptions(_ options: StorageOptions) -> StorageOptions {
+        var storageOptions = options
+        // (Collection key spaces are named "c.<id>": CatalogKey.keySpaceName(collection:).)
+        storageOptions.mergeOperatorsByPrefix["c."] = RecordPatchOperator()
+        if storageOptions.maxSuccessiveMerges == nil {
+            storageOptions.maxSuccessiveMerges = RecordPatchOperator.defaultMaxSuccessiveMerges
+        }
+        return storageOptions
     }
 
     /// Writes the format record into a new store, or checks an existing one's version.

@@ -32,6 +32,7 @@ final class NativeOptions {
         rocksdb_options_set_create_missing_column_families(pointer, 0)
         rocksdb_options_set_max_open_files(pointer, Int32(clamping: configuration.maxOpenFiles))
         rocksdb_options_set_keep_log_file_num(pointer, max(configuration.keepLogFiles, 1))
+        if configuration.disablesAutoCompactions { rocksdb_options_set_disable_auto_compactions(pointer, 1) }
         rocksdb_options_set_info_log_level(pointer, configuration.infoLogLevel.rawValue)
         if let bytes = configuration.writeBufferBytes, bytes > 0 {
             rocksdb_options_set_write_buffer_size(pointer, bytes)

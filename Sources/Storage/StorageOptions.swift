@@ -48,6 +48,10 @@ public struct StorageOptions: Sendable {
     /// Collect RocksDB's statistics (tickers such as `rocksdb.bytes.written`), read with
     /// `RocksDBStore.statistics()`. Costs a little on every operation. Default `false`.
     public var collectsStatistics: Bool = false
+    /// Run no compaction in the background (RocksDB's `disable_auto_compactions`): for a
+    /// short-lived copy that must keep its SST files as they are, such as a checkpoint being
+    /// backed up. Default `false`.
+    public var disablesAutoCompactions: Bool = false
 
     /// Options with the defaults above.
     public init() {}

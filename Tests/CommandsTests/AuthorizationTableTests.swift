@@ -52,6 +52,17 @@ import Testing
         #expect(!Self.allowed(Self.role("read", "other"), Self.find))
     }
 
+    @Test func backupRoleTakesBackupsAndHashesButReadOnlyHashes() {
+        let createBackup: BSONDocument = ["createBackup": 1, "to": "/backups"]
+        #expect(Self.allowed(Self.role("backup", "admin"), createBackup, database: "admin"))
+        #expect(Self.allowed(Self.role("backup", "admin"), ["dbHash": 1]))
+        #expect(Self.allowed(Self.role("root", "admin"), createBackup, database: "admin"))
+        #expect(!Self.allowed(Self.role("readWriteAnyDatabase", "admin"), createBackup, database: "admin"))
+        #expect(!Self.allowed(Self.role("dbOwner"), createBackup, database: "admin"))
+        #expect(Self.allowed(Self.role("read"), ["dbHash": 1]))
+        #expect(!Self.allowed(Self.role("read", "other"), ["dbHash": 1]))
+    }
+
     @Test func readWriteWritesOnlyItsOwnDatabase() {
         #expect(Self.allowed(Self.role("readWrite"), Self.insert))
         #expect(Self.allowed(Self.role("readWrite"), ["createIndexes": "c", "indexes": []]))

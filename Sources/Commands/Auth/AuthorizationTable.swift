@@ -52,6 +52,7 @@ enum AuthorizationTable {
     /// Commands that need actions on the database they run in.
     private static let databaseActions: [String: Set<ActionType>] = [
         "dropDatabase": [.dropDatabase], "listCollections": [.listCollections], "dbStats": [.dbStats],
+        "dbHash": [.dbHash], "dbhash": [.dbHash],
         "createUser": [.createUser], "dropUser": [.dropUser], "dropAllUsersFromDatabase": [.dropUser],
         "usersInfo": [.viewUser], "createRole": [.createRole], "dropRole": [.dropRole], "rolesInfo": [.viewRole],
         "grantPrivilegesToRole": [.grantRole], "revokePrivilegesFromRole": [.revokeRole],
@@ -65,7 +66,7 @@ enum AuthorizationTable {
         "setParameter": [.setParameter], "getParameter": [.getParameter], "getCmdLineOpts": [.getCmdLineOpts],
         "hostInfo": [.hostInfo], "replSetGetStatus": [.replSetGetStatus],
         "replSetGetConfig": [.replSetGetConfig], "setFeatureCompatibilityVersion": [.setFeatureCompatibilityVersion],
-        "killAllSessions": [.killAnySession],
+        "killAllSessions": [.killAnySession], "createBackup": [.createBackup],
     ]
 
     /// What command `name` needs when sent as `body` to `database`; `nil` for a command the

@@ -44,6 +44,9 @@ enum ActionType: String, CaseIterable, Sendable {
     case getCmdLineOpts, hostInfo, replSetGetStatus, replSetGetConfig, top, shutdown, fsync
     case setFeatureCompatibilityVersion
     case bypassDocumentValidation
+    case dbHash
+    /// Tessera's: take an online backup (`createBackup`).
+    case createBackup
 }
 
 /// What a privilege applies to.
@@ -112,7 +115,7 @@ struct Privilege: Hashable, Sendable {
 /// The built-in roles and their privileges.
 enum BuiltInRoles {
     private static let readActions: Set<ActionType> = [
-        .find, .listCollections, .listIndexes, .killCursors, .changeStream, .collStats, .dbStats,
+        .find, .listCollections, .listIndexes, .killCursors, .changeStream, .collStats, .dbStats, .dbHash,
     ]
     private static let writeActions: Set<ActionType> = readActions.union([
         .insert, .update, .remove, .createCollection, .dropCollection, .createIndex, .dropIndex,
@@ -185,8 +188,9 @@ enum BuiltInRoles {
             return [Privilege(resource: .anyNormalResource, actions: dbAdminActions),
                     Privilege(resource: .cluster, actions: [.listDatabases])]
         case "backup":
-            return [Privilege(resource: .anyNormalResource, actions: [.find, .listCollections, .listIndexes, .collStats, .dbStats]),
-                    Privilege(resource: .cluster, actions: [.listDatabases, .serverStatus, .getParameter]),
+            return [Privilege(resource: .anyNormalResource,
+                              actions: [.find, .listCollections, .listIndexes, .collStats, .dbStats, .dbHash]),
+                    Privilege(resource: .cluster, actions: [.listDatabases, .serverStatus, .getParameter, .createBackup]),
                     Privilege(resource: usersCollection, actions: [.find]),
                     Privilege(resource: .anyNormalResource, actions: [.viewUser, .viewRole])]
         case "restore":

@@ -78,15 +78,10 @@ enum SCRAMMechanism: String, CaseIterable, Sendable {
         switch self {
         case .sha1:
             let digest = Insecure.MD5.hash(data: Array("\(user):mongo:\(password)".utf8))
-            return Array(digest.map { Self.hex($0) }.joined().utf8)
+            return Array(HexText.lowercase(digest).utf8)
         case .sha256:
             return Array(try SASLPrep.prepare(password).utf8)
         }
-    }
-
-    private static func hex(_ byte: UInt8) -> String {
-        let digits = Array("0123456789abcdef")
-        return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]])
     }
 }
 

@@ -47,7 +47,7 @@ enum CommandTable {
         + QueryCommands.handlers + WriteCommands.handlers + CollectionCommands.handlers + IndexCommands.handlers
         + TransactionCommands.handlers + ParameterCommands.handlers + AuthCommands.handlers
         + X509Authentication.handlers
-        + UserCommands.handlers + RoleCommands.handlers + TestCommands.handlers + BulkWriteCommand.handlers
+        + UserCommands.handlers + RoleCommands.handlers + TestCommands.handlers + BulkWriteCommand.handlers + BackupCommands.handlers
 
     /// Handlers keyed by every name.
     static let byName: [String: CommandHandler] = {

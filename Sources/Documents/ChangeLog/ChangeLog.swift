@@ -73,8 +73,9 @@ public final class ChangeLog: Sendable {
         }
     }
 
-    /// Up to `limit` entries with sequence numbers greater than `sequence`, oldest first.
-    public func entries(after sequence: UInt64, limit: Int = 1000) throws(MongoError) -> [ChangeLogEntry] {
+    /// Up to `limit` entries with sequence numbers greater than `sequence`, oldest first;
+    /// with `postImages`, updates carry their new version (what a restore's replay needs).
+    public func entries(after sequence: UInt64, limit: Int = 1000, postImages: Bool = false) throws(MongoError) -> [ChangeLogEntry] {
         guard sequence < UInt64.max, limit > 0 else { return [] }
         let pairs: [KeyValuePair]
         do {
@@ -86,7 +87,7 @@ public final class ChangeLog: Sendable {
         var result: [ChangeLogEntry] = []
         result.reserveCapacity(pairs.count)
         for pair in pairs {
-            guard let entry = ChangeLogEntry(key: pair.key, value: pair.value, decoder: decoder) else {
+            guard let entry = ChangeLogEntry(key: pair.key, value: pair.value, decoder: decoder, postImages: postImages) else {
                 throw MongoError(.internalError, "unreadable change log entry \(CatalogKey.uint64(pair.key) ?? 0)")
             }
             result.append(entry)
@@ -168,12 +169,8 @@ public final class ChangeLog: Sendable {
         try trimming.withLock { _ throws(MongoError) -> UInt64? in
             do {
                 return try trimLocked(now: now)
-            } catch let error as MongoError {
-                throw error
-            } catch let error as StorageError {
-                throw .storage(error)
             } catch {
-                throw MongoError(.internalError, "\(error)")
+                throw .from(error)
             }
         }
     }

@@ -1,6 +1,7 @@
 // ChangeLogEntry: one committed write as the change log records it — sequence number,
-// operation, namespace, document key and the full document — and its stored form (BSON,
-// keyed by the big-endian sequence number). Owns the encoding; no storage access.
+// operation, namespace, document key, the full document (an update's post-image too, so the
+// log can redo every write) — and its stored form (BSON, keyed by the big-endian sequence
+// number). Owns the encoding; no storage access.
 
 public import BSON
 
@@ -14,7 +15,10 @@ public struct ChangeLogEntry: Sendable, Equatable {
         case replace
         /// A document was changed in place by a delta (see `DocumentCollection.applyDeltas`);
         /// `document` is MongoDB's update description, `{updatedFields: {<dotted path>:
-        /// <new value>, ...}, removedFields: []}`, not the whole document.
+        /// <new value>, ...}, removedFields: []}`, not the whole document. So that a restore
+        /// can redo it exactly, the entry also keeps the whole new version (`postImage`, read
+        /// on request) or, for a delta update, says its `updatedFields` redo it
+        /// (`updatedFieldsRedo`).
         case update
         /// A document was deleted; `documentKey` says which.
         case delete
@@ -49,12 +53,19 @@ public struct ChangeLogEntry: Sendable, Equatable {
     /// The document before an update, replace or delete, kept only for collections with
     /// `changeStreamPreAndPostImages: {enabled: true}`.
     public let preImage: BSONDocument?
+    /// The whole document after an update, when the entry was read with post-images (see
+    /// ``ChangeLog/entries(after:limit:postImages:)``); `nil` otherwise and for other operations.
+    public let postImage: BSONDocument?
+    /// For an update: setting `document`'s `updatedFields` in order — each a dotted path
+    /// through embedded documents, an existing field replaced in place, a new one appended to
+    /// its document — turns the old version into the new one exactly (delta updates).
+    public let updatedFieldsRedo: Bool
 
     /// An entry from its parts.
     public init(
         sequence: UInt64, operation: Operation, database: String, collection: String?,
         documentKey: BSONValue? = nil, document: BSONDocument? = nil, wallTime: BSONDateTime,
-        preImage: BSONDocument? = nil
+        preImage: BSONDocument? = nil, postImage: BSONDocument? = nil, updatedFieldsRedo: Bool = false
     ) {
         self.sequence = sequence
         self.operation = operation
@@ -64,6 +75,8 @@ public struct ChangeLogEntry: Sendable, Equatable {
         self.document = document
         self.wallTime = wallTime
         self.preImage = preImage
+        self.postImage = postImage
+        self.updatedFieldsRedo = updatedFieldsRedo
     }
 
     /// `database.collection`, or just the database for `dropDatabase`.
@@ -79,10 +92,12 @@ public struct ChangeLogEntry: Sendable, Equatable {
         return key
     }
 
-    /// The stored value: `{op, db, coll?, key?, doc? | rec?, wall, pre?}` as BSON (the sequence is the
-    /// key). A document that has been shape-encoded is stored as its record bytes (`rec`, a
-    /// binary), so the log costs what the collection costs; other documents as BSON (`doc`).
-    func storedValue(record: [UInt8]?) throws(BSONError) -> [UInt8] {
+    /// The stored value: `{op, db, coll?, key?, doc? | rec?, wall, pre?, post?, redo?}` as BSON
+    /// (the sequence is the key). A document that has been shape-encoded is stored as its
+    /// record bytes (`rec`, a binary), so the log costs what the collection costs; other
+    /// documents as BSON (`doc`). An update's new version is its record bytes (`post`);
+    /// `redo: true` marks `updatedFieldsRedo`.
+    func storedValue(record: [UInt8]?, postImage: [UInt8]? = nil) throws(BSONError) -> [UInt8] {
         var stored = BSONDocument()
         stored.append("op", .string(operation.rawValue))
         stored.append("db", .string(database))
@@ -95,11 +110,14 @@ public struct ChangeLogEntry: Sendable, Equatable {
         }
         stored.append("wall", .datetime(wallTime))
         if let preImage { stored.append("pre", .document(preImage)) }
+        if let postImage { stored.append("post", .binary(BSONBinary(subtype: .userDefined, bytes: postImage))) }
+        if updatedFieldsRedo { stored.append("redo", .bool(true)) }
         return try stored.bsonBytes()
     }
 
-    /// Reads a stored entry, decoding a record with `decoder`; `nil` if the bytes are not one.
-    init?(key: [UInt8], value: [UInt8], decoder: RecordDecoder) {
+    /// Reads a stored entry, decoding a record with `decoder` (and an update's post-image when
+    /// `postImages`); `nil` if the bytes are not one.
+    init?(key: [UInt8], value: [UInt8], decoder: RecordDecoder, postImages: Bool = false) {
         guard let sequence = CatalogKey.uint64(key),
               let stored = try? BSONDocument(bsonBytes: value),
               case let .string(op)? = stored["op"], let operation = Operation(rawValue: op),
@@ -111,8 +129,14 @@ public struct ChangeLogEntry: Sendable, Equatable {
             guard let decoded = try? decoder.document(record.bytes) else { return nil }
             document = decoded
         }
+        var postImage: BSONDocument?
+        if postImages, case let .binary(record)? = stored["post"] {
+            guard let decoded = try? decoder.document(record.bytes) else { return nil }
+            postImage = decoded
+        }
         self.init(sequence: sequence, operation: operation, database: database, collection: stored["coll"]?.stringValue,
                   documentKey: stored["key"], document: document, wallTime: wallTime,
-                  preImage: stored["pre"]?.documentValue)
+                  preImage: stored["pre"]?.documentValue, postImage: postImage,
+                  updatedFieldsRedo: stored["redo"]?.boolValue == true)
     }
 }

@@ -77,8 +77,11 @@ extension DocumentCollection {
                 pending.persist(shapes)
                 let description: BSONDocument = ["updatedFields": .document(updatedFields), "removedFields": .array([])]
                 let preImage = current.recordsPreImages ? try decode(stored, decoder: RecordDecoder(registry: store.shapes)) : nil
+                // The planner's updatedFields, set in order, redo the change exactly (paths
+                // through embedded documents only; new fields appended in order), so the log
+                // stays as small as the patch.
                 try pending.log(.update, database: namespace.database, collection: namespace.collection,
-                                documentKey: id, document: description, preImage: preImage)
+                                documentKey: id, document: description, preImage: preImage, updatedFieldsRedo: true)
                 return .applied(modified: true)
             }
         }

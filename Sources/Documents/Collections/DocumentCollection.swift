@@ -156,7 +156,8 @@ public struct DocumentCollection: Sendable {
             if loggedAs == .update {
                 let description = UpdateDescription(from: old, to: prepared.document)
                 try pending.log(.update, database: namespace.database, collection: namespace.collection,
-                                documentKey: prepared.id, document: description.document, preImage: preImage)
+                                documentKey: prepared.id, document: description.document, preImage: preImage,
+                                postImage: prepared.record.bytes)
             } else {
                 try pending.log(.replace, database: namespace.database, collection: namespace.collection,
                                 documentKey: prepared.id, record: prepared.record.bytes, preImage: preImage)

@@ -34,18 +34,21 @@ final class PendingCommit {
     }
 
     /// Appends a change log entry with the next sequence number. A document already
-    /// shape-encoded for this batch is logged as its `record` bytes.
+    /// shape-encoded for this batch is logged as its `record` bytes; an update's new version
+    /// as `postImage` record bytes, or, with `updatedFieldsRedo`, not at all because its
+    /// `updatedFields` redo it exactly.
     func log(
         _ operation: ChangeLogEntry.Operation, database: String, collection: String?,
         documentKey: BSONValue? = nil, document: BSONDocument? = nil, record: [UInt8]? = nil,
-        preImage: BSONDocument? = nil
+        preImage: BSONDocument? = nil, postImage: [UInt8]? = nil, updatedFieldsRedo: Bool = false
     ) throws(MongoError) {
         let entry = ChangeLogEntry(
             sequence: nextSequence, operation: operation, database: database, collection: collection,
-            documentKey: documentKey, document: document, wallTime: wallTime, preImage: preImage)
+            documentKey: documentKey, document: document, wallTime: wallTime, preImage: preImage,
+            updatedFieldsRedo: updatedFieldsRedo)
         let value: [UInt8]
         do {
-            value = try entry.storedValue(record: record)
+            value = try entry.storedValue(record: record, postImage: postImage)
         } catch {
             throw MongoError(.badValue, error.description)
         }

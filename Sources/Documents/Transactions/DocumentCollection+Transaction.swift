@@ -46,6 +46,7 @@ extension DocumentCollection {
                                                 documentKey: prepared.id)
         if loggedAs == .update {
             change.document = UpdateDescription(from: old, to: prepared.document).document
+            change.postImage = prepared.record.bytes
         } else {
             change.record = prepared.record.bytes
         }

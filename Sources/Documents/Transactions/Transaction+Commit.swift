@@ -92,7 +92,8 @@ extension Transaction {
         for change in taken.changes {
             try pending.log(change.operation, database: change.namespace.database,
                             collection: change.namespace.collection, documentKey: change.documentKey,
-                            document: change.document, record: change.record, preImage: change.preImage)
+                            document: change.document, record: change.record, preImage: change.preImage,
+                            postImage: change.postImage)
         }
     }
 }

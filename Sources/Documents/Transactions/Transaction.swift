@@ -124,6 +124,8 @@ public final class Transaction: Sendable {
         var document: BSONDocument?
         /// The document before the change, for collections that record pre-images.
         var preImage: BSONDocument?
+        /// The new document's record (update), for the log's redo.
+        var postImage: [UInt8]?
     }
 
     struct Buffer: Sendable {
