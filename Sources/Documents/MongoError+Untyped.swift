@@ -1,6 +1,7 @@
 // MongoError from an untyped error: what a storage callback (a scan body, a closure that may
 // throw either kind) threw, as users meet it.
 
+internal import BSON
 internal import Storage
 
 extension MongoError {

@@ -3,10 +3,10 @@
 // while writes go on, RocksDB's backup engine (create, list, verify, restore) and the index
 // reads of the consistency check. The logic around them lives in BackupSet and its peers.
 
+public import BSON
 internal import Foundation
 internal import Storage
 internal import Synchronization
-internal import BSON
 
 extension DocumentStore {
     /// Backs the store up into the backup directory `directory` (created if missing) while

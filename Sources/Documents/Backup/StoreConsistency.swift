@@ -2,7 +2,7 @@
 // in the catalog readable, every document with an `_id`, every secondary index holding exactly
 // the entries its documents generate, the change log's newest entry readable. Read-only.
 
-internal import BSON
+public import BSON
 
 /// What the consistency check found.
 public struct ConsistencyReport: Sendable, Equatable {

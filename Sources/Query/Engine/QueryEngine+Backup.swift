@@ -3,7 +3,7 @@
 // directories (list, verify, restore, point-in-time restore) with this layer's options, so the
 // Commands layer and the CLI stop at the engine.
 
-internal import BSON
+public import BSON
 public import Documents
 
 extension QueryEngine {

@@ -45,3 +45,6 @@ public typealias StoreOpenError = Documents.StoreOpenError
 
 /// A one-shot commit notification registered with ``QueryEngine/notifyOnCommit(after:_:)``.
 public typealias CommitWatch = Documents.ChangeLog.CommitWatch
+
+/// One backup in a backup directory: its id, point (operation time) and size.
+public typealias BackupSummary = Documents.BackupSummary
