@@ -67,6 +67,7 @@ enum IndexCommands {
     /// listIndexes.
     static func listIndexes(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         let namespace = try context.collectionNamespace()
+        try ViewCommands.refuseView(context, namespace)
         guard let description = context.engine.collectionDescription(namespace) else {
             throw MongoError(.namespaceNotFound, "ns does not exist: \(namespace)")
         }
@@ -80,6 +81,7 @@ enum IndexCommands {
     /// array of names.
     static func dropIndexes(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         let namespace = try context.collectionNamespace()
+        try ViewCommands.refuseView(context, namespace)
         let engine = context.engine
         guard let description = engine.collectionDescription(namespace) else {
             throw MongoError(.namespaceNotFound, "ns not found \(namespace)")
@@ -145,7 +147,12 @@ enum IndexCommands {
         var reply: BSONDocument
         switch command {
         case "find":
-            reply = try collection.explain(try QueryCommands.findQuery(innerContext), verbosity: verbosity)
+            let query = try QueryCommands.findQuery(innerContext)
+            if let view = try ViewCommands.resolved(innerContext, namespace) {
+                reply = try view.explainAggregate(ViewQuery.findPipeline(view: [], query: query), verbosity: verbosity)
+            } else {
+                reply = try collection.explain(query, verbosity: verbosity)
+            }
         case "count", "distinct":
             let filter = try innerContext.document("query") ?? BSONDocument()
             reply = try collection.explain(FindQuery(filter: filter), verbosity: verbosity)
