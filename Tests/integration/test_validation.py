@@ -118,7 +118,7 @@ def test_bypass_document_validation_on_every_write_path(db):
     db.c.insert_one({"_id": 1}, bypass_document_validation=True)
     db.c.insert_many([{"_id": 2}, {"_id": 3}], bypass_document_validation=True)
     db.c.update_one({"_id": 1}, {"$set": {"x": 1}}, bypass_document_validation=True)
-    db.c.find_one_and_update({"_id": 2}, {"$set": {"x": 2}}, bypass_document_validation=True)
+    db.c.find_one_and_update({"_id": 2}, {"$set": {"x": 2}}, bypassDocumentValidation=True)
     db.source.insert_many([{"_id": 10}, {"_id": 11}])
     assert error_of(lambda: list(db.source.aggregate([{"$merge": {"into": "c"}}]))).code == 121
     list(db.source.aggregate([{"$merge": {"into": "c"}}], bypassDocumentValidation=True))

@@ -82,7 +82,7 @@ def test_create_errors(db, items):
     db.command("create", "odds", viewOn="items", pipeline=[])
     assert error_code(lambda: db.command("create", "odds", viewOn="items")) == 48
     assert error_code(lambda: db.command("create", "items", viewOn="odds")) == 48
-    assert error_code(lambda: db.create_collection("odds")) == 48
+    assert error_code(lambda: db.command("create", "odds")) == 48
     assert error_code(lambda: db.command("create", "v2", viewOn="items", pipeline=[{"$out": "x"}])) == 167
     assert error_code(lambda: db.command("create", "v3", viewOn="items", pipeline=[{"$bogus": 1}])) == 40324
     assert error_code(lambda: db.command("create", "v4", viewOn="items", capped=True)) == 72

@@ -868,7 +868,8 @@ class FileRunner:
 
     def op_createCollection(self, database, args):
         options = {k: v for k, v in args.items() if k not in ("collection", "session")}
-        database.create_collection(args["collection"], **options)
+        # No listCollections first (check_exists): drivers send `create` alone, as the files expect.
+        database.create_collection(args["collection"], check_exists=False, **options)
         return None
 
     def op_modifyCollection(self, database, args):
