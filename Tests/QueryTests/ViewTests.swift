@@ -10,7 +10,7 @@ import Testing
 @Suite struct ViewTests {
     let database = "shop"
 
-    func namespace(_ name: String) throws -> Namespace {
+    func namespace(_ name: String) throws(MongoError) -> Namespace {
         try Namespace(database: database, collection: name)
     }
 
@@ -54,14 +54,14 @@ import Testing
         try withEngine { engine in
             try engine.createView(ViewDefinition(namespace: try namespace("a"), viewOn: try namespace("b"), pipeline: []))
             try engine.createView(ViewDefinition(namespace: try namespace("b"), viewOn: try namespace("c"), pipeline: []))
-            do {
+            do throws(MongoError) {
                 try engine.modifyView(try namespace("b"), viewOn: "a", pipeline: nil)
                 Issue.record("a cycle was accepted")
             } catch {
                 #expect(error.code == .graphContainsCycle)
                 #expect(error.message == "View cycle detected: shop.b => shop.a => shop.b")
             }
-            do {
+            do throws(MongoError) {
                 try engine.createView(ViewDefinition(namespace: try namespace("c"), viewOn: try namespace("x"),
                                                      pipeline: [["$lookup": ["from": "a", "as": "j", "pipeline": []]]]))
                 Issue.record("a cycle through $lookup was accepted")
@@ -90,7 +90,7 @@ import Testing
             #expect(throws: MongoError(.namespaceExists, "Namespace shop.v already exists")) {
                 try engine.createView(ViewDefinition(namespace: view, viewOn: try namespace("c"), pipeline: []))
             }
-            do {
+            do throws(MongoError) {
                 try engine.createView(ViewDefinition(namespace: try namespace("w"), viewOn: try namespace("c"), pipeline: [["$out": "x"]]))
                 Issue.record("$out was accepted in a view")
             } catch {
