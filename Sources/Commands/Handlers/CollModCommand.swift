@@ -189,15 +189,7 @@ struct IndexChange {
             return index
         case (nil, .some(let pattern)):
             guard case .document(let key) = pattern else { throw MongoError(.invalidOptions, "Key pattern must be an object.") }
-            let matching = description.indexes.filter { BSONValue.compareDocuments($0.key, key) == 0 && $0.key == key }
-            guard let index = matching.first else {
-                throw MongoError(.indexNotFound, "cannot find index \(BSONValue.document(key).extendedJSON()) for ns \(description.namespace)")
-            }
-            guard matching.count == 1 else {
-                throw MongoError(.ambiguousIndexKeyPattern,
-                                 "index keyPattern \(BSONValue.document(key).extendedJSON()) matches \(matching.count) indexes, must use index name.")
-            }
-            return index
+            return try IndexCommands.index(withKey: key, in: description)
         }
     }
 

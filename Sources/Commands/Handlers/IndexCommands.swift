@@ -95,15 +95,7 @@ enum IndexCommands {
         case let .string(name)?:
             names = [name]
         case let .document(key)?:
-            let matching = description.indexes.filter { BSONValue.compareDocuments($0.key, key) == 0 && $0.key == key }
-            guard let index = matching.first else {
-                throw MongoError(.indexNotFound, "can't find index with key: \(BSONValue.document(key).extendedJSON())")
-            }
-            guard matching.count == 1 else {
-                throw MongoError(.ambiguousIndexKeyPattern,
-                                 "\(matching.count) indexes found for key: \(BSONValue.document(key).extendedJSON()), identify by name instead. Conflicting indexes: \(matching.map(\.name))")
-            }
-            names = [index.name]
+            names = [try index(withKey: key, in: description).name]
         case let .array(values)?:
             var list: [String] = []
             for value in values {
@@ -128,6 +120,21 @@ enum IndexCommands {
         }
         for name in names { try engine.dropIndex(name, on: namespace) }
         return reply
+    }
+
+    /// The one index of `description` whose key pattern is `key` (dropIndexes, collMod).
+    ///
+    /// - Throws: `IndexNotFound` (27); `AmbiguousIndexKeyPattern` (332) when several have it.
+    static func index(withKey key: BSONDocument, in description: CollectionDescription) throws(MongoError) -> IndexDescription {
+        let matching = description.indexes.filter { BSONValue.compareDocuments($0.key, key) == 0 && $0.key == key }
+        guard let index = matching.first else {
+            throw MongoError(.indexNotFound, "can't find index with key: \(BSONValue.document(key).extendedJSON())")
+        }
+        guard matching.count == 1 else {
+            throw MongoError(.ambiguousIndexKeyPattern,
+                             "\(matching.count) indexes found for key: \(BSONValue.document(key).extendedJSON()), identify by name instead. Conflicting indexes: \(matching.map(\.name))")
+        }
+        return index
     }
 
     /// explain: `{explain: {<command>}, verbosity}`.

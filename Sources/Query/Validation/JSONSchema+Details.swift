@@ -74,14 +74,8 @@ extension JSONSchema.Rule {
             if let duplicate = Self.firstDuplicate(in: value.arrayValue ?? []) { entry.append("duplicatedValue", duplicate) }
             return [.document(entry)]
         case .items(let schema):
-            let elements = value.arrayValue ?? []
-            guard let index = elements.firstIndex(where: { !schema.matches($0) }) else { return [] }
-            var entry: BSONDocument = ["operatorName": "items"]
-            for annotation in schema.annotations.elements { entry.append(annotation.key, annotation.value) }
-            entry.append("reason", "At least one item did not match the sub-schema")
-            entry.append("itemIndex", .int32(Int32(clamping: index)))
-            entry.append("details", .array(schema.failures(of: elements[index])))
-            return [.document(entry)]
+            return Self.firstFailingItem("items", schema, in: value.arrayValue ?? [], from: 0,
+                                         reason: "At least one item did not match the sub-schema")
         case .itemList(let schemas):
             var failing: [BSONValue] = []
             for (index, pair) in zip(value.arrayValue ?? [], schemas).enumerated() where !pair.1.matches(pair.0) {
@@ -94,14 +88,8 @@ extension JSONSchema.Rule {
             entry.append("additionalItems", .array(Array((value.arrayValue ?? []).dropFirst(start))))
             return [.document(entry)]
         case .additionalItems(let schema, let start):
-            let elements = value.arrayValue ?? []
-            guard let index = elements.indices.dropFirst(start).first(where: { !schema.matches(elements[$0]) }) else { return [] }
-            var entry: BSONDocument = ["operatorName": "additionalItems"]
-            for annotation in schema.annotations.elements { entry.append(annotation.key, annotation.value) }
-            entry.append("reason", "At least one additional item did not match the sub-schema")
-            entry.append("itemIndex", .int32(Int32(clamping: index)))
-            entry.append("details", .array(schema.failures(of: elements[index])))
-            return [.document(entry)]
+            return Self.firstFailingItem("additionalItems", schema, in: value.arrayValue ?? [], from: start,
+                                         reason: "At least one additional item did not match the sub-schema")
         case .properties(let properties):
             let document = value.documentValue ?? BSONDocument()
             var failing: [BSONValue] = []
@@ -175,6 +163,19 @@ extension JSONSchema.Rule {
 
     private func leaf(_ keyword: String, _ spec: BSONDocument, also: String? = nil, reason: String, value: BSONValue) -> BSONValue {
         .document(leafDocument(keyword, spec, also: also, reason: reason, value: value))
+    }
+
+    /// `{operatorName, reason, itemIndex, details}` for the first element from `start` on
+    /// that fails `schema` (`items`, `additionalItems` with a schema).
+    private static func firstFailingItem(_ keyword: String, _ schema: JSONSchema, in elements: [BSONValue], from start: Int,
+                                         reason: String) -> [BSONValue] {
+        guard let index = elements.indices.dropFirst(start).first(where: { !schema.matches(elements[$0]) }) else { return [] }
+        var entry: BSONDocument = ["operatorName": .string(keyword)]
+        for annotation in schema.annotations.elements { entry.append(annotation.key, annotation.value) }
+        entry.append("reason", .string(reason))
+        entry.append("itemIndex", .int32(Int32(clamping: index)))
+        entry.append("details", .array(schema.failures(of: elements[index])))
+        return [.document(entry)]
     }
 
     /// `{operatorName, schemasNotSatisfied: [{index, details}]}` over the schemas `only` picks.
