@@ -47,7 +47,6 @@ enum CommandTable {
         + QueryCommands.handlers + WriteCommands.handlers + CollectionCommands.handlers + IndexCommands.handlers
         + TransactionCommands.handlers + ParameterCommands.handlers + AuthCommands.handlers
         + UserCommands.handlers + RoleCommands.handlers + TestCommands.handlers + BulkWriteCommand.handlers
-        + CollModCommand.handlers
 
     /// Handlers keyed by every name.
     static let byName: [String: CommandHandler] = {

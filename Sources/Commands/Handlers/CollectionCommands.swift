@@ -28,7 +28,7 @@ enum CollectionCommands {
         CommandHandler(["validate"], help: "reads every document of a collection back") { (context) throws(MongoError) -> BSONDocument in
             try validate(context)
         },
-    ]
+    ] + CollModCommand.handlers
 
     /// create's options MongoDB has and Tessera does not (rejected with CommandNotSupported).
     static let unsupportedCreateOptions: Set<String> = [
