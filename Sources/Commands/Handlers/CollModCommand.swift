@@ -64,7 +64,7 @@ enum CollModCommand {
                     guard number > 0 else { throw MongoError(.invalidOptions, "Capped collection size must be greater than 0") }
                     options["size"] = .int64(number)
                 } else {
-                    options["max"] = number > 0 ? .int64(number) : nil
+                    options["max"] = number > 0 ? BSONValue?.some(.int64(number)) : BSONValue?.none
                 }
             case "expireAfterSeconds", "timeseries":
                 throw MongoError(.invalidOptions, "'\(key)' is only supported on time-series and clustered collections")

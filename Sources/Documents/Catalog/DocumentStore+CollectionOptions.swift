@@ -59,7 +59,8 @@ extension DocumentStore {
             }
             var updated = before
             for change in changes.elements {
-                updated.options[change.key] = change.value == .null ? nil : change.value
+                // (BSONValue is nil-literal convertible: remove explicitly, never store null.)
+                if change.value == .null { updated.options[change.key] = BSONValue?.none } else { updated.options[change.key] = change.value }
             }
             guard updated.options != before.options else { return before }
             let record = updated
