@@ -16,7 +16,10 @@ import Testing
             #expect(capped.ok == 1)
             #expect(server.run(["create": "sized", "size": 4096]).code == 72)
             #expect(server.run(["create": "ts", "timeseries": ["timeField": "t"]]).code == 115)
-            #expect(server.run(["create": "v", "validator": ["a": ["$gt": 1]]]).code == 115)
+            #expect(server.run(["create": "v", "validator": ["a": ["$gt": 1]]]).ok == 1)
+            #expect(server.run(["create": "w", "validator": ["a": ["$near": [0, 0]]]]).code == 2)
+            #expect(server.run(["create": "view", "viewOn": "plain", "pipeline": [["$match": ["a": 1]]]]).ok == 1)
+            #expect(server.run(["insert": "view", "documents": [["a": 1]]]).code == 166)
             #expect(server.run(["create": "u", "frobnicate": 1]).code == 40415)
             #expect(server.run(["create": "plain", "capped": false]).ok == 1)
         }

@@ -46,7 +46,7 @@ enum AuthorizationTable {
         "create": [.createCollection], "drop": [.dropCollection],
         "collStats": [.collStats], "validate": [.validate],
         "createIndexes": [.createIndex], "listIndexes": [.listIndexes],
-        "dropIndexes": [.dropIndex], "deleteIndexes": [.dropIndex],
+        "dropIndexes": [.dropIndex], "deleteIndexes": [.dropIndex], "collMod": [.collMod],
     ]
 
     /// Commands that need actions on the database they run in.

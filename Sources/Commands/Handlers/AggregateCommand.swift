@@ -68,8 +68,10 @@ struct AggregateCommand {
         }
         self.stages = stages
         self.output = output
-        options = AggregateOptions(allowDiskUse: try context.bool("allowDiskUse") ?? false,
-                                   variables: try context.document("let") ?? BSONDocument(), hint: try context.hint())
+        var options = AggregateOptions(allowDiskUse: try context.bool("allowDiskUse") ?? false,
+                                       variables: try context.document("let") ?? BSONDocument(), hint: try context.hint())
+        options.bypassDocumentValidation = try context.bool("bypassDocumentValidation") ?? false
+        self.options = options
     }
 
     /// `$out: "name"` or `$out: {db, coll}`.
@@ -99,12 +101,14 @@ struct AggregateCommand {
                 .sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
             let documents: [BSONDocument] = sessions.map { ["_id": ["id": .binary($0)]] }
             results = try context.collection(namespace).aggregate(stages, over: documents, options: options)
+        } else if let view = try ViewCommands.resolved(context, namespace) {
+            results = try view.aggregate(stages, options: options)
         } else {
             results = try context.collection(namespace).aggregate(stages, options: options)
         }
         try context.checkForInterrupt()
         guard let output else { return results }
-        let target = context.engine.collection(output)
+        let target = context.engine.collection(output).bypassingDocumentValidation(options.bypassDocumentValidation)
         _ = try target.delete(BSONDocument(), multi: true, writeConcern: try context.writeConcern())
         try target.insert(contentsOf: results, writeConcern: try context.writeConcern())
         return []
@@ -112,6 +116,9 @@ struct AggregateCommand {
 
     /// The explain document for this pipeline (a trailing `$out` is not run, so not shown).
     func explain(_ context: CommandContext, verbosity: ExplainVerbosity) throws(MongoError) -> BSONDocument {
-        try context.engine.collection(namespace).interrupted(by: context.interrupt).explainAggregate(stages, options: options, verbosity: verbosity)
+        if let view = try ViewCommands.resolved(context, namespace) {
+            return try view.explainAggregate(stages, options: options, verbosity: verbosity)
+        }
+        return try context.engine.collection(namespace).interrupted(by: context.interrupt).explainAggregate(stages, options: options, verbosity: verbosity)
     }
 }

@@ -28,14 +28,15 @@ enum CollectionCommands {
         CommandHandler(["validate"], help: "reads every document of a collection back") { (context) throws(MongoError) -> BSONDocument in
             try validate(context)
         },
-    ]
+    ] + CollModCommand.handlers
 
     /// create's options MongoDB has and Tessera does not (rejected with CommandNotSupported).
     static let unsupportedCreateOptions: Set<String> = [
-        "timeseries", "clusteredIndex", "validator", "validationLevel", "validationAction",
-        "viewOn", "pipeline", "collation", "expireAfterSeconds", "encryptedFields",
+        "timeseries", "clusteredIndex", "collation", "expireAfterSeconds", "encryptedFields",
         "autoIndexId", "temp", "recordPreImages",
     ]
+    /// create's and collMod's schema validation options (checked, then kept verbatim).
+    static let validationOptions: Set<String> = ["validator", "validationLevel", "validationAction"]
     /// create's options accepted and kept verbatim.
     static let acceptedCreateOptions: Set<String> = [
         "storageEngine", "indexOptionDefaults", "idIndex", "flags", "capped", "size", "max", "changeStreamPreAndPostImages",
@@ -46,15 +47,28 @@ enum CollectionCommands {
     /// Capped collections keep `capped`, `size` and `max`; `changeStreamPreAndPostImages`
     /// makes the change log keep pre-images.
     ///
-    /// - Throws: `CommandNotSupported` (115) for time series, clustered, validated
-    ///   and view collections; `Location40415` for an option MongoDB does not know;
-    ///   `NamespaceExists` (48) when the collection exists.
+    /// With `viewOn`, creates a view (ViewCommands). `validator`, `validationLevel` and
+    /// `validationAction` are checked and kept: writes are validated (DocumentValidator).
+    ///
+    /// - Throws: `CommandNotSupported` (115) for time series and clustered collections and
+    ///   non-simple collations; `Location40415` for an option MongoDB does not know;
+    ///   `InvalidOptions` (72) for `pipeline` without `viewOn`; the validator's parse errors;
+    ///   `NamespaceExists` (48) when the collection or a view exists.
     static func create(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         let namespace = try context.collectionNamespace()
+        if context.body["viewOn"] != nil { return try ViewCommands.createView(context, namespace) }
+        if context.body["pipeline"] != nil {
+            throw MongoError(.invalidOptions, "'pipeline' requires 'viewOn' to also be specified")
+        }
         var options = BSONDocument()
         for element in context.body.dropFirst() where !HandshakeCommands.genericFields.contains(element.key) {
-            if unsupportedCreateOptions.contains(element.key) {
+            if validationOptions.contains(element.key) {
+                try checkValidationOption(element.key, element.value, command: "create")
                 if element.key == "validator", element.value.documentValue?.isEmpty == true { continue }
+                options.append(element.key, element.value)
+                continue
+            }
+            if unsupportedCreateOptions.contains(element.key) {
                 if element.key == "collation", element.value.documentValue?["locale"] == "simple" { continue }
                 throw MongoError(.commandNotSupported, "create option '\(element.key)' is not supported by Tessera")
             }
@@ -82,9 +96,19 @@ enum CollectionCommands {
         return BSONDocument()
     }
 
-    /// drop: succeeds for a missing collection, as MongoDB 7.0 does.
+    /// Checks one of `validationOptions` for `command` (create or collMod).
+    static func checkValidationOption(_ key: String, _ value: BSONValue, command: String) throws(MongoError) {
+        switch key {
+        case "validator": try DocumentValidator.checkValidator(value, command: command)
+        case "validationLevel": try DocumentValidator.checkLevel(value, command: command)
+        default: try DocumentValidator.checkAction(value, command: command)
+        }
+    }
+
+    /// drop: succeeds for a missing collection, as MongoDB 7.0 does; drops a view too.
     static func drop(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         let namespace = try context.collectionNamespace()
+        if try context.engine.dropView(namespace) { return ["ns": .string(namespace.description)] }
         guard let description = context.engine.collectionDescription(namespace) else { return BSONDocument() }
         do {
             try context.engine.dropCollection(namespace)
@@ -193,6 +217,11 @@ enum CollectionCommands {
             if let filter, !filter.matches(full) { continue }
             entries.append(nameOnly ? ["name": .string(description.namespace.collection), "type": "collection"] : full)
         }
+        for view in try ViewCommands.listEntries(context) {
+            if let filter, !filter.matches(view) { continue }
+            entries.append(nameOnly ? ["name": view["name"] ?? .null, "type": "view"] : view)
+        }
+        entries.sort { ($0["name"]?.stringValue ?? "").utf8.lexicographicallyPrecedes(($1["name"]?.stringValue ?? "").utf8) }
         return try QueryCommands.cursorReply(context, namespace: "\(context.database).$cmd.listCollections",
                                              documents: entries, batchSize: batchSize, singleBatch: false)
     }
@@ -207,6 +236,7 @@ enum CollectionCommands {
     static func collStats(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         let namespace = try context.collectionNamespace()
         let scale = try scale(context)
+        try ViewCommands.refuseView(context, namespace)
         guard let description = context.engine.collectionDescription(namespace) else {
             throw MongoError(.namespaceNotFound, "Collection [\(namespace)] not found.")
         }
@@ -256,7 +286,7 @@ enum CollectionCommands {
         return [
             "db": .string(context.database),
             "collections": .int64(Int64(collections.count)),
-            "views": .int64(0),
+            "views": .int64(Int64(try context.engine.views(in: context.database).count)),
             "objects": .int64(Int64(objects)),
             "avgObjSize": .double(objects == 0 ? 0 : Double(dataSize) / Double(objects)),
             "dataSize": .double(Double(dataSize / scale)),

@@ -67,6 +67,7 @@ enum IndexCommands {
     /// listIndexes.
     static func listIndexes(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         let namespace = try context.collectionNamespace()
+        try ViewCommands.refuseView(context, namespace)
         guard let description = context.engine.collectionDescription(namespace) else {
             throw MongoError(.namespaceNotFound, "ns does not exist: \(namespace)")
         }
@@ -80,6 +81,7 @@ enum IndexCommands {
     /// array of names.
     static func dropIndexes(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         let namespace = try context.collectionNamespace()
+        try ViewCommands.refuseView(context, namespace)
         let engine = context.engine
         guard let description = engine.collectionDescription(namespace) else {
             throw MongoError(.namespaceNotFound, "ns not found \(namespace)")
@@ -93,15 +95,7 @@ enum IndexCommands {
         case let .string(name)?:
             names = [name]
         case let .document(key)?:
-            let matching = description.indexes.filter { BSONValue.compareDocuments($0.key, key) == 0 && $0.key == key }
-            guard let index = matching.first else {
-                throw MongoError(.indexNotFound, "can't find index with key: \(BSONValue.document(key).extendedJSON())")
-            }
-            guard matching.count == 1 else {
-                throw MongoError(.ambiguousIndexKeyPattern,
-                                 "\(matching.count) indexes found for key: \(BSONValue.document(key).extendedJSON()), identify by name instead. Conflicting indexes: \(matching.map(\.name))")
-            }
-            names = [index.name]
+            names = [try index(withKey: key, in: description).name]
         case let .array(values)?:
             var list: [String] = []
             for value in values {
@@ -128,6 +122,21 @@ enum IndexCommands {
         return reply
     }
 
+    /// The one index of `description` whose key pattern is `key` (dropIndexes, collMod).
+    ///
+    /// - Throws: `IndexNotFound` (27); `AmbiguousIndexKeyPattern` (332) when several have it.
+    static func index(withKey key: BSONDocument, in description: CollectionDescription) throws(MongoError) -> IndexDescription {
+        let matching = description.indexes.filter { BSONValue.compareDocuments($0.key, key) == 0 && $0.key == key }
+        guard let index = matching.first else {
+            throw MongoError(.indexNotFound, "can't find index with key: \(BSONValue.document(key).extendedJSON())")
+        }
+        guard matching.count == 1 else {
+            throw MongoError(.ambiguousIndexKeyPattern,
+                             "\(matching.count) indexes found for key: \(BSONValue.document(key).extendedJSON()), identify by name instead. Conflicting indexes: \(matching.map(\.name))")
+        }
+        return index
+    }
+
     /// explain: `{explain: {<command>}, verbosity}`.
     static func explain(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         guard case let .document(inner) = context.firstValue, let command = inner.first?.key else {
@@ -145,7 +154,12 @@ enum IndexCommands {
         var reply: BSONDocument
         switch command {
         case "find":
-            reply = try collection.explain(try QueryCommands.findQuery(innerContext), verbosity: verbosity)
+            let query = try QueryCommands.findQuery(innerContext)
+            if let view = try ViewCommands.resolved(innerContext, namespace) {
+                reply = try view.explainAggregate(ViewQuery.findPipeline(view: [], query: query), verbosity: verbosity)
+            } else {
+                reply = try collection.explain(query, verbosity: verbosity)
+            }
         case "count", "distinct":
             let filter = try innerContext.document("query") ?? BSONDocument()
             reply = try collection.explain(FindQuery(filter: filter), verbosity: verbosity)

@@ -69,7 +69,9 @@ enum QueryCommands {
         try rejectUnsupportedFindOptions(context)
         try context.checkForInterrupt()
         let documents: [BSONDocument]
-        if try context.bool("returnKey") == true {
+        if let view = try ViewCommands.resolved(context, namespace) {
+            documents = try view.find(query)
+        } else if try context.bool("returnKey") == true {
             documents = try indexKeys(context, namespace: namespace, query: query)
         } else {
             documents = try context.collection(namespace).find(query)
@@ -221,7 +223,9 @@ enum QueryCommands {
         try context.checkForInterrupt()
         let collection = context.collection(namespace)
         let total: Int
-        if filter.isEmpty && skip == 0 && (limit ?? 0) == 0 && context.body["hint"] == nil {
+        if let view = try ViewCommands.resolved(context, namespace) {
+            total = try view.count(filter, skip: skip, limit: limit == 0 ? nil : limit)
+        } else if filter.isEmpty && skip == 0 && (limit ?? 0) == 0 && context.body["hint"] == nil {
             total = try collection.estimatedDocumentCount()
         } else {
             total = try collection.count(filter, skip: skip, limit: limit == 0 ? nil : limit, hint: try context.hint())
@@ -239,7 +243,12 @@ enum QueryCommands {
         }
         let filter = try context.letBindings().substitutingInExpr(try context.document("query") ?? BSONDocument())
         try context.checkForInterrupt()
-        let values = try context.collection(namespace).distinct(key, filter: filter)
+        let values: [BSONValue]
+        if let view = try ViewCommands.resolved(context, namespace) {
+            values = try view.distinct(key, filter: filter)
+        } else {
+            values = try context.collection(namespace).distinct(key, filter: filter)
+        }
         try context.checkForInterrupt()
         return ["values": .array(values)]
     }
@@ -274,7 +283,6 @@ enum QueryCommands {
         } else {
             batchSize = nil
         }
-        _ = try context.bool("bypassDocumentValidation")
         if explain { return try pipeline.explain(context, verbosity: .queryPlanner) }
         let documents = try pipeline.run(context)
         return try cursorReply(context, namespace: pipeline.namespace.description, documents: documents,

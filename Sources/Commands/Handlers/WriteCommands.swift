@@ -54,8 +54,7 @@ enum WriteCommands {
         let documents = try statements(context, "documents")
         let ordered = try context.bool("ordered") ?? true
         let writeConcern = try context.writeConcern()
-        _ = try context.bool("bypassDocumentValidation")
-        let collection = context.collection(namespace)
+        let collection = try context.writableCollection(namespace)
         var outcome = BatchOutcome()
         // Runs of documents go in one commit; a run that fails on a statement (a duplicate
         // key, a bad document) is retried one by one so each statement gets its own result.
@@ -125,8 +124,7 @@ enum WriteCommands {
         let updates = try statements(context, "updates")
         let ordered = try context.bool("ordered") ?? true
         let writeConcern = try context.writeConcern()
-        _ = try context.bool("bypassDocumentValidation")
-        let collection = context.collection(namespace)
+        let collection = try context.writableCollection(namespace)
         var outcome = BatchOutcome()
         for (index, statement) in updates.enumerated() {
             context.server.count { $0.update += 1 }
@@ -210,7 +208,7 @@ enum WriteCommands {
         let deletes = try statements(context, "deletes")
         let ordered = try context.bool("ordered") ?? true
         let writeConcern = try context.writeConcern()
-        let collection = context.collection(namespace)
+        let collection = try context.writableCollection(namespace)
         var outcome = BatchOutcome()
         for (index, statement) in deletes.enumerated() {
             context.server.count { $0.delete += 1 }
@@ -250,7 +248,6 @@ enum WriteCommands {
         let returnNew = try context.bool("new") ?? false
         let upsert = try context.bool("upsert") ?? false
         let writeConcern = try context.writeConcern()
-        _ = try context.bool("bypassDocumentValidation")
         var arrayFilters: [BSONDocument] = []
         for value in try context.array("arrayFilters") ?? [] {
             guard case let .document(filter) = value else {
@@ -274,7 +271,7 @@ enum WriteCommands {
             throw MongoError(.failedToParse, upsert ? "Cannot specify both upsert=true and remove=true"
                                                     : "Cannot specify both new=true and remove=true; 'remove' always returns the deleted document")
         }
-        let collection = context.collection(namespace)
+        let collection = try context.writableCollection(namespace)
         let projection = try fields.flatMap { (spec) throws(MongoError) -> Projection? in spec.isEmpty ? nil : try Projection(spec) }
         func shaped(_ document: BSONDocument?) throws(MongoError) -> BSONValue {
             guard let document else { return .null }

@@ -95,8 +95,9 @@ public struct CollectionDescription: Sendable, Equatable {
     public let namespace: Namespace
     /// The collection's internal id; its documents live in key space `c.<id>`.
     public let id: UInt64
-    /// Options given at creation (`capped`, `validator`, ...), stored verbatim.
-    public let options: BSONDocument
+    /// Options given at creation (`capped`, `validator`, ...), stored verbatim; collMod
+    /// replaces them (`DocumentStore.setCollectionOptions`).
+    public internal(set) var options: BSONDocument
     /// Its indexes, `_id_` first, then in creation order.
     public internal(set) var indexes: [IndexDescription]
 

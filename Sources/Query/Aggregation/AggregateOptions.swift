@@ -21,6 +21,8 @@ public struct AggregateOptions: Sendable {
     public var variables: BSONDocument
     /// An index hint for the leading `$match`/`$sort`.
     public var hint: BSONValue?
+    /// Whether `$merge` writes skip the target's validator (`bypassDocumentValidation`).
+    public var bypassDocumentValidation = false
 
     /// Options with MongoDB's defaults.
     public init(allowDiskUse: Bool = false, memoryLimitBytes: Int = AggregateOptions.defaultMemoryLimit,

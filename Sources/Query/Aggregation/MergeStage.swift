@@ -155,6 +155,8 @@ struct MergeSpec: Sendable {
 final class MergeSink: StageSink {
     let spec: MergeSpec
     let target: QueryCollection
+    /// The target's validator (nil: none, or bypassed).
+    let validator: DocumentValidator?
     private var pending: [BSONDocument] = []
 
     /// The sink for `spec` in `runtime`'s database.
@@ -164,7 +166,8 @@ final class MergeSink: StageSink {
         self.spec = spec
         let database = QueryDatabase(store: runtime.database.store, name: spec.database ?? runtime.database.name,
                                      interrupt: runtime.database.interrupt)
-        target = try database.collection(spec.collection)
+        target = try database.collection(spec.collection).bypassingDocumentValidation(runtime.options.bypassDocumentValidation)
+        validator = try target.writeGuard()
         super.init(next: next, runtime: runtime)
         if spec.onNames != ["_id"] {
             let wanted = Set(spec.onNames)
@@ -193,7 +196,7 @@ final class MergeSink: StageSink {
     private func write(_ document: BSONDocument) throws(MongoError) {
         guard let existing = try match(for: document) else {
             switch spec.whenNotMatched {
-            case .insert: try target.collection.insert(document)
+            case .insert: _ = try target.insertValidated(document, validator: validator, writeConcern: .acknowledged)
             case .discard: break
             case .fail:
                 throw MongoError(.location(13113), "$merge could not find a matching document in the target collection for at least one document in the source collection")
@@ -205,14 +208,16 @@ final class MergeSink: StageSink {
         case .keepExisting:
             return
         case .fail:
-            try target.collection.insert(document)
+            _ = try target.insertValidated(document, validator: validator, writeConcern: .acknowledged)
         case .replace:
-            _ = try target.collection.modify(id: id) { (_) throws(MongoError) -> BSONDocument? in document }
+            _ = try target.collection.modify(id: id) { (current) throws(MongoError) -> BSONDocument? in
+                try validated(document, before: current, id: id)
+            }
         case .merge:
             _ = try target.collection.modify(id: id) { (current) throws(MongoError) -> BSONDocument? in
                 var merged = current
                 for (key, value) in document.elements { merged[key] = value }
-                return merged
+                return try validated(merged, before: current, id: id)
             }
         case .pipeline(let pipeline):
             var scope = runtime.scope
@@ -224,9 +229,15 @@ final class MergeSink: StageSink {
                 let chain = try QueryCollection.buildChain(pipeline.stages, into: collector, runtime: nested)
                 _ = try chain.push(current)
                 try chain.finish()
-                return collector.documents.first ?? current
+                return try validated(collector.documents.first ?? current, before: current, id: id)
             }
         }
+    }
+
+    /// `document` once the target's validator accepts it as the new version of `before`.
+    private func validated(_ document: BSONDocument, before: BSONDocument, id: BSONValue) throws(MongoError) -> BSONDocument {
+        try validator?.check(QueryCollection.withID(document, id), before: before)
+        return document
     }
 
     /// The target document whose `on` fields equal `document`'s.

@@ -62,6 +62,7 @@ extension QueryCollection {
         let pipeline = try UpdatePipeline(stages)
         let database = QueryDatabase(store: collection.store, name: namespace.database, interrupt: interrupt)
         let now = WallClock.now()
+        let validator = try writeGuard()
         let transform = { (current: BSONDocument, _: FilterMatch) throws(MongoError) -> BSONDocument? in
             let updated = try pipeline.apply(to: current, database: database, now: now)
             return updated == current ? nil : updated
@@ -74,7 +75,7 @@ extension QueryCollection {
         }
         return try retryingUpsertRace(options.upsert) { () throws(MongoError) -> UpdateResult in
             try updateMatching(parsedFilter, multi: options.multi, writeConcern: options.writeConcern,
-                               transform: transform, upsert: options.upsert ? seed : nil)
+                               validator: validator, transform: transform, upsert: options.upsert ? seed : nil)
         }
     }
 }

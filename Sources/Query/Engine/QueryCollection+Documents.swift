@@ -23,7 +23,7 @@ extension QueryCollection {
     ///   insert errors.
     @discardableResult
     public func insert(_ document: BSONDocument, writeConcern: WriteConcern = .acknowledged) throws(MongoError) -> BSONValue {
-        try collection.insert(document, writeConcern: writeConcern)
+        try insertValidated(document, validator: try writeGuard(), writeConcern: writeConcern)
     }
 
     /// Inserts `documents` atomically: all of them with their index entries, or nothing.
@@ -31,7 +31,17 @@ extension QueryCollection {
     @discardableResult
     public func insert(contentsOf documents: [BSONDocument],
                        writeConcern: WriteConcern = .acknowledged) throws(MongoError) -> [BSONValue] {
-        try collection.insert(contentsOf: documents, writeConcern: writeConcern)
+        guard let validator = try writeGuard() else {
+            return try collection.insert(contentsOf: documents, writeConcern: writeConcern)
+        }
+        var checked: [BSONDocument] = []
+        checked.reserveCapacity(documents.count)
+        for document in documents {
+            let stored = Self.withID(document)
+            try validator.check(stored)
+            checked.append(stored)
+        }
+        return try collection.insert(contentsOf: checked, writeConcern: writeConcern)
     }
 
     /// The document whose `_id` is `id`, if any.

@@ -47,6 +47,7 @@ extension QueryCollection {
     /// Deletes the document whose `_id` is `id` if it still matches `filter`, atomically;
     /// returns the deleted version, or `nil` when it no longer exists or matches.
     public func deleteOne(id: BSONValue, matching filter: BSONDocument, writeConcern: WriteConcern) throws(MongoError) -> BSONDocument? {
+        _ = try writeGuard()
         let parsedFilter = try Filter(filter)
         var deleted: BSONDocument?
         let count = try collection.delete(ids: [id], writeConcern: writeConcern) { (current) throws(MongoError) -> Bool in
@@ -61,12 +62,14 @@ extension QueryCollection {
         id: BSONValue, filter: Filter, writeConcern: WriteConcern, loggedAs: ChangeLogEntry.Operation,
         _ transform: (BSONDocument, FilterMatch) throws(MongoError) -> BSONDocument
     ) throws(MongoError) -> ModifiedImages? {
+        let validator = try writeGuard()
         var images: ModifiedImages?
         let outcome = try collection.modify(id: id, writeConcern: writeConcern, loggedAs: loggedAs) {
             (current) throws(MongoError) -> BSONDocument? in
             guard let found = filter.match(current) else { return nil }
             let updated = try transform(current, found)
             try ValueLimits.checkUpdatedDocument(updated, id: current["_id"] ?? id)
+            try validator?.check(Self.withID(updated, current["_id"] ?? id), before: current)
             var after = updated
             after["_id"] = current["_id"] ?? id
             // `_id` first, as stored.

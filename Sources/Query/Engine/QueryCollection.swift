@@ -12,16 +12,19 @@ public struct QueryCollection: Sendable {
     /// When the operation must stop (maxTimeMS, killOp): every scan, sort and blocking
     /// stage polls it.
     public var interrupt: OperationInterrupt
+    /// Whether writes check the collection's validator (false: `bypassDocumentValidation`).
+    public internal(set) var validatesDocuments: Bool
 
     /// Query operations on `collection`, stopped by `interrupt`.
-    init(_ collection: DocumentCollection, interrupt: OperationInterrupt = .none) {
+    init(_ collection: DocumentCollection, interrupt: OperationInterrupt = .none, validatesDocuments: Bool = true) {
         self.collection = collection
         self.interrupt = interrupt
+        self.validatesDocuments = validatesDocuments
     }
 
     /// The same operations stopped by `interrupt`.
     public func interrupted(by interrupt: OperationInterrupt) -> QueryCollection {
-        QueryCollection(collection, interrupt: interrupt)
+        QueryCollection(collection, interrupt: interrupt, validatesDocuments: validatesDocuments)
     }
 
     /// The collection's namespace.
@@ -95,17 +98,24 @@ public struct QueryCollection: Sendable {
             Self.collect(path.components[...], in: .document(match.document), into: &values)
             return true
         }
+        return try Self.sortedUnique(values, interrupt: interrupt)
+    }
+
+    /// `values` in BSON order without duplicates (by BSON comparison), as distinct returns them.
+    static func sortedUnique(_ values: [BSONValue], interrupt: OperationInterrupt) throws(MongoError) -> [BSONValue] {
         try interrupt.check()
-        values.sort { BSONValue.compare($0, $1) < 0 }
+        let sorted = values.sorted { BSONValue.compare($0, $1) < 0 }
         try interrupt.check()
         var unique: [BSONValue] = []
-        for value in values where unique.last.map({ BSONValue.compare($0, value) != 0 }) ?? true {
+        for value in sorted where unique.last.map({ BSONValue.compare($0, value) != 0 }) ?? true {
             unique.append(value)
         }
         return unique
     }
 
-    private static func collect(_ path: ArraySlice<String>, in value: BSONValue, into values: inout [BSONValue]) {
+    /// Appends the values distinct takes from `value` at `path` (an array at the end gives
+    /// its elements).
+    static func collect(_ path: ArraySlice<String>, in value: BSONValue, into values: inout [BSONValue]) {
         guard let first = path.first else {
             if case let .array(elements) = value { values += elements } else { values.append(value) }
             return
@@ -167,8 +177,10 @@ public struct QueryCollection: Sendable {
             throw MongoError(.failedToParse, "multi update is not supported for replacement-style update")
         }
         let now = WallClock.now()
-        // W1's fast path: {_id: X} with only $inc/$set on fixed paths becomes a small delta.
-        if !options.multi, let id = Self.idEquality(filter), let changes = parsedUpdate.simpleFieldChanges {
+        let validator = try writeGuard()
+        // W1's fast path: {_id: X} with only $inc/$set on fixed paths becomes a small delta
+        // (not under a validator, which needs the whole new document).
+        if !options.multi, validator == nil, let id = Self.idEquality(filter), let changes = parsedUpdate.simpleFieldChanges {
             let deltas = changes.map { change -> FieldDelta in
                 switch change {
                 case let .set(path, value): .set(path: path.components, value: value)
@@ -186,7 +198,7 @@ public struct QueryCollection: Sendable {
             }
         }
         return try updateMatching(parsedFilter, multi: options.multi, writeConcern: options.writeConcern,
-            loggedAs: parsedUpdate.isReplacement ? .replace : .update,
+            loggedAs: parsedUpdate.isReplacement ? .replace : .update, validator: validator,
             transform: { (current, found) throws(MongoError) -> BSONDocument? in
                 let result = try parsedUpdate.apply(to: current, positionalIndex: found.positionalIndex, now: now)
                 return result.modified ? result.document : nil
@@ -206,6 +218,7 @@ public struct QueryCollection: Sendable {
     /// by key is the only read.
     func updateMatching(
         _ filter: Filter, multi: Bool, writeConcern: WriteConcern, loggedAs: ChangeLogEntry.Operation = .update,
+        validator: DocumentValidator?,
         transform: (BSONDocument, FilterMatch) throws(MongoError) -> BSONDocument?,
         upsert: (() throws(MongoError) -> BSONDocument)?
     ) throws(MongoError) -> UpdateResult {
@@ -229,6 +242,7 @@ public struct QueryCollection: Sendable {
                 stillMatches = true
                 guard let updated = try transform(current, found) else { return nil }
                 try ValueLimits.checkUpdatedDocument(updated, id: current["_id"] ?? id)
+                try validator?.check(Self.withID(updated, current["_id"] ?? id), before: current)
                 return updated
             }
             if stillMatches { matched += 1 }
@@ -238,7 +252,7 @@ public struct QueryCollection: Sendable {
         if let upsert, ids.isEmpty || (pinnedID != nil && matched == 0) {
             let document = try upsert()
             try ValueLimits.checkUpsertDocument(document)
-            let id = try collection.insert(document, writeConcern: writeConcern)
+            let id = try insertValidated(document, validator: validator, writeConcern: writeConcern)
             return UpdateResult(matchedCount: 0, modifiedCount: 0, upsertedID: id)
         }
         return UpdateResult(matchedCount: matched, modifiedCount: modified)
@@ -249,7 +263,7 @@ public struct QueryCollection: Sendable {
     ) throws(MongoError) -> UpdateResult {
         let document = try update.upsertDocument(query: filter, now: now)
         try ValueLimits.checkUpsertDocument(document)
-        let id = try collection.insert(document, writeConcern: writeConcern)
+        let id = try collection.insert(document, writeConcern: writeConcern)  // no validator: the fast path only
         return UpdateResult(matchedCount: 0, modifiedCount: 0, upsertedID: id)
     }
 
@@ -274,6 +288,7 @@ public struct QueryCollection: Sendable {
     public func delete(
         _ filter: BSONDocument, multi: Bool = true, writeConcern: WriteConcern = .acknowledged
     ) throws(MongoError) -> Int {
+        _ = try writeGuard()
         if let id = Self.idEquality(filter) {
             // At most one document has this `_id`: delete it by key, without a search first.
             return try collection.delete(id: id, writeConcern: writeConcern) ? 1 : 0

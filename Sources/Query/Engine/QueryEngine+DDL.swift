@@ -13,7 +13,8 @@ extension QueryEngine {
     @discardableResult
     public func createCollection(_ namespace: Namespace,
                                  options: BSONDocument = BSONDocument()) throws(MongoError) -> CollectionDescription {
-        try store.createCollection(namespace, options: options)
+        if try view(namespace) != nil { throw MongoError(.namespaceExists, "Namespace \(namespace) already exists") }
+        return try store.createCollection(namespace, options: options)
     }
 
     /// Drops the collection at `namespace` and releases its disk space.
@@ -29,6 +30,8 @@ extension QueryEngine {
     /// - Throws: `NamespaceNotFound` (26) without a source, `NamespaceExists` (48) when the
     ///   target exists and `dropTarget` is false.
     public func renameCollection(_ source: Namespace, to target: Namespace, dropTarget: Bool) throws(MongoError) {
+        if try view(source) != nil { throw MongoError(.commandNotSupportedOnView, "cannot rename view: \(source)") }
+        if try view(target) != nil { throw MongoError(.namespaceExists, "a view already exists with that name: \(target)") }
         try store.renameCollection(source, to: target, dropTarget: dropTarget)
     }
 
@@ -48,7 +51,10 @@ extension QueryEngine {
     public func createIndex(on namespace: Namespace, key: BSONDocument, name: String? = nil,
                             options: BSONDocument = BSONDocument(),
                             interrupt: OperationInterrupt = .none) throws(MongoError) -> IndexDescription {
-        try store.createIndex(on: namespace, key: key, name: name, options: options, interrupt: interrupt)
+        if try view(namespace) != nil {
+            throw MongoError(.commandNotSupportedOnView, "Namespace \(namespace) is a view, not a collection")
+        }
+        return try store.createIndex(on: namespace, key: key, name: name, options: options, interrupt: interrupt)
     }
 
     /// Drops the index `name` of the collection at `namespace`.

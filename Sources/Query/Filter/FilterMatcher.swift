@@ -37,6 +37,8 @@ extension FilterNode {
             return Expression.isTruthy(try expression.evaluate(root: root))
         case .constant(let value):
             return value
+        case .jsonSchema(let schema):
+            return schema.matches(root)
         }
     }
 }

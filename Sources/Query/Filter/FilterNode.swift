@@ -18,6 +18,8 @@ public indirect enum FilterNode: Sendable {
     case expr(Expression)
     /// Always or never matches: `{}`, `$alwaysTrue`, `$alwaysFalse`.
     case constant(Bool)
+    /// `$jsonSchema`: the whole document satisfies the schema.
+    case jsonSchema(JSONSchema)
 }
 
 /// A predicate on the values a path reaches.

@@ -112,7 +112,13 @@ struct FilterParser {
             }
             throw MongoError(.badValue, "$text is not allowed in this context")
         case "$jsonSchema":
-            throw MongoError(.queryFeatureNotAllowed, "$jsonSchema is not allowed in this context")
+            if level == .subDocument {
+                throw MongoError(.badValue, "$jsonSchema can only be applied to the top-level document")
+            }
+            guard case .document(let schema) = value else {
+                throw MongoError(.typeMismatch, "$jsonSchema must be an object")
+            }
+            return .jsonSchema(try JSONSchema(schema))
         case "$not":
             throw MongoError(.badValue, "unknown top level operator: $not. If you are trying to negate an entire expression, use $nor.")
         default:

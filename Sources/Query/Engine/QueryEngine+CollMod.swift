@@ -1,0 +1,28 @@
+// QueryEngine's collMod: replacing a collection's options (validator, validation level and
+// action, pre-images, capped bounds) and changing an index's mutable options (hidden,
+// expireAfterSeconds, prepareUnique). The command parses and answers; the store keeps.
+
+public import BSON
+public import Documents
+
+extension QueryEngine {
+    /// Replaces the options of the collection at `namespace` (stored verbatim, listed by
+    /// listCollections); a `validator` among them applies from the next write.
+    ///
+    /// - Throws: `NamespaceNotFound` (26); the validator's parse errors; `InvalidOptions`
+    ///   (72) for bad capped bounds.
+    public func setCollectionOptions(_ namespace: Namespace, options: BSONDocument) throws(MongoError) {
+        _ = try DocumentValidator(options: options)
+        try store.setCollectionOptions(namespace, options: options)
+    }
+
+    /// Applies `changes` (`hidden`, `expireAfterSeconds`, `prepareUnique`; `null` removes)
+    /// to the index `name` on `namespace`; returns the index as it was.
+    ///
+    /// - Throws: `NamespaceNotFound` (26), `IndexNotFound` (27), `BadValue` (2) for any
+    ///   other option.
+    @discardableResult
+    public func setIndexOptions(_ name: String, on namespace: Namespace, changes: BSONDocument) throws(MongoError) -> IndexDescription {
+        try store.setIndexOptions(name, on: namespace, changes: changes)
+    }
+}
