@@ -50,9 +50,13 @@ public struct QueryCollection: Sendable {
     /// - Throws: when the stored default no longer opens (an ICU that lost the locale).
     public func collator() throws(MongoError) -> Collator? {
         if let operationCollator { return operationCollator }
-        guard let stored = collection.store.catalog.collection(collection.namespace)?.options["collation"]?.documentValue else {
-            return nil
-        }
+        return try collator(defaultFrom: collection.store.catalog.collection(collection.namespace))
+    }
+
+    /// ``collator()`` with the collection's catalog entry already read.
+    func collator(defaultFrom entry: CollectionDescription?) throws(MongoError) -> Collator? {
+        if let operationCollator { return operationCollator }
+        guard let stored = entry?.options["collation"]?.documentValue else { return nil }
         return try Collator.stored(stored)
     }
 
@@ -354,7 +358,9 @@ public struct QueryCollection: Sendable {
         if let limit = query.limit, limit < 0 {
             throw MongoError(.badValue, "limit value must be non-negative, but received: \(limit)")
         }
-        let collator = try collator()
+        // One catalog read gives the default collation and the indexes.
+        let entry = collection.store.catalog.collection(collection.namespace)
+        let collator = try collator(defaultFrom: entry)
         let filter = try Filter(query.filter, collator: collator)
         let sort = try query.sort.flatMap { (spec) throws(MongoError) -> SortSpec? in
             spec.isEmpty ? nil : try SortSpec(spec, collator: collator)
@@ -362,7 +368,7 @@ public struct QueryCollection: Sendable {
         let projection = try query.projection.flatMap { (spec) throws(MongoError) -> Projection? in
             spec.isEmpty ? nil : try Projection(spec, filter: filter)
         }
-        let plan = try Planner(indexes: indexes).plan(
+        let plan = try Planner(indexes: entry?.indexes ?? []).plan(
             filter: filter, sort: sort, projection: projection, skip: query.skip,
             limit: query.limit == 0 ? nil : query.limit, hint: query.hint)
         return Prepared(plan: plan)
