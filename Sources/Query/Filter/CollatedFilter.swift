@@ -16,7 +16,7 @@ extension FilterNode {
         case .or(let children): .or(children.map { $0.collated(by: collator) })
         case .nor(let children): .nor(children.map { $0.collated(by: collator) })
         case .path(let path, let predicate): .path(path, predicate.collated(by: collator))
-        case .expr, .constant: self
+        case .expr, .constant, .jsonSchema: self
         }
     }
 }
