@@ -49,12 +49,22 @@ let package = Package(
         .systemLibrary(name: "CRocksDB", pkgConfig: "rocksdb", providers: [.apt(["librocksdb-dev"])]),
         // Storage: an ordered key-value interface and its RocksDB implementation.
         .target(name: "Storage", dependencies: ["CRocksDB"], swiftSettings: strictSettings),
+        // ICU's collation C API from the system package libicu-dev (MongoDB's collations), behind a
+        // small C file: Foundation's bundled ICU headers clash with the system's in one Swift module
+        // graph, so no ICU header may be imported into Swift (see Sources/CICU/include/CICU.h).
+        .target(
+            name: "CICU",
+            linkerSettings: [.linkedLibrary("icui18n"), .linkedLibrary("icuuc"), .linkedLibrary("icudata")]
+        ),
+        // Collation: MongoDB's collation documents and ICU collators (compare, sort keys), below
+        // Documents because index keys of an index with a collation are ICU sort keys.
+        .target(name: "Collation", dependencies: ["BSON", "CICU"], swiftSettings: strictSettings),
         // Documents: catalog, shapes, shape-encoded records, collections, change log.
-        .target(name: "Documents", dependencies: ["BSON", "Storage"], swiftSettings: strictSettings),
+        .target(name: "Documents", dependencies: ["BSON", "Storage", "Collation"], swiftSettings: strictSettings),
         // PCRE2 (8-bit) from the system package libpcre2-dev: MongoDB's regex engine, with match limits.
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"]), .brew(["pcre2"])]),
         // Query (the engine): filters, projection, sort, updates, the planner and query execution.
-        .target(name: "Query", dependencies: ["BSON", "Documents", "CPCRE2"], swiftSettings: strictSettings),
+        .target(name: "Query", dependencies: ["BSON", "Collation", "Documents", "CPCRE2"], swiftSettings: strictSettings),
         // Commands: one handler per command name, cursors, sessions and error replies, over Query.
         .target(
             name: "Commands",
@@ -134,6 +144,7 @@ let package = Package(
         ),
         .testTarget(name: "BSONTests", dependencies: ["BSON", "BenchSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strictSettings),
+        .testTarget(name: "CollationTests", dependencies: ["Collation", "BSON"], swiftSettings: strictSettings),
         .testTarget(name: "DocumentsTests", dependencies: ["Documents", "BSON", "Storage", "BenchSupport", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "QueryTests", dependencies: ["Query", "Documents", "BSON", "TestSupport"],

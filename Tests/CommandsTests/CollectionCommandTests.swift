@@ -155,7 +155,9 @@ import Testing
             #expect(server.run(["insert": "c", "documents": [5]]).code == 14)
             #expect(server.run(["insert": "bad$name", "documents": [["a": 1]]]).code == 73)
             #expect(server.run(["distinct": "c"]).code == 40414)
-            #expect(server.run(["find": "c", "collation": ["locale": "fr"]]).code == 115)
+            #expect(server.run(["find": "c", "collation": "fr"]).code == 14)
+            #expect(server.run(["find": "c", "collation": ["locale": "fr", "strength": 9]]).code == 51024)
+            #expect(server.run(["find": "c", "collation": ["locale": "fr"]]).code == nil)
         }
     }
 

@@ -23,8 +23,6 @@ Every skip names its reason. The reasons, and why each is not a failure:
 |                           | runner starts its server with --enable-test-commands, so these    |
 |                           | run; skipped only when a server given by --uri answers            |
 |                           | CommandNotFound (59) to configureFailPoint.                       |
-| missing feature: collation| a non-simple `collation` (ICU locale-aware comparison): Tessera   |
-|                           | compares strings by code point and refuses other collations (115).|
 
 Pass rate (for --threshold) = passed / (passed + failed + skipped for a missing feature):
 tests that do not apply to a single server of our version are left out of the denominator;
@@ -987,9 +985,6 @@ def missing_feature(operations: list[dict]) -> str | None:
 
 
 def _missing_in_arguments(name: str, arguments: dict) -> str | None:
-    collation = arguments.get("collation")
-    if isinstance(collation, dict) and collation.get("locale") != "simple":
-        return "collation"
     return None
 
 

@@ -15,6 +15,8 @@ struct AggregateCommand {
     /// Where a trailing `$out` writes, if any.
     let output: Namespace?
     let options: AggregateOptions
+    /// The command's `collation`, if any (else the collection's default applies).
+    let collation: BSONDocument?
     /// For `{aggregate: 1, pipeline: [{$listLocalSessions: {}}, ...]}`: the server's sessions
     /// are the input documents of the remaining stages.
     let listsLocalSessions: Bool
@@ -27,7 +29,7 @@ struct AggregateCommand {
     ///   leading `$documents`; `Location40323` for a stage that is not a one-field document;
     ///   `Location40601` for `$out` anywhere but last.
     init(_ context: CommandContext) throws(MongoError) {
-        try QueryCommands.rejectCollation(context)
+        collation = try context.document("collation")
         var stages: [BSONDocument] = []
         for value in try context.requiredArray("pipeline") {
             guard case let .document(stage) = value, stage.count == 1 else {
@@ -100,11 +102,11 @@ struct AggregateCommand {
             let sessions = context.server.listedSessions(allUsers: listsAllUsers, connection: context.connection)
                 .sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
             let documents: [BSONDocument] = sessions.map { ["_id": ["id": .binary($0)]] }
-            results = try context.collection(namespace).aggregate(stages, over: documents, options: options)
+            results = try context.collection(namespace).collated(by: collation).aggregate(stages, over: documents, options: options)
         } else if let view = try ViewCommands.resolved(context, namespace) {
             results = try view.aggregate(stages, options: options)
         } else {
-            results = try context.collection(namespace).aggregate(stages, options: options)
+            results = try context.collection(namespace).collated(by: collation).aggregate(stages, options: options)
         }
         try context.checkForInterrupt()
         guard let output else { return results }
@@ -119,6 +121,7 @@ struct AggregateCommand {
         if let view = try ViewCommands.resolved(context, namespace) {
             return try view.explainAggregate(stages, options: options, verbosity: verbosity)
         }
-        return try context.engine.collection(namespace).interrupted(by: context.interrupt).explainAggregate(stages, options: options, verbosity: verbosity)
+        return try context.engine.collection(namespace).interrupted(by: context.interrupt).collated(by: collation)
+            .explainAggregate(stages, options: options, verbosity: verbosity)
     }
 }

@@ -32,7 +32,7 @@ enum CollectionCommands {
 
     /// create's options MongoDB has and Tessera does not (rejected with CommandNotSupported).
     static let unsupportedCreateOptions: Set<String> = [
-        "timeseries", "clusteredIndex", "collation", "expireAfterSeconds", "encryptedFields",
+        "timeseries", "clusteredIndex", "expireAfterSeconds", "encryptedFields",
         "autoIndexId", "temp", "recordPreImages",
     ]
     /// create's and collMod's schema validation options (checked, then kept verbatim).
@@ -40,6 +40,7 @@ enum CollectionCommands {
     /// create's options accepted and kept verbatim.
     static let acceptedCreateOptions: Set<String> = [
         "storageEngine", "indexOptionDefaults", "idIndex", "flags", "capped", "size", "max", "changeStreamPreAndPostImages",
+        "collation",
     ]
 
     /// create.
@@ -50,8 +51,8 @@ enum CollectionCommands {
     /// With `viewOn`, creates a view (ViewCommands). `validator`, `validationLevel` and
     /// `validationAction` are checked and kept: writes are validated (DocumentValidator).
     ///
-    /// - Throws: `CommandNotSupported` (115) for time series and clustered collections and
-    ///   non-simple collations; `Location40415` for an option MongoDB does not know;
+    /// - Throws: `CommandNotSupported` (115) for time series and clustered collections;
+    ///   the collation errors for a bad `collation`; `Location40415` for an option MongoDB does not know;
     ///   `InvalidOptions` (72) for `pipeline` without `viewOn`; the validator's parse errors;
     ///   `NamespaceExists` (48) when the collection or a view exists.
     static func create(_ context: CommandContext) throws(MongoError) -> BSONDocument {
@@ -69,7 +70,6 @@ enum CollectionCommands {
                 continue
             }
             if unsupportedCreateOptions.contains(element.key) {
-                if element.key == "collation", element.value.documentValue?["locale"] == "simple" { continue }
                 throw MongoError(.commandNotSupported, "create option '\(element.key)' is not supported by Tessera")
             }
             guard acceptedCreateOptions.contains(element.key) else {

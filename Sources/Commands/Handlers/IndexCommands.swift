@@ -42,9 +42,6 @@ enum IndexCommands {
             for element in spec where !["key", "name", "v", "ns"].contains(element.key) {
                 options.append(element.key, element.value)
             }
-            if case let .document(collation)? = options["collation"], collation["locale"] != "simple" {
-                throw MongoError(.commandNotSupported, "collation is not supported by Tessera (only {locale: \"simple\"})")
-            }
             try engine.createIndex(on: namespace, key: key, name: name, options: options, interrupt: context.interrupt)
         }
         let after = engine.indexes(of: namespace)?.count ?? before
@@ -150,7 +147,7 @@ enum IndexCommands {
         let innerContext = CommandContext(name: command, request: innerRequest, connection: context.connection,
                                           server: context.server, operation: context.operation, deadline: context.deadline)
         let namespace = try innerContext.collectionNamespace()
-        let collection = context.engine.collection(namespace)
+        var collection = try context.engine.collection(namespace).collated(by: try innerContext.document("collation"))
         var reply: BSONDocument
         switch command {
         case "find":
@@ -170,6 +167,7 @@ enum IndexCommands {
             let key = command == "update" ? "updates" : "deletes"
             let statement = try innerContext.documents(key).first ?? BSONDocument()
             let filter = statement["q"]?.documentValue ?? BSONDocument()
+            collection = try collection.collated(by: try WriteCommands.statementCollation(statement, "\(command).\(key)"))
             reply = try collection.explain(FindQuery(filter: filter), verbosity: .queryPlanner)
         case "findAndModify", "findandmodify":
             let filter = try innerContext.document("query") ?? BSONDocument()

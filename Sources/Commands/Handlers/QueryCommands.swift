@@ -29,7 +29,6 @@ enum QueryCommands {
 
     /// The find command's parts as a FindQuery.
     static func findQuery(_ context: CommandContext) throws(MongoError) -> FindQuery {
-        try rejectCollation(context)
         let filter = try context.document("filter") ?? BSONDocument()
         let projection = try context.document("projection")
         let sort = try context.document("sort")
@@ -45,12 +44,25 @@ enum QueryCommands {
                          sortMemory: SortMemoryLimit(allowDiskUse: try context.bool("allowDiskUse") ?? false))
     }
 
-    /// Collations other than the simple binary one are not supported.
+    /// Views take no collation in Tessera yet: creating a view, or reading through one, with a
+    /// non-simple `collation` is refused rather than ignored.
+    ///
+    /// - Throws: `CommandNotSupported` (115) for a non-simple collation; the collation's own
+    ///   errors for a malformed one.
     static func rejectCollation(_ context: CommandContext) throws(MongoError) {
         guard let collation = try context.document("collation") else { return }
-        guard collation.isEmpty || collation["locale"] == "simple" else {
-            throw MongoError(.commandNotSupported, "collation is not supported by Tessera (only {locale: \"simple\"})")
+        guard try QueryEngine.isSimpleCollation(collation) else {
+            throw MongoError(.commandNotSupported, "a view with a collation is not supported by Tessera (only {locale: \"simple\"})")
         }
+    }
+
+    /// Query operations on `namespace` under the command's `collation` (the collection's
+    /// default collation when the command gives none).
+    ///
+    /// - Throws: `TypeMismatch` (14) when `collation` is not a document; the collation's own
+    ///   errors (see `Collator.make`).
+    static func collection(_ context: CommandContext, _ namespace: Namespace) throws(MongoError) -> QueryCollection {
+        try context.collection(namespace).collated(by: try context.document("collation"))
     }
 
     /// find.
@@ -74,7 +86,7 @@ enum QueryCommands {
         } else if try context.bool("returnKey") == true {
             documents = try indexKeys(context, namespace: namespace, query: query)
         } else {
-            documents = try context.collection(namespace).find(query)
+            documents = try collection(context, namespace).find(query)
         }
         try context.checkForInterrupt()
         return try cursorReply(context, namespace: namespace.description, documents: documents, batchSize: batchSize,
@@ -106,7 +118,7 @@ enum QueryCommands {
     static func indexKeys(_ context: CommandContext, namespace: Namespace, query: FindQuery) throws(MongoError) -> [BSONDocument] {
         var keyQuery = query
         keyQuery.projection = nil
-        let collection = context.collection(namespace)
+        let collection = try collection(context, namespace)
         let explain = try collection.explain(keyQuery, verbosity: .queryPlanner)
         let keyPattern = indexKeyPattern(in: explain["queryPlanner"].flatMap { $0.documentValue?["winningPlan"] })
         let documents = try collection.find(keyQuery)
@@ -214,14 +226,13 @@ enum QueryCommands {
     /// count.
     static func count(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         let namespace = try context.collectionNamespace()
-        try rejectCollation(context)
+        let collection = try collection(context, namespace)
         let filter = try context.letBindings().substitutingInExpr(try context.document("query") ?? BSONDocument())
         let skip = try context.integer("skip").map(ClientNumber.int(clamping:)) ?? 0
         guard skip >= 0 else { throw MongoError(.location(51024), "BSON field 'skip' value must be >= 0, actual value '\(skip)'") }
         // A negative limit counts as its absolute value, as in MongoDB.
         let limit = try context.integer("limit").map { ClientNumber.int(clamping: $0.magnitude) }
         try context.checkForInterrupt()
-        let collection = context.collection(namespace)
         let total: Int
         if let view = try ViewCommands.resolved(context, namespace) {
             total = try view.count(filter, skip: skip, limit: limit == 0 ? nil : limit)
@@ -237,7 +248,7 @@ enum QueryCommands {
     /// distinct.
     static func distinct(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         let namespace = try context.collectionNamespace()
-        try rejectCollation(context)
+        let collection = try collection(context, namespace)
         guard let key = try context.string("key") else {
             throw MongoError(.location(40414), "BSON field 'distinct.key' is missing but a required field")
         }
@@ -247,7 +258,7 @@ enum QueryCommands {
         if let view = try ViewCommands.resolved(context, namespace) {
             values = try view.distinct(key, filter: filter)
         } else {
-            values = try context.collection(namespace).distinct(key, filter: filter)
+            values = try collection.distinct(key, filter: filter)
         }
         try context.checkForInterrupt()
         return ["values": .array(values)]

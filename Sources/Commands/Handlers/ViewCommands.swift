@@ -70,6 +70,7 @@ enum ViewCommands {
     /// The view at `namespace` resolved, when it is one.
     static func resolved(_ context: CommandContext, _ namespace: Namespace) throws(MongoError) -> ViewQuery? {
         guard let view = try context.engine.resolveView(namespace) else { return nil }
+        try QueryCommands.rejectCollation(context)
         return ViewQuery(view, base: context.collection(view.base))
     }
 

@@ -163,9 +163,7 @@ enum WriteCommands {
         case let .array(stages)?: update = .pipeline(try UpdateSpec.stages(stages, bindings: bindings))
         default: throw MongoError(.location(40414), "BSON field 'update.updates.u' is missing but a required field")
         }
-        if case let .document(collation)? = statement["collation"], !collation.isEmpty, collation["locale"] != "simple" {
-            throw MongoError(.commandNotSupported, "collation is not supported by Tessera (only {locale: \"simple\"})")
-        }
+        let collection = try collection.collated(by: try statementCollation(statement, "update.updates"))
         var arrayFilters: [BSONDocument] = []
         if case let .array(filters)? = statement["arrayFilters"] {
             for value in filters {
@@ -195,6 +193,17 @@ enum WriteCommands {
         return try update.run(on: collection, filter: target, options: options)
     }
 
+    /// A statement's `collation`, if any.
+    ///
+    /// - Throws: `TypeMismatch` (14) when it is not a document.
+    static func statementCollation(_ statement: BSONDocument, _ field: String) throws(MongoError) -> BSONDocument? {
+        guard let value = statement["collation"] else { return nil }
+        guard case let .document(collation) = value else {
+            throw MongoError(.typeMismatch, "BSON field '\(field).collation' is the wrong type '\(value.type.alias)', expected type 'object'")
+        }
+        return collation
+    }
+
     private static func isTrue(_ value: BSONValue) -> Bool {
         switch value {
         case let .bool(flag): flag
@@ -221,9 +230,7 @@ enum WriteCommands {
                     throw MongoError(.failedToParse,
                                      "The limit field in delete objects must be 0 or 1. Got \(statement["limit"]?.extendedJSON() ?? "nothing")")
                 }
-                if case let .document(collation)? = statement["collation"], !collation.isEmpty, collation["locale"] != "simple" {
-                    throw MongoError(.commandNotSupported, "collation is not supported by Tessera (only {locale: \"simple\"})")
-                }
+                let collection = try collection.collated(by: try statementCollation(statement, "delete.deletes"))
                 outcome.n += try collection.delete(try context.letBindings().substitutingInExpr(filter), multi: limit == 0,
                                                    writeConcern: writeConcern)
             } catch {
@@ -239,7 +246,6 @@ enum WriteCommands {
     /// findAndModify.
     static func findAndModify(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         let namespace = try context.collectionNamespace()
-        try QueryCommands.rejectCollation(context)
         let bindings = try context.letBindings()
         let filter = bindings.substitutingInExpr(try context.document("query") ?? BSONDocument())
         let sort = try context.document("sort")
@@ -271,7 +277,7 @@ enum WriteCommands {
             throw MongoError(.failedToParse, upsert ? "Cannot specify both upsert=true and remove=true"
                                                     : "Cannot specify both new=true and remove=true; 'remove' always returns the deleted document")
         }
-        let collection = try context.writableCollection(namespace)
+        let collection = try context.writableCollection(namespace).collated(by: try context.document("collation"))
         let projection = try fields.flatMap { (spec) throws(MongoError) -> Projection? in spec.isEmpty ? nil : try Projection(spec) }
         func shaped(_ document: BSONDocument?) throws(MongoError) -> BSONValue {
             guard let document else { return .null }

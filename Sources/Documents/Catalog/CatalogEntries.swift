@@ -3,6 +3,7 @@
 // BSON. Owns the key layout; knows nothing of locking or RocksDB handles.
 
 public import BSON
+public import Collation
 
 /// An index's metadata: its name, key pattern and options, and what its entries have shown
 /// (whether it is multikey). The entries themselves live in the index's own key space.
@@ -60,6 +61,12 @@ public struct IndexDescription: Sendable, Equatable {
     public var partialFilter: BSONDocument? { options["partialFilterExpression"]?.documentValue }
     /// Whether the planner must not use the index (it is still maintained).
     public var isHidden: Bool { options["hidden"]?.boolValue == true }
+    /// The index's collation (`nil`: simple). Its keys hold the collation's comparison keys.
+    public var collator: Collator? {
+        guard let stored = options["collation"]?.documentValue else { return nil }
+        // Stored resolved when the index was created, so it opens again.
+        return try? Collator.stored(stored)
+    }
     /// The TTL in seconds: documents whose indexed date is older expire.
     public var expireAfterSeconds: Int? {
         options["expireAfterSeconds"].flatMap(IndexSpecValidation.truncatedSeconds).map { Int(clamping: $0) }

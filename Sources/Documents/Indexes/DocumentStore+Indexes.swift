@@ -207,7 +207,7 @@ private struct IndexBuilder {
     /// - Throws: `DuplicateKey` (11000) for a unique index two documents share a key of,
     ///   `CannotIndexParallelArrays` (171), or the partial filter's error.
     func build() throws(MongoError) -> [String] {
-        let generator = IndexKeyGenerator(fields: index.spec.fields, isSparse: index.spec.isSparse)
+        let generator = IndexKeyGenerator(index.spec)
         let decoder = RecordDecoder(registry: store.shapes)
         let handle = store.collection(namespace)
         let storage = store.storage

@@ -134,7 +134,7 @@ extension DocumentStore {
         let handle = self.collection(collection.description.namespace)
         let bounds = [[IndexInterval(lower: .datetime(BSONDateTime(millisecondsSinceEpoch: .min)), lowerInclusive: true,
                                      upper: .datetime(expiry), upperInclusive: true)]]
-        let generator = IndexKeyGenerator(fields: index.spec.fields, isSparse: index.spec.isSparse)
+        let generator = IndexKeyGenerator(index.spec)
         // Re-checked inside the delete's commit: a concurrent update may have moved the date.
         let stillExpired = { (document: BSONDocument) throws(MongoError) -> Bool in
             guard (try? index.includes(document)) == true else { return false }

@@ -4,6 +4,7 @@
 // Pure: knows no storage.
 
 internal import BSON
+internal import Collation
 
 /// Generates the keys of documents for one key pattern.
 ///
@@ -20,6 +21,9 @@ struct IndexKeyGenerator: Sendable {
     let fields: [IndexKeyField]
     /// Whether keys whose fields are all missing are left out.
     let isSparse: Bool
+    /// The index's collation: keys hold the comparison keys of strings (ICU sort keys), so the
+    /// index orders and finds strings as the collation does.
+    let collator: Collator?
 
     /// One generated key.
     struct Key: Sendable {
@@ -37,10 +41,16 @@ struct IndexKeyGenerator: Sendable {
         var multikeyFields: Set<Int> = []
     }
 
-    /// A generator for `fields`.
-    init(fields: [IndexKeyField], isSparse: Bool) {
+    /// A generator for `fields`, under `collator` when the index has one.
+    init(fields: [IndexKeyField], isSparse: Bool, collator: Collator? = nil) {
         self.fields = fields
         self.isSparse = isSparse
+        self.collator = collator
+    }
+
+    /// The generator of an index's keys.
+    init(_ spec: IndexSpec) {
+        self.init(fields: spec.fields, isSparse: spec.isSparse, collator: spec.collator)
     }
 
     /// The keys of `document`.
@@ -48,7 +58,7 @@ struct IndexKeyGenerator: Sendable {
     /// - Throws: `CannotIndexParallelArrays` (171) when two key fields meet different arrays,
     ///   and MongoDB's error 16746 when a positional path is ambiguous.
     func keys(for document: BSONDocument) throws(MongoError) -> Keys {
-        var walk = KeyWalk(fields: fields, isSparse: isSparse)
+        var walk = KeyWalk(fields: fields, isSparse: isSparse, collator: collator)
         let names = fields.map { ArraySlice($0.components) }
         let fixed = [BSONValue](repeating: .null, count: fields.count)
         let positional = [Positional](repeating: Positional(), count: fields.count)
@@ -85,15 +95,19 @@ private struct Positional {
 private struct KeyWalk {
     let fields: [IndexKeyField]
     let isSparse: Bool
+    let collator: Collator?
     var result = IndexKeyGenerator.Keys()
     private var seen: Set<[UInt8]> = []
 
-    init(fields: [IndexKeyField], isSparse: Bool) {
+    init(fields: [IndexKeyField], isSparse: Bool, collator: Collator?) {
         self.fields = fields
         self.isSparse = isSparse
+        self.collator = collator
     }
 
     mutating func emit(_ values: [BSONValue]) {
+        // An index with a collation stores (and scans) comparison keys in place of strings.
+        let values = collator.map { collator in values.map(collator.comparisonKey) } ?? values
         var encoded: [UInt8] = []
         encoded.reserveCapacity(16 * values.count)
         for (position, value) in values.enumerated() {

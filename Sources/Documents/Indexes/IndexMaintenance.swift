@@ -29,7 +29,7 @@ final class IndexMaintenance {
         self.namespace = namespace
         self.collection = collection
         self.pending = pending
-        generators = collection.indexes.map { IndexKeyGenerator(fields: $0.spec.fields, isSparse: $0.spec.isSparse) }
+        generators = collection.indexes.map { IndexKeyGenerator($0.spec) }
         added = Array(repeating: [:], count: collection.indexes.count)
         removed = Array(repeating: [], count: collection.indexes.count)
         multikey = Array(repeating: [], count: collection.indexes.count)

@@ -3,6 +3,7 @@
 // createIndexes option rules and error codes; knows nothing of storage.
 
 internal import BSON
+internal import Collation
 
 /// What an index indexes, parsed once from its key pattern and options.
 struct IndexSpec: Sendable, Equatable {
@@ -18,6 +19,8 @@ struct IndexSpec: Sendable, Equatable {
     let partialFilter: BSONDocument?
     /// Seconds after an indexed date at which the document expires, if this is a TTL index.
     let expireAfterSeconds: Int?
+    /// The index's collation (`nil`: simple): its keys hold comparison keys of strings.
+    let collator: Collator?
 
     /// The spec of a stored description (validated when it was created).
     init(_ description: IndexDescription) {
@@ -27,6 +30,7 @@ struct IndexSpec: Sendable, Equatable {
         isSparse = description.isSparse
         partialFilter = description.partialFilter
         expireAfterSeconds = description.expireAfterSeconds
+        collator = description.collator
     }
 
     /// Whether two specs index the same documents under the same keys with the same
@@ -34,6 +38,7 @@ struct IndexSpec: Sendable, Equatable {
     func isEquivalent(to other: IndexSpec) -> Bool {
         BSONValue.compareDocuments(key, other.key) == 0 && isUnique == other.isUnique && isSparse == other.isSparse
             && partialFilter.map { BSONValue.document($0) } == other.partialFilter.map { BSONValue.document($0) }
+            && collator == other.collator
     }
 }
 
@@ -112,8 +117,9 @@ enum IndexSpecValidation {
             throw MongoError(.cannotCreateIndex,
                              "Invalid index specification \(spec); the field '\(unsupported)' is not supported for this index type")
         }
-        if let collation = options["collation"]?.documentValue, collation != ["locale": "simple"] {
-            throw MongoError(.cannotCreateIndex, "Invalid index specification \(spec); only the simple collation is supported")
+        if let collation = options["collation"]?.documentValue {
+            // Stored resolved, as MongoDB lists it; the simple collation is no collation.
+            options["collation"] = try Collator.make(collation).map { .document($0.spec.document) }
         }
         if let version = options["v"] {
             guard let number = version.doubleValue ?? (version.int64Value.map(Double.init)), number == 1 || number == 2 else {

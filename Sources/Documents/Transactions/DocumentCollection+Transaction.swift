@@ -94,7 +94,7 @@ extension DocumentCollection {
     /// arrays, a partial filter that cannot be evaluated); unique keys are checked at commit.
     private func checkIndexable(_ document: BSONDocument, in collection: Catalog.OpenCollection) throws(MongoError) {
         for index in collection.indexes where try index.includes(document) {
-            _ = try IndexKeyGenerator(fields: index.spec.fields, isSparse: index.spec.isSparse).keys(for: document)
+            _ = try IndexKeyGenerator(index.spec).keys(for: document)
         }
     }
 }

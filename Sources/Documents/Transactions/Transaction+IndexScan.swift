@@ -22,7 +22,7 @@ extension DocumentCollection {
                 continue
             }
             guard try index.includes(document) else { continue }
-            let generator = IndexKeyGenerator(fields: index.spec.fields, isSparse: index.spec.isSparse)
+            let generator = IndexKeyGenerator(index.spec)
             for key in try generator.keys(for: document).keys {
                 let entryKey = IndexEntryCodec.entryKey(fields: key.encoded, id: idKey)
                 if plan.contains(entryKey), plan.passesFilters(key.values) {

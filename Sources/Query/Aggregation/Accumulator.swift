@@ -3,6 +3,7 @@
 // $firstN $lastN $maxN $minN $median $percentile — parsed once, with per-group state.
 
 internal import BSON
+internal import Collation
 internal import Documents
 
 /// One parsed accumulator of a `$group` output field.
@@ -173,7 +174,7 @@ struct AccumulatorState {
         case .min, .max:
             guard let value, !ExpressionArithmetic.isNullish(value) else { return 0 }
             if let current = best {
-                let order = BSONValue.compare(value, current)
+                let order = BSONValue.compare(value, current, collator: scope.collator)
                 if kind == .min ? order < 0 : order > 0 { best = value }
             } else {
                 best = value
@@ -193,7 +194,7 @@ struct AccumulatorState {
             return size
         case .addToSet:
             guard let value else { return 0 }
-            let key = KeyEncoding.key(for: value)
+            let key = KeyEncoding.key(for: scope.collator?.comparisonKey(value) ?? value)
             if set[key] == nil {
                 let size = MemoryBudget.size(of: value) + key.count
                 try hold(size, "$addToSet")

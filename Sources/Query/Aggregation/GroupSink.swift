@@ -6,6 +6,7 @@
 // arrival order, so every accumulator ($first, $push, $top...) sees what it would in memory.
 
 internal import BSON
+internal import Collation
 internal import Documents
 
 /// Hash-based `$group` (also `$sortByCount`'s grouping and `$bucket`'s).
@@ -50,7 +51,8 @@ final class GroupSink: StageSink {
         try runtime.tick()
         let scope = runtime.scope(for: document)
         let key = try id(document, scope)
-        let encoded = KeyEncoding.key(for: key)
+        // Under a collation, keys equal by it are one group (the first key seen names it).
+        let encoded = KeyEncoding.key(for: scope.collator?.comparisonKey(key) ?? key)
         let index: Int
         if let existing = table.groups[encoded] {
             index = existing

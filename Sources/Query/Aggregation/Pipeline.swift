@@ -157,7 +157,7 @@ struct Pipeline: Sendable {
             for (key, clause) in spec.elements {
                 if key == "$expr" { expressions.append(try Expression.parse(clause, in: &context)) } else { residual.append(key, clause) }
             }
-            return .match(MatchSpec(spec: spec, filterSpec: residual, filter: try Filter(residual), expressions: expressions))
+            return .match(MatchSpec(spec: spec, filterSpec: residual, filter: try Filter(residual, collator: context.collator), expressions: expressions))
         case "$project":
             return .shape(try DocumentShaper.project(try documentArgument(name, value, code: 15969), &context), name: name)
         case "$addFields", "$set":
@@ -213,7 +213,7 @@ struct Pipeline: Sendable {
                 throw MongoError(.location(15973), "the $sort key specification must be an object")
             }
             guard !spec.isEmpty else { throw MongoError(.location(15976), "$sort stage must have at least one sort key") }
-            return .sort(try SortSpec(spec))
+            return .sort(try SortSpec(spec, collator: context.collator))
         case "$limit":
             guard value.isNumeric, let limit = value.int64Value ?? (value.type == .decimal128 ? ExpressionArithmetic.longValue(value) : nil) else {
                 throw MongoError(.location(15957), "the limit must be specified as a number")

@@ -35,7 +35,7 @@ extension QueryCollection {
     /// reports its figures.
     public func explainAggregate(_ pipeline: [BSONDocument], options: AggregateOptions = AggregateOptions(),
                                  verbosity: ExplainVerbosity = .queryPlanner) throws(MongoError) -> BSONDocument {
-        var context = ExpressionContext()
+        var context = ExpressionContext(collator: try collator())
         let scope = try Self.initialScope(options, &context)
         let parsed = try Pipeline(pipeline, &context)
         let head = try planHead(parsed, options: options)
@@ -92,7 +92,7 @@ extension QueryCollection {
     }
 
     static func initialScope(_ options: AggregateOptions, _ context: inout ExpressionContext) throws(MongoError) -> ExpressionScope {
-        var scope = ExpressionScope(root: .document(BSONDocument()), now: WallClock.now())
+        var scope = ExpressionScope(root: .document(BSONDocument()), now: WallClock.now(), collator: context.collator)
         for (name, value) in options.variables.elements {
             let expression = try Expression.parse(value, in: &context)
             let evaluated = try expression.evaluate(scope)
@@ -102,7 +102,7 @@ extension QueryCollection {
     }
 
     func runAggregate(_ pipeline: [BSONDocument], options: AggregateOptions) throws(MongoError) -> AggregateRun {
-        var context = ExpressionContext()
+        var context = ExpressionContext(collator: try collator())
         let scope = try Self.initialScope(options, &context)
         let parsed = try Pipeline(pipeline, &context)
         let runtime = PipelineRuntime(database: QueryDatabase(store: collection.store, name: namespace.database, interrupt: interrupt),
@@ -187,8 +187,11 @@ extension QueryCollection {
 
     /// A plan for `filter` and `sort` (the query layer's planner, indexes included).
     func planFind(filter: BSONDocument, sort: BSONDocument?, hint: BSONValue?) throws(MongoError) -> QueryPlan {
-        let parsedFilter = try Filter(filter)
-        let parsedSort = try sort.flatMap { (spec) throws(MongoError) -> SortSpec? in spec.isEmpty ? nil : try SortSpec(spec) }
+        let collator = try collator()
+        let parsedFilter = try Filter(filter, collator: collator)
+        let parsedSort = try sort.flatMap { (spec) throws(MongoError) -> SortSpec? in
+            spec.isEmpty ? nil : try SortSpec(spec, collator: collator)
+        }
         return try Planner(indexes: indexes).plan(filter: parsedFilter, sort: parsedSort, projection: nil, skip: 0, limit: nil, hint: hint)
     }
 

@@ -58,7 +58,7 @@ extension QueryCollection {
     public func update(
         _ filter: BSONDocument, pipeline stages: [BSONDocument], options: UpdateOptions = UpdateOptions()
     ) throws(MongoError) -> UpdateResult {
-        let parsedFilter = try Filter(filter)
+        let parsedFilter = try Filter(filter, collator: try collator())
         let pipeline = try UpdatePipeline(stages)
         let database = QueryDatabase(store: collection.store, name: namespace.database, interrupt: interrupt)
         let now = WallClock.now()

@@ -74,6 +74,8 @@ struct ExplainWriter {
                 "direction": .string(scan.reverse ? "backward" : "forward"),
                 "indexBounds": .document(bounds),
             ]
+            // MongoDB names an index's collation in its scan (bounds are then comparison keys).
+            if let collation = scan.index.options["collation"] { stage["collation"] = collation }
             if let statistics { stage["keysExamined"] = .int32(Int32(clamping: statistics.totalKeysExamined)) }
             if !scan.covered {
                 var fetch: BSONDocument = ["stage": "FETCH"]

@@ -3,6 +3,7 @@
 // planned, and executed.
 
 public import BSON
+public import Collation
 public import Documents
 
 /// Query operations on one collection.
@@ -14,6 +15,9 @@ public struct QueryCollection: Sendable {
     public var interrupt: OperationInterrupt
     /// Whether writes check the collection's validator (false: `bypassDocumentValidation`).
     public internal(set) var validatesDocuments: Bool
+    /// The operation's own collation (``collated(by:)``): `.some(nil)` when it asked for the
+    /// simple one; `nil` when it gave none, and the collection's default applies.
+    private var operationCollator: Collator??
 
     /// Query operations on `collection`, stopped by `interrupt`.
     init(_ collection: DocumentCollection, interrupt: OperationInterrupt = .none, validatesDocuments: Bool = true) {
@@ -24,7 +28,36 @@ public struct QueryCollection: Sendable {
 
     /// The same operations stopped by `interrupt`.
     public func interrupted(by interrupt: OperationInterrupt) -> QueryCollection {
-        QueryCollection(collection, interrupt: interrupt, validatesDocuments: validatesDocuments)
+        var copy = self
+        copy.interrupt = interrupt
+        return copy
+    }
+
+    /// The same operations under the collation document `collation` (an operation's
+    /// `collation` option); `nil` keeps the collection's default collation.
+    ///
+    /// - Throws: MongoDB's errors for a malformed collation (see ``Collator/make(_:)``).
+    public func collated(by collation: BSONDocument?) throws(MongoError) -> QueryCollection {
+        guard let collation else { return self }
+        var copy = self
+        copy.operationCollator = .some(try Collator.make(collation))
+        return copy
+    }
+
+    /// The collation operations compare strings under: the operation's own, else the
+    /// collection's default (`nil`: simple).
+    ///
+    /// - Throws: when the stored default no longer opens (an ICU that lost the locale).
+    public func collator() throws(MongoError) -> Collator? {
+        if let operationCollator { return operationCollator }
+        return try collator(defaultFrom: collection.store.catalog.collection(collection.namespace))
+    }
+
+    /// ``collator()`` with the collection's catalog entry already read.
+    func collator(defaultFrom entry: CollectionDescription?) throws(MongoError) -> Collator? {
+        if let operationCollator { return operationCollator }
+        guard let stored = entry?.options["collation"]?.documentValue else { return nil }
+        return try Collator.stored(stored)
     }
 
     /// The collection's namespace.
@@ -98,18 +131,17 @@ public struct QueryCollection: Sendable {
             Self.collect(path.components[...], in: .document(match.document), into: &values)
             return true
         }
-        return try Self.sortedUnique(values, interrupt: interrupt)
+        return try Self.sortedUnique(values, collator: prepared.plan.filter.collator, interrupt: interrupt)
     }
 
-    /// `values` in BSON order without duplicates (by BSON comparison), as distinct returns them.
-    static func sortedUnique(_ values: [BSONValue], interrupt: OperationInterrupt) throws(MongoError) -> [BSONValue] {
+    /// `values` in BSON order without duplicates (by BSON comparison, or under `collator`),
+    /// as distinct returns them.
+    static func sortedUnique(_ values: [BSONValue], collator: Collator? = nil,
+                             interrupt: OperationInterrupt) throws(MongoError) -> [BSONValue] {
         try interrupt.check()
-        let sorted = values.sorted { BSONValue.compare($0, $1) < 0 }
+        // Under a collation, values it deems equal are one (the first found stands for them).
+        let unique = ExpressionArrays.distinctSorted(values, collator: collator)
         try interrupt.check()
-        var unique: [BSONValue] = []
-        for value in sorted where unique.last.map({ BSONValue.compare($0, value) != 0 }) ?? true {
-            unique.append(value)
-        }
         return unique
     }
 
@@ -171,7 +203,7 @@ public struct QueryCollection: Sendable {
     private func updateOnce(
         _ filter: BSONDocument, _ update: BSONDocument, options: UpdateOptions
     ) throws(MongoError) -> UpdateResult {
-        let parsedFilter = try Filter(filter)
+        let parsedFilter = try Filter(filter, collator: try collator())
         let parsedUpdate = try Update(update, arrayFilters: options.arrayFilters)
         if options.multi && parsedUpdate.isReplacement {
             throw MongoError(.failedToParse, "multi update is not supported for replacement-style update")
@@ -180,7 +212,7 @@ public struct QueryCollection: Sendable {
         let validator = try writeGuard()
         // W1's fast path: {_id: X} with only $inc/$set on fixed paths becomes a small delta
         // (not under a validator, which needs the whole new document).
-        if !options.multi, validator == nil, let id = Self.idEquality(filter), let changes = parsedUpdate.simpleFieldChanges {
+        if !options.multi, validator == nil, let id = Self.idEquality(parsedFilter), let changes = parsedUpdate.simpleFieldChanges {
             let deltas = changes.map { change -> FieldDelta in
                 switch change {
                 case let .set(path, value): .set(path: path.components, value: value)
@@ -222,7 +254,7 @@ public struct QueryCollection: Sendable {
         transform: (BSONDocument, FilterMatch) throws(MongoError) -> BSONDocument?,
         upsert: (() throws(MongoError) -> BSONDocument)?
     ) throws(MongoError) -> UpdateResult {
-        let pinnedID = multi ? nil : Self.idEquality(filter.spec)
+        let pinnedID = multi ? nil : Self.idEquality(filter)
         let ids: [BSONValue]
         if let pinnedID {
             ids = [pinnedID]
@@ -267,6 +299,14 @@ public struct QueryCollection: Sendable {
         return UpdateResult(matchedCount: 0, modifiedCount: 0, upsertedID: id)
     }
 
+    /// The `_id` a parsed filter pins to one stored key: as ``idEquality(_:)-(BSONDocument)``,
+    /// and not a string compared under a collation (which matches other `_id`s too).
+    static func idEquality(_ filter: Filter) -> BSONValue? {
+        guard let id = idEquality(filter.spec) else { return nil }
+        if filter.collator != nil && Collator.containsStrings(id) { return nil }
+        return id
+    }
+
     /// The `_id` a filter pins to one value (`{_id: v}` or `{_id: {$eq: v}}`, `v` not an
     /// operator document, array or regex), else `nil`.
     static func idEquality(_ filter: BSONDocument) -> BSONValue? {
@@ -289,11 +329,11 @@ public struct QueryCollection: Sendable {
         _ filter: BSONDocument, multi: Bool = true, writeConcern: WriteConcern = .acknowledged
     ) throws(MongoError) -> Int {
         _ = try writeGuard()
-        if let id = Self.idEquality(filter) {
+        let prepared = try prepare(FindQuery(filter: filter, limit: multi ? nil : 1))
+        if let id = Self.idEquality(prepared.plan.filter) {
             // At most one document has this `_id`: delete it by key, without a search first.
             return try collection.delete(id: id, writeConcern: writeConcern) ? 1 : 0
         }
-        let prepared = try prepare(FindQuery(filter: filter, limit: multi ? nil : 1))
         var statistics = ExecutionStatistics()
         let matches = try Executor(collection: collection, interrupt: interrupt).matches(prepared.plan, wantPositional: false,
                                                                    statistics: &statistics)
@@ -318,14 +358,17 @@ public struct QueryCollection: Sendable {
         if let limit = query.limit, limit < 0 {
             throw MongoError(.badValue, "limit value must be non-negative, but received: \(limit)")
         }
-        let filter = try Filter(query.filter)
+        // One catalog read gives the default collation and the indexes.
+        let entry = collection.store.catalog.collection(collection.namespace)
+        let collator = try collator(defaultFrom: entry)
+        let filter = try Filter(query.filter, collator: collator)
         let sort = try query.sort.flatMap { (spec) throws(MongoError) -> SortSpec? in
-            spec.isEmpty ? nil : try SortSpec(spec)
+            spec.isEmpty ? nil : try SortSpec(spec, collator: collator)
         }
         let projection = try query.projection.flatMap { (spec) throws(MongoError) -> Projection? in
             spec.isEmpty ? nil : try Projection(spec, filter: filter)
         }
-        let plan = try Planner(indexes: indexes).plan(
+        let plan = try Planner(indexes: entry?.indexes ?? []).plan(
             filter: filter, sort: sort, projection: projection, skip: query.skip,
             limit: query.limit == 0 ? nil : query.limit, hint: query.hint)
         return Prepared(plan: plan)

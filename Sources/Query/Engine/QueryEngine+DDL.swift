@@ -3,18 +3,38 @@
 // change log, so change streams see it); the commands above parse and answer only.
 
 public import BSON
+import Collation
 public import Documents
 
 extension QueryEngine {
     /// Creates the collection at `namespace` with `options` (kept verbatim: `capped`,
-    /// `size`, `max`, `changeStreamPreAndPostImages`, ...) and its `_id_` index.
+    /// `size`, `max`, `changeStreamPreAndPostImages`, ...; a `collation`, its default for
+    /// operations and indexes, kept resolved, or dropped when simple) and its `_id_` index.
     ///
-    /// - Throws: `NamespaceExists` (48) if it exists.
+    /// - Throws: `NamespaceExists` (48) if it exists; `TypeMismatch` (14) and the collation
+    ///   errors of `Collator.make` for a bad `collation`.
     @discardableResult
     public func createCollection(_ namespace: Namespace,
                                  options: BSONDocument = BSONDocument()) throws(MongoError) -> CollectionDescription {
         if try view(namespace) != nil { throw MongoError(.namespaceExists, "Namespace \(namespace) already exists") }
+        var options = options
+        if let collation = options["collation"] {
+            options["collation"] = try Self.resolvedCollation(collation, field: "create.collation")
+        }
         return try store.createCollection(namespace, options: options)
+    }
+
+    /// Whether a collation document names the simple collation (validated as any collation).
+    public static func isSimpleCollation(_ collation: BSONDocument) throws(MongoError) -> Bool {
+        try Collator.make(collation) == nil
+    }
+
+    /// A collation option as stored: every field resolved, or `nil` for the simple collation.
+    static func resolvedCollation(_ value: BSONValue, field: String) throws(MongoError) -> BSONValue? {
+        guard case let .document(collation) = value else {
+            throw MongoError(.typeMismatch, "BSON field '\(field)' is the wrong type '\(value.type.alias)', expected type 'object'")
+        }
+        return try Collator.make(collation).map { .document($0.spec.document) }
     }
 
     /// Drops the collection at `namespace` and releases its disk space.
@@ -43,7 +63,8 @@ extension QueryEngine {
 
     /// Builds the index `key` (named `name`, or from the key pattern) with `options` on the
     /// collection at `namespace`, creating the collection if needed; returns the index (the
-    /// existing one when an equivalent index is there). The build polls `interrupt`.
+    /// existing one when an equivalent index is there). The build polls `interrupt`. An
+    /// index without a `collation` takes the collection's default one, as in MongoDB.
     ///
     /// - Throws: MongoDB's codes for a bad specification, a conflicting index, or existing
     ///   documents that cannot be indexed (then nothing of the index remains).
@@ -53,6 +74,10 @@ extension QueryEngine {
                             interrupt: OperationInterrupt = .none) throws(MongoError) -> IndexDescription {
         if try view(namespace) != nil {
             throw MongoError(.commandNotSupportedOnView, "Namespace \(namespace) is a view, not a collection")
+        }
+        var options = options
+        if options["collation"] == nil, let collation = store.catalog.collection(namespace)?.options["collation"] {
+            options["collation"] = collation
         }
         return try store.createIndex(on: namespace, key: key, name: name, options: options, interrupt: interrupt)
     }

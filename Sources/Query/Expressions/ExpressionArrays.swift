@@ -4,11 +4,14 @@
 // with MongoDB's null rules and error codes.
 
 internal import BSON
+internal import Collation
 internal import Documents
 
 /// Positional array operators.
 enum ExpressionArrays {
-    static func apply(_ op: ExpressionOperator, _ values: [BSONValue?]) throws(MongoError) -> BSONValue? {
+    /// The value of `op` on its evaluated arguments; comparisons ($indexOfArray, the set
+    /// operators, $min/$max) follow `collator` when given.
+    static func apply(_ op: ExpressionOperator, _ values: [BSONValue?], collator: Collator? = nil) throws(MongoError) -> BSONValue? {
         switch op {
         case .concatArrays:
             var result: [BSONValue] = []
@@ -43,7 +46,7 @@ enum ExpressionArrays {
             }
             return op == .first ? elements.first : elements.last
         case .indexOfArray:
-            return try indexOfArray(values)
+            return try indexOfArray(values, collator: collator)
         case .allElementsTrue, .anyElementTrue:
             guard case .array(let elements)? = values[0] else {
                 throw MongoError(.location(op == .allElementsTrue ? 17040 : 17041),
@@ -52,9 +55,9 @@ enum ExpressionArrays {
             if op == .allElementsTrue { return .bool(elements.allSatisfy { Expression.isTruthy($0) }) }
             return .bool(elements.contains { Expression.isTruthy($0) })
         case .setUnion, .setIntersection, .setDifference, .setEquals, .setIsSubset:
-            return try setOperation(op, values)
+            return try setOperation(op, values, collator: collator)
         case .sum, .avg, .min, .max, .stdDevPop, .stdDevSamp:
-            return try reduction(op, values)
+            return try reduction(op, values, collator: collator)
         default:
             return nil
         }
@@ -130,7 +133,7 @@ enum ExpressionArrays {
         return .array(result)
     }
 
-    static func indexOfArray(_ values: [BSONValue?]) throws(MongoError) -> BSONValue? {
+    static func indexOfArray(_ values: [BSONValue?], collator: Collator?) throws(MongoError) -> BSONValue? {
         if ExpressionArithmetic.isNullish(values[0]) { return .null }
         guard case .array(let elements)? = values[0] else {
             throw MongoError(.location(40090), "$indexOfArray requires an array as a first argument, found: \(ServerText.typeName(values[0]))")
@@ -148,7 +151,7 @@ enum ExpressionArrays {
         let start = bounds.first ?? 0
         let end = min(bounds.count > 1 ? bounds[1] : elements.count, elements.count)
         guard start < end else { return .int32(-1) }
-        for index in start..<end where Expression.compare(elements[index], values[1]) == 0 {
+        for index in start..<end where BSONValue.compare(elements[index], values[1] ?? .undefined, collator: collator) == 0 {
             return .int32(Int32(index))
         }
         return .int32(-1)
@@ -156,7 +159,7 @@ enum ExpressionArrays {
 
     // MARK: Sets
 
-    static func setOperation(_ op: ExpressionOperator, _ values: [BSONValue?]) throws(MongoError) -> BSONValue? {
+    static func setOperation(_ op: ExpressionOperator, _ values: [BSONValue?], collator: Collator?) throws(MongoError) -> BSONValue? {
         var sets: [[BSONValue]] = []
         for (position, value) in values.enumerated() {
             if ExpressionArithmetic.isNullish(value), op == .setUnion || op == .setIntersection || op == .setDifference {
@@ -176,14 +179,14 @@ enum ExpressionArrays {
                                      "both operands of $setIsSubset must be arrays. \(position == 0 ? "First" : "Second") argument is of type: \(type)")
                 }
             }
-            sets.append(distinctSorted(elements))
+            sets.append(distinctSorted(elements, collator: collator))
         }
         func contains(_ set: [BSONValue], _ value: BSONValue) -> Bool {
-            set.contains { BSONValue.compare($0, value) == 0 }
+            set.contains { BSONValue.compare($0, value, collator: collator) == 0 }
         }
         switch op {
         case .setUnion:
-            return .array(distinctSorted(sets.flatMap { $0 }))
+            return .array(distinctSorted(sets.flatMap { $0 }, collator: collator))
         case .setIntersection:
             guard var result = sets.first else { return .array([]) }
             for set in sets.dropFirst() { result = result.filter { contains(set, $0) } }
@@ -198,12 +201,24 @@ enum ExpressionArrays {
         }
     }
 
-    /// The distinct values of `elements` in BSON order.
-    static func distinctSorted(_ elements: [BSONValue]) -> [BSONValue] {
-        let sorted = elements.sorted { BSONValue.compare($0, $1) < 0 }
+    /// The distinct values of `elements` in BSON order (under `collator`: in its order, one
+    /// value per class of equal ones).
+    static func distinctSorted(_ elements: [BSONValue], collator: Collator? = nil) -> [BSONValue] {
+        guard let collator else { return distinctSorted(elements.map { ($0, $0) }) }
+        return distinctSorted(elements.map { (collator.comparisonKey($0), $0) })
+    }
+
+    /// The values of distinct keys, sorted by key (stable: the first of equal keys is kept).
+    static func distinctSorted(_ keyed: [(key: BSONValue, value: BSONValue)]) -> [BSONValue] {
+        let sorted = keyed.enumerated().sorted { a, b in
+            let order = BSONValue.compare(a.element.key, b.element.key)
+            return order != 0 ? order < 0 : a.offset < b.offset
+        }
         var result: [BSONValue] = []
-        for value in sorted where result.last.map({ BSONValue.compare($0, value) != 0 }) ?? true {
-            result.append(value)
+        var lastKey: BSONValue?
+        for (_, element) in sorted where lastKey.map({ BSONValue.compare($0, element.key) != 0 }) ?? true {
+            lastKey = element.key
+            result.append(element.value)
         }
         return result
     }
@@ -211,7 +226,7 @@ enum ExpressionArrays {
     // MARK: Reductions
 
     /// `{$sum: [a, b]}` sums its operands; `{$sum: "$array"}` (one operand) its elements.
-    static func reduction(_ op: ExpressionOperator, _ values: [BSONValue?]) throws(MongoError) -> BSONValue? {
+    static func reduction(_ op: ExpressionOperator, _ values: [BSONValue?], collator: Collator?) throws(MongoError) -> BSONValue? {
         var inputs: [BSONValue] = []
         if values.count == 1, case .array(let elements)? = values[0] {
             inputs = elements
@@ -234,7 +249,7 @@ enum ExpressionArrays {
                     best = value
                     continue
                 }
-                let order = BSONValue.compare(value, current)
+                let order = BSONValue.compare(value, current, collator: collator)
                 if op == .min ? order < 0 : order > 0 { best = value }
             }
             return best ?? .null

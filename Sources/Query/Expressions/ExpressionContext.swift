@@ -3,6 +3,7 @@
 // evaluation reads variables by index, never by name. Also MongoDB's variable-name rules.
 
 public import BSON
+public import Collation
 import Documents
 
 /// Parse-time scope of user variables: names visible now and the slots they occupy.
@@ -10,9 +11,14 @@ public struct ExpressionContext: Sendable {
     private var visible: [String: Int] = [:]
     /// How many slots have been handed out (the size evaluation's variable array needs).
     public private(set) var slotCount = 0
+    /// The operation's collation, for the filters and sorts parsed in this context
+    /// (`$match`, `$sort`); `nil` for the simple one.
+    public var collator: Collator?
 
-    /// A context with no user variables.
-    public init() {}
+    /// A context with no user variables, under `collator`.
+    public init(collator: Collator? = nil) {
+        self.collator = collator
+    }
 
     /// The slot of the visible variable `name`.
     public func slot(for name: String) -> Int? {

@@ -4,6 +4,7 @@
 // carry MongoDB's codes. Values are `BSONValue?` (nil = missing).
 
 public import BSON
+public import Collation
 import Documents
 
 extension Expression {
@@ -73,7 +74,7 @@ extension Expression {
     static func apply(_ op: ExpressionOperator, _ arguments: [Expression], _ scope: ExpressionScope) throws(MongoError) -> BSONValue? {
         switch op {
         case .eq, .ne, .gt, .gte, .lt, .lte:
-            let order = compare(try arguments[0].evaluate(scope), try arguments[1].evaluate(scope))
+            let order = scope.compare(try arguments[0].evaluate(scope), try arguments[1].evaluate(scope))
             switch op {
             case .eq: return .bool(order == 0)
             case .ne: return .bool(order != 0)
@@ -83,7 +84,7 @@ extension Expression {
             default: return .bool(order <= 0)
             }
         case .cmp:
-            let order = compare(try arguments[0].evaluate(scope), try arguments[1].evaluate(scope))
+            let order = scope.compare(try arguments[0].evaluate(scope), try arguments[1].evaluate(scope))
             return .int32(order < 0 ? -1 : (order > 0 ? 1 : 0))
         case .and:
             for argument in arguments where !isTruthy(try argument.evaluate(scope)) { return .bool(false) }
@@ -137,7 +138,7 @@ extension Expression {
             guard case .array(let elements)? = haystack else {
                 throw MongoError(.location(40081), "$in requires an array as a second argument, found: \(ServerText.typeName(haystack))")
             }
-            return .bool(elements.contains { compare($0, needle) == 0 })
+            return .bool(elements.contains { scope.compare($0, needle) == 0 })
         case .size:
             let value = try arguments[0].evaluate(scope)
             guard case .array(let elements)? = value else {
@@ -176,7 +177,7 @@ extension Expression {
         case .concatArrays, .slice, .range, .reverseArray, .isArray, .first, .last, .indexOfArray,
              .allElementsTrue, .anyElementTrue, .setUnion, .setIntersection, .setDifference, .setEquals, .setIsSubset,
              .sum, .avg, .min, .max, .stdDevPop, .stdDevSamp:
-            return try ExpressionArrays.apply(op, try evaluateAll(arguments, scope))
+            return try ExpressionArrays.apply(op, try evaluateAll(arguments, scope), collator: scope.collator)
         case .strcasecmp, .substr, .substrBytes, .substrCP, .strLenCP, .strLenBytes, .split, .indexOfBytes, .indexOfCP:
             return try ExpressionStrings.apply(op, try evaluateAll(arguments, scope))
         case .toInt, .toLong, .toDouble, .toDecimal, .toString, .toDate, .toObjectId, .toBool:
@@ -249,13 +250,21 @@ public struct ExpressionScope: Sendable {
     public var variables: [BSONValue?]
     /// `$$NOW`.
     public var now: BSONDateTime
+    /// The collation comparisons follow (`nil`: simple, binary).
+    public var collator: Collator?
 
     /// A scope over `root` with the given variables.
-    public init(root: BSONValue, variables: [BSONValue?] = [], now: BSONDateTime) {
+    public init(root: BSONValue, variables: [BSONValue?] = [], now: BSONDateTime, collator: Collator? = nil) {
         self.root = root
         self.current = root
         self.variables = variables
         self.now = now
+        self.collator = collator
+    }
+
+    /// Aggregation's comparison (missing as undefined) under this scope's collation.
+    func compare(_ lhs: BSONValue?, _ rhs: BSONValue?) -> Int {
+        BSONValue.compare(lhs ?? .undefined, rhs ?? .undefined, collator: collator)
     }
 
     /// This scope with `slot` bound to `value`.

@@ -2,6 +2,7 @@
 // string and date operators with named arguments), and parsing of the date operators.
 
 internal import BSON
+internal import Collation
 internal import Documents
 
 extension NamedExpression {
@@ -172,7 +173,7 @@ extension NamedExpression {
             switch sortBy {
             case .direction(let ascending):
                 let indexed = elements.enumerated().sorted { a, b in
-                    let order = BSONValue.compare(a.element, b.element)
+                    let order = BSONValue.compare(a.element, b.element, collator: scope.collator)
                     return order != 0 ? (ascending ? order < 0 : order > 0) : a.offset < b.offset
                 }
                 return .array(indexed.map(\.element))

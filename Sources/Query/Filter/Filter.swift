@@ -3,6 +3,7 @@
 // reporting the positional index update and projection `$` need.
 
 public import BSON
+public import Collation
 import Documents
 
 /// A parsed MongoDB query filter.
@@ -13,15 +14,21 @@ public struct Filter: Sendable {
     /// The parsed tree.
     public let root: FilterNode
 
-    /// Parses `spec`.
+    /// The collation string comparisons use (`nil`: the simple, binary one).
+    public let collator: Collator?
+
+    /// Parses `spec`; with a `collator`, its string comparisons (`$eq`, ranges, `$in`, `$expr`)
+    /// follow that collation (`$regex` never does, as in MongoDB).
     ///
     /// - Throws: MongoDB's errors for malformed filters: `BadValue` (2) for unknown
     ///   operators and bad arguments, `FailedToParse` (9), `TypeMismatch` (14),
     ///   `Location51091` for an invalid regular expression, and the aggregation errors of a
     ///   malformed `$expr`.
-    public init(_ spec: BSONDocument) throws(MongoError) {
+    public init(_ spec: BSONDocument, collator: Collator? = nil) throws(MongoError) {
         self.spec = spec
-        root = try FilterParser.parse(spec)
+        self.collator = collator
+        let parsed = try FilterParser.parse(spec)
+        root = collator.map { parsed.collated(by: $0) } ?? parsed
     }
 
     /// Whether `document` matches. A `$expr` that fails on this document counts as no match
@@ -44,7 +51,7 @@ public struct Filter: Sendable {
     /// - Throws: the error a `$expr` raised on this document (MongoDB fails the query).
     public func evaluate(_ document: BSONDocument) throws(MongoError) -> FilterMatch? {
         var elemMatchKey: Int?
-        guard try root.matches(.document(document), elemMatchKey: &elemMatchKey) else { return nil }
+        guard try root.matches(.document(document), elemMatchKey: &elemMatchKey, collator: collator) else { return nil }
         return FilterMatch(positionalIndex: elemMatchKey)
     }
 }

@@ -4,37 +4,42 @@
 // re-reads the filter's BSON.
 
 public import BSON
+public import Collation
 import Documents
 
 extension FilterNode {
     /// Whether `root` matches; `elemMatchKey` receives the positional index when the match
     /// went through an array (the last AND clause that recorded one wins, as in MongoDB).
     ///
-    /// - Parameter root: a document, or an array read as a document (for `$elemMatch`).
+    /// - Parameters:
+    ///   - root: a document, or an array read as a document (for `$elemMatch`).
+    ///   - collator: the collation `$expr` compares strings under (path predicates carry
+    ///     their own, see ``PathPredicate/collated(_:_:)``).
     /// - Throws: errors raised while evaluating `$expr`.
-    public func matches(_ root: BSONValue, elemMatchKey: inout Int?) throws(MongoError) -> Bool {
+    public func matches(_ root: BSONValue, elemMatchKey: inout Int?, collator: Collator? = nil) throws(MongoError) -> Bool {
         switch self {
         case .and(let children):
-            for child in children where !(try child.matches(root, elemMatchKey: &elemMatchKey)) {
+            for child in children where !(try child.matches(root, elemMatchKey: &elemMatchKey, collator: collator)) {
                 return false
             }
             return true
         case .or(let children):
             for child in children {
                 var ignored: Int?
-                if try child.matches(root, elemMatchKey: &ignored) { return true }
+                if try child.matches(root, elemMatchKey: &ignored, collator: collator) { return true }
             }
             return false
         case .nor(let children):
             for child in children {
                 var ignored: Int?
-                if try child.matches(root, elemMatchKey: &ignored) { return false }
+                if try child.matches(root, elemMatchKey: &ignored, collator: collator) { return false }
             }
             return true
         case .path(let path, let predicate):
             return try predicate.holds(on: path, in: root, elemMatchKey: &elemMatchKey)
         case .expr(let expression):
-            return Expression.isTruthy(try expression.evaluate(root: root))
+            guard let collator else { return Expression.isTruthy(try expression.evaluate(root: root)) }
+            return Expression.isTruthy(try expression.evaluate(in: ExpressionScope(root: root, now: WallClock.now(), collator: collator)))
         case .constant(let value):
             return value
         case .jsonSchema(let schema):
@@ -68,6 +73,14 @@ extension PathPredicate {
             return !path.visitValues(in: root) { reached, _ in InList.contains(reached, values: values, regexes: regexes) }
         case .exists(false):
             return !path.visitValues(in: root) { reached, _ in reached != nil }
+        case .collated(let collator, .notEqual(let value)):
+            return !path.visitValues(in: root) { reached, _ in
+                ComparisonMatch.equal.matches(reached.map(collator.comparisonKey), value)
+            }
+        case .collated(let collator, .notIn(let values, let regexes)):
+            return !path.visitValues(in: root) { reached, _ in
+                InList.contains(reached, collator: collator, values: values, regexes: regexes)
+            }
         default:
             let leafArrays: LeafArrayTraversal
             switch self {
@@ -167,6 +180,15 @@ extension PathPredicate {
         case .not(let predicate):
             var ignored: Int?
             return !(try predicate.matchesValue(value, elemMatchKey: &ignored))
+        case .collated(let collator, let predicate):
+            switch predicate {
+            case .inWithRegexes(let values, let regexes):
+                return InList.contains(value, collator: collator, values: values, regexes: regexes)
+            case .notIn(let values, let regexes):
+                return !InList.contains(value, collator: collator, values: values, regexes: regexes)
+            default:
+                return try predicate.matchesValue(value.map(collator.comparisonKey), elemMatchKey: &elemMatchKey)
+            }
         }
     }
 }
@@ -232,6 +254,15 @@ enum InList {
     static func contains(_ value: BSONValue?, values: [BSONValue], regexes: [FilterRegex]) -> Bool {
         guard let value else { return containsNull(values) }
         if index(of: value, in: values) != nil { return true }
+        for regex in regexes where regex.matches(value) { return true }
+        return false
+    }
+
+    /// As ``contains(_:values:regexes:)`` under a collation: `values` are comparison keys,
+    /// so `value` is compared through its key; the patterns see `value` itself.
+    static func contains(_ value: BSONValue?, collator: Collator, values: [BSONValue], regexes: [FilterRegex]) -> Bool {
+        guard let value else { return containsNull(values) }
+        if index(of: collator.comparisonKey(value), in: values) != nil { return true }
         for regex in regexes where regex.matches(value) { return true }
         return false
     }

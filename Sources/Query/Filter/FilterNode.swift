@@ -3,6 +3,7 @@
 // small value types its leaves carry (type sets, bit masks); knows nothing about documents.
 
 public import BSON
+public import Collation
 
 /// A parsed query filter: logical structure over predicates on paths.
 public indirect enum FilterNode: Sendable {
@@ -81,6 +82,11 @@ public indirect enum PathPredicate: Sendable {
     case and([PathPredicate])
     /// `$not`, `$exists: false` and the like: the predicate does not hold on the path.
     case not(PathPredicate)
+    /// A comparison (`$eq`, `$ne`, `$gt`..., `$in`, `$nin`) under a collation: its operands
+    /// are comparison keys (``Collator/comparisonKey(_:)``) and each reached value becomes one
+    /// before it is compared; `$in`'s regular expressions still see the original strings.
+    /// Made by ``FilterNode/collated(by:)`` only for operands that hold strings.
+    case collated(Collator, PathPredicate)
 }
 
 /// The types a `$type` predicate accepts.

@@ -3,6 +3,7 @@
 // or a collection scan. Deterministic and cheap; no trial runs.
 
 internal import BSON
+internal import Collation
 internal import Documents
 
 struct Planner {
@@ -62,10 +63,12 @@ struct Planner {
         // multikey index, where a document can satisfy each predicate with another element).
         var bounds: [[IndexInterval]] = []
         var constrainsFirst = false
+        let indexCollator = index.collator
         for (position, field) in keyFields.enumerated() {
             var intervals = [IndexInterval.all]
             for predicate in conjuncts.byPath[field.path] ?? [] {
-                guard let admitted = PredicateBounds.intervals(predicate) else { continue }
+                guard let usable = Self.boundable(predicate, indexCollator: indexCollator),
+                      let admitted = PredicateBounds.intervals(usable) else { continue }
                 intervals = PredicateBounds.intersect(intervals, admitted)
                 if position == 0 { constrainsFirst = true }
                 if index.isMultikey { break }
@@ -85,12 +88,33 @@ struct Planner {
             guard intervals.allSatisfy({ BSONValue.compare($0.lower, $0.upper) == 0 }), intervals.count == 1 else { break }
             equalityPrefix += 1
         }
+        // Index order is the sort's order only when both compare strings alike.
         let (providesSort, reverse) = sortOrder(keyFields, equalityPrefix: equalityPrefix, sort: sort,
-                                                multikey: index.isMultikey)
+                                                multikey: index.isMultikey || indexCollator != sort?.collator)
         if !constrainsFirst && !providesSort && !force { return nil }
         let covered = isCovered(keyFields, index: index, conjuncts: conjuncts, projection: projection)
         return IndexScanPlan(index: index, keyFields: keyFields, bounds: bounds, reverse: reverse,
                              providesSort: providesSort, covered: covered, equalityPrefix: equalityPrefix)
+    }
+
+    /// The predicate whose operands can bound a scan of an index under `indexCollator`: a
+    /// collated comparison only on an index of the same collation (its operands are that
+    /// index's keys); a comparison with strings only on an index without one; any other
+    /// predicate as it is (a collation changes no other value's key).
+    static func boundable(_ predicate: PathPredicate, indexCollator: Collator?) -> PathPredicate? {
+        if case let .collated(collator, inner) = predicate {
+            return collator == indexCollator ? inner : nil
+        }
+        guard indexCollator != nil else { return predicate }
+        switch predicate {
+        case let .equal(value), let .greaterThan(value), let .greaterThanOrEqual(value), let .lessThan(value),
+             let .lessThanOrEqual(value):
+            return Collator.containsStrings(value) ? nil : predicate
+        case let .in(values):
+            return values.contains(where: Collator.containsStrings) ? nil : predicate
+        default:
+            return predicate
+        }
     }
 
     /// Whether scanning the key fields after the equality prefix yields `sort` order, and in
@@ -119,7 +143,8 @@ struct Planner {
         _ keyFields: [(path: String, ascending: Bool)], index: IndexDescription, conjuncts: Conjuncts,
         projection: Projection?
     ) -> Bool {
-        guard !index.isMultikey, conjuncts.onlyPathPredicates, let projection,
+        // An index with a collation holds comparison keys, not the strings to return.
+        guard !index.isMultikey, index.collator == nil, conjuncts.onlyPathPredicates, let projection,
               let fields = projection.coveredFields
         else { return false }
         let available = Set(keyFields.map(\.path))

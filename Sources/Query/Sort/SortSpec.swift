@@ -3,6 +3,7 @@
 // key, descending by its largest), and used for stable sorts and bounded top-k selection.
 
 public import BSON
+public import Collation
 import Documents
 
 /// One key of a sort specification.
@@ -31,16 +32,18 @@ public struct SortSpec: Sendable {
     public let spec: BSONDocument
     /// The keys, in order of precedence.
     public let keys: [SortKey]
+    /// The collation strings sort by (`nil`: binary); sort keys hold comparison keys.
+    public let collator: Collator?
 
     private let generator: SortKeyGenerator
 
-    /// Parses `spec`.
+    /// Parses `spec`; with a `collator`, strings sort in its order.
     ///
     /// - Throws: `Location15974` for a non-numeric key ("Illegal key in $sort
     ///   specification: a: \"x\""), `Location15975` for numbers other than 1 and -1,
     ///   `Location7472500` for a repeated path, FieldPath errors (`Location40352` for an
     ///   empty name, ...), and `NotImplemented` for `$meta` sorts.
-    public init(_ spec: BSONDocument) throws(MongoError) {
+    public init(_ spec: BSONDocument, collator: Collator? = nil) throws(MongoError) {
         var keys: [SortKey] = []
         var seen: Set<String> = []
         for (name, value) in spec {
@@ -62,6 +65,7 @@ public struct SortSpec: Sendable {
         }
         self.spec = spec
         self.keys = keys
+        self.collator = collator
         self.generator = SortKeyGenerator(paths: keys.map(\.path.components))
     }
 
@@ -103,7 +107,8 @@ public struct SortSpec: Sendable {
     public func sortKey(for document: BSONDocument) -> [BSONValue] {
         if let key = try? validatedSortKey(for: document) { return key }
         return keys.map { key in
-            let candidates = SortKeyGenerator.keys(of: document, path: key.path.components)
+            var candidates = SortKeyGenerator.keys(of: document, path: key.path.components)
+            if let collator { candidates = candidates.map(collator.comparisonKey) }
             return candidates.dropFirst().reduce(candidates.first ?? .null) { best, next in
                 let order = BSONValue.compare(next, best)
                 return (key.ascending ? order < 0 : order > 0) ? next : best
@@ -116,12 +121,13 @@ public struct SortSpec: Sendable {
     /// - Throws: `BadValue` "cannot sort with keys that are parallel arrays" when two key
     ///   paths run through different arrays of the document.
     public func validatedSortKey(for document: BSONDocument) throws(MongoError) -> [BSONValue] {
-        let candidates: [[BSONValue]]
+        var candidates: [[BSONValue]]
         do {
             candidates = try generator.keys(of: document)
         } catch {
             throw MongoError(.badValue, "cannot sort with keys that are parallel arrays")
         }
+        if let collator { candidates = candidates.map { $0.map(collator.comparisonKey) } }
         var best = candidates.first ?? keys.map { _ in BSONValue.null }
         for candidate in candidates.dropFirst() where compareKeys(candidate, best) < 0 {
             best = candidate
