@@ -79,6 +79,8 @@ class Load:
     def __init__(self, uri: str, model: Model, rng: random.Random, writers: int, soak: bool):
         self.uri, self.model, self.soak = uri, model, soak
         self.stop = threading.Event()
+        # Set just before the SIGKILL: errors after it are the kill's, errors before it are bugs.
+        self.killed = threading.Event()
         self.stats = LoadStats()
         self.threads: list[threading.Thread] = []
         self.seeds = [rng.randrange(1 << 30) for _ in range(writers + 3)]
@@ -105,8 +107,8 @@ class Load:
     def _guard(self, body, k: int) -> None:
         try:
             body(k)
-        except PyMongoError as error:  # the kill, or (in a soak) a real error
-            if not self.stop.is_set() or self.soak:
+        except PyMongoError as error:  # the kill's, or a real error
+            if not self.killed.is_set():
                 with self.stats.lock:
                     self.stats.errors.append(f"{body.__name__}[{k}]: {error!r}")
 
@@ -296,7 +298,7 @@ def check_indexes(mongo: MongoClient) -> int:
             via = sorted((repr(d["_id"]), repr(d)) for d in coll.find({}).hint(index["name"]))
             if via != scan:
                 missing = {k for k, _ in scan} - {k for k, _ in via}
-                extra = [k for k, _ in via if (k, dict(via).get(k)) not in scan]
+                extra = sorted(set(via) - set(scan))
                 raise CampaignFailure(f"{name}.{index['name']}: {len(via)} documents via the index, "
                                       f"{len(scan)} by a scan; missing {sorted(missing)[:5]}, "
                                       f"extra/wrong {extra[:5]}")
@@ -369,8 +371,11 @@ def run_campaign(settings: Settings, out=print) -> dict:
             started = time.monotonic()
             load.start()
             time.sleep(delay)
+            load.killed.set()
             server.kill()
             load.join()
+            if load.stats.errors:
+                raise CampaignFailure("error before the kill: " + "; ".join(load.stats.errors[:5]))
             acked_before = model.acked_writes
             server.start()
             with server.client() as mongo:
