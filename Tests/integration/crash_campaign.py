@@ -418,9 +418,11 @@ def open_fds(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
-def run_soak(seconds: float, interval: float, writers: int, seed: int, workdir: Path, out=print) -> list[int]:
+def run_soak(seconds: float, interval: float, writers: int, seed: int, workdir: Path, out=print,
+             rss_bound_mib: int | None = None) -> list[int]:
     """The load without kills; RSS, descriptors and ops/s every interval. Fails on any error,
-    or RSS past 1.5x the first interval's figure plus 64 MiB. Returns the RSS series (KiB)."""
+    or RSS past 1.5x the first interval's figure plus 64 MiB (or `rss_bound_mib` when given).
+    Returns the RSS series (KiB)."""
     out(f"soak: {seconds:.0f}s, {writers} writers, seed {seed}, interval {interval:.0f}s")
     server = TesseraServer(workdir / "db", workdir / "server.log")
     server.start()
@@ -428,7 +430,7 @@ def run_soak(seconds: float, interval: float, writers: int, seed: int, workdir: 
     model = Model()
     load = Load(server.uri, model, random.Random(seed), writers, soak=True)
     series: list[int] = []
-    bound = None
+    bound = rss_bound_mib * 1024 if rss_bound_mib else None
     try:
         load.start()
         start = last_time = time.monotonic()
@@ -440,6 +442,7 @@ def run_soak(seconds: float, interval: float, writers: int, seed: int, workdir: 
             series.append(rss)
             if bound is None:
                 bound = int(rss * 1.5) + 64 * 1024
+                out(f"soak: RSS bound {bound / 1024:.0f} MiB")
             out(f"soak t={now - start:6.0f}s rss={rss / 1024:.1f}MiB fds={open_fds(server.pid)} "
                 f"ops/s={(ops - last_ops) / (now - last_time):.0f} errors={len(load.stats.errors)}")
             last_ops, last_time = ops, now
@@ -477,12 +480,15 @@ def main() -> int:
     parser.add_argument("--hash-every", type=int, default=10)
     parser.add_argument("--soak", type=float, default=None, help="soak for this many seconds instead")
     parser.add_argument("--interval", type=float, default=60.0)
+    parser.add_argument("--rss-bound-mib", type=int, default=None,
+                        help="soak: fail past this RSS instead of the bound set after the first interval")
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else int(time.time())
     args.workdir.mkdir(parents=True, exist_ok=True)
     try:
         if args.soak is not None:
-            run_soak(args.soak, args.interval, args.writers, seed, args.workdir, out=lambda s: print(s, flush=True))
+            run_soak(args.soak, args.interval, args.writers, seed, args.workdir, out=lambda s: print(s, flush=True),
+                     rss_bound_mib=args.rss_bound_mib)
         else:
             run_campaign(Settings(args.cycles, seed, args.writers, args.min_load, args.max_load,
                                   args.hash_every, args.workdir), out=lambda s: print(s, flush=True))
