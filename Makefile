@@ -1,7 +1,7 @@
 # Tessera's entry points. `make run` and `make test` are the README's two commands; every
 # other target is a longer job (benchmarks, fuzzing) run by hand and reported in notes.
 
-.PHONY: run test integration build release bench-bson bench-storage bench-query bench-aggregation bench-compare bench-ops fuzz fuzz-bson fuzz-server test-pymongo clean
+.PHONY: run test integration crash-test soak build release bench-bson bench-storage bench-query bench-aggregation bench-compare bench-ops fuzz fuzz-bson fuzz-server test-pymongo clean
 
 run:
 	@scripts/run
@@ -19,6 +19,15 @@ integration:
 # `make test`. Per-test results: bench-results/<date>/pymongo-suite.txt.
 test-pymongo:
 	@scripts/test-pymongo
+
+# Issue 15's crash campaign: CRASH_CYCLES (default 100) SIGKILL cycles under mixed load, each
+# checked after restart (acknowledged writes, transactions, indexes, change stream, dbHash).
+crash-test:
+	@scripts/crash-test
+
+# Issue 15's soak: the same mixed load for SOAK_SECONDS (default 3600), RSS/fds/ops per minute.
+soak:
+	@scripts/soak
 
 build:
 	swift build
