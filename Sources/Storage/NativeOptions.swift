@@ -37,6 +37,12 @@ final class NativeOptions {
         if let bytes = configuration.writeBufferBytes, bytes > 0 {
             rocksdb_options_set_write_buffer_size(pointer, bytes)
         }
+        if configuration.totalWriteBufferBytes > 0 {
+            rocksdb_options_set_db_write_buffer_size(pointer, configuration.totalWriteBufferBytes)
+        }
+        if configuration.maximumWALBytes > 0 {
+            rocksdb_options_set_max_total_wal_size(pointer, UInt64(configuration.maximumWALBytes))
+        }
         if let jobs = configuration.backgroundJobs, jobs > 0 {
             rocksdb_options_set_max_background_jobs(pointer, Int32(clamping: jobs))
         }

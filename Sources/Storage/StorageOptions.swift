@@ -20,6 +20,15 @@ public struct StorageOptions: Sendable {
     public var compressionPerLevel: [Compression] = [.lz4, .lz4, .lz4, .lz4, .lz4, .lz4, .zstd]
     /// Size of one memtable before it is flushed, in bytes; `nil` keeps RocksDB's default (64 MiB).
     public var writeBufferBytes: Int? = nil
+    /// The most all key spaces' memtables may hold together before RocksDB flushes the
+    /// largest (`db_write_buffer_size`). A store has a key space per collection and index,
+    /// each with its own memtables, so without this cap memory grows with their number.
+    /// Default 128 MiB; 0 lifts the cap.
+    public var totalWriteBufferBytes: Int = 128 << 20
+    /// The most write-ahead log RocksDB keeps before it flushes the key spaces holding the
+    /// oldest log file (`max_total_wal_size`): bounds the log a restart replays. Default 256 MiB;
+    /// 0 keeps RocksDB's own rule (four times the memtables' total).
+    public var maximumWALBytes: Int = 256 << 20
     /// Maximum concurrent background flushes and compactions; `nil` keeps RocksDB's default.
     public var backgroundJobs: Int? = nil
     /// Maximum open SST files; -1 (the default) keeps them all open.

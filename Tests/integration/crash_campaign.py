@@ -421,7 +421,8 @@ def open_fds(pid: int) -> int:
 def run_soak(seconds: float, interval: float, writers: int, seed: int, workdir: Path, out=print,
              rss_bound_mib: int | None = None) -> list[int]:
     """The load without kills; RSS, descriptors and ops/s every interval. Fails on any error,
-    or RSS past 1.5x the first interval's figure plus 64 MiB (or `rss_bound_mib` when given).
+    or RSS past the first interval's figure plus the store's memory budget (128 MiB of memtables,
+    64 MiB of block cache) and 64 MiB of slack (or `rss_bound_mib` when given).
     Returns the RSS series (KiB)."""
     out(f"soak: {seconds:.0f}s, {writers} writers, seed {seed}, interval {interval:.0f}s")
     server = TesseraServer(workdir / "db", workdir / "server.log")
@@ -441,7 +442,7 @@ def run_soak(seconds: float, interval: float, writers: int, seed: int, workdir: 
             rss = server.rss_kib()
             series.append(rss)
             if bound is None:
-                bound = int(rss * 1.5) + 64 * 1024
+                bound = rss + (128 + 64 + 64) * 1024
                 out(f"soak: RSS bound {bound / 1024:.0f} MiB")
             out(f"soak t={now - start:6.0f}s rss={rss / 1024:.1f}MiB fds={open_fds(server.pid)} "
                 f"ops/s={(ops - last_ops) / (now - last_time):.0f} errors={len(load.stats.errors)}")
