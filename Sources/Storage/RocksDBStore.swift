@@ -212,23 +212,6 @@ public final class RocksDBStore: StorageEngine, StorageMaintenance, StorageFigur
         try StoreIterator(keySpace: database.columnFamily(keySpace, for: .iterate), range: range, snapshot: nil)
     }
 
-    /// Calls `body` for each entry of `range` in `direction` order until it returns `.stop`.
-    public func scan(
-        _ range: KeyRange,
-        in keySpace: any KeySpace,
-        direction: ScanDirection,
-        _ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> ScanStep
-    ) throws {
-        try makeCursor(over: range, in: keySpace).walk(direction, body)
-    }
-
-    /// Copies of up to `limit` (`nil`: all) entries of `range` in `direction` order.
-    public func entries(
-        _ range: KeyRange, in keySpace: any KeySpace, direction: ScanDirection, limit: Int?
-    ) throws(StorageError) -> [KeyValuePair] {
-        try makeCursor(over: range, in: keySpace).collect(direction, limit: limit)
-    }
-
     /// A consistent view of every key space as of now.
     public func makeSnapshot() throws(StorageError) -> Snapshot {
         try Snapshot(database: database)

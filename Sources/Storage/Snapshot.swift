@@ -50,22 +50,4 @@ public final class Snapshot: KeyValueSnapshot, @unchecked Sendable {
     public func makeCursor(over range: KeyRange, in keySpace: any KeySpace) throws(StorageError) -> StoreIterator {
         try StoreIterator(keySpace: database.columnFamily(keySpace, for: .iterate), range: range, snapshot: self)
     }
-
-    /// Calls `body` for each entry of `range` as of the snapshot, in `direction` order,
-    /// until it returns `.stop`.
-    public func scan(
-        _ range: KeyRange,
-        in keySpace: any KeySpace,
-        direction: ScanDirection,
-        _ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> ScanStep
-    ) throws {
-        try makeCursor(over: range, in: keySpace).walk(direction, body)
-    }
-
-    /// Copies of up to `limit` (`nil`: all) entries of `range` as of the snapshot.
-    public func entries(
-        _ range: KeyRange, in keySpace: any KeySpace, direction: ScanDirection, limit: Int?
-    ) throws(StorageError) -> [KeyValuePair] {
-        try makeCursor(over: range, in: keySpace).collect(direction, limit: limit)
-    }
 }

@@ -136,7 +136,7 @@ enum BackupStorage {
 
     /// The newest change log entry of `storage`: its sequence number and wall time.
     private static func newestChange(in storage: RocksDBStore) throws -> BackupPoint {
-        guard let keySpace = try storage.existingKeySpace(named: ChangeLog.keySpaceName),
+        guard let keySpace = storage.existingKeySpace(named: ChangeLog.keySpaceName),
               let newest = try storage.entries(.all, in: keySpace, direction: .reverse, limit: 1).first
         else { return BackupPoint(sequence: 0, wallTime: nil) }
         guard let sequence = CatalogKey.uint64(newest.key) else {
