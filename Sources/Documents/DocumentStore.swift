@@ -1,6 +1,7 @@
-// DocumentStore: the Documents layer's entry type. Opens a data directory (refusing anything
-// that is not a Tessera store without touching it), loads the catalog and shapes, and owns the
-// commit section: every write is one atomic batch with its change log entries and new shapes.
+// DocumentStore: the Documents layer's entry type. Opens a storage engine (any
+// `StorageEngine`; a path means RocksDB, see DocumentStore+DefaultEngine.swift), loads the
+// catalog and shapes, and owns the commit section: every write is one atomic batch with its
+// change log entries and new shapes.
 
 internal import Synchronization
 public import BSON
@@ -8,17 +9,18 @@ public import Storage
 
 /// How durable a write is when the call returns (MongoDB's `j` write concern).
 public enum WriteConcern: Sendable, Hashable {
-    /// In RocksDB's memtable and WAL (the OS page cache): survives a process crash, not a
-    /// power failure.
+    /// Written, with the engine's journal not yet synced (RocksDB: in the memtable and the
+    /// WAL in the OS page cache): survives a process crash, not a power failure.
     case acknowledged
-    /// The WAL has been fsynced: survives power failure. Concurrent journaled writers share
-    /// fsyncs (group commit).
+    /// The engine's journal has been synced (RocksDB: the WAL fsynced): survives power
+    /// failure. Concurrent journaled writers share syncs (group commit).
     case journaled
 }
 
 /// How to open a `DocumentStore`.
 public struct DocumentStoreOptions: Sendable {
-    /// RocksDB configuration. `createIfMissing` and `errorIfExists` are decided by the store.
+    /// The default engine's settings, used when the store is opened by path (RocksDB).
+    /// `createIfMissing` and `errorIfExists` are decided by the store.
     public var storage = StorageOptions()
     /// How much change history to keep.
     public var changeLogRetention = ChangeLogRetention()
@@ -41,7 +43,7 @@ public final class DocumentStore: Sendable {
     /// The on-disk format this build writes and the newest it reads.
     public static let formatVersion = 1
 
-    /// The data directory.
+    /// Where the data lives: the data directory, or the engine's location.
     public let path: String
     /// Databases, collections and indexes.
     public let catalog: Catalog
@@ -49,12 +51,12 @@ public final class DocumentStore: Sendable {
     public let changeLog: ChangeLog
     /// The document shapes records refer to.
     public let shapes: ShapeRegistry
-    /// The RocksDB database underneath.
-    public let storage: RocksDBStore
+    /// The storage engine underneath.
+    public let storage: any StorageEngine
     /// BSON sizes of stored records, for the 16 MiB check of delta updates.
     let recordBSONSize = RecordPatchBSONSize()
 
-    let catalogKeySpace: ColumnFamily
+    let catalogKeySpace: any KeySpace
     /// Held while a batch is assembled, checked and written, so sequence numbers follow
     /// commit order and read-check-write sequences (duplicate keys) are atomic. Index builds
     /// hold it throughout, so writers wait for them.
@@ -71,28 +73,19 @@ public final class DocumentStore: Sendable {
     /// The background WAL sync for unjournaled writes, when started.
     let journalCommitter = JournalCommitter()
 
-    /// Opens the store at `path`, creating it if the directory is missing or empty.
+    /// Opens the store kept by the engine `configuration` describes, creating it if the
+    /// engine holds none yet (a store is marked by its format record).
     ///
-    /// - Throws: `StoreOpenError.notATesseraStore` for a non-empty directory without a Tessera
-    ///   marker (another RocksDB database included) and `.newerFormat` for a store written by
-    ///   a newer format; in both cases nothing on disk is changed.
-    public init(path: String, options: DocumentStoreOptions = DocumentStoreOptions()) throws(StoreOpenError) {
-        switch try StoreDirectory.inspect(path) {
-        case .absent:
-            try StoreDirectory.create(path, formatVersion: Self.formatVersion)
-        case let .store(formatVersion):
-            guard formatVersion <= Self.formatVersion else {
-                throw .newerFormat(path: path, found: formatVersion, supported: Self.formatVersion)
-            }
-        }
-        var storageOptions = Self.storageOptions(options.storage)
-        storageOptions.createIfMissing = true
-        storageOptions.errorIfExists = false
-        let storage: RocksDBStore
-        let catalogKeySpace: ColumnFamily
-        let changeLogKeySpace: ColumnFamily
+    /// - Throws: `StoreOpenError.newerFormat` for a store written by a newer format,
+    ///   `.corruptCatalog` for an unreadable catalog, `.storage` when the engine fails.
+    public init(storage configuration: any StorageEngineConfiguration, options: DocumentStoreOptions = DocumentStoreOptions()) throws(StoreOpenError) {
+        let storage: any StorageEngine
+        let catalogKeySpace: any KeySpace
+        let changeLogKeySpace: any KeySpace
         do {
-            storage = try RocksDBStore(path: path, options: storageOptions)
+            // Collection key spaces fold record patches (delta updates) on reads and
+            // compactions. (Collection key spaces are named "c.<id>": CatalogKey.keySpaceName(collection:).)
+            storage = try configuration.open(mergeOperators: ["c.": RecordPatchOperator()])
             catalogKeySpace = try storage.keySpace(named: Catalog.keySpaceName)
             changeLogKeySpace = try storage.keySpace(named: ChangeLog.keySpaceName)
         } catch {
@@ -104,7 +97,7 @@ public final class DocumentStore: Sendable {
         do {
             shapes = try ShapeRegistry(restoring: loaded.shapes, maximumShapeCount: options.maximumShapeCount)
         } catch {
-            throw .corruptCatalog(path: path, reason: error.description)
+            throw .corruptCatalog(path: storage.location, reason: error.description)
         }
         do {
             changeLog = try ChangeLog(storage: storage, keySpace: changeLogKeySpace, shapes: shapes,
@@ -112,7 +105,7 @@ public final class DocumentStore: Sendable {
         } catch {
             throw .storage(error)
         }
-        self.path = path
+        self.path = storage.location
         self.predicateCompiler = options.predicateCompiler
         self.storage = storage
         self.catalogKeySpace = catalogKeySpace
@@ -120,29 +113,17 @@ public final class DocumentStore: Sendable {
         self.catalog = Catalog(loaded.state)
     }
 
-    /// `options` with what every opening of a store's RocksDB database needs: collection key
-    /// spaces fold record patches (delta updates) on reads and compactions.
-    static func storageOptions(_ options: StorageOptions) -> StorageOptions {
-        var storageOptions = options
-        // (Collection key spaces are named "c.<id>": CatalogKey.keySpaceName(collection:).)
-        storageOptions.mergeOperatorsByPrefix["c."] = RecordPatchOperator()
-        if storageOptions.maxSuccessiveMerges == nil {
-            storageOptions.maxSuccessiveMerges = RecordPatchOperator.defaultMaxSuccessiveMerges
-        }
-        return storageOptions
-    }
-
     /// Writes the format record into a new store, or checks an existing one's version.
-    private static func checkFormatRecord(storage: RocksDBStore, keySpace: ColumnFamily) throws(StoreOpenError) {
+    private static func checkFormatRecord(storage: any StorageEngine, keySpace: any KeySpace) throws(StoreOpenError) {
         do {
             if let stored = try storage.get(CatalogKey.format, in: keySpace) {
                 guard let record = try? BSONDocument(bsonBytes: stored), record["magic"]?.stringValue == "tessera",
                       let version = record["formatVersion"]?.int64Value
                 else {
-                    throw StoreOpenError.corruptCatalog(path: storage.path, reason: "malformed format record")
+                    throw StoreOpenError.corruptCatalog(path: storage.location, reason: "malformed format record")
                 }
                 guard version <= Int64(formatVersion) else {
-                    throw StoreOpenError.newerFormat(path: storage.path, found: Int(version), supported: formatVersion)
+                    throw StoreOpenError.newerFormat(path: storage.location, found: Int(version), supported: formatVersion)
                 }
             } else {
                 let record: BSONDocument = ["magic": "tessera", "formatVersion": .int32(Int32(formatVersion))]
@@ -153,7 +134,7 @@ public final class DocumentStore: Sendable {
         } catch let error as StorageError {
             throw .storage(error)
         } catch {
-            throw .io(path: storage.path, reason: "\(error)")
+            throw .io(path: storage.location, reason: "\(error)")
         }
     }
 
@@ -200,7 +181,7 @@ public final class DocumentStore: Sendable {
     private func createCollectionLocked(_ namespace: Namespace, options: BSONDocument) throws(MongoError) -> CollectionDescription {
         let limits = try CappedLimits(options: options)
         let id = catalog.reserveCollectionID()
-        let keySpace: ColumnFamily
+        let keySpace: any KeySpace
         let capped: CappedOrder?
         do {
             keySpace = try storage.keySpace(named: CatalogKey.keySpaceName(collection: id))
@@ -248,7 +229,7 @@ public final class DocumentStore: Sendable {
     ///
     /// - Throws: `NamespaceNotFound` (26) if it does not exist.
     public func dropCollection(_ namespace: Namespace) throws(MongoError) {
-        let dropped = try ddlSection.withLock { () throws(MongoError) -> [ColumnFamily] in
+        let dropped = try ddlSection.withLock { () throws(MongoError) -> [any KeySpace] in
             guard catalog.collection(namespace) != nil else {
                 throw MongoError(.namespaceNotFound, "ns not found: \(namespace)")
             }
@@ -265,11 +246,11 @@ public final class DocumentStore: Sendable {
     /// - Throws: `NamespaceNotFound` (26) without a source, `NamespaceExists` (48) when the
     ///   target exists and `dropTarget` is false.
     public func renameCollection(_ source: Namespace, to target: Namespace, dropTarget: Bool) throws(MongoError) {
-        let dropped = try ddlSection.withLock { () throws(MongoError) -> [ColumnFamily] in
+        let dropped = try ddlSection.withLock { () throws(MongoError) -> [any KeySpace] in
             guard let open = catalog.openCollection(source) else {
                 throw MongoError(.namespaceNotFound, "Source collection \(source) does not exist")
             }
-            var dropped: [ColumnFamily] = []
+            var dropped: [any KeySpace] = []
             if catalog.collection(target) != nil {
                 guard dropTarget else { throw MongoError(.namespaceExists, "target namespace exists") }
                 dropped = try dropCollectionsLocked([target], database: nil)
@@ -311,7 +292,7 @@ public final class DocumentStore: Sendable {
     @discardableResult
     public func dropDatabase(_ database: String) throws(MongoError) -> Bool {
         try Namespace.validate(database: database)
-        let dropped = try ddlSection.withLock { () throws(MongoError) -> [ColumnFamily]? in
+        let dropped = try ddlSection.withLock { () throws(MongoError) -> [any KeySpace]? in
             guard catalog.containsDatabase(database) else { return nil }
             let namespaces = catalog.collections(in: database).map(\.namespace)
             return try dropCollectionsLocked(namespaces, database: database)
@@ -323,7 +304,7 @@ public final class DocumentStore: Sendable {
 
     /// Removes the catalog records of `namespaces` (and of `database` when given, or when the
     /// last collection of a database goes) in one commit; returns their key spaces.
-    private func dropCollectionsLocked(_ namespaces: [Namespace], database: String?) throws(MongoError) -> [ColumnFamily] {
+    private func dropCollectionsLocked(_ namespaces: [Namespace], database: String?) throws(MongoError) -> [any KeySpace] {
         let open = namespaces.compactMap { catalog.openCollection($0) }
         try commit(.journaled) { (pending) throws(MongoError) in
             let catalogKeySpace = self.catalogKeySpace
@@ -358,9 +339,9 @@ public final class DocumentStore: Sendable {
         return open.flatMap { [$0.keySpace] + $0.indexes.map(\.keySpace) + ($0.capped.map { [$0.keySpace] } ?? []) }
     }
 
-    /// Drops the column families of dropped collections; RocksDB deletes their files once
-    /// the last handle is released (here, unless a reader still holds one).
-    private func release(_ keySpaces: [ColumnFamily]) throws(MongoError) {
+    /// Drops the key spaces of dropped collections (RocksDB deletes their files once the
+    /// last handle is released: here, unless a reader still holds one).
+    private func release(_ keySpaces: [any KeySpace]) throws(MongoError) {
         for keySpace in keySpaces {
             do {
                 try storage.dropKeySpace(keySpace)
@@ -380,13 +361,13 @@ public final class DocumentStore: Sendable {
     ///
     /// Sequence numbers are assigned inside the section, so they follow commit order. If
     /// `body` throws, or the write fails, nothing is written and no number is used. With
-    /// `.journaled`, returns only after a WAL fsync that covers this batch. Pass
+    /// `.journaled`, returns only after a journal sync (WAL fsync) that covers this batch. Pass
     /// `holdingSection` when the caller already holds the commit section (index builds).
     func commit<Result>(
         _ writeConcern: WriteConcern, holdingSection: Bool = false, _ body: (PendingCommit) throws(MongoError) -> Result
     ) throws(MongoError) -> Result {
         if let failure = groupCommit.failure { throw .journalFailed(failure) }
-        let batch: WriteBatch
+        let batch: any KeyValueWriteBatch
         do {
             batch = try storage.makeWriteBatch()
         } catch {
@@ -421,7 +402,7 @@ public final class DocumentStore: Sendable {
         if let ticket, writeConcern == .journaled {
             do {
                 try groupCommit.waitUntilSynced(ticket) { () throws(StorageError) in
-                    try storage.flushWAL(sync: true)
+                    try storage.syncJournal()
                 }
             } catch {
                 throw .journalFailed(error)
@@ -437,7 +418,7 @@ public final class DocumentStore: Sendable {
         let ticket = groupCommit.ticket()
         do {
             try groupCommit.waitUntilSynced(ticket) { () throws(StorageError) in
-                try storage.flushWAL(sync: true)
+                try storage.syncJournal()
             }
         } catch {
             throw .journalFailed(error)
@@ -455,7 +436,7 @@ public final class DocumentStore: Sendable {
         groupCommit.syncCount.load(ordering: .relaxed)
     }
 
-    /// Bytes of every file in the data directory.
+    /// Bytes the store occupies on disk (RocksDB: every file in the data directory).
     public func diskUsage() throws(MongoError) -> UInt64 {
         do {
             return try storage.diskUsage()

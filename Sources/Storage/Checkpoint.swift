@@ -39,12 +39,17 @@ extension RocksDBStore {
     ///
     /// - Parameter logSizeForFlush: when the WAL is at least this many bytes, flush the
     ///   memtables first instead of copying the WAL; 0 always flushes.
-    public func createCheckpoint(at directory: String, logSizeForFlush: UInt64 = 0) throws(StorageError) {
+    public func createCheckpoint(at directory: String, logSizeForFlush: UInt64) throws(StorageError) {
         guard !directory.isEmpty, !directory.utf8.contains(0) else {
             throw StorageError(.checkpoint, path: directory, status: "checkpoint path must be non-empty and contain no NUL bytes",
                                code: .invalidArgument)
         }
         let checkpoint = try Checkpoint(of: database)
         try checkpoint.create(at: directory, logSizeForFlush: logSizeForFlush)
+    }
+
+    /// Creates a checkpoint in `directory` after flushing the memtables (so it needs no WAL).
+    public func createCheckpoint(at directory: String) throws(StorageError) {
+        try createCheckpoint(at: directory, logSizeForFlush: 0)
     }
 }

@@ -13,7 +13,7 @@ internal import Synchronization
 /// `@unchecked Sendable` because: RocksDB column family handles are safe to use from any
 /// thread; `handle` and `database` are immutable; the dropped flag is an `Atomic`; the
 /// handle is destroyed only from deinit.
-public final class ColumnFamily: @unchecked Sendable, CustomStringConvertible {
+public final class ColumnFamily: KeySpace, @unchecked Sendable, CustomStringConvertible {
     /// The key space's name.
     public let name: String
     let handle: OpaquePointer

@@ -1,88 +1,84 @@
-// KeyValueReader: the read half of the storage interface, shared by a store (latest
+// KeyValueReader: the read half of the storage interface, shared by an engine (latest
 // state) and its snapshots (a fixed point in time). Protocol plus the scan loops every
-// backend gets for free on top of its cursor.
+// engine gets for free on top of its cursor (an engine may answer them more directly).
 
-/// Point reads and range scans over named key spaces.
-public protocol KeyValueReader {
-    /// A handle to one key space (a RocksDB column family, a SQL table, ...).
-    associatedtype KeySpace
-    /// The backend's cursor.
+/// Point reads and range scans over the key spaces of one engine.
+public protocol KeyValueReader: AnyObject {
+    /// The engine's cursor.
     associatedtype Cursor: KeyValueCursor
 
     /// The value stored under `key` in `keySpace`, or `nil` if there is none.
-    func get(_ key: [UInt8], in keySpace: KeySpace) throws(StorageError) -> [UInt8]?
+    func get(_ key: [UInt8], in keySpace: any KeySpace) throws(StorageError) -> [UInt8]?
 
     /// An unpositioned cursor over `range` in `keySpace`.
-    func makeCursor(over range: KeyRange, in keySpace: KeySpace) throws(StorageError) -> Cursor
+    func makeCursor(over range: KeyRange, in keySpace: any KeySpace) throws(StorageError) -> Cursor
 
     /// Calls `body` for each entry of `range` in `direction` order until it returns `.stop`.
     /// The buffers are valid only during each call. Storage failures throw `StorageError`;
     /// errors thrown by `body` end the scan and propagate unchanged.
     func scan(
         _ range: KeyRange,
-        in keySpace: KeySpace,
+        in keySpace: any KeySpace,
         direction: ScanDirection,
         _ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> ScanStep
     ) throws
+
+    /// Copies of up to `limit` (`nil`: all) entries of `range` in `direction` order.
+    func entries(
+        _ range: KeyRange, in keySpace: any KeySpace, direction: ScanDirection, limit: Int?
+    ) throws(StorageError) -> [KeyValuePair]
 }
 
 extension KeyValueReader {
-    /// Walks a cursor over `range`; the default for every backend.
+    /// Walks a cursor over `range`; the default for every engine.
     public func scan(
         _ range: KeyRange,
-        in keySpace: KeySpace,
+        in keySpace: any KeySpace,
         direction: ScanDirection,
         _ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> ScanStep
     ) throws {
-        var cursor = try makeCursor(over: range, in: keySpace)
-        switch direction {
-        case .forward: cursor.seekToFirst()
-        case .reverse: cursor.seekToLast()
-        }
-        while let step = try cursor.withCurrent(body) {
-            if step == .stop { return }
-            switch direction {
-            case .forward: cursor.next()
-            case .reverse: cursor.previous()
-            }
-        }
-        try cursor.checkStatus()
+        let cursor = try makeCursor(over: range, in: keySpace)
+        try cursor.walk(direction, body)
+    }
+
+    /// Copies entries off a cursor over `range`; the default for every engine.
+    public func entries(
+        _ range: KeyRange, in keySpace: any KeySpace, direction: ScanDirection, limit: Int?
+    ) throws(StorageError) -> [KeyValuePair] {
+        let cursor = try makeCursor(over: range, in: keySpace)
+        return try cursor.collect(direction, limit: limit)
     }
 
     /// Forward scan of `range`.
     public func scan(
         _ range: KeyRange,
-        in keySpace: KeySpace,
+        in keySpace: any KeySpace,
         _ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> ScanStep
     ) throws {
         try scan(range, in: keySpace, direction: .forward, body)
     }
 
-    /// Copies of up to `limit` entries of `range` in `direction` order.
+    /// Copies of every entry of `range`, in ascending key order.
+    public func entries(_ range: KeyRange, in keySpace: any KeySpace) throws(StorageError) -> [KeyValuePair] {
+        try entries(range, in: keySpace, direction: .forward, limit: nil)
+    }
+
+    /// Copies of up to `limit` entries of `range`, in ascending key order.
+    public func entries(_ range: KeyRange, in keySpace: any KeySpace, limit: Int) throws(StorageError) -> [KeyValuePair] {
+        try entries(range, in: keySpace, direction: .forward, limit: limit)
+    }
+
+    /// Copies of every entry of `range`, in `direction` order.
     public func entries(
-        _ range: KeyRange,
-        in keySpace: KeySpace,
-        direction: ScanDirection = .forward,
-        limit: Int? = nil
+        _ range: KeyRange, in keySpace: any KeySpace, direction: ScanDirection
     ) throws(StorageError) -> [KeyValuePair] {
-        var result: [KeyValuePair] = []
-        if let limit, limit <= 0 { return result }
-        var cursor = try makeCursor(over: range, in: keySpace)
-        switch direction {
-        case .forward: cursor.seekToFirst()
-        case .reverse: cursor.seekToLast()
-        }
-        while let entry = cursor.withCurrent({ key, value in
-            KeyValuePair(key: [UInt8](key), value: [UInt8](value))
-        }) {
-            result.append(entry)
-            if let limit, result.count >= limit { return result }
-            switch direction {
-            case .forward: cursor.next()
-            case .reverse: cursor.previous()
-            }
-        }
-        try cursor.checkStatus()
-        return result
+        try entries(range, in: keySpace, direction: direction, limit: nil)
     }
 }
+
+/// A consistent, read-only view of every key space of an engine at one point in time
+/// (RocksDB: a snapshot; SQL: a repeatable-read transaction).
+///
+/// Reads see exactly the writes committed before the snapshot was taken. Release
+/// snapshots promptly: engines keep every version a live snapshot can see.
+public protocol KeyValueSnapshot: KeyValueReader, Sendable {}

@@ -1,21 +1,30 @@
 // KeyValueWriteBatch: a group of writes, across key spaces, applied all-or-nothing by
-// `OrderedKeyValueStore.write(_:durability:)`. The protocol only.
+// `StorageEngine.write(_:durability:)` (RocksDB: one write batch; SQL: one transaction).
+// The protocol only.
 
 /// Writes collected to be applied atomically: either all become visible, or none do.
-public protocol KeyValueWriteBatch {
-    /// The store's key space handle.
-    associatedtype KeySpace
-
+///
+/// Collecting never fails: a key space the engine cannot use (another engine's, or a
+/// dropped one) makes `StorageEngine.write(_:durability:)` refuse the whole batch. A batch
+/// is built by one thread at a time.
+public protocol KeyValueWriteBatch: AnyObject {
     /// Sets `key` to `value` in `keySpace`.
-    mutating func put(_ key: [UInt8], _ value: [UInt8], in keySpace: KeySpace)
+    func put(_ key: [UInt8], _ value: [UInt8], in keySpace: any KeySpace)
     /// Removes `key` from `keySpace`.
-    mutating func delete(_ key: [UInt8], in keySpace: KeySpace)
+    func delete(_ key: [UInt8], in keySpace: any KeySpace)
     /// Removes every key `k` with `start <= k < end` from `keySpace`.
-    mutating func deleteRange(from start: [UInt8], to end: [UInt8], in keySpace: KeySpace)
-    /// Adds a merge operand for `key`, combined by the key space's `MergeOperator`.
-    mutating func merge(_ key: [UInt8], _ operand: [UInt8], in keySpace: KeySpace)
+    func deleteRange(from start: [UInt8], to end: [UInt8], in keySpace: any KeySpace)
+    /// Adds a merge operand for `key`, folded by the key space's `MergeOperator`.
+    func merge(_ key: [UInt8], _ operand: [UInt8], in keySpace: any KeySpace)
     /// The number of writes collected.
     var count: Int { get }
     /// Removes every collected write.
-    mutating func clear()
+    func clear()
+}
+
+extension KeyValueWriteBatch {
+    /// Whether the batch holds no writes.
+    public var isEmpty: Bool {
+        count == 0
+    }
 }

@@ -39,6 +39,18 @@ final class NativeDatabase: @unchecked Sendable {
         }
     }
 
+    /// `keySpace` as this database's column family; throws unless it is one of this
+    /// database's column families and has not been dropped.
+    @inline(__always)
+    func columnFamily(_ keySpace: any KeySpace, for operation: StorageError.Operation) throws(StorageError) -> ColumnFamily {
+        guard let family = keySpace as? ColumnFamily else {
+            throw StorageError(operation, path: path, status: "key space \(keySpace.name) is not a RocksDB column family",
+                               code: .invalidArgument)
+        }
+        try validate(family, for: operation)
+        return family
+    }
+
     /// Throws unless `keySpace` belongs to this database and has not been dropped.
     @inline(__always)
     func validate(_ keySpace: ColumnFamily, for operation: StorageError.Operation) throws(StorageError) {
@@ -56,7 +68,7 @@ final class NativeDatabase: @unchecked Sendable {
     // MARK: Reads shared by the store (latest state) and snapshots
 
     /// Reads `key` with `readOptions` into a new array (one copy out of the pinned slice).
-    func get(_ key: [UInt8], in keySpace: ColumnFamily, readOptions: OpaquePointer) throws(StorageError) -> [UInt8]? {
+    func get(_ key: [UInt8], in keySpace: any KeySpace, readOptions: OpaquePointer) throws(StorageError) -> [UInt8]? {
         guard let pinned = try pinnedSlice(key, in: keySpace, readOptions: readOptions) else { return nil }
         defer { rocksdb_pinnableslice_destroy(pinned) }
         var length = 0
@@ -65,11 +77,11 @@ final class NativeDatabase: @unchecked Sendable {
     }
 
     /// Reads `key` without copying; the caller owns the returned slice.
-    func pinnedSlice(_ key: [UInt8], in keySpace: ColumnFamily, readOptions: OpaquePointer) throws(StorageError) -> OpaquePointer? {
-        try validate(keySpace, for: .get)
+    func pinnedSlice(_ key: [UInt8], in keySpace: any KeySpace, readOptions: OpaquePointer) throws(StorageError) -> OpaquePointer? {
+        let family = try columnFamily(keySpace, for: .get)
         return try StorageError.check(.get, path: path) { error in
             CBytes.with(key) { bytes, count in
-                rocksdb_get_pinned_cf(pointer, readOptions, keySpace.handle, bytes, count, error)
+                rocksdb_get_pinned_cf(pointer, readOptions, family.handle, bytes, count, error)
             }
         }
     }

@@ -68,7 +68,7 @@ final class NativeOptions {
             }
             // The options object takes ownership (a shared_ptr) of the merge operator.
             rocksdb_options_set_merge_operator(copy, native)
-            if let limit = configuration.maxSuccessiveMerges, limit > 0 {
+            if let limit = configuration.maxSuccessiveMerges ?? mergeOperator.successiveMergeLimit, limit > 0 {
                 rocksdb_options_set_max_successive_merges(copy, limit)
             }
         }

@@ -7,9 +7,9 @@ internal import CRocksDB
 /// until this value is consumed or goes out of scope.
 public struct PinnedValue: ~Copyable {
     private let slice: OpaquePointer
-    private let keySpace: ColumnFamily
+    private let keySpace: any KeySpace
 
-    init(slice: OpaquePointer, keySpace: ColumnFamily) {
+    init(slice: OpaquePointer, keySpace: any KeySpace) {
         self.slice = slice
         self.keySpace = keySpace
     }

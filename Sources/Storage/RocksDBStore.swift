@@ -1,18 +1,20 @@
-// RocksDBStore: the RocksDB implementation of OrderedKeyValueStore, the Storage layer's
-// entry type. Owns opening (column family discovery, per-key-space options), the key space
+// RocksDBStore: the RocksDB implementation of StorageEngine, the Storage layer's default
+// engine. Owns opening (column family discovery, per-key-space options), the key space
 // table, writes with durability, flush/compaction and size reporting.
 internal import CRocksDB
 internal import Synchronization
 
-/// An embedded RocksDB database exposed as an `OrderedKeyValueStore`.
+/// An embedded RocksDB database exposed as a `StorageEngine`.
 ///
 /// Safe to share across threads. The database closes when the store and everything made
 /// from it (key spaces, snapshots, cursors, pinned values, batches) have been released.
-public final class RocksDBStore: OrderedKeyValueStore {
+public final class RocksDBStore: StorageEngine, StorageMaintenance, StorageFigures, StorageCheckpoints {
     /// The database directory.
     public let path: String
     /// The options the store was opened with.
     public let options: StorageOptions
+    /// The database directory (`StorageEngine`'s name for `path`).
+    public var location: String { path }
     let database: NativeDatabase
     private let keySpaceTable: Mutex<KeySpaceTable>
     /// The key space named `"default"`, which always exists.
@@ -173,8 +175,8 @@ public final class RocksDBStore: OrderedKeyValueStore {
     /// Drops `keySpace` and all its data. Its SST files are deleted once every reference to
     /// the `ColumnFamily` object is released (RocksDB deletes a dropped column family's files
     /// when its last handle is destroyed). The default key space cannot be dropped.
-    public func dropKeySpace(_ keySpace: ColumnFamily) throws(StorageError) {
-        try database.validate(keySpace, for: .dropKeySpace)
+    public func dropKeySpace(_ keySpace: any KeySpace) throws(StorageError) {
+        let keySpace = try database.columnFamily(keySpace, for: .dropKeySpace)
         guard keySpace !== defaultKeySpace else {
             throw StorageError(.dropKeySpace, path: path, status: "the default key space cannot be dropped",
                                code: .invalidArgument)
@@ -193,12 +195,12 @@ public final class RocksDBStore: OrderedKeyValueStore {
     // MARK: Reads
 
     /// The value of `key` in `keySpace`, copied once out of RocksDB; `nil` if absent.
-    public func get(_ key: [UInt8], in keySpace: ColumnFamily) throws(StorageError) -> [UInt8]? {
+    public func get(_ key: [UInt8], in keySpace: any KeySpace) throws(StorageError) -> [UInt8]? {
         try database.get(key, in: keySpace, readOptions: database.readOptions)
     }
 
     /// The value of `key` in `keySpace` without copying it, or `nil` if absent.
-    public func pinnedValue(forKey key: [UInt8], in keySpace: ColumnFamily) throws(StorageError) -> PinnedValue? {
+    public func pinnedValue(forKey key: [UInt8], in keySpace: any KeySpace) throws(StorageError) -> PinnedValue? {
         guard let slice = try database.pinnedSlice(key, in: keySpace, readOptions: database.readOptions) else {
             return nil
         }
@@ -206,8 +208,8 @@ public final class RocksDBStore: OrderedKeyValueStore {
     }
 
     /// An unpositioned cursor over `range` in `keySpace`, reading the latest state.
-    public func makeCursor(over range: KeyRange, in keySpace: ColumnFamily) throws(StorageError) -> StoreIterator {
-        try StoreIterator(keySpace: keySpace, range: range, snapshot: nil)
+    public func makeCursor(over range: KeyRange, in keySpace: any KeySpace) throws(StorageError) -> StoreIterator {
+        try StoreIterator(keySpace: database.columnFamily(keySpace, for: .iterate), range: range, snapshot: nil)
     }
 
     /// A consistent view of every key space as of now.
@@ -218,8 +220,8 @@ public final class RocksDBStore: OrderedKeyValueStore {
     // MARK: Writes
 
     /// Sets `key` to `value` in `keySpace`.
-    public func put(_ key: [UInt8], _ value: [UInt8], in keySpace: ColumnFamily, durability: Durability) throws(StorageError) {
-        try database.validate(keySpace, for: .put)
+    public func put(_ key: [UInt8], _ value: [UInt8], in keySpace: any KeySpace, durability: Durability) throws(StorageError) {
+        let keySpace = try database.columnFamily(keySpace, for: .put)
         try StorageError.check(.put, path: path) { error in
             CBytes.with(key) { keyBytes, keyCount in
                 CBytes.with(value) { valueBytes, valueCount in
@@ -231,8 +233,8 @@ public final class RocksDBStore: OrderedKeyValueStore {
     }
 
     /// Removes `key` from `keySpace`.
-    public func delete(_ key: [UInt8], in keySpace: ColumnFamily, durability: Durability) throws(StorageError) {
-        try database.validate(keySpace, for: .delete)
+    public func delete(_ key: [UInt8], in keySpace: any KeySpace, durability: Durability) throws(StorageError) {
+        let keySpace = try database.columnFamily(keySpace, for: .delete)
         try StorageError.check(.delete, path: path) { error in
             CBytes.with(key) { bytes, count in
                 rocksdb_delete_cf(database.pointer, database.writeOptions(durability), keySpace.handle, bytes, count, error)
@@ -241,8 +243,8 @@ public final class RocksDBStore: OrderedKeyValueStore {
     }
 
     /// Adds a merge operand for `key` in `keySpace`, which needs a configured `MergeOperator`.
-    public func merge(_ key: [UInt8], _ operand: [UInt8], in keySpace: ColumnFamily, durability: Durability) throws(StorageError) {
-        try database.validate(keySpace, for: .merge)
+    public func merge(_ key: [UInt8], _ operand: [UInt8], in keySpace: any KeySpace, durability: Durability) throws(StorageError) {
+        let keySpace = try database.columnFamily(keySpace, for: .merge)
         try StorageError.check(.merge, path: path) { error in
             CBytes.with(key) { keyBytes, keyCount in
                 CBytes.with(operand) { operandBytes, operandCount in
@@ -260,7 +262,10 @@ public final class RocksDBStore: OrderedKeyValueStore {
 
     /// Applies every write in `batch` atomically: all of them become visible together, or
     /// none do. The batch is left unchanged (call `clear()` to reuse it).
-    public func write(_ batch: WriteBatch, durability: Durability) throws(StorageError) {
+    public func write(_ batch: any KeyValueWriteBatch, durability: Durability) throws(StorageError) {
+        guard let batch = batch as? WriteBatch else {
+            throw StorageError(.write, path: path, status: "write batch was not made by a RocksDB store", code: .invalidArgument)
+        }
         try batch.validate(for: database)
         try StorageError.check(.write, path: path) { error in
             rocksdb_write(database.pointer, database.writeOptions(durability), batch.batch, error)
@@ -277,12 +282,16 @@ public final class RocksDBStore: OrderedKeyValueStore {
         }
     }
 
+    /// Fsyncs the WAL: every `.buffered` write so far becomes durable.
+    public func syncJournal() throws(StorageError) {
+        try flushWAL(sync: true)
+    }
+
     /// Flushes the memtable of `keySpace` (every key space when `nil`) to SST files and waits.
-    public func flush(_ keySpace: ColumnFamily? = nil) throws(StorageError) {
+    public func flush(_ keySpace: (any KeySpace)?) throws(StorageError) {
         let families: [ColumnFamily]
         if let keySpace {
-            try database.validate(keySpace, for: .flush)
-            families = [keySpace]
+            families = [try database.columnFamily(keySpace, for: .flush)]
         } else {
             families = keySpaceTable.withLock { Array($0.byName.values) }
         }
@@ -300,8 +309,8 @@ public final class RocksDBStore: OrderedKeyValueStore {
 
     /// Compacts `range` of `keySpace` down to the bottom level and waits: folds merge
     /// operands, drops deleted data, and lets RocksDB delete obsolete files.
-    public func compactRange(_ range: KeyRange = .all, in keySpace: ColumnFamily) throws(StorageError) {
-        try database.validate(keySpace, for: .compact)
+    public func compactRange(_ range: KeyRange, in keySpace: any KeySpace) throws(StorageError) {
+        let keySpace = try database.columnFamily(keySpace, for: .compact)
         guard let compactOptions = rocksdb_compactoptions_create() else {
             throw StorageError(.compact, path: path, status: "rocksdb_compactoptions_create failed", code: .unknown)
         }
@@ -321,18 +330,16 @@ public final class RocksDBStore: OrderedKeyValueStore {
 
     /// A RocksDB property (for example `"rocksdb.stats"`) of `keySpace`, or of the
     /// default key space when `nil`; `nil` if RocksDB does not know it.
-    public func property(_ name: String, of keySpace: ColumnFamily? = nil) -> String? {
-        let family = keySpace ?? defaultKeySpace
-        guard (try? database.validate(family, for: .get)) != nil,
+    public func property(_ name: String, of keySpace: (any KeySpace)? = nil) -> String? {
+        guard let family = try? database.columnFamily(keySpace ?? defaultKeySpace, for: .get),
               let value = rocksdb_property_value_cf(database.pointer, family.handle, name) else { return nil }
         defer { rocksdb_free(value) }
         return String(cString: value)
     }
 
     /// An integer RocksDB property (for example `"rocksdb.estimate-num-keys"`), or `nil`.
-    public func integerProperty(_ name: String, of keySpace: ColumnFamily? = nil) -> UInt64? {
-        let family = keySpace ?? defaultKeySpace
-        guard (try? database.validate(family, for: .get)) != nil else { return nil }
+    public func integerProperty(_ name: String, of keySpace: (any KeySpace)? = nil) -> UInt64? {
+        guard let family = try? database.columnFamily(keySpace ?? defaultKeySpace, for: .get) else { return nil }
         var value: UInt64 = 0
         return rocksdb_property_int_cf(database.pointer, family.handle, name, &value) == 0 ? value : nil
     }
@@ -340,8 +347,13 @@ public final class RocksDBStore: OrderedKeyValueStore {
     /// Bytes of SST files of `keySpace`: `live` counts only files of the current version
     /// (`rocksdb.live-sst-files-size`), otherwise every file not yet deleted, including
     /// ones kept by snapshots or iterators (`rocksdb.total-sst-files-size`).
-    public func sstFilesSize(of keySpace: ColumnFamily? = nil, live: Bool = false) -> UInt64 {
+    public func sstFilesSize(of keySpace: (any KeySpace)? = nil, live: Bool = false) -> UInt64 {
         integerProperty(live ? "rocksdb.live-sst-files-size" : "rocksdb.total-sst-files-size", of: keySpace) ?? 0
+    }
+
+    /// Bytes of the SST files of `keySpace` (`sstFilesSize(of:live:)`).
+    public func sizeOnDisk(of keySpace: any KeySpace, live: Bool) -> UInt64 {
+        sstFilesSize(of: keySpace, live: live)
     }
 
     /// Bytes of every regular file under the database directory (SSTs, WAL, MANIFEST, logs).

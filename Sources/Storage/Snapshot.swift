@@ -11,7 +11,7 @@ internal import CRocksDB
 /// `@unchecked Sendable` because: a RocksDB snapshot is immutable and may be read through
 /// from any thread; the read options are written only in init and then only read; the
 /// snapshot is released only from deinit.
-public final class Snapshot: KeyValueReader, @unchecked Sendable {
+public final class Snapshot: KeyValueSnapshot, @unchecked Sendable {
     let database: NativeDatabase
     let snapshotPointer: OpaquePointer
     let readOptions: OpaquePointer
@@ -36,18 +36,18 @@ public final class Snapshot: KeyValueReader, @unchecked Sendable {
     }
 
     /// The value of `key` in `keySpace` as of the snapshot, copied once; `nil` if absent.
-    public func get(_ key: [UInt8], in keySpace: ColumnFamily) throws(StorageError) -> [UInt8]? {
+    public func get(_ key: [UInt8], in keySpace: any KeySpace) throws(StorageError) -> [UInt8]? {
         try database.get(key, in: keySpace, readOptions: readOptions)
     }
 
     /// The value of `key` as of the snapshot without copying it, or `nil` if absent.
-    public func pinnedValue(forKey key: [UInt8], in keySpace: ColumnFamily) throws(StorageError) -> PinnedValue? {
+    public func pinnedValue(forKey key: [UInt8], in keySpace: any KeySpace) throws(StorageError) -> PinnedValue? {
         guard let slice = try database.pinnedSlice(key, in: keySpace, readOptions: readOptions) else { return nil }
         return PinnedValue(slice: slice, keySpace: keySpace)
     }
 
     /// A cursor over `range` in `keySpace` as of the snapshot, unpositioned.
-    public func makeCursor(over range: KeyRange, in keySpace: ColumnFamily) throws(StorageError) -> StoreIterator {
-        try StoreIterator(keySpace: keySpace, range: range, snapshot: self)
+    public func makeCursor(over range: KeyRange, in keySpace: any KeySpace) throws(StorageError) -> StoreIterator {
+        try StoreIterator(keySpace: database.columnFamily(keySpace, for: .iterate), range: range, snapshot: self)
     }
 }

@@ -52,7 +52,8 @@ public struct StorageOptions: Sendable {
     /// In key spaces with a merge operator: how many merge operands one key may collect in
     /// the memtable before a write folds them into a full value (RocksDB's
     /// `max_successive_merges`), which bounds the work of every read of a hot key. `nil`
-    /// (or 0) keeps RocksDB's default of never folding on write.
+    /// uses the operator's `successiveMergeLimit`; 0 (or `nil` with no operator preference)
+    /// keeps RocksDB's default of never folding on write.
     public var maxSuccessiveMerges: Int? = nil
     /// Collect RocksDB's statistics (tickers such as `rocksdb.bytes.written`), read with
     /// `RocksDBStore.statistics()`. Costs a little on every operation. Default `false`.

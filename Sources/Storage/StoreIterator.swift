@@ -24,7 +24,6 @@ public final class StoreIterator: KeyValueCursor {
 
     init(keySpace: ColumnFamily, range: KeyRange, snapshot: Snapshot?) throws(StorageError) {
         let database = keySpace.database
-        try database.validate(keySpace, for: .iterate)
         if let snapshot, snapshot.database !== database {
             throw StorageError(.iterate, path: database.path,
                                status: "snapshot belongs to the database at \(snapshot.database.path)",

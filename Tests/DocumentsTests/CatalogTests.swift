@@ -170,7 +170,7 @@ struct CatalogTests {
             }
             let store = try DocumentStore(path: path)
             #expect(store.catalog.collection(namespace) == nil)
-            #expect(!store.storage.keySpaceNames.contains { $0.hasPrefix("c.") })
+            #expect(try !store.storage.keySpaceNames.contains { $0.hasPrefix("c.") })
             try store.collection(namespace).insert(["a": 2])
             #expect(try store.collection(namespace).count() == 1)
         }

@@ -162,17 +162,17 @@ struct CollectionTests {
             }
             // Let the change log forget the inserts, then settle everything into SST files.
             try store.changeLog.trim()
-            try store.storage.flush()
-            try store.storage.compactRange(in: store.changeLog.keySpace)
+            try store.rocksDB.flush()
+            try store.rocksDB.compactRange(in: store.changeLog.keySpace)
             // Scoped: holding the key space handle would keep its files alive after the drop.
-            let collectionBytes = store.catalog.openCollection(namespace).map { store.storage.sstFilesSize(of: $0.keySpace) }
+            let collectionBytes = try store.catalog.openCollection(namespace).map { try store.rocksDB.sstFilesSize(of: $0.keySpace) }
                 ?? 0
             #expect(collectionBytes > 1_000_000)
             let before = try store.diskUsage()
             try store.dropCollection(namespace)
             // Any write makes RocksDB look for obsolete files.
             try store.collection("small", in: "db").insert(["x": 1], writeConcern: .journaled)
-            try store.storage.flush()
+            try store.rocksDB.flush()
             let after = try store.diskUsage()
             #expect(after + collectionBytes / 2 < before, "before \(before), after \(after), collection \(collectionBytes)")
             #expect(try collection.count() == 0)

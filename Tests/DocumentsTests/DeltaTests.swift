@@ -61,10 +61,10 @@ struct DeltaTests {
                 model[id] = try collection.document(withID: .int32(Int32(id)))
                 continue
             }
-            if fuzz.chance(3) { try store.storage.flush() }
+            if fuzz.chance(3) { try store.rocksDB.flush() }
             if fuzz.chance(2) {
                 let keySpace = try #require(store.catalog.openCollection(collection.namespace)?.keySpace)
-                try store.storage.compactRange(in: keySpace)
+                try store.rocksDB.compactRange(in: keySpace)
             }
             let changes = fuzz.changes(for: before)
             let expected = DeltaModel.apply(changes, to: before)
@@ -246,7 +246,7 @@ struct DeltaTests {
                 model = next
                 #expect(try collection.document(withID: id) == model, "\(changes)")
             }
-            try store.storage.flush()
+            try store.rocksDB.flush()
             #expect(try collection.document(withID: id) == model)
         }
     }
@@ -257,8 +257,8 @@ struct DeltaTests {
         try withStoreDirectory { path in
             let store = try openStore(path)
             try store.collection("c", in: "delta").insert(["_id": 1])
-            try store.storage.flush()
-            #expect(store.storage.statistics() == nil)
+            try store.rocksDB.flush()
+            #expect(try store.rocksDB.statistics() == nil)
             let names = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasPrefix("OPTIONS-") }
             let newest = try #require(names.max { $0.count == $1.count ? $0 < $1 : $0.count < $1.count })
             let text = try String(contentsOfFile: path + "/" + newest, encoding: .utf8)
@@ -280,10 +280,10 @@ struct DeltaTests {
                 }
             }
             let before = try collection.documents()
-            try store.storage.flush()
+            try store.rocksDB.flush()
             #expect(try collection.documents() == before)
             let keySpace = try #require(store.catalog.openCollection(collection.namespace)?.keySpace)
-            try store.storage.compactRange(in: keySpace)
+            try store.rocksDB.compactRange(in: keySpace)
             #expect(try collection.documents() == before)
             #expect(before.count == 20 && before.allSatisfy { $0["daily"] == 50 })
         }
@@ -315,9 +315,9 @@ struct DeltaTests {
             // And what RocksDB counts as written by the whole update (key, operand, log entry).
             var written: [UInt64] = []
             for id: BSONValue in ["big", "sml"] {
-                let start = try #require(store.storage.statistics()).bytesWritten
+                let start = try #require(try store.rocksDB.statistics()).bytesWritten
                 #expect(try collection.applyDeltas(id: id, [inc("counter", 1)], writeConcern: .acknowledged) == .applied(modified: true))
-                written.append(try #require(store.storage.statistics()).bytesWritten - start)
+                written.append(try #require(try store.rocksDB.statistics()).bytesWritten - start)
             }
             #expect(written[0] == written[1] && written[0] > 0 && written[0] < 200, "\(written)")
             #expect(try collection.document(withID: "big")?["counter"] == 6)

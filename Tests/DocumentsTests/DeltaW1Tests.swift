@@ -49,12 +49,13 @@ struct W1Day {
         var random = KeyOrderRandom(seed: 1010)
         var hour = 0
         var clock = Date()
-        var statistics = store.storage.statistics()
+        let rocksDB = try store.rocksDB
+        var statistics = rocksDB.statistics()
         func close(_ hour: Int) {
             let now = Date()
             hours[hour].seconds = now.timeIntervalSince(clock)
             clock = now
-            let next = store.storage.statistics()
+            let next = rocksDB.statistics()
             if let next, let previous = statistics {
                 hours[hour].bytesWritten = next.bytesWritten - previous.bytesWritten
                 hours[hour].walBytes = next.walBytes - previous.walBytes

@@ -96,4 +96,20 @@ struct MergeOperatorTests {
             #expect(try store.get(bytes("k"), in: store.defaultKeySpace) == nil)
         }
     }
+
+    @Test func operandsFromSwiftArraysReachTheOperatorInOrder() {
+        // How an engine without native merges (folding in its own write path) calls an operator.
+        let operands: [[UInt8]] = [[1, 2], [], [3], [4, 5, 6]]
+        let seen = MergeOperands.withOperands(operands) { view in view.map { [UInt8]($0) } }
+        #expect(seen == operands)
+        #expect(MergeOperands.withOperands([]) { $0.isEmpty })
+        let calls = MergeCallCounter()
+        let sum = MergeOperands.withOperands([Int64AddOperator.encode(5), Int64AddOperator.encode(-2)]) { view in
+            Int64AddOperator.encode(10).withUnsafeBytes { base in
+                Int64AddOperator(calls: calls).fullMerge(key: UnsafeRawBufferPointer(start: nil, count: 0), existingValue: base,
+                                                         operands: view)
+            }
+        }
+        #expect(Int64AddOperator.decode(sum) == 13)
+    }
 }

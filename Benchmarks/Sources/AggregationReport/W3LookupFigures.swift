@@ -10,6 +10,7 @@ import ReportSupport
 import BSON
 import Documents
 import Query
+import Storage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -114,7 +115,7 @@ struct W3LookupFigures {
         let searchable = try engine.collection("publicFuture", in: "w3")
         try searchable.insert(contentsOf: future)
         try engine.createIndex(on: searchable.namespace, key: ["club": 1, "gender": 1, "level": 1, "date": 1])
-        try store.storage.flush()
+        try (store.storage as? any StorageMaintenance)?.flush()
         let loadSeconds = (clock.now - started).seconds
 
         var results = 0

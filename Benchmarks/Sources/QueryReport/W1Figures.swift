@@ -8,6 +8,7 @@ import ReportSupport
 import BSON
 import Documents
 import Query
+import Storage
 
 struct W1Figures {
     struct Hour {
@@ -33,7 +34,7 @@ struct W1Figures {
         options.storage.collectsStatistics = true
         let store = try DocumentStore(path: directory, options: QueryEngine.storeOptions(options))
         let engine = QueryEngine(store: store)
-        func bytesWritten() -> UInt64 { store.storage.statistics()?.bytesWritten ?? 0 }
+        func bytesWritten() -> UInt64 { (store.storage as? any StorageFigures)?.statistics()?.bytesWritten ?? 0 }
         let collection = try engine.collection("metrics", in: "w1")
         var random = SeededGenerator(seed: 0x57_31)
         var hours: [Hour] = []

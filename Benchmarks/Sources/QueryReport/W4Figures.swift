@@ -35,7 +35,7 @@ struct W4Figures {
         let yearStart: Int64 = 1_767_225_600_000
         let started = clock.now
         var batch: [BSONDocument] = []
-        var rawBatch = try raw.makeWriteBatch()
+        var rawBatch: any KeyValueWriteBatch = try raw.makeWriteBatch()
         for index in 0..<documentCount {
             var document: BSONDocument = ["_id": .int32(Int32(index))]
             let date = yearStart + Int64.random(in: 0..<(365 * 86_400_000), using: &random)
@@ -60,10 +60,12 @@ struct W4Figures {
             try raw.write(rawBatch, durability: .buffered)
         }
         // Both copies on disk and compacted, so both scans read SSTs the same way.
-        try raw.flush()
-        try raw.compactRange(in: bsonSpace)
-        for name in raw.keySpaceNames where name.hasPrefix("c.") {
-            if let space = raw.existingKeySpace(named: name) { try raw.compactRange(in: space) }
+        if let maintenance = raw as? any StorageMaintenance {
+            try maintenance.flush()
+            try maintenance.compactRange(in: bsonSpace)
+            for name in try raw.keySpaceNames where name.hasPrefix("c.") {
+                if let space = try raw.existingKeySpace(named: name) { try maintenance.compactRange(in: space) }
+            }
         }
         let loadSeconds = (clock.now - started).seconds
 

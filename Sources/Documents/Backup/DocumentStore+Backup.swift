@@ -2,6 +2,7 @@
 // so another storage engine can re-point them: the checkpoint that fixes a backup's point
 // while writes go on, RocksDB's backup engine (create, list, verify, restore) and the index
 // reads of the consistency check. The logic around them lives in BackupSet and its peers.
+// Backups are RocksDB's for now: the one other place Documents names RocksDB types.
 
 public import BSON
 internal import Foundation
@@ -21,9 +22,13 @@ extension DocumentStore {
     /// - Parameter incremental: add to the backups already in `directory`. Without it the
     ///   directory must hold none, so a full backup never silently becomes a partial copy.
     /// - Throws: `InvalidOptions` (72) when `directory` already holds backups and
-    ///   `incremental` is false; `InternalError` for storage failures (RocksDB's status kept).
+    ///   `incremental` is false; `InternalError` for storage failures (RocksDB's status kept);
+    ///   `IllegalOperation` (20) on a storage engine other than RocksDB.
     public func backup(to directory: String, incremental: Bool) throws(MongoError) -> BackupSummary {
-        try BackupStorage.serial.withLock { _ throws(MongoError) -> BackupSummary in
+        guard let storage = storage as? RocksDBStore else {
+            throw MongoError(.illegalOperation, "backups need the RocksDB storage engine; \(path) uses another")
+        }
+        return try BackupStorage.serial.withLock { _ throws(MongoError) -> BackupSummary in
             let engine = try BackupStorage.engine(directory)
             let earlier = engine.backups()
             guard incremental || earlier.isEmpty else {

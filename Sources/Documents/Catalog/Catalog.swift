@@ -18,7 +18,7 @@ public final class Catalog: Sendable {
     /// built secondary indexes.
     struct OpenCollection: Sendable {
         var description: CollectionDescription
-        let keySpace: ColumnFamily
+        let keySpace: any KeySpace
         var indexes: [OpenIndex] = []
         /// Insertion order and size account, for a capped collection.
         var capped: CappedOrder?
@@ -95,14 +95,14 @@ extension Catalog {
     /// key space and committing its record, or between committing a drop and dropping the key
     /// space, or during an index build). Partial index filters are compiled with `compiler`.
     static func load(
-        storage: RocksDBStore, keySpace: ColumnFamily, predicateCompiler compiler: DocumentPredicateCompiler? = nil
+        storage: any StorageEngine, keySpace: any KeySpace, predicateCompiler compiler: DocumentPredicateCompiler? = nil
     ) throws(StoreOpenError) -> Loaded {
         var state = State()
         var shapes: [ShapeDefinition] = []
         var collections: [(Namespace, UInt64, BSONDocument)] = []
         var indexes: [UInt64: [IndexDescription]] = [:]
         var storedNextID: UInt64 = 1
-        let path = storage.path
+        let path = storage.location
         let pairs: [KeyValuePair]
         do {
             pairs = try storage.entries(.all, in: keySpace)
@@ -148,7 +148,7 @@ extension Catalog {
         var nextID = storedNextID
         var known: Set<UInt64> = []
         for (namespace, id, options) in collections {
-            let collectionKeySpace: ColumnFamily
+            let collectionKeySpace: any KeySpace
             do {
                 collectionKeySpace = try storage.keySpace(named: CatalogKey.keySpaceName(collection: id))
             } catch {
@@ -164,7 +164,7 @@ extension Catalog {
             var openIndexes: [OpenIndex] = []
             for index in collectionIndexes {
                 guard let indexID = index.keySpaceID else { continue }
-                let indexKeySpace: ColumnFamily
+                let indexKeySpace: any KeySpace
                 do {
                     indexKeySpace = try storage.keySpace(named: CatalogKey.keySpaceName(index: indexID))
                 } catch {
@@ -191,13 +191,19 @@ extension Catalog {
             known.insert(id)
             nextID = max(nextID, id + 1)
         }
-        for name in storage.keySpaceNames {
+        let keySpaceNames: [String]
+        do {
+            keySpaceNames = try storage.keySpaceNames
+        } catch {
+            throw .storage(error)
+        }
+        for name in keySpaceNames {
             guard let id = CatalogKey.collectionID(keySpaceName: name) ?? CatalogKey.indexID(keySpaceName: name),
                   !known.contains(id)
             else { continue }
             nextID = max(nextID, id + 1)
-            if let orphan = storage.existingKeySpace(named: name) {
-                // Best effort: a failure leaves the orphan for the next open.
+            // Best effort: a failure leaves the orphan for the next open.
+            if let orphan = try? storage.existingKeySpace(named: name) {
                 try? storage.dropKeySpace(orphan)
             }
         }

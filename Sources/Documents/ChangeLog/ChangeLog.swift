@@ -15,8 +15,8 @@ public final class ChangeLog: Sendable {
     /// The key space's name.
     static let keySpaceName = "tessera.changelog"
 
-    let storage: RocksDBStore
-    let keySpace: ColumnFamily
+    let storage: any StorageEngine
+    let keySpace: any KeySpace
     let shapes: ShapeRegistry
     /// The retention limits in force.
     public let retention: ChangeLogRetention
@@ -33,7 +33,7 @@ public final class ChangeLog: Sendable {
     /// Callbacks waiting for the next commit (waits parked on an event loop, not a thread).
     private let watchers = Mutex(CommitWatchers())
 
-    init(storage: RocksDBStore, keySpace: ColumnFamily, shapes: ShapeRegistry, retention: ChangeLogRetention) throws(StorageError) {
+    init(storage: any StorageEngine, keySpace: any KeySpace, shapes: ShapeRegistry, retention: ChangeLogRetention) throws(StorageError) {
         self.storage = storage
         self.keySpace = keySpace
         self.shapes = shapes

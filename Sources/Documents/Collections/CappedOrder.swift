@@ -47,10 +47,10 @@ final class CappedOrder: Sendable {
     }
 
     let limits: CappedLimits
-    let keySpace: ColumnFamily
+    let keySpace: any KeySpace
     private let account: Mutex<Account>
 
-    init(limits: CappedLimits, keySpace: ColumnFamily, account: Account) {
+    init(limits: CappedLimits, keySpace: any KeySpace, account: Account) {
         self.limits = limits
         self.keySpace = keySpace
         self.account = Mutex(account)
@@ -62,7 +62,7 @@ final class CappedOrder: Sendable {
     }
 
     /// Opens the order of a capped collection, rebuilding its account from the key space.
-    static func open(limits: CappedLimits, collection id: UInt64, storage: RocksDBStore) throws(StorageError) -> CappedOrder {
+    static func open(limits: CappedLimits, collection id: UInt64, storage: any StorageEngine) throws(StorageError) -> CappedOrder {
         let keySpace = try storage.keySpace(named: keySpaceName(collection: id))
         var account = Account()
         var first: UInt64?

@@ -66,7 +66,7 @@ extension DocumentCollection {
 
     /// Scans every value of `keySpace` in key order until `body` returns `false`. A key
     /// space dropped meanwhile ends the scan quietly; `body`'s error ends it and is thrown.
-    private func scanStopping(_ keySpace: ColumnFamily, _ body: ([UInt8]) throws(MongoError) -> Bool) throws(MongoError) {
+    private func scanStopping(_ keySpace: any KeySpace, _ body: ([UInt8]) throws(MongoError) -> Bool) throws(MongoError) {
         var failure: MongoError?
         do {
             try store.storage.scan(.all, in: keySpace) { _, value in

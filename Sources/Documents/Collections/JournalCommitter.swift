@@ -81,7 +81,7 @@ extension DocumentStore {
         guard let ticket = groupCommit.unsyncedTicket else { return .upToDate }
         do {
             try groupCommit.waitUntilSynced(ticket) { () throws(StorageError) in
-                try storage.flushWAL(sync: true)
+                try storage.syncJournal()
             }
             return .synced
         } catch {

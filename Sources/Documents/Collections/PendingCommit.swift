@@ -7,11 +7,11 @@ internal import Storage
 
 /// The writes of one commit, built while holding the store's commit section.
 ///
-/// Not `Sendable`: it wraps a RocksDB write batch and is used by one thread.
+/// Not `Sendable`: it wraps the engine's write batch and is used by one thread.
 final class PendingCommit {
-    let batch: WriteBatch
+    let batch: any KeyValueWriteBatch
     private let changeLog: ChangeLog
-    private let catalogKeySpace: ColumnFamily
+    private let catalogKeySpace: any KeySpace
     /// The sequence number the next logged entry gets.
     private(set) var nextSequence: UInt64
     /// Log entries written so far.
@@ -25,7 +25,7 @@ final class PendingCommit {
     /// The commit's wall-clock time, shared by its entries.
     let wallTime: BSONDateTime
 
-    init(batch: WriteBatch, changeLog: ChangeLog, catalogKeySpace: ColumnFamily, firstSequence: UInt64) {
+    init(batch: any KeyValueWriteBatch, changeLog: ChangeLog, catalogKeySpace: any KeySpace, firstSequence: UInt64) {
         self.batch = batch
         self.changeLog = changeLog
         self.catalogKeySpace = catalogKeySpace

@@ -74,7 +74,7 @@ extension DocumentStore {
         interrupt: OperationInterrupt
     ) throws(MongoError) -> IndexDescription {
         let id = catalog.reserveCollectionID()
-        let keySpace: ColumnFamily
+        let keySpace: any KeySpace
         do {
             keySpace = try storage.keySpace(named: CatalogKey.keySpaceName(index: id))
         } catch {
@@ -121,7 +121,7 @@ extension DocumentStore {
     /// - Throws: `NamespaceNotFound` (26), `IndexNotFound` (27), or `InvalidOptions` (72)
     ///   for `_id_`.
     public func dropIndex(_ name: String, on namespace: Namespace) throws(MongoError) {
-        let released = try ddlSection.withLock { () throws(MongoError) -> ColumnFamily? in
+        let released = try ddlSection.withLock { () throws(MongoError) -> (any KeySpace)? in
             guard let collection = catalog.openCollection(namespace) else {
                 throw MongoError(.namespaceNotFound, "ns not found: \(namespace)")
             }

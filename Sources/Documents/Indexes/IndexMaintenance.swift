@@ -179,7 +179,7 @@ final class IndexMaintenance {
 
     /// Whether some entry of `keySpace` starting with `prefix` satisfies `isConflict`.
     static func firstEntry(
-        withPrefix prefix: [UInt8], in keySpace: ColumnFamily, storage: RocksDBStore, where isConflict: ([UInt8]) -> Bool
+        withPrefix prefix: [UInt8], in keySpace: any KeySpace, storage: any StorageEngine, where isConflict: ([UInt8]) -> Bool
     ) throws(MongoError) -> Bool {
         do {
             let cursor = try storage.makeCursor(over: KeyRange.prefix(prefix), in: keySpace)

@@ -202,7 +202,7 @@ extension DocumentCollection {
     ) throws(MongoError) {
         guard let collection = store.catalog.openCollection(namespace) else { return }
         let fields: [IndexKeyField]
-        let keySpace: ColumnFamily
+        let keySpace: any KeySpace
         let decoder: RecordDecoder?
         if name == IndexDescription.idIndex.name {
             fields = [IndexKeyField(path: "_id", isDescending: false)]
@@ -259,7 +259,7 @@ extension DocumentCollection {
     }
 
     /// Puts `cursor` on the first entry of `range` in the scan's direction.
-    func position(_ cursor: StoreIterator, at range: KeyRange, reverse: Bool) {
+    func position(_ cursor: any KeyValueCursor, at range: KeyRange, reverse: Bool) {
         if !reverse {
             if let lower = range.lowerBound { cursor.seek(to: lower) } else { cursor.seekToFirst() }
             return

@@ -11,7 +11,7 @@ extension Catalog {
         /// The index name (its description is the collection description's entry of this name).
         let name: String
         /// Where its entries live.
-        let keySpace: ColumnFamily
+        let keySpace: any KeySpace
         /// What it indexes.
         let spec: IndexSpec
         /// The compiled partial filter, or why there is none.
@@ -29,7 +29,7 @@ extension Catalog {
         }
 
         /// An open index for `description`, compiling its partial filter with `compiler`.
-        init(description: IndexDescription, keySpace: ColumnFamily, compiler: DocumentPredicateCompiler?) {
+        init(description: IndexDescription, keySpace: any KeySpace, compiler: DocumentPredicateCompiler?) {
             name = description.name
             self.keySpace = keySpace
             spec = IndexSpec(description)

@@ -8,7 +8,7 @@ internal import Storage
 extension DocumentCollection {
     /// `scanIndex` as `transaction` sees the index (`index` nil: `_id_`).
     func scanIndex(
-        in transaction: Transaction, collection: Catalog.OpenCollection, index: Catalog.OpenIndex?, keySpace: ColumnFamily,
+        in transaction: Transaction, collection: Catalog.OpenCollection, index: Catalog.OpenIndex?, keySpace: any KeySpace,
         decoder: RecordDecoder?, plan: IndexScanPlan, reverse: Bool, statistics: inout IndexScanStatistics,
         interrupt: OperationInterrupt, _ body: (IndexEntry) throws(MongoError) -> Bool
     ) throws(MongoError) {

@@ -1,4 +1,4 @@
-// Transaction: a multi-document transaction with snapshot isolation. Reads see one RocksDB
+// Transaction: a multi-document transaction with snapshot isolation. Reads see one storage
 // snapshot overlaid with the transaction's own buffered writes; writes are only buffered here
 // and reach the store in one batch at commit (Transaction+Commit.swift). Never writes itself.
 
@@ -33,7 +33,7 @@ public final class Transaction: Sendable {
     /// The store the transaction reads and writes.
     public let store: DocumentStore
     /// The point in time every read sees.
-    let snapshot: Snapshot
+    let snapshot: any KeyValueSnapshot
     /// The buffered writes and the state.
     let buffer: Mutex<Buffer>
     /// This transaction's identity in the store's write intents.
@@ -108,7 +108,7 @@ public final class Transaction: Sendable {
         /// The catalog id of the collection written (a drop and re-create changes it).
         let id: UInt64
         /// Its key space.
-        let keySpace: ColumnFamily
+        let keySpace: any KeySpace
         /// Writes by document key.
         var documents: [[UInt8]: BufferedWrite] = [:]
     }
@@ -149,7 +149,7 @@ public final class Transaction: Sendable {
     }
 
     /// The snapshot's bytes for `key` (nothing when the key space was dropped).
-    func snapshotValue(forKey key: [UInt8], in keySpace: ColumnFamily) throws(MongoError) -> [UInt8]? {
+    func snapshotValue(forKey key: [UInt8], in keySpace: any KeySpace) throws(MongoError) -> [UInt8]? {
         do {
             return try snapshot.get(key, in: keySpace)
         } catch where error.code == .keySpaceDropped {
@@ -181,7 +181,7 @@ public final class Transaction: Sendable {
         _ body: (_ key: [UInt8], _ value: [UInt8]) throws(MongoError) -> Bool
     ) throws(MongoError) {
         let overlay = try overlay(of: collection, namespace: namespace, from: lower)
-        let cursor: StoreIterator
+        let cursor: any KeyValueCursor
         do {
             cursor = try snapshot.makeCursor(over: lower.map { KeyRange(lowerBound: $0) } ?? .all, in: collection.keySpace)
         } catch where error.code == .keySpaceDropped {

@@ -1,0 +1,40 @@
+// StorageCapabilities: what some storage engines can do beyond `StorageEngine` — flushes and
+// compaction, size and statistics figures, checkpoints. Callers ask with `as? any ...`; the
+// layers above never need them to be correct, only to report or tidy up.
+
+/// Engines whose writes pass through memory buffers and whose deleted data is reclaimed by
+/// background compaction (RocksDB's memtables and LSM levels).
+public protocol StorageMaintenance: StorageEngine {
+    /// Writes the memory buffers of `keySpace` (of every key space when `nil`) to disk and waits.
+    func flush(_ keySpace: (any KeySpace)?) throws(StorageError)
+    /// Compacts `range` of `keySpace` fully and waits: folds merge operands and drops
+    /// deleted data, so its files can be released.
+    func compactRange(_ range: KeyRange, in keySpace: any KeySpace) throws(StorageError)
+}
+
+extension StorageMaintenance {
+    /// Flushes every key space.
+    public func flush() throws(StorageError) {
+        try flush(nil)
+    }
+
+    /// Compacts all of `keySpace`.
+    public func compactRange(in keySpace: any KeySpace) throws(StorageError) {
+        try compactRange(.all, in: keySpace)
+    }
+}
+
+/// Engines that report counters and per-key-space sizes.
+public protocol StorageFigures: StorageEngine {
+    /// The engine's counters, or `nil` unless it was opened to collect them.
+    func statistics() -> StorageStatistics?
+    /// Bytes of the files holding `keySpace`: `live` counts only files of the current
+    /// version, otherwise also files kept for snapshots and cursors.
+    func sizeOnDisk(of keySpace: any KeySpace, live: Bool) -> UInt64
+}
+
+/// Engines that can write an openable, consistent copy of the whole store to a directory.
+public protocol StorageCheckpoints: StorageEngine {
+    /// Writes a consistent copy of every key space into `directory`, which must not exist.
+    func createCheckpoint(at directory: String) throws(StorageError)
+}
