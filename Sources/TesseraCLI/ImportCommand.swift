@@ -380,12 +380,12 @@ struct Progress {
     private func summary() -> String {
         let seconds = max(Date().timeIntervalSince(started), 0.001)
         let rate = Double(documents) / seconds
-        return "\(label): \(documents) documents, \(Self.size(bytes))/\(Self.size(totalBytes)), \(Int(rate.rounded())) docs/s"
+        return "\(label): \(documents) documents, \(Self.size(bytes))/\(Self.size(totalBytes)), \(String(format: "%.0f", rate)) docs/s"
     }
 
     private func bar() -> String {
         let fraction = totalBytes > 0 ? min(Double(bytes) / Double(totalBytes), 1) : 1
-        let filled = Int((fraction * 24).rounded(.down))
+        let filled = Int((fraction * 24).rounded(.down))  // checked: fraction is clamped to 0...1
         let seconds = max(Date().timeIntervalSince(started), 0.001)
         let eta = fraction > 0 ? seconds / fraction - seconds : 0
         return "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: 24 - filled) + "] "
