@@ -179,7 +179,7 @@ struct Load: ParsableCommand {
         let specs: [BSONValue] = item.indexes.compactMap { spec in
             guard spec["name"]?.stringValue != "_id_" else { return nil }
             var spec = spec
-            spec["ns"] = nil
+            _ = spec.removeValue(forKey: "ns")
             return .document(spec)
         }
         guard !specs.isEmpty else { return }

@@ -58,7 +58,7 @@ struct Export: ParsableCommand {
         try client.forEachInCursor(find, database: db) { document in
             switch type {
             case .json: buffer += document.extendedJSON(.relaxed) + "\n"
-            case .csv: buffer += names.map { Self.csvQuoted(Self.csvText(document.value(atPath: $0))) }.joined(separator: ",") + "\n"
+            case .csv: buffer += names.map { Self.csvQuoted(Self.csvText(document.exportValue(atPath: $0))) }.joined(separator: ",") + "\n"
             }
             count += 1
             if buffer.utf8.count >= 1 << 20 {

@@ -2,7 +2,7 @@
 // JSON array), CSV and TSV in; JSON lines (relaxed Extended JSON v2) and CSV out. Import sends
 // unordered batches (insert, or update with upsert for --mode upsert|merge), reports each bad
 // line by number and, unless --stop-on-error, goes on; it exits non-zero when any line was
-// rejected. Progress: a refreshing bar on a terminal, a plain line every 10,000 documents otherwise.
+// rejected. ImportProgress: a refreshing bar on a terminal, a plain line every 10,000 documents otherwise.
 
 import ArgumentParser
 import BSON
@@ -65,7 +65,7 @@ struct Import: ParsableCommand {
         var sink = ImportSink(client: client, database: db, collection: collection, mode: mode,
                               upsertFields: upsertFields.map { $0.split(separator: ",").map(String.init) } ?? ["_id"],
                               stopOnError: stopOnError,
-                              progress: Progress(label: "\(db).\(collection)", totalBytes: bytes.count))
+                              progress: ImportProgress(label: "\(db).\(collection)", totalBytes: bytes.count))
         do {
             switch type {
             case .json where jsonArray: try sink.readJSONArray(bytes)
@@ -96,7 +96,7 @@ private struct ImportSink {
     let mode: ImportMode
     let upsertFields: [String]
     let stopOnError: Bool
-    var progress: Progress
+    var progress: ImportProgress
     private(set) var imported = 0
     private(set) var rejected = 0
     /// The waiting documents and the line each came from.
@@ -104,7 +104,7 @@ private struct ImportSink {
     private var batchBytes = 0
 
     init(client: WireConnection, database: String, collection: String, mode: ImportMode, upsertFields: [String],
-         stopOnError: Bool, progress: Progress) {
+         stopOnError: Bool, progress: ImportProgress) {
         self.client = client
         self.database = database
         self.collection = collection
@@ -222,7 +222,7 @@ private struct ImportSink {
             }
             var document = BSONDocument()
             for (name, text) in zip(names, record.values) {
-                document.setPath(name.split(separator: ".").map(String.init)[...], Self.typed(text))
+                document.setImportPath(name.split(separator: ".").map(String.init)[...], Self.typed(text))
             }
             try add(document, line: record.line, bytes: record.bytes)
         }
@@ -243,14 +243,14 @@ private struct ImportSink {
 
 extension BSONDocument {
     /// Sets `path` (dotted components), creating embedded documents on the way.
-    fileprivate mutating func setPath(_ path: ArraySlice<String>, _ value: BSONValue) {
+    fileprivate mutating func setImportPath(_ path: ArraySlice<String>, _ value: BSONValue) {
         guard let first = path.first else { return }
         if path.count == 1 {
             self[first] = value
             return
         }
         var child = self[first]?.documentValue ?? [:]
-        child.setPath(path.dropFirst(), value)
+        child.setImportPath(path.dropFirst(), value)
         self[first] = .document(child)
     }
 }
@@ -333,7 +333,7 @@ private struct DelimitedReader {
 
 /// Import progress on standard error: a bar redrawn in place on a terminal, else a plain line
 /// every 10,000 documents.
-struct Progress {
+struct ImportProgress {
     let label: String
     let totalBytes: Int
     private let terminal = isatty(STDERR_FILENO) == 1
