@@ -92,7 +92,7 @@ struct Export: ParsableCommand {
 
 extension BSONDocument {
     /// The value at a dotted path through embedded documents, if any.
-    fileprivate func value(atPath path: String) -> BSONValue? {
+    fileprivate func exportValue(atPath path: String) -> BSONValue? {
         var current: BSONValue = .document(self)
         for component in path.split(separator: ".") {
             guard case .document(let document) = current, let next = document[String(component)] else { return nil }
