@@ -76,9 +76,9 @@ def import_throughput(binary: str, root: Path) -> None:
         inserted = time.perf_counter() - started
         size = path.stat().st_size
         print(f"import: {count:,} W2 events, {size / 1e6:,.1f} MB of JSON lines")
-        print(f"{'operation':<52}{'seconds':>9}{'docs/s':>10}")
-        print(f"{'tessera import (JSON lines)':<52}{imported:>9.2f}{count / imported:>10,.0f}")
-        print(f"{'pymongo insert_many, batches of 1,000 (w2-ingest-b1000)':<52}{inserted:>9.2f}{count / inserted:>10,.0f}")
+        print(f"{'operation':<58}{'seconds':>9}{'docs/s':>10}")
+        print(f"{'tessera import (JSON lines)':<58}{imported:>9.2f}{count / imported:>10,.0f}")
+        print(f"{'pymongo insert_many, batches of 1,000 (w2-ingest-b1000)':<58}{inserted:>9.2f}{count / inserted:>10,.0f}")
     finally:
         if server.running:
             server.stop()
