@@ -125,7 +125,7 @@ let package = Package(
         .executableTarget(
             name: "TesseraCLI",
             dependencies: [
-                "BSON", "Server", "Commands", "Query", "BenchKit",
+                "BSON", "Server", "Commands", "Query", "BenchKit", "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

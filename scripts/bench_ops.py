@@ -5,6 +5,10 @@
 # `tessera backup restore`, `tessera backup verify`, and `cp -a` of the data directory (the
 # physical limit of this disk). MB/s are store bytes (du of the data directory) per second.
 # The page cache is not dropped (a shared machine): all copies read warm files.
+# Then `tessera import` throughput: OPS_IMPORT_DOCS (default 200,000) W2 game events (the
+# documents `tessera bench`'s w2-ingest inserts, ~200 B each) as JSON lines, imported into an
+# empty collection, beside the same documents inserted by pymongo in unordered batches of 1,000
+# (w2-ingest-b1000's batch size). OPS_ONLY=import runs only this part.
 
 from __future__ import annotations
 
@@ -18,7 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "Tests" / "integration"))
 
-from bson import Binary  # noqa: E402
+import datetime  # noqa: E402
+import random  # noqa: E402
+
+from bson import Binary, Int64, ObjectId  # noqa: E402
+from bson.json_util import RELAXED_JSON_OPTIONS, dumps  # noqa: E402
 
 from tessera_server import TesseraServer, tessera_binary  # noqa: E402
 
@@ -36,7 +44,54 @@ def timed(*command: str) -> float:
     return time.perf_counter() - started
 
 
+def w2_event(n: int, rng) -> dict:
+    """One W2 game event, shaped as BenchKit's W2Ingest.event."""
+    return {"_id": ObjectId(), "game": f"game-{rng.randrange(8000)}", "player": f"player-{rng.randrange(20_000_000)}",
+            "type": rng.choice(["start", "level_up", "purchase", "score", "end"]),
+            "at": datetime.datetime(2025, 1, 1) + datetime.timedelta(milliseconds=n),
+            "level": rng.randint(1, 100), "score": rng.randint(0, 1_000_000),
+            "client": {"platform": "android", "version": "4.2.1", "session": Int64(rng.randrange(1 << 62))}}
+
+
+def import_throughput(binary: str, root: Path) -> None:
+    count = int(os.environ.get("OPS_IMPORT_DOCS", "200000"))
+    rng = random.Random(7)
+    events = [w2_event(n, rng) for n in range(count)]
+    path = root / "events.json"
+    with path.open("w") as out:
+        for event in events:
+            out.write(dumps(event, json_options=RELAXED_JSON_OPTIONS) + "\n")
+    server = TesseraServer(root / "import-db", root / "import-server.log")
+    try:
+        server.start()
+        client = server.client()
+        started = time.perf_counter()
+        subprocess.run([binary, "import", "--uri", f"mongodb://127.0.0.1:{server.port}", "--db", "bench",
+                        "--collection", "imported", "--file", str(path)], check=True, capture_output=True)
+        imported = time.perf_counter() - started
+        assert client.bench.imported.count_documents({}) == count
+        started = time.perf_counter()
+        for first in range(0, count, 1000):
+            client.bench.inserted.insert_many(events[first:first + 1000], ordered=False)
+        inserted = time.perf_counter() - started
+        size = path.stat().st_size
+        print(f"import: {count:,} W2 events, {size / 1e6:,.1f} MB of JSON lines")
+        print(f"{'operation':<58}{'seconds':>9}{'docs/s':>10}")
+        print(f"{'tessera import (JSON lines)':<58}{imported:>9.2f}{count / imported:>10,.0f}")
+        print(f"{'pymongo insert_many, batches of 1,000 (w2-ingest-b1000)':<58}{inserted:>9.2f}{count / inserted:>10,.0f}")
+    finally:
+        if server.running:
+            server.stop()
+
+
 def main() -> None:
+    if os.environ.get("OPS_ONLY") == "import":
+        root = Path(tempfile.mkdtemp(prefix="tessera-bench-ops-", dir=os.environ.get("OPS_DIR")))
+        try:
+            import_throughput(str(tessera_binary()), root)
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+        return
     target_mb = int(os.environ.get("OPS_STORE_MB", "2048"))
     root = Path(tempfile.mkdtemp(prefix="tessera-bench-ops-", dir=os.environ.get("OPS_DIR")))
     binary = str(tessera_binary())
@@ -78,6 +133,7 @@ def main() -> None:
             (f"backup create --incremental (+1%, {copied / 1e6:,.0f} MB copied)", incremental, copied / 1e6),
         ]:
             print(f"{name:<52}{seconds:>9.2f}{size / seconds:>9.0f}")
+        import_throughput(binary, root)
     finally:
         if server.running:
             server.stop()

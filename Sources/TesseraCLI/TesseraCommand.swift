@@ -19,7 +19,7 @@ struct TesseraCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tessera",
         abstract: "A document database that speaks MongoDB's wire protocol.",
-        subcommands: [Serve.self, Bench.self, Backup.self, Version.self],
+        subcommands: [Serve.self, Bench.self, Backup.self, Dump.self, Load.self, Import.self, Export.self, Version.self],
         defaultSubcommand: Serve.self)
 }
 

@@ -89,6 +89,14 @@ public final class WireConnection: DocumentSession {
 
     /// Sends an OP_MSG and reads its reply.
     public func command(_ body: BSONDocument, database: String, documents: [BSONDocument]?) throws(BenchError) -> BSONDocument {
+        let document = try uncheckedCommand(body, database: database, documents: documents)
+        try Self.check(document, for: body)
+        return document
+    }
+
+    /// Sends an OP_MSG and returns its reply as the server sent it: `ok: 0` and a write's
+    /// `writeErrors` are left to the caller (an unordered insert's `n` and errors both count).
+    public func uncheckedCommand(_ body: BSONDocument, database: String, documents: [BSONDocument]?) throws(BenchError) -> BSONDocument {
         let requestID = try write(body, database: database, documents: documents, flags: [])
         let reply = try readReply()
         guard reply.header.responseTo == requestID else {
@@ -97,7 +105,6 @@ public final class WireConnection: DocumentSession {
         guard case let .msg(message) = reply.message, let document = message.body else {
             throw BenchError("the server answered with \(reply.message.opCode), not OP_MSG")
         }
-        try Self.check(document, for: body)
         return document
     }
 
