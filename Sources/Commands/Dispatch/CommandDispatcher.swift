@@ -29,6 +29,15 @@ public final class CommandDispatcher: Sendable {
     /// Runs one command and returns its reply. Never throws: failures become
     /// `{ok: 0, errmsg, code, codeName}`; successes carry `ok: 1.0`.
     public func run(_ request: CommandRequest, connection: ConnectionInfo) -> BSONDocument {
+        guard let observer = server.metrics.commandObserver else { return execute(request, connection: connection) }
+        let started = ContinuousClock.now
+        let reply = execute(request, connection: connection)
+        observer.commandFinished(Self.metricName(request), succeeded: Self.succeeded(reply),
+                                 duration: ContinuousClock.now - started)
+        return reply
+    }
+
+    private func execute(_ request: CommandRequest, connection: ConnectionInfo) -> BSONDocument {
         guard let name = request.body.first?.key else {
             return Self.errorReply(MongoError(.commandNotFound, "no such command: ''"))
         }
