@@ -43,7 +43,8 @@ final class MetricsHTTPHandler: ChannelInboundHandler {
         let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
         let (status, body): (HTTPResponseStatus, [UInt8]) = switch (head.method, path) {
         case (.GET, "/metrics"):
-            render().map { (.ok, $0) } ?? (.serviceUnavailable, Array("shutting down\n".utf8))
+            render().map { (HTTPResponseStatus.ok, $0) }
+                ?? (HTTPResponseStatus.serviceUnavailable, Array("shutting down\n".utf8))
         case (.GET, _): (.notFound, Array("not found; try /metrics\n".utf8))
         default: (.methodNotAllowed, Array("only GET\n".utf8))
         }

@@ -105,8 +105,9 @@ public final class TesseraServer: Service, Sendable {
         self.configuration = configuration
         self.logger = logger
         self.group = eventLoopGroup
-        metricsRegistry = configuration.metricsPort.map { _ in MetricsRegistry() }
-        metrics = ServerMetrics(commandObserver: metricsRegistry)
+        let registry = configuration.metricsPort.map { _ in MetricsRegistry() }
+        metricsRegistry = registry
+        metrics = ServerMetrics(commandObserver: registry)
     }
 
     /// The metrics endpoint's address once it listens (`nil` without `metricsPort`).
@@ -208,7 +209,7 @@ public final class TesseraServer: Service, Sendable {
             serverChannel.close(promise: nil)
         }
 
-        try? await metricsChannel?.close()
+        try? await metricsChannel?.close().get()
         logger.info("shutting down: no longer accepting connections", metadata: [
             "open connections": "\(runtime.connections.count)",
         ])

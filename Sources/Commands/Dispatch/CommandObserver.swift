@@ -25,6 +25,16 @@ public struct DispatcherFigures: Sendable {
     public var journalSyncs: Int
     /// The storage engine's own figures.
     public var storage: StorageFigures
+
+    /// Figures from their parts (zero by default).
+    public init(openCursors: Int = 0, openTransactions: Int = 0, ttlDeletedDocuments: Int64 = 0,
+                journalSyncs: Int = 0, storage: StorageFigures = StorageFigures()) {
+        self.openCursors = openCursors
+        self.openTransactions = openTransactions
+        self.ttlDeletedDocuments = ttlDeletedDocuments
+        self.journalSyncs = journalSyncs
+        self.storage = storage
+    }
 }
 
 extension CommandDispatcher {
