@@ -73,6 +73,9 @@ public final class ServerMetrics: Sendable {
         public var bytesOut: Int = 0
         /// Messages received.
         public var requests: Int = 0
+
+        /// All zero.
+        public init() {}
     }
 
     /// Told of every command's outcome and duration (the metrics endpoint), or `nil`.

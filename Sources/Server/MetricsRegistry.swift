@@ -19,7 +19,7 @@ public final class MetricsRegistry: CommandObserver {
         .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
     ]
 
-    private let registry = PrometheusCollectorRegistry()
+    private let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
     private let commands = Mutex<[String: CommandSeries]>([:])
     private let scraped: ScrapedSeries
@@ -48,10 +48,13 @@ public final class MetricsRegistry: CommandObserver {
 
     /// An empty registry.
     public init() {
+        let registry = PrometheusCollectorRegistry()
+        self.registry = registry
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.defaultDurationHistogramBuckets = Self.latencyBuckets
         self.factory = factory
-        func gauge(_ name: String) -> any MeterHandler { factory.makeMeter(label: name, dimensions: []) }
+        let made = factory
+        func gauge(_ name: String) -> any MeterHandler { made.makeMeter(label: name, dimensions: []) }
         scraped = ScrapedSeries(
             connections: gauge("tessera_connections_open"),
             cursors: gauge("tessera_cursors_open"),

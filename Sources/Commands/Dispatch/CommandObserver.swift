@@ -3,6 +3,7 @@
 // figures (cursors, transactions, TTL deletes, storage engine) a scrape reads. No metrics
 // library here: the Server implements the observer over swift-metrics.
 
+import BSON
 public import Query
 
 /// Hears of every command the dispatcher runs. Called on the command's thread after the
