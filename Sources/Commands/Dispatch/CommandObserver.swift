@@ -27,14 +27,14 @@ public struct DispatcherFigures: Sendable {
     /// The storage engine's own figures.
     public var storage: StorageFigures
 
-    /// Figures from their parts (zero by default).
+    /// Figures from their parts (zero by default; no storage figures when `storage` is nil).
     public init(openCursors: Int = 0, openTransactions: Int = 0, ttlDeletedDocuments: Int64 = 0,
-                journalSyncs: Int = 0, storage: StorageFigures = StorageFigures()) {
+                journalSyncs: Int = 0, storage: StorageFigures? = nil) {
         self.openCursors = openCursors
         self.openTransactions = openTransactions
         self.ttlDeletedDocuments = ttlDeletedDocuments
         self.journalSyncs = journalSyncs
-        self.storage = storage
+        self.storage = storage ?? StorageFigures()
     }
 }
 
