@@ -3,7 +3,7 @@
 // MetricsFactory backed by swift-prometheus; the point-in-time figures (connections, bytes,
 // cursors, transactions, TTL deletes, journal syncs, RocksDB's) are read at each scrape.
 
-import Commands
+public import Commands
 import CoreMetrics
 import Prometheus
 import Synchronization
