@@ -147,7 +147,3 @@ def test_other_paths_and_methods(metrics_server):
         urllib.request.urlopen(urllib.request.Request(f"{base}/metrics", data=b"x", method="POST"), timeout=10)
     assert posted.value.code == 405
 
-
-def test_no_endpoint_without_the_flag(server):
-    # The shared server runs without --metrics-port: it serves MongoDB's port only.
-    assert "metrics endpoint listening" not in server.log_text()
