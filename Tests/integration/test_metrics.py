@@ -147,3 +147,21 @@ def test_other_paths_and_methods(metrics_server):
         urllib.request.urlopen(urllib.request.Request(f"{base}/metrics", data=b"x", method="POST"), timeout=10)
     assert posted.value.code == 405
 
+
+
+def test_server_status_op_latencies_and_rocksdb(metrics_server):
+    with metrics_server.client() as client:
+        before = client.admin.command("serverStatus")
+        client.t.lat.insert_many([{"x": i} for i in range(10)])
+        list(client.t.lat.find({"x": {"$gte": 0}}))
+        client.t.command("ping")
+        after = client.admin.command("serverStatus")
+    for kind in ["reads", "writes", "commands"]:
+        assert set(after["opLatencies"][kind]) >= {"latency", "ops"}
+        assert after["opLatencies"][kind]["ops"] > before["opLatencies"][kind]["ops"], kind
+        assert after["opLatencies"][kind]["latency"] >= before["opLatencies"][kind]["latency"], kind
+    rocksdb = after["rocksdb"]
+    for field in ["memtableBytes", "pendingCompactionBytes", "writeStoppedKeySpaces", "blockCacheUsage",
+                  "blockCacheCapacity", "sstBytesByLevel"]:
+        assert field in rocksdb, field
+    assert rocksdb["memtableBytes"] > 0  # the inserts above sit in a memtable

@@ -29,11 +29,14 @@ public final class CommandDispatcher: Sendable {
     /// Runs one command and returns its reply. Never throws: failures become
     /// `{ok: 0, errmsg, code, codeName}`; successes carry `ok: 1.0`.
     public func run(_ request: CommandRequest, connection: ConnectionInfo) -> BSONDocument {
-        guard let observer = server.metrics.commandObserver else { return execute(request, connection: connection) }
         let started = ContinuousClock.now
         let reply = execute(request, connection: connection)
-        observer.commandFinished(Self.metricName(request), succeeded: Self.succeeded(reply),
-                                 duration: ContinuousClock.now - started)
+        let duration = ContinuousClock.now - started
+        let name = Self.metricName(request)
+        if let handler = CommandTable.byName[name] {
+            server.opLatencies.record(OpLatencies.kind(name, counter: handler.counter), duration: duration)
+        }
+        server.metrics.commandObserver?.commandFinished(name, succeeded: Self.succeeded(reply), duration: duration)
         return reply
     }
 

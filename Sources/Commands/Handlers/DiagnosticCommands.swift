@@ -66,6 +66,7 @@ enum DiagnosticCommands {
                 "numRequests": .int64(Int64(metrics.requests)),
             ]),
             "opcounters": .document(server.opCounters.withLock { $0.document }),
+            "opLatencies": .document(server.opLatencies.document),
             "mem": .document([
                 "bits": .int32(64), "resident": .int64(memory.resident), "virtual": .int64(memory.virtual),
                 "supported": .bool(memory.resident > 0),
