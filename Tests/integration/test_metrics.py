@@ -106,7 +106,7 @@ def test_counters_grow_with_commands(metrics_server):
         with pytest.raises(Exception):
             client.t.command("noSuchCommandAtAll")
         with pytest.raises(Exception):
-            client.t.command({"insert": "grow", "documents": "not an array"})
+            client.t.command({"find": "grow", "filter": "not a document"})
         cursor = coll.find({}, batch_size=1)
         next(cursor)
         open_cursor, _ = scrape(metrics_server)
@@ -119,7 +119,7 @@ def test_counters_grow_with_commands(metrics_server):
     assert grew("tessera_commands_total", 5, command="insert", outcome="ok")
     assert grew("tessera_commands_total", 1, command="find", outcome="ok")
     assert grew("tessera_commands_total", 1, command="unknown", outcome="error")
-    assert grew("tessera_commands_total", 1, command="insert", outcome="error")
+    assert grew("tessera_commands_total", 1, command="find", outcome="error")
     assert grew("tessera_command_duration_seconds_count", 5, command="insert")
     assert grew("tessera_network_bytes_in_total", 1)
     assert grew("tessera_network_bytes_out_total", 1)
