@@ -39,6 +39,10 @@ let package = Package(
         // DER parsing of a client certificate's subject for MONGODB-X509 user names (RFC 2253);
         // NIOSSL exposes the certificate's bytes but not its subject's attribute types.
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        // `tessera serve --metrics-port`: the Server records through swift-metrics' API and
+        // swift-prometheus renders the registry in Prometheus' text format (issue 18).
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // ---- Product targets, bottom layer first (docs/architecture.md) ----
@@ -98,6 +102,10 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // The metrics endpoint: GET /metrics over NIO's HTTP/1 codec, Prometheus text.
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strictSettings
         ),

@@ -73,10 +73,18 @@ public final class ServerMetrics: Sendable {
         public var bytesOut: Int = 0
         /// Messages received.
         public var requests: Int = 0
+
+        /// All zero.
+        public init() {}
     }
 
-    /// Empty counters.
-    public init() {}
+    /// Told of every command's outcome and duration (the metrics endpoint), or `nil`.
+    public let commandObserver: (any CommandObserver)?
+
+    /// Empty counters; `commandObserver` hears of every command the dispatcher runs.
+    public init(commandObserver: (any CommandObserver)? = nil) {
+        self.commandObserver = commandObserver
+    }
 
     /// Current values.
     public var snapshot: Counters { counters.withLock { $0 } }

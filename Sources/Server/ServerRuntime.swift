@@ -103,6 +103,11 @@ final class ServerRuntime: Sendable {
         dispatcher.withLock { $0 }?.interruptAllForShutdown() ?? 0
     }
 
+    /// What a metrics scrape reads from the dispatcher; nil after shutdown dropped it.
+    var dispatcherFigures: DispatcherFigures? {
+        dispatcher.withLock { $0 }?.figures
+    }
+
     /// Drops the dispatcher so nothing can reach the store any more.
     func detachDispatcher() {
         dispatcher.withLock { $0 = nil }

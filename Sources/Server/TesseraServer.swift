@@ -47,6 +47,10 @@ public struct ServerConfiguration: Sendable {
     public var auditLog: String?
     /// TLS (`--tls-mode` and its files, loaded by ``ServerTLS/load(_:)``); nil serves plain TCP only.
     public var tls: ServerTLS?
+    /// The Prometheus endpoint's port (`--metrics-port`; 0 picks a free one), or `nil` for none.
+    public var metricsPort: Int?
+    /// The address the metrics endpoint listens on (`--metrics-bind`; loopback by default).
+    public var metricsHost = "127.0.0.1"
 
     /// A configuration; the defaults are `mongod`'s (127.0.0.1:27017) with data in `data/`.
     public init(
@@ -73,7 +77,10 @@ public final class TesseraServer: Service, Sendable {
     /// The configuration it was made with.
     public let configuration: ServerConfiguration
     /// Counters shared with the commands (`serverStatus`).
-    public let metrics = ServerMetrics()
+    public let metrics: ServerMetrics
+    /// The Prometheus registry behind `--metrics-port`, when it is set.
+    private let metricsRegistry: MetricsRegistry?
+    private let metricsAddress = Mutex<SocketAddress?>(nil)
     private let logger: Logger
     private let group: any EventLoopGroup
     private let binding = Mutex(Binding.pending([]))
@@ -98,7 +105,13 @@ public final class TesseraServer: Service, Sendable {
         self.configuration = configuration
         self.logger = logger
         self.group = eventLoopGroup
+        let registry = configuration.metricsPort.map { _ in MetricsRegistry() }
+        metricsRegistry = registry
+        metrics = ServerMetrics(commandObserver: registry)
     }
+
+    /// The metrics endpoint's address once it listens (`nil` without `metricsPort`).
+    public var metricsLocalAddress: SocketAddress? { metricsAddress.withLock { $0 } }
 
     /// The address the server listens on, once bound; throws if it failed to start.
     public func localAddress() async throws -> SocketAddress {
@@ -159,6 +172,16 @@ public final class TesseraServer: Service, Sendable {
             try? await threadPool.shutdownGracefully()
             throw StartError(description: "cannot listen on \(configuration.host):\(configuration.port): \(error)")
         }
+        let metricsChannel: (any Channel)?
+        do {
+            metricsChannel = try await bindMetrics(runtime)
+        } catch {
+            serverChannel.close(promise: nil)
+            settleBinding(.failure(error))
+            runtime.detachDispatcher()
+            try? await threadPool.shutdownGracefully()
+            throw StartError(description: "cannot listen for metrics on \(configuration.metricsHost):\(configuration.metricsPort ?? 0): \(error)")
+        }
         let address = serverChannel.localAddress
         logger.info("Tessera listening", metadata: [
             "address": "\(ConnectionHandler.hostPort(address))", "dbpath": "\(configuration.dbPath)",
@@ -186,6 +209,7 @@ public final class TesseraServer: Service, Sendable {
             serverChannel.close(promise: nil)
         }
 
+        try? await metricsChannel?.close().get()
         logger.info("shutting down: no longer accepting connections", metadata: [
             "open connections": "\(runtime.connections.count)",
         ])
@@ -271,6 +295,19 @@ public final class TesseraServer: Service, Sendable {
         logger.info("TTL monitor started", metadata: [
             "enabled": "\(schedule.isEnabled)", "sleepSecs": "\(schedule.interval.components.seconds)",
         ])
+    }
+
+    /// Starts the metrics endpoint when `metricsPort` is set.
+    private func bindMetrics(_ runtime: ServerRuntime) async throws -> (any Channel)? {
+        guard let registry = metricsRegistry, let port = configuration.metricsPort else { return nil }
+        let channel = try await MetricsEndpoint.bind(host: configuration.metricsHost, port: port, group: group) {
+            runtime.dispatcherFigures.map { registry.render(server: runtime.metrics.snapshot, dispatcher: $0) }
+        }
+        metricsAddress.withLock { $0 = channel.localAddress }
+        logger.info("metrics endpoint listening", metadata: [
+            "address": "http://\(ConnectionHandler.hostPort(channel.localAddress))/metrics",
+        ])
+        return channel
     }
 
     private func bind(_ runtime: ServerRuntime) async throws -> any Channel {

@@ -48,6 +48,9 @@ struct ServeFileConfiguration: Decodable {
     var tlsCertificateKeyFile: String?
     var tlsCAFile: String?
     var tlsAllowConnectionsWithoutCertificates: Bool?
+    /// The Prometheus endpoint (`--metrics-port`, `--metrics-bind`).
+    var metricsPort: Int?
+    var metricsBind: String?
     /// Server parameters, as mongod's config file's `setParameter` (values: text or JSON scalars).
     var setParameter: [String: ParameterSetting]?
 }
@@ -90,7 +93,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Data directory, created if missing (default ./data).")
     var dbpath: String?
 
-    @Option(name: .long, help: "JSON file with any of {\"bind\", \"port\", \"dbpath\", \"logLevel\", \"setParameter\", \"auth\", \"auditLog\", \"tlsMode\", \"tlsCertificateKeyFile\", \"tlsCAFile\", \"tlsAllowConnectionsWithoutCertificates\"}.")
+    @Option(name: .long, help: "JSON file with any of {\"bind\", \"port\", \"dbpath\", \"logLevel\", \"setParameter\", \"auth\", \"auditLog\", \"tlsMode\", \"tlsCertificateKeyFile\", \"tlsCAFile\", \"tlsAllowConnectionsWithoutCertificates\", \"metricsPort\", \"metricsBind\"}.")
     var config: String?
 
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (default info).")
@@ -124,6 +127,10 @@ struct Serve: AsyncParsableCommand {
         "At shutdown, how long interrupted operations may take to finish before connections are closed and the server exits anyway (default 5000).",
         valueName: "MS"))
     var shutdownTimeoutMs: Int = 5000
+    @Option(name: .long, help: "Serve Prometheus metrics over HTTP at GET /metrics on this port (default: off; 0 picks a free port).")
+    var metricsPort: Int?
+    @Option(name: .long, help: "Address the metrics endpoint listens on (default 127.0.0.1).")
+    var metricsBind: String?
 
     func run() async throws {
         let file = try loadConfigFile()
@@ -188,6 +195,11 @@ struct Serve: AsyncParsableCommand {
         configuration.auditLog = auditPath
         configuration.partialMessageTimeout = .seconds(partialMessageTimeout)
         configuration.tls = serverTLS
+        if let metricsPort = metricsPort ?? file.metricsPort {
+            guard (0...65535).contains(metricsPort) else { throw ValidationError("metrics port \(metricsPort) is out of range") }
+            configuration.metricsPort = metricsPort
+            configuration.metricsHost = metricsBind ?? file.metricsBind ?? "127.0.0.1"
+        }
         let server = TesseraServer(configuration: configuration, logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

@@ -29,6 +29,18 @@ public final class CommandDispatcher: Sendable {
     /// Runs one command and returns its reply. Never throws: failures become
     /// `{ok: 0, errmsg, code, codeName}`; successes carry `ok: 1.0`.
     public func run(_ request: CommandRequest, connection: ConnectionInfo) -> BSONDocument {
+        let started = ContinuousClock.now
+        let reply = execute(request, connection: connection)
+        let duration = ContinuousClock.now - started
+        let name = Self.metricName(request)
+        if let handler = CommandTable.byName[name] {
+            server.opLatencies.record(OpLatencies.kind(name, counter: handler.counter), duration: duration)
+        }
+        server.metrics.commandObserver?.commandFinished(name, succeeded: Self.succeeded(reply), duration: duration)
+        return reply
+    }
+
+    private func execute(_ request: CommandRequest, connection: ConnectionInfo) -> BSONDocument {
         guard let name = request.body.first?.key else {
             return Self.errorReply(MongoError(.commandNotFound, "no such command: ''"))
         }

@@ -43,6 +43,8 @@ final class ServerState: Sendable {
     /// The audit log (`--audit-log`), if any.
     let auditLog: AuditLog?
     let opCounters = Mutex(OpCounters())
+    /// serverStatus's `opLatencies`.
+    let opLatencies = OpLatencies()
     /// The test-only fail points (`configureFailPoint`, with `--enable-test-commands`).
     let failPoints = FailPoints()
     /// Each connection's `client.application.name` from its hello (failCommand's `appName`).

@@ -1,5 +1,5 @@
 // Diagnostic commands: serverStatus (connections, opcounters, network, memory, storage
-// engine, cursors, TTL), getLog, currentOp and killOp.
+// engine and RocksDB's figures, cursors, TTL), getLog, currentOp and killOp.
 
 import BSON
 import Query
@@ -14,6 +14,24 @@ enum DiagnosticCommands {
         CommandHandler(["currentOp"], help: "the operations running now") { (context) throws(MongoError) -> BSONDocument in try currentOp(context) },
         CommandHandler(["killOp"], help: "marks a running operation to stop") { (context) throws(MongoError) -> BSONDocument in try killOp(context) },
     ]
+
+    /// serverStatus's `rocksdb` section: the storage engine's figures (as the metrics endpoint's).
+    static func rocksDBSection(_ figures: StorageFigures) -> BSONDocument {
+        var section: BSONDocument = [
+            "memtableBytes": .int64(Int64(clamping: figures.memtableBytes)),
+            "pendingCompactionBytes": .int64(Int64(clamping: figures.pendingCompactionBytes)),
+            "writeStoppedKeySpaces": .int64(Int64(clamping: figures.writeStoppedKeySpaces)),
+            "delayedWriteRate": .int64(Int64(clamping: figures.delayedWriteRate)),
+            "blockCacheUsage": .int64(Int64(clamping: figures.blockCacheUsage)),
+            "blockCacheCapacity": .int64(Int64(clamping: figures.blockCacheCapacity)),
+            "sstBytesByLevel": .array(figures.sstBytesByLevel.map { .int64(Int64(clamping: $0)) }),
+        ]
+        if let hits = figures.blockCacheHits, let misses = figures.blockCacheMisses {
+            section.append("blockCacheHits", .int64(Int64(clamping: hits)))
+            section.append("blockCacheMisses", .int64(Int64(clamping: misses)))
+        }
+        return section
+    }
 
     /// serverStatus.
     static func serverStatus(_ context: CommandContext) -> BSONDocument {
@@ -48,6 +66,7 @@ enum DiagnosticCommands {
                 "numRequests": .int64(Int64(metrics.requests)),
             ]),
             "opcounters": .document(server.opCounters.withLock { $0.document }),
+            "opLatencies": .document(server.opLatencies.document),
             "mem": .document([
                 "bits": .int32(64), "resident": .int64(memory.resident), "virtual": .int64(memory.virtual),
                 "supported": .bool(memory.resident > 0),
@@ -63,6 +82,7 @@ enum DiagnosticCommands {
                 "name": "rocksdb", "supportsCommittedReads": .bool(true), "persistent": .bool(true),
                 "readOnly": .bool(false),
             ]),
+            "rocksdb": .document(rocksDBSection(server.engine.storageFigures)),
             "logicalSessionRecordCache": .document(["activeSessionsCount": .int32(Int32(clamping: server.sessions.count))]),
             "metrics": .document([
                 "ttl": .document([

@@ -100,6 +100,15 @@ final class SessionRegistry: Sendable {
         return aborted
     }
 
+    /// Sessions with a transaction open now; one busy running a statement counts if its
+    /// transaction was open when checked last, so the figure never waits on a statement.
+    var openTransactionCount: Int {
+        let all = sessions.withLock { $0.values.map(\.session) }
+        return all.count { session in
+            session.state.withLockIfAvailable { $0.activeTransaction != nil } ?? true
+        }
+    }
+
     /// Every session id.
     var all: Set<BSONBinary> { sessions.withLock { Set($0.keys) } }
 

@@ -1,0 +1,63 @@
+// CommandObserver: the Commands layer's side of the metrics endpoint — the hook told of each
+// command's outcome and duration, the label a command is counted under, and the point-in-time
+// figures (cursors, transactions, TTL deletes, storage engine) a scrape reads. No metrics
+// library here: the Server implements the observer over swift-metrics.
+
+import BSON
+public import Query
+
+/// Hears of every command the dispatcher runs. Called on the command's thread after the
+/// reply is built, so it must be cheap and thread-safe.
+public protocol CommandObserver: Sendable {
+    /// `name` (a known command's name, or `"unknown"`) finished after `duration`;
+    /// `succeeded` is false for an `{ok: 0}` reply.
+    func commandFinished(_ name: String, succeeded: Bool, duration: Duration)
+}
+
+/// What a metrics scrape reads from the dispatcher at one moment.
+public struct DispatcherFigures: Sendable {
+    /// Cursors open now.
+    public var openCursors: Int
+    /// Sessions with a transaction open now.
+    public var openTransactions: Int
+    /// Documents the TTL monitor has deleted since start.
+    public var ttlDeletedDocuments: Int64
+    /// Journal (group-commit) syncs since start.
+    public var journalSyncs: Int
+    /// The storage engine's own figures.
+    public var storage: StorageFigures
+
+    /// Figures from their parts (zero by default; no storage figures when `storage` is nil).
+    public init(openCursors: Int = 0, openTransactions: Int = 0, ttlDeletedDocuments: Int64 = 0,
+                journalSyncs: Int = 0, storage: StorageFigures? = nil) {
+        self.openCursors = openCursors
+        self.openTransactions = openTransactions
+        self.ttlDeletedDocuments = ttlDeletedDocuments
+        self.journalSyncs = journalSyncs
+        self.storage = storage ?? StorageFigures()
+    }
+}
+
+extension CommandDispatcher {
+    /// The figures a metrics scrape reports, read now.
+    public var figures: DispatcherFigures {
+        DispatcherFigures(
+            openCursors: server.cursors.counts.open,
+            openTransactions: server.sessions.openTransactionCount,
+            ttlDeletedDocuments: server.engine.ttlStatistics.deletedDocuments,
+            journalSyncs: server.engine.journalSyncCount,
+            storage: server.engine.storageFigures)
+    }
+
+    /// The label `request` is counted under: its command name when the server knows it,
+    /// else `"unknown"` (so clients cannot grow the label set without bound).
+    static func metricName(_ request: CommandRequest) -> String {
+        guard let name = request.body.first?.key, CommandTable.byName[name] != nil else { return "unknown" }
+        return name
+    }
+
+    /// Whether `reply` is a success (`ok: 1`).
+    static func succeeded(_ reply: BSONDocument) -> Bool {
+        reply["ok"]?.doubleValue == 1
+    }
+}

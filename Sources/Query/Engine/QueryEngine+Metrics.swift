@@ -1,0 +1,14 @@
+// QueryEngine+Metrics: the engine's door to the storage engine's figures for the metrics
+// endpoint and serverStatus (Commands and Server never reach the store directly).
+
+public import Documents
+
+/// The storage engine's figures at one moment (see ``Documents/StorageFigures``).
+public typealias StorageFigures = Documents.StorageFigures
+
+extension QueryEngine {
+    /// The storage engine's figures (memtables, compaction, stalls, block cache, SSTs per level).
+    public var storageFigures: StorageFigures {
+        store.storageFigures
+    }
+}
