@@ -31,6 +31,11 @@ public protocol StorageFigures: StorageEngine {
     /// Bytes of the files holding `keySpace`: `live` counts only files of the current
     /// version, otherwise also files kept for snapshots and cursors.
     func sizeOnDisk(of keySpace: any KeySpace, live: Bool) -> UInt64
+    /// The engine's named figure of `keySpace` (of the engine's default key space when
+    /// `nil`) as text, or `nil` if the engine does not know the name.
+    func property(_ name: String, of keySpace: (any KeySpace)?) -> String?
+    /// The engine's named integer figure, or `nil` if it does not know the name.
+    func integerProperty(_ name: String, of keySpace: (any KeySpace)?) -> UInt64?
 }
 
 /// Engines that can write an openable, consistent copy of the whole store to a directory.

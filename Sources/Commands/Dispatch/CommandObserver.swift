@@ -25,16 +25,16 @@ public struct DispatcherFigures: Sendable {
     /// Journal (group-commit) syncs since start.
     public var journalSyncs: Int
     /// The storage engine's own figures.
-    public var storage: StorageFigures
+    public var storage: EngineFigures
 
     /// Figures from their parts (zero by default; no storage figures when `storage` is nil).
     public init(openCursors: Int = 0, openTransactions: Int = 0, ttlDeletedDocuments: Int64 = 0,
-                journalSyncs: Int = 0, storage: StorageFigures? = nil) {
+                journalSyncs: Int = 0, storage: EngineFigures? = nil) {
         self.openCursors = openCursors
         self.openTransactions = openTransactions
         self.ttlDeletedDocuments = ttlDeletedDocuments
         self.journalSyncs = journalSyncs
-        self.storage = storage ?? StorageFigures()
+        self.storage = storage ?? EngineFigures()
     }
 }
 

@@ -16,7 +16,7 @@ enum DiagnosticCommands {
     ]
 
     /// serverStatus's `rocksdb` section: the storage engine's figures (as the metrics endpoint's).
-    static func rocksDBSection(_ figures: StorageFigures) -> BSONDocument {
+    static func rocksDBSection(_ figures: EngineFigures) -> BSONDocument {
         var section: BSONDocument = [
             "memtableBytes": .int64(Int64(clamping: figures.memtableBytes)),
             "pendingCompactionBytes": .int64(Int64(clamping: figures.pendingCompactionBytes)),

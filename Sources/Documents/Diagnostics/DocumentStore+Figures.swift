@@ -5,7 +5,7 @@
 import Storage
 
 /// RocksDB's figures at one moment, summed over the store's key spaces.
-public struct StorageFigures: Sendable, Equatable {
+public struct EngineFigures: Sendable, Equatable {
     /// Bytes in memtables (active and immutable).
     public var memtableBytes: UInt64 = 0
     /// Bytes compaction still has to rewrite, as RocksDB estimates them.
@@ -40,21 +40,23 @@ public struct StorageFigures: Sendable, Equatable {
 
 extension DocumentStore {
     /// The storage engine's figures, read now (a few property reads per key space).
-    public var storageFigures: StorageFigures {
-        var figures = StorageFigures()
-        for name in storage.keySpaceNames {
-            guard let keySpace = storage.existingKeySpace(named: name) else { continue }
-            func read(_ property: String) -> UInt64 { storage.integerProperty(property, of: keySpace) ?? 0 }
+    public var storageFigures: EngineFigures {
+        var figures = EngineFigures()
+        // The names are RocksDB's; an engine that knows none of them reports zeros.
+        guard let engine = storage as? any StorageFigures else { return figures }
+        for name in (try? storage.keySpaceNames) ?? [] {
+            guard let keySpace = try? storage.existingKeySpace(named: name) else { continue }
+            func read(_ property: String) -> UInt64 { engine.integerProperty(property, of: keySpace) ?? 0 }
             figures.memtableBytes += read("rocksdb.cur-size-all-mem-tables")
             figures.pendingCompactionBytes += read("rocksdb.estimate-pending-compaction-bytes")
             figures.writeStoppedKeySpaces += read("rocksdb.is-write-stopped")
             figures.delayedWriteRate = max(figures.delayedWriteRate, read("rocksdb.actual-delayed-write-rate"))
-            if let levels = storage.property("rocksdb.levelstats", of: keySpace) { figures.addLevelStatistics(levels) }
+            if let levels = engine.property("rocksdb.levelstats", of: keySpace) { figures.addLevelStatistics(levels) }
         }
         // One block cache is shared by every key space: read it once.
-        figures.blockCacheUsage = storage.integerProperty("rocksdb.block-cache-usage") ?? 0
-        figures.blockCacheCapacity = storage.integerProperty("rocksdb.block-cache-capacity") ?? 0
-        if let statistics = storage.statistics() {
+        figures.blockCacheUsage = engine.integerProperty("rocksdb.block-cache-usage", of: nil) ?? 0
+        figures.blockCacheCapacity = engine.integerProperty("rocksdb.block-cache-capacity", of: nil) ?? 0
+        if let statistics = engine.statistics() {
             figures.blockCacheHits = statistics["rocksdb.block.cache.hit"]
             figures.blockCacheMisses = statistics["rocksdb.block.cache.miss"]
         }

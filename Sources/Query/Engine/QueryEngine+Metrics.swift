@@ -3,12 +3,12 @@
 
 public import Documents
 
-/// The storage engine's figures at one moment (see ``Documents/StorageFigures``).
-public typealias StorageFigures = Documents.StorageFigures
+/// The storage engine's figures at one moment (see ``Documents/EngineFigures``).
+public typealias EngineFigures = Documents.EngineFigures
 
 extension QueryEngine {
     /// The storage engine's figures (memtables, compaction, stalls, block cache, SSTs per level).
-    public var storageFigures: StorageFigures {
+    public var storageFigures: EngineFigures {
         store.storageFigures
     }
 }
