@@ -44,6 +44,17 @@ enum EngineWork {
         }
     }
 
+    /// Runs one pass of the TTL monitor on an engine thread (a pass deletes in batches and
+    /// blocks on the store: never on the concurrency pool).
+    @Sendable static func runTTLPass(_ pass: @escaping @Sendable () -> Void) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            queue.async {
+                pass()
+                continuation.resume()
+            }
+        }
+    }
+
     /// The deadline of a `maxTimeMS` option (nil: none).
     ///
     /// - Throws: `BadValue` for a negative value.

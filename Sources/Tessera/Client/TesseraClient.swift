@@ -77,7 +77,8 @@ public final class TesseraClient: Sendable {
         let journalInterval = options.journalCommitInterval
         engine.startJournalCommits(every: { journalInterval })
         if let interval = options.ttlMonitorInterval {
-            engine.startTTLMonitor(schedule: { TTLSchedule(isEnabled: true, interval: interval) })
+            engine.startTTLMonitor(schedule: { TTLSchedule(isEnabled: true, interval: interval) },
+                                   runner: EngineWork.runTTLPass)
         }
         state = Mutex(State(engine: engine))
     }
