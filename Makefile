@@ -1,13 +1,17 @@
 # Tessera's entry points. `make run` and `make test` are the README's two commands; every
 # other target is a longer job (benchmarks, fuzzing) run by hand and reported in notes.
 
-.PHONY: run test integration crash-test soak build release bench-bson bench-storage bench-query bench-aggregation bench-compare bench-ops fuzz fuzz-bson fuzz-server test-pymongo clean
+.PHONY: run test docs integration crash-test soak build release bench-bson bench-storage bench-query bench-aggregation bench-compare bench-ops fuzz fuzz-bson fuzz-server test-pymongo clean
 
 run:
 	@scripts/run
 
 test:
 	@scripts/test
+
+# The embedding API's documentation (DocC, swift-docc-plugin) into .build-docs/Tessera.doccarchive.
+docs:
+	@scripts/docs
 
 # The integration suite alone (pytest + unified runner) against the debug server build.
 integration:

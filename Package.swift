@@ -21,6 +21,8 @@ let package = Package(
         .library(name: "Storage", targets: ["Storage"]),
         .library(name: "Documents", targets: ["Documents"]),
         .library(name: "Query", targets: ["Query"]),
+        // The embedding API: `import Tessera` (issue 19).
+        .library(name: "Tessera", targets: ["Tessera"]),
         .library(name: "BenchKit", targets: ["BenchKit"]),
         .library(name: "BenchSupport", targets: ["BenchSupport"]),
     ],
@@ -111,6 +113,10 @@ let package = Package(
         ),
         // BenchSupport: the seeded generator `tessera bench`'s workloads (and the tests) draw from.
         .target(name: "BenchSupport", swiftSettings: strictSettings),
+        // Tessera: the embedding API (MongoSwift-shaped, async, Codable) over the Query engine;
+        // Server and Commands only for `TesseraClient.serve`, which hands the same engine to the
+        // wire server as a CommandStore.
+        .target(name: "Tessera", dependencies: ["BSON", "Query", "Commands", "Server"], swiftSettings: strictSettings),
         // BenchKit: `tessera bench`'s workloads, runner, wire client and embedded target. The
         // PostgreSQL target lives in the Benchmarks package so postgres-nio stays out of `make test`.
         .target(
@@ -158,6 +164,8 @@ let package = Package(
             name: "QueryTests", dependencies: ["Query", "Documents", "BSON", "TestSupport"],
             swiftSettings: strictSettings
         ),
+        // The API's tests: through `import Tessera` only.
+        .testTarget(name: "TesseraTests", dependencies: ["Tessera"], swiftSettings: strictSettings),
         .testTarget(
             name: "CommandsTests",
             dependencies: ["Commands", "Query", "Documents", "BSON", "TestSupport", .product(name: "Logging", package: "swift-log")],
@@ -203,4 +211,11 @@ if Context.environment["TESSERA_FUZZ"] == "1" {
             swiftSettings: strictSettings
         ))
     }
+}
+
+// `make docs`: Tessera's DocC catalog (Sources/Tessera/Tessera.docc) built by swift-docc-plugin's
+// `swift package generate-documentation`. Declared only when TESSERA_DOCS=1 (scripts/docs sets
+// it, with its own scratch path), so `swift build`, `swift test` and CI never resolve it.
+if Context.environment["TESSERA_DOCS"] == "1" {
+    package.dependencies.append(.package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"))
 }

@@ -3,6 +3,8 @@
 // accepting and the TTL monitor, interrupts running operations, lets every connection finish
 // the requests it received (for at most `shutdownTimeout`), stops the thread pool and closes
 // the store; an operation that ignores its interrupt past the timeout does not hold the exit.
+// A server made over a shared engine (the embedding API's `serve`) leaves the engine open and
+// its background work (TTL monitor, journal commits) to the engine's owner.
 
 public import BSON
 public import Commands
@@ -84,6 +86,9 @@ public final class TesseraServer: Service, Sendable {
     private let logger: Logger
     private let group: any EventLoopGroup
     private let binding = Mutex(Binding.pending([]))
+    /// The store a host shares with this server, or nil when ``run()`` opens its own at
+    /// `configuration.dbPath`.
+    private let sharedStore: CommandStore?
 
     private enum Binding {
         case pending([CheckedContinuation<SocketAddress, any Error>])
@@ -108,6 +113,42 @@ public final class TesseraServer: Service, Sendable {
         let registry = configuration.metricsPort.map { _ in MetricsRegistry() }
         metricsRegistry = registry
         metrics = ServerMetrics(commandObserver: registry)
+        sharedStore = nil
+    }
+
+    /// A server over `store`, which its host opened and keeps using while the server runs
+    /// (the embedding API's `serve`, with `CommandStore(engine:)`): ``run()`` neither opens
+    /// nor closes the store, nor starts or stops its TTL monitor and journal commits, which
+    /// stay the host's. `configuration.dbPath` is only reported (`getCmdLineOpts`).
+    public init(
+        configuration: ServerConfiguration, sharing store: CommandStore,
+        logger: Logger = TesseraServer.embeddedLogger(),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+        self.group = eventLoopGroup
+        sharedStore = store
+        let registry = configuration.metricsPort.map { _ in MetricsRegistry() }
+        metricsRegistry = registry
+        metrics = ServerMetrics(commandObserver: registry)
+    }
+
+    /// The logger of a server inside another program: warnings and errors only, on standard
+    /// error, so serving does not write to the host program's output.
+    public static func embeddedLogger() -> Logger {
+        var logger = Logger(label: "tessera.serve") { label in StreamLogHandler.standardError(label: label) }
+        logger.logLevel = .warning
+        return logger
+    }
+
+    /// The TCP port the server listens on, once bound (the one picked for port 0); throws
+    /// if it failed to start.
+    public func boundPort() async throws -> Int {
+        guard let port = try await localAddress().port else {
+            throw StartError(description: "the server's address has no port")
+        }
+        return port
     }
 
     /// The metrics endpoint's address once it listens (`nil` without `metricsPort`).
@@ -145,9 +186,14 @@ public final class TesseraServer: Service, Sendable {
     /// Serves until graceful shutdown (or cancellation), then shuts down cleanly.
     public func run() async throws {
         let store: CommandStore
+        let ownsStore = sharedStore == nil
         do {
-            try FileManager.default.createDirectory(atPath: configuration.dbPath, withIntermediateDirectories: true)
-            store = try CommandStore(path: configuration.dbPath)
+            if let sharedStore {
+                store = sharedStore
+            } else {
+                try FileManager.default.createDirectory(atPath: configuration.dbPath, withIntermediateDirectories: true)
+                store = try CommandStore(path: configuration.dbPath)
+            }
         } catch {
             let failure = StartError(description: "cannot open the store at \(configuration.dbPath): \(error)")
             settleBinding(.failure(failure))
@@ -195,9 +241,11 @@ public final class TesseraServer: Service, Sendable {
         let reaper = reapLoop.scheduleRepeatedAsyncTask(initialDelay: interval, delay: interval) { _ in
             threadPool.runIfActive(eventLoop: reapLoop) { runtime.reapIdleCursors() }
         }
-        startTTLMonitor(store, threadPool: threadPool)
-        let parameters = configuration.parameters
-        store.startJournalCommits(every: { parameters.journalCommitInterval })
+        if ownsStore {
+            startTTLMonitor(store, threadPool: threadPool)
+            let parameters = configuration.parameters
+            store.startJournalCommits(every: { parameters.journalCommitInterval })
+        }
 
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
@@ -222,13 +270,15 @@ public final class TesseraServer: Service, Sendable {
         if interrupted > 0 {
             logger.info("interrupting running operations", metadata: ["operations": "\(interrupted)"])
         }
-        await store.stopTTLMonitorAndWait()
-        logger.info("TTL monitor stopped", metadata: ["deletedDocuments": "\(store.ttlDeletedDocuments)"])
+        if ownsStore {
+            await store.stopTTLMonitorAndWait()
+            logger.info("TTL monitor stopped", metadata: ["deletedDocuments": "\(store.ttlDeletedDocuments)"])
+        }
         await runtime.connections.drain(timeout: configuration.shutdownTimeout, on: reapLoop)
         // Connections are closed; commands still running on the pool stop at their next check.
         _ = runtime.interruptRunningOperations()
         reaper.cancel()
-        store.stopJournalCommits()
+        if ownsStore { store.stopJournalCommits() }
         let threadsStopped = await Self.stop(threadPool, within: configuration.shutdownTimeout, on: reapLoop)
         runtime.detachDispatcher()
         do {
@@ -250,7 +300,9 @@ public final class TesseraServer: Service, Sendable {
         }
         _ = consume store
         _ = consume dispatcher
-        if release.isComplete {
+        if !ownsStore {
+            logger.info("stopped serving; the host keeps the store open")
+        } else if release.isComplete {
             logger.info("store closed", metadata: ["dbpath": "\(configuration.dbPath)"])
         } else {
             logger.warning("store still referenced at shutdown; it closes when released")

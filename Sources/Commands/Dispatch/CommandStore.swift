@@ -17,6 +17,12 @@ public final class CommandStore: Sendable {
         engine = try QueryEngine(path: path)
     }
 
+    /// Commands over an engine its host already opened (the embedding API serving its own
+    /// store): the host, not the server, owns the engine's background work.
+    public init(engine: QueryEngine) {
+        self.engine = engine
+    }
+
     /// Starts the background TTL monitor: it reads `schedule` before every pass, runs each
     /// pass through `runner` and reports a failed pass to `onFailure`.
     public func startTTLMonitor(schedule: @escaping @Sendable () -> TTLSchedule, runner: TTLPassRunner?,
