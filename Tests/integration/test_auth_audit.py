@@ -93,6 +93,10 @@ def test_audit_log_records_logins_changes_ddl_and_denials(auth_server, admin):
     created = find_event(events, "createUser", user="auditee", db="aud")
     assert created["users"] == [{"user": "admin", "db": "admin"}] and created["param"]["roles"] == [{"role": "read", "db": "aud"}]
     assert find_event(events, "createCollection", ns="aud.made") is not None
+    # An insert into a missing collection creates it: audited as an implicit creation, once.
+    implicit = [e for e in events if e["atype"] == "createCollection" and e["param"]["ns"] == "auddrop.c"]
+    assert len(implicit) == 1 and implicit[0]["param"]["implicit"] is True
+    assert find_event(events, "createCollection", ns="aud.made").get("param", {}).get("implicit") is None
     assert find_event(events, "createIndex", ns="aud.made", indexName="k_1")["param"]["indexSpec"]["key"] == {"k": 1}
     assert find_event(events, "dropIndex", ns="aud.made", indexName="k_1") is not None
     assert find_event(events, "renameCollection", old="aud.made", new="aud.renamed") is not None

@@ -19,6 +19,10 @@ extension AuditEvent {
         "create", "drop", "renameCollection", "createIndexes", "dropIndexes", "deleteIndexes", "dropDatabase",
     ]
 
+    /// The writes that create their collection when it does not exist: audited as a
+    /// `createCollection` when they did (MongoDB audits implicit creation too).
+    static let implicitCreators: Set<String> = ["insert", "update", "findAndModify", "findandmodify"]
+
     /// The events a command that succeeded makes (none for most commands).
     static func succeeded(_ name: String, _ request: CommandRequest, reply: BSONDocument) -> [AuditEvent] {
         if userAndRoleCommands.contains(name) { return [userOrRoleChange(name, request)] }
@@ -119,6 +123,22 @@ extension ServerState {
     func audit(_ event: @autoclosure () -> AuditEvent, connection: ConnectionInfo) {
         guard let auditLog else { return }
         auditLog.record(event(), connection: connection, users: auth.users(on: connection.id))
+    }
+
+    /// The collection a write that may create it names, when auditing and it does not
+    /// exist yet (see ``auditImplicitCreation(_:connection:)``); nil otherwise.
+    func collectionToAuditIfCreated(_ name: String, _ request: CommandRequest) -> Namespace? {
+        guard auditLog != nil, AuditEvent.implicitCreators.contains(name),
+              case let .string(collection)? = request.body.first?.value, !collection.isEmpty,
+              let namespace = try? Namespace(database: request.database, collection: collection) else { return nil }
+        return engine.collectionDescription(namespace) == nil ? namespace : nil
+    }
+
+    /// Audits `namespace`'s creation if the write that named it created it.
+    func auditImplicitCreation(_ namespace: Namespace?, connection: ConnectionInfo) {
+        guard let namespace, engine.collectionDescription(namespace) != nil else { return }
+        audit(AuditEvent(atype: "createCollection", param: ["ns": .string("\(namespace)"), "implicit": true]),
+              connection: connection)
     }
 
     /// Audits what a command that succeeded changed (users, roles, DDL).

@@ -96,6 +96,7 @@ public final class CommandDispatcher: Sendable {
                 if let error = action.error { throw error }
             }
             var reply: BSONDocument
+            let mayCreate = server.collectionToAuditIfCreated(name, request)
             if let statement = try SessionStatement(context) {
                 reply = try statement.run(handler, context: context)
             } else {
@@ -105,6 +106,7 @@ public final class CommandDispatcher: Sendable {
             server.auth.commandSucceeded(name, request, connection: connection, reply: &reply,
                                          cursorIsOpen: server.cursors.contains, sessionIsLive: server.sessions.contains)
             server.auditSucceeded(name, request, connection: connection, reply: reply)
+            server.auditImplicitCreation(mayCreate, connection: connection)
             if Self.acceptsWriteConcern.contains(name), reply["writeConcernError"] == nil,
                let concernError = context.unsatisfiableWriteConcernError() {
                 reply["writeConcernError"] = .document(concernError)
