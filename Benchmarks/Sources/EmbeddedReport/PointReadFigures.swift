@@ -43,11 +43,11 @@ struct PointReadFigures {
         let ids = data.scores.map(\._id)
         let keys = pairs.map(\.key)
 
-        _ = try await typedReads(warmUp, ids: ids, collection: collection)
-        let typed = try await typedReads(lookups, ids: ids, collection: collection)
+        _ = try await apiReads(warmUp, ids: ids, collection: collection, weight: \.score)
+        let typed = try await apiReads(lookups, ids: ids, collection: collection, weight: \.score)
         let documents = client.db("bench").collection("reads")
-        _ = try await bsonReads(warmUp, ids: ids, collection: documents)
-        let bson = try await bsonReads(lookups, ids: ids, collection: documents)
+        _ = try await apiReads(warmUp, ids: ids, collection: documents, weight: \.count)
+        let bson = try await apiReads(lookups, ids: ids, collection: documents, weight: \.count)
         _ = try rawReads(warmUp, keys: keys, store: store, keySpace: keySpace)
         let raw = try rawReads(lookups, keys: keys, store: store, keySpace: keySpace)
 
@@ -58,7 +58,11 @@ struct PointReadFigures {
         )
     }
 
-    private static func typedReads(_ lookups: [Int], ids: [String], collection: TesseraCollection<Score>) async throws -> Side {
+    /// `findOne(["_id": id])` of every lookup through `collection`; `weight` of what it
+    /// returns goes into the checksum.
+    private static func apiReads<T: Codable & Sendable>(
+        _ lookups: [Int], ids: [String], collection: TesseraCollection<T>, weight: (T) -> Int
+    ) async throws -> Side {
         let clock = ContinuousClock()
         var checksum = 0
         let started = clock.now
@@ -66,20 +70,7 @@ struct PointReadFigures {
             guard let found = try await collection.findOne(["_id": .string(ids[index])]) else {
                 throw ReportFailure(description: "findOne missed \(ids[index])")
             }
-            checksum &+= found.score
-        }
-        return Side(opsPerSecond: Double(lookups.count) / started.duration(to: clock.now).seconds, checksum: checksum)
-    }
-
-    private static func bsonReads(_ lookups: [Int], ids: [String], collection: TesseraCollection<BSONDocument>) async throws -> Side {
-        let clock = ContinuousClock()
-        var checksum = 0
-        let started = clock.now
-        for index in lookups {
-            guard let found = try await collection.findOne(["_id": .string(ids[index])]) else {
-                throw ReportFailure(description: "findOne missed \(ids[index])")
-            }
-            checksum &+= found.count
+            checksum &+= weight(found)
         }
         return Side(opsPerSecond: Double(lookups.count) / started.duration(to: clock.now).seconds, checksum: checksum)
     }

@@ -8,12 +8,12 @@ import Documents
 
 /// One score, as `import Tessera`'s typed collections take it.
 struct Score: Codable, Sendable {
+    /// "score-" and the document's index, zero-padded (``ScoreDocuments/id(_:)``).
     var _id: String
-    var game: Int
-    var player: String
-    var score: Int
-    var level: Int
-    var country: String
+    /// The game (1 to 200), the level (1 to 120) and the score (0 to 1,000,000).
+    var game, level, score: Int
+    /// "player-" and a seeded base-36 number; one of ten country codes.
+    var player, country: String
 }
 
 /// `count` seeded scores and their encodings.
@@ -33,9 +33,9 @@ struct ScoreDocuments {
             let score = Score(
                 _id: ScoreDocuments.id(index),
                 game: Int.random(in: 1...200, using: &random),
-                player: "player-" + String(UInt32.random(in: 0...UInt32.max, using: &random), radix: 36),
-                score: Int.random(in: 0...1_000_000, using: &random),
                 level: Int.random(in: 1...120, using: &random),
+                score: Int.random(in: 0...1_000_000, using: &random),
+                player: "player-" + String(UInt32.random(in: 0...UInt32.max, using: &random), radix: 36),
                 country: countries[Int.random(in: 0..<countries.count, using: &random)]
             )
             scores.append(score)
