@@ -41,7 +41,7 @@ struct PointReadFigures {
         let warmUp = ScoreDocuments.lookups(warmUpCount, among: data.scores.count, seed: 0x57_41_52_4D)  // "WARM"
         let lookups = ScoreDocuments.lookups(lookupCount, among: data.scores.count, seed: 0x4C_4F_4F_4B)  // "LOOK"
         let ids = data.scores.map(\._id)
-        let keys = pairs.map(\.key)
+        let keys = pairs.map { $0.key }
 
         _ = try await apiReads(warmUp, ids: ids, collection: collection, weight: \.score)
         let typed = try await apiReads(lookups, ids: ids, collection: collection, weight: \.score)
