@@ -1,7 +1,7 @@
 # Tessera's entry points. `make run` and `make test` are the README's two commands; every
 # other target is a longer job (benchmarks, fuzzing) run by hand and reported in notes.
 
-.PHONY: run test docs integration crash-test soak build release bench-bson bench-storage bench-query bench-aggregation bench-compare bench-ops fuzz fuzz-bson fuzz-server test-pymongo clean
+.PHONY: run test docs integration crash-test soak build release bench-bson bench-storage bench-query bench-aggregation bench-embedded bench-compare bench-ops fuzz fuzz-bson fuzz-server test-pymongo clean
 
 run:
 	@scripts/run
@@ -74,6 +74,11 @@ bench-query:
 # Issue 6's aggregation figures: W4 $group in memory vs spilling, W3 $lookup, W7 $sample.
 bench-aggregation:
 	@scripts/bench-aggregation
+
+# Issue 19's embedded-API figures: findOne by _id vs raw RocksDB get, insertMany vs the insert
+# command (REPORT_SCALE=0.1 make bench-embedded for a quick run).
+bench-embedded:
+	@scripts/bench-embedded
 
 # Issue 8's comparison: tessera bench workloads on Tessera (TCP and embedded) and PostgreSQL 15,
 # with results.json, charts and a table in bench-results/<date>/ (see docs/performance.md).

@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 // Tessera's benchmark package: the BSON codec against libbson (../scripts/bench-bson), the
 // PostgreSQL target of `tessera bench` (../scripts/bench-compare) and the report programs of
-// `make bench-storage`, `bench-query` and `bench-aggregation` (../scripts/bench-*). Kept apart
+// `make bench-storage`, `bench-query`, `bench-aggregation` and `bench-embedded` (../scripts/bench-*). Kept apart
 // from the root package so ordo-one/benchmark, libbson and postgres-nio (with swift-nio-ssl
 // and swift-crypto) never enter the library's dependency graph or `make test`'s build.
 import PackageDescription
@@ -80,6 +80,17 @@ let package = Package(
             dependencies: [
                 tessera("BSON"), tessera("Storage"), tessera("Documents"), tessera("Query"),
                 tessera("BenchSupport"), tessera("BenchKit"), "ReportSupport",
+            ],
+            swiftSettings: strictSettings
+        ),
+        // `make bench-embedded`: issue 19's figures — findOne by `_id` through `import Tessera`
+        // against RocksDB `get` on the same keys and values, and insertMany against the
+        // in-process `insert` command.
+        .executableTarget(
+            name: "EmbeddedReport",
+            dependencies: [
+                tessera("Tessera"), tessera("BSON"), tessera("Storage"), tessera("Documents"),
+                tessera("BenchSupport"), "ReportSupport",
             ],
             swiftSettings: strictSettings
         ),

@@ -135,19 +135,23 @@ public struct ScratchDirectory {
     }
 }
 
-/// The options every report program takes: `--scale F` multiplies document and operation
-/// counts by F (e.g. 0.1 for a quick run); `--only NAME` runs one section.
+/// The options every report program takes: `--scale F` (or the environment's `REPORT_SCALE=F`)
+/// multiplies document and operation counts by F (e.g. 0.1 for a quick run); `--only NAME`
+/// runs one section.
 public struct ReportOptions: Sendable {
     /// The count multiplier (1.0 by default).
     public let scale: Double
     /// The one section to run, or `nil` for all.
     public let only: String?
 
-    /// Reads `--scale` and `--only` from `arguments` (the process's by default).
+    /// Reads `--scale` and `--only` from `arguments` (the process's by default); without
+    /// `--scale`, the scale is `REPORT_SCALE`'s when set.
     public init(arguments: [String] = CommandLine.arguments) {
         var scale = 1.0
         if let position = arguments.firstIndex(of: "--scale"), position + 1 < arguments.count,
            let value = Double(arguments[position + 1]), value > 0 {
+            scale = value
+        } else if let raw = getenv("REPORT_SCALE"), let value = Double(String(cString: raw)), value > 0 {
             scale = value
         }
         self.scale = scale
