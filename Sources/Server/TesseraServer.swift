@@ -53,6 +53,10 @@ public struct ServerConfiguration: Sendable {
     public var metricsPort: Int?
     /// The address the metrics endpoint listens on (`--metrics-bind`; loopback by default).
     public var metricsHost = "127.0.0.1"
+    /// The slow-operation threshold in milliseconds (`--slow-ms`).
+    public var slowMilliseconds = 100
+    /// The share of slow operations logged and profiled (`--slow-op-sample-rate`).
+    public var slowOpSampleRate = 1.0
 
     /// A configuration; the defaults are `mongod`'s (127.0.0.1:27017) with data in `data/`.
     public init(
@@ -201,11 +205,12 @@ public final class TesseraServer: Service, Sendable {
         }
         let threadPool = NIOThreadPool(numberOfThreads: configuration.commandThreads)
         threadPool.start()
-        let dispatcher = CommandDispatcher(
-            store: store,
-            configuration: CommandConfiguration(commandLine: configuration.commandLine, parameters: configuration.parameters,
-                                                authEnabled: configuration.auth, auditLogPath: configuration.auditLog),
-            metrics: metrics, logger: logger)
+        var commandConfiguration = CommandConfiguration(
+            commandLine: configuration.commandLine, parameters: configuration.parameters,
+            authEnabled: configuration.auth, auditLogPath: configuration.auditLog)
+        commandConfiguration.slowMilliseconds = configuration.slowMilliseconds
+        commandConfiguration.slowOpSampleRate = configuration.slowOpSampleRate
+        let dispatcher = CommandDispatcher(store: store, configuration: commandConfiguration, metrics: metrics, logger: logger)
         let runtime = ServerRuntime(dispatcher: dispatcher, threadPool: threadPool, metrics: metrics, logger: logger)
         let release = store.release
 

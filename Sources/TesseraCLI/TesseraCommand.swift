@@ -19,7 +19,8 @@ struct TesseraCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tessera",
         abstract: "A document database that speaks MongoDB's wire protocol.",
-        subcommands: [Serve.self, Bench.self, Backup.self, Dump.self, Load.self, Import.self, Export.self, Version.self],
+        subcommands: [Serve.self, Bench.self, Backup.self, Dump.self, Load.self, Import.self, Export.self, Stat.self,
+                      Top.self, Compact.self, Version.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -131,6 +132,10 @@ struct Serve: AsyncParsableCommand {
     var metricsPort: Int?
     @Option(name: .long, help: "Address the metrics endpoint listens on (default 127.0.0.1).")
     var metricsBind: String?
+    @Option(name: .long, help: "Log commands that take at least this many milliseconds as \"Slow query\" (and profile them at level 1); default 100, as mongod's --slowms.")
+    var slowMs: Int = 100
+    @Option(name: .long, help: "The share (0 to 1) of slow commands logged and profiled (default 1), as mongod's --slowOpSampleRate.")
+    var slowOpSampleRate: Double = 1
 
     func run() async throws {
         let file = try loadConfigFile()
@@ -185,6 +190,8 @@ struct Serve: AsyncParsableCommand {
         }
         let startupSettings = parameters.startupSettings
         if !startupSettings.isEmpty { parsed.append("setParameter", .document(startupSettings)) }
+        parsed.append("operationProfiling", ["slowOpThresholdMs": .int64(Int64(slowMs)),
+                                             "slowOpSampleRate": .double(slowOpSampleRate)])
         let commandLine: BSONDocument = [
             "argv": .array(CommandLine.arguments.map { .string($0) }), "parsed": .document(parsed),
         ]
@@ -195,6 +202,9 @@ struct Serve: AsyncParsableCommand {
         configuration.auditLog = auditPath
         configuration.partialMessageTimeout = .seconds(partialMessageTimeout)
         configuration.tls = serverTLS
+        guard (0...1).contains(slowOpSampleRate) else { throw ValidationError("--slow-op-sample-rate must be between 0 and 1") }
+        configuration.slowMilliseconds = slowMs
+        configuration.slowOpSampleRate = slowOpSampleRate
         if let metricsPort = metricsPort ?? file.metricsPort {
             guard (0...65535).contains(metricsPort) else { throw ValidationError("metrics port \(metricsPort) is out of range") }
             configuration.metricsPort = metricsPort

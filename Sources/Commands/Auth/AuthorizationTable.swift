@@ -47,6 +47,7 @@ enum AuthorizationTable {
         "collStats": [.collStats], "validate": [.validate],
         "createIndexes": [.createIndex], "listIndexes": [.listIndexes],
         "dropIndexes": [.dropIndex], "deleteIndexes": [.dropIndex], "collMod": [.collMod],
+        "compact": [.compact],
     ]
 
     /// Commands that need actions on the database they run in.
@@ -57,7 +58,7 @@ enum AuthorizationTable {
         "usersInfo": [.viewUser], "createRole": [.createRole], "dropRole": [.dropRole], "rolesInfo": [.viewRole],
         "grantPrivilegesToRole": [.grantRole], "revokePrivilegesFromRole": [.revokeRole],
         "grantRolesToRole": [.grantRole], "revokeRolesFromRole": [.revokeRole],
-        "dropAllRolesFromDatabase": [.dropRole],
+        "dropAllRolesFromDatabase": [.dropRole], "profile": [.enableProfiler],
     ]
 
     /// Commands that need actions on the server.
@@ -67,6 +68,7 @@ enum AuthorizationTable {
         "hostInfo": [.hostInfo], "replSetGetStatus": [.replSetGetStatus],
         "replSetGetConfig": [.replSetGetConfig], "setFeatureCompatibilityVersion": [.setFeatureCompatibilityVersion],
         "killAllSessions": [.killAnySession], "createBackup": [.createBackup],
+        "top": [.top], "fsync": [.fsync], "fsyncUnlock": [.unlock],
     ]
 
     /// What command `name` needs when sent as `body` to `database`; `nil` for a command the

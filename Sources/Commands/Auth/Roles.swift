@@ -45,6 +45,7 @@ enum ActionType: String, CaseIterable, Sendable {
     case setFeatureCompatibilityVersion
     case bypassDocumentValidation
     case dbHash
+    case enableProfiler, compact, unlock
     /// Tessera's: take an online backup (`createBackup`).
     case createBackup
 }
@@ -124,7 +125,7 @@ enum BuiltInRoles {
     private static let dbAdminActions: Set<ActionType> = [
         .bypassDocumentValidation, .collMod, .collStats, .convertToCapped, .createCollection, .createIndex,
         .dbStats, .dropCollection, .dropDatabase, .dropIndex, .listCollections, .listIndexes,
-        .renameCollectionSameDB, .validate,
+        .renameCollectionSameDB, .validate, .enableProfiler, .compact,
     ]
     private static let userAdminActions: Set<ActionType> = [
         .changeCustomData, .changePassword, .createRole, .createUser, .dropRole, .dropUser, .grantRole,
@@ -171,7 +172,7 @@ enum BuiltInRoles {
                     Privilege(resource: .anyNormalResource, actions: [.collStats, .dbStats, .listCollections, .listIndexes])]
         case "clusterAdmin":
             return [Privilege(resource: .cluster,
-                              actions: monitorActions.union([.killop, .killAnySession, .setParameter, .shutdown, .fsync])),
+                              actions: monitorActions.union([.killop, .killAnySession, .setParameter, .shutdown, .fsync, .unlock])),
                     Privilege(resource: .anyNormalResource,
                               actions: [.collStats, .dbStats, .listCollections, .listIndexes, .dropDatabase, .validate])]
         case "readAnyDatabase":

@@ -27,6 +27,11 @@ public struct CommandConfiguration: Sendable {
     public var authEnabled: Bool
     /// Where the audit log goes (`--audit-log FILE`), or `nil` for none.
     public var auditLogPath: String?
+    /// Commands that take at least this many milliseconds are logged as slow and recorded
+    /// by a level-1 profiler (mongod's `--slowms`, 100 by default).
+    public var slowMilliseconds = 100
+    /// The share of slow commands logged and profiled (mongod's `--slowOpSampleRate`).
+    public var slowOpSampleRate = 1.0
 
     /// The defaults above; MongoDB 8.0 compatibility.
     public init(

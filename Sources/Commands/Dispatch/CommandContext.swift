@@ -34,7 +34,7 @@ struct CommandContext {
     /// The command's interrupt — its maxTimeMS deadline and its killOp switch — which the
     /// query engine polls inside scans, sorts and blocking stages.
     var interrupt: OperationInterrupt {
-        OperationInterrupt(deadline: deadline, killSwitch: operation.killSwitch)
+        OperationInterrupt(deadline: deadline, killSwitch: operation.killSwitch, tally: operation.tally)
     }
 
     /// Throws `MaxTimeMSExpired` (50) past the deadline, `Interrupted` (11601) after killOp.

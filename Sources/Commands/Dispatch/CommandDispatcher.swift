@@ -30,17 +30,23 @@ public final class CommandDispatcher: Sendable {
     /// `{ok: 0, errmsg, code, codeName}`; successes carry `ok: 1.0`.
     public func run(_ request: CommandRequest, connection: ConnectionInfo) -> BSONDocument {
         let started = ContinuousClock.now
-        let reply = execute(request, connection: connection)
+        var operation: Operation?
+        let reply = execute(request, connection: connection, operation: &operation)
         let duration = ContinuousClock.now - started
         let name = Self.metricName(request)
         if let handler = CommandTable.byName[name] {
             server.opLatencies.record(OpLatencies.kind(name, counter: handler.counter), duration: duration)
         }
+        if let operation {
+            server.commandFinished(FinishedCommand(name: name, request: request, connection: connection,
+                                                   operation: operation, reply: reply, duration: duration))
+        }
         server.metrics.commandObserver?.commandFinished(name, succeeded: Self.succeeded(reply), duration: duration)
         return reply
     }
 
-    private func execute(_ request: CommandRequest, connection: ConnectionInfo) -> BSONDocument {
+    private func execute(_ request: CommandRequest, connection: ConnectionInfo,
+                         operation registered: inout Operation?) -> BSONDocument {
         guard let name = request.body.first?.key else {
             return Self.errorReply(MongoError(.commandNotFound, "no such command: ''"))
         }
@@ -78,6 +84,7 @@ public final class CommandDispatcher: Sendable {
             connectionID: connection.id, client: connection.remoteAddress, command: Self.summary(of: request.body),
             namespace: Self.namespace(of: request), startedAt: WallClock.now())
         defer { server.operations.end(operation) }
+        registered = operation
         let context = CommandContext(name: name, request: request, connection: connection, server: server,
                                      operation: operation, deadline: deadline)
         var failCommandLabels: [BSONValue]?
@@ -95,6 +102,7 @@ public final class CommandDispatcher: Sendable {
                 }
                 if let error = action.error { throw error }
             }
+            try server.fsyncLock.waitIfLocked(name, operation: operation, deadline: deadline)
             var reply: BSONDocument
             let mayCreate = server.collectionToAuditIfCreated(name, request)
             if let statement = try SessionStatement(context) {

@@ -48,6 +48,7 @@ enum CommandTable {
         + TransactionCommands.handlers + ParameterCommands.handlers + AuthCommands.handlers
         + X509Authentication.handlers
         + UserCommands.handlers + RoleCommands.handlers + TestCommands.handlers + BulkWriteCommand.handlers + BackupCommands.handlers
+        + ProfileCommand.handlers + TopCommand.handlers + MaintenanceCommands.handlers
 
     /// Handlers keyed by every name.
     static let byName: [String: CommandHandler] = {

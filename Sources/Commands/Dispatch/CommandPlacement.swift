@@ -36,6 +36,8 @@ extension CommandDispatcher {
     private static let quickWithoutStorage: Set<String> = [
         "hello", "isMaster", "ismaster", "ping", "buildInfo", "buildinfo", "whatsmyuri", "getCmdLineOpts",
         "hostInfo", "connectionStatus",
+        // Never waits, and must run while fsync-locked writes hold every pool thread.
+        "fsyncUnlock",
     ]
 
     /// A value that `{_id: value}` matches by equality alone: not an operator document, a

@@ -2,6 +2,7 @@
 // command holds an Operation whose kill switch the query engine polls inside its scans.
 
 import BSON
+import Documents
 import Query
 import Synchronization
 
@@ -23,6 +24,8 @@ final class Operation: Sendable {
     let startedAt: BSONDateTime
     /// Its kill switch, shared with the OperationInterrupt its scans poll.
     let killSwitch = KillSwitch()
+    /// What its scans examined, for the profiler and the slow-operation log.
+    let tally = OperationTally()
     /// Called once by killOp: wakes a wait parked outside any thread (a feed getMore).
     private let killHandler = Mutex<(@Sendable () -> Void)?>(nil)
 

@@ -45,6 +45,14 @@ final class ServerState: Sendable {
     let opCounters = Mutex(OpCounters())
     /// serverStatus's `opLatencies`.
     let opLatencies = OpLatencies()
+    /// The database profiler and the slow-operation log.
+    let profiler: Profiler
+    /// `top`'s per-collection figures.
+    let top = TopTable()
+    /// serverStatus's `metrics.document`, `metrics.operation` and `metrics.queryExecutor`.
+    let documentMetrics = DocumentMetrics()
+    /// `fsync: 1, lock: true` / `fsyncUnlock`.
+    let fsyncLock = FsyncLock()
     /// The test-only fail points (`configureFailPoint`, with `--enable-test-commands`).
     let failPoints = FailPoints()
     /// Each connection's `client.application.name` from its hello (failCommand's `appName`).
@@ -59,6 +67,7 @@ final class ServerState: Sendable {
         self.metrics = metrics
         self.logger = logger
         parameters = configuration.parameters
+        profiler = Profiler(slowMillis: configuration.slowMilliseconds, sampleRate: configuration.slowOpSampleRate)
         let timeout = configuration.cursorTimeout.components
         let (millis, overflow) = timeout.seconds.multipliedReportingOverflow(by: 1000)
         parameters.configureDefault(
@@ -67,6 +76,18 @@ final class ServerState: Sendable {
         auditLog = configuration.auditLogPath.map { AuditLog(path: $0, logger: logger) }
         cursors = CursorRegistry(timeout: configuration.cursorTimeout,
                                  maxPerConnection: configuration.maxCursorsPerConnection)
+    }
+
+    /// Accounts a finished command: `top`, the document metrics, the profiler and the
+    /// slow-operation log.
+    func commandFinished(_ command: FinishedCommand) {
+        top.record(command.name, namespace: Profiler.namespace(command.request), duration: command.duration)
+        if command.name == "dropDatabase" {
+            top.dropDatabase(command.request.database)
+            profiler.forget(command.request.database)
+        }
+        documentMetrics.record(command.name, reply: command.reply, tally: command.operation.tally)
+        profiler.finished(command, server: self)
     }
 
     /// Changes the opcounters.

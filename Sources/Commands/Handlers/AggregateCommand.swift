@@ -22,6 +22,8 @@ struct AggregateCommand {
     let listsLocalSessions: Bool
     /// `$listLocalSessions: {allUsers: true}`: every user's sessions, not only the caller's.
     let listsAllUsers: Bool
+    /// A leading `$currentOp` stage: the running operations are the input documents.
+    let currentOp: CurrentOpStage?
 
     /// Parses `context`'s `aggregate`, `pipeline`, `let`, `allowDiskUse` and `hint`.
     ///
@@ -40,7 +42,8 @@ struct AggregateCommand {
         if case .string = context.firstValue {
             namespace = try context.collectionNamespace()
         } else if context.firstValue.int64Value == 1,
-                  let first = stages.first?.first?.key, first == "$documents" || first == "$listLocalSessions" {
+                  let first = stages.first?.first?.key,
+                  first == "$documents" || first == "$listLocalSessions" || first == "$currentOp" {
             // These sources never read the collection; the name only carries the database.
             namespace = try Namespace(database: context.database, collection: "aggregate_1")
         } else {
@@ -56,6 +59,7 @@ struct AggregateCommand {
             stages.removeFirst()
         }
         listsAllUsers = allUsers
+        currentOp = try CurrentOpStage.take(&stages, context: context)
         var output: Namespace?
         if let index = stages.firstIndex(where: { $0.first?.key == "$out" }) {
             guard index == stages.count - 1 else {
@@ -98,7 +102,10 @@ struct AggregateCommand {
     func run(_ context: CommandContext) throws(MongoError) -> [BSONDocument] {
         try context.checkForInterrupt()
         let results: [BSONDocument]
-        if listsLocalSessions {
+        if let currentOp {
+            results = try context.collection(namespace).collated(by: collation)
+                .aggregate(stages, over: currentOp.documents(context), options: options)
+        } else if listsLocalSessions {
             let sessions = context.server.listedSessions(allUsers: listsAllUsers, connection: context.connection)
                 .sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
             let documents: [BSONDocument] = sessions.map { ["_id": ["id": .binary($0)]] }

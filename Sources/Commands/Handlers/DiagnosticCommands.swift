@@ -85,6 +85,9 @@ enum DiagnosticCommands {
             "rocksdb": .document(rocksDBSection(server.engine.storageFigures)),
             "logicalSessionRecordCache": .document(["activeSessionsCount": .int32(Int32(clamping: server.sessions.count))]),
             "metrics": .document([
+                "document": .document(server.documentMetrics.document),
+                "operation": .document(server.documentMetrics.operation),
+                "queryExecutor": .document(server.documentMetrics.queryExecutor),
                 "ttl": .document([
                     "passes": .int64(ttl.passes), "subPasses": .int64(ttl.subPasses),
                     "deletedDocuments": .int64(ttl.deletedDocuments),
@@ -124,14 +127,21 @@ enum DiagnosticCommands {
     /// currentOp: the running commands (optionally filtered by top-level equality on
     /// their fields, and `$all`/`$ownOps` accepted).
     static func currentOp(_ context: CommandContext) throws(MongoError) -> BSONDocument {
-        let now = ContinuousClock.now
-        var inprog: [BSONValue] = []
         let ownOps = AuthorizationTable.truthy(context.body["$ownOps"])
+        let inprog = operationDocuments(context, ownOps: ownOps).filter { matches($0, filter: context.body) }
+        return ["inprog": .array(inprog.map { .document($0) })]
+    }
+
+    /// The running operations `context`'s caller may see (only its own with `ownOps`), as
+    /// currentOp and the `$currentOp` stage show them.
+    static func operationDocuments(_ context: CommandContext, ownOps: Bool) -> [BSONDocument] {
+        let now = ContinuousClock.now
+        var inprog: [BSONDocument] = []
         for operation in context.server.operations.running
         where context.server.showsOperation(operation, ownOps: ownOps, connection: context.connection) {
             let elapsed = now - operation.started
             let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
-            let op: BSONDocument = [
+            var op: BSONDocument = [
                 "type": "op",
                 "host": .string(SystemInfo.hostName),
                 "desc": .string("conn\(operation.connectionID)"),
@@ -147,9 +157,10 @@ enum DiagnosticCommands {
                 "currentOpTime": .string(operation.startedAt.millisecondsSinceEpoch.description),
                 "killPending": .bool(operation.isKilled),
             ]
-            if matches(op, filter: context.body) { inprog.append(.document(op)) }
+            if let summary = operation.tally.planSummary { op.append("planSummary", .string(summary)) }
+            inprog.append(op)
         }
-        return ["inprog": .array(inprog)]
+        return inprog
     }
 
     /// Whether `op` satisfies the currentOp filter's plain equality fields.

@@ -45,11 +45,15 @@ public struct OperationInterrupt: Sendable {
     public let deadline: ContinuousClock.Instant?
     /// The operation's kill switch, if it can be killed.
     public let killSwitch: KillSwitch?
+    /// Where the operation's scans count keys and documents examined (the profiler's and
+    /// slow-operation log's figures), if anyone wants them.
+    public let tally: OperationTally?
 
-    /// An interrupt with the given deadline and switch.
-    public init(deadline: ContinuousClock.Instant? = nil, killSwitch: KillSwitch? = nil) {
+    /// An interrupt with the given deadline and switch, carrying `tally`.
+    public init(deadline: ContinuousClock.Instant? = nil, killSwitch: KillSwitch? = nil, tally: OperationTally? = nil) {
         self.deadline = deadline
         self.killSwitch = killSwitch
+        self.tally = tally
     }
 
     /// An interrupt that never fires (internal work, tests, the embedding API without limits).

@@ -47,6 +47,7 @@ struct Executor {
                 + elapsed.components.attoseconds / 1_000_000_000_000_000)
         }
         let sorting = plan.needsInMemorySort
+        if sorting { interrupt.tally?.addInMemorySort() }
         let wanted = plan.wanted
         var collected: [QueryMatch] = []
         var held = 0
@@ -131,7 +132,11 @@ struct Executor {
         case .collectionScan:
             let matcher = ShapeMatcher(plan.filter)
             var examined = 0
-            defer { statistics.totalDocsExamined += examined }
+            interrupt.tally?.addPlan(indexKey: nil)
+            defer {
+                statistics.totalDocsExamined += examined
+                interrupt.tally?.add(keysExamined: 0, docsExamined: examined)
+            }
             try collection.forEachRecord(interrupt: interrupt) { (record) throws(MongoError) -> Bool in
                 examined += 1
                 guard try matcher.matches(record) else { return true }
@@ -144,9 +149,11 @@ struct Executor {
             var seen: Set<[UInt8]> = []
             var scanStatistics = IndexScanStatistics()
             var docsExamined = 0
+            interrupt.tally?.addPlan(indexKey: scan.index.key)
             defer {
                 statistics.totalKeysExamined += scanStatistics.keysExamined
                 statistics.totalDocsExamined += docsExamined
+                interrupt.tally?.add(keysExamined: scanStatistics.keysExamined, docsExamined: docsExamined)
             }
             let collection = self.collection
             try collection.scanIndex(named: scan.index.name, bounds: scan.bounds, reverse: scan.reverse,

@@ -1,0 +1,146 @@
+"""`tessera stat`, `tessera top` and `tessera compact` through the real CLI against a real
+server, and the `fsync` lock (issue 18)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import threading
+
+import bson
+import pytest
+from pymongo.errors import OperationFailure
+
+from tessera_server import tessera_binary
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([str(tessera_binary()), *args], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, f"tessera {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def uri(server) -> str:
+    return f"mongodb://127.0.0.1:{server.port}"
+
+
+class Load:
+    """Inserts and finds on `coll` from a thread until stopped."""
+
+    def __init__(self, coll):
+        self.coll = coll
+        self.stop = threading.Event()
+        self.inserted = 0
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self):
+        while not self.stop.is_set():
+            self.coll.insert_one({"n": self.inserted})
+            self.inserted += 1
+            self.coll.find_one({"n": self.inserted - 1})
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+
+
+def test_stat_prints_rates_per_interval(server, coll):
+    with Load(coll) as load:
+        result = cli("stat", "--uri", uri(server), "--interval", "1", "--rows", "3", "--json")
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 3
+    assert load.inserted > 0
+    assert max(row["insert"] for row in rows) > 0
+    assert max(row["query"] for row in rows) > 0
+    for row in rows:
+        assert set(row) >= {"insert", "query", "update", "delete", "getmore", "command", "dirty", "used",
+                            "vsize", "res", "conn", "time"}
+        assert row["conn"] >= 1 and row["res"] > 0
+
+    plain = cli("stat", "--uri", uri(server), "--interval", "0.2", "--rows", "2").stdout.splitlines()
+    assert plain[0].split() == ["insert", "query", "update", "delete", "getmore", "command", "dirty", "used",
+                                "vsize", "res", "conn", "time"]
+    assert len(plain) == 3 and all(len(line.split()) == 12 for line in plain[1:])
+
+
+def test_top_shows_busy_collections(server, coll):
+    with Load(coll):
+        result = cli("top", "--uri", uri(server), "--interval", "1", "--rows", "2", "--json")
+    reports = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(reports) == 2
+    busy = [report["totals"][coll.full_name] for report in reports if coll.full_name in report["totals"]]
+    assert busy, reports
+    assert max(row["write"]["count"] for row in busy) > 0
+    assert max(row["read"]["count"] for row in busy) > 0
+    for row in busy:
+        assert row["total"]["count"] == row["read"]["count"] + row["write"]["count"]
+
+    with Load(coll):
+        table = cli("top", "--uri", uri(server), "--interval", "0.5", "--rows", "1").stdout.splitlines()
+    assert table[0].split()[:4] == ["ns", "total", "read", "write"]
+    assert any(line.split()[0] == coll.full_name and line.split()[1].endswith("ms") for line in table[1:])
+
+
+def test_compact_returns_the_space_of_deleted_documents(private_server):
+    with private_server.client() as client:
+        coll = client.space.c
+        documents = [{"i": i, "pad": os.urandom(700).hex()} for i in range(12_000)]
+        data_bytes = sum(len(bson.encode(document)) for document in documents)
+        for start in range(0, len(documents), 1000):
+            coll.insert_many(documents[start:start + 1000])
+        client.admin.command("fsync")
+        deleted = coll.delete_many({"i": {"$not": {"$mod": [10, 0]}}}).deleted_count
+        assert deleted == 10_800
+        result = cli("compact", "--uri", uri(private_server), "--db", "space", "--collection", "c", "--json")
+        reply = json.loads(result.stdout)
+        assert reply["ns"] == "space.c"
+        # At least half of what the collection held on disk comes back.
+        assert reply["bytesFreed"] >= data_bytes // 2, (reply, data_bytes)
+        assert coll.count_documents({}) == 1_200
+        assert coll.find_one({"i": 10})["pad"] == documents[10]["pad"]
+
+        # Every collection of the database, with a total.
+        client.space.d.insert_one({"x": 1})
+        summary = cli("compact", "--uri", uri(private_server), "--db", "space").stdout
+        assert "space.c:" in summary and "space.d:" in summary and "total:" in summary
+
+        with pytest.raises(OperationFailure) as failure:
+            client.space.command("compact", "missing")
+        assert failure.value.code == 26
+
+
+def test_fsync_lock_holds_writes_and_lets_reads_go_on(server, coll):
+    coll.insert_one({"k": 0})
+    admin = coll.database.client.admin
+    assert admin.command("fsync")["numFiles"] == 1
+    assert admin.command("fsync", lock=True)["lockCount"] == 1
+    writer = threading.Thread(target=lambda: coll.insert_one({"k": 1}))
+    try:
+        writer.start()
+        writer.join(timeout=1.5)
+        assert writer.is_alive(), "the write went through an fsync lock"
+        assert coll.find_one({"k": 0}) is not None  # reads go on
+        assert admin.command("fsync", lock=True)["lockCount"] == 2
+        assert admin.command("fsyncUnlock")["lockCount"] == 1
+        writer.join(timeout=1.0)
+        assert writer.is_alive(), "the write went through with one lock left"
+    finally:
+        while True:
+            try:
+                admin.command("fsyncUnlock")
+            except OperationFailure as error:
+                assert error.code == 20
+                break
+    writer.join(timeout=30)
+    assert not writer.is_alive()
+    assert coll.find_one({"k": 1}) is not None
+    with pytest.raises(OperationFailure) as failure:
+        admin.command("fsyncUnlock")
+    assert failure.value.code == 20
+    with pytest.raises(OperationFailure) as failure:
+        coll.database.command("fsync")
+    assert failure.value.code == 13
