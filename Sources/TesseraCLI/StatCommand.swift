@@ -46,7 +46,7 @@ struct Stat: ParsableCommand {
             let sample = try StatSample(server.command(["serverStatus": .int32(1)], database: "admin"))
             let row = sample.row(since: previous)
             print(json ? row.json : row.line)
-            fflush(stdout)
+            fflush(nil)
             previous = sample
             printed += 1
         }

@@ -49,7 +49,7 @@ struct Top: ParsableCommand {
                 if redraw { print("\u{1B}[H\u{1B}[2J", terminator: "") }
                 print(TopSample.table(busy, time: Date()))
             }
-            fflush(stdout)
+            fflush(nil)
             previous = sample
             printed += 1
         }

@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import threading
+import time
+from pathlib import Path
 
 import bson
 import pytest
@@ -144,3 +146,24 @@ def test_fsync_lock_holds_writes_and_lets_reads_go_on(server, coll):
     with pytest.raises(OperationFailure) as failure:
         coll.database.command("fsync")
     assert failure.value.code == 13
+
+
+def sst_bytes(dbpath: Path) -> int:
+    return sum(path.stat().st_size for path in Path(dbpath).rglob("*.sst"))
+
+
+def test_dropping_a_collection_returns_its_disk(private_server):
+    with private_server.client() as client:
+        coll = client.space.big
+        documents = [{"i": i, "pad": os.urandom(700).hex()} for i in range(12_000)]
+        data_bytes = sum(len(bson.encode(document)) for document in documents)
+        for start in range(0, len(documents), 1000):
+            coll.insert_many(documents[start:start + 1000])
+        client.admin.command("fsync")
+        before = sst_bytes(private_server.dbpath)
+        coll.drop()
+        # The column families go with the drop; RocksDB deletes their files once nothing reads them.
+        deadline = time.monotonic() + 30
+        while sst_bytes(private_server.dbpath) > before - data_bytes // 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert sst_bytes(private_server.dbpath) <= before - data_bytes // 2, (before, data_bytes)

@@ -3,7 +3,7 @@
 // data and lets RocksDB delete the files it lived in. Reports the live bytes on disk before
 // and after.
 
-import BSON
+public import BSON
 import Storage
 
 /// What compacting one collection did.
