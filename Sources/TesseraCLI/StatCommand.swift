@@ -19,36 +19,13 @@ struct Stat: ParsableCommand {
         resident memory), conn (open connections) and time.
         """)
 
-    @OptionGroup var connection: ToolConnectionOptions
-
-    @Option(name: .long, help: "Seconds between lines (default 1).")
-    var interval: Double = 1
-
-    @Option(name: .long, help: "Stop after this many lines (default: run until interrupted).")
-    var rows: Int?
-
-    @Flag(name: .long, help: "One JSON document per line instead of columns.")
-    var json = false
-
-    func validate() throws {
-        guard interval > 0, interval <= 86_400 else { throw ValidationError("--interval must be between 0 and 86400 seconds") }
-        if let rows, rows < 1 { throw ValidationError("--rows must be at least 1") }
-    }
+    @OptionGroup var options: LiveViewOptions
 
     func run() throws {
-        let server = try connection.connect()
-        defer { server.close() }
-        var previous = try StatSample(server.command(["serverStatus": .int32(1)], database: "admin"))
-        if !json { print(StatSample.header) }
-        var printed = 0
-        while rows.map({ printed < $0 }) ?? true {
-            Thread.sleep(forTimeInterval: interval)
-            let sample = try StatSample(server.command(["serverStatus": .int32(1)], database: "admin"))
-            let row = sample.row(since: previous)
-            print(json ? row.json : row.line)
-            fflush(nil)
-            previous = sample
-            printed += 1
+        if !options.json { print(StatSample.header) }
+        try options.sample(["serverStatus": .int32(1)]) { previous, current in
+            let row = try StatSample(current).row(since: StatSample(previous))
+            print(options.json ? row.json : row.line)
         }
     }
 }

@@ -13,45 +13,25 @@ struct Top: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the time spent in each collection per interval (like mongotop).")
 
-    @OptionGroup var connection: ToolConnectionOptions
-
-    @Option(name: .long, help: "Seconds between reports (default 1).")
-    var interval: Double = 1
-
-    @Option(name: .long, help: "Stop after this many reports (default: run until interrupted).")
-    var rows: Int?
+    @OptionGroup var options: LiveViewOptions
 
     @Option(name: .long, help: "Show at most this many collections per report, busiest first (default 20).")
     var limit: Int = 20
 
-    @Flag(name: .long, help: "One JSON document per report instead of a table.")
-    var json = false
-
     func validate() throws {
-        guard interval > 0, interval <= 86_400 else { throw ValidationError("--interval must be between 0 and 86400 seconds") }
-        if let rows, rows < 1 { throw ValidationError("--rows must be at least 1") }
         guard limit >= 1 else { throw ValidationError("--limit must be at least 1") }
     }
 
     func run() throws {
-        let server = try connection.connect()
-        defer { server.close() }
-        let redraw = !json && isatty(STDOUT_FILENO) == 1
-        var previous = try TopSample(server.command(["top": .int32(1)], database: "admin"))
-        var printed = 0
-        while rows.map({ printed < $0 }) ?? true {
-            Thread.sleep(forTimeInterval: interval)
-            let sample = try TopSample(server.command(["top": .int32(1)], database: "admin"))
-            let busy = Array(sample.changes(since: previous).prefix(limit))
-            if json {
+        let redraw = !options.json && isatty(STDOUT_FILENO) == 1
+        try options.sample(["top": .int32(1)]) { previous, current in
+            let busy = Array(try TopSample(current).changes(since: TopSample(previous)).prefix(limit))
+            if options.json {
                 print(TopSample.json(busy, time: Date()))
             } else {
                 if redraw { print("\u{1B}[H\u{1B}[2J", terminator: "") }
                 print(TopSample.table(busy, time: Date()))
             }
-            fflush(nil)
-            previous = sample
-            printed += 1
         }
     }
 }
