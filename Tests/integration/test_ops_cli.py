@@ -87,14 +87,20 @@ def test_top_shows_busy_collections(server, coll):
     assert any(line.split()[0] == coll.full_name and line.split()[1].endswith("ms") for line in table[1:])
 
 
-def test_compact_returns_the_space_of_deleted_documents(private_server):
+def fill(coll, count: int = 12_000):
+    """Inserts `count` documents of ~1.4 kB that do not compress, then flushes everything to
+    disk (fsync); returns them and their BSON bytes."""
+    documents = [{"i": i, "pad": os.urandom(700).hex()} for i in range(count)]
+    for start in range(0, len(documents), 1000):
+        coll.insert_many(documents[start:start + 1000])
+    coll.database.client.admin.command("fsync")
+    return documents, sum(len(bson.encode(document)) for document in documents)
+
+
+def test_compact_returns_the_space_of_deleted_documents(private_server, figures):
     with private_server.client() as client:
         coll = client.space.c
-        documents = [{"i": i, "pad": os.urandom(700).hex()} for i in range(12_000)]
-        data_bytes = sum(len(bson.encode(document)) for document in documents)
-        for start in range(0, len(documents), 1000):
-            coll.insert_many(documents[start:start + 1000])
-        client.admin.command("fsync")
+        documents, data_bytes = fill(coll)
         deleted = coll.delete_many({"i": {"$not": {"$mod": [10, 0]}}}).deleted_count
         assert deleted == 10_800
         result = cli("compact", "--uri", uri(private_server), "--db", "space", "--collection", "c", "--json")
@@ -102,6 +108,7 @@ def test_compact_returns_the_space_of_deleted_documents(private_server):
         assert reply["ns"] == "space.c"
         # At least half of what the collection held on disk comes back.
         assert reply["bytesFreed"] >= data_bytes // 2, (reply, data_bytes)
+        figures(f"compact after deleting 90 %: {reply['bytesFreed']:,} bytes freed of {data_bytes:,} inserted")
         assert coll.count_documents({}) == 1_200
         assert coll.find_one({"i": 10})["pad"] == documents[10]["pad"]
 
@@ -152,18 +159,16 @@ def sst_bytes(dbpath: Path) -> int:
     return sum(path.stat().st_size for path in Path(dbpath).rglob("*.sst"))
 
 
-def test_dropping_a_collection_returns_its_disk(private_server):
+def test_dropping_a_collection_returns_its_disk(private_server, figures):
     with private_server.client() as client:
         coll = client.space.big
-        documents = [{"i": i, "pad": os.urandom(700).hex()} for i in range(12_000)]
-        data_bytes = sum(len(bson.encode(document)) for document in documents)
-        for start in range(0, len(documents), 1000):
-            coll.insert_many(documents[start:start + 1000])
-        client.admin.command("fsync")
+        _, data_bytes = fill(coll)
         before = sst_bytes(private_server.dbpath)
         coll.drop()
         # The column families go with the drop; RocksDB deletes their files once nothing reads them.
         deadline = time.monotonic() + 30
         while sst_bytes(private_server.dbpath) > before - data_bytes // 2 and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert sst_bytes(private_server.dbpath) <= before - data_bytes // 2, (before, data_bytes)
+        after = sst_bytes(private_server.dbpath)
+        assert after <= before - data_bytes // 2, (before, data_bytes)
+        figures(f"drop: SST files {before:,} -> {after:,} bytes ({data_bytes:,} bytes of documents dropped)")
