@@ -67,8 +67,11 @@ def test_out_and_rename_over_a_target_are_all_or_nothing_across_sigkill(tmp_path
     try:
         with server.client() as mongo:
             db = mongo["outcrash"]
-            db.target.insert_many([{"_id": key, "gen": 0} for key in range(DOCUMENTS)])
             db.source.insert_many([{"_id": key, "n": key} for key in range(DOCUMENTS)])
+            # How long one uninterrupted $out takes here: kills land inside that span.
+            started = time.monotonic()
+            db.source.aggregate([{"$project": {"gen": {"$literal": 0}}}, {"$out": "target"}])
+            span = time.monotonic() - started
         for cycle in range(1, CYCLES + 1):
             use_rename = cycle % 2 == 0
             done = threading.Event()
@@ -94,7 +97,7 @@ def test_out_and_rename_over_a_target_are_all_or_nothing_across_sigkill(tmp_path
 
             thread = threading.Thread(target=replace, daemon=True)
             thread.start()
-            done.wait(rng.uniform(0.05, 1.5))
+            done.wait(rng.uniform(0.1, 1.0) * span * (2 if use_rename else 1))
             finished_before_kill = done.is_set()
             server.kill()
             thread.join(30)
@@ -113,8 +116,9 @@ def test_out_and_rename_over_a_target_are_all_or_nothing_across_sigkill(tmp_path
                 if generation != cycle:
                     # Bring the target to this cycle's generation for the next one.
                     db.source.aggregate([{"$project": {"gen": {"$literal": cycle}}}, {"$out": "target"}])
-                outcomes.append(("rename" if use_rename else "$out", "new" if generation == cycle else "old"))
-        figures(f"faults/$out+rename crash cycles (seed {SEED}): {outcomes}; target never partial")
+                outcomes.append(("rename" if use_rename else "$out", "new" if generation == cycle else "old",
+                                 "after" if finished_before_kill else "during"))
+        figures(f"faults/$out+rename crash cycles (seed {SEED}, one $out {span:.2f}s): {outcomes}; target never partial")
     finally:
         if server.running:
             server.stop(timeout=30)
