@@ -67,6 +67,8 @@ enum AuthorizationTable {
         "hostInfo": [.hostInfo], "replSetGetStatus": [.replSetGetStatus],
         "replSetGetConfig": [.replSetGetConfig], "setFeatureCompatibilityVersion": [.setFeatureCompatibilityVersion],
         "killAllSessions": [.killAnySession], "createBackup": [.createBackup],
+        // Test only (enableTestCommands): breaks an index, so only root (every action) may.
+        "_tesseraCorruptIndex": Set(ActionType.allCases),
     ]
 
     /// What command `name` needs when sent as `body` to `database`; `nil` for a command the
