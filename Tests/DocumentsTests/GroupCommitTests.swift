@@ -49,11 +49,17 @@ struct GroupCommitTests {
         #expect(machine.next(for: later) == .fail(eio))
     }
 
-    @Test func ticketsSyncedBeforeTheFailureStayDurable() {
+    /// A machine whose first ticket (returned) was covered by a successful sync.
+    private static func oneSyncedTicket() -> (GroupCommitStateMachine, UInt64) {
         var machine = GroupCommitStateMachine()
         let early = machine.issueTicket()
         #expect(machine.next(for: early) == .lead(through: 1))
         machine.syncSucceeded(through: 1)
+        return (machine, early)
+    }
+
+    @Test func ticketsSyncedBeforeTheFailureStayDurable() {
+        var (machine, early) = Self.oneSyncedTicket()
         let late = machine.issueTicket()
         #expect(machine.next(for: late) == .lead(through: 2))
         machine.syncFailed(eio)
@@ -62,10 +68,7 @@ struct GroupCommitTests {
     }
 
     @Test func failedWalAppendFailsLaterTicketsWithoutASync() {
-        var machine = GroupCommitStateMachine()
-        let early = machine.issueTicket()
-        #expect(machine.next(for: early) == .lead(through: 1))
-        machine.syncSucceeded(through: 1)
+        var (machine, early) = Self.oneSyncedTicket()
         machine.writeFailed(eio)
         #expect(machine.health == .failed(eio))
         #expect(machine.next(for: early) == .durable)
@@ -73,10 +76,7 @@ struct GroupCommitTests {
     }
 
     @Test func fullDiskSuspendsSyncsUntilAWriteIsAppendedAgain() {
-        var machine = GroupCommitStateMachine()
-        let early = machine.issueTicket()
-        #expect(machine.next(for: early) == .lead(through: 1))
-        machine.syncSucceeded(through: 1)
+        var (machine, early) = Self.oneSyncedTicket()
         let unsynced = machine.issueTicket()
         machine.writeFailed(enospc)
         #expect(machine.health == .suspended(enospc))
