@@ -57,6 +57,8 @@ public final class DocumentStore: Sendable {
     let recordBSONSize = RecordPatchBSONSize()
 
     let catalogKeySpace: any KeySpace
+    /// The executed-statement records of retryable writes (Sessions/RetryableWrites.swift).
+    let sessionsKeySpace: any KeySpace
     /// Held while a batch is assembled, checked and written, so sequence numbers follow
     /// commit order and read-check-write sequences (duplicate keys) are atomic. Index builds
     /// hold it throughout, so writers wait for them.
@@ -82,12 +84,14 @@ public final class DocumentStore: Sendable {
         let storage: any StorageEngine
         let catalogKeySpace: any KeySpace
         let changeLogKeySpace: any KeySpace
+        let sessionsKeySpace: any KeySpace
         do {
             // Collection key spaces fold record patches (delta updates) on reads and
             // compactions. (Collection key spaces are named "c.<id>": CatalogKey.keySpaceName(collection:).)
             storage = try configuration.open(mergeOperators: ["c.": RecordPatchOperator()])
             catalogKeySpace = try storage.keySpace(named: Catalog.keySpaceName)
             changeLogKeySpace = try storage.keySpace(named: ChangeLog.keySpaceName)
+            sessionsKeySpace = try storage.keySpace(named: RetryableWriteRecords.keySpaceName)
         } catch {
             throw .storage(error)
         }
@@ -109,8 +113,10 @@ public final class DocumentStore: Sendable {
         self.predicateCompiler = options.predicateCompiler
         self.storage = storage
         self.catalogKeySpace = catalogKeySpace
+        self.sessionsKeySpace = sessionsKeySpace
         self.shapes = shapes
         self.catalog = Catalog(loaded.state)
+        dropLeftoverTemporaryCollections()
     }
 
     /// Writes the format record into a new store, or checks an existing one's version.
@@ -241,7 +247,8 @@ public final class DocumentStore: Sendable {
     /// Renames the collection at `source` to `target` in one commit: its documents and
     /// indexes stay where they are (they are keyed by the collection's id), only the catalog
     /// record moves; logged as one `rename` entry. With `dropTarget`, an existing target is
-    /// dropped first (its own commit, logged as `drop`).
+    /// dropped in the same commit (logged as `drop` first), so after a crash the target is
+    /// either the old collection or the renamed one, never missing.
     ///
     /// - Throws: `NamespaceNotFound` (26) without a source, `NamespaceExists` (48) when the
     ///   target exists and `dropTarget` is false.
@@ -250,14 +257,16 @@ public final class DocumentStore: Sendable {
             guard let open = catalog.openCollection(source) else {
                 throw MongoError(.namespaceNotFound, "Source collection \(source) does not exist")
             }
-            var dropped: [any KeySpace] = []
-            if catalog.collection(target) != nil {
+            var replaced: [Catalog.OpenCollection] = []
+            if let existing = catalog.openCollection(target) {
                 guard dropTarget else { throw MongoError(.namespaceExists, "target namespace exists") }
-                dropped = try dropCollectionsLocked([target], database: nil)
+                replaced = [existing]
             }
             let description = open.description
             let record: BSONDocument = ["id": .int64(Int64(description.id)), "options": .document(description.options)]
             try commit(.journaled) { (pending) throws(MongoError) in
+                // The target's database keeps its record: the renamed collection lands in it.
+                try stageDrop(replaced, of: [target], database: nil, keeping: target.database, in: pending)
                 let catalogKeySpace = self.catalogKeySpace
                 if !catalog.containsDatabase(target.database) {
                     pending.batch.put(CatalogKey.database(target.database), try bson(["name": .string(target.database)]),
@@ -283,7 +292,7 @@ public final class DocumentStore: Sendable {
                     }
                 }
             }
-            return dropped
+            return Self.keySpaces(of: replaced)
         }
         try release(dropped)
     }
@@ -307,36 +316,53 @@ public final class DocumentStore: Sendable {
     private func dropCollectionsLocked(_ namespaces: [Namespace], database: String?) throws(MongoError) -> [any KeySpace] {
         let open = namespaces.compactMap { catalog.openCollection($0) }
         try commit(.journaled) { (pending) throws(MongoError) in
-            let catalogKeySpace = self.catalogKeySpace
-            var emptied: Set<String> = []
-            if let database { emptied.insert(database) }
-            for collection in open {
-                let namespace = collection.description.namespace
-                let id = collection.description.id
-                pending.batch.delete(CatalogKey.collection(namespace), in: catalogKeySpace)
-                let prefix = CatalogKey.indexPrefix(collection: id)
-                if let end = KeyRange.successor(ofPrefix: prefix) {
-                    pending.batch.deleteRange(from: prefix, to: end, in: catalogKeySpace)
-                }
-                try pending.log(.drop, database: namespace.database, collection: namespace.collection)
-                let remaining = catalog.collections(in: namespace.database).filter { !namespaces.contains($0.namespace) }
-                if remaining.isEmpty { emptied.insert(namespace.database) }
+            try stageDrop(open, of: namespaces, database: database, keeping: nil, in: pending)
+        }
+        return Self.keySpaces(of: open)
+    }
+
+    /// Every key space of `collections` (documents, indexes, capped order), to release once
+    /// their drop has committed.
+    private static func keySpaces(of collections: [Catalog.OpenCollection]) -> [any KeySpace] {
+        collections.flatMap { [$0.keySpace] + $0.indexes.map(\.keySpace) + ($0.capped.map { [$0.keySpace] } ?? []) }
+    }
+
+    /// Adds the drop of `open` (the collections at `namespaces`, and `database` itself when
+    /// given) to `pending`: catalog records, change log entries, and the in-memory catalog
+    /// change on commit. A database left empty loses its record unless it is `kept`.
+    private func stageDrop(
+        _ open: [Catalog.OpenCollection], of namespaces: [Namespace], database: String?, keeping kept: String?,
+        in pending: PendingCommit
+    ) throws(MongoError) {
+        let catalogKeySpace = self.catalogKeySpace
+        var emptied: Set<String> = []
+        if let database { emptied.insert(database) }
+        for collection in open {
+            let namespace = collection.description.namespace
+            let id = collection.description.id
+            pending.batch.delete(CatalogKey.collection(namespace), in: catalogKeySpace)
+            let prefix = CatalogKey.indexPrefix(collection: id)
+            if let end = KeyRange.successor(ofPrefix: prefix) {
+                pending.batch.deleteRange(from: prefix, to: end, in: catalogKeySpace)
             }
-            for name in emptied {
-                pending.batch.delete(CatalogKey.database(name), in: catalogKeySpace)
-            }
-            if let database {
-                try pending.log(.dropDatabase, database: database, collection: nil)
-            }
-            let catalog = self.catalog
-            pending.onCommit {
-                catalog.withState { state in
-                    for namespace in namespaces { state.collections[namespace] = nil }
-                    state.databases.subtract(emptied)
-                }
+            try pending.log(.drop, database: namespace.database, collection: namespace.collection)
+            let remaining = catalog.collections(in: namespace.database).filter { !namespaces.contains($0.namespace) }
+            if remaining.isEmpty { emptied.insert(namespace.database) }
+        }
+        if let kept { emptied.remove(kept) }
+        for name in emptied {
+            pending.batch.delete(CatalogKey.database(name), in: catalogKeySpace)
+        }
+        if let database {
+            try pending.log(.dropDatabase, database: database, collection: nil)
+        }
+        let catalog = self.catalog
+        pending.onCommit {
+            catalog.withState { state in
+                for namespace in namespaces { state.collections[namespace] = nil }
+                state.databases.subtract(emptied)
             }
         }
-        return open.flatMap { [$0.keySpace] + $0.indexes.map(\.keySpace) + ($0.capped.map { [$0.keySpace] } ?? []) }
     }
 
     /// Drops the key spaces of dropped collections (RocksDB deletes their files once the
@@ -381,11 +407,13 @@ public final class DocumentStore: Sendable {
         do throws(MongoError) {
             result = try body(pending)
             if !batch.isEmpty {
+                markRetryableWrite(in: batch)
                 do {
                     try storage.write(batch, durability: .buffered)
                 } catch {
-                    // An I/O error (a full disk included) may leave a torn WAL record: no
-                    // later write or sync can be trusted until the store is reopened.
+                    // An I/O error may leave a torn WAL record: no later write or sync can be
+                    // trusted until the store is reopened. A full disk only suspends syncs
+                    // until RocksDB recovers (GroupCommitStateMachine).
                     if error.code == .ioError { groupCommit.writeFailed(error) }
                     throw .storage(error)
                 }

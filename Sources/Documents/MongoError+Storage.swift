@@ -16,7 +16,9 @@ extension MongoError {
     /// until it is reopened, because a retried fsync cannot prove the earlier writes reached
     /// the disk.
     static func journalFailed(_ error: StorageError) -> MongoError {
-        MongoError(error.isNoSpace ? .outOfDiskSpace : .internalError,
+        // A full disk suspends writes only until RocksDB recovers; no restart is needed.
+        if error.isRecoverableNoSpace { return .storage(error) }
+        return MongoError(error.isNoSpace ? .outOfDiskSpace : .internalError,
                    "writes are refused since a journal (WAL) write or sync failed; restart the server to recover: \(error.description)",
                    cause: error)
     }

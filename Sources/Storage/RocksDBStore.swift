@@ -283,8 +283,14 @@ public final class RocksDBStore: StorageEngine, StorageMaintenance, StorageFigur
     }
 
     /// Fsyncs the WAL: every `.buffered` write so far becomes durable.
+    ///
+    /// Done as a synced write of an empty batch (RocksDB appends a 19-byte record and
+    /// fdatasyncs every live WAL file), not `rocksdb_flush_wal`: a write goes through RocksDB's
+    /// write thread, which refuses it while a background error is set (after a failed WAL
+    /// append, until RocksDB has recovered onto a new WAL), whereas `FlushWAL(sync)` would sync
+    /// the WAL writer that failed — an assertion failure (abort) in Debian's RocksDB 7.8 build.
     public func syncJournal() throws(StorageError) {
-        try flushWAL(sync: true)
+        try write(try makeWriteBatch(), durability: .journaled)
     }
 
     /// Flushes the memtable of `keySpace` (every key space when `nil`) to SST files and waits.

@@ -124,6 +124,16 @@ public struct StorageError: Error, Sendable, Hashable, CustomStringConvertible {
         status.contains("No space left on device")
     }
 
+    /// Whether this is a full disk RocksDB recovers from by itself once space is freed: a
+    /// failed append (WAL, SST, MANIFEST) or a write refused because of one. RocksDB keeps such
+    /// a background error until its SstFileManager sees free space, then flushes the memtables
+    /// and switches to a new WAL, and writes succeed again. An fsync that failed (even with
+    /// ENOSPC) is never recoverable: the kernel may have dropped the pages it could not write.
+    public var isRecoverableNoSpace: Bool {
+        isNoSpace && !["While fsync", "While fdatasync", "While sync_file_range", "While fcntl(F_FULLSYNC)"]
+            .contains { status.contains($0) }
+    }
+
     /// Maps the prefix RocksDB's `Status::ToString()` puts on every message to a `Code`.
     static func classify(_ status: String) -> Code {
         let prefixes: [(String, Code)] = [

@@ -101,6 +101,36 @@ import TestSupport
         }
     }
 
+    @Test func aRestoredRecordReplaysRefusesAnIncompleteOneAndLetsNewerNumbersRun() throws {
+        try withStore { store in
+            let begin = { () throws(MongoError) -> QueryTransaction in try store.beginTransaction() }
+            var replayed = SessionTransactionState()
+            replayed.restore(txnNumber: 8, reply: ["n": 1, "ok": 1.0])
+            #expect(replayed.restored)
+            guard case let .replay(reply) = try replayed.step(.retryableWrite, number: 8, begin: begin) else {
+                Issue.record("a retry of the restored number must replay")
+                return
+            }
+            #expect(reply == ["n": 1, "ok": 1.0])
+            #expect(mongoErrorCode { _ = try replayed.step(.retryableWrite, number: 7, begin: begin) } == 225)
+
+            var incomplete = SessionTransactionState()
+            incomplete.restore(txnNumber: 8, reply: nil)
+            #expect(mongoErrorCode { _ = try incomplete.step(.retryableWrite, number: 8, begin: begin) } == 217)
+            #expect(mongoErrorCode { _ = try incomplete.step(.retryableWrite, number: 8, begin: begin) } == 217)
+            guard case .run(nil) = try incomplete.step(.retryableWrite, number: 9, begin: begin) else {
+                Issue.record("a newer number must run")
+                return
+            }
+
+            // Only a session with no statement yet restores.
+            var busy = SessionTransactionState()
+            _ = try busy.step(.retryableWrite, number: 20, begin: begin)
+            busy.restore(txnNumber: 8, reply: nil)
+            #expect(busy.txnNumber == 20)
+        }
+    }
+
     @Test func theLifetimeLimitAbortsOnlyOldTransactions() throws {
         try withStore { store in
             var state = SessionTransactionState()

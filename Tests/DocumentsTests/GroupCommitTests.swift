@@ -1,5 +1,6 @@
-// GroupCommit's state machine without RocksDB: who leads a sync, who waits, and that a
-// failed sync is final (healthy → failed): no second sync, no later acknowledgement.
+// GroupCommit's state machine without RocksDB: who leads a sync, who waits, that a failed
+// sync is final (healthy → failed): no second sync, no later acknowledgement, and that a full
+// disk only suspends syncs until a write is appended again (healthy → suspended → healthy).
 
 import BSON
 import Foundation
@@ -11,6 +12,7 @@ import Testing
 struct GroupCommitTests {
     private let eio = StorageError(.flushWAL, path: "/db", status: "IO error: While fsync: a file: Input/output error")
     private let enospc = StorageError(.write, path: "/db", status: "IO error: No space left on device: While appending to file: /db/000004.log")
+    private let fsyncENOSPC = StorageError(.write, path: "/db", status: "IO error: No space left on device: While fdatasync: /db/000004.log")
 
     @Test func firstWaiterLeadsAndLaterWaitersWait() {
         var machine = GroupCommitStateMachine()
@@ -47,11 +49,17 @@ struct GroupCommitTests {
         #expect(machine.next(for: later) == .fail(eio))
     }
 
-    @Test func ticketsSyncedBeforeTheFailureStayDurable() {
+    /// A machine whose first ticket (returned) was covered by a successful sync.
+    private static func oneSyncedTicket() -> (GroupCommitStateMachine, UInt64) {
         var machine = GroupCommitStateMachine()
         let early = machine.issueTicket()
         #expect(machine.next(for: early) == .lead(through: 1))
         machine.syncSucceeded(through: 1)
+        return (machine, early)
+    }
+
+    @Test func ticketsSyncedBeforeTheFailureStayDurable() {
+        var (machine, early) = Self.oneSyncedTicket()
         let late = machine.issueTicket()
         #expect(machine.next(for: late) == .lead(through: 2))
         machine.syncFailed(eio)
@@ -60,14 +68,46 @@ struct GroupCommitTests {
     }
 
     @Test func failedWalAppendFailsLaterTicketsWithoutASync() {
-        var machine = GroupCommitStateMachine()
-        let early = machine.issueTicket()
-        #expect(machine.next(for: early) == .lead(through: 1))
-        machine.syncSucceeded(through: 1)
-        machine.writeFailed(enospc)
-        #expect(machine.health == .failed(enospc))
+        var (machine, early) = Self.oneSyncedTicket()
+        machine.writeFailed(eio)
+        #expect(machine.health == .failed(eio))
         #expect(machine.next(for: early) == .durable)
-        #expect(machine.next(for: machine.issueTicket()) == .fail(enospc))
+        #expect(machine.next(for: machine.issueTicket()) == .fail(eio))
+    }
+
+    @Test func fullDiskSuspendsSyncsUntilAWriteIsAppendedAgain() {
+        var (machine, early) = Self.oneSyncedTicket()
+        let unsynced = machine.issueTicket()
+        machine.writeFailed(enospc)
+        #expect(machine.health == .suspended(enospc))
+        // No sync of the WAL whose append failed: waiters fail, the background sync idles.
+        #expect(machine.next(for: unsynced) == .fail(enospc))
+        #expect(machine.unsyncedTicket == nil)
+        #expect(machine.next(for: early) == .durable)
+        // A write appended again: the engine recovered; the next waiter leads a sync that
+        // covers every ticket, the one that failed to wait included.
+        let resumed = machine.issueTicket()
+        #expect(machine.health == .healthy)
+        #expect(machine.next(for: resumed) == .lead(through: resumed))
+        machine.syncSucceeded(through: resumed)
+        #expect(machine.next(for: unsynced) == .durable)
+    }
+
+    @Test func fsyncFailureIsFinalEvenWithNoSpaceOrWhileSuspended() {
+        var machine = GroupCommitStateMachine()
+        _ = machine.next(for: machine.issueTicket())
+        machine.syncFailed(fsyncENOSPC)
+        #expect(machine.health == .failed(fsyncENOSPC))
+        _ = machine.issueTicket()
+        #expect(machine.health == .failed(fsyncENOSPC))
+
+        var suspended = GroupCommitStateMachine()
+        suspended.writeFailed(enospc)
+        suspended.writeFailed(eio)
+        #expect(suspended.health == .failed(eio))
+        _ = suspended.issueTicket()
+        #expect(suspended.health == .failed(eio))
+        #expect(suspended.next(for: suspended.issueTicket()) == .fail(eio))
     }
 
     @Test func unsyncedTicketIsTheNewestUntilASyncCoversIt() {
@@ -139,6 +179,9 @@ struct GroupCommitTests {
 
     @Test func noSpaceMapsToOutOfDiskSpaceAndOtherFailuresToInternalError() {
         #expect(MongoError.journalFailed(enospc).code == .outOfDiskSpace)
+        #expect(!MongoError.journalFailed(enospc).message.contains("restart"))
+        #expect(MongoError.journalFailed(fsyncENOSPC).code == .outOfDiskSpace)
+        #expect(MongoError.journalFailed(fsyncENOSPC).message.contains("restart"))
         #expect(MongoError.journalFailed(eio).code == .internalError)
         #expect(MongoError.journalFailed(eio).message.contains("Input/output error"))
         #expect(MongoError.storage(enospc).code.rawValue == 14031)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -137,12 +138,12 @@ def test_enospc_on_wal_write_answers_out_of_disk_space_and_reads_go_on(tmp_path,
 
 @pytest.fixture
 def small_tmpfs(tmp_path):
-    """A 64 MiB tmpfs mounted for this test (root only), unmounted afterwards."""
+    """A 160 MiB tmpfs mounted for this test (root only), unmounted afterwards."""
     mountpoint = tmp_path / "tmpfs"
     mountpoint.mkdir()
     if os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root")
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mountpoint)],
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=160m", "tmpfs", str(mountpoint)],
                              capture_output=True, text=True)
     if mounted.returncode != 0:
         pytest.skip(f"mount -t tmpfs refused: {mounted.stderr.strip()}")
@@ -154,7 +155,9 @@ def small_tmpfs(tmp_path):
 
 def test_full_disk_refuses_writes_without_duplicate_key_and_keeps_acknowledged_ones(small_tmpfs, tmp_path, figures):
     filler = small_tmpfs / "filler"
-    filler.write_bytes(b"\0" * (8 << 20))
+    # Room to free once the disk is full. RocksDB resumes writes only once the free space
+    # reaches its reserved buffer, the largest write buffer (64 MiB by default).
+    filler.write_bytes(b"\0" * (72 << 20))
     server = TesseraServer(small_tmpfs / "db", tmp_path / "server.log")
     server.start()
     try:
@@ -173,7 +176,7 @@ def test_full_disk_refuses_writes_without_duplicate_key_and_keeps_acknowledged_o
                         acknowledged += error.details.get("nInserted", 0)
                     break
                 acknowledged += len(documents)
-            assert failure is not None, "64 MiB tmpfs never filled"
+            assert failure is not None, "the tmpfs never filled"
             code = error_code(failure)
             assert code in (OUT_OF_DISK_SPACE, INTERNAL_ERROR), failure
             if isinstance(failure, BulkWriteError):
@@ -182,24 +185,31 @@ def test_full_disk_refuses_writes_without_duplicate_key_and_keeps_acknowledged_o
             # Reads go on.
             assert server.running
             assert coll.find_one({"_id": 0})["payload"] == payload
-            # Free space: RocksDB 7.8's C API has no rocksdb_resume, and its automatic
-            # recovery from NoSpace needs an SstFileManager the C API cannot attach, so a
-            # write error stays until the store is reopened.
+            # Free space: RocksDB's SstFileManager notices it in the background, flushes the
+            # memtables and switches to a new WAL, and writes are accepted again, no restart.
             filler.unlink()
-            try:
-                coll.insert_one({"_id": "after-free"})
-                resumed = True
-            except PyMongoError as error:
-                resumed = False
-                assert error_code(error) in (OUT_OF_DISK_SPACE, INTERNAL_ERROR), error
+            deadline = time.monotonic() + 120
+            refused = 0
+            while True:
+                try:
+                    coll.insert_one({"_id": f"after-free-{refused}"})
+                    break
+                except PyMongoError as error:
+                    assert error_code(error) == OUT_OF_DISK_SPACE, error
+                    refused += 1
+                    assert time.monotonic() < deadline, f"writes did not resume after space was freed ({refused} refused)"
+                    time.sleep(0.25)
+            for key in range(50):
+                coll.insert_one({"_id": f"resumed-{key}", "payload": payload})
         figures(f"faults/full tmpfs: {acknowledged} acknowledged, first error code {code}, "
-                f"writes resumed without restart: {resumed}")
+                f"writes resumed without restart after {refused} more refusals")
         server.stop(timeout=60)
         server.start()
         with server.client() as mongo:
             coll = mongo["full"]["items"]
             present = count_matching(coll, {"_id": {"$lt": acknowledged}})
             assert present == acknowledged, f"{acknowledged - present} acknowledged writes lost"
+            assert count_matching(coll, {"_id": {"$regex": "^resumed-"}}) == 50
             coll.insert_one({"_id": "after-restart"})
     finally:
         if server.running:

@@ -80,6 +80,9 @@ public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let queryPlanKilled = Code(175, "QueryPlanKilled")
         /// 197: an index specification has a field MongoDB does not know.
         public static let invalidIndexSpecificationOption = Code(197, "InvalidIndexSpecificationOption")
+        /// 217: a retried write's statement ran but its result is no longer known (a crash
+        /// between its writes and the record of its reply); it is not run again.
+        public static let incompleteTransactionHistory = Code(217, "IncompleteTransactionHistory")
         /// 224: a query feature is not allowed in this context.
         public static let queryFeatureNotAllowed = Code(224, "QueryFeatureNotAllowed")
         /// 225: a `txnNumber` older than the session's newest.

@@ -69,6 +69,8 @@ enum AuthorizationTable {
         "replSetGetConfig": [.replSetGetConfig], "setFeatureCompatibilityVersion": [.setFeatureCompatibilityVersion],
         "killAllSessions": [.killAnySession], "createBackup": [.createBackup],
         "top": [.top], "fsync": [.fsync], "fsyncUnlock": [.unlock],
+        // Test only (enableTestCommands): breaks an index, so only root (every action) may.
+        "_tesseraCorruptIndex": Set(ActionType.allCases),
     ]
 
     /// What command `name` needs when sent as `body` to `database`; `nil` for a command the

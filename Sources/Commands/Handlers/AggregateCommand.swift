@@ -97,8 +97,8 @@ struct AggregateCommand {
         }
     }
 
-    /// Runs the pipeline; with `$out`, replaces the target collection's documents (keeping its
-    /// indexes) and returns no documents.
+    /// Runs the pipeline; with `$out`, replaces the target collection's documents atomically
+    /// (keeping its options and indexes) and returns no documents.
     func run(_ context: CommandContext) throws(MongoError) -> [BSONDocument] {
         try context.checkForInterrupt()
         let results: [BSONDocument]
@@ -117,9 +117,8 @@ struct AggregateCommand {
         }
         try context.checkForInterrupt()
         guard let output else { return results }
-        let target = context.engine.collection(output).bypassingDocumentValidation(options.bypassDocumentValidation)
-        _ = try target.delete(BSONDocument(), multi: true, writeConcern: try context.writeConcern())
-        try target.insert(contentsOf: results, writeConcern: try context.writeConcern())
+        _ = try context.writeConcern()
+        try context.engine.replaceContents(of: output, with: results, bypassDocumentValidation: options.bypassDocumentValidation)
         return []
     }
 

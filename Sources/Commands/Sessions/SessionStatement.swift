@@ -98,6 +98,15 @@ struct SessionStatement: Sendable {
         let session = context.server.sessions.session(sessionID)
         let engine = context.engine
         return try session.state.withLock { (state) throws(MongoError) -> BSONDocument in
+            if !state.restored, state.txnNumber == nil {
+                // The session's first statement since the server started: a retry of a write
+                // acknowledged before a restart must find its record.
+                if let stored = try engine.retryableWriteRecord(session: sessionID) {
+                    state.restore(txnNumber: stored.txnNumber, reply: stored.reply)
+                } else {
+                    state.restoredNothing()
+                }
+            }
             let step = try state.step(kind, number: number) { () throws(MongoError) -> QueryTransaction in
                 try engine.beginTransaction()
             }
@@ -105,8 +114,14 @@ struct SessionStatement: Sendable {
             case let .replay(reply):
                 return reply
             case .run(nil):
-                let reply = try handler.run(context)
+                let reply = try engine.runRetryableWrite(session: sessionID, txnNumber: number) { () throws(MongoError) in
+                    try handler.run(context)
+                }
                 state.recordRetryableWrite(reply, number: number)
+                // The writes are committed (each batch carried the statement's marker), so the
+                // reply stands even if recording it fails (a full disk): the marker alone keeps
+                // a retry after a restart from applying them twice (it answers 217 instead).
+                try? engine.recordRetryableWrite(session: sessionID, txnNumber: number, reply: reply)
                 return reply
             case let .run(transaction?):
                 var inside = context

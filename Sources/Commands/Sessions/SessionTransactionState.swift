@@ -51,6 +51,12 @@ struct SessionTransactionState: Sendable {
     private(set) var phase: Phase = .none
     /// The reply of that number's retryable write, once it has one.
     private(set) var retryReply: BSONDocument?
+    /// That number's retryable write committed writes before a restart, but its reply was
+    /// never recorded: a retry must not run it again.
+    private(set) var retryHistoryIncomplete = false
+    /// Whether the store's record of this session was read (once, at its first statement
+    /// since the server started).
+    private(set) var restored = false
 
     /// The open transaction, if any.
     var activeTransaction: QueryTransaction? {
@@ -71,6 +77,10 @@ struct SessionTransactionState: Sendable {
         case .retryableWrite:
             if isCurrent {
                 if let retryReply { return .replay(retryReply) }
+                if retryHistoryIncomplete {
+                    throw MongoError(.incompleteTransactionHistory,
+                                     "Incomplete history detected for transaction \(number): its writes were applied before a restart but its result was not recorded")
+                }
                 if case .none = phase { return .run(nil) }
                 throw MongoError(.conflictingOperationInProgress,
                                  "Cannot run a retryable write with txnNumber \(number): it names a transaction")
@@ -79,6 +89,7 @@ struct SessionTransactionState: Sendable {
             txnNumber = number
             phase = .none
             retryReply = nil
+            retryHistoryIncomplete = false
             return .run(nil)
         case .startTransaction:
             if isCurrent {
@@ -90,6 +101,7 @@ struct SessionTransactionState: Sendable {
             txnNumber = number
             phase = .active(transaction, started: .now)
             retryReply = nil
+            retryHistoryIncomplete = false
             return .run(transaction)
         case .continueTransaction, .commit, .abort:
             guard isCurrent else { throw Self.noSuchTransaction(number, active: txnNumber) }
@@ -110,6 +122,23 @@ struct SessionTransactionState: Sendable {
                 throw Self.noSuchTransaction(number, active: nil)
             }
         }
+    }
+
+    /// Takes the store's record of this session's newest retryable write (read after a
+    /// restart): its number becomes current, and a retry replays its reply (or, when the reply
+    /// was never recorded, is refused with 217). Only a session with no statement yet restores.
+    mutating func restore(txnNumber number: Int64, reply: BSONDocument?) {
+        guard !restored, txnNumber == nil else { return }
+        restored = true
+        txnNumber = number
+        phase = .none
+        retryReply = reply
+        retryHistoryIncomplete = reply == nil
+    }
+
+    /// Notes that the store had no record to restore.
+    mutating func restoredNothing() {
+        restored = true
     }
 
     /// Remembers `reply` as the current retryable write's result.

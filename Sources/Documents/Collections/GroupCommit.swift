@@ -10,13 +10,23 @@ internal import Storage
 ///
 /// A failed fsync is final (PostgreSQL's "fsyncgate" lesson): the kernel may have dropped
 /// the dirty pages and cleared the error, so a second fsync that succeeds proves nothing.
-/// The machine goes from `healthy` to `failed` and stays there; every ticket not yet covered
-/// by a successful sync fails with the original error, and no sync is led again.
+/// The machine goes from `healthy` (or `suspended`) to `failed` and stays there; every ticket
+/// not yet covered by a successful sync fails with the original error, and no sync is led
+/// again.
+///
+/// A full disk is not final: when a write is refused with a recoverable no-space error
+/// (``StorageError/isRecoverableNoSpace``: an append failed, no fsync did), the machine is
+/// `suspended` — no sync is led (the WAL file whose append failed must not be synced), and
+/// waiting tickets fail — until a later write is appended again, which proves RocksDB has
+/// recovered onto a new WAL; then it is `healthy` again.
 struct GroupCommitStateMachine: Sendable {
     /// Whether the journal can still make writes durable.
     enum Health: Sendable, Equatable {
         /// Syncs have succeeded so far.
         case healthy
+        /// The disk was full: writes are refused by the storage engine until it recovers;
+        /// no sync is led meanwhile.
+        case suspended(StorageError)
         /// A sync failed; nothing after it can be acknowledged as durable until the store
         /// is reopened.
         case failed(StorageError)
@@ -43,8 +53,10 @@ struct GroupCommitStateMachine: Sendable {
     /// Healthy until a sync fails.
     private(set) var health = Health.healthy
 
-    /// The next ticket; call once per appended write, in WAL order.
+    /// The next ticket; call once per appended write, in WAL order. An append after a
+    /// full disk means the storage engine has recovered: a suspended journal is healthy again.
     mutating func issueTicket() -> UInt64 {
+        if case .suspended = health { health = .healthy }
         appended += 1
         return appended
     }
@@ -52,7 +64,10 @@ struct GroupCommitStateMachine: Sendable {
     /// The next step for a writer waiting for `ticket`.
     mutating func next(for ticket: UInt64) -> Action {
         if synced >= ticket { return .durable }
-        if case let .failed(error) = health { return .fail(error) }
+        switch health {
+        case let .failed(error), let .suspended(error): return .fail(error)
+        case .healthy: break
+        }
         if syncing { return .wait }
         syncing = true
         return .lead(through: appended)
@@ -71,17 +86,24 @@ struct GroupCommitStateMachine: Sendable {
         synced = max(synced, target)
     }
 
-    /// The leader's sync failed: the journal is failed for good.
+    /// The leader's sync failed: the journal is failed for good, unless the sync was only
+    /// refused because the disk is full (no fsync ran), which suspends it.
     mutating func syncFailed(_ error: StorageError) {
         syncing = false
         writeFailed(error)
     }
 
-    /// Appending to the WAL failed (an I/O error, a full disk): the WAL file may end in a
-    /// torn record and RocksDB's writer refuses (or, built with assertions, aborts on) any
-    /// further sync of it, so the journal is failed for good.
+    /// Appending to the WAL failed. A full disk RocksDB recovers from suspends the journal
+    /// until a write is appended again. Any other I/O error may leave a torn WAL record that
+    /// RocksDB's writer refuses (or, built with assertions, aborts on) to sync, so the journal
+    /// is failed for good.
     mutating func writeFailed(_ error: StorageError) {
-        if case .healthy = health { health = .failed(error) }
+        switch health {
+        case .failed:
+            return
+        case .healthy, .suspended:
+            health = error.isRecoverableNoSpace ? .suspended(error) : .failed(error)
+        }
     }
 }
 
@@ -109,7 +131,8 @@ final class GroupCommit: @unchecked Sendable {
         condition.withLock { state.issueTicket() }
     }
 
-    /// The failed sync's error once one has failed; `nil` while healthy.
+    /// The failed sync's error once one has failed; `nil` while healthy or suspended by a
+    /// full disk (the storage engine itself refuses writes then).
     var failure: StorageError? {
         condition.withLock {
             if case let .failed(error) = state.health { return error }
@@ -123,7 +146,8 @@ final class GroupCommit: @unchecked Sendable {
         condition.withLock { state.unsyncedTicket }
     }
 
-    /// Marks the journal failed after a WAL append failed; later syncs are not attempted.
+    /// Marks the journal failed (or, for a full disk, suspended) after a WAL append failed;
+    /// later syncs are not attempted until a write is appended again.
     func writeFailed(_ error: StorageError) {
         condition.withLock {
             state.writeFailed(error)

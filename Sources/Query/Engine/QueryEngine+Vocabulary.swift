@@ -48,3 +48,13 @@ public typealias CommitWatch = Documents.ChangeLog.CommitWatch
 
 /// One backup in a backup directory: its id, point (operation time) and size.
 public typealias BackupSummary = Documents.BackupSummary
+
+/// What `validate` found in one collection: documents, and per secondary index the entries
+/// expected, missing and held.
+public typealias CollectionConsistency = Documents.CollectionConsistency
+
+/// One secondary index's side of a ``CollectionConsistency``.
+public typealias IndexConsistency = Documents.IndexConsistency
+
+/// A deliberate index inconsistency, for the test-only `_tesseraCorruptIndex` command.
+public typealias IndexCorruption = Documents.IndexCorruption

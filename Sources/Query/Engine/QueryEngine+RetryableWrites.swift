@@ -1,0 +1,30 @@
+// QueryEngine's retryable-write records: run a write as a session's numbered statement (so
+// its commits record it as executed, atomically), record its reply, and read back what a
+// session last ran after a restart. A thin face over Documents' RetryableWrites.
+
+public import BSON
+import Documents
+
+extension QueryEngine {
+    /// Runs `body` (a retryable write command) as statement `txnNumber` of session
+    /// `sessionID`: every commit it makes records the statement as executed in the same batch.
+    public func runRetryableWrite<Result>(
+        session sessionID: BSONBinary, txnNumber: Int64, _ body: () throws(MongoError) -> Result
+    ) throws(MongoError) -> Result {
+        try store.runRetryableWrite(RetryableWriteStatement(sessionID: sessionID.bytes, txnNumber: txnNumber), body)
+    }
+
+    /// Records `reply` as the result of statement `txnNumber` of session `sessionID`, so a
+    /// retry after a restart is answered with it (unsynced: see
+    /// ``DocumentStore/recordRetryableWrite(_:reply:)``).
+    public func recordRetryableWrite(session sessionID: BSONBinary, txnNumber: Int64, reply: BSONDocument) throws(MongoError) {
+        try store.recordRetryableWrite(RetryableWriteStatement(sessionID: sessionID.bytes, txnNumber: txnNumber), reply: reply)
+    }
+
+    /// The newest retryable write stored for session `sessionID`: its `txnNumber` and reply
+    /// (`nil` when it wrote but its reply was never recorded), or `nil` when there is none.
+    public func retryableWriteRecord(session sessionID: BSONBinary) throws(MongoError) -> (txnNumber: Int64, reply: BSONDocument?)? {
+        guard let record = try store.retryableWriteRecord(session: sessionID.bytes) else { return nil }
+        return (record.txnNumber, record.reply)
+    }
+}

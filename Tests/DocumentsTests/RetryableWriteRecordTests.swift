@@ -1,0 +1,63 @@
+// Retryable-write records on a real RocksDB store: a statement's marker commits in the same
+// batch as its writes, its reply follows, both survive reopening, and writes outside a
+// statement record nothing.
+
+import BSON
+import Foundation
+import Testing
+@testable import Documents
+
+@Suite struct RetryableWriteRecordTests {
+    private let session: [UInt8] = Array(0..<16)
+    private let otherSession: [UInt8] = Array(repeating: 9, count: 16)
+
+    @Test func theMarkerCommitsWithTheWritesAndTheReplyReplacesIt() throws {
+        try withStoreDirectory { path in
+            let statement = RetryableWriteStatement(sessionID: session, txnNumber: 5)
+            do {
+                let store = try DocumentStore(path: path)
+                let collection = try store.collection("c", in: "db")
+                #expect(try store.retryableWriteRecord(session: session) == nil)
+                try store.runRetryableWrite(statement) { () throws(MongoError) in
+                    _ = try collection.insert(["_id": 1], writeConcern: .journaled)
+                    _ = try collection.insert(["_id": 2], writeConcern: .journaled)
+                }
+                _ = try collection.insert(["_id": 3], writeConcern: .journaled)
+                // A crash here: the writes and the marker are in, the reply is not.
+            }
+            do {
+                let store = try DocumentStore(path: path)
+                #expect(try store.retryableWriteRecord(session: session) == RetryableWriteRecord(txnNumber: 5, reply: nil))
+                #expect(try store.retryableWriteRecord(session: otherSession) == nil)
+                try store.recordRetryableWrite(statement, reply: ["n": 2, "ok": 1.0])
+                let newer = RetryableWriteStatement(sessionID: otherSession, txnNumber: 1)
+                try store.runRetryableWrite(newer) { () throws(MongoError) in
+                    _ = try store.collection("c", in: "db").insert(["_id": 4], writeConcern: .acknowledged)
+                }
+                try store.recordRetryableWrite(newer, reply: ["n": 1, "ok": 1.0])
+                try store.waitForJournal()
+            }
+            let store = try DocumentStore(path: path)
+            #expect(try store.retryableWriteRecord(session: session) == RetryableWriteRecord(txnNumber: 5, reply: ["n": 2, "ok": 1.0]))
+            #expect(try store.retryableWriteRecord(session: otherSession) == RetryableWriteRecord(txnNumber: 1, reply: ["n": 1, "ok": 1.0]))
+            #expect(try store.collection("c", in: "db").count() == 4)
+        }
+    }
+
+    @Test func aStatementThatWritesNothingLeavesNoMarker() throws {
+        // (A delete that matches nothing commits no batch, so it marks nothing either.)
+        try withStoreDirectory { path in
+            let store = try DocumentStore(path: path)
+            let statement = RetryableWriteStatement(sessionID: session, txnNumber: 1)
+            let found = try store.runRetryableWrite(statement) { () throws(MongoError) -> BSONDocument? in
+                try store.collection("c", in: "db").document(withID: "absent")
+            }
+            #expect(found == nil)
+            let deleted = try store.runRetryableWrite(statement) { () throws(MongoError) -> Bool in
+                try store.collection("c", in: "db").delete(id: "absent")
+            }
+            #expect(!deleted)
+            #expect(try store.retryableWriteRecord(session: session) == nil)
+        }
+    }
+}

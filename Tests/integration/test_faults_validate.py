@@ -1,0 +1,87 @@
+# `validate` cross-checks indexes against documents: after an index loses a document's entries
+# or gains entries that point at no document (through the test-only `_tesseraCorruptIndex`,
+# which needs --enable-test-commands), validate reports the collection invalid with MongoDB's
+# fields (valid, errors, nInvalidDocuments, keysPerIndex, indexDetails, missing/extra entries).
+
+from __future__ import annotations
+
+import pytest
+from pymongo.errors import OperationFailure
+
+from tessera_server import TesseraServer
+
+DOCUMENTS = 200
+
+
+@pytest.fixture
+def test_server(tmp_path):
+    server = TesseraServer(tmp_path / "db", tmp_path / "server.log", extra_args=["--enable-test-commands"])
+    server.start()
+    yield server
+    if server.running:
+        server.stop(timeout=30)
+
+
+def validate(db, name: str) -> dict:
+    return db.command("validate", name)
+
+
+def test_validate_finds_missing_and_extra_index_entries(test_server):
+    with test_server.client() as mongo:
+        db = mongo["vdb"]
+        db.items.create_index("a")
+        db.items.create_index("tags")
+        documents = [{"_id": key, "a": key % 13, "tags": [f"t{key % 3}", f"u{key % 5}"]} for key in range(DOCUMENTS)]
+        db.items.insert_many(documents)
+        tag_entries = sum(len(set(doc["tags"])) for doc in documents)
+
+        healthy = validate(db, "items")
+        assert healthy["valid"] is True, healthy
+        assert healthy["errors"] == []
+        assert healthy["nInvalidDocuments"] == 0
+        assert healthy["nrecords"] == DOCUMENTS
+        assert healthy["keysPerIndex"] == {"_id_": DOCUMENTS, "a_1": DOCUMENTS, "tags_1": tag_entries}
+        assert all(detail["valid"] for detail in healthy["indexDetails"].values())
+
+        removed = mongo.admin.command("_tesseraCorruptIndex", "vdb.items", index="tags_1", removeEntriesOf=7)
+        assert removed["entries"] == len(set(documents[7]["tags"]))
+        broken = validate(db, "items")
+        assert broken["valid"] is False
+        assert broken["nInvalidDocuments"] == 1
+        assert broken["keysPerIndex"]["tags_1"] == tag_entries - removed["entries"]
+        assert broken["indexDetails"]["tags_1"]["valid"] is False
+        assert broken["indexDetails"]["a_1"]["valid"] is True
+        assert broken["missingIndexEntries"] == [{"count": removed["entries"]}]
+        assert any("tags_1" in error for error in broken["errors"]), broken["errors"]
+        # The document is still there, only its index entries are gone.
+        assert db.items.find_one({"_id": 7})["tags"] == documents[7]["tags"]
+
+        added = mongo.admin.command("_tesseraCorruptIndex", "vdb.items", index="a_1", addEntriesLike=3, phantomID="ghost")
+        assert added["entries"] == 1
+        both = validate(db, "items")
+        assert both["valid"] is False
+        assert both["keysPerIndex"]["a_1"] == DOCUMENTS + 1
+        assert both["indexDetails"]["a_1"]["valid"] is False
+        assert both["extraIndexEntries"] == [{"count": 1}]
+        assert any("a_1" in error and "no document" in error for error in both["errors"]), both["errors"]
+
+        # A collection left alone stays valid.
+        db.other.create_index("a")
+        db.other.insert_many([{"_id": key, "a": key} for key in range(10)])
+        assert validate(db, "other")["valid"] is True
+
+
+def test_the_corruption_command_needs_test_commands(tmp_path):
+    server = TesseraServer(tmp_path / "db", tmp_path / "server.log")
+    server.start()
+    try:
+        with server.client() as mongo:
+            mongo["vdb"]["items"].create_index("a")
+            mongo["vdb"]["items"].insert_one({"_id": 1, "a": 1})
+            with pytest.raises(OperationFailure) as refused:
+                mongo.admin.command("_tesseraCorruptIndex", "vdb.items", index="a_1", removeEntriesOf=1)
+            assert refused.value.code == 59
+            assert mongo["vdb"].command("validate", "items")["valid"] is True
+    finally:
+        if server.running:
+            server.stop(timeout=30)
