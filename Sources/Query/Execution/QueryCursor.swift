@@ -56,6 +56,11 @@ public final class QueryCursor: Sendable {
         Self.openCount.add(1, ordering: .relaxed)
     }
 
+    /// A cursor handing out `documents`, computed whole elsewhere (listings), in batches.
+    public static func over(_ documents: [BSONDocument]) -> QueryCursor {
+        QueryCursor(.documents(documents, position: 0))
+    }
+
     deinit {
         // Dropped while open: its snapshot and spill files go with the state.
         if state.withLock({ $0.phase == .open }) { Self.openCount.subtract(1, ordering: .relaxed) }
@@ -200,11 +205,13 @@ struct FindStream {
             let document = try projection.map { (projection) throws(MongoError) -> BSONDocument in
                 try projection.apply(to: match.document, positionalIndex: match.positionalIndex)
             } ?? match.document
+            // One match past a full batch is read ahead (kept for the next batch), so the
+            // batch that returns the last match also knows it was the last.
             guard builder.add(document) else {
                 overflow = document
                 return false
             }
-            return !builder.isFull
+            return true
         }
         pending = overflow
     }
@@ -229,18 +236,16 @@ struct PipelineStream {
 
     mutating func fill(_ builder: inout BatchBuilder, interrupt: OperationInterrupt) throws(MongoError) {
         while true {
-            while let document = output.first {
-                guard builder.add(document) else { return }
-                output.removeFirst()
-            }
-            guard !builder.isFull, !inputEnded else { return }
-            if source.isDone {
+            while let document = output.first, builder.add(document) { output.removeFirst() }
+            if !inputEnded && source.isDone {
                 try chain.finish()
                 inputEnded = true
                 continue
             }
+            guard !inputEnded, !builder.isFull, output.isEmpty else { return }
             let chain = self.chain
             let output = self.output
+            // One result past the batch is produced ahead, so the last batch knows it is last.
             let wanted = builder.maxCount - builder.documents.count
             var stopped = false
             try source.run(interrupt: interrupt) { (match) throws(MongoError) -> Bool in
@@ -248,7 +253,7 @@ struct PipelineStream {
                     stopped = true
                     return false
                 }
-                return output.count < wanted
+                return output.count <= wanted
             }
             if stopped {
                 try chain.finish()
