@@ -42,7 +42,7 @@ def test_find_over_300mb_streams_within_a_memory_bound(private_server, figures):
                 peak = max(peak, private_server.rss_kib())
         assert seen == DOCUMENTS
         growth = peak - idle
-        figures.append(f"streaming find over {DOCUMENTS * DOCUMENT_BYTES // 2**20} MiB: "
+        figures(f"streaming find over {DOCUMENTS * DOCUMENT_BYTES // 2**20} MiB: "
                        f"idle RSS {idle // 1024} MiB, peak {peak // 1024} MiB (+{growth // 1024} MiB)")
         assert growth < RSS_GROWTH_BOUND_KIB, f"RSS grew by {growth // 1024} MiB while streaming"
         # An aggregation whose stages stream is bounded the same way.
