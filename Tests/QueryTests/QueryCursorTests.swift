@@ -202,7 +202,7 @@ import TestSupport
                 [["$match": ["v": ["$gte": 10]]], ["$unwind": "$tags"], ["$project": ["tags": 1, "v": 1]]],
                 [["$match": ["a": ["$exists": true]]], ["$set": ["twice": ["$multiply": ["$a", 2]]]], ["$skip": 17], ["$limit": 45]],
                 [["$unwind": "$tags"], ["$limit": 30], ["$unset": "s"]],
-                [["$match": ["v": 3]], ["$limit": 0 + 1]],
+                [["$match": ["v": 3]], ["$limit": 1]],
                 // Not streamable: runs whole in the engine, handed out in batches.
                 [["$group": ["_id": "$v", "n": ["$sum": 1]]], ["$sort": ["_id": 1]]],
             ]
