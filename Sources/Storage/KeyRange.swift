@@ -46,4 +46,21 @@ public struct KeyRange: Sendable, Hashable {
         }
         return nil
     }
+
+    /// The part of the range a scan in `direction` has left after visiting `key` (the keys
+    /// after it, or before it in reverse); `nil` when nothing is left. A `nil` key leaves the
+    /// range whole. Resumable scans (a cursor's next batch) start from here.
+    public func resumed(after key: [UInt8]?, direction: ScanDirection) -> KeyRange? {
+        guard let key else { return self }
+        var rest = self
+        switch direction {
+        case .forward:
+            let next = key + [0]  // the smallest key greater than `key`
+            if lowerBound.map({ $0.lexicographicallyPrecedes(next) }) ?? true { rest.lowerBound = next }
+        case .reverse:
+            if upperBound.map({ key.lexicographicallyPrecedes($0) }) ?? true { rest.upperBound = key }
+        }
+        if let lower = rest.lowerBound, let upper = rest.upperBound, !lower.lexicographicallyPrecedes(upper) { return nil }
+        return rest
+    }
 }

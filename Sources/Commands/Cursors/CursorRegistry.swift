@@ -37,6 +37,9 @@ final class CursorRegistry: Sendable {
         let command: String
         /// What it reads, when it reads on (change streams, tailable cursors).
         var feed: CursorFeed?
+        /// The engine's streaming cursor its batches come from, when it has one (finds and
+        /// aggregations); `remaining` is then empty.
+        var engine: QueryCursor?
     }
 
     /// A batch taken from a cursor: its documents and the id to reply with (0 when done).
@@ -59,10 +62,20 @@ final class CursorRegistry: Sendable {
         var removalWatchers: [Int64: [UInt64: @Sendable () -> Void]] = [:]
         var lastWatchID: UInt64 = 0
 
-        /// The watchers of cursors no longer open, forgotten: each is called once.
+        /// Engine cursors of removed cursors, to close once the lock is released.
+        var closing: [QueryCursor] = []
+
+        /// Forgets cursor `id`; its engine cursor is closed with the orphaned watchers.
+        mutating func remove(_ id: Int64) {
+            if let engine = cursors.removeValue(forKey: id)?.engine { closing.append(engine) }
+        }
+
+        /// The watchers of cursors no longer open, forgotten, and the closing of removed
+        /// cursors' engine cursors: each is called once, outside the lock.
         mutating func takeOrphanedWatchers() -> [@Sendable () -> Void] {
-            guard !removalWatchers.isEmpty else { return [] }
-            var orphaned: [@Sendable () -> Void] = []
+            var orphaned: [@Sendable () -> Void] = closing.map { engine in { engine.close() } }
+            closing = []
+            guard !removalWatchers.isEmpty else { return orphaned }
             for (id, watchers) in removalWatchers where cursors[id] == nil {
                 orphaned += watchers.values
                 removalWatchers[id] = nil
@@ -104,6 +117,35 @@ final class CursorRegistry: Sendable {
                    remaining: remaining, session: session, connectionID: connectionID, command: command)
         }
         return Batch(documents: first, cursorID: id)
+    }
+
+    /// Takes the first batch from the engine cursor `engine` and, if it is not exhausted (and
+    /// `singleBatch` is not set), registers a cursor that reads on from it; otherwise closes
+    /// it. `batchSize` 0 takes nothing now. The engine works outside the registry's lock.
+    ///
+    /// - Throws: the engine's errors; `OperationFailed` (96) when `connectionID` already
+    ///   holds `maxCursorsPerConnection` cursors (the engine cursor is then closed).
+    func open(
+        namespace: String, engine: QueryCursor, batchSize: Int?, singleBatch: Bool, interrupt: OperationInterrupt,
+        session: BSONBinary?, connectionID: Int64?, noTimeout: Bool, command: String
+    ) throws(MongoError) -> Batch {
+        let limit = batchSize ?? Self.defaultFirstBatchSize
+        let first = limit == 0 ? [] : try engine.nextBatch(maxCount: limit, maxBytes: Self.maxBatchBytes, interrupt: interrupt)
+        guard engine.isOpen, !singleBatch else {
+            engine.close()
+            return Batch(documents: first, cursorID: 0)
+        }
+        let now = ContinuousClock.now
+        do {
+            let id = try register(connectionID: connectionID) { id in
+                Cursor(id: id, namespace: namespace, machine: CursorStateMachine(openedAt: now, noTimeout: noTimeout),
+                       remaining: [], session: session, connectionID: connectionID, command: command, engine: engine)
+            }
+            return Batch(documents: first, cursorID: id)
+        } catch {
+            engine.close()
+            throw error
+        }
     }
 
     /// Stores the cursor `make` builds under a fresh random non-zero id; returns the id.
@@ -174,7 +216,7 @@ final class CursorRegistry: Sendable {
     /// Closes cursor `id` (its feed ended or failed).
     func close(id: Int64) {
         let orphaned = state.withLock { state in
-            state.cursors[id] = nil
+            state.remove(id)
             return state.takeOrphanedWatchers()
         }
         for watcher in orphaned { watcher() }
@@ -198,13 +240,16 @@ final class CursorRegistry: Sendable {
         }
     }
 
-    /// The next batch of cursor `id` for a getMore on `namespace`.
+    /// The next batch of cursor `id` for a getMore on `namespace`; a cursor over the engine
+    /// reads it under `interrupt`, outside the registry's lock.
     ///
     /// - Throws: `CursorNotFound` (43) for an unknown or closed cursor, `Unauthorized` (13)
-    ///   when the cursor belongs to another namespace (the cursor stays open, as in MongoDB).
-    func nextBatch(id: Int64, namespace: String, batchSize: Int?) throws(MongoError) -> Batch {
+    ///   when the cursor belongs to another namespace (the cursor stays open, as in MongoDB);
+    ///   the engine's errors (the cursor is then closed, as MongoDB kills a failed cursor).
+    func nextBatch(id: Int64, namespace: String, batchSize: Int?,
+                   interrupt: OperationInterrupt = .none) throws(MongoError) -> Batch {
         let now = ContinuousClock.now
-        return try state.withLock { (state) throws(MongoError) -> Batch in
+        let held = try state.withLock { (state) throws(MongoError) -> Either in
             guard var cursor = state.cursors[id], cursor.machine.beginBatch() == .returnBatch else {
                 throw MongoError(.cursorNotFound, "cursor id \(id) not found")
             }
@@ -212,15 +257,52 @@ final class CursorRegistry: Sendable {
                 throw MongoError(.unauthorized,
                                  "Requested getMore on namespace '\(namespace)', but cursor belongs to a different namespace \(cursor.namespace)")
             }
+            if let engine = cursor.engine { return .engine(engine) }
             let documents = Self.takeBatch(from: &cursor.remaining, limit: batchSize == 0 ? nil : batchSize)
             cursor.machine.finishBatch(at: now, remaining: !cursor.remaining.isEmpty)
             if cursor.machine.isOpen {
                 state.cursors[id] = cursor
-                return Batch(documents: documents, cursorID: id)
+                return .batch(Batch(documents: documents, cursorID: id))
             }
             state.cursors[id] = nil
-            return Batch(documents: documents, cursorID: 0)
+            return .batch(Batch(documents: documents, cursorID: 0))
         }
+        guard case let .engine(engine) = held else {
+            if case let .batch(batch) = held { return batch }
+            throw MongoError(.internalError, "cursor id \(id) gave no batch")
+        }
+        let documents: [BSONDocument]
+        do {
+            documents = try engine.nextBatch(maxCount: batchSize == 0 ? Int.max : batchSize ?? Int.max,
+                                             maxBytes: Self.maxBatchBytes, interrupt: interrupt)
+        } catch {
+            close(id: id)
+            throw error
+        }
+        let finished = ContinuousClock.now
+        let open = engine.isOpen
+        let kept = state.withLock { state -> Bool in
+            guard var cursor = state.cursors[id], cursor.engine === engine else { return false }
+            cursor.machine.finishBatch(at: finished, remaining: open)
+            state.cursors[id] = cursor.machine.isOpen ? cursor : nil
+            return cursor.machine.isOpen
+        }
+        if !kept {
+            engine.close()
+            runOrphanedWatchers()
+        }
+        return Batch(documents: documents, cursorID: kept ? id : 0)
+    }
+
+    /// What a getMore found under the lock: a batch already taken, or an engine cursor to read.
+    private enum Either {
+        case batch(Batch)
+        case engine(QueryCursor)
+    }
+
+    /// Calls the removal watchers of cursors no longer open.
+    private func runOrphanedWatchers() {
+        for watcher in state.withLock({ $0.takeOrphanedWatchers() }) { watcher() }
     }
 
     /// Kills the cursors `ids` (killCursors) that belong to `namespace`.
@@ -229,7 +311,7 @@ final class CursorRegistry: Sendable {
             var outcome = KillOutcome()
             for id in ids {
                 if var cursor = state.cursors[id], cursor.namespace == namespace, cursor.machine.kill() {
-                    state.cursors[id] = nil
+                    state.remove(id)
                     outcome.killed.append(id)
                 } else {
                     outcome.notFound.append(id)
@@ -246,7 +328,7 @@ final class CursorRegistry: Sendable {
     func kill(sessions: Set<BSONBinary>) -> Int {
         let (count, orphaned) = state.withLock { state in
             let doomed = state.cursors.values.filter { $0.session.map(sessions.contains) ?? false }.map(\.id)
-            for id in doomed { state.cursors[id] = nil }
+            for id in doomed { state.remove(id) }
             return (doomed.count, state.takeOrphanedWatchers())
         }
         for watcher in orphaned { watcher() }
@@ -267,7 +349,7 @@ final class CursorRegistry: Sendable {
             for (id, var cursor) in state.cursors where cursor.machine.expireIfIdle(at: now, timeout: timeout) {
                 reaped.append(id)
             }
-            for id in reaped { state.cursors[id] = nil }
+            for id in reaped { state.remove(id) }
             state.timedOut += reaped.count
             return (reaped.count, state.takeOrphanedWatchers())
         }

@@ -122,6 +122,15 @@ struct AggregateCommand {
         return []
     }
 
+    /// The engine's streaming cursor for this pipeline on a collection (stages that cannot
+    /// stream run whole inside it); nil when it must run here instead: `$out`/`$merge`, a
+    /// view, or `$listLocalSessions`.
+    func openCursor(_ context: CommandContext) throws(MongoError) -> QueryCursor? {
+        guard output == nil, !listsLocalSessions, try ViewCommands.resolved(context, namespace) == nil else { return nil }
+        try context.checkForInterrupt()
+        return try context.collection(namespace).collated(by: collation).openCursor(pipeline: stages, options: options)
+    }
+
     /// The explain document for this pipeline (a trailing `$out` is not run, so not shown).
     func explain(_ context: CommandContext, verbosity: ExplainVerbosity) throws(MongoError) -> BSONDocument {
         if let view = try ViewCommands.resolved(context, namespace) {

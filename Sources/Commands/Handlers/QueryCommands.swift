@@ -86,7 +86,10 @@ enum QueryCommands {
         } else if try context.bool("returnKey") == true {
             documents = try indexKeys(context, namespace: namespace, query: query)
         } else {
-            documents = try collection(context, namespace).find(query)
+            // Streams: the first batch now, the rest by getMore from the same snapshot.
+            let cursor = try collection(context, namespace).openCursor(query)
+            return try cursorReply(context, namespace: namespace.description, cursor: cursor, batchSize: batchSize,
+                                   singleBatch: singleBatch, noTimeout: noTimeout)
         }
         try context.checkForInterrupt()
         return try cursorReply(context, namespace: namespace.description, documents: documents, batchSize: batchSize,
@@ -163,6 +166,22 @@ enum QueryCommands {
         ])]
     }
 
+    /// `{cursor: {firstBatch, id, ns}}` for the engine cursor `cursor`, registering a cursor
+    /// that reads on from it when results remain.
+    static func cursorReply(
+        _ context: CommandContext, namespace: String, cursor: QueryCursor, batchSize: Int?,
+        singleBatch: Bool, noTimeout: Bool = false
+    ) throws(MongoError) -> BSONDocument {
+        let batch = try context.server.cursors.open(
+            namespace: namespace, engine: cursor, batchSize: batchSize, singleBatch: singleBatch, interrupt: context.interrupt,
+            session: context.sessionID, connectionID: context.connection.id, noTimeout: noTimeout, command: context.name)
+        try context.checkForInterrupt()
+        return ["cursor": .document([
+            "firstBatch": .array(batch.documents.map { .document($0) }), "id": .int64(batch.cursorID),
+            "ns": .string(namespace),
+        ])]
+    }
+
     /// getMore.
     static func getMore(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         guard case let .int64(id) = context.firstValue else {
@@ -186,7 +205,8 @@ enum QueryCommands {
         if context.server.cursors.contains(id) {
             try failGetMoreAfterCursorCheckout(context, namespace: namespace)
         }
-        let batch = try context.server.cursors.nextBatch(id: id, namespace: namespace, batchSize: batchSize)
+        let batch = try context.server.cursors.nextBatch(id: id, namespace: namespace, batchSize: batchSize,
+                                                         interrupt: context.interrupt)
         return ["cursor": .document([
             "nextBatch": .array(batch.documents.map { .document($0) }), "id": .int64(batch.cursorID),
             "ns": .string(namespace),
@@ -295,6 +315,10 @@ enum QueryCommands {
             batchSize = nil
         }
         if explain { return try pipeline.explain(context, verbosity: .queryPlanner) }
+        if let cursor = try pipeline.openCursor(context) {
+            return try cursorReply(context, namespace: pipeline.namespace.description, cursor: cursor,
+                                   batchSize: batchSize, singleBatch: false)
+        }
         let documents = try pipeline.run(context)
         return try cursorReply(context, namespace: pipeline.namespace.description, documents: documents,
                                batchSize: batchSize, singleBatch: false)

@@ -15,38 +15,56 @@ extension DocumentCollection {
     public func forEachRecord(
         interrupt: OperationInterrupt = .none, _ body: (Record) throws(MongoError) -> Bool
     ) throws(MongoError) {
+        try forEachRecord(after: nil, interrupt: interrupt) { (record, _) throws(MongoError) -> Bool in try body(record) }
+    }
+
+    /// ``forEachRecord(interrupt:_:)`` resumable: starts after the record whose scan key is
+    /// `key` (`nil`: at the start), and gives `body` each record's scan key with it (valid
+    /// only during the call; copy it to resume from there later). Reads at the collection's
+    /// ``snapshot`` when it has one, so a scan resumed on the same snapshot sees the records
+    /// the first part saw.
+    ///
+    /// - Throws: `MaxTimeMSExpired` (50) or `Interrupted` (11601) when `interrupt` fires.
+    public func forEachRecord(
+        after key: [UInt8]?, interrupt: OperationInterrupt = .none,
+        _ body: (Record, _ key: UnsafeRawBufferPointer) throws(MongoError) -> Bool
+    ) throws(MongoError) {
         guard let collection = store.catalog.openCollection(namespace) else { return }
+        guard let range = KeyRange.all.resumed(after: key, direction: .forward) else { return }
         let decoder = RecordDecoder(registry: store.shapes)
         var poll = interrupt.poll()
         if let transaction {
-            try transaction.forEachStored(in: collection, namespace: namespace) { (_, value) throws(MongoError) -> Bool in
+            try transaction.forEachStored(in: collection, namespace: namespace, from: range.lowerBound) {
+                (key, value) throws(MongoError) -> Bool in
                 try poll.tick()
-                return try body(try record(value, decoder: decoder))
+                let record = try record(value, decoder: decoder)
+                return try withKeyBytes(key) { (key) throws(MongoError) -> Bool in try body(record, key) }
             }
             return
         }
+        let reader = self.reader
         if let capped = collection.capped {
             // Natural order: follow the insertion-order key space to each document.
-            try scanStopping(capped.keySpace) { (value) throws(MongoError) -> Bool in
+            try scanStopping(capped.keySpace, range: range) { (key, value) throws(MongoError) -> Bool in
                 try poll.tick()
-                guard let entry = CappedOrder.Entry(value) else { return true }
+                guard let entry = CappedOrder.Entry(Array(value)) else { return true }
                 guard let stored = try read({ () throws(StorageError) in
-                    try store.storage.get(entry.idKey, in: collection.keySpace)
+                    try reader.get(entry.idKey, in: collection.keySpace)
                 }) else { return true }
-                return try body(try record(stored, decoder: decoder))
+                return try body(try record(stored, decoder: decoder), key)
             }
             return
         }
         var layouts = RecordLayoutCache()
-        try scanStopping(collection.keySpace) { (value) throws(MongoError) -> Bool in
+        try scanStopping(collection.keySpace, range: range) { (key, value) throws(MongoError) -> Bool in
             try poll.tick()
             let record: Record
             do throws(RecordError) {
-                record = try decoder.record(value, layouts: &layouts)
+                record = try decoder.record(Array(value), layouts: &layouts)
             } catch {
                 throw unreadable(error)
             }
-            return try body(record)
+            return try body(record, key)
         }
     }
 
@@ -64,14 +82,18 @@ extension DocumentCollection {
         MongoError(.internalError, "unreadable record in \(namespace): \(error.description)")
     }
 
-    /// Scans every value of `keySpace` in key order until `body` returns `false`. A key
+    /// Scans the entries of `range` in `keySpace` in key order (at the collection's snapshot
+    /// when it has one) until `body` returns `false`. A key
     /// space dropped meanwhile ends the scan quietly; `body`'s error ends it and is thrown.
-    private func scanStopping(_ keySpace: any KeySpace, _ body: ([UInt8]) throws(MongoError) -> Bool) throws(MongoError) {
+    private func scanStopping(
+        _ keySpace: any KeySpace, range: KeyRange,
+        _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(MongoError) -> Bool
+    ) throws(MongoError) {
         var failure: MongoError?
         do {
-            try store.storage.scan(.all, in: keySpace) { _, value in
+            try reader.scan(range, in: keySpace, direction: .forward) { key, value in
                 do throws(MongoError) {
-                    return try body(Array(value)) ? .continue : .stop
+                    return try body(key, value) ? .continue : .stop
                 } catch {
                     failure = error
                     return .stop

@@ -15,17 +15,21 @@ public struct DocumentCollection: Sendable {
     public let namespace: Namespace
     /// The transaction reads and writes go through, if any (see `Transaction.collection(_:)`).
     public let transaction: Transaction?
+    /// The point in time reads see outside a transaction (see ``reading(at:)``); `nil`: now.
+    public let snapshot: ReadSnapshot?
 
     /// A handle to `namespace` in `store`.
     public init(store: DocumentStore, namespace: Namespace) {
         self.init(store: store, namespace: namespace, transaction: nil)
     }
 
-    /// A handle to `namespace` in `store`, inside `transaction` when given.
-    init(store: DocumentStore, namespace: Namespace, transaction: Transaction?) {
+    /// A handle to `namespace` in `store`, inside `transaction` when given, reading at
+    /// `snapshot` when given.
+    init(store: DocumentStore, namespace: Namespace, transaction: Transaction?, snapshot: ReadSnapshot? = nil) {
         self.store = store
         self.namespace = namespace
         self.transaction = transaction
+        self.snapshot = snapshot
     }
 
     // MARK: Writes
@@ -242,7 +246,7 @@ public struct DocumentCollection: Sendable {
         }
         let stored: [UInt8]?
         do {
-            stored = try store.storage.get(KeyEncoding.key(for: id), in: collection.keySpace)
+            stored = try reader.get(KeyEncoding.key(for: id), in: collection.keySpace)
         } catch where error.code == .keySpaceDropped {
             return nil
         } catch {

@@ -200,6 +200,20 @@ extension DocumentCollection {
         named name: String, bounds: [[IndexInterval]], reverse: Bool = false, statistics: inout IndexScanStatistics,
         interrupt: OperationInterrupt = .none, _ body: (IndexEntry) throws(MongoError) -> Bool
     ) throws(MongoError) {
+        try scanIndex(named: name, bounds: bounds, reverse: reverse, after: nil, statistics: &statistics,
+                      interrupt: interrupt) { (entry, _) throws(MongoError) -> Bool in try body(entry) }
+    }
+
+    /// ``scanIndex(named:bounds:reverse:statistics:interrupt:_:)`` resumable: starts after the
+    /// entry whose key is `key` in the scan's direction (`nil`: at the start), and gives `body`
+    /// each entry's key with it (valid only during the call; copy it to resume from there
+    /// later). An index key ends with the record's `_id`, so resuming after it neither repeats
+    /// nor skips an entry. Reads at the collection's ``snapshot`` when it has one.
+    public func scanIndex(
+        named name: String, bounds: [[IndexInterval]], reverse: Bool = false, after key: [UInt8]?,
+        statistics: inout IndexScanStatistics, interrupt: OperationInterrupt = .none,
+        _ body: (IndexEntry, _ key: UnsafeRawBufferPointer) throws(MongoError) -> Bool
+    ) throws(MongoError) {
         guard let collection = store.catalog.openCollection(namespace) else { return }
         let fields: [IndexKeyField]
         let keySpace: any KeySpace
@@ -219,15 +233,18 @@ extension DocumentCollection {
         }
         let plan = try IndexScanPlan(fields: fields, bounds: bounds)
         guard !plan.ranges.isEmpty else { return }
+        let direction: ScanDirection = reverse ? .reverse : .forward
         if let transaction {
             let index = collection.indexes.first { $0.name == name }
             try scanIndex(in: transaction, collection: collection, index: index, keySpace: keySpace, decoder: decoder,
-                          plan: plan, reverse: reverse, statistics: &statistics, interrupt: interrupt, body)
+                          plan: plan, reverse: reverse, after: key, statistics: &statistics, interrupt: interrupt, body)
             return
         }
-        let cursor = try scanning(name) { () throws(StorageError) in try store.storage.makeCursor(over: .all, in: keySpace) }
+        let reader = self.reader
+        let cursor = try scanning(name) { () throws(StorageError) in try reader.makeCursor(over: .all, in: keySpace) }
         var poll = interrupt.poll()
-        for range in reverse ? plan.ranges.reversed() : plan.ranges {
+        for whole in reverse ? plan.ranges.reversed() : plan.ranges {
+            guard let range = whole.resumed(after: key, direction: direction) else { continue }
             position(cursor, at: range, reverse: reverse)
             while true {
                 try poll.tick()
@@ -239,14 +256,15 @@ extension DocumentCollection {
                     }
                     statistics.keysExamined += 1
                     let entry = try self.entry(value, decoder: decoder)
-                    return plan.passesFilters(entry.keyValues) ? .entry(entry) : .skip
+                    guard plan.passesFilters(entry.keyValues) else { return .skip }
+                    return try body(entry, key) ? .skip : .stop
                 }
                 guard let step else {
                     try scanning(name) { () throws(StorageError) in try cursor.checkStatus() }
                     break
                 }
                 if case .endOfRange = step { break }
-                if case let .entry(entry) = step, try !body(entry) { return }
+                if case .stop = step { return }
                 if reverse { cursor.previous() } else { cursor.next() }
             }
         }
@@ -254,7 +272,10 @@ extension DocumentCollection {
 
     enum EntryStep {
         case entry(IndexEntry)
+        /// On to the next entry.
         case skip
+        /// The caller wants no more.
+        case stop
         case endOfRange
     }
 

@@ -9,8 +9,9 @@ extension DocumentCollection {
     /// `scanIndex` as `transaction` sees the index (`index` nil: `_id_`).
     func scanIndex(
         in transaction: Transaction, collection: Catalog.OpenCollection, index: Catalog.OpenIndex?, keySpace: any KeySpace,
-        decoder: RecordDecoder?, plan: IndexScanPlan, reverse: Bool, statistics: inout IndexScanStatistics,
-        interrupt: OperationInterrupt, _ body: (IndexEntry) throws(MongoError) -> Bool
+        decoder: RecordDecoder?, plan: IndexScanPlan, reverse: Bool, after resumeKey: [UInt8]?,
+        statistics: inout IndexScanStatistics, interrupt: OperationInterrupt,
+        _ body: (IndexEntry, UnsafeRawBufferPointer) throws(MongoError) -> Bool
     ) throws(MongoError) {
         let overlay = try transaction.overlay(of: collection, namespace: namespace)
         let written = Set(overlay.map(\.key))
@@ -33,7 +34,9 @@ extension DocumentCollection {
         let name = index?.name ?? IndexDescription.idIndex.name
         let cursor = try scanning(name) { () throws(StorageError) in try transaction.snapshot.makeCursor(over: .all, in: keySpace) }
         var poll = interrupt.poll()
-        for range in reverse ? plan.ranges.reversed() : plan.ranges {
+        let direction: ScanDirection = reverse ? .reverse : .forward
+        for whole in reverse ? plan.ranges.reversed() : plan.ranges {
+            guard let range = whole.resumed(after: resumeKey, direction: direction) else { continue }
             position(cursor, at: range, reverse: reverse)
             while true {
                 try poll.tick()
@@ -60,7 +63,12 @@ extension DocumentCollection {
             }
         }
         merged.sort { reverse ? $1.key.lexicographicallyPrecedes($0.key) : $0.key.lexicographicallyPrecedes($1.key) }
-        for (_, entry) in merged where try !body(entry) { return }
+        for (key, entry) in merged {
+            if let resumeKey, reverse ? !key.lexicographicallyPrecedes(resumeKey) : !resumeKey.lexicographicallyPrecedes(key) {
+                continue
+            }
+            if try !withKeyBytes(key, { (key) throws(MongoError) -> Bool in try body(entry, key) }) { return }
+        }
     }
 }
 

@@ -346,12 +346,12 @@ public struct QueryCollection: Sendable {
 
     // MARK: Planning
 
-    private struct Prepared {
+    struct Prepared {
         let plan: QueryPlan
     }
 
     /// Parses every part of `query` (so errors come before any work) and plans it.
-    private func prepare(_ query: FindQuery) throws(MongoError) -> Prepared {
+    func prepare(_ query: FindQuery) throws(MongoError) -> Prepared {
         guard query.skip >= 0 else {
             throw MongoError(.badValue, "skip value must be non-negative, but received: \(query.skip)")
         }

@@ -35,10 +35,27 @@ struct Executor {
     /// (find's `allowDiskUse`) instead of failing with 292.
     var sortMemory = SortMemoryLimit()
 
-    /// The plan's matches after sort, skip and limit (projection is the caller's).
+    /// The plan's matches after sort, skip and limit (projection is the caller's), all in
+    /// memory (a sort that spilled is read back whole).
     func matches(
         _ plan: QueryPlan, wantPositional: Bool, statistics: inout ExecutionStatistics
     ) throws(MongoError) -> [QueryMatch] {
+        switch try sortedMatches(plan, wantPositional: wantPositional, statistics: &statistics) {
+        case let .inMemory(matches):
+            return matches
+        case let .spilled(spilled):
+            var result: [QueryMatch] = []
+            while let match = try spilled.next() { result.append(match) }
+            statistics.nReturned = result.count
+            return result
+        }
+    }
+
+    /// The plan's matches after sort, skip and limit: in memory, or (a sort past its memory
+    /// limit with `allowDiskUse`) in a spill file read back one document at a time.
+    func sortedMatches(
+        _ plan: QueryPlan, wantPositional: Bool, statistics: inout ExecutionStatistics
+    ) throws(MongoError) -> SortedMatches {
         let clock = ContinuousClock()
         let started = clock.now
         defer {
@@ -51,10 +68,9 @@ struct Executor {
         let wanted = plan.wanted
         var collected: [QueryMatch] = []
         var held = 0
-        var spilling: SortSink?
-        let spilled = CollectingSink()
+        var spilling: (sort: SortSink, output: SpillingSink)?
         try forEachCandidate(plan, wantPositional: wantPositional, statistics: &statistics) { (match) throws(MongoError) -> Bool in
-            if let spilling { return try spilling.push(match.document) }
+            if let spilling { return try spilling.sort.push(match.document) }
             collected.append(match)
             guard sorting, let sort = plan.sort else {
                 if let wanted, collected.count >= wanted { return false }
@@ -69,24 +85,26 @@ struct Executor {
             }
             guard held > sortMemory.limitBytes else { return true }
             guard sortMemory.allowDiskUse else { throw sortMemory.exceededError }
-            // Past the limit with allowDiskUse: hand everything to $sort's external sort.
-            let sink = try spillingSort(sort, keeping: wanted, into: spilled)
+            // Past the limit with allowDiskUse: hand everything to $sort's external sort,
+            // whose output goes to a spill file the caller reads back.
+            let output = try SpillingSink(dataDirectory: collection.store.path)
+            let sink = try spillingSort(sort, keeping: wanted, into: output)
             for match in collected { _ = try sink.push(match.document) }
             collected = []
-            spilling = sink
+            spilling = (sink, output)
             return true
         }
         if let spilling {
-            try spilling.finish()
-            // The spilled sort returns documents only: no positional `$` index survives it.
-            collected = spilled.documents.map { QueryMatch(id: $0["_id"] ?? .null, document: $0, positionalIndex: nil) }
-        } else if sorting, let sort = plan.sort {
+            try spilling.sort.finish()
+            return .spilled(try SpilledMatches(spilling.output, skip: plan.skip, limit: plan.limit))
+        }
+        if sorting, let sort = plan.sort {
             try interrupt.check()
             collected = try Self.sorted(collected, by: sort, keeping: wanted, interrupt: interrupt)
         }
         let result = Array(collected.dropFirst(plan.skip).prefix(plan.limit ?? Int.max))
         statistics.nReturned = result.count
-        return result
+        return .inMemory(result)
     }
 
     /// The aggregation's `$sort` stage, spilling to the data directory, for a find's sort
@@ -128,6 +146,21 @@ struct Executor {
         _ plan: QueryPlan, wantPositional: Bool, statistics: inout ExecutionStatistics,
         _ body: (QueryMatch) throws(MongoError) -> Bool
     ) throws(MongoError) {
+        var seen: Set<[UInt8]> = []
+        try forEachCandidate(plan, wantPositional: wantPositional, after: nil, seen: &seen, statistics: &statistics) {
+            (match, _) throws(MongoError) -> Bool in try body(match)
+        }
+    }
+
+    /// ``forEachCandidate(_:wantPositional:statistics:_:)`` resumable: the access path starts
+    /// after the scan key `resumeKey` (a record key for a collection scan, an index key for an
+    /// index scan), `body` gets each match's scan key (valid during the call), and `seen`
+    /// carries a multikey scan's already returned documents from one call to the next.
+    func forEachCandidate(
+        _ plan: QueryPlan, wantPositional: Bool, after resumeKey: [UInt8]?, seen: inout Set<[UInt8]>,
+        statistics: inout ExecutionStatistics,
+        _ body: (QueryMatch, _ key: UnsafeRawBufferPointer) throws(MongoError) -> Bool
+    ) throws(MongoError) {
         switch plan.access {
         case .collectionScan:
             let matcher = ShapeMatcher(plan.filter)
@@ -137,16 +170,15 @@ struct Executor {
                 statistics.totalDocsExamined += examined
                 interrupt.tally?.add(keysExamined: 0, docsExamined: examined)
             }
-            try collection.forEachRecord(interrupt: interrupt) { (record) throws(MongoError) -> Bool in
+            try collection.forEachRecord(after: resumeKey, interrupt: interrupt) { (record, key) throws(MongoError) -> Bool in
                 examined += 1
                 guard try matcher.matches(record) else { return true }
                 let document = try Self.decode(record)
                 let positional = wantPositional ? plan.filter.match(document)?.positionalIndex : nil
-                return try body(QueryMatch(id: document["_id"] ?? .null, document: document, positionalIndex: positional))
+                return try body(QueryMatch(id: document["_id"] ?? .null, document: document, positionalIndex: positional), key)
             }
             statistics.decidedByShape += matcher.decidedByShape
         case let .indexScan(scan):
-            var seen: Set<[UInt8]> = []
             var scanStatistics = IndexScanStatistics()
             var docsExamined = 0
             interrupt.tally?.addPlan(indexKey: scan.index.key)
@@ -156,8 +188,8 @@ struct Executor {
                 interrupt.tally?.add(keysExamined: scanStatistics.keysExamined, docsExamined: docsExamined)
             }
             let collection = self.collection
-            try collection.scanIndex(named: scan.index.name, bounds: scan.bounds, reverse: scan.reverse,
-                                     statistics: &scanStatistics, interrupt: interrupt) { (entry) throws(MongoError) -> Bool in
+            try collection.scanIndex(named: scan.index.name, bounds: scan.bounds, reverse: scan.reverse, after: resumeKey,
+                                     statistics: &scanStatistics, interrupt: interrupt) { (entry, key) throws(MongoError) -> Bool in
                 if scan.index.isMultikey, !seen.insert(KeyEncoding.key(for: entry.id)).inserted { return true }
                 let document: BSONDocument
                 if scan.covered {
@@ -169,7 +201,7 @@ struct Executor {
                 }
                 guard let match = plan.filter.match(document) else { return true }
                 return try body(QueryMatch(id: entry.id, document: document,
-                                           positionalIndex: wantPositional ? match.positionalIndex : nil))
+                                           positionalIndex: wantPositional ? match.positionalIndex : nil), key)
             }
         }
     }
