@@ -25,7 +25,10 @@ public struct DocumentStoreOptions: Sendable {
     /// How much change history to keep.
     public var changeLogRetention = ChangeLogRetention()
     /// The most distinct document shapes the store will intern.
-    public var maximumShapeCount = 1 << 20
+    public var maximumShapeCount = ShapeRegistry.defaultMaximumShapeCount
+    /// The most shapes one collection's writes may create: smaller than
+    /// ``maximumShapeCount``, so a collection that runs out leaves room for the others.
+    public var maximumShapesPerCollection = ShapeRegistry.defaultMaximumShapesPerOwner
     /// Compiles partial index filters (`partialFilterExpression`); set by the Query layer.
     /// Without it, creating a partial index fails, and writes to a collection that has one
     /// fail rather than leave the index incomplete.
@@ -95,7 +98,10 @@ public final class DocumentStore: Sendable {
         let loaded = try Catalog.load(storage: storage, keySpace: catalogKeySpace, predicateCompiler: options.predicateCompiler)
         let shapes: ShapeRegistry
         do {
-            shapes = try ShapeRegistry(restoring: loaded.shapes, maximumShapeCount: options.maximumShapeCount)
+            shapes = try ShapeRegistry(
+                restoring: loaded.shapes, maximumShapeCount: options.maximumShapeCount,
+                maximumShapesPerOwner: options.maximumShapesPerCollection
+            )
         } catch {
             throw .corruptCatalog(path: storage.location, reason: error.description)
         }

@@ -62,6 +62,9 @@ public final class ServerParameters: Sendable {
                    settability: .never),
         Definition(name: "transactionLifetimeLimitSeconds", kind: .integer(1...Int64(Int32.max), wide: false),
                    defaultValue: .int32(60), settability: .startupAndRuntime),
+        // MongoDB's cap on live logical sessions; one more answers TooManyLogicalSessions (261).
+        Definition(name: "maxSessions", kind: .integer(1...Int64(Int32.max), wide: false),
+                   defaultValue: .int32(1_000_000), settability: .startup),
         Definition(name: "cursorTimeoutMillis", kind: .integer(0...Int64.max, wide: true),
                    defaultValue: .int64(600_000), settability: .startupAndRuntime),
         // Kept and reported; the log handler's level comes from `--log-level`.

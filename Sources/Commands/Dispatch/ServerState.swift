@@ -31,7 +31,7 @@ final class ServerState: Sendable {
     let metrics: ServerMetrics
     let logger: Logger
     let cursors: CursorRegistry
-    let sessions = SessionRegistry()
+    let sessions: SessionRegistry
     /// The server parameters; the reapers read theirs (`cursorTimeoutMillis`,
     /// `transactionLifetimeLimitSeconds`) on every round, so setParameter takes effect live.
     let parameters: ServerParameters
@@ -59,6 +59,7 @@ final class ServerState: Sendable {
         self.metrics = metrics
         self.logger = logger
         parameters = configuration.parameters
+        sessions = SessionRegistry(maximumCount: Int(clamping: configuration.parameters.integer("maxSessions")))
         let timeout = configuration.cursorTimeout.components
         let (millis, overflow) = timeout.seconds.multipliedReportingOverflow(by: 1000)
         parameters.configureDefault(
