@@ -12,9 +12,12 @@ public final class CommandStore: Sendable {
     /// The engine commands run against.
     let engine: QueryEngine
 
-    /// Opens (or creates) the store at `path`.
-    public init(path: String) throws(StoreOpenError) {
-        engine = try QueryEngine(path: path)
+    /// Opens (or creates) the store at `path`, holding at most `maximumCollections`
+    /// collections (the `maxCollections` parameter).
+    public init(path: String, maximumCollections: Int = DocumentStoreOptions.defaultMaximumCollectionCount) throws(StoreOpenError) {
+        var options = DocumentStoreOptions()
+        options.maximumCollectionCount = maximumCollections
+        engine = try QueryEngine(path: path, options: options)
     }
 
     /// Commands over an engine its host already opened (the embedding API serving its own

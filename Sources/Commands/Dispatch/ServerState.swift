@@ -60,6 +60,8 @@ final class ServerState: Sendable {
         self.logger = logger
         parameters = configuration.parameters
         sessions = SessionRegistry(maximumCount: Int(clamping: configuration.parameters.integer("maxSessions")))
+        SpillBudget.process.configure(maximumBytes: Int(clamping: configuration.parameters.integer("spillMaxBytes")),
+                                      maximumFiles: Int(clamping: configuration.parameters.integer("spillMaxFiles")))
         let timeout = configuration.cursorTimeout.components
         let (millis, overflow) = timeout.seconds.multipliedReportingOverflow(by: 1000)
         parameters.configureDefault(
