@@ -13,10 +13,10 @@ public final class CommandStore: Sendable {
     let engine: QueryEngine
 
     /// Opens (or creates) the store at `path`, holding at most `maximumCollections`
-    /// collections (the `maxCollections` parameter).
-    public init(path: String, maximumCollections: Int = DocumentStoreOptions.defaultMaximumCollectionCount) throws(StoreOpenError) {
+    /// collections (the `maxCollections` parameter; `nil`: the store's default).
+    public init(path: String, maximumCollections: Int? = nil) throws(StoreOpenError) {
         var options = DocumentStoreOptions()
-        options.maximumCollectionCount = maximumCollections
+        if let maximumCollections { options.maximumCollectionCount = maximumCollections }
         engine = try QueryEngine(path: path, options: options)
     }
 

@@ -45,7 +45,8 @@ public final class ShapeRegistry: Sendable {
 
     /// An empty registry holding only the root shape.
     public init(
-        maximumShapeCount: Int = defaultMaximumShapeCount, maximumShapesPerOwner: Int = defaultMaximumShapesPerOwner
+        maximumShapeCount: Int = ShapeRegistry.defaultMaximumShapeCount,
+        maximumShapesPerOwner: Int = ShapeRegistry.defaultMaximumShapesPerOwner
     ) {
         let root = Shape()
         self.root = root
@@ -60,8 +61,8 @@ public final class ShapeRegistry: Sendable {
     /// - Throws: ``RecordError/invalidShapeDefinition(_:)`` when a definition names a missing
     ///   parent, repeats an id, or repeats an edge already defined under another id.
     public init(
-        restoring definitions: some Sequence<ShapeDefinition>, maximumShapeCount: Int = defaultMaximumShapeCount,
-        maximumShapesPerOwner: Int = defaultMaximumShapesPerOwner
+        restoring definitions: some Sequence<ShapeDefinition>, maximumShapeCount: Int = ShapeRegistry.defaultMaximumShapeCount,
+        maximumShapesPerOwner: Int = ShapeRegistry.defaultMaximumShapesPerOwner
     ) throws(RecordError) {
         let root = Shape()
         var snapshot = ShapeSnapshot(root: root)
