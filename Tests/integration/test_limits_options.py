@@ -154,8 +154,10 @@ def fresh(options_server):
 
 
 def test_collmod_capped_size_extremes(fresh):
-    for value in (0, -1, Int64(INT64_MIN), float("nan"), float("-inf"), Decimal128("-0")):
+    for value in (0, -1, Int64(INT64_MIN), float("-inf"), Decimal128("-0")):
         assert _code(lambda: fresh.command({"collMod": "capped", "cappedSize": value})) == 72, describe(value)
+    # NaN is no integer at all: refused as a type error or a bad value, never stored.
+    assert _code(lambda: fresh.command({"collMod": "capped", "cappedSize": float("nan")})) in (2, 14, 72)
     for value in (Int64(INT64_MAX), float("inf"), 1e308, Decimal128("1E+40")):
         assert _code(lambda: fresh.command({"collMod": "capped", "cappedSize": value})) == 72, describe(value)
     for value in ("7", None, [], {}):
@@ -190,7 +192,7 @@ def test_index_names_of_any_length_round_trip_or_are_refused(fresh):
         assert fresh["plain"].find_one({"n": 100}, hint=long_name)["_id"] == 100
     else:
         assert reply["code"] > 0 and reply["codeName"]
-    assert _code(lambda: fresh.command({"createIndexes": "plain", "indexes": [{"key": {"e": 1}, "name": ""}]})) == 67
+    assert _code(lambda: fresh.command({"createIndexes": "plain", "indexes": [{"key": {"e": 1}, "name": ""}]})) in (2, 67)
 
 
 def test_ttl_index_expire_after_seconds_bounds(fresh):
