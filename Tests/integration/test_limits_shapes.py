@@ -1,7 +1,7 @@
 # Shape exhaustion is never permanent for the server (issue 14): a collection flooded with
 # documents of endlessly varied field names runs out of its own share of shape ids, while
 # every other collection keeps accepting documents with new shapes, before and after a
-# restart, and the flood's committed documents stay intact.
+# restart, and the flood's committed documents stay intact. Minutes long: `make shape-flood`.
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ def _random_document(rng: random.Random, index: int) -> dict:
     return document
 
 
+@pytest.mark.long
 def test_shape_flood_in_one_collection_leaves_new_collections_writable(private_server, figures):
     rng = random.Random(14)
     with private_server.client() as client:
