@@ -18,7 +18,7 @@ import Testing
     @Test func bytesPastTheAllowanceFailWith14031AndComeBack() throws {
         try Self.withDirectory { directory in
             let budget = SpillBudget()
-            budget.configure(maximumBytes: 1000, maximumFiles: 4)
+            budget.configure(maximumBytes: 700, maximumFiles: 4)  // two 315-byte documents fit, a third does not
             let document: BSONDocument = ["pad": .string(String(repeating: "x", count: 300))]
             var file: SpillFile? = try SpillFile(dataDirectory: directory, budget: budget)
             try file?.append(document)
