@@ -8,20 +8,8 @@ from __future__ import annotations
 import pytest
 from pymongo.errors import OperationFailure
 
-DOCUMENTS = 200_000
-BATCH = 10_000
-
-
-@pytest.fixture(scope="module")
-def big(client):
-    database = client["limits_interrupts"]
-    client.drop_database(database.name)
-    docs = database["docs"]
-    for start in range(0, DOCUMENTS, BATCH):
-        docs.insert_many([{"_id": i, "a": i, "g": i % 1000, "s": "x" * 40}
-                          for i in range(start, min(start + BATCH, DOCUMENTS))], ordered=False)
-    yield database
-    client.drop_database(database.name)
+# The 200,000-document database of test_interrupts.py (shared fixture, same module scope).
+from test_interrupts import DOCUMENTS, big  # noqa: F401  (pytest fixture)
 
 
 def _expect_50(database, command: dict) -> None:
@@ -34,7 +22,8 @@ def _expect_50(database, command: dict) -> None:
 def _intact(database) -> None:
     assert database.client.admin.command("ping")["ok"] == 1
     assert database["docs"].estimated_document_count() == DOCUMENTS
-    assert database["docs"].find_one({"_id": 123_456}) == {"_id": 123_456, "a": 123_456, "g": 456, "s": "x" * 40}
+    assert database["docs"].find_one({"_id": 123_456}) == {"_id": 123_456, "a": 123_456, "g": 456, "parent": 61_728,
+                                                          "s": "x" * 20}
 
 
 @pytest.mark.parametrize("command", [
@@ -54,7 +43,7 @@ def test_index_build_stops_at_max_time_ms_and_leaves_no_index(big):
     _intact(big)
     # Without the deadline the same build completes and is used.
     big["docs"].create_index([("s", 1), ("a", -1)], name="s_a")
-    assert big["docs"].find_one({"s": "x" * 40, "a": 7}, hint="s_a")["_id"] == 7
+    assert big["docs"].find_one({"s": "x" * 20, "a": 7}, hint="s_a")["_id"] == 7
     big["docs"].drop_index("s_a")
 
 

@@ -13,7 +13,8 @@ from bson.int64 import Int64
 from pymongo.errors import OperationFailure
 
 from hostile import EXTREMES, INT64_MAX, INT64_MIN, describe
-from tessera_server import TesseraServer
+# A private server of this module's own (test_hostile_numbers' module-scoped fixture).
+from test_hostile_numbers import hostile_server as options_server  # noqa: F401  (pytest fixture)
 
 # Beyond hostile.py's numbers: strings and containers at their extremes.
 SHAPES = ["", "x" * 100_000, [0] * 10_000, {"a" * 1000: 1}, {"$bad": 1}, {"nested": {"deep": [{"x": [None]}]}}]
@@ -71,17 +72,6 @@ PLACES = [
 ]
 
 ADMIN_PLACES = {"renameCollection.dropTarget"}
-
-
-@pytest.fixture(scope="module")
-def options_server(tmp_path_factory):
-    root = tmp_path_factory.mktemp("limits_options")
-    server = TesseraServer(root / "db", root / "server.log")
-    server.start()
-    yield server
-    if server.running:
-        code = server.stop()
-        assert code == 0, f"exit {code}; log tail:\n{server.log_tail()}"
 
 
 def _reset(db):
