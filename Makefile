@@ -1,7 +1,7 @@
 # Tessera's entry points. `make run` and `make test` are the README's two commands; every
 # other target is a longer job (benchmarks, fuzzing) run by hand and reported in notes.
 
-.PHONY: run test docs integration crash-test soak build release bench-bson bench-storage bench-query bench-aggregation bench-embedded bench-compare bench-ops fuzz fuzz-bson fuzz-server test-pymongo clean
+.PHONY: run test docs integration crash-test soak shape-flood build release bench-bson bench-storage bench-query bench-aggregation bench-embedded bench-compare bench-ops fuzz fuzz-bson fuzz-server test-pymongo clean
 
 run:
 	@scripts/run
@@ -32,6 +32,13 @@ crash-test:
 # Issue 15's soak: the same mixed load for SOAK_SECONDS (default 3600), RSS/fds/ops per minute.
 soak:
 	@scripts/soak
+
+# Issue 14's shape flood (1,100 documents of 1,000 random field names, then new collections
+# before and after a restart): minutes in a debug build, so outside `make test`.
+shape-flood:
+	@scripts/integration-setup
+	swift build --product tessera
+	TESSERA_BIN=$(CURDIR)/.build/debug/tessera .venv/bin/python -m pytest Tests/integration/test_limits_shapes.py -m long -q
 
 build:
 	swift build

@@ -25,7 +25,16 @@ public struct DocumentStoreOptions: Sendable {
     /// How much change history to keep.
     public var changeLogRetention = ChangeLogRetention()
     /// The most distinct document shapes the store will intern.
-    public var maximumShapeCount = 1 << 20
+    public var maximumShapeCount = ShapeRegistry.defaultMaximumShapeCount
+    /// The most shapes one collection's writes may create: smaller than
+    /// ``maximumShapeCount``, so a collection that runs out leaves room for the others.
+    public var maximumShapesPerCollection = ShapeRegistry.defaultMaximumShapesPerOwner
+    /// The most collections (views excluded) the store will hold. Each is a storage key
+    /// space with its own memory and files, and any client can create one by writing to a
+    /// new name, so their number is bounded.
+    public var maximumCollectionCount = DocumentStoreOptions.defaultMaximumCollectionCount
+    /// The default of ``maximumCollectionCount``.
+    public static let defaultMaximumCollectionCount = 10_000
     /// Compiles partial index filters (`partialFilterExpression`); set by the Query layer.
     /// Without it, creating a partial index fails, and writes to a collection that has one
     /// fail rather than leave the index incomplete.
@@ -67,6 +76,8 @@ public final class DocumentStore: Sendable {
     let ddlSection = ConditionLock()
     /// Compiles partial index filters.
     let predicateCompiler: DocumentPredicateCompiler?
+    /// The most collections the store holds (``DocumentStoreOptions/maximumCollectionCount``).
+    let maximumCollectionCount: Int
     /// The background TTL pass, when started.
     let ttlMonitor = TTLMonitor()
     /// The documents open transactions have written.
@@ -99,7 +110,10 @@ public final class DocumentStore: Sendable {
         let loaded = try Catalog.load(storage: storage, keySpace: catalogKeySpace, predicateCompiler: options.predicateCompiler)
         let shapes: ShapeRegistry
         do {
-            shapes = try ShapeRegistry(restoring: loaded.shapes, maximumShapeCount: options.maximumShapeCount)
+            shapes = try ShapeRegistry(
+                restoring: loaded.shapes, maximumShapeCount: options.maximumShapeCount,
+                maximumShapesPerOwner: options.maximumShapesPerCollection
+            )
         } catch {
             throw .corruptCatalog(path: storage.location, reason: error.description)
         }
@@ -111,6 +125,7 @@ public final class DocumentStore: Sendable {
         }
         self.path = storage.location
         self.predicateCompiler = options.predicateCompiler
+        self.maximumCollectionCount = options.maximumCollectionCount
         self.storage = storage
         self.catalogKeySpace = catalogKeySpace
         self.sessionsKeySpace = sessionsKeySpace
@@ -186,6 +201,11 @@ public final class DocumentStore: Sendable {
 
     private func createCollectionLocked(_ namespace: Namespace, options: BSONDocument) throws(MongoError) -> CollectionDescription {
         let limits = try CappedLimits(options: options)
+        let count = catalog.withState { $0.collections.count }
+        guard count < maximumCollectionCount else {
+            throw MongoError(.illegalOperation,
+                             "cannot create collection \(namespace): the store already holds \(count) collections, the most allowed")
+        }
         let id = catalog.reserveCollectionID()
         let keySpace: any KeySpace
         let capped: CappedOrder?

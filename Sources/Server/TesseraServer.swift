@@ -196,7 +196,8 @@ public final class TesseraServer: Service, Sendable {
                 store = sharedStore
             } else {
                 try FileManager.default.createDirectory(atPath: configuration.dbPath, withIntermediateDirectories: true)
-                store = try CommandStore(path: configuration.dbPath)
+                store = try CommandStore(path: configuration.dbPath, maximumCollections: Int(
+                    clamping: configuration.parameters.integer("maxCollections")))
             }
         } catch {
             let failure = StartError(description: "cannot open the store at \(configuration.dbPath): \(error)")

@@ -183,6 +183,42 @@ struct ShapeRegistryTests {
         #expect(throws: RecordError.tooManyShapes(limit: 3)) { try encoder.encode(["c": 1]) }
     }
 
+    @Test("one owner running out of shapes leaves the others room, also after a restore")
+    func ownerLimitIsPerOwner() throws {
+        let registry = ShapeRegistry(maximumShapeCount: 100, maximumShapesPerOwner: 3)
+        var hostile = RecordEncoder(registry: registry, owner: "db.hostile")
+        _ = try hostile.encode(["a": 1, "b": 1, "c": 1])
+        #expect(registry.shapeCount(ownedBy: "db.hostile") == 3)
+        #expect(throws: RecordError.tooManyShapes(limit: 3)) { try hostile.encode(["d": 1]) }
+        // Another owner may reuse the hostile owner's shapes for free and make its own.
+        var other = RecordEncoder(registry: registry, owner: "db.other")
+        _ = try other.encode(["a": 1, "b": 1])
+        _ = try other.encode(["x": "y"])
+        #expect(registry.shapeCount(ownedBy: "db.other") == 1)
+
+        // The counts come back from the persisted definitions (written in the owned format).
+        let definitions = try registry.definitions().map { try ShapeDefinition(serialized: $0.serialized()) }
+        #expect(definitions.filter { $0.owner == "db.hostile" }.count == 3)
+        let restored = try ShapeRegistry(restoring: definitions, maximumShapeCount: 100, maximumShapesPerOwner: 3)
+        var hostileAgain = RecordEncoder(registry: restored, owner: "db.hostile")
+        #expect(throws: RecordError.tooManyShapes(limit: 3)) { try hostileAgain.encode(["e": 1]) }
+        var otherAgain = RecordEncoder(registry: restored, owner: "db.other")
+        _ = try otherAgain.encode(["z": true])
+        #expect(restored.shapeCount(ownedBy: "db.other") == 2)
+    }
+
+    @Test("definitions without an owner still parse (format 1)")
+    func ownerlessDefinitionsRoundTrip() throws {
+        let plain = ShapeDefinition(id: ShapeID(5), parentID: ShapeID(2), field: ShapeField(name: "k", kind: .string))
+        #expect(plain.serialized().first == 1)
+        #expect(try ShapeDefinition(serialized: plain.serialized()) == plain)
+        let owned = ShapeDefinition(id: ShapeID(5), parentID: ShapeID(2), field: ShapeField(name: "k", kind: .string), owner: "d.c")
+        #expect(try ShapeDefinition(serialized: owned.serialized()) == owned)
+        // Format 2, id 5, parent 2, kind, then an owner length of 40 with 3 bytes left.
+        let overlong: [UInt8] = [2, 5, 2, ValueKind.string.rawValue, 40] + Array("d.c".utf8)
+        #expect(throws: RecordError.self) { try ShapeDefinition(serialized: overlong) }
+    }
+
     @Test("a shape from another registry cannot be extended")
     func refusesForeignParents() throws {
         let mine = ShapeRegistry()

@@ -99,6 +99,8 @@ public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let exceededMemoryLimit = Code(146, "ExceededMemoryLimit")
         /// 260: a change stream resume token is malformed or cannot be resumed from.
         public static let invalidResumeToken = Code(260, "InvalidResumeToken")
+        /// The server holds as many logical sessions as it may (`maxSessions`).
+        public static let tooManyLogicalSessions = Code(261, "TooManyLogicalSessions")
         /// 280: a change stream cannot continue (its pipeline changed the resume token).
         public static let changeStreamFatalError = Code(280, "ChangeStreamFatalError")
         /// 286: a resume point is older than the change history the server keeps.

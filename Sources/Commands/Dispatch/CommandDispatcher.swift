@@ -108,7 +108,7 @@ public final class CommandDispatcher: Sendable {
             if let statement = try SessionStatement(context) {
                 reply = try statement.run(handler, context: context)
             } else {
-                if let session = context.sessionID { server.sessions.touch(session) }
+                if let session = context.sessionID { try server.sessions.touch(session) }
                 reply = try handler.run(context)
             }
             server.auth.commandSucceeded(name, request, connection: connection, reply: &reply,

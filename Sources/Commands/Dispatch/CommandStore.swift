@@ -12,9 +12,12 @@ public final class CommandStore: Sendable {
     /// The engine commands run against.
     let engine: QueryEngine
 
-    /// Opens (or creates) the store at `path`.
-    public init(path: String) throws(StoreOpenError) {
-        engine = try QueryEngine(path: path)
+    /// Opens (or creates) the store at `path`, holding at most `maximumCollections`
+    /// collections (the `maxCollections` parameter; `nil`: the store's default).
+    public init(path: String, maximumCollections: Int? = nil) throws(StoreOpenError) {
+        var options = DocumentStoreOptions()
+        if let maximumCollections { options.maximumCollectionCount = maximumCollections }
+        engine = try QueryEngine(path: path, options: options)
     }
 
     /// Commands over an engine its host already opened (the embedding API serving its own

@@ -62,6 +62,19 @@ public final class ServerParameters: Sendable {
                    settability: .never),
         Definition(name: "transactionLifetimeLimitSeconds", kind: .integer(1...Int64(Int32.max), wide: false),
                    defaultValue: .int32(60), settability: .startupAndRuntime),
+        // MongoDB's cap on live logical sessions; one more answers TooManyLogicalSessions (261).
+        Definition(name: "maxSessions", kind: .integer(1...Int64(Int32.max), wide: false),
+                   defaultValue: .int32(1_000_000), settability: .startup),
+        // Tessera's process-wide spill allowance (see SpillBudget): spill files open at once and
+        // the bytes they hold; a spill past either answers OutOfDiskSpace (14031).
+        Definition(name: "spillMaxBytes", kind: .integer(0...Int64.max, wide: true),
+                   defaultValue: .int64(Int64(SpillBudget.defaultMaximumBytes)), settability: .startup),
+        Definition(name: "spillMaxFiles", kind: .integer(0...1_000_000, wide: false),
+                   defaultValue: .int32(Int32(SpillBudget.defaultMaximumFiles)), settability: .startup),
+        // Tessera's cap on collections in the store (each is a storage key space); creating
+        // one more answers IllegalOperation (20).
+        Definition(name: "maxCollections", kind: .integer(1...Int64(Int32.max), wide: false),
+                   defaultValue: .int32(Int32(DocumentStoreOptions.defaultMaximumCollectionCount)), settability: .startup),
         Definition(name: "cursorTimeoutMillis", kind: .integer(0...Int64.max, wide: true),
                    defaultValue: .int64(600_000), settability: .startupAndRuntime),
         // Kept and reported; the log handler's level comes from `--log-level`.

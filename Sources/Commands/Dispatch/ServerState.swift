@@ -31,7 +31,7 @@ final class ServerState: Sendable {
     let metrics: ServerMetrics
     let logger: Logger
     let cursors: CursorRegistry
-    let sessions = SessionRegistry()
+    let sessions: SessionRegistry
     /// The server parameters; the reapers read theirs (`cursorTimeoutMillis`,
     /// `transactionLifetimeLimitSeconds`) on every round, so setParameter takes effect live.
     let parameters: ServerParameters
@@ -68,6 +68,9 @@ final class ServerState: Sendable {
         self.logger = logger
         parameters = configuration.parameters
         profiler = Profiler(slowMillis: configuration.slowMilliseconds, sampleRate: configuration.slowOpSampleRate)
+        sessions = SessionRegistry(maximumCount: Int(clamping: configuration.parameters.integer("maxSessions")))
+        SpillBudget.process.configure(maximumBytes: Int(clamping: configuration.parameters.integer("spillMaxBytes")),
+                                      maximumFiles: Int(clamping: configuration.parameters.integer("spillMaxFiles")))
         let timeout = configuration.cursorTimeout.components
         let (millis, overflow) = timeout.seconds.multipliedReportingOverflow(by: 1000)
         parameters.configureDefault(

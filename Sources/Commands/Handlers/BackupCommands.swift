@@ -40,7 +40,7 @@ enum BackupCommands {
             throw MongoError(.badValue, "createBackup 'to' must be an absolute path on the server, not '\(directory)'")
         }
         let incremental = try context.bool("incremental") ?? false
-        let summary = try context.engine.backup(to: directory, incremental: incremental)
+        let summary = try context.engine.backup(to: directory, incremental: incremental, interrupt: context.interrupt)
         var point: BSONDocument = [:]
         if let record = summary.record {
             point = ["operationTime": .timestamp(ClusterTime.timestamp(ofSequence: record.point.sequence)),

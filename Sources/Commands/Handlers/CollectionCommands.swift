@@ -241,7 +241,7 @@ enum CollectionCommands {
         guard let description = context.engine.collectionDescription(namespace) else {
             throw MongoError(.namespaceNotFound, "Collection [\(namespace)] not found.")
         }
-        let sizes = try context.engine.statistics(of: description)
+        let sizes = try context.engine.statistics(of: description, interrupt: context.interrupt)
         var indexSizes = BSONDocument()
         for index in sizes.indexSizes { indexSizes.append(index.name, .int64(Int64(index.bytes) / Int64(scale))) }
         var reply: BSONDocument = [
@@ -277,7 +277,7 @@ enum CollectionCommands {
         let collections = context.engine.collections(in: context.database)
         for description in collections {
             try context.checkForInterrupt()
-            let sizes = try context.engine.statistics(of: description)
+            let sizes = try context.engine.statistics(of: description, interrupt: context.interrupt)
             objects += sizes.count
             dataSize += sizes.size
             indexes += sizes.indexCount

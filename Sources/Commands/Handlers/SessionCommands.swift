@@ -8,7 +8,7 @@ import BSON
 enum SessionCommands {
     static let handlers: [CommandHandler] = [
         CommandHandler(["startSession"], help: "starts a logical session") { (context) throws(MongoError) -> BSONDocument in
-            let id = context.server.sessions.start()
+            let id = try context.server.sessions.start()
             return ["id": .document(["id": .binary(id)]), "timeoutMinutes": .int32(SessionRegistry.timeoutMinutes)]
         },
         CommandHandler(["endSessions"], help: "ends logical sessions and their cursors") { (context) throws(MongoError) -> BSONDocument in
@@ -33,7 +33,7 @@ enum SessionCommands {
         },
         CommandHandler(["refreshSessions"], help: "keeps logical sessions alive") { (context) throws(MongoError) -> BSONDocument in
             for id in try SessionRegistry.sessionIDs(in: context.firstValue, command: context.name) {
-                context.server.sessions.touch(id)
+                try context.server.sessions.touch(id)
             }
             return BSONDocument()
         },

@@ -1,7 +1,9 @@
 // SessionRegistry: the logical sessions this server has seen (from startSession or any
 // command's `lsid`), with their last use and their transaction state, so endSessions/
 // killSessions/refreshSessions have something to act on, idle sessions expire after
-// logicalSessionTimeoutMinutes, and a session's open transaction dies with it.
+// logicalSessionTimeoutMinutes, and a session's open transaction dies with it. Any client,
+// authenticated or not, can make sessions just by naming a new lsid, so their number is
+// capped (`maxSessions`): one more answers TooManyLogicalSessions (261), as mongod does.
 
 import BSON
 import Synchronization
@@ -36,30 +38,53 @@ final class SessionRegistry: Sendable {
     }
 
     private let sessions = Mutex<[BSONBinary: Entry]>([:])
+    /// The most sessions held at once (`maxSessions`).
+    let maximumCount: Int
+
+    /// An empty registry holding at most `maximumCount` sessions.
+    init(maximumCount: Int = 1_000_000) {
+        self.maximumCount = maximumCount
+    }
 
     /// A fresh session id (a random version 4 UUID, binary subtype 4).
-    func start() -> BSONBinary {
+    ///
+    /// - Throws: `TooManyLogicalSessions` (261) when the registry is full.
+    func start() throws(MongoError) -> BSONBinary {
         var generator = SystemRandomNumberGenerator()
         var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
         bytes[6] = (bytes[6] & 0x0F) | 0x40
         bytes[8] = (bytes[8] & 0x3F) | 0x80
         let id = BSONBinary(subtype: .uuid, bytes: bytes)
-        touch(id)
+        try touch(id)
         return id
     }
 
     /// Records a use of session `id` now.
-    func touch(_ id: BSONBinary) {
-        _ = session(id)
+    ///
+    /// - Throws: `TooManyLogicalSessions` (261) when `id` is new and the registry is full.
+    func touch(_ id: BSONBinary) throws(MongoError) {
+        _ = try session(id)
     }
 
     /// Session `id`'s record (created if new), marked used now.
-    func session(_ id: BSONBinary) -> ServerSession {
+    ///
+    /// - Throws: `TooManyLogicalSessions` (261) when `id` is new and the registry is full;
+    ///   `BadValue` (2) when `id` is not a 16-byte UUID (so no client can pin megabytes of
+    ///   key per session).
+    func session(_ id: BSONBinary) throws(MongoError) -> ServerSession {
+        guard id.bytes.count == 16 else {
+            throw MongoError(.badValue, "lsid.id must be a UUID of 16 bytes, not \(id.bytes.count) bytes")
+        }
         let now = ContinuousClock.now
-        return sessions.withLock { sessions in
+        let limit = maximumCount
+        return try sessions.withLock { (sessions) throws(MongoError) -> ServerSession in
             if let entry = sessions[id] {
                 sessions[id]?.lastUse = now
                 return entry.session
+            }
+            guard sessions.count < limit else {
+                throw MongoError(.tooManyLogicalSessions,
+                                 "Unable to add session into the cache because the number of active sessions is too high")
             }
             let session = ServerSession(id: id)
             sessions[id] = Entry(lastUse: now, session: session)

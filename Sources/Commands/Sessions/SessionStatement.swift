@@ -95,7 +95,7 @@ struct SessionStatement: Sendable {
     /// joins or starts the transaction, commits or aborts it. A failed statement aborts its
     /// transaction.
     func run(_ handler: CommandHandler, context: CommandContext) throws(MongoError) -> BSONDocument {
-        let session = context.server.sessions.session(sessionID)
+        let session = try context.server.sessions.session(sessionID)
         let engine = context.engine
         return try session.state.withLock { (state) throws(MongoError) -> BSONDocument in
             if !state.restored, state.txnNumber == nil {

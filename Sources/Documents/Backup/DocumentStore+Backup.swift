@@ -24,11 +24,16 @@ extension DocumentStore {
     /// - Throws: `InvalidOptions` (72) when `directory` already holds backups and
     ///   `incremental` is false; `InternalError` for storage failures (RocksDB's status kept);
     ///   `IllegalOperation` (20) on a storage engine other than RocksDB.
-    public func backup(to directory: String, incremental: Bool) throws(MongoError) -> BackupSummary {
+    public func backup(
+        to directory: String, incremental: Bool, interrupt: OperationInterrupt = .none
+    ) throws(MongoError) -> BackupSummary {
         guard let storage = storage as? RocksDBStore else {
             throw MongoError(.illegalOperation, "backups need the RocksDB storage engine; \(path) uses another")
         }
         return try BackupStorage.serial.withLock { _ throws(MongoError) -> BackupSummary in
+            // Checked after waiting for another backup, and again before the copy (which
+            // RocksDB's backup engine runs to the end once started).
+            try interrupt.check()
             let engine = try BackupStorage.engine(directory)
             let earlier = engine.backups()
             guard incremental || earlier.isEmpty else {
@@ -44,6 +49,7 @@ extension DocumentStore {
             } catch {
                 throw .storage(error)
             }
+            try interrupt.check()
             let (info, point) = try BackupStorage.backUp(checkpoint: checkpoint, options: storage.options, into: engine)
             let copied = BackupStorage.bytes(under: directory) &- before
             let record = BackupRecord(id: info.id, point: point, bytesCopied: copied, incremental: !earlier.isEmpty,

@@ -46,7 +46,7 @@ extension DocumentCollection {
         guard transaction == nil, let request = RecordPatchRequest(changes) else { return .notApplicable }
         guard let collection = store.catalog.openCollection(namespace) else { return .documentNotFound }
         let key = KeyEncoding.key(for: id)
-        let planner = RecordPatchPlanner(registry: store.shapes, sizes: store.recordBSONSize)
+        let planner = RecordPatchPlanner(registry: store.shapes, sizes: store.recordBSONSize, owner: namespace.description)
         let namespace = self.namespace
         return try store.commit(writeConcern) { (pending) throws(MongoError) -> DeltaOutcome in
             // Checked inside the commit section, so no index or drop can slip in between.

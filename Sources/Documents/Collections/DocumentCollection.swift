@@ -59,7 +59,7 @@ public struct DocumentCollection: Sendable {
         contentsOf documents: [BSONDocument], writeConcern: WriteConcern = .acknowledged
     ) throws(MongoError) -> [BSONValue] {
         guard !documents.isEmpty else { return [] }
-        var encoder = RecordEncoder(registry: store.shapes)
+        var encoder = RecordEncoder(registry: store.shapes, owner: namespace.description)
         var prepared: [PreparedDocument] = []
         prepared.reserveCapacity(documents.count)
         for document in documents {
@@ -186,7 +186,7 @@ public struct DocumentCollection: Sendable {
         }
         var document = replacement
         document["_id"] = storedID
-        var encoder = RecordEncoder(registry: store.shapes)
+        var encoder = RecordEncoder(registry: store.shapes, owner: namespace.description)
         return try PreparedDocument(document, encoder: &encoder)
     }
 

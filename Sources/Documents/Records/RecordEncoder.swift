@@ -40,13 +40,17 @@ public struct RecordEncoder: Sendable {
     public let registry: ShapeRegistry
     /// The deepest nesting of documents and arrays accepted.
     public var maximumDepth: Int = 200
+    /// Whom new shapes are charged to: the namespace being written, so one collection cannot
+    /// use up every other collection's shapes (see ``ShapeRegistry``).
+    public var owner: String?
     var snapshot: ShapeSnapshot
     var hints: [Shape?] = []
     var lastSize = 64
 
     /// An encoder interning shapes in `registry`.
-    public init(registry: ShapeRegistry) {
+    public init(registry: ShapeRegistry, owner: String? = nil) {
         self.registry = registry
+        self.owner = owner
         snapshot = registry.snapshot()
     }
 
@@ -76,7 +80,8 @@ public struct RecordEncoder: Sendable {
         var hints: [Shape?] = []
         swap(&hints, &self.hints)
         return RecordWriter(
-            registry: registry, snapshot: snapshot, hints: hints, maximumDepth: maximumDepth, capacity: lastSize
+            registry: registry, snapshot: snapshot, hints: hints, maximumDepth: maximumDepth, capacity: lastSize,
+            owner: owner
         )
     }
 

@@ -29,6 +29,8 @@ struct RecordPatchPlanner {
     let registry: ShapeRegistry
     let sizes: RecordPatchBSONSize
     var maximumDepth = 200
+    /// Whom new shapes are charged to (see ``ShapeRegistry``).
+    var owner: String?
 
     /// One existing (sub)document on a changed path.
     private final class Node {
@@ -87,7 +89,7 @@ struct RecordPatchPlanner {
         }
 
         var writer = RecordWriter(registry: registry, snapshot: ShapeSnapshot(root: registry.root), hints: [], maximumDepth: maximumDepth,
-                                  capacity: 64)
+                                  capacity: 64, owner: owner)
         var edits: [RecordPatch.Edit] = []
         _ = try emit(root, into: &edits, writer: &writer, raw: raw)
         var updated = BSONDocument()
@@ -304,7 +306,7 @@ struct RecordPatchPlanner {
         for (name, value) in node.appended {
             need(value)
             shape = try encoding { () throws(RecordError) in
-                try registry.child(of: shape, field: ShapeField(name: name, kind: ValueKind(of: value)))
+                try registry.child(of: shape, field: ShapeField(name: name, kind: ValueKind(of: value)), owner: owner)
             }
         }
         if shape.id != body.shapeID { writer.settle(shape, depth: node.depth) }

@@ -15,6 +15,8 @@ struct RecordWriter {
     let registry: ShapeRegistry
     let snapshot: ShapeSnapshot
     let maximumDepth: Int
+    /// Whom new shapes are charged to (see ``ShapeRegistry``).
+    let owner: String?
     /// The shape the previous document at each depth ended on.
     var hints: [Shape?]
     var out: [UInt8]
@@ -28,8 +30,12 @@ struct RecordWriter {
     /// lacked it.
     var internedShapes = false
 
-    init(registry: ShapeRegistry, snapshot: ShapeSnapshot, hints: [Shape?], maximumDepth: Int, capacity: Int) {
+    init(
+        registry: ShapeRegistry, snapshot: ShapeSnapshot, hints: [Shape?], maximumDepth: Int, capacity: Int,
+        owner: String? = nil
+    ) {
         self.registry = registry
+        self.owner = owner
         self.snapshot = snapshot
         self.hints = hints
         self.maximumDepth = maximumDepth
@@ -44,7 +50,7 @@ struct RecordWriter {
         let hash = FieldNameIndex.hash(name)
         if let found = snapshot.child(of: parent, kind: kind, name: name, nameHash: hash) { return found }
         internedShapes = true
-        return try registry.child(of: parent, kind: kind, name: name, nameHash: hash)
+        return try registry.child(of: parent, kind: kind, name: name, nameHash: hash, owner: owner)
     }
 
     /// The hint for `depth`, if any.
@@ -95,7 +101,7 @@ struct RecordWriter {
                 shape = found
             } else {
                 internedShapes = true
-                shape = try registry.child(of: parent, field: ShapeField(name: key, kind: kind))
+                shape = try registry.child(of: parent, field: ShapeField(name: key, kind: kind), owner: owner)
             }
         }
         settle(shape, depth: depth)

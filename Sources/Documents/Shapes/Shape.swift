@@ -21,6 +21,9 @@ public final class Shape: Sendable {
     public let lastField: ShapeField?
     /// The last field name's UTF-8 bytes, for comparing keys without making strings.
     let lastNameBytes: [UInt8]
+    /// Who created the shape (a collection's namespace), charged against that owner's share
+    /// of the registry; `nil` for the root and for unattributed shapes.
+    public let owner: String?
     /// Whether this shape's definition (and every ancestor's) is known to be in storage.
     private let persistedFlag: Atomic<Bool>
     /// The layout's address once built (0 before): an unmanaged `ShapeLayout` holding one
@@ -35,12 +38,14 @@ public final class Shape: Sendable {
         fieldCount = 0
         lastField = nil
         lastNameBytes = []
+        owner = nil
         persistedFlag = Atomic(true)
     }
 
     /// A child of `parent` reached by `field`.
-    init(id: ShapeID, parent: Shape, field: ShapeField, persisted: Bool) {
+    init(id: ShapeID, parent: Shape, field: ShapeField, owner: String?, persisted: Bool) {
         self.id = id
+        self.owner = owner
         self.parent = parent
         fieldCount = parent.fieldCount + 1
         lastField = field
@@ -82,7 +87,7 @@ public final class Shape: Sendable {
     /// The persistable definition of this shape; `nil` for the root, which is implicit.
     public var definition: ShapeDefinition? {
         guard let parent, let lastField else { return nil }
-        return ShapeDefinition(id: id, parentID: parent.id, field: lastField)
+        return ShapeDefinition(id: id, parentID: parent.id, field: lastField, owner: owner)
     }
 
     /// The ancestor (or this shape) that has `count` fields; `count` must not exceed

@@ -1,45 +1,72 @@
 // The shape registry: interns shapes from concurrent writers under one mutex, hands readers
 // immutable snapshots for lock-free lookups by id, and restores itself from persisted
-// definitions. It never touches storage; the catalog persists what records report.
+// definitions. It charges each new shape to its owner (a collection's namespace), so one
+// collection with endlessly varied field names exhausts its own share, not every
+// collection's. It never touches storage; the catalog persists what records report.
 
 import Synchronization
 
 /// Interns document shapes and finds them by id.
 ///
-/// Writers call ``child(of:field:)`` (or let ``RecordEncoder`` do it); the same
+/// Writers call ``child(of:field:owner:)`` (or let ``RecordEncoder`` do it); the same
 /// `(parent, name, kind)` always yields the same shape, even from many threads at once.
 /// Readers take a ``snapshot()`` and look shapes up in it without locking.
+///
+/// Two limits bound the registry: ``maximumShapeCount`` shapes in all, and
+/// ``maximumShapesPerOwner`` shapes created on behalf of one owner. The owner limit is
+/// smaller, so a collection that runs out of shapes leaves room for every other one, and
+/// the counts are rebuilt from the persisted definitions, so this holds after a restart too.
+/// A shape another owner created is shared freely and charged to nobody new.
 ///
 /// Persistence is the catalog's job. The protocol: every ``EncodedRecord`` lists the shapes it
 /// depends on that are not yet known to be persisted (``EncodedRecord/unpersistedShapes``);
 /// the catalog writes those definitions in the same batch as the record and, after the batch
 /// commits, calls ``markPersisted(_:)``. Writing a definition twice is harmless. On open, the
-/// catalog rebuilds the registry with ``init(restoring:maximumShapeCount:)``.
+/// catalog rebuilds the registry with ``init(restoring:maximumShapeCount:maximumShapesPerOwner:)``.
 public final class ShapeRegistry: Sendable {
+    /// The default of ``maximumShapeCount``.
+    public static let defaultMaximumShapeCount = 1 << 22
+    /// The default of ``maximumShapesPerOwner``.
+    public static let defaultMaximumShapesPerOwner = 1 << 20
+
     /// The empty shape, id 0.
     public let root: Shape
     /// The most shapes this registry will create; interning beyond it throws.
     public let maximumShapeCount: Int
-    private let state: Mutex<ShapeSnapshot>
+    /// The most shapes created on behalf of one owner; interning beyond it throws.
+    public let maximumShapesPerOwner: Int
+    private let state: Mutex<State>
+
+    /// The shapes and how many each owner created.
+    private struct State: Sendable {
+        var snapshot: ShapeSnapshot
+        var ownedCounts: [String: Int] = [:]
+    }
 
     /// An empty registry holding only the root shape.
-    public init(maximumShapeCount: Int = 1 << 20) {
+    public init(
+        maximumShapeCount: Int = ShapeRegistry.defaultMaximumShapeCount,
+        maximumShapesPerOwner: Int = ShapeRegistry.defaultMaximumShapesPerOwner
+    ) {
         let root = Shape()
         self.root = root
         self.maximumShapeCount = maximumShapeCount
-        state = Mutex(ShapeSnapshot(root: root))
+        self.maximumShapesPerOwner = maximumShapesPerOwner
+        state = Mutex(State(snapshot: ShapeSnapshot(root: root)))
     }
 
     /// A registry rebuilt from persisted definitions, in any order. Restored shapes count as
-    /// persisted. Ids missing from the list stay unused.
+    /// persisted, and against their owners' limits. Ids missing from the list stay unused.
     ///
     /// - Throws: ``RecordError/invalidShapeDefinition(_:)`` when a definition names a missing
     ///   parent, repeats an id, or repeats an edge already defined under another id.
     public init(
-        restoring definitions: some Sequence<ShapeDefinition>, maximumShapeCount: Int = 1 << 20
+        restoring definitions: some Sequence<ShapeDefinition>, maximumShapeCount: Int = ShapeRegistry.defaultMaximumShapeCount,
+        maximumShapesPerOwner: Int = ShapeRegistry.defaultMaximumShapesPerOwner
     ) throws(RecordError) {
         let root = Shape()
         var snapshot = ShapeSnapshot(root: root)
+        var ownedCounts: [String: Int] = [:]
         for definition in definitions.sorted(by: { $0.id < $1.id }) {
             guard definition.id != .root, snapshot.shape(withID: definition.id) == nil else {
                 throw .invalidShapeDefinition("shape id \(definition.id) defined twice")
@@ -56,67 +83,84 @@ public final class ShapeRegistry: Sendable {
             guard !duplicate else {
                 throw .invalidShapeDefinition("shape \(definition.id) repeats an edge of shape \(definition.parentID)")
             }
-            let shape = Shape(id: definition.id, parent: parent, field: definition.field, persisted: true)
+            let shape = Shape(id: definition.id, parent: parent, field: definition.field, owner: definition.owner, persisted: true)
             snapshot.insert(shape, nameHash: name.withUTF8 { FieldNameIndex.hash(UnsafeRawBufferPointer($0)) })
+            if let owner = definition.owner { ownedCounts[owner, default: 0] += 1 }
         }
         guard snapshot.idCount <= maximumShapeCount else { throw .tooManyShapes(limit: maximumShapeCount) }
         self.root = root
         self.maximumShapeCount = maximumShapeCount
-        state = Mutex(snapshot)
+        self.maximumShapesPerOwner = maximumShapesPerOwner
+        state = Mutex(State(snapshot: snapshot, ownedCounts: ownedCounts))
     }
 
     /// The current shapes, for lock-free lookups.
     public func snapshot() -> ShapeSnapshot {
-        state.withLock { $0 }
+        state.withLock { $0.snapshot }
     }
 
     /// The shape with this id, or `nil` if there is none yet. Takes the lock; hot paths look
     /// in a ``ShapeSnapshot`` first.
     public func shape(withID id: ShapeID) -> Shape? {
-        state.withLock { $0.shape(withID: id) }
+        state.withLock { $0.snapshot.shape(withID: id) }
     }
 
     /// The number of ids allocated, the root included.
-    public var idCount: Int { state.withLock { $0.idCount } }
+    public var idCount: Int { state.withLock { $0.snapshot.idCount } }
 
-    /// The child of `parent` reached by adding `field`, created if it does not exist yet.
+    /// How many shapes were created on behalf of `owner` (restored ones included).
+    public func shapeCount(ownedBy owner: String) -> Int {
+        state.withLock { $0.ownedCounts[owner] ?? 0 }
+    }
+
+    /// The child of `parent` reached by adding `field`, created if it does not exist yet and
+    /// then charged to `owner` (when given).
     ///
     /// - Throws: ``RecordError/tooManyShapes(limit:)`` when creating it would exceed
-    ///   ``maximumShapeCount``; ``RecordError/unknownShape(_:)`` when `parent` belongs to
-    ///   another registry.
-    public func child(of parent: Shape, field: ShapeField) throws(RecordError) -> Shape {
+    ///   ``maximumShapeCount`` or `owner`'s ``maximumShapesPerOwner``;
+    ///   ``RecordError/unknownShape(_:)`` when `parent` belongs to another registry.
+    public func child(of parent: Shape, field: ShapeField, owner: String? = nil) throws(RecordError) -> Shape {
         var name = field.name
         let result = name.withUTF8 { buffer in
             Result { () throws(RecordError) -> Shape in
                 let bytes = UnsafeRawBufferPointer(buffer)
-                return try self.child(of: parent, kind: field.kind, name: bytes, nameHash: FieldNameIndex.hash(bytes))
+                return try self.child(
+                    of: parent, kind: field.kind, name: bytes, nameHash: FieldNameIndex.hash(bytes), owner: owner
+                )
             }
         }
         return try result.get()
     }
 
-    /// The shape with exactly these fields in this order, created as needed.
-    public func shape(for fields: some Sequence<ShapeField>) throws(RecordError) -> Shape {
+    /// The shape with exactly these fields in this order, created as needed (on behalf of
+    /// `owner`, when given).
+    public func shape(for fields: some Sequence<ShapeField>, owner: String? = nil) throws(RecordError) -> Shape {
         var shape = root
-        for field in fields { shape = try child(of: shape, field: field) }
+        for field in fields { shape = try child(of: shape, field: field, owner: owner) }
         return shape
     }
 
-    /// Interns the edge `(parent, name, kind)` under the lock.
-    func child(of parent: Shape, kind: ValueKind, name: UnsafeRawBufferPointer, nameHash: Int) throws(RecordError) -> Shape {
+    /// Interns the edge `(parent, name, kind)` under the lock, charging a new shape to `owner`.
+    func child(
+        of parent: Shape, kind: ValueKind, name: UnsafeRawBufferPointer, nameHash: Int, owner: String?
+    ) throws(RecordError) -> Shape {
         let limit = maximumShapeCount
-        return try state.withLock { (snapshot) throws(RecordError) -> Shape in
+        let ownerLimit = maximumShapesPerOwner
+        return try state.withLock { (state) throws(RecordError) -> Shape in
             // A shape from another registry would graft a foreign id into this tree.
-            guard snapshot.shape(withID: parent.id) === parent else { throw .unknownShape(parent.id) }
-            if let existing = snapshot.child(of: parent, kind: kind, name: name, nameHash: nameHash) {
+            guard state.snapshot.shape(withID: parent.id) === parent else { throw .unknownShape(parent.id) }
+            if let existing = state.snapshot.child(of: parent, kind: kind, name: name, nameHash: nameHash) {
                 return existing
             }
-            guard snapshot.idCount < limit, snapshot.idCount <= Int(UInt32.max) else {
-                throw .tooManyShapes(limit: limit)
+            let next = state.snapshot.idCount
+            guard next < limit, let id = UInt32(exactly: next) else { throw .tooManyShapes(limit: limit) }
+            if let owner {
+                guard state.ownedCounts[owner, default: 0] < ownerLimit else { throw .tooManyShapes(limit: ownerLimit) }
+                state.ownedCounts[owner, default: 0] += 1
             }
             let field = ShapeField(name: String(decoding: name, as: UTF8.self), kind: kind)
-            let shape = Shape(id: ShapeID(UInt32(snapshot.idCount)), parent: parent, field: field, persisted: false)
-            snapshot.insert(shape, nameHash: nameHash)
+            let shape = Shape(id: ShapeID(id), parent: parent, field: field, owner: owner, persisted: false)
+            state.snapshot.insert(shape, nameHash: nameHash)
             return shape
         }
     }

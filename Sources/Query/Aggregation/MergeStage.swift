@@ -189,7 +189,12 @@ final class MergeSink: StageSink {
     override func finish() throws(MongoError) {
         let documents = pending
         pending = []
-        for document in documents { try write(document) }
+        // Each document is its own write: maxTimeMS and killOp stop the merge between them.
+        var poll = runtime.database.interrupt.poll(every: 64)
+        for document in documents {
+            try poll.tick()
+            try write(document)
+        }
         try next.finish()
     }
 

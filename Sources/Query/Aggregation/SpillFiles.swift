@@ -1,6 +1,7 @@
 // SpillFiles: the temporary files blocking stages write when they go over their memory limit
 // with `allowDiskUse` — BSON documents appended one after another (each starts with its
 // length), read back in order from any byte range. A file is unlinked when it is dropped.
+// Each file draws on the process's SpillBudget: a slot while open, its bytes as written.
 #if canImport(Glibc)
 internal import Glibc
 #elseif canImport(Darwin)
@@ -20,8 +21,10 @@ final class SpillFile {
     let path: String
     private let descriptor: Int32
     private var pending: [UInt8] = []
-    /// Bytes written so far (including those still buffered).
+    /// Bytes written so far (including those still buffered), all reserved in ``budget``.
     private(set) var size = 0
+    /// The allowance this file's slot and bytes come from.
+    private let budget: SpillBudget
     /// Documents written so far.
     private(set) var count = 0
 
@@ -29,17 +32,25 @@ final class SpillFile {
     private let bufferSize: Int
 
     /// Creates an empty spill file in `<dataDirectory>/_tmp` that writes every `bufferSize` bytes.
-    init(dataDirectory: String, bufferSize: Int = 64 * 1024) throws(MongoError) {
+    ///
+    /// - Throws: `OutOfDiskSpace` (14031) when `budget` has no file slot left.
+    init(dataDirectory: String, bufferSize: Int = 64 * 1024, budget: SpillBudget = .process) throws(MongoError) {
         self.bufferSize = bufferSize
+        self.budget = budget
         let directory = dataDirectory + "/" + Self.directoryName
         if mkdir(directory, 0o700) != 0 && errno != EEXIST {
             throw Self.failure("could not create the spill directory \(directory)")
         }
+        try budget.openFile()
         var template = Array((directory + "/spill-XXXXXX").utf8CString)
         let opened = template.withUnsafeMutableBufferPointer { buffer in
             buffer.baseAddress.map { mkstemp($0) } ?? -1
         }
-        guard opened >= 0 else { throw Self.failure("could not create a spill file in \(directory)") }
+        guard opened >= 0 else {
+            let failure = Self.failure("could not create a spill file in \(directory)")
+            budget.closeFile(releasing: 0)
+            throw failure
+        }
         descriptor = opened
         path = String(decoding: template.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
@@ -47,6 +58,7 @@ final class SpillFile {
     deinit {
         close(descriptor)
         unlink(path)
+        budget.closeFile(releasing: size)
     }
 
     /// Appends one document; returns the bytes it takes in the file.
@@ -58,6 +70,7 @@ final class SpillFile {
         } catch {
             throw MongoError(.internalError, "could not encode a document to spill: \(error)")
         }
+        try budget.reserve(bytes.count)
         pending.append(contentsOf: bytes)
         size += bytes.count
         count += 1

@@ -8,9 +8,11 @@ public import Documents
 
 extension QueryEngine {
     /// Backs the store up into `directory` while writes go on. See
-    /// `DocumentStore.backup(to:incremental:)`.
-    public func backup(to directory: String, incremental: Bool) throws(MongoError) -> BackupSummary {
-        try store.backup(to: directory, incremental: incremental)
+    /// `DocumentStore.backup(to:incremental:interrupt:)`; `interrupt` (maxTimeMS, killOp) stops it before the copy.
+    public func backup(
+        to directory: String, incremental: Bool, interrupt: OperationInterrupt = .none
+    ) throws(MongoError) -> BackupSummary {
+        try store.backup(to: directory, incremental: incremental, interrupt: interrupt)
     }
 
     /// Calls `body` with the BSON bytes of each document of `namespace` in `_id` order
