@@ -3,7 +3,7 @@
 // documents scanned), read from each finished command's reply and tally. Atomics only.
 
 import BSON
-import Documents
+import Query
 import Synchronization
 
 /// Document and operation counters since start.

@@ -2,7 +2,6 @@
 // command holds an Operation whose kill switch the query engine polls inside its scans.
 
 import BSON
-import Documents
 import Query
 import Synchronization
 

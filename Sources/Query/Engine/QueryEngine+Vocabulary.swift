@@ -58,3 +58,7 @@ public typealias IndexConsistency = Documents.IndexConsistency
 
 /// A deliberate index inconsistency, for the test-only `_tesseraCorruptIndex` command.
 public typealias IndexCorruption = Documents.IndexCorruption
+
+/// What one operation's scans examined (keys, documents, plan summary, in-memory sort), fed
+/// to the profiler, `top` and `serverStatus().metrics`.
+public typealias OperationTally = Documents.OperationTally
