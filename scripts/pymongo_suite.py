@@ -367,7 +367,7 @@ def write_report(path: Path, version: str, port: int, reports: list[FileReport],
 def main() -> int:
     parser = argparse.ArgumentParser(description="pymongo's own test suite against tessera serve")
     parser.add_argument("files", nargs="*", help="test files to run (default: the applicable set)")
-    parser.add_argument("--test-timeout", type=int, default=60,
+    parser.add_argument("--test-timeout", type=int, default=120,
                         help="seconds per test before the plugin raises TestTimedOut in it")
     parser.add_argument("--file-timeout", type=int, default=600,
                         help="seconds per test file, all restarts included")
