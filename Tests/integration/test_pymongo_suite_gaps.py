@@ -1,25 +1,22 @@
 # Behaviours pymongo's own test suite (make test-pymongo) needed, checked through pymongo
 # against a server started with --enable-test-commands: the onPrimaryTransactionalWrite fail
 # point (retryable writes committed then cut off, or failed before commit), find's min/max
-# index bounds with mongod's errors, and snapshot reads' atClusterTime.
+# index bounds with mongod's errors, snapshot reads' atClusterTime, the `_id` storage rule for
+# $-prefixed fields, change streams' disambiguatedPaths / killCursors on `$cmd` namespaces /
+# error labels and stage errors, and an empty operation collation.
 
 import pytest
 from bson import Int64, Timestamp
 from pymongo import ASCENDING, DESCENDING, InsertOne, UpdateOne, monitoring
 from pymongo.errors import ConnectionFailure, OperationFailure
 
-from tessera_server import TesseraServer
+from support import started_test_commands_server
 
 
 @pytest.fixture(scope="module")
 def test_server(tmp_path_factory):
     """A server started with --enable-test-commands."""
-    root = tmp_path_factory.mktemp("suite_gaps")
-    instance = TesseraServer(root / "db", root / "server.log", extra_args=["--enable-test-commands"])
-    instance.start()
-    yield instance
-    code = instance.stop()
-    assert code == 0, f"tessera exited with {code} after SIGTERM; log tail:\n{instance.log_tail()}"
+    yield from started_test_commands_server(tmp_path_factory.mktemp("suite_gaps"))
 
 
 class Started(monitoring.CommandListener):
@@ -45,24 +42,35 @@ def admin(test_server):
         client.admin.command({"configureFailPoint": "onPrimaryTransactionalWrite", "mode": "off"})
 
 
+@pytest.fixture
+def watched(test_server):
+    """A retryable-writes client whose started commands are recorded, and a function giving
+    one of its collections dropped, with the record cleared after the drop."""
+    listener = Started()
+    with test_server.client(retryWrites=True, event_listeners=[listener]) as client:
+        def fresh(name):
+            coll = client.t_gaps[name]
+            coll.drop()
+            listener.names.clear()
+            return coll
+        yield fresh, listener.names
+
+
 def set_point(admin, mode, **data):
     return admin.command({"configureFailPoint": "onPrimaryTransactionalWrite", "mode": mode, "data": data})
 
 
 # -- onPrimaryTransactionalWrite -------------------------------------------------------------
 
-def test_a_retryable_write_is_committed_then_its_connection_closed_and_the_retry_replayed(admin, test_server):
-    listener = Started()
-    with test_server.client(retryWrites=True, event_listeners=[listener]) as client:
-        coll = client.t_gaps.committed
-        coll.drop()
-        listener.names.clear()
-        set_point(admin, {"times": 1})
-        result = coll.insert_many([{"_id": 1}, {"_id": 2}])
-        assert result.inserted_ids == [1, 2]
-        # Sent twice (the first reply never came), written once.
-        assert listener.names.count("insert") == 2
-        assert sorted(doc["_id"] for doc in coll.find()) == [1, 2]
+def test_a_retryable_write_is_committed_then_its_connection_closed_and_the_retry_replayed(admin, watched):
+    fresh, started = watched
+    coll = fresh("committed")
+    set_point(admin, {"times": 1})
+    result = coll.insert_many([{"_id": 1}, {"_id": 2}])
+    assert result.inserted_ids == [1, 2]
+    # Sent twice (the first reply never came), written once.
+    assert started.count("insert") == 2
+    assert sorted(doc["_id"] for doc in coll.find()) == [1, 2]
 
 
 def test_fail_before_commit_writes_nothing_and_a_retry_runs_the_write_again(admin, test_server):
@@ -106,20 +114,17 @@ def test_close_connection_false_with_an_error_code_answers_the_error(admin, test
         assert coll.count_documents({}) == 0
 
 
-def test_batch_split_bulk_retries_each_command_once(admin, test_server):
+def test_batch_split_bulk_retries_each_command_once(admin, watched):
     # pymongo's test_batch_splitting, smaller: one insert, one update command, each cut off once.
-    listener = Started()
-    with test_server.client(retryWrites=True, event_listeners=[listener]) as client:
-        coll = client.t_gaps.split
-        coll.drop()
-        listener.names.clear()
-        set_point(admin, "alwaysOn")
-        result = coll.bulk_write([InsertOne({"_id": 1}), InsertOne({"_id": 2}),
-                                  UpdateOne({"_id": 1}, {"$inc": {"n": 1}})])
-        set_point(admin, "off")
-        assert (result.inserted_count, result.modified_count) == (2, 1)
-        assert listener.names == ["insert", "insert", "update", "update"]
-        assert coll.find_one({"_id": 1}) == {"_id": 1, "n": 1}
+    fresh, started = watched
+    coll = fresh("split")
+    set_point(admin, "alwaysOn")
+    result = coll.bulk_write([InsertOne({"_id": 1}), InsertOne({"_id": 2}),
+                              UpdateOne({"_id": 1}, {"$inc": {"n": 1}})])
+    set_point(admin, "off")
+    assert (result.inserted_count, result.modified_count) == (2, 1)
+    assert started == ["insert", "insert", "update", "update"]
+    assert coll.find_one({"_id": 1}) == {"_id": 1, "n": 1}
 
 
 # -- find min/max ----------------------------------------------------------------------------
