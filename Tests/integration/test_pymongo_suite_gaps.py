@@ -320,3 +320,23 @@ def test_an_empty_operation_collation_is_none_given(test_server):
         assert coll.delete_many({"s": "a"}, collation={}).deleted_count == 2
         assert coll.update_many({}, {"$set": {"x": 1}}, collation={}).modified_count == 1
         assert [doc["s"] for doc in coll.find({}, collation={})] == ["b"]
+
+
+# -- transactions ----------------------------------------------------------------------------
+
+def test_out_and_merge_are_refused_inside_a_transaction(test_server):
+    # pymongo's test_transaction_write_concern_override.
+    with test_server.client() as client:
+        coll = client.t_gaps.txn_out
+        coll.insert_one({"x": 1})
+        for stage in ({"$out": "txn_out_copy"}, {"$merge": {"into": "txn_out_copy"}}):
+            with client.start_session() as session:
+                session.start_transaction()
+                with pytest.raises(OperationFailure) as raised:
+                    coll.aggregate([stage], session=session)
+                assert raised.value.code == 263
+                session.abort_transaction()
+        assert "txn_out_copy" not in client.t_gaps.list_collection_names()
+        # Outside a transaction $out still writes.
+        coll.aggregate([{"$out": "txn_out_copy"}])
+        assert client.t_gaps.txn_out_copy.count_documents({}) == 1
