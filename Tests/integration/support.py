@@ -1,5 +1,7 @@
 # Small helpers shared by the integration tests.
 
+from pymongo import monitoring
+
 def count_matching(coll, filter=None) -> int:
     """Documents matching `filter`, counted from a find (pymongo's count_documents needs
     $group, which belongs to the aggregation issue; tests whose subject is not counting use
@@ -17,3 +19,20 @@ def started_test_commands_server(root):
     yield instance
     code = instance.stop()
     assert code == 0, f"tessera exited with {code} after SIGTERM; log tail:\n{instance.log_tail()}"
+
+
+class StartedCommands(monitoring.CommandListener):
+    """A command listener that records the names of the commands a client starts (`names`)
+    and ignores their outcomes; subclasses may look at replies."""
+
+    def __init__(self):
+        self.names = []
+
+    def started(self, event):
+        self.names.append(event.command_name)
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass

@@ -10,29 +10,13 @@ from bson import Int64, Timestamp
 from pymongo import ASCENDING, DESCENDING, InsertOne, UpdateOne, monitoring
 from pymongo.errors import ConnectionFailure, OperationFailure
 
-from support import started_test_commands_server
+from support import StartedCommands, started_test_commands_server
 
 
 @pytest.fixture(scope="module")
 def test_server(tmp_path_factory):
     """A server started with --enable-test-commands."""
     yield from started_test_commands_server(tmp_path_factory.mktemp("suite_gaps"))
-
-
-class Started(monitoring.CommandListener):
-    """The names of the commands a client started."""
-
-    def __init__(self):
-        self.names = []
-
-    def started(self, event):
-        self.names.append(event.command_name)
-
-    def succeeded(self, event):
-        pass
-
-    def failed(self, event):
-        pass
 
 
 @pytest.fixture
@@ -46,7 +30,7 @@ def admin(test_server):
 def watched(test_server):
     """A retryable-writes client whose started commands are recorded, and a function giving
     one of its collections dropped, with the record cleared after the drop."""
-    listener = Started()
+    listener = StartedCommands()
     with test_server.client(retryWrites=True, event_listeners=[listener]) as client:
         def fresh(name):
             coll = client.t_gaps[name]
