@@ -324,3 +324,21 @@ def test_out_and_merge_are_refused_inside_a_transaction(test_server):
         # Outside a transaction $out still writes.
         coll.aggregate([{"$out": "txn_out_copy"}])
         assert client.t_gaps.txn_out_copy.count_documents({}) == 1
+
+
+def test_commands_that_cannot_read_at_a_snapshot_refuse_the_snapshot_read_concern(test_server):
+    with test_server.client() as client:
+        db = client.t_gaps
+        db.refuse.insert_one({"_id": 1})
+        snapshot = {"level": "snapshot"}
+        for command in ({"insert": "refuse", "documents": [{"_id": 2}]}, {"listCollections": 1},
+                        {"delete": "refuse", "deletes": [{"q": {}, "limit": 1}]}, {"count": "refuse"}):
+            with pytest.raises(OperationFailure) as raised:
+                db.command({**command, "readConcern": snapshot})
+            assert raised.value.code == 72
+        assert db.refuse.count_documents({}) == 1
+        # Inside a transaction the snapshot read concern belongs to the transaction.
+        with client.start_session() as session:
+            with session.start_transaction():
+                db.refuse.insert_one({"_id": 3}, session=session)
+        assert db.refuse.count_documents({}) == 2

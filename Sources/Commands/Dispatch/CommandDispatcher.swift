@@ -97,6 +97,7 @@ public final class CommandDispatcher: Sendable {
             }
             var reply: BSONDocument
             let mayCreate = server.collectionToAuditIfCreated(name, request)
+            try SnapshotRead.rejectUnsupported(request.body, name: name)
             if let statement = try SessionStatement(context) {
                 reply = try statement.run(handler, context: context)
                 // onPrimaryTransactionalWrite's closeConnection.

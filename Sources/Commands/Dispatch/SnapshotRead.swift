@@ -45,6 +45,16 @@ struct SnapshotRead: Sendable {
         }
     }
 
+    /// Refuses `readConcern: {level: "snapshot"}` on a command outside a transaction that
+    /// cannot read at a snapshot (writes, listCollections, ...), as mongod does.
+    ///
+    /// - Throws: `InvalidOptions` (72).
+    static func rejectUnsupported(_ body: BSONDocument, name: String) throws(MongoError) {
+        guard !commands.contains(name), body["autocommit"] == nil,
+              case let .document(concern)? = body["readConcern"], concern["level"] == "snapshot" else { return }
+        throw MongoError(.invalidOptions, "Command \(name) does not support { readConcern: { level: \"snapshot\" } }")
+    }
+
     /// Runs `read` so that no write commits while it runs (again, up to ``attempts`` times,
     /// when one did; a discarded reply's cursor goes to `discard`) and adds the cluster time
     /// it read at to the reply.
