@@ -342,3 +342,13 @@ def test_commands_that_cannot_read_at_a_snapshot_refuse_the_snapshot_read_concer
             with session.start_transaction():
                 db.refuse.insert_one({"_id": 3}, session=session)
         assert db.refuse.count_documents({}) == 2
+
+
+def test_a_snapshot_cursor_continues_with_get_more(test_server):
+    # pymongo repeats the snapshot read concern on getMore (test_aggregate_raw_snapshot_reads).
+    with test_server.client() as client:
+        coll = client.t_gaps.snap_more
+        coll.drop()
+        coll.insert_many([{"_id": i} for i in range(5)])
+        with client.start_session(snapshot=True) as session:
+            assert [doc["_id"] for doc in coll.find({}, session=session, batch_size=2).sort("_id")] == list(range(5))

@@ -50,7 +50,8 @@ struct SnapshotRead: Sendable {
     ///
     /// - Throws: `InvalidOptions` (72).
     static func rejectUnsupported(_ body: BSONDocument, name: String) throws(MongoError) {
-        guard !commands.contains(name), body["autocommit"] == nil,
+        // getMore continues a snapshot read's cursor (drivers repeat the session's read concern).
+        guard !commands.contains(name), name != "getMore", body["autocommit"] == nil,
               case let .document(concern)? = body["readConcern"], concern["level"] == "snapshot" else { return }
         throw MongoError(.invalidOptions, "Command \(name) does not support { readConcern: { level: \"snapshot\" } }")
     }
