@@ -2,8 +2,10 @@
 # Owns: fetching the suite (the PyPI sdist of the pymongo version in ./.venv, whose test/
 # directory is the suite) into .build/pymongo-suite/, choosing which of its files apply to a
 # single-node Tessera (and why the others do not), running them one file at a time against
-# one server started with --enable-test-commands, restarting that server when it crashes or
-# stops answering (both are reported as such), and the report: per-file counts, failures
+# one server started with --enable-test-commands, each file under a time budget
+# (--file-timeout; a test pytest is stuck in past --test-timeout is killed, counted as a hang,
+# and the file goes on after it), restarting that server when it crashes or stops answering
+# (both are reported as such), and the report: per-file counts, failures
 # grouped by cause, and per-test results in bench-results/<date>/pymongo-suite.txt.
 # The last line printed is `pymongo-suite: P passed, F failed, S skipped, E errors`.
 # Exits 1 when the server crashed or hung during the run, else 0 (test failures are the
@@ -14,8 +16,10 @@ from __future__ import annotations
 import argparse
 import datetime
 import importlib.metadata
+import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -23,7 +27,6 @@ import tarfile
 import tempfile
 import time
 import tomllib
-import xml.etree.ElementTree as ElementTree
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -171,52 +174,118 @@ def server_answers(server: TesseraServer) -> bool:
 
 
 def run_file(root: Path, name: str, server: TesseraServer, results_dir: Path,
-             test_timeout: int, extra_args: list[str]) -> FileReport:
+             test_timeout: int, file_timeout: int, extra_args: list[str],
+             server_notes: list[str]) -> FileReport:
+    """Runs one file under a time budget of `file_timeout` seconds. pytest is started again
+    after the test it was stuck in (no progress for test_timeout + 60 s: a hang the plugin's
+    alarm could not break) or after a server crash (the server is restarted first), with
+    the tests already done deselected, until the file is done or the budget is spent."""
     report = FileReport(name)
-    junit = results_dir / f"{name}.xml"
+    results_file = results_dir / f"{name}.jsonl"
+    current_file = results_dir / f"{name}.current"
     crash_file = results_dir / f"{name}.crash"
-    junit.unlink(missing_ok=True)
-    crash_file.unlink(missing_ok=True)
-    env = {**os.environ,
-           "DB_IP": "127.0.0.1", "DB_PORT": str(server.port), "TESSERA_PID": str(server.pid),
-           "PYMONGO_SUITE_TEST_TIMEOUT": str(test_timeout),
-           "PYMONGO_SUITE_CRASH_FILE": str(crash_file),
-           "PYTHONPATH": str(Path(__file__).resolve().parent)}
-    command = [sys.executable, "-m", "pytest", f"test/{name}", "-p", "pymongo_suite_plugin",
-               # --tb=native: Debian's Python 3.11.2 can fail pytest's own traceback
-               # formatting (ast.parse "recursion depth mismatch"), which aborts the whole file.
-               "-p", "no:cacheprovider", "-m", "default", "-q", "--no-header", "-rN", "--tb=native",
-               f"--junitxml={junit}", *extra_args]
+    for path in (results_file, current_file, crash_file):
+        path.unlink(missing_ok=True)
     started = time.monotonic()
+    deadline = started + file_timeout
+    done: dict[str, TestResult] = {}
     with open(results_dir / f"{name}.log", "w") as log:
-        try:
-            subprocess.run(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
-                           timeout=max(1800, test_timeout * 10))
-        except subprocess.TimeoutExpired:
-            report.notes.append("pytest itself did not finish in time and was killed")
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            crash_file.unlink(missing_ok=True)
+            current_file.unlink(missing_ok=True)
+            env = {**os.environ,
+                   "DB_IP": "127.0.0.1", "DB_PORT": str(server.port), "TESSERA_PID": str(server.pid),
+                   "PYMONGO_SUITE_TEST_TIMEOUT": str(test_timeout),
+                   "PYMONGO_SUITE_CRASH_FILE": str(crash_file),
+                   "PYMONGO_SUITE_RESULTS": str(results_file),
+                   "PYMONGO_SUITE_CURRENT": str(current_file),
+                   "PYTHONPATH": str(Path(__file__).resolve().parent)}
+            deselect = [argument for nodeid in done for argument in ("--deselect", nodeid)]
+            command = [sys.executable, "-m", "pytest", f"test/{name}", "-p", "pymongo_suite_plugin",
+                       # --tb=native: Debian's Python 3.11.2 can fail pytest's own traceback
+                       # formatting (ast.parse "recursion depth mismatch"), which aborts the file.
+                       "-p", "no:cacheprovider", "-m", "default", "-q", "--no-header", "-rN",
+                       "--tb=native", *deselect, *extra_args]
+            log.write(f"=== attempt {attempt}: {len(done)} tests already done\n")
+            log.flush()
+            stuck = supervise(command, root, env, log, current_file, deadline,
+                              stall_seconds=test_timeout + 60)
+            for result in read_results(results_file, name):
+                done.setdefault(result.nodeid, result)
+            crashed = crash_file.read_text().split() if crash_file.exists() else []
+            for nodeid in crashed:
+                report.notes.append(f"SERVER CRASH during {nodeid}")
+            if not server.running or crashed:
+                code = server.stop()
+                server_notes.append(f"exited with {code} during {name}; restarted")
+                server.start()
+            if stuck is None:
+                break
+            if stuck and stuck not in done:
+                reason = ("the file's time limit was reached" if time.monotonic() >= deadline
+                          else f"no progress for {test_timeout + 60}s")
+                done[stuck] = TestResult(name, stuck, "failed",
+                                         f"hang: pytest killed while running this test ({reason})")
+                report.notes.append(f"pytest killed during {stuck} ({reason})")
+            if time.monotonic() >= deadline:
+                report.notes.append(f"file time limit ({file_timeout}s) reached; "
+                                    "the tests after the one named above did not run")
+                break
+            if not server_answers(server):
+                server_notes.append(f"stopped answering `ping` during {name}; killed and restarted")
+                server.kill()
+                server.start()
+        else:
+            report.notes.append(f"gave up after {MAX_ATTEMPTS} starts of pytest")
     report.seconds = time.monotonic() - started
-    report.results = read_junit(junit, name)
-    if crash_file.exists():
-        for nodeid in crash_file.read_text().split():
-            report.notes.append(f"SERVER CRASH during {nodeid}")
+    report.results = list(done.values())
     if not report.results and not report.notes:
         report.notes.append(f"no results (see {results_dir / (name + '.log')})")
     return report
 
 
-def read_junit(path: Path, file: str) -> list[TestResult]:
+# pytest starts per file at most (the first run plus restarts after hangs and crashes).
+MAX_ATTEMPTS = 6
+
+
+def supervise(command: list[str], root: Path, env: dict[str, str], log, current_file: Path,
+              deadline: float, stall_seconds: int) -> str | None:
+    """Runs pytest until it exits (returns None) or until the deadline passes or the current
+    test has run for `stall_seconds`; then kills its process group and returns the id of the
+    test it was in ("" when none had started)."""
+    process = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+                               stdin=subprocess.DEVNULL, start_new_session=True)
+    while True:
+        try:
+            process.wait(timeout=2)
+            return None
+        except subprocess.TimeoutExpired:
+            pass
+        now = time.monotonic()
+        try:
+            stalled = time.time() - current_file.stat().st_mtime > stall_seconds
+        except FileNotFoundError:
+            stalled = False
+        if now >= deadline or stalled:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            try:
+                return current_file.read_text().strip()
+            except FileNotFoundError:
+                return ""
+
+
+def read_results(path: Path, file: str) -> list[TestResult]:
+    """The plugin's JSON lines: one finished test each."""
     if not path.exists():
         return []
     results = []
-    for case in ElementTree.parse(path).getroot().iter("testcase"):
-        nodeid = f"{case.get('classname', '')}::{case.get('name', '')}"
-        outcome, message = "passed", ""
-        for child in case:
-            if child.tag in ("failure", "error", "skipped"):
-                outcome = {"failure": "failed", "error": "error", "skipped": "skipped"}[child.tag]
-                message = (child.get("message") or (child.text or "")).strip()
-                break
-        results.append(TestResult(file, nodeid, outcome, message))
+    for line in path.read_text().splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a line cut short by a kill
+        results.append(TestResult(file, record["nodeid"], record["outcome"], record["message"]))
     return results
 
 
@@ -298,12 +367,15 @@ def write_report(path: Path, version: str, port: int, reports: list[FileReport],
 def main() -> int:
     parser = argparse.ArgumentParser(description="pymongo's own test suite against tessera serve")
     parser.add_argument("files", nargs="*", help="test files to run (default: the applicable set)")
-    parser.add_argument("--test-timeout", type=int, default=120, help="seconds per test")
+    parser.add_argument("--test-timeout", type=int, default=120,
+                        help="seconds per test before the plugin raises TestTimedOut in it")
+    parser.add_argument("--file-timeout", type=int, default=600,
+                        help="seconds per test file, all restarts included")
     parser.add_argument("--output", type=Path,
                         default=REPO_ROOT / "bench-results" / datetime.date.today().isoformat()
                         / "pymongo-suite.txt")
     parser.add_argument("--results-dir", type=Path, default=SCRATCH / "results",
-                        help="where each file's junit XML and pytest log go")
+                        help="where each file's results (JSON lines) and pytest log go")
     parser.add_argument("--pytest-arg", action="append", default=[],
                         help="extra pytest argument (e.g. -k name), repeatable")
     arguments = parser.parse_args()
@@ -327,15 +399,7 @@ def main() -> int:
         try:
             for name in files:
                 report = run_file(root, name, server, results_dir, arguments.test_timeout,
-                                  arguments.pytest_arg)
-                if not server.running:
-                    code = server.stop()
-                    server_notes.append(f"exited with {code} during {name}; restarted")
-                    server.start()
-                elif not server_answers(server):
-                    server_notes.append(f"stopped answering `ping` after {name}; killed and restarted")
-                    server.kill()
-                    server.start()
+                                  arguments.file_timeout, arguments.pytest_arg, server_notes)
                 reports.append(report)
                 print(f"{name}: {report.count('passed')} passed, {report.count('failed')} failed, "
                       f"{report.count('skipped')} skipped, {report.count('error')} errors "

@@ -1,6 +1,7 @@
 // The failCommand fail point: its mode state machine (off, alwaysOn, {times}, {skip}, entry
 // counts), its selection rules (command names and aliases, appName, namespace, never
-// configureFailPoint) and configureFailPoint / waitForFailPoint through the dispatcher.
+// configureFailPoint) and configureFailPoint / waitForFailPoint through the dispatcher; and
+// onPrimaryTransactionalWrite's per-statement evaluation.
 
 import BSON
 @testable import Commands
@@ -129,5 +130,40 @@ private func expectCount(_ point: inout FailPoint, _ mode: FailPoint.Mode, data:
             #expect(reply["n"]?.int64Value == 1)
             #expect(reply.value(at: "writeConcernError.code")?.int64Value == 91)
         }
+    }
+}
+
+@Suite struct TransactionalWriteFailPointTests {
+    static let name = "onPrimaryTransactionalWrite"
+
+    @Test func evaluatesOncePerStatementWithCloseConnectionByDefault() throws {
+        let points = FailPoints()
+        _ = try points.configure(Self.name, mode: .document(["skip": .int32(2)]), data: [:])
+        // Two statements: both skipped.
+        #expect(points.onPrimaryTransactionalWrite(statements: 2) == nil)
+        // Three more: every one fires (a write with only closeConnection commits each).
+        #expect(points.onPrimaryTransactionalWrite(statements: 3) == TransactionalWriteFailure(closeConnection: true))
+        #expect(try points.timesEntered(Self.name) == 3)
+    }
+
+    @Test func anErrorStopsTheEvaluationAtTheStatementItFailed() throws {
+        let points = FailPoints()
+        _ = try points.configure(Self.name, mode: .document(["times": .int32(2)]),
+                                 data: ["failBeforeCommitExceptionCode": .int32(1), "closeConnection": false])
+        let failure = points.onPrimaryTransactionalWrite(statements: 5)
+        #expect(failure?.closeConnection == false)
+        #expect(failure?.error?.code.rawValue == 1)
+        #expect(try points.timesEntered(Self.name) == 1)
+        // One firing left; then the fail point is off.
+        #expect(points.onPrimaryTransactionalWrite(statements: 1)?.error != nil)
+        #expect(points.onPrimaryTransactionalWrite(statements: 1) == nil)
+    }
+
+    @Test func offNeverFires() throws {
+        let points = FailPoints()
+        #expect(points.onPrimaryTransactionalWrite(statements: 4) == nil)
+        _ = try points.configure(Self.name, mode: .string("off"), data: [:])
+        #expect(points.onPrimaryTransactionalWrite(statements: 4) == nil)
+        #expect(try points.timesEntered(Self.name) == 0)
     }
 }

@@ -1,7 +1,38 @@
 # Small helpers shared by the integration tests.
 
+from pymongo import monitoring
+
 def count_matching(coll, filter=None) -> int:
     """Documents matching `filter`, counted from a find (pymongo's count_documents needs
     $group, which belongs to the aggregation issue; tests whose subject is not counting use
     this instead so they fail only for what they test)."""
     return sum(1 for _ in coll.find(filter or {}, {"_id": 1}))
+
+
+def started_test_commands_server(root):
+    """A generator for a module fixture: a `tessera serve --enable-test-commands` with its data
+    and log under `root`, started; after the module, stopped, and it must exit cleanly."""
+    from tessera_server import TesseraServer
+
+    instance = TesseraServer(root / "db", root / "server.log", extra_args=["--enable-test-commands"])
+    instance.start()
+    yield instance
+    code = instance.stop()
+    assert code == 0, f"tessera exited with {code} after SIGTERM; log tail:\n{instance.log_tail()}"
+
+
+class StartedCommands(monitoring.CommandListener):
+    """A command listener that records the names of the commands a client starts (`names`)
+    and ignores their outcomes; subclasses may look at replies."""
+
+    def __init__(self):
+        self.names = []
+
+    def started(self, event):
+        self.names.append(event.command_name)
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass

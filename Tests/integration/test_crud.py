@@ -8,7 +8,7 @@ from bson import Int64, ObjectId
 from pymongo import ASCENDING, DESCENDING, CursorType, ReturnDocument
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
-from support import count_matching
+from support import StartedCommands, count_matching
 
 
 def seed(coll, count=10):
@@ -133,22 +133,12 @@ def test_kill_unknown_cursor_is_reported_not_found(db, coll):
 
 
 def test_pymongo_cursor_close_sends_kill_cursors(coll):
-    from pymongo import monitoring
     seed(coll, 30)
 
-    class Listener(monitoring.CommandListener):
-        def __init__(self):
-            self.names = []
-
-        def started(self, event):
-            self.names.append(event.command_name)
-
+    class Listener(StartedCommands):
         def succeeded(self, event):
             if event.command_name == "killCursors":
                 self.reply = event.reply
-
-        def failed(self, event):
-            pass
 
     listener = Listener()
     from pymongo import MongoClient

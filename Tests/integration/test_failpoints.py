@@ -10,18 +10,13 @@ import pytest
 from pymongo import MongoClient
 from pymongo.errors import AutoReconnect, ConnectionFailure, OperationFailure
 
-from tessera_server import TesseraServer
+from support import started_test_commands_server
 
 
 @pytest.fixture(scope="module")
 def test_server(tmp_path_factory):
     """A server started with --enable-test-commands."""
-    root = tmp_path_factory.mktemp("failpoints")
-    instance = TesseraServer(root / "db", root / "server.log", extra_args=["--enable-test-commands"])
-    instance.start()
-    yield instance
-    code = instance.stop()
-    assert code == 0, f"tessera exited with {code} after SIGTERM; log tail:\n{instance.log_tail()}"
+    yield from started_test_commands_server(tmp_path_factory.mktemp("failpoints"))
 
 
 @pytest.fixture

@@ -118,12 +118,20 @@ enum FeedCommands {
     }
 
     /// `error` with the `ResumableChangeStreamError` label when a change stream may resume
-    /// after it (and it carries no labels of its own), as mongod labels a failed getMore.
+    /// after it, or `NonResumableChangeStreamError` for ChangeStreamFatalError (280), when it
+    /// carries no labels of its own, as mongod labels a failed getMore.
     static func labelledResumable(_ error: MongoError) -> MongoError {
-        guard FailPoints.resumableChangeStreamCodes.contains(error.code.rawValue),
-              error.details["errorLabels"] == nil else { return error }
+        guard error.details["errorLabels"] == nil else { return error }
+        let label: String
+        if FailPoints.resumableChangeStreamCodes.contains(error.code.rawValue) {
+            label = "ResumableChangeStreamError"
+        } else if error.code.rawValue == 280 {
+            label = "NonResumableChangeStreamError"
+        } else {
+            return error
+        }
         var details = error.details
-        details.append("errorLabels", .array(["ResumableChangeStreamError"]))
+        details.append("errorLabels", .array([.string(label)]))
         return MongoError(error.code, error.message, details: details)
     }
 

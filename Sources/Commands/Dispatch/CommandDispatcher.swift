@@ -105,11 +105,20 @@ public final class CommandDispatcher: Sendable {
             try server.fsyncLock.waitIfLocked(name, operation: operation, deadline: deadline)
             var reply: BSONDocument
             let mayCreate = server.collectionToAuditIfCreated(name, request)
+            try SnapshotRead.rejectUnsupported(request.body, name: name)
             if let statement = try SessionStatement(context) {
                 reply = try statement.run(handler, context: context)
+                // onPrimaryTransactionalWrite's closeConnection.
+                if Self.closesConnection(reply) { return reply }
             } else {
                 if let session = context.sessionID { try server.sessions.touch(session) }
-                reply = try handler.run(context)
+                if let snapshot = try SnapshotRead(request.body, name: name, engine: server.engine) {
+                    reply = try snapshot.run(engine: server.engine, discard: { id, namespace in
+                        _ = server.cursors.kill(ids: [id], namespace: namespace)
+                    }) { () throws(MongoError) -> BSONDocument in try handler.run(context) }
+                } else {
+                    reply = try handler.run(context)
+                }
             }
             server.auth.commandSucceeded(name, request, connection: connection, reply: &reply,
                                          cursorIsOpen: server.cursors.contains, sessionIsLive: server.sessions.contains)

@@ -1,6 +1,6 @@
 // FailPoints: MongoDB's test-only fail points (`configureFailPoint`, `waitForFailPoint`),
-// of which Tessera has `failCommand`, `failGetMoreAfterCursorCheckout` and
-// `maxTimeAlwaysTimeOut` (the ones drivers' test suites set). Owns each fail point's mode state machine (off, alwaysOn,
+// of which Tessera has `failCommand`, `failGetMoreAfterCursorCheckout`,
+// `maxTimeAlwaysTimeOut` and `onPrimaryTransactionalWrite` (the ones drivers' test suites set). Owns each fail point's mode state machine (off, alwaysOn,
 // times, skip), its data and its entry count; never runs or blocks a command itself.
 
 import BSON
@@ -111,10 +111,25 @@ struct FailCommandAction: Sendable, Equatable {
     var errorLabels: [BSONValue]?
 }
 
+/// What a fired `onPrimaryTransactionalWrite` does to one retryable write command.
+struct TransactionalWriteFailure: Sendable, Equatable {
+    /// Close the connection instead of replying (`closeConnection`, true unless given false).
+    var closeConnection: Bool
+    /// Fail the write with this error instead of committing it (`failBeforeCommitExceptionCode`).
+    var error: MongoError?
+
+    init(closeConnection: Bool, error: MongoError? = nil) {
+        self.closeConnection = closeConnection
+        self.error = error
+    }
+}
+
 /// The server's fail points by name. Thread-safe; one per server.
 final class FailPoints: Sendable {
     /// The fail points this server has.
-    static let names: Set<String> = ["failCommand", "failGetMoreAfterCursorCheckout", "maxTimeAlwaysTimeOut"]
+    static let names: Set<String> = [
+        "failCommand", "failGetMoreAfterCursorCheckout", "maxTimeAlwaysTimeOut", "onPrimaryTransactionalWrite",
+    ]
     /// The longest `blockTimeMS` honoured: a client cannot hold a pool thread longer.
     static let maxBlock = Duration.seconds(60)
 
@@ -175,6 +190,27 @@ final class FailPoints: Sendable {
     /// fires (the operation then fails with MaxTimeMSExpired, as at an expired deadline).
     func maxTimeAlwaysTimesOut() -> Bool {
         evaluate("maxTimeAlwaysTimeOut") { _ in true } != nil
+    }
+
+    /// Evaluates `onPrimaryTransactionalWrite` for the first execution of a retryable write of
+    /// `statements` statements (documents, updates, deletes), once per statement as mongod's
+    /// `TransactionParticipant` does when each statement's write completes: the fail point
+    /// counts (and `times`/`skip` advance) per statement. Returns what it does when it fired
+    /// for any statement. Evaluation stops at a statement it fails with an error; with only
+    /// `closeConnection` every statement is evaluated, since each of them commits.
+    func onPrimaryTransactionalWrite(statements: Int) -> TransactionalWriteFailure? {
+        var failure: TransactionalWriteFailure?
+        for _ in 0..<max(statements, 1) {
+            guard let data = evaluate("onPrimaryTransactionalWrite", where: { _ in true }) else { continue }
+            var fired = TransactionalWriteFailure(closeConnection: data["closeConnection"].map { Self.flag($0) } ?? true)
+            if let value = data["failBeforeCommitExceptionCode"], value.isNumeric,
+               let number = ClientNumber.saturatedInteger(value), let code = Int32(exactly: number) {
+                fired.error = MongoError(Self.codeNamed(code), "Failing write due to failpoint. The write must not be reflected.")
+                return fired
+            }
+            failure = fired
+        }
+        return failure
     }
 
     /// Enters fail point `name` when it is active and `predicate` selects its data; returns

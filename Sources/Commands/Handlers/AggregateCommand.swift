@@ -72,6 +72,10 @@ struct AggregateCommand {
            case let .document(readConcern)? = context.body["readConcern"], readConcern["level"] == "linearizable" {
             throw MongoError(.invalidOptions, "readConcern level 'linearizable' cannot be used with $out or $merge")
         }
+        if context.transaction != nil, output != nil || stages.last?.first?.key == "$merge" {
+            throw MongoError(.operationNotSupportedInTransaction,
+                             "\(output != nil ? "$out" : "$merge") cannot be used in a transaction")
+        }
         self.stages = stages
         self.output = output
         var options = AggregateOptions(allowDiskUse: try context.bool("allowDiskUse") ?? false,

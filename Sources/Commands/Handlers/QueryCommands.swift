@@ -80,9 +80,15 @@ enum QueryCommands {
         }
         try rejectUnsupportedFindOptions(context)
         try context.checkForInterrupt()
-        let documents: [BSONDocument]
+        var documents: [BSONDocument]
         if let view = try ViewCommands.resolved(context, namespace) {
             documents = try view.find(query)
+        } else if let bounds = try FindIndexBounds(context, namespace: namespace) {
+            // The bounds apply before skip and limit.
+            var unlimited = query
+            (unlimited.skip, unlimited.limit) = (0, nil)
+            documents = Array(bounds.filter(try collection(context, namespace).find(unlimited)).dropFirst(query.skip))
+            if let limit = query.limit { documents = Array(documents.prefix(limit)) }
         } else if try context.bool("returnKey") == true {
             documents = try indexKeys(context, namespace: namespace, query: query)
         } else {
@@ -97,18 +103,11 @@ enum QueryCommands {
                                noTimeout: noTimeout)
     }
 
-    /// find's `min`, `max` and `showRecordId`, which Tessera does not implement: refused with
-    /// a code rather than silently ignored. (`min`/`max` without `hint` get MongoDB's own 51173.)
+    /// find's `showRecordId`, which Tessera does not implement: refused with a code rather
+    /// than silently ignored.
     ///
-    /// - Throws: 51173 for `min`/`max` without `hint`; `CommandNotSupported` (115) otherwise.
+    /// - Throws: `CommandNotSupported` (115).
     static func rejectUnsupportedFindOptions(_ context: CommandContext) throws(MongoError) {
-        for option in ["min", "max"] {
-            guard let bound = try context.document(option), !bound.isEmpty else { continue }
-            guard context.body["hint"] != nil else {
-                throw MongoError(.location(51173), "When using min()/max() a hint of which index to use must be provided")
-            }
-            throw MongoError(.commandNotSupported, "find's '\(option)' index bound is not supported by Tessera; use a range filter on the indexed fields")
-        }
         if try context.bool("showRecordId") == true {
             throw MongoError(.commandNotSupported,
                              "find's 'showRecordId' is not supported by Tessera: records are addressed by _id, and there is no $recordId to show")
@@ -143,7 +142,7 @@ enum QueryCommands {
     }
 
     /// The value at a dotted path through embedded documents (not arrays).
-    private static func value(atDotted path: String, in document: BSONDocument) -> BSONValue? {
+    static func value(atDotted path: String, in document: BSONDocument) -> BSONValue? {
         var current: BSONValue = .document(document)
         for part in path.split(separator: ".", omittingEmptySubsequences: false) {
             guard case let .document(inner) = current, let next = inner[String(part)] else { return nil }
@@ -225,7 +224,15 @@ enum QueryCommands {
 
     /// killCursors.
     static func killCursors(_ context: CommandContext) throws(MongoError) -> BSONDocument {
-        let namespace = try context.collectionNamespace()
+        // Command cursors (database and cluster change streams, listCollections) live on
+        // `<db>.$cmd.<command>`, as for getMore.
+        let namespace: String
+        if case let .string(collection) = context.firstValue, collection.hasPrefix("$cmd.") {
+            try Namespace.validate(database: context.database)
+            namespace = "\(context.database).\(collection)"
+        } else {
+            namespace = try context.collectionNamespace().description
+        }
         var ids: [Int64] = []
         for value in try context.requiredArray("cursors") {
             guard case let .int64(id) = value else {
@@ -234,7 +241,7 @@ enum QueryCommands {
             }
             ids.append(id)
         }
-        let outcome = context.server.cursors.kill(ids: ids, namespace: namespace.description)
+        let outcome = context.server.cursors.kill(ids: ids, namespace: namespace)
         return [
             "cursorsKilled": .array(outcome.killed.map { .int64($0) }),
             "cursorsNotFound": .array(outcome.notFound.map { .int64($0) }),

@@ -114,6 +114,13 @@ struct SessionStatement: Sendable {
             case let .replay(reply):
                 return reply
             case .run(nil):
+                let failure = context.server.testCommandsEnabled
+                    ? context.server.failPoints.onPrimaryTransactionalWrite(statements: statementCount(context)) : nil
+                if let failure, let error = failure.error {
+                    // Nothing is written or recorded, so a retry runs the write again.
+                    if failure.closeConnection { return CommandDispatcher.closeConnectionReply }
+                    throw error
+                }
                 let reply = try engine.runRetryableWrite(session: sessionID, txnNumber: number) { () throws(MongoError) in
                     try handler.run(context)
                 }
@@ -122,6 +129,8 @@ struct SessionStatement: Sendable {
                 // reply stands even if recording it fails (a full disk): the marker alone keeps
                 // a retry after a restart from applying them twice (it answers 217 instead).
                 try? engine.recordRetryableWrite(session: sessionID, txnNumber: number, reply: reply)
+                // Written and recorded: a retry gets the recorded reply.
+                if failure?.closeConnection == true { return CommandDispatcher.closeConnectionReply }
                 return reply
             case let .run(transaction?):
                 var inside = context
@@ -157,5 +166,21 @@ struct SessionStatement: Sendable {
                 return BSONDocument()
             }
         }
+    }
+
+    /// How many statements a retryable write carries (its documents, updates, deletes or
+    /// client bulkWrite operations; one for findAndModify), as `onPrimaryTransactionalWrite`
+    /// counts them. With `failBeforeCommitExceptionCode` the whole command fails unwritten when
+    /// the fail point fires for any of them, where mongod would keep the statements before it.
+    private func statementCount(_ context: CommandContext) -> Int {
+        let key = switch context.name {
+        case "insert": "documents"
+        case "update": "updates"
+        case "delete": "deletes"
+        case "bulkWrite": "ops"
+        default: ""
+        }
+        guard case let .array(statements)? = context.body[key] else { return 1 }
+        return statements.count
     }
 }

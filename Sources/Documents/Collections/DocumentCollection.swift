@@ -353,6 +353,28 @@ struct PreparedDocument {
     /// The document as written (`_id` first), for index keys.
     let document: BSONDocument
 
+    /// mongod's `storageValidEmbedded` for an `_id` document: no `$`-prefixed field name at
+    /// any depth, except a DBRef's `$ref`, `$id` and `$db`.
+    ///
+    /// - Throws: `DollarPrefixedFieldName` (52).
+    static func checkStorable(_ embedded: BSONDocument) throws(MongoError) {
+        for element in embedded {
+            if element.key.hasPrefix("$"), !["$ref", "$id", "$db"].contains(element.key) {
+                throw MongoError(.dollarPrefixedFieldName,
+                                 "_id fields may not contain '$'-prefixed fields: \(element.key) is not valid for storage.")
+            }
+            try checkStorable(element.value)
+        }
+    }
+
+    private static func checkStorable(_ value: BSONValue) throws(MongoError) {
+        switch value {
+        case let .document(inner): try checkStorable(inner)
+        case let .array(elements): for element in elements { try checkStorable(element) }
+        default: break
+        }
+    }
+
     init(_ document: BSONDocument, encoder: inout RecordEncoder) throws(MongoError) {
         var ordered = BSONDocument()
         ordered.reserveCapacity(document.count + 1)
@@ -371,6 +393,8 @@ struct PreparedDocument {
         switch id {
         case .array, .regex, .undefined:
             throw MongoError(.invalidIdField, "The '_id' value cannot be of type \(id.type.alias)")
+        case let .document(embedded):
+            try Self.checkStorable(embedded)
         default:
             break
         }

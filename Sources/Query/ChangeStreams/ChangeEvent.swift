@@ -37,6 +37,15 @@ struct ChangeEventBuilder {
             var description = entry.document ?? BSONDocument()
             if description["removedFields"] == nil { description.append("removedFields", .array([])) }
             if description["truncatedArrays"] == nil { description.append("truncatedArrays", .array([])) }
+            if spec.showExpandedEvents {
+                var shape = BSONDocument()
+                if let preImage = entry.preImage {
+                    shape = UpdateDescriptionApplier.apply(description, to: preImage)
+                } else if let current = try currentDocument(entry) {
+                    shape = current
+                }
+                description.append("disambiguatedPaths", .document(DisambiguatedPaths.of(description, in: shape)))
+            }
             event.append("updateDescription", .document(description))
             if let postImage = try postImage(entry, description: description) {
                 event.append("fullDocument", postImage)

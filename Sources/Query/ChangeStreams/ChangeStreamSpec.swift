@@ -105,6 +105,18 @@ public struct ChangeStreamSpec: Sendable {
     /// The stages after `$changeStream`, run on each batch of events.
     public let stages: [BSONDocument]
 
+    /// MongoDB 8.0's aggregation stage names: after `$changeStream`, one of these that a
+    /// change stream cannot run is IllegalOperation (20); any other name is unrecognized (40324).
+    static let knownStages: Set<String> = [
+        "$addFields", "$bucket", "$bucketAuto", "$changeStream", "$changeStreamSplitLargeEvent", "$collStats",
+        "$count", "$currentOp", "$densify", "$documents", "$facet", "$fill", "$geoNear", "$graphLookup", "$group",
+        "$indexStats", "$limit", "$listLocalSessions", "$listSampledQueries", "$listSearchIndexes", "$listSessions",
+        "$lookup", "$match", "$merge", "$out", "$planCacheStats", "$project", "$querySettings", "$queryStats",
+        "$redact", "$replaceRoot", "$replaceWith", "$sample", "$search", "$searchMeta", "$set", "$setWindowFields",
+        "$shardedDataDistribution", "$skip", "$sort", "$sortByCount", "$unionWith", "$unset", "$unwind",
+        "$vectorSearch",
+    ]
+
     /// Stages allowed after `$changeStream`.
     public static let allowedStages: Set<String> = [
         "$match", "$project", "$addFields", "$set", "$unset", "$replaceRoot", "$replaceWith", "$redact",
@@ -128,13 +140,16 @@ public struct ChangeStreamSpec: Sendable {
 
     /// Checks the stages that follow `$changeStream`.
     ///
-    /// - Throws: `Location40602` for a second `$changeStream`, `IllegalOperation` (20) for a
-    ///   stage a change stream cannot run.
+    /// - Throws: `Location40602` for a second `$changeStream`, `Location40324` for a name that
+    ///   is no aggregation stage, `IllegalOperation` (20) for a stage a change stream cannot run.
     public static func validate(stages: [BSONDocument]) throws(MongoError) {
         for stage in stages {
             let name = stage.first?.key ?? ""
             if name == "$changeStream" {
                 throw MongoError(.location(40602), "$changeStream is only valid as the first stage in a pipeline")
+            }
+            guard knownStages.contains(name) else {
+                throw MongoError(.location(40324), "Unrecognized pipeline stage name: '\(name)'")
             }
             guard allowedStages.contains(name) else {
                 throw MongoError(.illegalOperation, "\(name) is not permitted in a $changeStream pipeline")

@@ -34,11 +34,12 @@ public struct QueryCollection: Sendable {
     }
 
     /// The same operations under the collation document `collation` (an operation's
-    /// `collation` option); `nil` keeps the collection's default collation.
+    /// `collation` option); `nil` or `{}` keeps the collection's default collation (mongod
+    /// takes an empty operation collation as none given).
     ///
     /// - Throws: MongoDB's errors for a malformed collation (see ``Collator/make(_:)``).
     public func collated(by collation: BSONDocument?) throws(MongoError) -> QueryCollection {
-        guard let collation else { return self }
+        guard let collation, !collation.isEmpty else { return self }
         var copy = self
         copy.operationCollator = .some(try Collator.make(collation))
         return copy
