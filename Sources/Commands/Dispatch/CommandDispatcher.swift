@@ -28,9 +28,13 @@ public final class CommandDispatcher: Sendable {
 
     /// Runs one command and returns its reply. Never throws: failures become
     /// `{ok: 0, errmsg, code, codeName}`; successes carry `ok: 1.0`.
-    public func run(_ request: CommandRequest, connection: ConnectionInfo) -> BSONDocument {
+    ///
+    /// Given `transaction` (an embedded session's), the command joins it when a transaction
+    /// may run it, else fails with `OperationNotSupportedInTransaction` (263).
+    public func run(_ request: CommandRequest, connection: ConnectionInfo,
+                    transaction: QueryTransaction? = nil) -> BSONDocument {
         let started = ContinuousClock.now
-        let reply = execute(request, connection: connection)
+        let reply = execute(request, connection: connection, transaction: transaction)
         let duration = ContinuousClock.now - started
         let name = Self.metricName(request)
         if let handler = CommandTable.byName[name] {
@@ -40,7 +44,7 @@ public final class CommandDispatcher: Sendable {
         return reply
     }
 
-    private func execute(_ request: CommandRequest, connection: ConnectionInfo) -> BSONDocument {
+    private func execute(_ request: CommandRequest, connection: ConnectionInfo, transaction: QueryTransaction?) -> BSONDocument {
         guard let name = request.body.first?.key else {
             return Self.errorReply(MongoError(.commandNotFound, "no such command: ''"))
         }
@@ -97,7 +101,9 @@ public final class CommandDispatcher: Sendable {
             }
             var reply: BSONDocument
             let mayCreate = server.collectionToAuditIfCreated(name, request)
-            if let statement = try SessionStatement(context) {
+            if let transaction {
+                reply = try SessionStatement.join(transaction, handler: handler, context: context)
+            } else if let statement = try SessionStatement(context) {
                 reply = try statement.run(handler, context: context)
             } else {
                 if let session = context.sessionID { server.sessions.touch(session) }
