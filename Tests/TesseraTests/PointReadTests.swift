@@ -50,6 +50,18 @@ struct PointReadTests {
         document.map { $0.extendedJSON(.canonical) } ?? "nil"
     }
 
+    /// What a read returned, rendered, or the code of the TesseraError it threw (an
+    /// `undefined` probe is refused as MongoDB refuses it).
+    static func outcome(_ read: () async throws -> BSONDocument?) async -> String {
+        do {
+            return render(try await read())
+        } catch let error as TesseraError {
+            return "error \(error.code)"
+        } catch {
+            return "error \(error)"
+        }
+    }
+
     @Test("an _id of every BSON type, other numeric types and missing ids read the same by key as planned")
     func everyType() async throws {
         try await withClient { client in
@@ -63,11 +75,11 @@ struct PointReadTests {
             #expect(stored > 20)
             for probe in try Self.values(Self.idTexts + Self.probeTexts) {
                 for filter: BSONDocument in [["_id": probe], ["_id": ["$eq": probe]]] {
-                    let fast = try await collection.findOne(filter)
-                    let planned = try await collection.findOne(filter, options: FindOneOptions(sort: ["_id": 1]))
-                    let found = try await collection.find(filter).toArray()
-                    #expect(Self.render(fast) == Self.render(planned), "\(filter.extendedJSON(.canonical))")
-                    #expect(Self.render(fast) == Self.render(found.first), "\(filter.extendedJSON(.canonical))")
+                    let fast = await Self.outcome { try await collection.findOne(filter) }
+                    let planned = await Self.outcome { try await collection.findOne(filter, options: FindOneOptions(sort: ["_id": 1])) }
+                    let found = await Self.outcome { try await collection.find(filter).toArray().first }
+                    #expect(fast == planned, "\(filter.extendedJSON(.canonical))")
+                    #expect(fast == found, "\(filter.extendedJSON(.canonical))")
                 }
             }
         }
