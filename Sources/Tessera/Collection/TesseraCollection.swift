@@ -17,10 +17,22 @@ public struct TesseraCollection<T: Codable & Sendable>: Sendable {
     public let name: String
     /// The database it belongs to.
     public let database: TesseraDatabase
+    /// The namespace, checked once here rather than on every operation (nil when invalid:
+    /// operations then throw the check's error).
+    private let checkedNamespace: Namespace?
 
     init(name: String, database: TesseraDatabase) {
         self.name = name
         self.database = database
+        checkedNamespace = try? Namespace(database: database.name, collection: name)
+    }
+
+    /// The namespace operations run on.
+    ///
+    /// - Throws: `InvalidNamespace` (73) for a bad database or collection name.
+    func validNamespace() throws(TesseraError) -> Namespace {
+        if let checkedNamespace { return checkedNamespace }
+        return try TesseraDatabase.namespace(database.name, name)
     }
 
     /// The client it belongs to.
@@ -42,7 +54,7 @@ public struct TesseraCollection<T: Codable & Sendable>: Sendable {
         session: ClientSession?, maxTimeMS: Int? = nil,
         _ body: @escaping @Sendable (QueryCollection) throws(MongoError) -> Result
     ) async throws(TesseraError) -> Result {
-        let namespace = try TesseraDatabase.namespace(database.name, name)
+        let namespace = try validNamespace()
         let client = client
         return try await EngineWork.run(client, deadline: try EngineWork.deadline(maxTimeMS: maxTimeMS)) {
             (interrupt) throws(MongoError) -> Result in
@@ -123,7 +135,7 @@ public struct TesseraCollection<T: Codable & Sendable>: Sendable {
     private func pointRead(_ query: FindQuery, collation: BSONDocument?,
                            session: ClientSession?) throws(TesseraError) -> QueryCollection.PointRead {
         if Task.isCancelled { throw .cancelled }
-        let namespace = try TesseraDatabase.namespace(database.name, name)
+        let namespace = try validNamespace()
         do throws(MongoError) {
             return try Self.engineCollection(namespace, client: client, session: session, interrupt: .none)
                 .collated(by: collation).pointRead(query)
