@@ -21,6 +21,13 @@ public struct TesseraError: Error, Sendable, Equatable, CustomStringConvertible 
     /// Extra fields MongoDB reports with this error (a duplicate key's `keyPattern` and
     /// `keyValue`; a bulk write's failing `index`), empty for most errors.
     public let details: BSONDocument
+    /// For a failed ``TesseraCollection/insertMany(_:options:session:)`` or
+    /// ``TesseraCollection/bulkWrite(_:options:session:)``: every write that failed, by the
+    /// position of its document or operation (MongoDB's `writeErrors`); empty otherwise.
+    public let writeFailures: [BulkWriteFailure]
+    /// For a failed insertMany or bulkWrite: what was written before (ordered) or besides
+    /// (unordered) the failures — MongoSwift's `BulkWriteError.result`; nil otherwise.
+    public let result: BulkWriteResult?
 
     /// The label of an error after which a whole transaction may be retried.
     public static let transientTransactionErrorLabel = "TransientTransactionError"
@@ -29,12 +36,15 @@ public struct TesseraError: Error, Sendable, Equatable, CustomStringConvertible 
 
     /// An error with the given parts.
     public init(code: Int, codeName: String, message: String, errorLabels: [String] = [],
-                details: BSONDocument = BSONDocument()) {
+                details: BSONDocument = BSONDocument(), writeFailures: [BulkWriteFailure] = [],
+                result: BulkWriteResult? = nil) {
         self.code = code
         self.codeName = codeName
         self.message = message
         self.errorLabels = errorLabels
         self.details = details
+        self.writeFailures = writeFailures
+        self.result = result
     }
 
     /// Whether the error carries `label`.
@@ -66,7 +76,21 @@ public struct TesseraError: Error, Sendable, Equatable, CustomStringConvertible 
     func adding(_ fields: BSONDocument) -> TesseraError {
         var details = details
         for element in fields { details[element.key] = element.value }
-        return TesseraError(code: code, codeName: codeName, message: message, errorLabels: errorLabels, details: details)
+        return TesseraError(code: code, codeName: codeName, message: message, errorLabels: errorLabels, details: details,
+                            writeFailures: writeFailures, result: result)
+    }
+
+    /// The error of a bulk write (or insertMany) whose writes `failures` failed, the others
+    /// having done `result`: the first failure's code, name and message, with `index` (its
+    /// position) and the counts of `result` in ``details`` and every failure in
+    /// ``writeFailures``.
+    static func bulkWrite(_ failures: [BulkWriteFailure], result: BulkWriteResult) -> TesseraError? {
+        guard let first = failures.first else { return nil }
+        var details = first.details
+        for element in result.document { details[element.key] = element.value }
+        details["index"] = .int64(Int64(first.index))
+        return TesseraError(code: first.code, codeName: first.codeName, message: first.message,
+                            errorLabels: first.errorLabels, details: details, writeFailures: failures, result: result)
     }
 
     /// A value could not be encoded as a BSON document.

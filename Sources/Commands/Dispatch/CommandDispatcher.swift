@@ -28,10 +28,14 @@ public final class CommandDispatcher: Sendable {
 
     /// Runs one command and returns its reply. Never throws: failures become
     /// `{ok: 0, errmsg, code, codeName}`; successes carry `ok: 1.0`.
-    public func run(_ request: CommandRequest, connection: ConnectionInfo) -> BSONDocument {
+    ///
+    /// Given `transaction` (an embedded session's), the command joins it when a transaction
+    /// may run it, else fails with `OperationNotSupportedInTransaction` (263).
+    public func run(_ request: CommandRequest, connection: ConnectionInfo,
+                    transaction: QueryTransaction? = nil) -> BSONDocument {
         let started = ContinuousClock.now
         var operation: Operation?
-        let reply = execute(request, connection: connection, operation: &operation)
+        let reply = execute(request, connection: connection, transaction: transaction, operation: &operation)
         let duration = ContinuousClock.now - started
         let name = Self.metricName(request)
         if let handler = CommandTable.byName[name] {
@@ -45,7 +49,7 @@ public final class CommandDispatcher: Sendable {
         return reply
     }
 
-    private func execute(_ request: CommandRequest, connection: ConnectionInfo,
+    private func execute(_ request: CommandRequest, connection: ConnectionInfo, transaction: QueryTransaction?,
                          operation registered: inout Operation?) -> BSONDocument {
         guard let name = request.body.first?.key else {
             return Self.errorReply(MongoError(.commandNotFound, "no such command: ''"))
@@ -106,7 +110,9 @@ public final class CommandDispatcher: Sendable {
             var reply: BSONDocument
             let mayCreate = server.collectionToAuditIfCreated(name, request)
             try SnapshotRead.rejectUnsupported(request.body, name: name)
-            if let statement = try SessionStatement(context) {
+            if let transaction {
+                reply = try SessionStatement.join(transaction, handler: handler, context: context)
+            } else if let statement = try SessionStatement(context) {
                 reply = try statement.run(handler, context: context)
                 // onPrimaryTransactionalWrite's closeConnection.
                 if Self.closesConnection(reply) { return reply }

@@ -91,6 +91,23 @@ struct SessionStatement: Sendable {
         self.kind = kind
     }
 
+    /// Runs `handler` inside `transaction`, a transaction its caller holds (an embedded
+    /// session's), which commits or aborts it itself.
+    ///
+    /// - Throws: `OperationNotSupportedInTransaction` (263) for a command a transaction may
+    ///   not run, or for commit and abort (the transaction's owner ends it); the command's
+    ///   errors.
+    static func join(_ transaction: QueryTransaction, handler: CommandHandler,
+                     context: CommandContext) throws(MongoError) -> BSONDocument {
+        let name = context.name
+        guard allowedInTransaction.contains(name), name != "commitTransaction", name != "abortTransaction" else {
+            throw MongoError(.operationNotSupportedInTransaction, "Cannot run '\(name)' in a multi-document transaction.")
+        }
+        var inside = context
+        inside.transaction = transaction
+        return try handler.run(inside)
+    }
+
     /// Runs `handler` for this statement under the session's lock: replays a retried write,
     /// joins or starts the transaction, commits or aborts it. A failed statement aborts its
     /// transaction.

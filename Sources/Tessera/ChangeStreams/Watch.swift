@@ -1,6 +1,7 @@
 // watch() on a collection, a database and the whole client: each opens the engine's change
 // stream for its scope (after checking the options and the stages that follow) and wraps it in
-// a ChangeStream of typed events, or of any Decodable event type the caller names.
+// a ChangeStream of typed events, or of any Decodable event type the caller names. A session
+// in a transaction is refused, as MongoDB refuses $changeStream there.
 
 import Query
 
@@ -12,7 +13,7 @@ extension TesseraCollection {
     public func watch(_ pipeline: [BSONDocument] = [], options: ChangeStreamOptions? = nil,
                       session: ClientSession? = nil) async throws(TesseraError) -> ChangeStream<ChangeStreamEvent<T>> {
         let scope = try ChangeStreamScope.collection(database.name, name)
-        return try await ChangeStreamScope.open(scope, pipeline: pipeline, options: options, client: client) {
+        return try await ChangeStreamScope.open(scope, pipeline: pipeline, options: options, session: session, client: client) {
             (event) throws(TesseraError) -> ChangeStreamEvent<T> in try ChangeStreamEvent(event)
         }
     }
@@ -24,7 +25,7 @@ extension TesseraCollection {
         withEventType type: EventType.Type
     ) async throws(TesseraError) -> ChangeStream<EventType> {
         let scope = try ChangeStreamScope.collection(database.name, name)
-        return try await ChangeStreamScope.open(scope, pipeline: pipeline, options: options, client: client) {
+        return try await ChangeStreamScope.open(scope, pipeline: pipeline, options: options, session: session, client: client) {
             (event) throws(TesseraError) -> EventType in try DocumentCodec.decode(type, from: event)
         }
     }
@@ -37,7 +38,7 @@ extension TesseraDatabase {
         let scope = try ChangeStreamScope.make { () throws(MongoError) in
             try ChangeStreamSpec.Scope.watching(database: name, collection: nil)
         }
-        return try await ChangeStreamScope.open(scope, pipeline: pipeline, options: options, client: client) {
+        return try await ChangeStreamScope.open(scope, pipeline: pipeline, options: options, session: session, client: client) {
             (event) throws(TesseraError) -> ChangeStreamEvent<BSONDocument> in try ChangeStreamEvent(event)
         }
     }
@@ -48,7 +49,7 @@ extension TesseraClient {
     /// they commit.
     public func watch(_ pipeline: [BSONDocument] = [], options: ChangeStreamOptions? = nil,
                       session: ClientSession? = nil) async throws(TesseraError) -> ChangeStream<ChangeStreamEvent<BSONDocument>> {
-        try await ChangeStreamScope.open(.cluster, pipeline: pipeline, options: options, client: self) {
+        try await ChangeStreamScope.open(.cluster, pipeline: pipeline, options: options, session: session, client: self) {
             (event) throws(TesseraError) -> ChangeStreamEvent<BSONDocument> in try ChangeStreamEvent(event)
         }
     }
@@ -71,10 +72,15 @@ enum ChangeStreamScope {
     }
 
     /// Opens the stream on `scope` and wraps it.
+    ///
+    /// - Throws: `OperationNotSupportedInTransaction` (263) given a session in a transaction
+    ///   (a change stream never runs in one; outside one the session changes nothing).
     static func open<Event: Sendable>(
-        _ scope: ChangeStreamSpec.Scope, pipeline: [BSONDocument], options: ChangeStreamOptions?, client: TesseraClient,
-        decode: @escaping @Sendable (BSONDocument) throws(TesseraError) -> Event
+        _ scope: ChangeStreamSpec.Scope, pipeline: [BSONDocument], options: ChangeStreamOptions?, session: ClientSession?,
+        client: TesseraClient, decode: @escaping @Sendable (BSONDocument) throws(TesseraError) -> Event
     ) async throws(TesseraError) -> ChangeStream<Event> {
+        try ClientSession.checkOutsideTransaction(
+            session, command: "aggregate", message: "Stage not supported inside of a multi-document transaction: $changeStream")
         let options = options ?? ChangeStreamOptions()
         let spec = try options.spec(scope: scope, stages: pipeline)
         let batchSize = try ReadNumbers.batchSize(options.batchSize)

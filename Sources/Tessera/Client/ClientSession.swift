@@ -144,6 +144,31 @@ public final class ClientSession: Sendable {
         }
     }
 
+    /// The running transaction, if any, that an operation given this session joins.
+    ///
+    /// - Throws: `IllegalOperation` (20) once the session has ended.
+    func joinedTransaction() throws(TesseraError) -> QueryTransaction? {
+        try state.withLock { (state) throws(TesseraError) -> QueryTransaction? in
+            switch state {
+            case let .inTransaction(transaction, _): return transaction
+            case .idle: return nil
+            case .ended: throw TesseraError(code: 20, codeName: "IllegalOperation", message: "the session has ended")
+            }
+        }
+    }
+
+    /// Checks that `session` allows `command`, which MongoDB never runs inside a transaction
+    /// (DDL, listings, `count`, change streams).
+    ///
+    /// - Throws: `OperationNotSupportedInTransaction` (263) with `message` (by default
+    ///   MongoDB's for `command`) inside a transaction; `IllegalOperation` (20) once ended.
+    static func checkOutsideTransaction(_ session: ClientSession?, command: String,
+                                        message: String? = nil) throws(TesseraError) {
+        guard let session, try session.joinedTransaction() != nil else { return }
+        throw TesseraError(code: 263, codeName: "OperationNotSupportedInTransaction",
+                           message: message ?? "Cannot run '\(command)' in a multi-document transaction.")
+    }
+
     /// The engine collection at `namespace` as an operation given this session sees it: in
     /// the running transaction, or the store itself.
     func collection(_ namespace: Namespace, engine: QueryEngine, interrupt: OperationInterrupt) throws(MongoError) -> QueryCollection {

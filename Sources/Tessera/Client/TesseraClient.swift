@@ -99,7 +99,8 @@ public final class TesseraClient: Sendable {
     /// store keeps no per-database files), as the `listDatabases` command reports it.
     public func listDatabases(_ filter: BSONDocument? = nil, session: ClientSession? = nil)
         async throws(TesseraError) -> [DatabaseSpecification] {
-        try await EngineWork.run(self) { (_) throws(MongoError) -> [DatabaseSpecification] in
+        try ClientSession.checkOutsideTransaction(session, command: "listDatabases")
+        return try await EngineWork.run(self) { (_) throws(MongoError) -> [DatabaseSpecification] in
             let engine = try self.openEngine()
             let matcher = try filter.map { (spec) throws(MongoError) -> Filter in try Filter(spec) }
             let names = engine.databaseNames
@@ -128,6 +129,7 @@ public final class TesseraClient: Sendable {
     /// The names of the databases ``listDatabases(_:session:)`` lists.
     public func listDatabaseNames(_ filter: BSONDocument? = nil, session: ClientSession? = nil)
         async throws(TesseraError) -> [String] {
+        try ClientSession.checkOutsideTransaction(session, command: "listDatabases")
         if filter == nil {
             return try await EngineWork.run(self) { (_) throws(MongoError) -> [String] in try self.openEngine().databaseNames }
         }

@@ -1,6 +1,7 @@
 // TesseraCollection.bulkWrite: a list of inserts, updates, replacements and deletes run in
 // order through the same engine writes as the single operations, counted into one
-// BulkWriteResult; ordered stops at the first failure, unordered goes on and reports it after.
+// BulkWriteResult; ordered stops at the first failure, unordered goes on and reports every
+// failure after.
 
 import Query
 
@@ -12,8 +13,10 @@ extension TesseraCollection {
     ///
     /// - Throws: the first failing operation's error, with `index` (its position) and the
     ///   counts of what succeeded (`nInserted`, `nMatched`, `nModified`, `nRemoved`,
-    ///   `nUpserted`) in ``TesseraError/details``. Ordered (the default), nothing after it
-    ///   runs; unordered, every other operation runs first. `BadValue` (2) for no requests.
+    ///   `nUpserted`) in ``TesseraError/details``, every failure in
+    ///   ``TesseraError/writeFailures`` and what succeeded in ``TesseraError/result``.
+    ///   Ordered (the default), nothing after the first failure runs; unordered, every other
+    ///   operation runs. `BadValue` (2) for no requests.
     @discardableResult
     public func bulkWrite(_ requests: [WriteModel<T>], options: BulkWriteOptions? = nil,
                           session: ClientSession? = nil) async throws(TesseraError) -> BulkWriteResult {
@@ -21,20 +24,16 @@ extension TesseraCollection {
         let ordered = options?.ordered ?? true
         let concern = options?.writeConcern
         var result = BulkWriteResult()
-        var firstFailure: (index: Int, error: TesseraError)?
+        var failures: [BulkWriteFailure] = []
         for (index, request) in requests.enumerated() {
             do throws(TesseraError) {
                 try await apply(request, at: index, to: &result, concern: concern, session: session)
             } catch {
-                if firstFailure == nil { firstFailure = (index, error) }
+                failures.append(BulkWriteFailure(index: index, error: error))
                 if ordered { break }
             }
         }
-        if let firstFailure {
-            var details = result.document
-            details["index"] = .int64(Int64(firstFailure.index))
-            throw firstFailure.error.adding(details)
-        }
+        if let error = TesseraError.bulkWrite(failures, result: result) { throw error }
         return result
     }
 

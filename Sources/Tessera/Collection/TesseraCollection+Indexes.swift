@@ -1,5 +1,7 @@
 // TesseraCollection's index and collection DDL: createIndex(es), listIndexes, dropIndex(es)
 // and drop, each one engine catalog change (seen by change streams with expanded events).
+// Given a session in a transaction they fail with OperationNotSupportedInTransaction (263):
+// the engine's transactions hold documents, not catalog changes.
 
 import Query
 
@@ -28,6 +30,7 @@ extension TesseraCollection {
     public func createIndexes(_ models: [IndexModel], options: CreateIndexOptions? = nil,
                               session: ClientSession? = nil) async throws(TesseraError) -> [String] {
         guard !models.isEmpty else { throw .badValue("createIndexes needs at least one index") }
+        try ClientSession.checkOutsideTransaction(session, command: "createIndexes")
         let namespace = try TesseraDatabase.namespace(database.name, name)
         let client = client
         return try await EngineWork.run(client, deadline: try EngineWork.deadline(maxTimeMS: options?.maxTimeMS)) {
@@ -42,6 +45,7 @@ extension TesseraCollection {
 
     /// The collection's indexes, `_id_` first (none when the collection does not exist).
     public func listIndexes(session: ClientSession? = nil) async throws(TesseraError) -> TesseraCursor<IndexModel> {
+        try ClientSession.checkOutsideTransaction(session, command: "listIndexes")
         let namespace = try TesseraDatabase.namespace(database.name, name)
         let client = client
         let indexes = try await EngineWork.run(client) { (_) throws(MongoError) -> [BSONDocument] in
@@ -68,6 +72,7 @@ extension TesseraCollection {
     ///
     /// - Throws: `IndexNotFound` (27), `NamespaceNotFound` (26), `InvalidOptions` (72) for `_id_`.
     public func dropIndex(_ name: String, session: ClientSession? = nil) async throws(TesseraError) {
+        try ClientSession.checkOutsideTransaction(session, command: "dropIndexes")
         let namespace = try TesseraDatabase.namespace(database.name, self.name)
         try await EngineWork.run(client) { [client] (_) throws(MongoError) in
             try client.openEngine().dropIndex(name, on: namespace)
@@ -78,6 +83,7 @@ extension TesseraCollection {
     ///
     /// - Throws: `IndexNotFound` (27) when no index has that key pattern.
     public func dropIndex(_ keys: BSONDocument, session: ClientSession? = nil) async throws(TesseraError) {
+        try ClientSession.checkOutsideTransaction(session, command: "dropIndexes")
         let namespace = try TesseraDatabase.namespace(database.name, name)
         try await EngineWork.run(client) { [client] (_) throws(MongoError) in
             let engine = try client.openEngine()
@@ -90,6 +96,7 @@ extension TesseraCollection {
 
     /// Drops every index but `_id_`.
     public func dropIndexes(session: ClientSession? = nil) async throws(TesseraError) {
+        try ClientSession.checkOutsideTransaction(session, command: "dropIndexes")
         let namespace = try TesseraDatabase.namespace(database.name, name)
         try await EngineWork.run(client) { [client] (_) throws(MongoError) in
             let engine = try client.openEngine()
@@ -102,6 +109,7 @@ extension TesseraCollection {
     /// Drops the collection with its documents and indexes; nothing happens when it does
     /// not exist (as MongoSwift's `drop`).
     public func drop(session: ClientSession? = nil) async throws(TesseraError) {
+        try ClientSession.checkOutsideTransaction(session, command: "drop")
         let namespace = try TesseraDatabase.namespace(database.name, name)
         try await EngineWork.run(client) { [client] (_) throws(MongoError) in
             do throws(MongoError) {

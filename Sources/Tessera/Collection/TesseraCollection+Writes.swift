@@ -1,6 +1,7 @@
 // TesseraCollection's writes: insertOne/Many, updateOne/Many (operator and pipeline
 // updates), replaceOne, deleteOne/Many. Each checks its arguments as MongoSwift does, encodes
-// its values, and runs one engine write (in the session's transaction when it has one).
+// its values, and runs one engine write (in the session's transaction when it has one);
+// insertMany's ordered and unordered failures are InsertOutcome's.
 
 import Query
 
@@ -20,9 +21,15 @@ extension TesseraCollection {
         return InsertOneResult(insertedID: id)
     }
 
-    /// Inserts `values` atomically: all of them, or (on any error) none.
+    /// Inserts `values`, each given an ObjectId `_id` when it has none, as MongoDB's insert:
+    /// ordered (the default), the documents before the first failure are inserted and none
+    /// after it; unordered (`ordered: false`), every document that can be is inserted.
     ///
-    /// - Throws: as ``insertOne(_:options:session:)``; `BadValue` (2) for an empty array.
+    /// - Throws: for failed documents, the first failure's error (`DuplicateKey` (11000),
+    ///   `BSONObjectTooLarge` (10334), ...) carrying every failure in
+    ///   ``TesseraError/writeFailures`` (by position) and what was inserted in
+    ///   ``TesseraError/result`` (`insertedCount`, `insertedIDs`); `BadValue` (2) for an empty
+    ///   array or a value that does not encode (before anything is inserted).
     @discardableResult
     public func insertMany(_ values: [T], options: InsertManyOptions? = nil,
                            session: ClientSession? = nil) async throws(TesseraError) -> InsertManyResult {
@@ -31,11 +38,15 @@ extension TesseraCollection {
         documents.reserveCapacity(values.count)
         for value in values { documents.append(try DocumentCodec.encode(value)) }
         let concern = options?.writeConcern.engineConcern ?? .acknowledged
-        let ids = try await run(session: session) { [documents] (collection) throws(MongoError) in
-            try collection.insert(contentsOf: documents, writeConcern: concern)
+        let ordered = options?.ordered ?? true
+        let outcome = try await run(session: session) { [documents] (collection) throws(MongoError) -> InsertOutcome in
+            try InsertOutcome.insert(documents, ordered: ordered, into: collection, writeConcern: concern)
         }
-        return InsertManyResult(insertedCount: ids.count,
-                                insertedIDs: Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($0.offset, $0.element) }))
+        var result = BulkWriteResult()
+        result.insertedCount = outcome.insertedIDs.count
+        result.insertedIDs = outcome.insertedIDs
+        if let error = TesseraError.bulkWrite(outcome.failures, result: result) { throw error }
+        return InsertManyResult(insertedCount: result.insertedCount, insertedIDs: result.insertedIDs)
     }
 
     /// Applies the update operators of `update` (`{$set: ..., $inc: ...}`) to the first
@@ -164,5 +175,50 @@ extension UpdateResult {
     /// The engine's result.
     init(_ result: Query.UpdateResult) {
         self.init(matchedCount: result.matchedCount, modifiedCount: result.modifiedCount, upsertedID: result.upsertedID)
+    }
+}
+
+/// What an insertMany wrote: one atomic batch when every document goes in, else the
+/// documents one at a time as MongoDB inserts them, ordered or not.
+struct InsertOutcome: Sendable {
+    /// The `_id` of each inserted document, by its position.
+    var insertedIDs: [Int: BSONValue] = [:]
+    /// The documents that failed, by position.
+    var failures: [BulkWriteFailure] = []
+
+    /// Inserts `documents` into `collection`.
+    ///
+    /// - Throws: only errors that stop the whole insert (interrupted, past maxTimeMS, the
+    ///   client closed, a view); a document's own failure is in ``failures``.
+    static func insert(_ documents: [BSONDocument], ordered: Bool, into collection: QueryCollection,
+                       writeConcern: Query.WriteConcern) throws(MongoError) -> InsertOutcome {
+        var outcome = InsertOutcome()
+        do throws(MongoError) {
+            // The common case: one batch, all or nothing.
+            for (index, id) in try collection.insert(contentsOf: documents, writeConcern: writeConcern).enumerated() {
+                outcome.insertedIDs[index] = id
+            }
+            return outcome
+        } catch {
+            if stopsTheInsert(error) { throw error }
+        }
+        // The batch wrote nothing: find the failing documents one at a time.
+        for (index, document) in documents.enumerated() {
+            do throws(MongoError) {
+                outcome.insertedIDs[index] = try collection.insert(document, writeConcern: writeConcern)
+            } catch {
+                if stopsTheInsert(error) { throw error }
+                outcome.failures.append(BulkWriteFailure(index: index, error: TesseraError(error)))
+                if ordered { break }
+            }
+        }
+        return outcome
+    }
+
+    /// Whether `error` fails the insert as a whole (MongoDB's top-level error) rather than one
+    /// document (a `writeErrors` entry).
+    private static func stopsTheInsert(_ error: MongoError) -> Bool {
+        [MongoError.Code.interrupted, .maxTimeMSExpired, .illegalOperation, .invalidNamespace, .commandNotSupportedOnView]
+            .contains(error.code)
     }
 }

@@ -1,8 +1,8 @@
 // TesseraCollection: one collection of an embedded store, its documents typed as `T` —
 // MongoSwift's `MongoCollection`. This file holds the collection's identity, the way every
 // operation reaches the engine (a session's transaction or the store, off the concurrency
-// pool) and the reads; writes, findOneAnd..., bulk writes, indexes and change streams are
-// its extensions.
+// pool, but for findOne's point read by `_id`, one key read on the calling task) and the
+// reads; writes, findOneAnd..., bulk writes, indexes and change streams are its extensions.
 
 import Query
 
@@ -17,10 +17,22 @@ public struct TesseraCollection<T: Codable & Sendable>: Sendable {
     public let name: String
     /// The database it belongs to.
     public let database: TesseraDatabase
+    /// The namespace, checked once here rather than on every operation (nil when invalid:
+    /// operations then throw the check's error).
+    private let checkedNamespace: Namespace?
 
     init(name: String, database: TesseraDatabase) {
         self.name = name
         self.database = database
+        checkedNamespace = try? Namespace(database: database.name, collection: name)
+    }
+
+    /// The namespace operations run on.
+    ///
+    /// - Throws: `InvalidNamespace` (73) for a bad database or collection name.
+    func validNamespace() throws(TesseraError) -> Namespace {
+        if let checkedNamespace { return checkedNamespace }
+        return try TesseraDatabase.namespace(database.name, name)
     }
 
     /// The client it belongs to.
@@ -42,7 +54,7 @@ public struct TesseraCollection<T: Codable & Sendable>: Sendable {
         session: ClientSession?, maxTimeMS: Int? = nil,
         _ body: @escaping @Sendable (QueryCollection) throws(MongoError) -> Result
     ) async throws(TesseraError) -> Result {
-        let namespace = try TesseraDatabase.namespace(database.name, name)
+        let namespace = try validNamespace()
         let client = client
         return try await EngineWork.run(client, deadline: try EngineWork.deadline(maxTimeMS: maxTimeMS)) {
             (interrupt) throws(MongoError) -> Result in
@@ -90,6 +102,7 @@ public struct TesseraCollection<T: Codable & Sendable>: Sendable {
         let collection: QueryCollection
         do throws(MongoError) {
             collection = try Self.engineCollection(namespace, client: client, session: session, interrupt: .none)
+                .collated(by: options.collation)
         } catch {
             throw TesseraError(error)
         }
@@ -98,15 +111,37 @@ public struct TesseraCollection<T: Codable & Sendable>: Sendable {
     }
 
     /// The first document matching `filter` (in `options.sort` order), or nil.
+    ///
+    /// A filter on `_id` alone (`["_id": id]`) without sort or skip is a point read: the
+    /// document is read by its key on the calling task, without planning a query.
     public func findOne(_ filter: BSONDocument = BSONDocument(), options: FindOneOptions? = nil,
                         session: ClientSession? = nil) async throws(TesseraError) -> T? {
         let options = options ?? FindOneOptions()
         let query = FindQuery(filter: filter, projection: options.projection, sort: options.sort,
                               skip: try ReadNumbers.skip(options.skip), limit: 1, hint: options.hint?.value)
+        _ = try EngineWork.deadline(maxTimeMS: options.maxTimeMS)
+        let collation = options.collation
+        if case let .read(document) = try pointRead(query, collation: collation, session: session) {
+            return try document.map { (document) throws(TesseraError) -> T in try DocumentCodec.decode(T.self, from: document) }
+        }
         let found = try await run(session: session, maxTimeMS: options.maxTimeMS) { (collection) throws(MongoError) in
-            try collection.find(query).first
+            try collection.collated(by: collation).find(query).first
         }
         return try found.map { (document) throws(TesseraError) -> T in try DocumentCodec.decode(T.self, from: document) }
+    }
+
+    /// `query` read by primary key when it is a point read by `_id`, on the calling task's
+    /// thread: one key read, so no hop to an engine thread and no interrupt to wire up.
+    private func pointRead(_ query: FindQuery, collation: BSONDocument?,
+                           session: ClientSession?) throws(TesseraError) -> QueryCollection.PointRead {
+        if Task.isCancelled { throw .cancelled }
+        let namespace = try validNamespace()
+        do throws(MongoError) {
+            return try Self.engineCollection(namespace, client: client, session: session, interrupt: .none)
+                .collated(by: collation).pointRead(query)
+        } catch {
+            throw TesseraError(error)
+        }
     }
 
     /// How many documents match `filter` (after `skip`, at most `limit`).
@@ -124,7 +159,8 @@ public struct TesseraCollection<T: Codable & Sendable>: Sendable {
     /// The number of documents in the collection, from the store's key count (no filter).
     public func estimatedDocumentCount(options: EstimatedDocumentCountOptions? = nil,
                                        session: ClientSession? = nil) async throws(TesseraError) -> Int {
-        try await run(session: session, maxTimeMS: options?.maxTimeMS) { (collection) throws(MongoError) in
+        try ClientSession.checkOutsideTransaction(session, command: "count")
+        return try await run(session: session, maxTimeMS: options?.maxTimeMS) { (collection) throws(MongoError) in
             try collection.estimatedDocumentCount()
         }
     }

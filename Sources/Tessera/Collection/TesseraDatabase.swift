@@ -1,6 +1,6 @@
 // TesseraDatabase: one database of an embedded store — its collections (typed or as
 // BSONDocument), their listing and creation, dropping it, and watching it. MongoSwift's
-// `MongoDatabase`, minus what needs a server (runCommand: use `TesseraClient.serve`).
+// `MongoDatabase`. Its DDL and listings fail inside a session's transaction, as MongoDB's.
 
 import Query
 
@@ -44,6 +44,7 @@ public struct TesseraDatabase: Sendable {
         _ name: String, options: CreateCollectionOptions? = nil, withType type: T.Type, session: ClientSession? = nil
     ) async throws(TesseraError) -> TesseraCollection<T> {
         let namespace = try Self.namespace(self.name, name)
+        try ClientSession.checkOutsideTransaction(session, command: "create")
         let spec = (options ?? CreateCollectionOptions()).document
         try await EngineWork.run(client) { (_) throws(MongoError) in
             _ = try client.openEngine().createCollection(namespace, options: spec)
@@ -55,6 +56,7 @@ public struct TesseraDatabase: Sendable {
     /// `type`, `options`) when given.
     public func listCollections(_ filter: BSONDocument? = nil, session: ClientSession? = nil)
         async throws(TesseraError) -> TesseraCursor<CollectionSpecification> {
+        try ClientSession.checkOutsideTransaction(session, command: "listCollections")
         let name = name
         let client = client
         let documents = try await EngineWork.run(client) { (_) throws(MongoError) -> [BSONDocument] in
@@ -77,6 +79,7 @@ public struct TesseraDatabase: Sendable {
 
     /// Drops every collection of the database.
     public func drop(session: ClientSession? = nil) async throws(TesseraError) {
+        try ClientSession.checkOutsideTransaction(session, command: "dropDatabase")
         let name = name
         try await EngineWork.run(client) { (_) throws(MongoError) in
             _ = try client.openEngine().dropDatabase(name)

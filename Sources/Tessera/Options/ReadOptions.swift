@@ -24,6 +24,9 @@ public struct FindOptions: Sendable {
     public var allowDiskUse: Bool?
     /// How many documents the cursor reads from the engine at a time (default 1,000).
     public var batchSize: Int?
+    /// How strings compare (`["locale": "en", "strength": 2]`); nil for the collection's
+    /// default.
+    public var collation: BSONDocument?
     /// The index to use.
     public var hint: IndexHint?
     /// The most documents to return; nil or 0 for no limit, a negative value as its magnitude.
@@ -38,10 +41,12 @@ public struct FindOptions: Sendable {
     public var sort: BSONDocument?
 
     /// Options; nil fields take the defaults.
-    public init(allowDiskUse: Bool? = nil, batchSize: Int? = nil, hint: IndexHint? = nil, limit: Int? = nil,
-                maxTimeMS: Int? = nil, projection: BSONDocument? = nil, skip: Int? = nil, sort: BSONDocument? = nil) {
+    public init(allowDiskUse: Bool? = nil, batchSize: Int? = nil, collation: BSONDocument? = nil, hint: IndexHint? = nil,
+                limit: Int? = nil, maxTimeMS: Int? = nil, projection: BSONDocument? = nil, skip: Int? = nil,
+                sort: BSONDocument? = nil) {
         self.allowDiskUse = allowDiskUse
         self.batchSize = batchSize
+        self.collation = collation
         self.hint = hint
         self.limit = limit
         self.maxTimeMS = maxTimeMS
@@ -53,6 +58,10 @@ public struct FindOptions: Sendable {
 
 /// Options of ``TesseraCollection/findOne(_:options:session:)``.
 public struct FindOneOptions: Sendable {
+    /// How strings compare; nil for the collection's default. A collation other than the
+    /// simple one makes a string `_id` compare by it, so such a read is planned rather than
+    /// read by key.
+    public var collation: BSONDocument?
     /// The index to use.
     public var hint: IndexHint?
     /// How long the read may take, in milliseconds.
@@ -65,8 +74,9 @@ public struct FindOneOptions: Sendable {
     public var sort: BSONDocument?
 
     /// Options; nil fields take the defaults.
-    public init(hint: IndexHint? = nil, maxTimeMS: Int? = nil, projection: BSONDocument? = nil, skip: Int? = nil,
-                sort: BSONDocument? = nil) {
+    public init(collation: BSONDocument? = nil, hint: IndexHint? = nil, maxTimeMS: Int? = nil,
+                projection: BSONDocument? = nil, skip: Int? = nil, sort: BSONDocument? = nil) {
+        self.collation = collation
         self.hint = hint
         self.maxTimeMS = maxTimeMS
         self.projection = projection

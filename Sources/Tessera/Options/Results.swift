@@ -1,5 +1,6 @@
 // The results of the write operations, named and shaped as MongoSwift's: InsertOneResult,
-// InsertManyResult, UpdateResult, DeleteResult and BulkWriteResult.
+// InsertManyResult, UpdateResult, DeleteResult and BulkWriteResult, and the write failures a
+// failed bulk write reports (BulkWriteFailure).
 
 /// What ``TesseraCollection/insertOne(_:options:session:)`` did.
 public struct InsertOneResult: Sendable, Equatable {
@@ -63,5 +64,32 @@ public struct BulkWriteResult: Sendable, Equatable {
         ["nInserted": .int64(Int64(insertedCount)), "nMatched": .int64(Int64(matchedCount)),
          "nModified": .int64(Int64(modifiedCount)), "nRemoved": .int64(Int64(deletedCount)),
          "nUpserted": .int64(Int64(upsertedCount))]
+    }
+}
+
+/// One write of an insertMany or bulkWrite that failed: MongoDB's `writeErrors` entry
+/// (MongoSwift's `BulkWriteFailure`).
+public struct BulkWriteFailure: Sendable, Equatable {
+    /// The position of the failed document or operation in the request.
+    public let index: Int
+    /// MongoDB's error code (11000 `DuplicateKey`, ...).
+    public let code: Int
+    /// MongoDB's name for the code.
+    public let codeName: String
+    /// What went wrong.
+    public let message: String
+    /// Labels the error carries (`TransientTransactionError`, ...).
+    public let errorLabels: [String]
+    /// Extra fields MongoDB reports with it (a duplicate key's `keyPattern` and `keyValue`).
+    public let details: BSONDocument
+
+    /// The failure of the write at `index` with `error`.
+    init(index: Int, error: TesseraError) {
+        self.index = index
+        code = error.code
+        codeName = error.codeName
+        message = error.message
+        errorLabels = error.errorLabels
+        details = error.details
     }
 }
