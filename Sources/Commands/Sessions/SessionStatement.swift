@@ -9,7 +9,7 @@ import Query
 struct SessionStatement: Sendable {
     /// The commands a transaction may run.
     static let allowedInTransaction: Set<String> = [
-        "find", "getMore", "killCursors", "aggregate", "count", "distinct", "insert", "update", "delete",
+        "find", "getMore", "killCursors", "aggregate", "distinct", "insert", "update", "delete",
         "findAndModify", "findandmodify", "commitTransaction", "abortTransaction",
     ]
     /// The commands that are retryable writes.
@@ -60,9 +60,7 @@ struct SessionStatement: Sendable {
         case true?:
             throw MongoError(.invalidOptions, "autocommit:true is not supported; omit it for a retryable write")
         case false?:
-            guard Self.allowedInTransaction.contains(name) else {
-                throw MongoError(.operationNotSupportedInTransaction, "Cannot run '\(name)' in a multi-document transaction.")
-            }
+            guard Self.allowedInTransaction.contains(name) else { throw Self.notInTransaction(name) }
             if startTransaction == true {
                 guard !isCommitOrAbort else {
                     throw MongoError(.invalidOptions, "\(name) cannot start a transaction")
@@ -91,6 +89,16 @@ struct SessionStatement: Sendable {
         self.kind = kind
     }
 
+    /// The refusal of command `name` inside a transaction: `OperationNotSupportedInTransaction`
+    /// (263), with mongod's own message for `count` (8.0's CommandHelpers::canUseTransactions).
+    static func notInTransaction(_ name: String) -> MongoError {
+        guard name != "count" else {
+            return MongoError(.operationNotSupportedInTransaction,
+                              "Cannot run 'count' in a multi-document transaction. Please see http://dochub.mongodb.org/core/transaction-count for a recommended alternative.")
+        }
+        return MongoError(.operationNotSupportedInTransaction, "Cannot run '\(name)' in a multi-document transaction.")
+    }
+
     /// Runs `handler` inside `transaction`, a transaction its caller holds (an embedded
     /// session's), which commits or aborts it itself.
     ///
@@ -101,7 +109,7 @@ struct SessionStatement: Sendable {
                      context: CommandContext) throws(MongoError) -> BSONDocument {
         let name = context.name
         guard allowedInTransaction.contains(name), name != "commitTransaction", name != "abortTransaction" else {
-            throw MongoError(.operationNotSupportedInTransaction, "Cannot run '\(name)' in a multi-document transaction.")
+            throw notInTransaction(name)
         }
         var inside = context
         inside.transaction = transaction
