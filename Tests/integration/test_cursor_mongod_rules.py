@@ -27,6 +27,25 @@ def error_code(db, command, *args, **kwargs):
     return raised.value.code
 
 
+def test_a_tailable_cursor_whose_record_rolled_over_loses_its_position(db):
+    db.create_collection("cap", capped=True, size=10_000, max=3)
+    db.cap.insert_one({"x": 1})
+    first = db.command("find", "cap", tailable=True)["cursor"]
+    assert [d["x"] for d in first["firstBatch"]] == [1]
+    db.cap.insert_many([{"x": 2}, {"x": 3}])
+    more = db.command("getMore", first["id"], collection="cap")["cursor"]
+    assert [d["x"] for d in more["nextBatch"]] == [2, 3]
+    # The record the cursor stands on (x 3) is evicted, though x 4 follows it directly.
+    db.cap.insert_many([{"x": 4}, {"x": 5}, {"x": 6}])
+    assert error_code(db, "getMore", first["id"], collection="cap") == 136
+    assert error_code(db, "getMore", first["id"], collection="cap") == 43
+    # pymongo ends such a cursor quietly.
+    cursor = db.cap.find(cursor_type=CursorType.TAILABLE)
+    assert [d["x"] for d in cursor] == [4, 5, 6]
+    db.cap.insert_many([{"x": 7}, {"x": 8}, {"x": 9}])
+    assert cursor.to_list() == [] and not cursor.alive
+
+
 def test_count_is_refused_inside_a_transaction(client, db):
     db.c.insert_one({"_id": 1})
     with client.start_session() as session:

@@ -135,13 +135,15 @@ extension DocumentCollection {
     /// Up to `limit` documents of a capped collection in insertion order, starting after
     /// position `ordinal` (0: from the oldest), each with its position.
     ///
-    /// - Throws: `CappedPositionLost` (136) when documents after `ordinal` have already been
-    ///   evicted (a tailable cursor fell behind); `BadValue` for a collection that is not capped.
+    /// - Throws: `CappedPositionLost` (136) when the document at `ordinal` has already been
+    ///   evicted (a tailable cursor fell behind: as in mongod, losing the record the cursor
+    ///   stands on loses its position, even when the next one is still there); `BadValue` for
+    ///   a collection that is not capped.
     public func naturalOrder(after ordinal: UInt64, limit: Int) throws(MongoError) -> [(position: UInt64, document: BSONDocument)] {
         guard let open = store.catalog.openCollection(namespace) else { return [] }
         guard let capped = open.capped else { throw MongoError(.badValue, "\(namespace) is not a capped collection") }
         let account = capped.current
-        if ordinal > 0 && ordinal + 1 < account.first {
+        if ordinal > 0 && ordinal < account.first {
             throw MongoError(.cappedPositionLost,
                              "CollectionScan died due to position in capped collection being deleted.")
         }
