@@ -27,10 +27,12 @@ import Testing
             let wait = server.dispatcher.feedWait(for: getMore(cursor), connection: connection)
             #expect(wait?.milliseconds == 600_000)
             #expect(wait?.sequence == server.engine.latestCommitSequence)
-            // maxTimeMS shortens the wait; no maxAwaitTimeMS means MongoDB's 1 s.
-            var bounded = getMore(cursor)
-            bounded.body["maxTimeMS"] = .int32(500)
-            #expect((server.dispatcher.feedWait(for: bounded, connection: connection)?.milliseconds ?? 0) <= 500)
+            // getMore's maxTimeMS is the await time (drivers send maxAwaitTimeMS so, as mongod
+            // reads it); with neither, MongoDB's 1 s.
+            var timed = getMore(cursor)
+            timed.body["maxAwaitTimeMS"] = nil
+            timed.body["maxTimeMS"] = .int32(2500)
+            #expect(server.dispatcher.feedWait(for: timed, connection: connection)?.milliseconds == 2500)
             var plain = getMore(cursor)
             plain.body["maxAwaitTimeMS"] = nil
             #expect(server.dispatcher.feedWait(for: plain, connection: connection)?.milliseconds == 1000)

@@ -78,6 +78,9 @@ enum FeedCommands {
     /// getMore on a feed cursor; `nil` when the cursor is an ordinary one.
     static func getMore(_ context: CommandContext, id: Int64, namespace: String, batchSize: Int?) throws(MongoError) -> BSONDocument? {
         guard let feed = try context.server.cursors.feed(id: id, namespace: namespace) else { return nil }
+        if case let .tailable(cursor) = feed, !cursor.awaitData, context.body["maxTimeMS"] != nil {
+            throw MongoError(.badValue, "cannot set maxTimeMS on getMore command for a non-awaitData cursor")
+        }
         let wait = try awaitMilliseconds(context.body).map { Duration.milliseconds($0) }
         var deadline: ContinuousClock.Instant?
         switch feed {
@@ -86,7 +89,6 @@ enum FeedCommands {
         case let .tailable(cursor):
             if cursor.awaitData { deadline = .now + (wait ?? TailableCursor.defaultAwait) }
         }
-        if let limit = context.deadline, let current = deadline { deadline = min(current, limit) }
         // The server already waited on the connection (no thread held): build the batch now.
         if context.request.waitsOnConnection { deadline = nil }
         let interrupt = { () throws(MongoError) in
@@ -139,21 +141,23 @@ enum FeedCommands {
     /// asking for more gets an empty batch after a day and asks again).
     static let maximumAwaitMilliseconds: Int64 = 86_400_000
 
-    /// A getMore's `maxAwaitTimeMS` in milliseconds, capped at ``maximumAwaitMilliseconds``;
-    /// nil when absent.
+    /// How long an awaitData getMore waits, in milliseconds, capped at
+    /// ``maximumAwaitMilliseconds``: its `maxTimeMS` (what drivers send for the cursor's
+    /// maxAwaitTimeMS, and mongod's await time), or a `maxAwaitTimeMS` field; nil when absent.
     ///
     /// - Throws: `TypeMismatch` (14) for a non-number, `BadValue` (2) for NaN or a negative value.
     static func awaitMilliseconds(_ body: BSONDocument) throws(MongoError) -> Int64? {
-        guard let value = body["maxAwaitTimeMS"] else { return nil }
+        let field = body["maxAwaitTimeMS"] != nil ? "maxAwaitTimeMS" : "maxTimeMS"
+        guard let value = body[field] else { return nil }
         guard value.isNumeric else {
-            throw MongoError(.typeMismatch, "BSON field 'getMore.maxAwaitTimeMS' is the wrong type '\(value.type.alias)', "
+            throw MongoError(.typeMismatch, "BSON field 'getMore.\(field)' is the wrong type '\(value.type.alias)', "
                 + "expected types '[long, int, decimal, double]'")
         }
         guard let milliseconds = ClientNumber.saturatedInteger(value) else {
-            throw MongoError(.badValue, "maxAwaitTimeMS must be a number, not NaN")
+            throw MongoError(.badValue, "\(field) must be a number, not NaN")
         }
         guard milliseconds >= 0 else {
-            throw MongoError(.badValue, "maxAwaitTimeMS must be a non-negative integer, not \(milliseconds)")
+            throw MongoError(.badValue, "\(field) must be a non-negative integer, not \(milliseconds)")
         }
         return min(milliseconds, maximumAwaitMilliseconds)
     }

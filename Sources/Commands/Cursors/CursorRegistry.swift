@@ -40,6 +40,23 @@ final class CursorRegistry: Sendable {
         /// The engine's streaming cursor its batches come from, when it has one (finds and
         /// aggregations); `remaining` is then empty.
         var engine: QueryCursor?
+        /// What is left of the opening command's maxTimeMS: the time budget of the whole
+        /// cursor, spent only while getMores work on it (mongod's leftover max time); nil
+        /// without maxTimeMS.
+        var budget: Duration?
+        /// The last batch filled its `batchSize` just as the engine ran out: mongod, which
+        /// does not look past a full batch, keeps such a cursor open and answers the next
+        /// getMore with an empty batch and id 0, and drivers count on that (exhaust streams).
+        var drained = false
+    }
+
+    /// How a getMore may use a cursor's time (see ``nextBatch(id:namespace:batchSize:interrupt:time:)``).
+    struct GetMoreTime: Sendable {
+        /// The getMore gave `maxTimeMS` (only awaitData cursors accept it).
+        var maxTimeGiven = false
+        /// The `maxTimeAlwaysTimeOut` fail point is on: a getMore on a cursor with a time
+        /// budget times out at once.
+        var alwaysTimesOut = false
     }
 
     /// A batch taken from a cursor: its documents and the id to reply with (0 when done).
@@ -106,7 +123,8 @@ final class CursorRegistry: Sendable {
     ///   `maxCursorsPerConnection` cursors.
     func open(
         namespace: String, documents: [BSONDocument], batchSize: Int?, singleBatch: Bool,
-        session: BSONBinary?, connectionID: Int64?, noTimeout: Bool, command: String
+        session: BSONBinary?, connectionID: Int64?, noTimeout: Bool, command: String,
+        deadline: ContinuousClock.Instant? = nil
     ) throws(MongoError) -> Batch {
         var remaining = documents[...]
         let first = Self.takeBatch(from: &remaining, limit: batchSize ?? Self.defaultFirstBatchSize)
@@ -114,7 +132,8 @@ final class CursorRegistry: Sendable {
         let now = ContinuousClock.now
         let id = try register(connectionID: connectionID) { id in
             Cursor(id: id, namespace: namespace, machine: CursorStateMachine(openedAt: now, noTimeout: noTimeout),
-                   remaining: remaining, session: session, connectionID: connectionID, command: command)
+                   remaining: remaining, session: session, connectionID: connectionID, command: command,
+                   budget: deadline.map { now.duration(to: $0) })
         }
         return Batch(documents: first, cursorID: id)
     }
@@ -139,7 +158,8 @@ final class CursorRegistry: Sendable {
         do {
             let id = try register(connectionID: connectionID) { id in
                 Cursor(id: id, namespace: namespace, machine: CursorStateMachine(openedAt: now, noTimeout: noTimeout),
-                       remaining: [], session: session, connectionID: connectionID, command: command, engine: engine)
+                       remaining: [], session: session, connectionID: connectionID, command: command, engine: engine,
+                       budget: interrupt.deadline.map { now.duration(to: $0) })
             }
             return Batch(documents: first, cursorID: id)
         } catch {
@@ -241,14 +261,18 @@ final class CursorRegistry: Sendable {
     }
 
     /// The next batch of cursor `id` for a getMore on `namespace`; a cursor over the engine
-    /// reads it under `interrupt`, outside the registry's lock.
+    /// reads it under `interrupt` (with the cursor's time budget as its deadline), outside the
+    /// registry's lock, and the time it took is taken from the budget.
     ///
     /// - Throws: `CursorNotFound` (43) for an unknown or closed cursor, `Unauthorized` (13)
-    ///   when the cursor belongs to another namespace (the cursor stays open, as in MongoDB);
-    ///   the engine's errors (the cursor is then closed, as MongoDB kills a failed cursor).
+    ///   when the cursor belongs to another namespace, `BadValue` (2) when the getMore gave
+    ///   `maxTimeMS` (these leave the cursor open, as in MongoDB); `MaxTimeMSExpired` (50) when
+    ///   the cursor's budget runs out and the engine's errors (the cursor is then closed, as
+    ///   MongoDB kills a failed cursor).
     func nextBatch(id: Int64, namespace: String, batchSize: Int?,
-                   interrupt: OperationInterrupt = .none) throws(MongoError) -> Batch {
+                   interrupt: OperationInterrupt = .none, time: GetMoreTime = GetMoreTime()) throws(MongoError) -> Batch {
         let now = ContinuousClock.now
+        defer { runOrphanedWatchers() }
         let held = try state.withLock { (state) throws(MongoError) -> Either in
             guard var cursor = state.cursors[id], cursor.machine.beginBatch() == .returnBatch else {
                 throw MongoError(.cursorNotFound, "cursor id \(id) not found")
@@ -257,7 +281,18 @@ final class CursorRegistry: Sendable {
                 throw MongoError(.unauthorized,
                                  "Requested getMore on namespace '\(namespace)', but cursor belongs to a different namespace \(cursor.namespace)")
             }
-            if let engine = cursor.engine { return .engine(engine) }
+            guard !time.maxTimeGiven else {
+                throw MongoError(.badValue, "cannot set maxTimeMS on getMore command for a non-awaitData cursor")
+            }
+            if let budget = cursor.budget, time.alwaysTimesOut || budget <= .zero {
+                state.remove(id)
+                throw MongoError(.maxTimeMSExpired, "operation exceeded time limit")
+            }
+            if cursor.drained {
+                state.remove(id)
+                return .batch(Batch(documents: [], cursorID: 0))
+            }
+            if let engine = cursor.engine { return .engine(engine, cursor.budget.map { now + $0 }) }
             let documents = Self.takeBatch(from: &cursor.remaining, limit: batchSize == 0 ? nil : batchSize)
             cursor.machine.finishBatch(at: now, remaining: !cursor.remaining.isEmpty)
             if cursor.machine.isOpen {
@@ -267,37 +302,41 @@ final class CursorRegistry: Sendable {
             state.cursors[id] = nil
             return .batch(Batch(documents: documents, cursorID: 0))
         }
-        guard case let .engine(engine) = held else {
+        guard case let .engine(engine, deadline) = held else {
             if case let .batch(batch) = held { return batch }
             throw MongoError(.internalError, "cursor id \(id) gave no batch")
         }
+        let limit = batchSize == 0 ? Int.max : batchSize ?? Int.max
         let documents: [BSONDocument]
         do {
-            documents = try engine.nextBatch(maxCount: batchSize == 0 ? Int.max : batchSize ?? Int.max,
-                                             maxBytes: Self.maxBatchBytes, interrupt: interrupt)
+            documents = try engine.nextBatch(
+                maxCount: limit, maxBytes: Self.maxBatchBytes,
+                interrupt: OperationInterrupt(deadline: deadline, killSwitch: interrupt.killSwitch, tally: interrupt.tally))
         } catch {
             close(id: id)
             throw error
         }
         let finished = ContinuousClock.now
+        // A full batch leaves the cursor open even when the engine ran out (see `drained`).
         let open = engine.isOpen
+        let drained = !open && documents.count == limit
         let kept = state.withLock { state -> Bool in
             guard var cursor = state.cursors[id], cursor.engine === engine else { return false }
-            cursor.machine.finishBatch(at: finished, remaining: open)
+            cursor.machine.finishBatch(at: finished, remaining: open || drained)
+            cursor.drained = drained
+            cursor.budget = deadline.map { finished.duration(to: $0) }
             state.cursors[id] = cursor.machine.isOpen ? cursor : nil
             return cursor.machine.isOpen
         }
-        if !kept {
-            engine.close()
-            runOrphanedWatchers()
-        }
+        if !kept { engine.close() }
         return Batch(documents: documents, cursorID: kept ? id : 0)
     }
 
     /// What a getMore found under the lock: a batch already taken, or an engine cursor to read.
     private enum Either {
         case batch(Batch)
-        case engine(QueryCursor)
+        /// The engine cursor to read, and the deadline its budget leaves this getMore.
+        case engine(QueryCursor, ContinuousClock.Instant?)
     }
 
     /// Calls the removal watchers of cursors no longer open.

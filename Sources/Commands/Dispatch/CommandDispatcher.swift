@@ -77,7 +77,10 @@ public final class CommandDispatcher: Sendable {
         }
         let deadline: ContinuousClock.Instant?
         do {
-            deadline = try Self.deadline(request.body)
+            // getMore's maxTimeMS is an await time or refused, never its deadline: the
+            // handler bounds it by its cursor's budget (as mongod's getMore does).
+            let requested = try Self.deadline(request.body)
+            deadline = name == "getMore" ? nil : requested
         } catch {
             return Self.errorReply(error)
         }

@@ -13,7 +13,7 @@ public struct FeedWait: Sendable, Equatable {
     public let cursorID: Int64
     /// The change log sequence its feed has read through.
     public let sequence: UInt64
-    /// How long it may wait: the least of `maxAwaitTimeMS` (or its default) and `maxTimeMS`.
+    /// How long it may wait: the getMore's `maxTimeMS` (or `maxAwaitTimeMS`, or the default).
     public let milliseconds: Int64
 
     /// A feed wait (public for the Server's state machine tests).
@@ -71,10 +71,9 @@ extension CommandDispatcher {
               let feed = server.cursors.peekFeed(id: cursorID, namespace: "\(request.database).\(collection)")
         else { return nil }
         let awaitMilliseconds: Int64?
-        let maxTime: ContinuousClock.Instant?
         do {
             awaitMilliseconds = try FeedCommands.awaitMilliseconds(body)
-            maxTime = try Self.deadline(body)
+            _ = try Self.deadline(body)
         } catch {
             return nil
         }
@@ -90,11 +89,7 @@ extension CommandDispatcher {
             defaultWait = TailableCursor.defaultAwait
         }
         guard let sequence else { return nil }
-        var milliseconds = awaitMilliseconds ?? defaultWait.components.seconds * 1000
-        if let maxTime {
-            let remaining = ContinuousClock.now.duration(to: maxTime).components
-            milliseconds = min(milliseconds, max(remaining.seconds * 1000 + remaining.attoseconds / 1_000_000_000_000_000, 0))
-        }
+        let milliseconds = awaitMilliseconds ?? defaultWait.components.seconds * 1000
         return FeedWait(cursorID: cursorID, sequence: sequence, milliseconds: milliseconds)
     }
 

@@ -158,7 +158,8 @@ enum QueryCommands {
     ) throws(MongoError) -> BSONDocument {
         let batch = try context.server.cursors.open(
             namespace: namespace, documents: documents, batchSize: batchSize, singleBatch: singleBatch,
-            session: context.sessionID, connectionID: context.connection.id, noTimeout: noTimeout, command: context.name)
+            session: context.sessionID, connectionID: context.connection.id, noTimeout: noTimeout, command: context.name,
+            deadline: context.deadline)
         return ["cursor": .document([
             "firstBatch": .array(batch.documents.map { .document($0) }), "id": .int64(batch.cursorID),
             "ns": .string(namespace),
@@ -181,7 +182,9 @@ enum QueryCommands {
         ])]
     }
 
-    /// getMore.
+    /// getMore. Its `maxTimeMS` is not a deadline, as in mongod: an awaitData cursor takes
+    /// it as the await time, any other refuses it; the opening command's maxTimeMS bounds
+    /// the time every getMore of the cursor spends (the dispatcher sets no deadline).
     static func getMore(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         guard case let .int64(id) = context.firstValue else {
             throw MongoError(.typeMismatch,
@@ -204,8 +207,12 @@ enum QueryCommands {
         if context.server.cursors.contains(id) {
             try failGetMoreAfterCursorCheckout(context, namespace: namespace)
         }
+        // The cursor's own time budget bounds this getMore; its own maxTimeMS is refused.
+        let time = CursorRegistry.GetMoreTime(
+            maxTimeGiven: context.body["maxTimeMS"] != nil,
+            alwaysTimesOut: context.server.testCommandsEnabled && context.server.failPoints.maxTimeAlwaysTimesOut())
         let batch = try context.server.cursors.nextBatch(id: id, namespace: namespace, batchSize: batchSize,
-                                                         interrupt: context.interrupt)
+                                                         interrupt: context.interrupt, time: time)
         return ["cursor": .document([
             "nextBatch": .array(batch.documents.map { .document($0) }), "id": .int64(batch.cursorID),
             "ns": .string(namespace),
