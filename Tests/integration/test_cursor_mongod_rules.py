@@ -111,6 +111,21 @@ def test_a_tailable_cursor_whose_record_rolled_over_loses_its_position(db):
     assert cursor.to_list() == [] and not cursor.alive
 
 
+def test_a_tailable_find_keeps_its_skip_and_limit(db):
+    """pymongo's cursor slices on tailable cursors (test_cursor.py::test_tailable)."""
+    db.create_collection("cap", capped=True, size=10_000)
+    db.cap.insert_many([{"x": i} for i in range(1, 6)])
+    reply = db.command("find", "cap", tailable=True, skip=1, limit=2)["cursor"]
+    # The limit reached, the cursor ends.
+    assert [d["x"] for d in reply["firstBatch"]] == [2, 3] and reply["id"] == 0
+    first = db.command("find", "cap", tailable=True, limit=3, batchSize=2)["cursor"]
+    assert [d["x"] for d in first["firstBatch"]] == [1, 2] and first["id"] != 0
+    more = db.command("getMore", first["id"], collection="cap")["cursor"]
+    assert [d["x"] for d in more["nextBatch"]] == [3] and more["id"] == 0
+    for cursor_type in (CursorType.TAILABLE, CursorType.TAILABLE_AWAIT):
+        assert [d["x"] for d in db.cap.find(cursor_type=cursor_type)[1:3]] == [2, 3]
+
+
 def test_a_full_get_more_batch_leaves_the_cursor_open_until_an_empty_one(db):
     """mongod does not look past a full batch: the batch that takes the last document still
     names the cursor, and the next getMore answers an empty batch with id 0."""

@@ -62,14 +62,16 @@ enum FeedCommands {
             spec.isEmpty ? nil : try Projection(spec, filter: filter)
         }
         let cursor = try TailableCursor(collection: context.engine.collection(namespace), engine: context.engine,
-                                        filter: filter, projection: projection, awaitData: awaitData)
+                                        filter: filter, projection: projection, awaitData: awaitData,
+                                        skip: query.skip, limit: query.limit)
         let batchSize = try context.nonNegativeInteger("batchSize")
         let documents = try cursor.nextBatch(batchSize: batchSize, waitUntil: nil) { () throws(MongoError) in
             try context.checkForInterrupt()
         }
-        let id = try context.server.cursors.open(namespace: namespace.description, feed: .tailable(cursor),
-                                                 session: context.sessionID, connectionID: context.connection.id,
-                                                 command: context.name)
+        // A cursor that returned its whole limit ends, as mongod's does.
+        let id = cursor.isFinished ? 0 : try context.server.cursors.open(
+            namespace: namespace.description, feed: .tailable(cursor), session: context.sessionID,
+            connectionID: context.connection.id, command: context.name)
         return ["cursor": .document([
             "firstBatch": .array(documents.map { .document($0) }), "id": .int64(id), "ns": .string(namespace.description),
         ])]
@@ -108,8 +110,10 @@ enum FeedCommands {
                 ])]
             case let .tailable(cursor):
                 let documents = try cursor.nextBatch(batchSize: batchSize, waitUntil: deadline, interrupt: interrupt)
+                if cursor.isFinished { context.server.cursors.close(id: id) }
                 return ["cursor": .document([
-                    "nextBatch": .array(documents.map { .document($0) }), "id": .int64(id), "ns": .string(namespace),
+                    "nextBatch": .array(documents.map { .document($0) }), "id": .int64(cursor.isFinished ? 0 : id),
+                    "ns": .string(namespace),
                 ])]
             }
         } catch {
