@@ -1,0 +1,111 @@
+# Issue 16's remaining collation gaps through pymongo against the real server: an update's
+# collation (its own or the collection's default) applies to arrayFilters and to the update
+# operators that compare values ($addToSet, $pull, $pullAll, $push's $sort, $min/$max), as in
+# mongod (update_node setCollator); the _id index of a collection with a default collation
+# carries it; validationAction "warn" writes and logs mongod's 20294.
+
+from __future__ import annotations
+
+import pytest
+from bson import json_util
+from pymongo import ReturnDocument, UpdateOne
+from pymongo.collation import Collation
+from pymongo.errors import OperationFailure
+
+CASE_INSENSITIVE = Collation(locale="en", strength=2)
+NUMERIC = Collation(locale="en", numericOrdering=True)
+
+
+def _ci_collection(db):
+    """A collection whose default collation is case-insensitive English."""
+    return db.create_collection("ci", collation=CASE_INSENSITIVE)
+
+
+# -- updates -----------------------------------------------------------------------------------
+
+def test_array_filters_follow_the_operation_collation(coll):
+    coll.insert_one({"_id": 1, "a": ["Foo", "bar", "FOO"]})
+    coll.update_one({"_id": 1}, {"$set": {"a.$[e]": "x"}}, array_filters=[{"e": "foo"}], collation=CASE_INSENSITIVE)
+    assert coll.find_one({"_id": 1})["a"] == ["x", "bar", "x"]
+    # Without a collation the same filter matches nothing.
+    coll.update_one({"_id": 1}, {"$set": {"a.$[e]": "y"}}, array_filters=[{"e": "BAR"}])
+    assert coll.find_one({"_id": 1})["a"] == ["x", "bar", "x"]
+
+
+def test_array_filters_follow_the_collection_default(db):
+    ci = _ci_collection(db)
+    ci.insert_one({"_id": 1, "items": [{"name": "Apple", "n": 1}, {"name": "pear", "n": 2}]})
+    ci.update_many({}, {"$inc": {"items.$[i].n": 10}}, array_filters=[{"i.name": "APPLE"}])
+    assert [item["n"] for item in ci.find_one({"_id": 1})["items"]] == [11, 2]
+    # An operation's simple collation overrides the default.
+    ci.update_many({}, {"$inc": {"items.$[i].n": 10}}, array_filters=[{"i.name": "PEAR"}],
+                   collation=Collation(locale="simple"))
+    assert [item["n"] for item in ci.find_one({"_id": 1})["items"]] == [11, 2]
+
+
+def test_add_to_set_uniqueness_follows_the_collation(coll):
+    coll.insert_one({"_id": 1, "tags": ["Red"]})
+    result = coll.update_one({"_id": 1}, {"$addToSet": {"tags": "red"}}, collation=CASE_INSENSITIVE)
+    assert result.modified_count == 0
+    coll.update_one({"_id": 1}, {"$addToSet": {"tags": {"$each": ["blue", "BLUE", "RED"]}}}, collation=CASE_INSENSITIVE)
+    assert coll.find_one({"_id": 1})["tags"] == ["Red", "blue"]
+    coll.update_one({"_id": 1}, {"$addToSet": {"tags": "red"}})
+    assert coll.find_one({"_id": 1})["tags"] == ["Red", "blue", "red"]
+
+
+def test_pull_conditions_follow_the_collation(db):
+    ci = _ci_collection(db)
+    ci.insert_one({"_id": 1, "tags": ["Red", "blue", "GREEN", "red"],
+                   "items": [{"name": "Apple"}, {"name": "pear"}], "words": ["Alpha", "beta", "Gamma"]})
+    ci.update_one({"_id": 1}, {"$pull": {"tags": "RED", "items": {"name": "apple"}, "words": {"$lt": "C"}}})
+    document = ci.find_one({"_id": 1})
+    assert document["tags"] == ["blue", "GREEN"]
+    assert document["items"] == [{"name": "pear"}]
+    assert document["words"] == ["Gamma"]
+    ci.update_one({"_id": 1}, {"$pull": {"tags": {"$in": ["green"]}}})
+    assert ci.find_one({"_id": 1})["tags"] == ["blue"]
+
+
+def test_pull_all_equality_follows_the_collation(coll):
+    coll.insert_one({"_id": 1, "tags": ["Red", "blue", "GREEN"]})
+    coll.update_one({"_id": 1}, {"$pullAll": {"tags": ["red", "green"]}})
+    assert coll.find_one({"_id": 1})["tags"] == ["Red", "blue", "GREEN"]
+    coll.update_one({"_id": 1}, {"$pullAll": {"tags": ["red", "green"]}}, collation=CASE_INSENSITIVE)
+    assert coll.find_one({"_id": 1})["tags"] == ["blue"]
+
+
+def test_push_sort_follows_the_collation(coll):
+    coll.insert_one({"_id": 1, "v": ["10", "9"], "d": [{"k": "10"}, {"k": "9"}]})
+    coll.update_one({"_id": 1}, {"$push": {"v": {"$each": ["100", "2"], "$sort": 1},
+                                           "d": {"$each": [{"k": "2"}], "$sort": {"k": -1}}}}, collation=NUMERIC)
+    document = coll.find_one({"_id": 1})
+    assert document["v"] == ["2", "9", "10", "100"]
+    assert document["d"] == [{"k": "10"}, {"k": "9"}, {"k": "2"}]
+    coll.update_one({"_id": 1}, {"$push": {"v": {"$each": [], "$sort": 1}}})
+    assert coll.find_one({"_id": 1})["v"] == ["10", "100", "2", "9"]
+
+
+def test_min_and_max_on_strings_follow_the_collation(coll):
+    coll.insert_one({"_id": 1, "low": "10", "high": "9"})
+    coll.update_one({"_id": 1}, {"$min": {"low": "9"}, "$max": {"high": "10"}})
+    assert coll.find_one({"_id": 1}, {"_id": 0}) == {"low": "10", "high": "9"}
+    coll.update_one({"_id": 1}, {"$min": {"low": "9"}, "$max": {"high": "10"}}, collation=NUMERIC)
+    assert coll.find_one({"_id": 1}, {"_id": 0}) == {"low": "9", "high": "10"}
+
+
+def test_find_and_modify_applies_the_collation_to_the_update(coll):
+    coll.insert_one({"_id": 1, "name": "ada", "tags": ["Math"]})
+    after = coll.find_one_and_update({"name": "ADA"}, {"$addToSet": {"tags": "MATH"}},
+                                     collation=CASE_INSENSITIVE, return_document=ReturnDocument.AFTER)
+    assert after["tags"] == ["Math"]
+    after = coll.find_one_and_update({"name": "ADA"}, {"$set": {"tags.$[t]": "Logic"}}, array_filters=[{"t": "math"}],
+                                     collation=CASE_INSENSITIVE, return_document=ReturnDocument.AFTER)
+    assert after["tags"] == ["Logic"]
+
+
+def test_bulk_write_update_statements_carry_their_collation(coll):
+    coll.insert_one({"_id": 1, "tags": ["Red"]})
+    coll.bulk_write([UpdateOne({"_id": 1}, {"$addToSet": {"tags": "RED"}}, collation=CASE_INSENSITIVE),
+                     UpdateOne({"_id": 1}, {"$addToSet": {"tags": "BLUE"}})])
+    assert coll.find_one({"_id": 1})["tags"] == ["Red", "BLUE"]
+
