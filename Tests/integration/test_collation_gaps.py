@@ -109,3 +109,25 @@ def test_bulk_write_update_statements_carry_their_collation(coll):
                      UpdateOne({"_id": 1}, {"$addToSet": {"tags": "BLUE"}})])
     assert coll.find_one({"_id": 1})["tags"] == ["Red", "BLUE"]
 
+
+# -- the _id index -----------------------------------------------------------------------------
+
+def test_id_index_carries_the_collection_default_collation(db):
+    ci = _ci_collection(db)
+    id_index = next(index for index in ci.list_indexes() if index["name"] == "_id_")
+    assert id_index["collation"]["locale"] == "en"
+    assert id_index["collation"]["strength"] == 2
+    entry = db.command("listCollections", filter={"name": "ci"})["cursor"]["firstBatch"][0]
+    assert entry["idIndex"]["collation"] == id_index["collation"]
+    plain = db.create_collection("plain")
+    assert "collation" not in next(index for index in plain.list_indexes() if index["name"] == "_id_")
+
+    ci.insert_many([{"_id": "ADA"}, {"_id": "bob"}, {"_id": 7}])
+    assert ci.find_one({"_id": "ada"}) == {"_id": "ADA"}
+    assert [d["_id"] for d in ci.find({"_id": {"$in": ["BOB", "ada"]}}).sort("_id", 1)] == ["ADA", "bob"]
+    assert ci.count_documents({"_id": "Ada"}) == 1
+    assert ci.find_one({"_id": 7}) == {"_id": 7}
+    assert ci.update_one({"_id": "ada"}, {"$set": {"seen": True}}).modified_count == 1
+    assert ci.delete_one({"_id": "BOB"}).deleted_count == 1
+    assert sorted(map(str, ci.distinct("_id"))) == ["7", "ADA"]
+
