@@ -131,3 +131,35 @@ def test_id_index_carries_the_collection_default_collation(db):
     assert ci.delete_one({"_id": "BOB"}).deleted_count == 1
     assert sorted(map(str, ci.distinct("_id"))) == ["7", "ADA"]
 
+
+# -- validationAction "warn" -------------------------------------------------------------------
+
+def _validation_warnings(client, namespace):
+    lines = client.admin.command("getLog", "global")["log"]
+    entries = [json_util.loads(line) for line in lines if "20294" in line]
+    return [entry for entry in entries if entry.get("id") == 20294 and entry["attr"]["namespace"] == namespace]
+
+
+def test_validation_action_warn_writes_and_logs_20294(db, client):
+    watched = db.create_collection("w", validator={"n": {"$type": "int"}}, validationAction="warn")
+    namespace = f"{db.name}.w"
+    watched.insert_one({"_id": "good", "n": 1})
+    assert _validation_warnings(client, namespace) == []
+
+    watched.insert_one({"_id": "bad", "n": "one"})
+    assert watched.find_one({"_id": "bad"})["n"] == "one"
+    warnings = _validation_warnings(client, namespace)
+    assert len(warnings) == 1
+    warning = warnings[0]
+    assert warning["s"] == "W"
+    assert warning["msg"] == "Document would fail validation"
+    assert warning["attr"]["document"] == {"_id": "bad", "n": "one"}
+    assert warning["attr"]["errInfo"]["failingDocumentId"] == "bad"
+    assert "details" in warning["attr"]["errInfo"]
+
+    watched.update_one({"_id": "good"}, {"$set": {"n": "two"}})
+    assert watched.find_one({"_id": "good"})["n"] == "two"
+    warnings = _validation_warnings(client, namespace)
+    assert len(warnings) == 2
+    assert warnings[-1]["attr"]["document"] == {"_id": "good", "n": "two"}
+

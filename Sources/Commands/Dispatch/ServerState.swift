@@ -79,6 +79,23 @@ final class ServerState: Sendable {
         auditLog = configuration.auditLogPath.map { AuditLog(path: $0, logger: logger) }
         cursors = CursorRegistry(timeout: configuration.cursorTimeout,
                                  maxPerConnection: configuration.maxCursorsPerConnection)
+        engine.onValidationWarning { [weak self] namespace, document, errInfo in
+            self?.logValidationWarning(namespace: namespace, document: document, errInfo: errInfo)
+        }
+    }
+
+    /// Logs mongod's warning 20294 for a write that fails its collection's validator and goes
+    /// ahead (`validationAction: "warn"`), and keeps it for getLog.
+    private func logValidationWarning(namespace: Namespace, document: BSONDocument, errInfo: BSONDocument) {
+        let attributes: BSONDocument = [
+            "namespace": .string(namespace.description), "document": .document(document), "errInfo": .document(errInfo),
+        ]
+        let line: BSONDocument = [
+            "t": .datetime(WallClock.now()), "s": "W", "c": "STORAGE", "id": .int32(20294),
+            "msg": "Document would fail validation", "attr": .document(attributes),
+        ]
+        logger.warning("Document would fail validation", metadata: ["attr": "\(BSONValue.document(attributes).extendedJSON())"])
+        remember(BSONValue.document(line).extendedJSON())
     }
 
     /// Accounts a finished command: `top`, the document metrics, the profiler and the
