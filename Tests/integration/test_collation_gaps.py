@@ -163,3 +163,86 @@ def test_validation_action_warn_writes_and_logs_20294(db, client):
     assert len(warnings) == 2
     assert warnings[-1]["attr"]["document"] == {"_id": "good", "n": "two"}
 
+
+# -- views -------------------------------------------------------------------------------------
+
+def _people(db):
+    db.people.insert_many([{"_id": 1, "name": "ada"}, {"_id": 2, "name": "ADA"}, {"_id": 3, "name": "bob"}])
+
+
+def test_view_has_its_own_default_collation(db):
+    _people(db)
+    db.command("create", "ci_people", viewOn="people", pipeline=[], collation={"locale": "en", "strength": 2})
+    view = db["ci_people"]
+    assert sorted(d["_id"] for d in view.find({"name": "Ada"})) == [1, 2]
+    assert view.count_documents({"name": "ADA"}) == 2
+    assert len(view.distinct("name")) == 2
+    assert [d["_id"] for d in view.aggregate([{"$match": {"name": "aDa"}}, {"$sort": {"_id": 1}}])] == [1, 2]
+    entry = db.command("listCollections", filter={"name": "ci_people"})["cursor"]["firstBatch"][0]
+    assert entry["options"]["collation"]["locale"] == "en"
+    assert entry["options"]["collation"]["strength"] == 2
+    # The same collation given explicitly is fine; another is MongoDB's 167.
+    assert len(list(view.find({"name": "ada"}, collation=CASE_INSENSITIVE))) == 2
+    for read in (lambda: list(view.find({}, collation=Collation(locale="fr"))),
+                 lambda: view.count_documents({}, collation=Collation(locale="simple")),
+                 lambda: view.distinct("name", collation=Collation(locale="de")),
+                 lambda: list(view.aggregate([], collation=Collation(locale="en")))):
+        with pytest.raises(OperationFailure) as failure:
+            read()
+        assert failure.value.code == 167
+
+
+def test_view_does_not_inherit_the_collection_collation(db):
+    ci = _ci_collection(db)
+    ci.insert_many([{"_id": 1, "name": "ada"}, {"_id": 2, "name": "ADA"}])
+    db.command("create", "plain", viewOn="ci")
+    entry = db.command("listCollections", filter={"name": "plain"})["cursor"]["firstBatch"][0]
+    assert "collation" not in entry["options"]
+    assert [d["_id"] for d in db.plain.find({"name": "ada"})] == [1]
+    with pytest.raises(OperationFailure) as failure:
+        list(db.plain.find({}, collation=CASE_INSENSITIVE))
+    assert failure.value.code == 167
+    # A view on a view must share its collation.
+    with pytest.raises(OperationFailure) as failure:
+        db.command("create", "ci_on_plain", viewOn="plain", collation={"locale": "en", "strength": 2})
+    assert failure.value.code == 167
+    db.command("create", "plain_on_plain", viewOn="plain")
+    assert [d["_id"] for d in db.plain_on_plain.find({"name": "ADA"})] == [2]
+
+
+def test_lookup_union_with_and_graph_lookup_read_through_views(db):
+    db.orders.insert_many([{"_id": 1, "item": "a"}, {"_id": 2, "item": "b"}])
+    db.items.insert_many([{"_id": "a", "price": 3, "hidden": False, "next": "b"},
+                          {"_id": "b", "price": 5, "hidden": True, "next": None}])
+    db.command("create", "visible", viewOn="items", pipeline=[{"$match": {"hidden": False}}, {"$project": {"price": 1, "next": 1}}])
+    joined = list(db.orders.aggregate([
+        {"$lookup": {"from": "visible", "localField": "item", "foreignField": "_id", "as": "found"}}, {"$sort": {"_id": 1}}]))
+    assert [order["found"] for order in joined] == [[{"_id": "a", "price": 3, "next": "b"}], []]
+    piped = list(db.orders.aggregate([
+        {"$lookup": {"from": "visible", "pipeline": [{"$project": {"_id": 1}}], "as": "all"}}, {"$limit": 1}]))
+    assert piped[0]["all"] == [{"_id": "a"}]
+    union = list(db.orders.aggregate([{"$unionWith": {"coll": "visible", "pipeline": [{"$project": {"price": 1}}]}}]))
+    assert {"_id": "a", "price": 3} in union
+    assert len(union) == 3
+    graph = list(db.orders.aggregate([
+        {"$match": {"_id": 1}},
+        {"$graphLookup": {"from": "visible", "startWith": "$item", "connectFromField": "next",
+                          "connectToField": "_id", "as": "chain"}}]))
+    assert [d["_id"] for d in graph[0]["chain"]] == ["a"]
+
+
+def test_reading_a_view_of_another_collation_from_a_pipeline_fails_with_167(db):
+    db.orders.insert_one({"_id": 1, "item": "A"})
+    db.items.insert_one({"_id": "a", "price": 3})
+    db.command("create", "ci_items", viewOn="items", collation={"locale": "en", "strength": 2})
+    lookup = {"$lookup": {"from": "ci_items", "localField": "item", "foreignField": "_id", "as": "found"}}
+    graph = {"$graphLookup": {"from": "ci_items", "startWith": "$item", "connectFromField": "x",
+                              "connectToField": "_id", "as": "chain"}}
+    for stage in (lookup, graph, {"$unionWith": "ci_items"}):
+        with pytest.raises(OperationFailure) as failure:
+            list(db.orders.aggregate([stage]))
+        assert failure.value.code == 167, stage
+    # Under the view's collation the join works, and compares case-insensitively.
+    joined = list(db.orders.aggregate([lookup], collation=CASE_INSENSITIVE))
+    assert joined[0]["found"] == [{"_id": "a", "price": 3}]
+    assert len(list(db.orders.aggregate([{"$unionWith": "ci_items"}], collation=CASE_INSENSITIVE))) == 2
