@@ -140,9 +140,12 @@ def _validation_warnings(client, namespace):
     return [entry for entry in entries if entry.get("id") == 20294 and entry["attr"]["namespace"] == namespace]
 
 
-def test_validation_action_warn_writes_and_logs_20294(db, client):
+def test_validation_action_warn_writes_and_logs_20294(private_server):
+    # A server of its own: getLog global of the shared one holds other tests' (large) lines.
+    client = private_server.client()
+    db = client.warn
     watched = db.create_collection("w", validator={"n": {"$type": "int"}}, validationAction="warn")
-    namespace = f"{db.name}.w"
+    namespace = "warn.w"
     watched.insert_one({"_id": "good", "n": 1})
     assert _validation_warnings(client, namespace) == []
 
@@ -162,6 +165,13 @@ def test_validation_action_warn_writes_and_logs_20294(db, client):
     warnings = _validation_warnings(client, namespace)
     assert len(warnings) == 2
     assert warnings[-1]["attr"]["document"] == {"_id": "good", "n": "two"}
+
+    # A large document is logged by its _id (mongod truncates attributes over 10 KB).
+    watched.insert_one({"_id": "big", "n": "x" * 100_000})
+    warning = _validation_warnings(client, namespace)[-1]
+    assert warning["attr"]["document"] == {"_id": "big"}
+    assert warning["size"]["document"] > 100_000
+    client.close()
 
 
 # -- views -------------------------------------------------------------------------------------
