@@ -217,7 +217,8 @@ public final class DocumentStore: Sendable {
         } catch {
             throw .storage(error)
         }
-        let description = CollectionDescription(namespace: namespace, id: id, options: options, indexes: [.idIndex])
+        let idIndex = IndexDescription.idIndex(collation: options["collation"]?.documentValue)
+        let description = CollectionDescription(namespace: namespace, id: id, options: options, indexes: [idIndex])
         let record: BSONDocument = ["id": .int64(Int64(id)), "options": .document(options)]
         do {
             try commit(.journaled) { (pending) throws(MongoError) in
@@ -232,7 +233,7 @@ public final class DocumentStore: Sendable {
                 KeyEncoding.appendBigEndian(id + 1, to: &next)
                 pending.batch.put(CatalogKey.nextCollectionID, next, in: catalogKeySpace)
                 pending.batch.put(CatalogKey.index(collection: id, name: IndexDescription.idIndex.name),
-                                  try bson(IndexDescription.idIndex.document), in: catalogKeySpace)
+                                  try bson(idIndex.document), in: catalogKeySpace)
                 try pending.log(.create, database: namespace.database, collection: namespace.collection, document: options)
                 let catalog = self.catalog
                 pending.onCommit {

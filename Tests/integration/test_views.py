@@ -88,8 +88,9 @@ def test_create_errors(db, items):
     assert error_code(lambda: db.command("create", "v4", viewOn="items", capped=True)) == 72
     assert error_code(lambda: db.command("create", "v5", viewOn=1)) == 14
     assert error_code(lambda: db.command("create", "v6", pipeline=[])) == 72
-    # Collations need ICU (another branch): refused rather than ignored.
-    assert error_code(lambda: db.command("create", "v7", viewOn="items", collation={"locale": "fr"})) == 115
+    # A view's collation is checked as any collation (test_collation_gaps.py has the rest).
+    assert error_code(lambda: db.command("create", "v7", viewOn="items", collation={"locale": "xx_BOGUS"})) == 2
+    assert error_code(lambda: db.command("create", "v8", viewOn="items", collation="fr")) == 14
 
 
 def test_cycles_and_depth_are_refused(db):

@@ -23,6 +23,8 @@ struct OpCounters: Sendable {
 
 /// The shared state of one command dispatcher.
 final class ServerState: Sendable {
+    /// The longest attribute a warning logs whole (mongod's `maxLogSizeKB`, 10).
+    static let maximumLoggedAttributeBytes = 10 * 1024
     /// The most lines getLog keeps.
     static let logCapacity = 1024
 
@@ -79,6 +81,30 @@ final class ServerState: Sendable {
         auditLog = configuration.auditLogPath.map { AuditLog(path: $0, logger: logger) }
         cursors = CursorRegistry(timeout: configuration.cursorTimeout,
                                  maxPerConnection: configuration.maxCursorsPerConnection)
+        engine.onValidationWarning { [weak self] namespace, document, errInfo in
+            self?.logValidationWarning(namespace: namespace, document: document, errInfo: errInfo)
+        }
+    }
+
+    /// Logs mongod's warning 20294 for a write that fails its collection's validator and goes
+    /// ahead (`validationAction: "warn"`), and keeps it for getLog. A document over mongod's
+    /// 10 KB attribute limit (`maxLogSizeKB`) is logged as its `_id`, with its size.
+    private func logValidationWarning(namespace: Namespace, document: BSONDocument, errInfo: BSONDocument) {
+        let documentJSON = BSONValue.document(document).extendedJSON()
+        let truncated = documentJSON.utf8.count > Self.maximumLoggedAttributeBytes
+        let logged: BSONDocument = truncated ? ["_id": document["_id"] ?? .null] : document
+        var errInfo = errInfo
+        if truncated { errInfo["details"] = nil }
+        let attributes: BSONDocument = [
+            "namespace": .string(namespace.description), "document": .document(logged), "errInfo": .document(errInfo),
+        ]
+        var line: BSONDocument = [
+            "t": .datetime(WallClock.now()), "s": "W", "c": "STORAGE", "id": .int32(20294),
+            "msg": "Document would fail validation", "attr": .document(attributes),
+        ]
+        if truncated { line["size"] = .document(["document": .int64(Int64(documentJSON.utf8.count))]) }
+        logger.warning("Document would fail validation", metadata: ["attr": "\(BSONValue.document(attributes).extendedJSON())"])
+        remember(BSONValue.document(line).extendedJSON())
     }
 
     /// Accounts a finished command: `top`, the document metrics, the profiler and the

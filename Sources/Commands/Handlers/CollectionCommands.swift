@@ -200,6 +200,16 @@ enum CollectionCommands {
         return .binary(BSONBinary(subtype: .uuid, bytes: bytes))
     }
 
+    /// listCollections' `idIndex`: `{v, key, name}` and the index's options (the collection's
+    /// default collation, which the `_id` index carries).
+    private static func idIndexDocument(_ description: CollectionDescription) -> BSONDocument {
+        var document: BSONDocument = ["v": .int32(2), "key": .document(["_id": .int32(1)]), "name": "_id_"]
+        for element in description.indexes.first(where: \.isIDIndex)?.options ?? BSONDocument() {
+            document.append(element.key, element.value)
+        }
+        return document
+    }
+
     /// listCollections (`filter` on `{name, type, options, info}`, `nameOnly`, cursor reply).
     static func listCollections(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         let nameOnly = try context.bool("nameOnly") ?? false
@@ -213,7 +223,7 @@ enum CollectionCommands {
                 "type": "collection",
                 "options": .document(description.options),
                 "info": .document(["readOnly": .bool(false), "uuid": uuid(for: description)]),
-                "idIndex": .document(["v": .int32(2), "key": .document(["_id": .int32(1)]), "name": "_id_"]),
+                "idIndex": .document(idIndexDocument(description)),
             ]
             if let filter, !filter.matches(full) { continue }
             entries.append(nameOnly ? ["name": .string(description.namespace.collection), "type": "collection"] : full)

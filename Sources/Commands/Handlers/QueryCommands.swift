@@ -44,18 +44,6 @@ enum QueryCommands {
                          sortMemory: SortMemoryLimit(allowDiskUse: try context.bool("allowDiskUse") ?? false))
     }
 
-    /// Views take no collation in Tessera yet: creating a view, or reading through one, with a
-    /// non-simple `collation` is refused rather than ignored.
-    ///
-    /// - Throws: `CommandNotSupported` (115) for a non-simple collation; the collation's own
-    ///   errors for a malformed one.
-    static func rejectCollation(_ context: CommandContext) throws(MongoError) {
-        guard let collation = try context.document("collation") else { return }
-        guard try QueryEngine.isSimpleCollation(collation) else {
-            throw MongoError(.commandNotSupported, "a view with a collation is not supported by Tessera (only {locale: \"simple\"})")
-        }
-    }
-
     /// Query operations on `namespace` under the command's `collation` (the collection's
     /// default collation when the command gives none).
     ///

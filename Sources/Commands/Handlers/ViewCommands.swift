@@ -16,8 +16,8 @@ enum ViewCommands {
     ///
     /// - Throws: `TypeMismatch` (14) for a `viewOn` that is not a string or a `pipeline`
     ///   that is not an array of objects; `InvalidOptions` (72) for a collection option;
-    ///   `CommandNotSupported` (115) for a non-simple collation; the checks of
-    ///   `QueryEngine.createView` (48, 93, 165, 167, the pipeline's parse errors).
+    ///   the collation's errors; the checks of `QueryEngine.createView` (48, 93, 165, 167,
+    ///   the pipeline's parse errors).
     static func createView(_ context: CommandContext, _ namespace: Namespace) throws(MongoError) -> BSONDocument {
         for element in context.body.dropFirst() where !HandshakeCommands.genericFields.contains(element.key) {
             guard viewCreateOptions.contains(element.key) else {
@@ -34,9 +34,11 @@ enum ViewCommands {
         }
         guard !viewOn.isEmpty else { throw MongoError(.badValue, "'viewOn' cannot be empty") }
         let pipeline = try stages(context.body["pipeline"], command: "create")
-        try QueryCommands.rejectCollation(context)
+        let collation = try context.body["collation"].flatMap { (value) throws(MongoError) -> BSONDocument? in
+            try QueryEngine.viewCollation(value)
+        }
         let source = try Namespace(database: namespace.database, collection: viewOn)
-        try context.engine.createView(ViewDefinition(namespace: namespace, viewOn: source, pipeline: pipeline))
+        try context.engine.createView(ViewDefinition(namespace: namespace, viewOn: source, pipeline: pipeline, collation: collation))
         return BSONDocument()
     }
 
@@ -67,11 +69,14 @@ enum ViewCommands {
         }
     }
 
-    /// The view at `namespace` resolved, when it is one.
+    /// The view at `namespace` resolved, when it is one: reads run on its base collection
+    /// under the view's default collation.
+    ///
+    /// - Throws: `OptionNotSupportedOnView` (167) when the command asks for another collation.
     static func resolved(_ context: CommandContext, _ namespace: Namespace) throws(MongoError) -> ViewQuery? {
         guard let view = try context.engine.resolveView(namespace) else { return nil }
-        try QueryCommands.rejectCollation(context)
-        return ViewQuery(view, base: context.collection(view.base))
+        if let collation = try context.document("collation") { try view.requireCollation(of: collation) }
+        return ViewQuery(view, base: try context.collection(view.base).collated(by: view.readCollation))
     }
 
     /// Throws 166 when `namespace` is a view (commands that need a collection).

@@ -32,6 +32,13 @@ public struct IndexDescription: Sendable, Equatable {
     /// The index on `_id` every collection has.
     public static let idIndex = IndexDescription(name: "_id_", key: ["_id": .int32(1)])
 
+    /// The `_id` index of a collection whose default collation is `collation` (resolved, as
+    /// stored in the collection's options): as in MongoDB, it carries that collation.
+    public static func idIndex(collation: BSONDocument?) -> IndexDescription {
+        guard let collation else { return idIndex }
+        return IndexDescription(name: idIndex.name, key: idIndex.key, options: ["collation": .document(collation)])
+    }
+
     /// MongoDB's default name for a key pattern: `field_direction` pairs joined by `_`.
     public static func defaultName(for key: BSONDocument) -> String {
         key.map { element -> String in

@@ -83,7 +83,7 @@ struct GraphLookupSpec: Sendable {
 
     /// The documents reachable from `document`, each with its depth when `depthField` is set.
     func search(from document: BSONDocument, runtime: PipelineRuntime) throws(MongoError) -> [BSONValue] {
-        let foreign = try runtime.database.collection(from)
+        let foreign = try runtime.database.source(from, collator: runtime.scope.collator)
         var frontier = Self.flatten(try startWith.evaluate(runtime.scope(for: document)))
         var queried: Set<[UInt8]> = []
         var visited: Set<[UInt8]> = []
@@ -100,9 +100,11 @@ struct GraphLookupSpec: Sendable {
             guard !values.isEmpty else { break }
             var filter: BSONDocument = [connectToField: .document(["$in": .array(values)])]
             if let restrictSearchWithMatch { filter = ["$and": .array([.document(filter), .document(restrictSearchWithMatch)])] }
-            let match = Stage.match(MatchSpec(spec: filter, filterSpec: filter, filter: try Filter(filter), expressions: []))
+            let match = Stage.match(MatchSpec(spec: filter, filterSpec: filter, filter: try Filter(filter, collator: runtime.scope.collator),
+                                                   expressions: []))
             let collector = CollectingSink()
-            try foreign.runNested(Pipeline(stages: [match]), runtime: runtime, scope: runtime.scope, into: collector)
+            try foreign.collection.runNested(Pipeline(stages: foreign.viewStages + [match]), runtime: runtime,
+                                             scope: runtime.scope, into: collector)
             for var match in collector.documents {
                 guard visited.insert(KeyEncoding.key(for: match["_id"] ?? .null)).inserted else { continue }
                 frontier += Self.flatten(DocumentPaths.value(at: connectFromField, in: match))

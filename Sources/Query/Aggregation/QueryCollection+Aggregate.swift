@@ -4,6 +4,7 @@
 // through the StageSinks chain built from the remaining stages.
 
 public import BSON
+import Collation
 import Documents
 
 /// The collections of one database, for stages that read others ($lookup, $unionWith).
@@ -16,6 +17,34 @@ struct QueryDatabase {
     func collection(_ collection: String) throws(MongoError) -> QueryCollection {
         QueryCollection(store.collection(try Namespace(database: name, collection: collection)), interrupt: interrupt)
     }
+
+    /// What a stage reading `name` ($lookup, $graphLookup, $unionWith) runs on, for a
+    /// pipeline comparing under `collator`: the collection; or, when `name` is a view, its
+    /// base collection under the view's collation with the view's stages first.
+    ///
+    /// - Throws: `OptionNotSupportedOnView` (167) for a view with another collation;
+    ///   `ViewDepthLimitExceeded` (165).
+    func source(_ name: String, collator: Collator?) throws(MongoError) -> ForeignSource {
+        let namespace = try Namespace(database: self.name, collection: name)
+        guard let view = try ViewCatalog(store: store).resolve(namespace) else {
+            return ForeignSource(collection: try collection(name), viewStages: [])
+        }
+        try view.requireCollation(collator)
+        var context = ExpressionContext(collator: collator)
+        let stages = try Pipeline(view.pipeline, &context).stages
+        let base = try QueryCollection(store.collection(view.base), interrupt: interrupt)
+            .collated(by: view.readCollation)
+        return ForeignSource(collection: base, viewStages: stages)
+    }
+}
+
+/// A collection another stage reads: the collection itself, or a view's base collection
+/// with the view's stages to run before the reading stage's own.
+struct ForeignSource {
+    /// The collection the stages run on.
+    let collection: QueryCollection
+    /// The view's pipeline, parsed (empty for a collection).
+    let viewStages: [Stage]
 }
 
 extension QueryCollection {
@@ -299,8 +328,9 @@ extension QueryCollection {
                 _ = try next.push(output)
             }
         case .lookup(let spec):
+            let foreign = try runtime.database.source(spec.from, collator: runtime.scope.collator)
             return TransformSink(next: next, runtime: runtime) { (document, runtime) throws(MongoError) -> BSONDocument? in
-                let matches = try Self.lookup(spec, for: document, runtime: runtime)
+                let matches = try Self.lookup(spec, for: document, from: foreign, runtime: runtime)
                 return DocumentPaths.setting(spec.asField[...], to: .array(matches.map { .document($0) }), in: document)
             }
         case .sample(let size):
@@ -309,9 +339,10 @@ extension QueryCollection {
             }
         case .unionWith(let name, let pipeline):
             return AppendSink(next: next, runtime: runtime) { (sink, runtime) throws(MongoError) in
-                let other = try runtime.database.collection(name)
+                let other = try runtime.database.source(name, collator: runtime.scope.collator)
                 let guardSink = ForwardingSink(sink)
-                try other.runNested(pipeline, runtime: runtime, scope: runtime.scope, into: guardSink)
+                try other.collection.runNested(Pipeline(stages: other.viewStages + pipeline.stages), runtime: runtime,
+                                               scope: runtime.scope, into: guardSink)
             }
         case .documents:
             throw MongoError(.location(40602), "$documents is only valid as the first stage in a pipeline")
@@ -336,10 +367,10 @@ extension QueryCollection {
         }
     }
 
-    /// The foreign documents `$lookup` joins to `document`.
-    static func lookup(_ spec: LookupSpec, for document: BSONDocument, runtime: PipelineRuntime) throws(MongoError) -> [BSONDocument] {
-        let foreign = try runtime.database.collection(spec.from)
-        var stages: [Stage] = []
+    /// The foreign documents `$lookup` joins to `document` from `source` (its `from`).
+    static func lookup(_ spec: LookupSpec, for document: BSONDocument, from source: ForeignSource,
+                       runtime: PipelineRuntime) throws(MongoError) -> [BSONDocument] {
+        var stages = source.viewStages
         if let localField = spec.localField, let foreignField = spec.foreignField {
             // Equality on the local value (each element of an array; null for missing), as a
             // find, so an index on the foreign field is used.
@@ -351,14 +382,15 @@ extension QueryCollection {
             case let value?: values = [value]
             }
             let filter: BSONDocument = [foreignField: .document(["$in": .array(values.filter { $0.type != .regex })])]
-            stages.append(.match(MatchSpec(spec: filter, filterSpec: filter, filter: try Filter(filter), expressions: [])))
+            stages.append(.match(MatchSpec(spec: filter, filterSpec: filter, filter: try Filter(filter, collator: runtime.scope.collator),
+                                           expressions: [])))
         }
         if let pipeline = spec.pipeline { stages += pipeline.stages }
         var scope = runtime.scope
         let outer = runtime.scope(for: document)
         for binding in spec.letVariables { scope.bind(binding.slot, to: try binding.value.evaluate(outer)) }
         let collector = CollectingSink()
-        try foreign.runNested(Pipeline(stages: stages), runtime: runtime, scope: scope, into: collector)
+        try source.collection.runNested(Pipeline(stages: stages), runtime: runtime, scope: scope, into: collector)
         return collector.documents
     }
 }

@@ -22,7 +22,7 @@ extension QueryCollection {
         writeConcern: WriteConcern
     ) throws(MongoError) -> ModifiedImages? {
         let parsedFilter = try Filter(filter, collator: try collator())
-        let parsedUpdate = try Update(update, arrayFilters: arrayFilters)
+        let parsedUpdate = try Update(update, arrayFilters: arrayFilters, collator: parsedFilter.collator)
         let now = WallClock.now()
         return try modifyOne(id: id, filter: parsedFilter, writeConcern: writeConcern,
                              loggedAs: parsedUpdate.isReplacement ? .replace : .update) { (current, found) throws(MongoError) in

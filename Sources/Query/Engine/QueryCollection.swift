@@ -205,7 +205,7 @@ public struct QueryCollection: Sendable {
         _ filter: BSONDocument, _ update: BSONDocument, options: UpdateOptions
     ) throws(MongoError) -> UpdateResult {
         let parsedFilter = try Filter(filter, collator: try collator())
-        let parsedUpdate = try Update(update, arrayFilters: options.arrayFilters)
+        let parsedUpdate = try Update(update, arrayFilters: options.arrayFilters, collator: parsedFilter.collator)
         if options.multi && parsedUpdate.isReplacement {
             throw MongoError(.failedToParse, "multi update is not supported for replacement-style update")
         }

@@ -24,11 +24,6 @@ extension QueryEngine {
         return try store.createCollection(namespace, options: options)
     }
 
-    /// Whether a collation document names the simple collation (validated as any collation).
-    public static func isSimpleCollation(_ collation: BSONDocument) throws(MongoError) -> Bool {
-        try Collator.make(collation) == nil
-    }
-
     /// A collation option as stored: every field resolved, or `nil` for the simple collation.
     static func resolvedCollation(_ value: BSONValue, field: String) throws(MongoError) -> BSONValue? {
         guard case let .document(collation) = value else {

@@ -44,7 +44,15 @@ extension QueryEngine {
         let target = try viewOn.map { (name) throws(MongoError) -> Namespace in
             try Namespace(database: namespace.database, collection: name)
         } ?? current.viewOn
-        try catalog.replace(ViewDefinition(namespace: namespace, viewOn: target, pipeline: pipeline ?? current.pipeline))
+        try catalog.replace(ViewDefinition(namespace: namespace, viewOn: target, pipeline: pipeline ?? current.pipeline,
+                                           collation: current.collation))
+    }
+
+    /// A view's `collation` option resolved as it is stored; `nil` for the simple collation.
+    ///
+    /// - Throws: `TypeMismatch` (14) for a non-document; the collation's own errors.
+    public static func viewCollation(_ value: BSONValue) throws(MongoError) -> BSONDocument? {
+        try resolvedCollation(value, field: "create.collation")?.documentValue
     }
 
     /// Drops the view at `namespace`; returns whether there was one.

@@ -63,7 +63,7 @@ struct Planner {
         // multikey index, where a document can satisfy each predicate with another element).
         var bounds: [[IndexInterval]] = []
         var constrainsFirst = false
-        let indexCollator = index.collator
+        let indexCollator = index.isIDIndex ? nil : index.collator  // `_id_` holds the records' binary keys
         for (position, field) in keyFields.enumerated() {
             var intervals = [IndexInterval.all]
             for predicate in conjuncts.byPath[field.path] ?? [] {

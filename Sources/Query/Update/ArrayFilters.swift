@@ -3,18 +3,20 @@
 // starting lowercase, no two filters with the same one) and its error messages.
 
 internal import BSON
+internal import Collation
 internal import Documents
 
 /// Compiled array filters by identifier.
 enum ArrayFilters {
-    /// Compiles `specs`; each element `e` of an array is later tested as `{<id>: e}`.
-    static func compile(_ specs: [BSONDocument]) throws(MongoError) -> [String: Filter] {
+    /// Compiles `specs` under the update's collation; each element `e` of an array is later
+    /// tested as `{<id>: e}`.
+    static func compile(_ specs: [BSONDocument], collator: Collator?) throws(MongoError) -> [String: Filter] {
         var filters: [String: Filter] = [:]
         for spec in specs {
             let filter: Filter
             let identifier: String?
             do throws(MongoError) {
-                filter = try Filter(spec)
+                filter = try Filter(spec, collator: collator)
                 identifier = try topLevelFieldName(spec)
                 if let identifier, !isValidIdentifier(identifier) {
                     throw MongoError(.badValue, "The top-level field name must be an alphanumeric string beginning "

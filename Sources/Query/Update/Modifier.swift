@@ -3,6 +3,7 @@
 // element or puts in a new one. Walking paths and creating fields is UpdateApplier's job.
 
 internal import BSON
+internal import Collation
 internal import Documents
 
 /// The operators an update document may use, by name.
@@ -67,16 +68,18 @@ enum Modifier: Sendable {
 
     /// `$pull`'s condition, as MongoDB's `PullNode` chooses its matcher.
     enum PullCondition: Sendable {
-        /// A value or array: elements equal to it (MongoDB's comparison) go.
-        case equality(BSONValue)
+        /// A value or array: elements equal to it (MongoDB's comparison under the update's
+        /// collation) go.
+        case equality(BSONValue, Collator?)
         /// A document of field conditions: document elements matching it as a query go.
         case fields(Filter)
         /// An operator condition or a regex: elements `e` with `{x: e}` matching `{x: cond}`.
         case wrapped(Filter)
     }
 
-    /// Parses one `field: argument` of operator `op`, as the node's `init` does in MongoDB.
-    init(_ op: UpdateOperator, path: String, argument: BSONValue) throws(MongoError) {
+    /// Parses one `field: argument` of operator `op`, as the node's `init` does in MongoDB,
+    /// with the update's `collator` for the conditions and values it compares.
+    init(_ op: UpdateOperator, path: String, argument: BSONValue, collator: Collator?) throws(MongoError) {
         switch op {
         case .set:
             self = .set(argument)
@@ -102,7 +105,7 @@ enum Modifier: Sendable {
         case .push:
             self = .push(try Self.pushSpec(argument))
         case .addToSet:
-            self = .addToSet(try Self.addToSetValues(argument))
+            self = .addToSet(try Self.addToSetValues(argument, collator: collator))
         case .pop:
             let count = try integerArgument(path, argument)
             guard count == 1 || count == -1 else {
@@ -110,7 +113,7 @@ enum Modifier: Sendable {
             }
             self = .pop(fromFront: count == -1)
         case .pull:
-            self = .pull(try Self.pullCondition(argument))
+            self = .pull(try Self.pullCondition(argument, collator: collator))
         case .pullAll:
             guard case .array(let values) = argument else {
                 throw MongoError(.badValue, "$pullAll requires an array argument but was given a \(argument.type.alias)")
@@ -263,7 +266,7 @@ enum Modifier: Sendable {
         return value.doubleValue ?? 0
     }
 
-    private static func addToSetValues(_ argument: BSONValue) throws(MongoError) -> [BSONValue] {
+    private static func addToSetValues(_ argument: BSONValue, collator: Collator?) throws(MongoError) -> [BSONValue] {
         var values = [argument]
         if case .document(let clauses) = argument, let first = clauses.first, first.key == "$each" {
             guard case .array(let each) = first.value else {
@@ -275,9 +278,10 @@ enum Modifier: Sendable {
             }
             values = each
         }
-        // Duplicates among the values themselves are added once, first occurrence first.
+        // Duplicates among the values themselves (under the collation) are added once, first
+        // occurrence first.
         var unique: [BSONValue] = []
-        for value in values where !unique.contains(where: { BSONValue.compare($0, value) == 0 }) {
+        for value in values where !unique.contains(where: { BSONValue.compare($0, value, collator: collator) == 0 }) {
             unique.append(value)
         }
         return unique
@@ -290,17 +294,17 @@ enum Modifier: Sendable {
         "$near", "$nearSphere", "$nin", "$not", "$options", "$regex", "$size", "$type", "$within",
     ]
 
-    private static func pullCondition(_ argument: BSONValue) throws(MongoError) -> PullCondition {
+    private static func pullCondition(_ argument: BSONValue, collator: Collator?) throws(MongoError) -> PullCondition {
         switch argument {
         case .document(let condition):
             if let first = condition.first?.key, pathOperators.contains(first) {
-                return .wrapped(try Filter(BSONDocument([(PullCondition.wrapperField, argument)])))
+                return .wrapped(try Filter(BSONDocument([(PullCondition.wrapperField, argument)]), collator: collator))
             }
-            return .fields(try Filter(condition))
+            return .fields(try Filter(condition, collator: collator))
         case .regex:
-            return .wrapped(try Filter(BSONDocument([(PullCondition.wrapperField, argument)])))
+            return .wrapped(try Filter(BSONDocument([(PullCondition.wrapperField, argument)]), collator: collator))
         default:
-            return .equality(argument)
+            return .equality(argument, collator)
         }
     }
 
@@ -338,8 +342,8 @@ extension Modifier.PullCondition {
     /// Whether `element` of the array goes.
     func removes(_ element: BSONValue) -> Bool {
         switch self {
-        case .equality(let value):
-            return BSONValue.compare(element, value) == 0
+        case .equality(let value, let collator):
+            return BSONValue.compare(element, value, collator: collator) == 0
         case .fields(let filter):
             guard case .document(let document) = element else { return false }
             return filter.matches(document)

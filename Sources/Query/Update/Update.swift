@@ -3,6 +3,7 @@
 // document an upsert inserts. No storage here; the executor calls it.
 
 public import BSON
+public import Collation
 import Documents
 
 /// A parsed MongoDB update: an operator document (`{$set: ..., $inc: ...}`) or a replacement
@@ -19,6 +20,7 @@ public struct Update: Sendable {
 
     private let kind: Kind
     private let arrayFilters: [String: Filter]
+    private let collator: Collator?
 
     /// Whether the update is a replacement document rather than operators.
     public var isReplacement: Bool {
@@ -44,9 +46,14 @@ public struct Update: Sendable {
     ///
     /// - Parameter arrayFilters: the `arrayFilters` of the update; each must have one
     ///   top-level field name, the identifier `$[<id>]` paths refer to.
-    public init(_ spec: BSONDocument, arrayFilters: [BSONDocument] = []) throws(MongoError) {
-        let filters = try ArrayFilters.compile(arrayFilters)
+    /// - Parameter collator: the operation's collation (`nil`: simple), which MongoDB applies
+    ///   to the array filters and to the operators that compare values: `$addToSet`'s
+    ///   uniqueness, `$pull`'s conditions, `$pullAll`'s equality, `$push`'s `$sort` and
+    ///   `$min`/`$max`.
+    public init(_ spec: BSONDocument, arrayFilters: [BSONDocument] = [], collator: Collator? = nil) throws(MongoError) {
+        let filters = try ArrayFilters.compile(arrayFilters, collator: collator)
         self.arrayFilters = filters
+        self.collator = collator
         guard let first = spec.first, first.key.hasPrefix("$") else {
             kind = .replacement(spec)
             usesPositionalOperator = false
@@ -72,10 +79,10 @@ public struct Update: Sendable {
                                          + ValueText.element(path, value))
                     }
                     _ = try builder.checkPath(target)
-                    try builder.add(try Modifier(op, path: path, argument: value), at: target)
+                    try builder.add(try Modifier(op, path: path, argument: value, collator: collator), at: target)
                 } else {
                     _ = try builder.checkPath(path)
-                    try builder.add(try Modifier(op, path: path, argument: value), at: path)
+                    try builder.add(try Modifier(op, path: path, argument: value, collator: collator), at: path)
                 }
             }
         }
@@ -102,7 +109,7 @@ public struct Update: Sendable {
         case .operators(let tree):
             let root = EditNode(root: document)
             var applier = UpdateApplier(root: root, matchedField: positionalIndex.map { String($0) }, isInsert: false,
-                                        validateForStorage: true, now: now, arrayFilters: arrayFilters)
+                                        validateForStorage: true, now: now, arrayFilters: arrayFilters, collator: collator)
             let start = UpdateApplier.Position(element: root, parent: nil, pathTaken: [], pathToCreate: [])
             guard try applier.apply(.object(tree), at: start) else {
                 return UpdateOutcome(document: document, modified: false, changedPaths: [])
@@ -128,7 +135,7 @@ public struct Update: Sendable {
         case .operators(let tree):
             let root = try UpsertSeed.document(from: query, onlyId: false)
             var applier = UpdateApplier(root: root, matchedField: nil, isInsert: true, validateForStorage: false,
-                                        now: now, arrayFilters: arrayFilters)
+                                        now: now, arrayFilters: arrayFilters, collator: collator)
             let start = UpdateApplier.Position(element: root, parent: nil, pathTaken: [], pathToCreate: [])
             _ = try applier.apply(.object(tree), at: start)
             document = root.documentValue

@@ -3,6 +3,7 @@
 // collecting the missing tail of a path, creating it at the leaf, and recording no-ops.
 
 internal import BSON
+internal import Collation
 internal import Documents
 
 /// One application of an update tree to one document.
@@ -19,17 +20,21 @@ struct UpdateApplier {
     let now: BSONDateTime
     /// The compiled array filters by identifier.
     let arrayFilters: [String: Filter]
+    /// The update's collation: `$min`/`$max`, `$addToSet`, `$pullAll` and `$push`'s `$sort`
+    /// compare under it.
+    let collator: Collator?
     /// The paths that changed, in the order they changed.
     private(set) var changedPaths: [[String]] = []
 
     init(root: EditNode, matchedField: String?, isInsert: Bool, validateForStorage: Bool, now: BSONDateTime,
-         arrayFilters: [String: Filter]) {
+         arrayFilters: [String: Filter], collator: Collator?) {
         self.root = root
         self.matchedField = matchedField
         self.isInsert = isInsert
         self.validateForStorage = validateForStorage
         self.now = now
         self.arrayFilters = arrayFilters
+        self.collator = collator
     }
 
     /// Where a node applies: the deepest existing element on its path, the components that
@@ -299,7 +304,7 @@ struct UpdateApplier {
             element.setValue(result)
             return true
         case .min(let value), .max(let value):
-            let order = BSONValue.compare(current, value)
+            let order = BSONValue.compare(current, value, collator: collator)
             let keep = if case .max = modifier { order >= 0 } else { order <= 0 }
             if keep { return false }
             element.setValue(value)
@@ -322,7 +327,7 @@ struct UpdateApplier {
                 throw MongoError(.badValue, "The field '\(dotted)' must be an array but is of type "
                                  + "\(current.type.alias) in document {\(idText(missing: "no id"))}")
             }
-            guard Self.push(spec, into: &values) else { return false }
+            guard Self.push(spec, into: &values, collator: collator) else { return false }
             element.setValue(.array(values))
             return true
         case .addToSet(let additions):
@@ -331,7 +336,7 @@ struct UpdateApplier {
                                  + "'\(element.name)' has non-array type \(current.type.alias)")
             }
             let missing = additions.filter { addition in
-                !values.contains { BSONValue.compare($0, addition) == 0 }
+                !values.contains { BSONValue.compare($0, addition, collator: collator) == 0 }
             }
             if missing.isEmpty { return false }
             values.append(contentsOf: missing)
@@ -354,7 +359,7 @@ struct UpdateApplier {
             if case .pull(let condition) = modifier {
                 kept = values.filter { !condition.removes($0) }
             } else if case .pullAll(let removals) = modifier {
-                kept = values.filter { value in !removals.contains { BSONValue.compare(value, $0) == 0 } }
+                kept = values.filter { value in !removals.contains { BSONValue.compare(value, $0, collator: collator) == 0 } }
             } else {
                 kept = values
             }
@@ -380,7 +385,7 @@ struct UpdateApplier {
             return try applyBits(steps, to: .int32(0))
         case .push(let spec):
             var values: [BSONValue] = []
-            _ = Self.push(spec, into: &values)
+            _ = Self.push(spec, into: &values, collator: collator)
             return .array(values)
         case .addToSet(let values):
             return .array(values)
@@ -409,7 +414,7 @@ struct UpdateApplier {
     }
 
     /// `$push` into `values`; returns whether the array counts as modified.
-    private static func push(_ spec: Modifier.PushSpec, into values: inout [BSONValue]) -> Bool {
+    private static func push(_ spec: Modifier.PushSpec, into values: inout [BSONValue], collator: Collator?) -> Bool {
         var modified = false
         if !spec.values.isEmpty {
             let count = Int64(values.count)
@@ -431,7 +436,7 @@ struct UpdateApplier {
             modified = true
         }
         if let sort = spec.sort {
-            values = PushSorter(sort).sorted(values)
+            values = PushSorter(sort, collator: collator).sorted(values)
             modified = true
         }
         if let slice = spec.slice {
@@ -523,11 +528,16 @@ struct UpdateApplier {
 }
 
 /// `$push`'s `$sort`, as MongoDB's `PatternElementCmp`: whole values in BSON order, or the
-/// values at the pattern's paths (null when missing; non-documents have none), stable.
+/// values at the pattern's paths (null when missing; non-documents have none), stable;
+/// strings in the update's collation.
 struct PushSorter {
     let sort: Modifier.PushSort
+    let collator: Collator?
 
-    init(_ sort: Modifier.PushSort) { self.sort = sort }
+    init(_ sort: Modifier.PushSort, collator: Collator?) {
+        self.sort = sort
+        self.collator = collator
+    }
 
     func sorted(_ values: [BSONValue]) -> [BSONValue] {
         let keyed = values.enumerated().map { (index: $0.offset, value: $0.element) }
@@ -540,11 +550,11 @@ struct PushSorter {
     private func compare(_ a: BSONValue, _ b: BSONValue) -> Int {
         switch sort {
         case .whole(let descending):
-            let order = BSONValue.compare(a, b)
+            let order = BSONValue.compare(a, b, collator: collator)
             return descending ? -order : order
         case .fields(let fields):
             for (path, descending) in fields {
-                let order = BSONValue.compare(Self.value(at: path, in: a), Self.value(at: path, in: b))
+                let order = BSONValue.compare(Self.value(at: path, in: a), Self.value(at: path, in: b), collator: collator)
                 if order != 0 { return descending ? -order : order }
             }
             return 0

@@ -5,6 +5,7 @@
 // The option checks create and collMod share live here too.
 
 public import BSON
+import Documents
 
 extension MongoError.Code {
     /// 121: a written document does not satisfy the collection's validator.
@@ -37,6 +38,9 @@ public struct DocumentValidator: Sendable {
     public let level: Level
     /// What a failure does.
     public let action: Action
+    /// Where a failure under `warn` is reported (the collection's store and namespace; set
+    /// by the write guard), `nil`: nowhere.
+    var warningTarget: (store: DocumentStore, namespace: Namespace)?
 
     /// The validation `options` (a collection's stored options) ask for; `nil` when there
     /// is none (no validator, an empty one, or level `off`).
@@ -61,15 +65,26 @@ public struct DocumentValidator: Sendable {
     public func check(_ document: BSONDocument, before: BSONDocument? = nil) throws(MongoError) {
         if level == .moderate, let before, !filter.matches(before) { return }
         guard !filter.matches(document) else { return }
-        guard action == .error else { return }
+        guard action == .error else {
+            if let warningTarget {
+                ValidationWarnings.report(store: warningTarget.store, namespace: warningTarget.namespace, document: document,
+                                          errInfo: Self.errorInfo(document, validator: filter.spec))
+            }
+            return
+        }
         throw Self.failure(document, validator: filter.spec)
     }
 
     /// The 121 error for `document` failing `validator`.
     static func failure(_ document: BSONDocument, validator: BSONDocument) -> MongoError {
+        MongoError(.documentValidationFailure, "Document failed validation",
+                   details: ["errInfo": .document(errorInfo(document, validator: validator))])
+    }
+
+    /// The `errInfo` of `document` failing `validator`: `{failingDocumentId, details}`.
+    private static func errorInfo(_ document: BSONDocument, validator: BSONDocument) -> BSONDocument {
         let details = ValidationErrorDetails(document: document).details(for: validator)
-        let info: BSONDocument = ["failingDocumentId": document["_id"] ?? .null, "details": .document(details)]
-        return MongoError(.documentValidationFailure, "Document failed validation", details: ["errInfo": .document(info)])
+        return ["failingDocumentId": document["_id"] ?? .null, "details": .document(details)]
     }
 
     // MARK: Option checks (create, collMod)

@@ -28,8 +28,9 @@ extension QueryCollection {
             }
             return nil
         }
-        guard validatesDocuments else { return nil }
-        return try DocumentValidator(options: description.options)
+        guard validatesDocuments, var validator = try DocumentValidator(options: description.options) else { return nil }
+        validator.warningTarget = (collection.store, namespace)
+        return validator
     }
 
     /// Inserts `document` after checking it against `validator` (with the `_id` the insert

@@ -1,10 +1,12 @@
 // ViewCatalog: the views of a store, kept as mongod keeps them — one document per view in
-// its database's `system.views` collection (`{_id: "<db>.<view>", viewOn, pipeline}`), so
-// they persist, are listed, and go with dropDatabase. Owns view lookup, resolution to the
-// base collection (the pipelines of every view on the way, innermost first), and the checks
-// of a new definition: pipeline stages, and the view graph's cycles and depth.
+// its database's `system.views` collection (`{_id: "<db>.<view>", viewOn, pipeline,
+// collation}`), so they persist, are listed, and go with dropDatabase. Owns view lookup,
+// resolution to the base collection (the pipelines of every view on the way, innermost
+// first, and the view's own default collation), and the checks of a new definition: pipeline
+// stages, the view graph's cycles and depth, and the collations of the views it reads.
 
 public import BSON
+public import Collation
 import Documents
 
 extension MongoError.Code {
@@ -26,18 +28,29 @@ public struct ViewDefinition: Sendable, Equatable {
     public let viewOn: Namespace
     /// Its pipeline.
     public let pipeline: [BSONDocument]
+    /// Its default collation, resolved (as a collection's is stored); `nil`: simple. A view
+    /// does not inherit the collation of what it reads.
+    public let collation: BSONDocument?
 
-    /// A view definition.
-    public init(namespace: Namespace, viewOn: Namespace, pipeline: [BSONDocument]) {
+    /// A view definition; `collation` is a resolved collation (``QueryEngine/viewCollation(_:)``).
+    public init(namespace: Namespace, viewOn: Namespace, pipeline: [BSONDocument], collation: BSONDocument? = nil) {
         self.namespace = namespace
         self.viewOn = viewOn
         self.pipeline = pipeline
+        self.collation = collation
     }
 
     /// The `system.views` document.
     var document: BSONDocument {
-        ["_id": .string(namespace.description), "viewOn": .string(viewOn.collection),
-         "pipeline": .array(pipeline.map { .document($0) })]
+        var document: BSONDocument = ["_id": .string(namespace.description), "viewOn": .string(viewOn.collection),
+                                      "pipeline": .array(pipeline.map { .document($0) })]
+        if let collation { document.append("collation", .document(collation)) }
+        return document
+    }
+
+    /// The view's collator (`nil`: simple).
+    func collator() throws(MongoError) -> Collator? {
+        try collation.flatMap { (stored) throws(MongoError) -> Collator? in try Collator.stored(stored) }
     }
 
     /// The definition a `system.views` document holds, if well formed.
@@ -48,12 +61,15 @@ public struct ViewDefinition: Sendable, Equatable {
               let viewOn = try? Namespace(database: database, collection: on)
         else { return nil }
         self.init(namespace: namespace, viewOn: viewOn,
-                  pipeline: document["pipeline"]?.arrayValue?.compactMap(\.documentValue) ?? [])
+                  pipeline: document["pipeline"]?.arrayValue?.compactMap(\.documentValue) ?? [],
+                  collation: document["collation"]?.documentValue)
     }
 
-    /// The `options` listCollections shows: `{viewOn, pipeline}`.
+    /// The `options` listCollections shows: `{viewOn, pipeline}` and the collation, if any.
     public var options: BSONDocument {
-        ["viewOn": .string(viewOn.collection), "pipeline": .array(pipeline.map { .document($0) })]
+        var options: BSONDocument = ["viewOn": .string(viewOn.collection), "pipeline": .array(pipeline.map { .document($0) })]
+        if let collation { options.append("collation", .document(collation)) }
+        return options
     }
 }
 
@@ -65,6 +81,42 @@ public struct ResolvedView: Sendable, Equatable {
     public let base: Namespace
     /// The pipelines of the views on the way, innermost first: what runs on `base`.
     public let pipeline: [BSONDocument]
+    /// The view's default collation, resolved (`nil`: simple): every read of the view runs
+    /// under it, and an operation may not ask for another.
+    public let collation: BSONDocument?
+
+    /// The view's collator (`nil`: simple).
+    public func collator() throws(MongoError) -> Collator? {
+        try collation.flatMap { (stored) throws(MongoError) -> Collator? in try Collator.stored(stored) }
+    }
+
+    /// The collation document reads of the view run under (a collection's `collated(by:)`):
+    /// its own without the ICU `version` it was resolved with (a stored collation opens with
+    /// this ICU, as ``Collator/stored(_:)`` does), or the simple one.
+    public var readCollation: BSONDocument {
+        guard var collation else { return ["locale": "simple"] }
+        collation["version"] = nil
+        return collation
+    }
+
+    /// Checks that a pipeline reading the view compares under the view's collation.
+    ///
+    /// - Throws: `OptionNotSupportedOnView` (167) for another collation.
+    public func requireCollation(_ collator: Collator?) throws(MongoError) {
+        guard try self.collator() == collator else {
+            throw MongoError(.optionNotSupportedOnView, "Cannot override a view's default collation \(namespace)")
+        }
+    }
+
+    /// Checks an operation's `collation` option (an empty one is none given): it must be
+    /// the view's.
+    ///
+    /// - Throws: `OptionNotSupportedOnView` (167) for another collation; the collation's own
+    ///   errors for a malformed one.
+    public func requireCollation(of operation: BSONDocument) throws(MongoError) {
+        guard !operation.isEmpty else { return }
+        try requireCollation(try Collator.make(operation))
+    }
 }
 
 /// The views of one store, read from and written to `system.views`.
@@ -108,6 +160,7 @@ struct ViewCatalog {
     /// - Throws: `ViewDepthLimitExceeded` (165) for a chain deeper than mongod allows.
     func resolve(_ namespace: Namespace) throws(MongoError) -> ResolvedView? {
         guard var definition = try definition(of: namespace) else { return nil }
+        let collation = definition.collation
         var pipelines: [[BSONDocument]] = []
         var depth = 0
         while true {
@@ -120,7 +173,8 @@ struct ViewCatalog {
             guard let next = try self.definition(of: definition.viewOn) else { break }
             definition = next
         }
-        return ResolvedView(namespace: namespace, base: definition.viewOn, pipeline: pipelines.reversed().flatMap { $0 })
+        return ResolvedView(namespace: namespace, base: definition.viewOn, pipeline: pipelines.reversed().flatMap { $0 },
+                            collation: collation)
     }
 
     // MARK: Changes
@@ -167,8 +221,9 @@ struct ViewCatalog {
     /// Checks a definition before it is stored: its pipeline parses and does not write, and
     /// with it the database's views form no cycle and no chain deeper than 20.
     ///
-    /// - Throws: `OptionNotSupportedOnView` (167) for `$out`, `$merge` or `$changeStream`;
-    ///   the pipeline's parse errors; `GraphContainsCycle` (93); `ViewDepthLimitExceeded` (165).
+    /// - Throws: `OptionNotSupportedOnView` (167) for `$out`, `$merge` or `$changeStream`, or
+    ///   when a view it reads (`viewOn`, `$lookup`...) has another collation; the pipeline's
+    ///   parse errors; `GraphContainsCycle` (93); `ViewDepthLimitExceeded` (165).
     func check(_ definition: ViewDefinition) throws(MongoError) {
         for (index, stage) in definition.pipeline.enumerated() {
             guard let name = stage.first?.key else { continue }
@@ -188,6 +243,19 @@ struct ViewCatalog {
         }
         graph[definition.namespace.collection] = Self.dependencies(of: definition)
         try Self.checkGraph(graph, from: definition.namespace)
+        try checkCollations(definition)
+    }
+
+    /// As mongod's `_validateCollation`: every view `definition` reads has its collation.
+    private func checkCollations(_ definition: ViewDefinition) throws(MongoError) {
+        let collator = try definition.collator()
+        for name in Self.dependencies(of: definition) where name != definition.namespace.collection {
+            guard let other = try self.definition(of: try Namespace(database: definition.namespace.database, collection: name)),
+                  try other.collator() != collator
+            else { continue }
+            throw MongoError(.optionNotSupportedOnView,
+                             "View \(definition.namespace) has conflicting collation with view \(other.namespace)")
+        }
     }
 
     /// The collections and views of its database a view reads: `viewOn`, and the `from` or

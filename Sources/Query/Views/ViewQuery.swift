@@ -1,6 +1,7 @@
 // ViewQuery: reads through a view, as mongod runs them — every find, count and distinct
 // becomes an aggregation on the base collection whose pipeline is the view's, followed by
-// the operation's own stages (filter → $match, sort, skip, limit, projection → $project).
+// the operation's own stages (filter → $match, sort, skip, limit, projection → $project),
+// under the view's default collation (the caller collates `base`).
 // The leading $match of the composed pipeline still reaches the planner, so indexes serve
 // a view's own filter.
 
@@ -60,7 +61,7 @@ public struct ViewQuery: Sendable {
         let documents = try base.aggregate(Self.findPipeline(view: view.pipeline, query: FindQuery(filter: filter)))
         var values: [BSONValue] = []
         for document in documents { QueryCollection.collect(path.components[...], in: .document(document), into: &values) }
-        return try QueryCollection.sortedUnique(values, interrupt: base.interrupt)
+        return try QueryCollection.sortedUnique(values, collator: try base.collator(), interrupt: base.interrupt)
     }
 
     /// Runs `stages` on the view.
