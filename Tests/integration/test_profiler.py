@@ -212,6 +212,31 @@ def test_slow_query_log_line(client, db, coll):
     assert again == []
 
 
+@pytest.mark.usefixtures("settings_restored")
+def test_huge_commands_are_truncated_in_profile_and_log(client, db, coll):
+    """A 1 MiB filter is kept as mongod's {$truncated} (50 KB in system.profile, 10 KB in the
+    log), so neither the profile collection nor getLog's reply grows with what clients send."""
+    coll.insert_one({"k": 1})
+    db.command("profile", 2)
+    client.admin.command("profile", -1, slowms=0)
+    huge = "x" * (1 << 20)
+    for _ in range(60):  # 60 MiB of commands: more than one getLog reply could hold whole
+        list(coll.find({"k": huge}, comment="big"))
+    client.admin.command("profile", -1, slowms=100_000)
+    db.command("profile", 0)
+    entries = profiled(db, ns=coll.full_name, op="query")
+    assert entries
+    command = entries[-1]["command"]
+    assert set(command) == {"$truncated", "comment"} and command["comment"] == "big"
+    assert 0 < len(command["$truncated"].encode()) <= 50 * 1024
+    reply = client.admin.command("getLog", "global")
+    slow = [json.loads(line) for line in reply["log"] if '"Slow query"' in line and coll.full_name in line]
+    truncated = [line["attr"]["command"] for line in slow if "$truncated" in line["attr"]["command"]]
+    assert truncated and all(len(c["$truncated"].encode()) <= 10 * 1024 for c in truncated)
+    assert sum(len(line) for line in reply["log"]) < 16 * 1024 * 1024
+    assert client.admin.command("ping")["ok"] == 1
+
+
 def test_a_really_slow_query_under_level_1(tmp_path):
     """A find held 400 ms by a fail point, against --slow-ms 150: profiled and logged."""
     server = TesseraServer(tmp_path / "db", tmp_path / "server.log",

@@ -156,7 +156,7 @@ final class Profiler: Sendable {
         var entry: BSONDocument = [
             "op": .string(opName(command.name)),
             "ns": .string(namespace(command.request)),
-            "command": .document(command.operation.command),
+            "command": bounded(command.operation.command, limit: maximumProfiledCommandBytes),
         ]
         if let cursorID = reply["cursor"]?.documentValue?["id"], case .int64 = cursorID {
             entry.append("cursorid", cursorID)
@@ -226,6 +226,22 @@ final class Profiler: Sendable {
         }
     }
 
+    /// The longest command a profile entry keeps whole (mongod's 50 KB).
+    static let maximumProfiledCommandBytes = 50 * 1024
+
+    /// `command` as a profile entry or log line keeps it: whole when its JSON fits in `limit`
+    /// bytes, else mongod's `{$truncated: <the JSON's first limit bytes>, comment}`, so neither
+    /// `system.profile` nor getLog's reply grows with what a client sends.
+    static func bounded(_ command: BSONDocument, limit: Int) -> BSONValue {
+        let json = BSONValue.document(command).extendedJSON()
+        guard json.utf8.count > limit else { return .document(command) }
+        var truncated: BSONDocument = ["$truncated": .string(String(decoding: json.utf8.prefix(limit), as: UTF8.self))]
+        if let comment = command["comment"], comment.extendedJSON().utf8.count <= limit {
+            truncated.append("comment", comment)
+        }
+        return .document(truncated)
+    }
+
     // MARK: Slow-operation log
 
     /// Logs mongod's "Slow query" line (id 51803) and keeps it for `getLog`.
@@ -236,7 +252,7 @@ final class Profiler: Sendable {
             "ns": entry["ns"] ?? .null,
         ]
         if let appName = entry["appName"] { attributes.append("appName", appName) }
-        attributes.append("command", entry["command"] ?? .null)
+        attributes.append("command", bounded(command.operation.command, limit: ServerState.maximumLoggedAttributeBytes))
         for field in ["planSummary", "cursorid", "hasSortStage", "keysExamined", "docsExamined", "cursorExhausted", "ninserted",
                       "nMatched", "nModified", "nUpserted", "ndeleted", "nreturned", "numYield", "ok", "errMsg",
                       "errName", "errCode"] {
