@@ -32,25 +32,7 @@ public enum BSONValueHasher {
 
     /// MongoDB's `canonicalizeBSONType`: the type rank comparison uses, which the hash mixes in.
     static func canonicalType(_ value: BSONValue) -> Int32 {
-        switch value {
-        case .minKey: -1
-        case .undefined: 0
-        case .null: 5
-        case .double, .int32, .int64, .decimal128: 10
-        case .string, .symbol: 15
-        case .document: 20
-        case .array: 25
-        case .binary: 30
-        case .objectId: 35
-        case .bool: 40
-        case .datetime: 45
-        case .timestamp: 47
-        case .regex: 50
-        case .dbPointer: 55
-        case .javascript: 60
-        case .javascriptWithScope: 65
-        case .maxKey: 127
-        }
+        Int32(truncatingIfNeeded: value.type.canonicalRank)
     }
 
     /// MongoDB's `safeNumberLongForHash`: a number as the int64 the hash uses. Doubles
@@ -88,19 +70,9 @@ private struct HashInput {
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
-    mutating func appendUInt32(_ value: UInt32) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
-    }
-
     mutating func appendCString(_ text: String) {
         bytes.append(contentsOf: text.utf8)
         bytes.append(0)
-    }
-
-    /// A BSON string: int32 length (with the terminator), UTF-8 bytes, NUL.
-    mutating func appendString(_ text: String) {
-        appendInt32(Int32(truncatingIfNeeded: text.utf8.count + 1))
-        appendCString(text)
     }
 
     /// One element: canonical type, the field name (inside documents and arrays) and the value.
@@ -120,36 +92,22 @@ private struct HashInput {
             // The code's bytes and terminator (no length), then the scope's elements.
             appendCString(code.code)
             appendElements(code.scope.lazy.map { ($0.key, $0.value) })
-        case let .string(text), let .symbol(text), let .javascript(text):
-            appendString(text)
-        case let .binary(binary):
-            if binary.subtype == .binaryOld {
-                appendInt32(Int32(truncatingIfNeeded: binary.bytes.count + 4))
-                bytes.append(binary.subtype.rawValue)
-                appendInt32(Int32(truncatingIfNeeded: binary.bytes.count))
-            } else {
-                appendInt32(Int32(truncatingIfNeeded: binary.bytes.count))
-                bytes.append(binary.subtype.rawValue)
-            }
-            bytes.append(contentsOf: binary.bytes)
-        case let .objectId(id):
-            withUnsafeBytes(of: id.bytes) { bytes.append(contentsOf: $0) }
-        case let .bool(flag):
-            bytes.append(flag ? 1 : 0)
-        case let .datetime(date):
-            appendInt64(date.millisecondsSinceEpoch)
-        case let .timestamp(stamp):
-            appendUInt32(stamp.increment)
-            appendUInt32(stamp.timestamp)
-        case let .regex(regex):
-            appendCString(regex.pattern)
-            appendCString(regex.options)
-        case let .dbPointer(pointer):
-            appendString(pointer.ref)
-            withUnsafeBytes(of: pointer.id.bytes) { bytes.append(contentsOf: $0) }
-        case .minKey, .maxKey, .null, .undefined, .double, .int32, .int64, .decimal128:
+        case .minKey, .maxKey, .null, .undefined:
             break
+        default:
+            appendValueBytes(of: value)
         }
+    }
+
+    /// A scalar's BSON value bytes (no type byte, no name), as MongoDB hashes them: encoded
+    /// as the only element of a document under the empty name, then cut out. A value BSON
+    /// cannot encode (a regex with a NUL, which no stored document holds) adds no bytes.
+    private mutating func appendValueBytes(of value: BSONValue) {
+        var holder = BSONDocument()
+        holder.append("", value)
+        guard let encoded = try? holder.bsonBytes(), encoded.count > 7 else { return }
+        // int32 length, type byte, the empty name's NUL ... the document's final NUL.
+        bytes.append(contentsOf: encoded[6..<(encoded.count - 1)])
     }
 
     /// Each element with its name, then the EOO element (canonical type 0, no name, no value).
