@@ -66,7 +66,12 @@ let package = Package(
         // Documents because index keys of an index with a collation are ICU sort keys.
         .target(name: "Collation", dependencies: ["BSON", "CICU"], swiftSettings: strictSettings),
         // Documents: catalog, shapes, shape-encoded records, collections, change log.
-        .target(name: "Documents", dependencies: ["BSON", "Storage", "Collation"], swiftSettings: strictSettings),
+        // Crypto: MD5 for hashed index keys (MongoDB's BSONElementHasher is MD5 over the value).
+        .target(
+            name: "Documents",
+            dependencies: ["BSON", "Storage", "Collation", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
         // PCRE2 (8-bit) from the system package libpcre2-dev: MongoDB's regex engine, with match limits.
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"]), .brew(["pcre2"])]),
         // Query (the engine): filters, projection, sort, updates, the planner and query execution.

@@ -27,10 +27,21 @@ struct IndexSpecTests {
     }
 
     @Test func indexTypesTesseraDoesNotBuildAreRefusedWithCode67() {
-        for plugin in ["text", "2d", "2dsphere", "hashed"] {
+        for plugin in ["text", "2d", "2dsphere"] {
             expectMongoError(.cannotCreateIndex) { try validate(["a": .string(plugin)]) }
         }
         expectMongoError(.cannotCreateIndex) { try validate(["$**": 1]) }
+    }
+
+    @Test func hashedPatternsFollowMongoDBsRules() {
+        #expect(throws: Never.self) { try validate(["a": "hashed"]) }
+        #expect(throws: Never.self) { try validate(["_id": "hashed"]) }
+        #expect(throws: Never.self) { try validate(["a": 1, "b": "hashed", "c": -1]) }
+        #expect(IndexKeyPattern.fields(of: ["a": 1, "b": "hashed"]).map(\.isHashed) == [false, true])
+        expectMongoError(MongoError.Code(31303, "Location31303")) { try validate(["a": "hashed", "b": "hashed"]) }
+        expectMongoError(.cannotCreateIndex) { try validate(["a": "hashed", "b": "text"]) }
+        expectMongoError(MongoError.Code(16764, "Location16764")) { try validate(["a": "hashed"], ["unique": true]) }
+        #expect(throws: Never.self) { try validate(["a": "hashed"], ["unique": false, "sparse": true]) }
     }
 
     @Test func fieldNamesMustBeIndexable() {

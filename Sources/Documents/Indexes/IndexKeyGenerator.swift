@@ -58,6 +58,7 @@ struct IndexKeyGenerator: Sendable {
     /// - Throws: `CannotIndexParallelArrays` (171) when two key fields meet different arrays,
     ///   and MongoDB's error 16746 when a positional path is ambiguous.
     func keys(for document: BSONDocument) throws(MongoError) -> Keys {
+        if isHashed { return try hashedKeys(for: document) }
         var walk = KeyWalk(fields: fields, isSparse: isSparse, collator: collator)
         let names = fields.map { ArraySlice($0.components) }
         let fixed = [BSONValue](repeating: .null, count: fields.count)

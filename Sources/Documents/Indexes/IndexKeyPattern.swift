@@ -10,13 +10,16 @@ public struct IndexKeyField: Sendable, Hashable {
     public let path: String
     /// Whether the field is indexed in descending order (a negative number in the pattern).
     public let isDescending: Bool
+    /// Whether the field is `"hashed"`: its keys are MongoDB's hash of the value.
+    public let isHashed: Bool
     /// The path split at its dots.
     let components: [String]
 
-    /// A field on `path` in the given direction.
-    public init(path: String, isDescending: Bool) {
+    /// A field on `path` in the given direction, hashed or not.
+    public init(path: String, isDescending: Bool, isHashed: Bool = false) {
         self.path = path
         self.isDescending = isDescending
+        self.isHashed = isHashed
         components = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
     }
 }
@@ -31,7 +34,10 @@ enum IndexKeyPattern {
     /// The fields of a pattern already validated (as stored in the catalog): positive numbers
     /// ascend, negative numbers descend.
     static func fields(of key: BSONDocument) -> [IndexKeyField] {
-        key.map { IndexKeyField(path: $0.key, isDescending: BSONValue.compare($0.value, .int32(0)) < 0) }
+        key.map {
+            IndexKeyField(path: $0.key, isDescending: BSONValue.compare($0.value, .int32(0)) < 0,
+                          isHashed: $0.value.stringValue == HashedIndexRules.plugin)
+        }
     }
 
     /// Whether `key` is `{_id: 1}`, the pattern of the `_id` index.
@@ -43,7 +49,8 @@ enum IndexKeyPattern {
     ///
     /// - Throws: `CannotCreateIndex` (67) for an empty or oversized pattern, a value that is
     ///   0, NaN, an empty string or not a number or string, an illegal field name, and for
-    ///   the index types Tessera does not build (`text`, `2dsphere`, `hashed`, wildcard, ...);
+    ///   the index types Tessera does not build (`text`, `2dsphere`, wildcard, ...), and a hashed
+    ///   pattern MongoDB refuses (31303: more than one hashed field);
     ///   `BadValue` (2) for a field named twice.
     static func validate(_ key: BSONDocument) throws(MongoError) -> [IndexKeyField] {
         var seen: Set<String> = []
@@ -87,7 +94,9 @@ enum IndexKeyPattern {
         for element in key where element.value.stringValue == "" {
             throw MongoError(.cannotCreateIndex, "Values in the index key pattern cannot be empty strings")
         }
-        if let plugin {
+        if plugin == HashedIndexRules.plugin {
+            try HashedIndexRules.validate(key)
+        } else if let plugin {
             throw MongoError(.cannotCreateIndex, "\(plugin) indexes are not supported")
         }
         return fields(of: key)

@@ -101,6 +101,7 @@ enum IndexSpecValidation {
                              "The field '\(element.key)' is not valid for an index specification. Specification: \(spec)")
         }
         _ = try IndexKeyPattern.validate(key)
+        try HashedIndexRules.validateOptions(key: key, options: options)
         for element in options { try checkType(element) }
         if IndexKeyPattern.isIDPattern(key) {
             for element in options where !idIndexOptions.contains(element.key) {

@@ -59,7 +59,9 @@ struct ExplainWriter {
             var keyPattern = BSONDocument()
             var bounds = BSONDocument()
             for (field, intervals) in zip(scan.keyFields, scan.bounds) {
-                keyPattern[field.path] = .int32(field.ascending ? 1 : -1)
+                // A plugin field (`"hashed"`) is named as in the key pattern.
+                let plugin = scan.index.key[field.path]?.stringValue
+                keyPattern[field.path] = plugin.map(BSONValue.string) ?? .int32(field.ascending ? 1 : -1)
                 let ordered = scan.reverse != !field.ascending ? intervals.reversed() : intervals
                 bounds[field.path] = .array(ordered.map { .string(PredicateBounds.render($0, descending: scan.reverse != !field.ascending)) })
             }

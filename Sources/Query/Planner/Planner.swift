@@ -64,11 +64,14 @@ struct Planner {
         var bounds: [[IndexInterval]] = []
         var constrainsFirst = false
         let indexCollator = index.isIDIndex ? nil : index.collator  // `_id_` holds the records' binary keys
+        let hashedPath = HashedBounds.hashedPath(of: index)
         for (position, field) in keyFields.enumerated() {
             var intervals = [IndexInterval.all]
             for predicate in conjuncts.byPath[field.path] ?? [] {
                 guard let usable = Self.boundable(predicate, indexCollator: indexCollator),
-                      let admitted = PredicateBounds.intervals(usable) else { continue }
+                      let admitted = field.path == hashedPath
+                          ? HashedBounds.intervals(usable) : PredicateBounds.intervals(usable)
+                else { continue }
                 intervals = PredicateBounds.intersect(intervals, admitted)
                 if position == 0 { constrainsFirst = true }
                 if index.isMultikey { break }
@@ -89,10 +92,12 @@ struct Planner {
             equalityPrefix += 1
         }
         // Index order is the sort's order only when both compare strings alike.
-        let (providesSort, reverse) = sortOrder(keyFields, equalityPrefix: equalityPrefix, sort: sort,
+        let sortable = HashedBounds.sortableFields(keyFields, hashedPath: hashedPath, equalityPrefix: equalityPrefix)
+        let (providesSort, reverse) = sortOrder(sortable, equalityPrefix: equalityPrefix, sort: sort,
                                                 multikey: index.isMultikey || indexCollator != sort?.collator)
         if !constrainsFirst && !providesSort && !force { return nil }
-        let covered = isCovered(keyFields, index: index, conjuncts: conjuncts, projection: projection)
+        // A hashed field's key is a hash, not the value to return.
+        let covered = hashedPath == nil && isCovered(keyFields, index: index, conjuncts: conjuncts, projection: projection)
         return IndexScanPlan(index: index, keyFields: keyFields, bounds: bounds, reverse: reverse,
                              providesSort: providesSort, covered: covered, equalityPrefix: equalityPrefix)
     }
