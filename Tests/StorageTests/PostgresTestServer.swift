@@ -106,16 +106,22 @@ final class PostgresTestServer: Sendable {
             process.executableURL = URL(fileURLWithPath: program)
             process.arguments = arguments
         }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
+        // Output goes to a file, not a pipe: the postmaster pg_ctl starts inherits the
+        // descriptors, and a pipe would never reach end-of-file while the server runs.
+        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-pg-run-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: outputPath.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: outputPath) }
         do {
+            let output = try FileHandle(forWritingTo: outputPath)
+            defer { try? output.close() }
+            process.standardOutput = output
+            process.standardError = output
             try process.run()
         } catch {
             throw PostgresTestServerError("cannot run \(program): \(error)")
         }
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
+        let text = (try? String(contentsOf: outputPath, encoding: .utf8)) ?? ""
         guard process.terminationStatus == 0 || allowFailure else {
             throw PostgresTestServerError("\(program) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(text)")
         }
