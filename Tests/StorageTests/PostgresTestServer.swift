@@ -109,7 +109,7 @@ final class PostgresTestServer: Sendable {
         // Output goes to a file, not a pipe: the postmaster pg_ctl starts inherits the
         // descriptors, and a pipe would never reach end-of-file while the server runs.
         let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-pg-run-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: outputPath.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputPath.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: outputPath) }
         do {
             let output = try FileHandle(forWritingTo: outputPath)
