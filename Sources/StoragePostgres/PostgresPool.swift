@@ -33,10 +33,22 @@ final class PostgresPool: @unchecked Sendable {
     }
 
     deinit {
-        for connection in idle.withLock({ $0 }) {
-            connection.close().whenComplete { _ in }
+        let connections = idle.withLock { $0 }
+        if group.any().inEventLoop {
+            // The last reference went away in a callback on our own loop: it cannot wait.
+            connections.forEach(Self.close)
+        } else {
+            for connection in connections {
+                _ = try? connection.close().wait()
+            }
         }
         group.shutdownGracefully { _ in }
+    }
+
+    /// Closes `connection` without waiting, keeping it alive until the close has finished:
+    /// postgres-nio requires a connection to be closed before it is deinitialised.
+    static func close(_ connection: PostgresConnection) {
+        connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
     }
 
     /// An idle connection, or a new one.
@@ -71,7 +83,7 @@ final class PostgresPool: @unchecked Sendable {
             idle.append(connection)
             return true
         }
-        if !kept { connection.close().whenComplete { _ in } }
+        if !kept { Self.close(connection) }
     }
 
     /// Runs `body` on a checked-out connection and checks it back in.
@@ -136,7 +148,7 @@ final class PostgresLink: @unchecked Sendable {
         send(PostgresStatement("ROLLBACK")).whenComplete { result in
             switch result {
             case .success: pool.checkIn(connection)
-            case .failure: connection.close().whenComplete { _ in }
+            case .failure: PostgresPool.close(connection)
             }
         }
     }

@@ -52,11 +52,12 @@ final class PostgresTestServer: Sendable {
             try Self.run("/bin/chown", ["postgres", directory], asPostgres: false)
         }
         try Self.run(Self.binaries + "/initdb", ["-D", directory + "/data", "-U", "postgres", "-A", "trust", "--no-locale",
-                                                 "-E", "UTF8", "--no-sync"])
+                                                 "-E", "UTF8", "--no-sync"],
+                     timeout: .seconds(60))
         try Self.run(Self.binaries + "/pg_ctl", [
-            "-D", directory + "/data", "-l", directory + "/server.log", "-w", "-t", "60", "start",
+            "-D", directory + "/data", "-l", directory + "/server.log", "-w", "-t", "30", "start",
             "-o", "-p \(port) -c listen_addresses=127.0.0.1 -k \(directory) -c fsync=off -c max_connections=200",
-        ])
+        ], timeout: .seconds(40))
     }
 
     /// A new, empty database on the server.
@@ -94,37 +95,77 @@ final class PostgresTestServer: Sendable {
     }
 
     /// Runs a program (as the `postgres` user when root and `asPostgres`), failing on a
-    /// non-zero exit with its output.
+    /// non-zero exit with its output, or when it has not finished within `timeout` (then it
+    /// is killed), so no test waits forever on a server that does not come up.
+    ///
+    /// Not Foundation's `Process`: on Linux it learns of the child's exit through a socket
+    /// the child inherits, and the postmaster `pg_ctl start` leaves running inherits it too,
+    /// so `waitUntilExit()` never returned. `posix_spawn` and `waitpid` see the exit itself.
     private static func run(
-        _ program: String, _ arguments: [String], asPostgres: Bool = true, allowFailure: Bool = false
+        _ program: String, _ arguments: [String], asPostgres: Bool = true, allowFailure: Bool = false,
+        timeout: Duration = .seconds(30)
     ) throws(PostgresTestServerError) {
-        let process = Process()
-        if asPostgres, getuid() == 0 {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            process.arguments = ["-u", "postgres", "--", program] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: program)
-            process.arguments = arguments
+        let command = asPostgres && getuid() == 0
+            ? ["/usr/sbin/runuser", "-u", "postgres", "--", program] + arguments
+            : [program] + arguments
+        let described = command.joined(separator: " ")
+        // Output goes to a file, not a pipe: the postmaster inherits the descriptors, and a
+        // pipe would never reach end-of-file while the server runs.
+        let outputPath = FileManager.default.temporaryDirectory
+            .appendingPathComponent("tessera-pg-run-\(UUID().uuidString).log").path
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        let child = try spawn(command, output: outputPath)
+        let status = try waitForExit(child, timeout: timeout, described: described, output: outputPath)
+        let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
+        guard exitCode == 0 || allowFailure else {
+            throw PostgresTestServerError("\(described) exited with status \(status): \(readOutput(outputPath))")
         }
-        // Output goes to a file, not a pipe: the postmaster pg_ctl starts inherits the
-        // descriptors, and a pipe would never reach end-of-file while the server runs.
-        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-pg-run-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: outputPath.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: outputPath) }
-        do {
-            let output = try FileHandle(forWritingTo: outputPath)
-            defer { try? output.close() }
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-        } catch {
-            throw PostgresTestServerError("cannot run \(program): \(error)")
+    }
+
+    /// Starts `command` (an absolute program path and its arguments) with standard input from
+    /// /dev/null and standard output and error into the file at `output`.
+    private static func spawn(_ command: [String], output: String) throws(PostgresTestServerError) -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let arguments = command.map { strdup($0) } + [nil]
+        defer { arguments.forEach { free($0) } }
+        let environment = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { environment.forEach { free($0) } }
+        var child: pid_t = 0
+        let result = posix_spawn(&child, command[0], &actions, nil, arguments, environment)
+        guard result == 0 else {
+            throw PostgresTestServerError("cannot run \(command[0]): \(String(cString: strerror(result)))")
         }
-        process.waitUntilExit()
-        let text = (try? String(contentsOf: outputPath, encoding: .utf8)) ?? ""
-        guard process.terminationStatus == 0 || allowFailure else {
-            throw PostgresTestServerError("\(program) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(text)")
+        return child
+    }
+
+    /// Waits for `child` to exit and returns its raw wait status; kills it after `timeout`.
+    private static func waitForExit(
+        _ child: pid_t, timeout: Duration, described: String, output: String
+    ) throws(PostgresTestServerError) -> Int32 {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        var status: Int32 = 0
+        while true {
+            let reaped = waitpid(child, &status, WNOHANG)
+            if reaped == child { return status }
+            if reaped == -1, errno != EINTR {
+                throw PostgresTestServerError("waitpid for \(described) failed: \(String(cString: strerror(errno)))")
+            }
+            if ContinuousClock.now >= deadline {
+                kill(child, SIGKILL)
+                _ = waitpid(child, &status, 0)
+                throw PostgresTestServerError("\(described) did not finish within \(timeout); killed. Output: \(readOutput(output))")
+            }
+            usleep(20_000)
         }
+    }
+
+    private static func readOutput(_ path: String) -> String {
+        (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
     }
 }
 
