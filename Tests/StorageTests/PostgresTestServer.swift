@@ -54,10 +54,17 @@ final class PostgresTestServer: Sendable {
         try Self.run(Self.binaries + "/initdb", ["-D", directory + "/data", "-U", "postgres", "-A", "trust", "--no-locale",
                                                  "-E", "UTF8", "--no-sync"],
                      timeout: .seconds(60))
-        try Self.run(Self.binaries + "/pg_ctl", [
-            "-D", directory + "/data", "-l", directory + "/server.log", "-w", "-t", "30", "start",
-            "-o", "-p \(port) -c listen_addresses=127.0.0.1 -k \(directory) -c fsync=off -c max_connections=200",
-        ], timeout: .seconds(40))
+        do {
+            try Self.run(Self.binaries + "/pg_ctl", [
+                "-D", directory + "/data", "-l", directory + "/server.log", "-w", "-t", "30", "start",
+                "-o", "-p \(port) -c listen_addresses=127.0.0.1 -k \(directory) -c fsync=off -c max_connections=200",
+            ], timeout: .seconds(40))
+        } catch {
+            // A server that did not come up in time may still be starting: stop it, keep its log.
+            let log = Self.readOutput(directory + "/server.log")
+            Self.stop(directory: directory)
+            throw PostgresTestServerError("PostgreSQL did not start: \(error.description)\nserver.log: \(log)")
+        }
     }
 
     /// A new, empty database on the server.
@@ -71,8 +78,13 @@ final class PostgresTestServer: Sendable {
     /// Stops the server started by `start()` (from `atexit`) and removes its directory.
     private static func stopRunning() {
         guard let server = running.withLock({ $0 }) else { return }
-        _ = try? run(binaries + "/pg_ctl", ["-D", server.directory + "/data", "-m", "immediate", "-w", "stop"])
-        try? FileManager.default.removeItem(atPath: server.directory)
+        stop(directory: server.directory)
+    }
+
+    /// Stops the cluster in `directory` (if it runs) and removes the directory.
+    private static func stop(directory: String) {
+        _ = try? run(binaries + "/pg_ctl", ["-D", directory + "/data", "-m", "immediate", "-w", "stop"])
+        try? FileManager.default.removeItem(atPath: directory)
     }
 
     /// A loopback port nothing listens on now (bound to port 0, then released).
