@@ -1,7 +1,7 @@
 // PostgresPool: the synchronous bridge to postgres-nio. Owns a private one-thread
 // EventLoopGroup, the idle connections, and running statements by blocking on their futures.
-// Blocking with `.wait()` is safe because no caller ever runs on this group's own event loop
-// (it is private to the pool; the wire server's loops are another group), and the storage
+// Blocking (PostgresBlockingWait) is safe because no caller ever runs on this group's own event
+// loop (it is private to the pool; the wire server's loops are another group), and the storage
 // interface is synchronous by design.
 internal import Logging
 internal import NIOCore
@@ -39,7 +39,7 @@ final class PostgresPool: @unchecked Sendable {
             connections.forEach(Self.close)
         } else {
             for connection in connections {
-                _ = try? connection.close().wait()
+                _ = try? connection.close().blockingResult()
             }
         }
         group.shutdownGracefully { _ in }
@@ -68,7 +68,7 @@ final class PostgresPool: @unchecked Sendable {
         let id = nextID.add(1, ordering: .relaxed).newValue
         do {
             let connection = try PostgresConnection.connect(on: group.next(), configuration: configuration, id: id,
-                                                            logger: logger).wait()
+                                                            logger: logger).blockingResult()
             return PostgresLink(connection: connection, pool: self)
         } catch {
             throw PostgresFailure.storageError(error, operation: .open, location: location)
@@ -117,7 +117,7 @@ final class PostgresLink: @unchecked Sendable {
     @discardableResult
     func run(_ statement: PostgresStatement, _ operation: StorageError.Operation) throws(StorageError) -> [PostgresRow] {
         do {
-            return try send(statement).wait().rows
+            return try send(statement).blockingResult().rows
         } catch {
             throw PostgresFailure.storageError(error, operation: operation, location: pool.location)
         }
@@ -128,7 +128,7 @@ final class PostgresLink: @unchecked Sendable {
     func awaitAll(_ futures: [EventLoopFuture<PostgresQueryResult>], _ operation: StorageError.Operation) throws(StorageError) {
         var first: (any Error)?
         for future in futures {
-            do { _ = try future.wait() } catch { if first == nil { first = error } }
+            do { _ = try future.blockingResult() } catch { if first == nil { first = error } }
         }
         if let first { throw PostgresFailure.storageError(first, operation: operation, location: pool.location) }
     }
