@@ -67,11 +67,13 @@ final class PostgresTestServer: Sendable {
         }
     }
 
-    /// A new, empty database on the server.
+    /// A new, empty database on the server, whose statements time out after 30 s.
     func makeDatabase() throws(PostgresTestServerError) -> PostgresLocation {
         let name = "contract_\(databaseCount.add(1, ordering: .relaxed).newValue)"
         try Self.run("/usr/bin/psql", ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", "postgres",
-                                       "-q", "-c", "CREATE DATABASE \(name)"], asPostgres: false)
+                                       "-q", "-c", "CREATE DATABASE \(name)",
+                                       // A statement stuck on a lock fails the test instead of hanging it.
+                                       "-c", "ALTER DATABASE \(name) SET statement_timeout = '30s'"], asPostgres: false)
         return PostgresLocation(host: "127.0.0.1", port: port, user: "postgres", database: name)
     }
 
