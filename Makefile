@@ -1,7 +1,7 @@
 # Tessera's entry points. `make run` and `make test` are the README's two commands; every
 # other target is a longer job (benchmarks, fuzzing) run by hand and reported in notes.
 
-.PHONY: run test docs integration crash-test soak shape-flood build release bench-bson bench-storage bench-query bench-aggregation bench-embedded bench-compare bench-ops fuzz fuzz-bson fuzz-server test-pymongo clean
+.PHONY: run test docs integration test-scale-out crash-test soak shape-flood build release bench-bson bench-storage bench-query bench-aggregation bench-embedded bench-compare bench-ops fuzz fuzz-bson fuzz-server test-pymongo clean
 
 run:
 	@scripts/run
@@ -18,6 +18,12 @@ integration:
 	@scripts/integration-setup
 	swift build --product tessera
 	@scripts/integration-test
+
+# Issue 21: the integration suite and the CRUD unified files against a server on PostgreSQL 15
+# (`tessera serve --storage postgresql://...`); starts and removes its own cluster. Not in
+# `make test`: SCALE_OUT_TESTS picks the pytest files.
+test-scale-out:
+	@scripts/test-scale-out
 
 # pymongo's own test suite (from its PyPI sdist) against a debug server; long, so not in
 # `make test`. Per-test results: bench-results/<date>/pymongo-suite.txt.

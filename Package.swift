@@ -45,6 +45,9 @@ let package = Package(
         // swift-prometheus renders the registry in Prometheus' text format (issue 18).
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // The PostgreSQL-protocol storage engine (issue 21, StoragePostgres): PostgreSQL,
+        // CockroachDB and YugabyteDB through one client.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // ---- Product targets, bottom layer first (docs/architecture.md) ----
@@ -65,11 +68,25 @@ let package = Package(
         // Collation: MongoDB's collation documents and ICU collators (compare, sort keys), below
         // Documents because index keys of an index with a collation are ICU sort keys.
         .target(name: "Collation", dependencies: ["BSON", "CICU"], swiftSettings: strictSettings),
+        // StoragePostgres: the storage interface over PostgreSQL's protocol (issue 21): key spaces
+        // as rows of one bytea-keyed table, cursors as keyset-paginated range queries, batches
+        // and snapshots as SQL transactions. docs/scale-out.md has the schema and the SQL subset.
+        .target(
+            name: "StoragePostgres",
+            dependencies: [
+                "Storage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // Documents: catalog, shapes, shape-encoded records, collections, change log.
         // Crypto: MD5 for hashed index keys (MongoDB's BSONElementHasher is MD5 over the value).
         .target(
             name: "Documents",
-            dependencies: ["BSON", "Storage", "Collation", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["BSON", "Storage", "StoragePostgres", "Collation", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
         // PCRE2 (8-bit) from the system package libpcre2-dev: MongoDB's regex engine, with match limits.
@@ -162,7 +179,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "BSONTests", dependencies: ["BSON", "BenchSupport"], swiftSettings: strictSettings),
-        .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strictSettings),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "StoragePostgres"], swiftSettings: strictSettings),
         .testTarget(name: "CollationTests", dependencies: ["Collation", "BSON"], swiftSettings: strictSettings),
         .testTarget(name: "DocumentsTests", dependencies: ["Documents", "BSON", "Storage", "BenchSupport", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(

@@ -11,7 +11,13 @@ extension DocumentStore {
     /// - Throws: `StoreOpenError.notATesseraStore` for a non-empty directory without a Tessera
     ///   marker (another RocksDB database included) and `.newerFormat` for a store written by
     ///   a newer format; in both cases nothing on disk is changed.
+    /// A `postgresql://` URI in place of `path` opens the PostgreSQL engine instead
+    /// (`init(postgres:options:)`).
     public convenience init(path: String, options: DocumentStoreOptions = DocumentStoreOptions()) throws(StoreOpenError) {
+        if Self.isPostgresURI(path) {
+            try self.init(postgres: path, options: options)
+            return
+        }
         switch try StoreDirectory.inspect(path) {
         case .absent:
             try StoreDirectory.create(path, formatVersion: Self.formatVersion)

@@ -6,10 +6,16 @@ public import BSON
 public import Storage
 
 extension MongoError {
-    /// A storage failure, keeping RocksDB's status: `OutOfDiskSpace` when the file system
-    /// is full, otherwise `InternalError`.
+    /// A storage failure, keeping the engine's status: `OutOfDiskSpace` when the file system
+    /// is full, `WriteConflict` (labelled `TransientTransactionError`, so drivers retry) when
+    /// the engine gave up on a transaction that kept conflicting (`.tryAgain`: a SQL engine's
+    /// serialization failure, SQLSTATE 40001), otherwise `InternalError`.
     static func storage(_ error: StorageError) -> MongoError {
-        MongoError(error.isNoSpace ? .outOfDiskSpace : .internalError, error.description, cause: error)
+        if error.code == .tryAgain {
+            return MongoError(.writeConflict, "Write conflict in the storage engine: \(error.description)",
+                              cause: error, details: ["errorLabels": ["TransientTransactionError"]])
+        }
+        return MongoError(error.isNoSpace ? .outOfDiskSpace : .internalError, error.description, cause: error)
     }
 
     /// The error every write gets once a journal write or sync has failed: the store refuses writes

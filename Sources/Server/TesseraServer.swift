@@ -195,7 +195,10 @@ public final class TesseraServer: Service, Sendable {
             if let sharedStore {
                 store = sharedStore
             } else {
-                try FileManager.default.createDirectory(atPath: configuration.dbPath, withIntermediateDirectories: true)
+                // A URI (`--storage postgresql://...`) names a database, not a directory.
+                if !configuration.dbPath.contains("://") {
+                    try FileManager.default.createDirectory(atPath: configuration.dbPath, withIntermediateDirectories: true)
+                }
                 store = try CommandStore(path: configuration.dbPath, maximumCollections: Int(
                     clamping: configuration.parameters.integer("maxCollections")))
             }

@@ -38,6 +38,7 @@ struct ServeFileConfiguration: Decodable {
     var bind: String?
     var port: Int?
     var dbpath: String?
+    var storage: String?
     var logLevel: String?
     /// Whether clients must authenticate (`--auth`).
     var auth: Bool?
@@ -94,7 +95,12 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Data directory, created if missing (default ./data).")
     var dbpath: String?
 
-    @Option(name: .long, help: "JSON file with any of {\"bind\", \"port\", \"dbpath\", \"logLevel\", \"setParameter\", \"auth\", \"auditLog\", \"tlsMode\", \"tlsCertificateKeyFile\", \"tlsCAFile\", \"tlsAllowConnectionsWithoutCertificates\", \"metricsPort\", \"metricsBind\"}.")
+    @Option(name: .long, help: ArgumentHelp(
+        "Keep the data in a PostgreSQL-protocol database (PostgreSQL, CockroachDB, YugabyteDB) instead of --dbpath; see docs/scale-out.md.",
+        valueName: "postgresql://USER@HOST:PORT/DB"))
+    var storage: String?
+
+    @Option(name: .long, help: "JSON file with any of {\"bind\", \"port\", \"dbpath\", \"storage\", \"logLevel\", \"setParameter\", \"auth\", \"auditLog\", \"tlsMode\", \"tlsCertificateKeyFile\", \"tlsCAFile\", \"tlsAllowConnectionsWithoutCertificates\", \"metricsPort\", \"metricsBind\"}.")
     var config: String?
 
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (default info).")
@@ -141,7 +147,11 @@ struct Serve: AsyncParsableCommand {
         let file = try loadConfigFile()
         let host = bind ?? file.bind ?? "127.0.0.1"
         let port = port ?? file.port ?? 27017
-        let dbPath = dbpath ?? file.dbpath ?? "data"
+        // A PostgreSQL URI takes the data directory's place all the way down (DocumentStore(path:)).
+        let dbPath = storage ?? file.storage ?? dbpath ?? file.dbpath ?? "data"
+        if let uri = storage ?? file.storage, !uri.hasPrefix("postgresql://"), !uri.hasPrefix("postgres://") {
+            throw ValidationError("--storage takes a postgresql://USER@HOST:PORT/DB URI, not '\(uri)'")
+        }
         let levelName = logLevel ?? file.logLevel ?? "info"
         guard let level = Logger.Level(rawValue: levelName.lowercased()) else {
             throw ValidationError("unknown log level '\(levelName)'")

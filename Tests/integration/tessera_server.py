@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -66,8 +67,11 @@ class TesseraServer:
         return self.process.pid
 
     def command_line(self) -> list[str]:
+        # $TESSERA_SERVE_ARGS: arguments every server gets (scripts/test-scale-out passes
+        # `--storage postgresql://...`, which takes the place of --dbpath).
+        common = shlex.split(os.environ.get("TESSERA_SERVE_ARGS", ""))
         return [str(tessera_binary()), "serve", "--bind", "127.0.0.1",
-                "--port", str(self.port), "--dbpath", str(self.dbpath), *self.extra_args]
+                "--port", str(self.port), "--dbpath", str(self.dbpath), *common, *self.extra_args]
 
     def start(self, timeout: float = 60.0) -> None:
         binary = tessera_binary()

@@ -78,7 +78,7 @@ final class GroupSink: StageSink {
         if partitions.isEmpty && depth < Self.maximumDepth && budget.isOverLimit(reserving: bufferSize * Self.partitionCount) {
             guard budget.allowDiskUse else { return }
             for _ in 0..<Self.partitionCount {
-                partitions.append(try SpillFile(dataDirectory: runtime.database.store.path, bufferSize: bufferSize))
+                partitions.append(try SpillFile(dataDirectory: runtime.database.store.scratchDirectory, bufferSize: bufferSize))
             }
             try budget.charge(bufferSize * Self.partitionCount)
             runtime.spillStatistics.spills += 1

@@ -51,7 +51,7 @@ final class SortSink: StageSink {
         if let existing = runFile {
             file = existing
         } else {
-            file = try SpillFile(dataDirectory: runtime.database.store.path)
+            file = try SpillFile(dataDirectory: runtime.database.store.scratchDirectory)
             runFile = file
         }
         let start = file.size
@@ -96,7 +96,7 @@ final class SortSink: StageSink {
         var ranges = runs
         while ranges.count > fanIn {
             // Too many runs to merge at once: merge them in groups into longer runs.
-            let output = try SpillFile(dataDirectory: runtime.database.store.path)
+            let output = try SpillFile(dataDirectory: runtime.database.store.scratchDirectory)
             var merged: [Range<Int>] = []
             for batchStart in stride(from: 0, to: ranges.count, by: fanIn) {
                 let start = output.size
