@@ -128,9 +128,9 @@ struct AggregateCommand {
 
     /// The engine's streaming cursor for this pipeline on a collection (stages that cannot
     /// stream run whole inside it); nil when it must run here instead: `$out`/`$merge`, a
-    /// view, or `$listLocalSessions`.
+    /// view, `$listLocalSessions` or `$currentOp` (their input is not a collection).
     func openCursor(_ context: CommandContext) throws(MongoError) -> QueryCursor? {
-        guard output == nil, !listsLocalSessions, try ViewCommands.resolved(context, namespace) == nil else { return nil }
+        guard output == nil, currentOp == nil, !listsLocalSessions, try ViewCommands.resolved(context, namespace) == nil else { return nil }
         try context.checkForInterrupt()
         return try context.collection(namespace).collated(by: collation).openCursor(pipeline: stages, options: options)
     }
