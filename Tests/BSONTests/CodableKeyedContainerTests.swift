@@ -33,34 +33,12 @@ private struct TwoCopies: Decodable, Equatable {
 
 /// Every scalar type the keyed container reads directly, optional and not.
 private struct Scalars: Codable, Equatable {
-    var bool: Bool
-    var string: String
-    var double: Double
-    var float: Float
-    var int: Int
-    var int8: Int8
-    var int16: Int16
-    var int32: Int32
-    var int64: Int64
-    var uint: UInt
-    var uint8: UInt8
-    var uint16: UInt16
-    var uint32: UInt32
-    var uint64: UInt64
-    var maybeBool: Bool?
-    var maybeString: String?
-    var maybeDouble: Double?
-    var maybeFloat: Float?
-    var maybeInt: Int?
-    var maybeInt8: Int8?
-    var maybeInt16: Int16?
-    var maybeInt32: Int32?
-    var maybeInt64: Int64?
-    var maybeUInt: UInt?
-    var maybeUInt8: UInt8?
-    var maybeUInt16: UInt16?
-    var maybeUInt32: UInt32?
-    var maybeUInt64: UInt64?
+    var bool: Bool, string: String, double: Double, float: Float
+    var int: Int, int8: Int8, int16: Int16, int32: Int32, int64: Int64
+    var uint: UInt, uint8: UInt8, uint16: UInt16, uint32: UInt32, uint64: UInt64
+    var maybeBool: Bool?, maybeString: String?, maybeDouble: Double?, maybeFloat: Float?
+    var maybeInt: Int?, maybeInt8: Int8?, maybeInt16: Int16?, maybeInt32: Int32?, maybeInt64: Int64?
+    var maybeUInt: UInt?, maybeUInt8: UInt8?, maybeUInt16: UInt16?, maybeUInt32: UInt32?, maybeUInt64: UInt64?
 }
 
 private struct Outer: Codable, Equatable {
