@@ -18,20 +18,13 @@ private struct Profile: Codable, Sendable, Equatable {
     }
 
     var _id: String
-    var nickname: String?
-    var missing: Int?
-    var tags: [String]
-    var ratings: [String: Double]
-    var joined: Date
-    var avatar: Data
-    var level: Level
-    var kind: Kind
-    var home: Address
-    var history: [Address]
+    var nickname: String?, missing: Int?
+    var tags: [String], ratings: [String: Double]
+    var joined: Date, avatar: Data
+    var level: Level, kind: Kind
+    var home: Address, history: [Address]
     var largest: Int64, smallest: Int, tiniest: Double, widest: UInt32
-    var ref: ObjectId
-    var amount: Decimal128
-    var extra: BSONDocument
+    var ref: ObjectId, amount: Decimal128, extra: BSONDocument
 }
 
 /// Two profiles that differ in every optional and extreme.
