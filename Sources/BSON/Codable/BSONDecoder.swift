@@ -23,6 +23,12 @@ public struct BSONDecoder: Sendable {
         try decode(type, fromValue: .document(document))
     }
 
+    /// ``userInfo`` as `Decoder` wants it; the empty case skips converting the dictionary.
+    private var decoderUserInfo: [CodingUserInfoKey: Any] {
+        if userInfo.isEmpty { return [:] }
+        return userInfo
+    }
+
     /// Decodes a `T` from the bytes of one BSON document.
     ///
     /// Invalid BSON is a `DecodingError.dataCorrupted` whose underlying error is the ``BSONError``.
@@ -39,7 +45,7 @@ public struct BSONDecoder: Sendable {
 
     /// Decodes a `T` from a single BSON value of any type.
     public func decode<T: Decodable>(_ type: T.Type, fromValue value: BSONValue) throws -> T {
-        try BSONValueDecoder.decode(type, from: value, at: [], key: nil, userInfo: userInfo)
+        try BSONValueDecoder.decode(type, from: value, at: [], key: nil, userInfo: decoderUserInfo)
     }
 }
 

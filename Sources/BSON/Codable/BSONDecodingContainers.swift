@@ -1,9 +1,12 @@
 // The keyed and unkeyed containers of BSONDecoder. Keyed lookup scans small documents and
-// hashes large ones (KeyPositions); scalars are read on the spot, other values through a
-// nested decoder whose coding path ends at their key or index.
+// hashes large ones (KeyPositions) in BSONDecodingFields, one object every copy of a keyed
+// container shares; scalars are read on the spot, other values through a nested decoder
+// whose coding path ends at their key or index.
 
-/// Reads the fields of one embedded document. With duplicate keys, the first one wins.
-struct BSONKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
+/// The fields of one document being decoded, shared by every copy of its keyed container:
+/// unspecialised generic code copies the container on each call, which then costs one
+/// retain, and key lookup is non-generic code over the document's elements.
+final class BSONDecodingFields {
     let document: BSONDocument
     let codingPath: [any CodingKey]
     let userInfo: [CodingUserInfoKey: Any]
@@ -16,13 +19,27 @@ struct BSONKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
         self.positions = KeyPositions(keys: document.elements.lazy.map(\.key))
     }
 
-    var allKeys: [Key] { document.elements.compactMap { Key(stringValue: $0.key) } }
+    /// The value of the first element named `key`.
+    func value(named key: String) -> BSONValue? {
+        positions.position(of: key, in: document.elements.lazy.map(\.key)).map { document.elements[$0].value }
+    }
+}
+
+/// Reads the fields of one embedded document. With duplicate keys, the first one wins.
+struct BSONKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
+    private let fields: BSONDecodingFields
+
+    init(document: BSONDocument, codingPath: [any CodingKey], userInfo: [CodingUserInfoKey: Any]) {
+        fields = BSONDecodingFields(document: document, codingPath: codingPath, userInfo: userInfo)
+    }
+
+    var codingPath: [any CodingKey] { fields.codingPath }
+    var userInfo: [CodingUserInfoKey: Any] { fields.userInfo }
+    var allKeys: [Key] { fields.document.elements.compactMap { Key(stringValue: $0.key) } }
 
     func contains(_ key: Key) -> Bool { lookUp(key) != nil }
 
-    private func lookUp(_ key: some CodingKey) -> BSONValue? {
-        positions.position(of: key.stringValue, in: document.elements.lazy.map(\.key)).map { document.elements[$0].value }
-    }
+    private func lookUp(_ key: some CodingKey) -> BSONValue? { fields.value(named: key.stringValue) }
 
     private func value(forKey key: Key) throws -> BSONValue {
         guard let value = lookUp(key) else {
@@ -32,13 +49,22 @@ struct BSONKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
         return value
     }
 
+    /// `value` as a `Native`; the coding path (and its existential key) is built only on failure.
+    private func native<Native: BSONNativeDecodable>(_ type: Native.Type, from value: BSONValue, forKey key: Key) throws -> Native {
+        do {
+            return try Native(bsonValue: value)
+        } catch {
+            throw error.decodingError(for: Native.self, at: codingPath + [key])
+        }
+    }
+
     private func scalar<Native: BSONNativeDecodable>(_ type: Native.Type, forKey key: Key) throws -> Native {
-        try BSONValueDecoder.decodeScalar(type, from: value(forKey: key), at: codingPath, key: key)
+        try native(type, from: value(forKey: key), forKey: key)
     }
 
     private func scalarIfPresent<Native: BSONNativeDecodable>(_ type: Native.Type, forKey key: Key) throws -> Native? {
         guard let value = lookUp(key), !value.isNullOrUndefined else { return nil }
-        return try BSONValueDecoder.decodeScalar(type, from: value, at: codingPath, key: key)
+        return try native(type, from: value, forKey: key)
     }
 
     func decodeNil(forKey key: Key) throws -> Bool { try value(forKey: key).isNullOrUndefined }

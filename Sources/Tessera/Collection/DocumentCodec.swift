@@ -20,7 +20,8 @@ enum DocumentCodec {
     ///
     /// - Throws: `TypeMismatch` (14) when it does not decode.
     static func decode<T: Decodable>(_ type: T.Type, from document: BSONDocument) throws(TesseraError) -> T {
-        if let value = document as? T { return value }
+        // Comparing the metadata first keeps the dynamic cast off the typed path.
+        if T.self == BSONDocument.self, let value = document as? T { return value }
         do {
             return try BSONDecoder().decode(type, from: document)
         } catch {
