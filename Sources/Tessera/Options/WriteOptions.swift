@@ -16,9 +16,8 @@ public struct WriteOptions: Sendable {
 /// Options of a write of several documents or operations: ``InsertManyOptions``,
 /// ``BulkWriteOptions``.
 public struct OrderedWriteOptions: Sendable {
-    /// For a bulk write: stop at the first failing operation (the default), or run every one
-    /// and report the first failure after. An embedded insertMany is atomic (all the documents
-    /// or none), which satisfies both.
+    /// Stop at the first failing document or operation (the default), or run every one and
+    /// report every failure after (``TesseraError/writeFailures``).
     public var ordered: Bool?
     /// How durable the writes are on return.
     public var writeConcern: WriteConcern?
