@@ -485,6 +485,11 @@ public final class DocumentStore: Sendable {
         groupCommit.syncCount.load(ordering: .relaxed)
     }
 
+    /// How many writes group commit's syncs made durable, by batch size.
+    public var groupCommitFigures: GroupCommitFigures {
+        groupCommit.batches.figures
+    }
+
     /// Bytes the store occupies on disk (RocksDB: every file in the data directory).
     public func diskUsage() throws(MongoError) -> UInt64 {
         do {

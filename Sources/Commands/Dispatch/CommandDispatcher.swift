@@ -109,7 +109,7 @@ public final class CommandDispatcher: Sendable {
                 }
                 if let error = action.error { throw error }
             }
-            try server.fsyncLock.waitIfLocked(name, operation: operation, deadline: deadline)
+            try server.fsyncLock.waitIfLocked(name, body: request.body, operation: operation, deadline: deadline)
             var reply: BSONDocument
             let mayCreate = server.collectionToAuditIfCreated(name, request)
             try SnapshotRead.rejectUnsupported(request.body, name: name)
@@ -195,9 +195,12 @@ public final class CommandDispatcher: Sendable {
     }
 
     /// Marks every running command interrupted by shutdown (they answer 11600
-    /// InterruptedAtShutdown at their next interrupt check); returns how many there were.
+    /// InterruptedAtShutdown at their next interrupt check) and wakes the writes parked on
+    /// the fsync lock (they answer it at once); returns how many there were.
     public func interruptAllForShutdown() -> Int {
-        server.operations.interruptAllForShutdown()
+        let interrupted = server.operations.interruptAllForShutdown()
+        server.fsyncLock.wakeAll()
+        return interrupted
     }
 
     /// Frees what belongs to a closed connection (its cursors stay usable from others until

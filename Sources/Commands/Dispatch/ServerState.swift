@@ -84,6 +84,33 @@ final class ServerState: Sendable {
         engine.onValidationWarning { [weak self] namespace, document, errInfo in
             self?.logValidationWarning(namespace: namespace, document: document, errInfo: errInfo)
         }
+        restoreProfileSettings()
+    }
+
+    /// Takes on the profiler settings stored before the restart; a failure is logged (the
+    /// profiler then starts off).
+    private func restoreProfileSettings() {
+        do throws(MongoError) {
+            let (stored, skipped) = try ProfileSettingsStore(engine: engine).load()
+            profiler.restore(stored)
+            for database in skipped {
+                logger.warning("stored profiler filter no longer parses; profiling left off", metadata: ["db": "\(database)"])
+            }
+        } catch {
+            logger.warning("cannot read the stored profiler settings", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Stores `database`'s profiler settings and the server-wide ones, so they outlive a
+    /// restart; a failure is logged, never reported to the client.
+    func saveProfileSettings(of database: String) {
+        let store = ProfileSettingsStore(engine: engine)
+        do throws(MongoError) {
+            try store.save(profiler.profile(of: database), of: database)
+            try store.saveServer(slowMillis: profiler.slowMilliseconds, sampleRate: profiler.sampleRate)
+        } catch {
+            logger.warning("cannot store the profiler settings", metadata: ["db": "\(database)", "error": "\(error)"])
+        }
     }
 
     /// Logs mongod's warning 20294 for a write that fails its collection's validator and goes
@@ -113,7 +140,11 @@ final class ServerState: Sendable {
         top.record(command.name, namespace: Profiler.namespace(command.request), duration: command.duration)
         if command.name == "dropDatabase" {
             top.dropDatabase(command.request.database)
-            profiler.forget(command.request.database)
+            let settings = profiler.profile(of: command.request.database)
+            if settings.level > 0 || settings.filter != nil {
+                profiler.forget(command.request.database)
+                saveProfileSettings(of: command.request.database)
+            }
         }
         documentMetrics.record(command.name, reply: command.reply, tally: command.operation.tally)
         profiler.finished(command, server: self)

@@ -222,8 +222,10 @@ public struct QueryCollection: Sendable {
             }
             switch try collection.applyDeltas(id: id, deltas, writeConcern: options.writeConcern) {
             case let .applied(modified):
+                noteIDLookup(found: true)
                 return UpdateResult(matchedCount: 1, modifiedCount: modified ? 1 : 0)
             case .documentNotFound:
+                noteIDLookup(found: false)
                 guard options.upsert else { return UpdateResult(matchedCount: 0, modifiedCount: 0) }
                 return try upsert(filter, parsedUpdate, now: now, writeConcern: options.writeConcern)
             case .notApplicable:
@@ -280,6 +282,7 @@ public struct QueryCollection: Sendable {
             }
             if stillMatches { matched += 1 }
             if outcome == .replaced { modified += 1 }
+            if pinnedID != nil { noteIDLookup(found: outcome != .notFound) }
         }
         // Nothing found (a document that stopped matching after the search is not "nothing").
         if let upsert, ids.isEmpty || (pinnedID != nil && matched == 0) {
@@ -333,7 +336,9 @@ public struct QueryCollection: Sendable {
         let prepared = try prepare(FindQuery(filter: filter, limit: multi ? nil : 1))
         if let id = Self.idEquality(prepared.plan.filter) {
             // At most one document has this `_id`: delete it by key, without a search first.
-            return try collection.delete(id: id, writeConcern: writeConcern) ? 1 : 0
+            let deleted = try collection.delete(id: id, writeConcern: writeConcern)
+            noteIDLookup(found: deleted)
+            return deleted ? 1 : 0
         }
         var statistics = ExecutionStatistics()
         let matches = try Executor(collection: collection, interrupt: interrupt).matches(prepared.plan, wantPositional: false,
@@ -343,6 +348,13 @@ public struct QueryCollection: Sendable {
             deleted += 1
         }
         return deleted
+    }
+
+    /// Counts a write's read of one document by `_id` (no search) in the command's tally, as
+    /// mongod's `_id` lookups report it: one key and one document examined when it was there.
+    private func noteIDLookup(found: Bool) {
+        guard found else { return }
+        interrupt.tally?.add(keysExamined: 1, docsExamined: 1)
     }
 
     // MARK: Planning
