@@ -115,24 +115,9 @@ extension DocumentStore {
     private func scanAll(
         _ keySpace: any KeySpace, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(MongoError) -> Void
     ) throws(MongoError) {
-        var failure: MongoError?
-        do {
-            try storage.scan(.all, in: keySpace, direction: .forward) { key, value in
-                do throws(MongoError) {
-                    try body(key, value)
-                    return .continue
-                } catch {
-                    failure = error
-                    return .stop
-                }
-            }
-        } catch let error as StorageError where error.code == .keySpaceDropped {
-            return
-        } catch let error as StorageError {
-            throw .storage(error)
-        } catch {
-            throw MongoError(.internalError, "\(error)")
+        try scanEntries(of: storage, in: keySpace, range: .all) { (key, value) throws(MongoError) -> Bool in
+            try body(key, value)
+            return true
         }
-        if let failure { throw failure }
     }
 }
