@@ -89,12 +89,6 @@ def test_compression_bomb_is_refused_without_inflating_it(private_server, figure
     _check_intact(server)
 
 
-# Known defect, measured 2026-12-07 on the debug build: the server keeps reading and running a
-# silent client's requests and queues every reply (10 finds and +150 MiB RSS per second, 58
-# finds and +979 MiB after 6 s); the connection handler holds reads back only while too many
-# requests wait, never while the socket is unwritable. Strict: the fix turns this into a
-# failure until the mark is removed.
-@pytest.mark.xfail(strict=True, reason="replies to a client that never reads pile up (issue 14 back-pressure)")
 def test_a_client_that_never_reads_its_replies_does_not_grow_the_server(private_server, figures):
     server = private_server
     _seed(server)
