@@ -35,6 +35,14 @@ def _check_intact(server) -> None:
         assert list(fresh["hostile_guard"]["docs"].find({}, sort=[("_id", 1)])) == SEED
 
 
+def _check_bounded_and_intact(server, figures, grown_kib: int, figure: str) -> None:
+    """Reports `figure` with the server's RSS growth, checks the growth stayed under
+    RSS_BOUND_KIB, then that the server serves and its data is intact."""
+    figures(f"{figure}: server RSS +{grown_kib // 1024} MiB")
+    assert grown_kib < RSS_BOUND_KIB, f"{figure}: the server grew by {grown_kib // 1024} MiB"
+    _check_intact(server)
+
+
 def _compressed_frame(declared_size: int, payload: bytes) -> bytes:
     """An OP_COMPRESSED (zlib) frame claiming an OP_MSG of `declared_size` bytes."""
     body = struct.pack("<iiB", OP_MSG, declared_size, 2) + payload
@@ -82,11 +90,9 @@ def test_compression_bomb_is_refused_without_inflating_it(private_server, figure
         except (BrokenPipeError, ConnectionResetError):
             pass
         outcome = _expect_error_or_close(conn)
-    grown = server.rss_kib() - before
-    figures(f"zlib bomb ({len(payload) // 1024} KiB inflating to {BOMB_MIB} MiB) declared {declared} bytes: "
-            f"{outcome}, server RSS +{grown // 1024} MiB")
-    assert grown < RSS_BOUND_KIB, f"the server grew by {grown // 1024} MiB on a compression bomb"
-    _check_intact(server)
+    _check_bounded_and_intact(server, figures, server.rss_kib() - before,
+                              f"zlib bomb ({len(payload) // 1024} KiB inflating to {BOMB_MIB} MiB) "
+                              f"declared {declared} bytes: {outcome}")
 
 
 def test_a_client_that_never_reads_its_replies_does_not_grow_the_server(private_server, figures):
@@ -112,10 +118,7 @@ def test_a_client_that_never_reads_its_replies_does_not_grow_the_server(private_
                 time.sleep(0.1)
     finally:
         silent.close()
-    grown = peak - before
-    figures(f"{requests} finds of ~16 MiB each never read: server RSS +{grown // 1024} MiB")
-    assert grown < RSS_BOUND_KIB, f"the server grew by {grown // 1024} MiB for a client that never reads"
-    _check_intact(server)
+    _check_bounded_and_intact(server, figures, peak - before, f"{requests} finds of ~16 MiB each never read")
 
 
 def test_in_with_a_million_values_is_answered_and_matches_exactly(private_server, figures):
