@@ -1,7 +1,7 @@
 # Requests built to exhaust the server's memory or CPU (issue 14), against a real server:
 # compression bombs (a declared size past the message limit, and a small frame that inflates
-# to hundreds of MiB), a client that sends requests with large replies and never reads them,
-# and a `$in` of 1,000,000 values. Each checks the answer (error code or result), that the
+# to hundreds of MiB), a client that sends requests with large replies and never reads them
+# (and a SIGTERM while it stalls), and a `$in` of 1,000,000 values. Each checks the answer (error code or result), that the
 # server's resident memory stayed bounded, that it still serves other clients, and that data
 # committed before is intact.
 
@@ -95,21 +95,29 @@ def test_compression_bomb_is_refused_without_inflating_it(private_server, figure
                               f"declared {declared} bytes: {outcome}")
 
 
-def test_a_client_that_never_reads_its_replies_does_not_grow_the_server(private_server, figures):
-    server = private_server
-    _seed(server)
+SILENT_REQUESTS = 200  # each answered with ~16 MiB: 3 GiB if the replies piled up
+
+
+def _silent_client(server) -> socket.socket:
+    """A connection that sent SILENT_REQUESTS finds with ~16 MiB replies and reads none."""
     with server.client() as client:
         big = client["hostile_guard"]["big"]
         blob = "x" * (1 << 20)
         big.insert_many([{"_id": i, "blob": blob} for i in range(16)])
-    requests = 200  # each answered with ~16 MiB: 3 GiB if the replies piled up
     find = {"find": "big", "$db": "hostile_guard", "batchSize": 16, "singleBatch": True}
+    silent = socket.create_connection(("127.0.0.1", server.port))
+    silent.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+    silent.sendall(b"".join(rawwire.op_msg(find) for _ in range(SILENT_REQUESTS)))
+    return silent
+
+
+def test_a_client_that_never_reads_its_replies_does_not_grow_the_server(private_server, figures):
+    server = private_server
+    _seed(server)
     before = server.rss_kib()
     peak = before
-    silent = socket.create_connection(("127.0.0.1", server.port))
+    silent = _silent_client(server)
     try:
-        silent.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
-        silent.sendall(b"".join(rawwire.op_msg(find) for _ in range(requests)))
         # Meanwhile another client is served, and the server's memory is sampled.
         with server.client() as other:
             for _ in range(30):
@@ -118,7 +126,26 @@ def test_a_client_that_never_reads_its_replies_does_not_grow_the_server(private_
                 time.sleep(0.1)
     finally:
         silent.close()
-    _check_bounded_and_intact(server, figures, peak - before, f"{requests} finds of ~16 MiB each never read")
+    _check_bounded_and_intact(server, figures, peak - before, f"{SILENT_REQUESTS} finds of ~16 MiB each never read")
+
+
+def test_sigterm_with_a_client_that_never_reads_exits_cleanly(private_server, figures):
+    # The stalled connection holds a reply the socket will not take: shutdown closes it
+    # (after at most the shutdown timeout) and exits 0, and the data is there after a restart.
+    server = private_server
+    _seed(server)
+    silent = _silent_client(server)
+    try:
+        time.sleep(1.0)  # the replies stall
+        started = time.monotonic()
+        code = server.stop()
+        seconds = time.monotonic() - started
+    finally:
+        silent.close()
+    figures(f"SIGTERM with a client that never reads: exit {code} after {seconds:.2f} s")
+    assert code == 0, server.log_tail()
+    server.start()
+    _check_intact(server)
 
 
 def test_in_with_a_million_values_is_answered_and_matches_exactly(private_server, figures):
