@@ -1,8 +1,7 @@
 // DocumentStore+Compaction: the `compact` command's work — a full RocksDB compaction of the
 // key spaces holding one collection's documents and secondary indexes, which drops deleted
-// data and lets RocksDB delete the files it lived in, then a sweep of the store's unused
-// shapes (DocumentStore+ShapeReclamation.swift). Reports the live bytes on disk before and
-// after and the shapes reclaimed.
+// data and lets RocksDB delete the files it lived in. Reports the live bytes on disk before
+// and after.
 
 public import BSON
 import Storage
