@@ -29,6 +29,12 @@ public struct DocumentStoreOptions: Sendable {
     /// The most shapes one collection's writes may create: smaller than
     /// ``maximumShapeCount``, so a collection that runs out leaves room for the others.
     public var maximumShapesPerCollection = ShapeRegistry.defaultMaximumShapesPerOwner
+    /// How many shapes dropped collections may leave charged to nobody before a drop sweeps
+    /// the store for unused shapes (``DocumentStore/reclaimUnusedShapes()``); the sweep reads
+    /// every record, so it runs once per this many released shapes, not on every drop.
+    public var shapeReclaimThreshold = DocumentStoreOptions.defaultShapeReclaimThreshold
+    /// The default of ``shapeReclaimThreshold``.
+    public static let defaultShapeReclaimThreshold = 1 << 16
     /// The most collections (views excluded) the store will hold. Each is a storage key
     /// space with its own memory and files, and any client can create one by writing to a
     /// new name, so their number is bounded.
@@ -78,6 +84,10 @@ public final class DocumentStore: Sendable {
     let predicateCompiler: DocumentPredicateCompiler?
     /// The most collections the store holds (``DocumentStoreOptions/maximumCollectionCount``).
     let maximumCollectionCount: Int
+    /// ``DocumentStoreOptions/shapeReclaimThreshold``.
+    let shapeReclaimThreshold: Int
+    /// Released shapes the last sweep kept (still named by records or the change log).
+    let shapeReclaimBaseline = Atomic<Int>(0)
     /// The background TTL pass, when started.
     let ttlMonitor = TTLMonitor()
     /// The documents open transactions have written.
@@ -126,12 +136,14 @@ public final class DocumentStore: Sendable {
         self.path = storage.location
         self.predicateCompiler = options.predicateCompiler
         self.maximumCollectionCount = options.maximumCollectionCount
+        self.shapeReclaimThreshold = max(1, options.shapeReclaimThreshold)
         self.storage = storage
         self.catalogKeySpace = catalogKeySpace
         self.sessionsKeySpace = sessionsKeySpace
         self.shapes = shapes
         self.catalog = Catalog(loaded.state)
         dropLeftoverTemporaryCollections()
+        releaseChargesOfMissingOwners()
     }
 
     /// Writes the format record into a new store, or checks an existing one's version.
@@ -263,6 +275,7 @@ public final class DocumentStore: Sendable {
             return try dropCollectionsLocked([namespace], database: nil)
         }
         try release(dropped)
+        reclaimShapesIfManyReleased()
     }
 
     /// Renames the collection at `source` to `target` in one commit: its documents and
@@ -311,11 +324,14 @@ public final class DocumentStore: Sendable {
                         state.databases.insert(target.database)
                         if emptied { state.databases.remove(source.database) }
                     }
+                    // New shapes of the renamed collection are charged to its new name.
+                    self.releaseShapeCharges(of: [source])
                 }
             }
             return Self.keySpaces(of: replaced)
         }
         try release(dropped)
+        reclaimShapesIfManyReleased()
     }
 
     /// Drops every collection of `database` and the database itself; returns whether it existed.
@@ -329,6 +345,7 @@ public final class DocumentStore: Sendable {
         }
         guard let dropped else { return false }
         try release(dropped)
+        reclaimShapesIfManyReleased()
         return true
     }
 
@@ -378,11 +395,13 @@ public final class DocumentStore: Sendable {
             try pending.log(.dropDatabase, database: database, collection: nil)
         }
         let catalog = self.catalog
+        let dropped = open.map(\.description.namespace)
         pending.onCommit {
             catalog.withState { state in
                 for namespace in namespaces { state.collections[namespace] = nil }
                 state.databases.subtract(emptied)
             }
+            self.releaseShapeCharges(of: dropped)
         }
     }
 

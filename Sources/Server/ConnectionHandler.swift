@@ -161,12 +161,14 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 return
             case let .write(reply, compressor):
                 let (requestID, written) = write(reply, compressor: compressor, context: context)
-                guard reply.message.isStreamed else {
+                if !reply.message.isStreamed, context.channel.isWritable {
                     action = machine.replyWritten(requestID: requestID)
                     continue
                 }
-                // An exhaust stream goes on once its reply reached the socket, as mongod's does:
-                // a client that stops reading stalls its stream instead of filling our memory.
+                // An exhaust stream goes on once its reply reached the socket, as mongod's does,
+                // and so does the next request of a client whose replies wait unsent: a client
+                // that stops reading stalls its requests instead of filling our memory (the
+                // queue bound then stops reading from it).
                 let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
                 written.whenComplete { _ in
                     let (handler, context) = bound.value

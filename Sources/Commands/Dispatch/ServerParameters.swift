@@ -40,6 +40,9 @@ public final class ServerParameters: Sendable {
         public let settability: Settability
     }
 
+    /// The store's default limits, which the shape parameters default to.
+    private static let storeDefaults = DocumentStoreOptions()
+
     /// Every parameter, in the order `getParameter: "*"` lists them.
     public static let definitions: [Definition] = [
         Definition(name: "ttlMonitorEnabled", kind: .boolean, defaultValue: .bool(true), settability: .startupAndRuntime),
@@ -75,6 +78,13 @@ public final class ServerParameters: Sendable {
         // one more answers IllegalOperation (20).
         Definition(name: "maxCollections", kind: .integer(1...Int64(Int32.max), wide: false),
                    defaultValue: .int32(Int32(DocumentStoreOptions.defaultMaximumCollectionCount)), settability: .startup),
+        // Tessera's caps on distinct document shapes: in the store, and created by one
+        // collection's writes; an insert needing one more answers BadValue (2). Small values
+        // let tests reach them.
+        Definition(name: "maxShapes", kind: .integer(2...Int64(storeDefaults.maximumShapeCount), wide: false),
+                   defaultValue: .int32(Int32(storeDefaults.maximumShapeCount)), settability: .startup),
+        Definition(name: "maxShapesPerCollection", kind: .integer(1...Int64(storeDefaults.maximumShapeCount), wide: false),
+                   defaultValue: .int32(Int32(storeDefaults.maximumShapesPerCollection)), settability: .startup),
         Definition(name: "cursorTimeoutMillis", kind: .integer(0...Int64.max, wide: true),
                    defaultValue: .int64(600_000), settability: .startupAndRuntime),
         // Kept and reported; the log handler's level comes from `--log-level`.

@@ -59,12 +59,9 @@ public struct DocumentCollection: Sendable {
         contentsOf documents: [BSONDocument], writeConcern: WriteConcern = .acknowledged
     ) throws(MongoError) -> [BSONValue] {
         guard !documents.isEmpty else { return [] }
-        var encoder = RecordEncoder(registry: store.shapes, owner: namespace.description)
-        var prepared: [PreparedDocument] = []
-        prepared.reserveCapacity(documents.count)
-        for document in documents {
-            prepared.append(try PreparedDocument(document, encoder: &encoder))
-        }
+        // Read before encoding: if shapes are reclaimed meanwhile, the records may name one.
+        var generation = store.shapes.reclaimGeneration
+        var prepared = try prepare(documents)
         if let transaction { return try insert(prepared, in: transaction) }
         // A concurrent drop can remove the collection between lookup and commit: retry then.
         var attempts = 0
@@ -74,6 +71,11 @@ public struct DocumentCollection: Sendable {
             do {
                 try store.commit(writeConcern) { (pending) throws(MongoError) in
                     let current = try stillExisting(collection)
+                    // Reclamation holds the commit section, so the generation is stable here.
+                    if store.shapes.reclaimGeneration != generation {
+                        generation = store.shapes.reclaimGeneration
+                        prepared = try prepare(documents)
+                    }
                     let indexes = IndexMaintenance(store: store, namespace: namespace, collection: current, pending: pending)
                     var seen: Set<[UInt8]> = []
                     for document in prepared {
@@ -101,6 +103,17 @@ public struct DocumentCollection: Sendable {
                 continue
             }
         }
+    }
+
+    /// `documents` encoded as records (their shapes charged to this collection).
+    private func prepare(_ documents: [BSONDocument]) throws(MongoError) -> [PreparedDocument] {
+        var encoder = RecordEncoder(registry: store.shapes, owner: namespace.description)
+        var prepared: [PreparedDocument] = []
+        prepared.reserveCapacity(documents.count)
+        for document in documents {
+            prepared.append(try PreparedDocument(document, encoder: &encoder))
+        }
+        return prepared
     }
 
     /// Replaces the document whose `_id` is `id` with `replacement` (keeping `_id` first).

@@ -12,14 +12,17 @@ public struct CompactionResult: Sendable, Equatable {
     public var bytesBefore: UInt64
     /// The same after.
     public var bytesAfter: UInt64
+    /// Shapes no stored record named, forgotten by the sweep that follows the compaction.
+    public var shapesReclaimed = 0
 
     /// The bytes released (never negative: compaction may rewrite into slightly larger files).
     public var bytesFreed: UInt64 { bytesBefore > bytesAfter ? bytesBefore - bytesAfter : 0 }
 }
 
 extension DocumentStore {
-    /// Flushes and compacts the documents and indexes of the collection at `namespace` and waits.
-    /// An engine without compaction reports its sizes unchanged.
+    /// Flushes and compacts the documents and indexes of the collection at `namespace` and waits,
+    /// then reclaims the store's unused shapes (``reclaimUnusedShapes()``). An engine without
+    /// compaction reports its sizes unchanged.
     ///
     /// - Throws: `NamespaceNotFound` (26) if it does not exist; storage failures.
     public func compact(_ namespace: Namespace) throws(MongoError) -> CompactionResult {
@@ -27,19 +30,23 @@ extension DocumentStore {
             throw MongoError(.namespaceNotFound, "collection does not exist")
         }
         let keySpaces = [open.keySpace] + open.indexes.map(\.keySpace)
-        guard let maintenance = storage as? any StorageMaintenance else {
+        var result: CompactionResult
+        if let maintenance = storage as? any StorageMaintenance {
+            do {
+                // Flushed first, so "before" counts what the memtables held (deletes included).
+                for keySpace in keySpaces { try maintenance.flush(keySpace) }
+                let before = liveBytes(of: keySpaces)
+                for keySpace in keySpaces { try maintenance.compactRange(in: keySpace) }
+                result = CompactionResult(bytesBefore: before, bytesAfter: liveBytes(of: keySpaces))
+            } catch {
+                throw .storage(error)
+            }
+        } else {
             let bytes = liveBytes(of: keySpaces)
-            return CompactionResult(bytesBefore: bytes, bytesAfter: bytes)
+            result = CompactionResult(bytesBefore: bytes, bytesAfter: bytes)
         }
-        do {
-            // Flushed first, so "before" counts what the memtables held (deletes included).
-            for keySpace in keySpaces { try maintenance.flush(keySpace) }
-            let before = liveBytes(of: keySpaces)
-            for keySpace in keySpaces { try maintenance.compactRange(in: keySpace) }
-            return CompactionResult(bytesBefore: before, bytesAfter: liveBytes(of: keySpaces))
-        } catch {
-            throw .storage(error)
-        }
+        result.shapesReclaimed = try reclaimUnusedShapes().reclaimedShapes
+        return result
     }
 
     /// An estimate of the bytes compacting the collection at `namespace` would free, without

@@ -40,6 +40,8 @@ extension Transaction {
 
     /// Fills `pending` with the buffered writes (inside the commit section).
     private func apply(_ taken: Buffer, to pending: PendingCommit) throws(MongoError) {
+        // Shapes reclaimed since the transaction began may be named by its buffered records.
+        guard store.shapes.reclaimGeneration == shapeGeneration else { throw Self.writeConflict() }
         let decoder = RecordDecoder(registry: store.shapes)
         for namespace in taken.collections.keys.sorted() {
             guard let writes = taken.collections[namespace] else { continue }

@@ -38,10 +38,14 @@ public final class Transaction: Sendable {
     let buffer: Mutex<Buffer>
     /// This transaction's identity in the store's write intents.
     let intentOwner = WriteIntents.Owner()
+    /// The shape registry's reclaim generation when the transaction began: if shapes are
+    /// reclaimed before it commits, its buffered records may name one, and it conflicts.
+    let shapeGeneration: UInt64
 
     /// Begins a transaction reading `store` as of now.
     public init(store: DocumentStore) throws(MongoError) {
         self.store = store
+        shapeGeneration = store.shapes.reclaimGeneration
         do {
             snapshot = try store.storage.makeSnapshot()
         } catch {
