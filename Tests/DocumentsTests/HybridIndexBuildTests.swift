@@ -26,6 +26,16 @@ struct HybridIndexBuildTests {
         if !batch.isEmpty { try collection.insert(contentsOf: batch) }
     }
 
+    /// Runs `body` on a new store whose collection `db.c` holds `existing` documents.
+    private func withSeededCollection(_ body: (DocumentStore, DocumentCollection) throws -> Void) throws {
+        try withStoreDirectory { path in
+            let store = try DocumentStore(path: path)
+            let collection = try store.collection("c", in: "db")
+            try seed(collection)
+            try body(store, collection)
+        }
+    }
+
     /// Whether `namespace` has a build registered (writers maintain it, readers do not see it).
     private func isBuilding(_ store: DocumentStore, _ namespace: Namespace) -> Bool {
         store.catalog.openCollection(namespace)?.building.isEmpty == false
@@ -35,11 +45,11 @@ struct HybridIndexBuildTests {
         while !isBuilding(store, namespace) { usleep(200) }
     }
 
-    /// The `_id`s in index `name`, and those a collection scan finds with field `a`.
+    /// The `_id`s in index `name` (on `a`), and those of every document in `a` order (a
+    /// missing `a` is null, as in the index).
     private func indexedAndExpected(_ collection: DocumentCollection, _ name: String) throws -> ([BSONValue], [BSONValue]) {
         let indexed = try scanned(collection, name).map(\.id)
         let documents = try collection.documents()
-            .filter { $0["a"] != nil }
             .sorted { lhs, rhs in
                 let order = BSONValue.compare(lhs["a"] ?? .null, rhs["a"] ?? .null)
                 return order != 0 ? order < 0 : BSONValue.compare(lhs["_id"] ?? .null, rhs["_id"] ?? .null) < 0
@@ -48,10 +58,7 @@ struct HybridIndexBuildTests {
     }
 
     @Test func writesGoOnDuringABuildAndTheIndexEndsComplete() throws {
-        try withStoreDirectory { path in
-            let store = try DocumentStore(path: path)
-            let collection = try store.collection("c", in: "db")
-            try seed(collection)
+        try withSeededCollection { store, collection in
             let namespace = collection.namespace
             let done = Atomic<Bool>(false)
             let duringBuild = Atomic<Int>(0)
@@ -91,10 +98,7 @@ struct HybridIndexBuildTests {
     }
 
     @Test func aDuplicateWrittenDuringAUniqueBuildFailsItAndLeavesNothing() throws {
-        try withStoreDirectory { path in
-            let store = try DocumentStore(path: path)
-            let collection = try store.collection("c", in: "db")
-            try seed(collection)
+        try withSeededCollection { store, collection in
             let namespace = collection.namespace
             let before = try store.storage.keySpaceNames
             let writeError = Mutex<(any Error)?>(nil)
@@ -130,10 +134,7 @@ struct HybridIndexBuildTests {
     }
 
     @Test func aDuplicateRemovedBeforeTheBuildEndsDoesNotFailIt() throws {
-        try withStoreDirectory { path in
-            let store = try DocumentStore(path: path)
-            let collection = try store.collection("c", in: "db")
-            try seed(collection)
+        try withSeededCollection { store, collection in
             let namespace = collection.namespace
             let writer = Thread {
                 waitUntilBuilding(store, namespace)
@@ -156,10 +157,7 @@ struct HybridIndexBuildTests {
     }
 
     @Test func killOpAndShutdownStopABuildLeavingNoIndex() throws {
-        try withStoreDirectory { path in
-            let store = try DocumentStore(path: path)
-            let collection = try store.collection("c", in: "db")
-            try seed(collection)
+        try withSeededCollection { store, collection in
             let namespace = collection.namespace
             let before = try store.storage.keySpaceNames
             for (code, shutdown) in [(MongoError.Code.interrupted, false), (.interruptedAtShutdown, true)] {

@@ -92,7 +92,7 @@ struct HybridIndexBuilder {
     /// Polled per document scanned: a killed, timed-out or shut-down build is abandoned.
     let interrupt: OperationInterrupt
     /// Documents indexed per hold of the commit section.
-    let batchSize = 256
+    let batchSize = 64
 
     private var index: Catalog.OpenIndex { build.index }
 
