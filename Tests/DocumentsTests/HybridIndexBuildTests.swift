@@ -1,8 +1,9 @@
 // Hybrid index builds on a real RocksDB store: writers (inserts, updates of the indexed field,
 // deletes) go on while an index is built and the finished index holds exactly the documents'
 // keys; a duplicate written during a unique build fails the build with 11000 and leaves no
-// index and no key space; one written and removed again does not; killOp and shutdown stop a
-// build with 11601 / 11600 leaving nothing; the building index is invisible to readers.
+// index and no key space; one written and removed again does not, nor does a write that
+// failed; killOp and shutdown stop a build with 11601 / 11600 leaving nothing; the building
+// index is invisible to readers.
 
 import BSON
 import Foundation
@@ -152,6 +153,27 @@ struct HybridIndexBuildTests {
             while !writer.isFinished { usleep(1000) }
             let (indexed, expected) = try indexedAndExpected(collection, "a_1")
             #expect(indexed == expected)
+            #expect(try store.checkConsistency().isConsistent)
+        }
+    }
+
+    @Test func aWriteThatFailsNotesNothingForTheBuild() throws {
+        try withSeededCollection { store, collection in
+            let namespace = collection.namespace
+            let writer = Thread {
+                waitUntilBuilding(store, namespace)
+                // The first document cannot go in {a: 1, b: 1} (parallel arrays), but the
+                // insert fails as a whole on the second one's `_id`: nothing was written, so the
+                // build must not fail. (With the index ready, the first would fail it with 171.)
+                expectMongoError(.duplicateKey) {
+                    try collection.insert(contentsOf: [["_id": "parallel", "a": [1, 2], "b": [3, 4]], ["_id": .int64(0)]])
+                }
+            }
+            writer.start()
+            try store.createIndex(on: namespace, key: ["a": 1, "b": 1])
+            while !writer.isFinished { usleep(1000) }
+            #expect(try collection.documents().contains { $0["_id"] == "parallel" } == false)
+            #expect(store.catalog.collection(namespace)?.indexes.map(\.name) == ["_id_", "a_1_b_1"])
             #expect(try store.checkConsistency().isConsistent)
         }
     }

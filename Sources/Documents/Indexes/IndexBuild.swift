@@ -8,7 +8,8 @@
 //     three differences: a unique conflict or a document that cannot be indexed does not fail
 //     the write, it is noted here (the build fails, as MongoDB's constraint-violation table
 //     makes it); multikey fields are noted here, not in the catalog; and the planner never
-//     sees it (it is not in the collection description).
+//     sees it (it is not in the collection description). Notes are taken when the write
+//     commits (still inside the commit section), so a write that fails notes nothing.
 //  2. Scan. Outside the commit section the builder walks the collection's `_id` keys (an
 //     iterator opened after registration, so every document committed before it is seen).
 //     For each batch it takes the commit section briefly, reads the *current* version of each

@@ -113,7 +113,9 @@ final class IndexMaintenance {
             updated.append(description)
         }
         for (position, build) in builds.enumerated() {
-            build?.noteMultikey(multikey[position])
+            guard let build else { continue }
+            let fields = multikey[position]
+            pending.onCommit { build.noteMultikey(fields) }
         }
         guard !updated.isEmpty else { return }
         let (catalog, namespace, id) = (store.catalog, namespace, collection.description.id)
@@ -136,8 +138,9 @@ final class IndexMaintenance {
         do {
             return try readyKeys(of: document, index: position, forRemoval: forRemoval)
         } catch {
-            // The document cannot go in the index: the build fails, not the write.
-            if !forRemoval { build.noteFailure(error) }
+            // The document cannot go in the index: the build fails, not the write (once the
+            // write commits: a write that fails after this leaves the build alone).
+            if !forRemoval { pending.onCommit { build.noteFailure(error) } }
             return []
         }
     }
@@ -172,7 +175,8 @@ final class IndexMaintenance {
             if conflict {
                 // A build re-checks the key when it finishes; a ready index refuses the write.
                 guard let build = builds[position] else { throw duplicateKey(index, key.values) }
-                build.noteConflict(key.encoded, values: key.values)
+                let (encoded, values) = (key.encoded, key.values)
+                pending.onCommit { build.noteConflict(encoded, values: values) }
             }
             added[position][key.encoded] = idKey
         }
