@@ -35,7 +35,8 @@ test-pymongo:
 crash-test:
 	@scripts/crash-test
 
-# Issue 15's soak: the same mixed load for SOAK_SECONDS (default 3600), RSS/fds/ops per minute.
+# Issue 15's soak: the same mixed load plus SOAK_CONNECTIONS (default 1000) connections for
+# SOAK_SECONDS (default 600); RSS/fds/connections/ops/p99 per minute.
 soak:
 	@scripts/soak
 

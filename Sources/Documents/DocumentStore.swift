@@ -76,7 +76,7 @@ public final class DocumentStore: Sendable {
     let sessionsKeySpace: any KeySpace
     /// Held while a batch is assembled, checked and written, so sequence numbers follow
     /// commit order and read-check-write sequences (duplicate keys) are atomic. Index builds
-    /// hold it throughout, so writers wait for them.
+    /// hold it one batch at a time (IndexBuild.swift).
     let commitSection = ConditionLock()
     /// Serialises catalog changes (create, drop, indexes) with each other.
     let ddlSection = ConditionLock()

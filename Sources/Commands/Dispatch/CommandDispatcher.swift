@@ -218,10 +218,31 @@ public final class CommandDispatcher: Sendable {
         let reaped = server.cursors.reapIdle(timeout: server.parameters.cursorTimeout)
         let expired = server.sessions.expire()
         if !expired.isEmpty { server.cursors.kill(sessions: expired) }
+        expireRetryableWrites()
         let limit = Duration.seconds(server.parameters.integer("transactionLifetimeLimitSeconds"))
         let aborted = server.sessions.abortTransactions(olderThan: limit)
         if aborted > 0 { server.logger.info("aborted transactions past their lifetime limit", metadata: ["count": "\(aborted)"]) }
         if reaped > 0 { server.logger.debug("reaped idle cursors", metadata: ["count": "\(reaped)"]) }
+    }
+
+    /// Deletes retryable-write records no live session uses and written longer than the
+    /// session timeout ago, at most once a minute (a pass reads the whole record key space).
+    private func expireRetryableWrites() {
+        let now = WallClock.now().millisecondsSinceEpoch
+        let due = server.retryableWriteSweep.withLock { last in
+            guard now - last >= 60_000 else { return false }
+            last = now
+            return true
+        }
+        guard due else { return }
+        let timeout = Int64(server.sessions.timeoutMinutes) * 60_000
+        do {
+            let expired = try server.engine.expireRetryableWrites(
+                writtenBefore: BSONDateTime(millisecondsSinceEpoch: now - timeout), keeping: server.sessions.all)
+            if expired > 0 { server.logger.debug("expired retryable-write records", metadata: ["count": "\(expired)"]) }
+        } catch {
+            server.logger.warning("expiring retryable-write records failed", metadata: ["error": "\(error)"])
+        }
     }
 
     /// The commands that take a write concern; a `w` this one-member set cannot meet gets

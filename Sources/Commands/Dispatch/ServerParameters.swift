@@ -65,6 +65,10 @@ public final class ServerParameters: Sendable {
                    settability: .never),
         Definition(name: "transactionLifetimeLimitSeconds", kind: .integer(1...Int64(Int32.max), wide: false),
                    defaultValue: .int32(60), settability: .startupAndRuntime),
+        // MongoDB's logical session timeout: idle sessions, and retryable-write records their
+        // sessions no longer use, expire after this many minutes.
+        Definition(name: "localLogicalSessionTimeoutMinutes", kind: .integer(1...Int64(Int32.max), wide: false),
+                   defaultValue: .int32(30), settability: .startup),
         // MongoDB's cap on live logical sessions; one more answers TooManyLogicalSessions (261).
         Definition(name: "maxSessions", kind: .integer(1...Int64(Int32.max), wide: false),
                    defaultValue: .int32(1_000_000), settability: .startup),

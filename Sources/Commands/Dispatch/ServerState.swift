@@ -59,6 +59,8 @@ final class ServerState: Sendable {
     let failPoints = FailPoints()
     /// Each connection's `client.application.name` from its hello (failCommand's `appName`).
     private let applicationNames = Mutex<[Int64: String]>([:])
+    /// When the reaper last expired retryable-write records (wall-clock milliseconds).
+    let retryableWriteSweep = Mutex<Int64>(0)
     let started = ContinuousClock.now
     let startedAt = WallClock.now()
     private let logLines = Mutex<(lines: [String], total: Int)>(([], 0))
@@ -70,7 +72,8 @@ final class ServerState: Sendable {
         self.logger = logger
         parameters = configuration.parameters
         profiler = Profiler(slowMillis: configuration.slowMilliseconds, sampleRate: configuration.slowOpSampleRate)
-        sessions = SessionRegistry(maximumCount: Int(clamping: configuration.parameters.integer("maxSessions")))
+        sessions = SessionRegistry(maximumCount: Int(clamping: configuration.parameters.integer("maxSessions")),
+                                   timeoutMinutes: Int32(clamping: configuration.parameters.integer("localLogicalSessionTimeoutMinutes")))
         SpillBudget.process.configure(maximumBytes: Int(clamping: configuration.parameters.integer("spillMaxBytes")),
                                       maximumFiles: Int(clamping: configuration.parameters.integer("spillMaxFiles")))
         let timeout = configuration.cursorTimeout.components
