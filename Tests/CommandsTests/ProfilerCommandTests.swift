@@ -167,7 +167,11 @@ import Testing
         try CommandTestServer.with { server in
             server.run(["fsync": 1, "lock": true], database: "admin")
             let reply = Mutex<BSONDocument?>(nil)
-            let writer = Thread { reply.withLock { $0 = server.run(["insert": "c", "documents": [["x": 1]]]) } }
+            let writer = Thread {
+                // The insert runs outside the lock: it waits for fsyncUnlock, while the test reads `reply`.
+                let answer = server.run(["insert": "c", "documents": [["x": 1]]])
+                reply.withLock { $0 = answer }
+            }
             writer.start()
             Thread.sleep(forTimeInterval: 0.3)
             #expect(reply.withLock { $0 } == nil)
