@@ -54,10 +54,17 @@ enum CollectionCommands {
     /// - Throws: `CommandNotSupported` (115) for time series and clustered collections;
     ///   the collation errors for a bad `collation`; `Location40415` for an option MongoDB does not know;
     ///   `InvalidOptions` (72) for `pipeline` without `viewOn`; the validator's parse errors;
-    ///   `NamespaceExists` (48) when the collection or a view exists.
+    ///   `NamespaceExists` (48) when the collection or a view exists. Inside a transaction
+    ///   the collection exists for others once it commits; a view or a capped collection is
+    ///   refused there with `OperationNotSupportedInTransaction` (263), as mongod does.
     static func create(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         let namespace = try context.collectionNamespace()
-        if context.body["viewOn"] != nil { return try ViewCommands.createView(context, namespace) }
+        if context.body["viewOn"] != nil {
+            if context.transaction != nil {
+                throw MongoError(.operationNotSupportedInTransaction, "Cannot create a view in a multi-document transaction.")
+            }
+            return try ViewCommands.createView(context, namespace)
+        }
         if context.body["pipeline"] != nil {
             throw MongoError(.invalidOptions, "'pipeline' requires 'viewOn' to also be specified")
         }
@@ -89,7 +96,7 @@ enum CollectionCommands {
             }
         }
         do {
-            try context.engine.createCollection(namespace, options: options)
+            try context.engine.createCollection(namespace, options: options, in: context.transaction)
         } catch where error.code == .namespaceExists {
             throw MongoError(.namespaceExists, "Collection \(namespace) already exists.")
         }
@@ -188,16 +195,7 @@ enum CollectionCommands {
 
     /// A stable UUID for a collection (MongoDB's `info.uuid`), derived from its internal id.
     static func uuid(for description: CollectionDescription) -> BSONValue {
-        var bytes = [UInt8](repeating: 0, count: 16)
-        var id = description.id
-        for index in (8..<16).reversed() {
-            bytes[index] = UInt8(truncatingIfNeeded: id)
-            id >>= 8
-        }
-        bytes[0...3] = [0x74, 0x65, 0x73, 0x73]  // "tess"
-        bytes[6] = 0x40
-        bytes[8] = (bytes[8] & 0x3F) | 0x80
-        return .binary(BSONBinary(subtype: .uuid, bytes: bytes))
+        .binary(description.uuid)
     }
 
     /// listCollections' `idIndex`: `{v, key, name}` and the index's options (the collection's

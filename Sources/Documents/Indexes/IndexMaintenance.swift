@@ -137,7 +137,7 @@ final class IndexMaintenance {
 
     private func add(_ key: IndexKeyGenerator.Key, index position: Int, id: BSONValue, idKey: [UInt8]) throws(MongoError) {
         let index = collection.indexes[position]
-        if index.spec.isUnique {
+        if index.spec.rejectsNewDuplicates {
             if let other = added[position][key.encoded], other != idKey {
                 throw duplicateKey(index, key.values)
             }

@@ -52,6 +52,7 @@ public final class Transaction: Sendable {
 
     deinit {
         store.writeIntents.release(intentOwner)
+        if buffer.withLock({ $0.state }) != .committed { releaseCreatedKeySpaces() }
     }
 
     /// The collection at `namespace` as this transaction sees it.
@@ -77,6 +78,7 @@ public final class Transaction: Sendable {
             buffer.changes = []
         }
         store.writeIntents.release(intentOwner)
+        releaseCreatedKeySpaces()
     }
 
     // MARK: Buffer
@@ -133,6 +135,9 @@ public final class Transaction: Sendable {
         var collections: [Namespace: BufferedCollection] = [:]
         var changes: [BufferedChange] = []
         var shapes: [ShapeDefinition] = []
+        /// Collections this transaction created (with the indexes it built on them), which
+        /// exist for others only once it commits (Transaction+Create.swift).
+        var created: [Namespace: Catalog.OpenCollection] = [:]
     }
 
     // MARK: Reads
