@@ -229,11 +229,13 @@ def test_prepare_unique_refuses_new_duplicates_and_keeps_existing_ones(db):
     db.command("collMod", "c", index={"name": "a_1", "unique": True})
     assert db.c.index_information()["a_1"]["unique"] is True
     # prepareUnique off again: duplicates are accepted once more on a non-unique index.
+    db.c.update_one({"_id": 1}, {"$set": {"b": 7}})
     db.c.create_index("b", name="b_1")
     db.command("collMod", "c", index={"name": "b_1", "prepareUnique": True})
-    assert error_of(lambda: db.c.insert_one({"_id": 6, "b": 1})).code == 11000
+    assert error_of(lambda: db.c.insert_one({"_id": 6, "b": 7})).code == 11000
     db.command("collMod", "c", index={"name": "b_1", "prepareUnique": False})
-    db.c.insert_one({"_id": 6, "b": 1})
+    db.c.insert_one({"_id": 6, "b": 7})
+    assert db.c.count_documents({"b": 7}) == 2
 
 
 def test_collmod_pre_and_post_images_and_capped_bounds(db):
