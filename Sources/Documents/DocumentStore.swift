@@ -268,17 +268,10 @@ public final class DocumentStore: Sendable {
     /// keys, kept like a unique secondary index's; without one, the collection's own keys are
     /// its entries.
     func makeIDIndex(collation: BSONDocument?) throws(MongoError) -> (description: IndexDescription, open: Catalog.OpenIndex?) {
-        var description = IndexDescription.idIndex(collation: collation)
+        let description = IndexDescription.idIndex(collation: collation)
         guard collation != nil else { return (description, nil) }
-        let id = catalog.reserveCollectionID()
-        let keySpace: any KeySpace
-        do {
-            keySpace = try storage.keySpace(named: CatalogKey.keySpaceName(index: id))
-        } catch {
-            throw .storage(error)
-        }
-        description.keySpaceID = id
-        return (description, Catalog.OpenIndex(description: description, keySpace: keySpace, compiler: predicateCompiler))
+        let made = try openNewIndex(description)
+        return (made.description, made.open)
     }
 
     /// Drops the collection at `namespace` and releases its disk space.

@@ -122,8 +122,20 @@ public struct ChangeLogEntry: Sendable, Equatable {
         if let preImage { stored.append("pre", .document(preImage)) }
         if let postImage { stored.append("post", .binary(BSONBinary(subtype: .userDefined, bytes: postImage))) }
         if updatedFieldsRedo { stored.append("redo", .bool(true)) }
-        if let collectionID { stored.append("cid", .int64(Int64(bitPattern: collectionID))) }
+        if let collectionID {
+            // An int32 while it fits: 4 bytes less on every entry.
+            stored.append("cid", Int32(exactly: collectionID).map { .int32($0) } ?? .int64(Int64(bitPattern: collectionID)))
+        }
         return try stored.bsonBytes()
+    }
+
+    /// A stored `cid`: an int32 or an int64.
+    private static func collectionID(_ value: BSONValue?) -> UInt64? {
+        switch value {
+        case let .int32(id)?: UInt64(exactly: id)
+        case let .int64(id)?: UInt64(bitPattern: id)
+        default: nil
+        }
     }
 
     /// Reads a stored entry, decoding a record with `decoder` (and an update's post-image when
@@ -149,6 +161,6 @@ public struct ChangeLogEntry: Sendable, Equatable {
                   documentKey: stored["key"], document: document, wallTime: wallTime,
                   preImage: stored["pre"]?.documentValue, postImage: postImage,
                   updatedFieldsRedo: stored["redo"]?.boolValue == true,
-                  collectionID: stored["cid"]?.int64Value.map { UInt64(bitPattern: $0) })
+                  collectionID: Self.collectionID(stored["cid"]))
     }
 }

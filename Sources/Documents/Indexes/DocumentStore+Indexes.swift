@@ -86,22 +86,36 @@ extension DocumentStore {
         return nil
     }
 
+    /// `requested` with a new, empty key space of its own (its id reserved): what an index
+    /// build or a transaction's createIndex fills. Nothing records it yet.
+    func openNewIndex(_ requested: IndexDescription) throws(MongoError)
+        -> (description: IndexDescription, open: Catalog.OpenIndex, id: UInt64)
+    {
+        let id = catalog.reserveCollectionID()
+        let keySpace = try makeKeySpace(named: CatalogKey.keySpaceName(index: id))
+        var description = requested
+        description.keySpaceID = id
+        return (description, Catalog.OpenIndex(description: description, keySpace: keySpace, compiler: predicateCompiler), id)
+    }
+
+    /// The key space `name`, opened or made.
+    func makeKeySpace(named name: String) throws(MongoError) -> any KeySpace {
+        do {
+            return try storage.keySpace(named: name)
+        } catch {
+            throw .storage(error)
+        }
+    }
+
     /// Builds `requested` over `collection` in a new key space while holding the commit
     /// section, then records it; on any error drops the key space and records nothing.
     private func build(
         _ requested: IndexDescription, on collection: Catalog.OpenCollection, namespace: Namespace,
         interrupt: OperationInterrupt
     ) throws(MongoError) -> IndexDescription {
-        let id = catalog.reserveCollectionID()
-        let keySpace: any KeySpace
-        do {
-            keySpace = try storage.keySpace(named: CatalogKey.keySpaceName(index: id))
-        } catch {
-            throw .storage(error)
-        }
-        var description = requested
-        description.keySpaceID = id
-        let open = Catalog.OpenIndex(description: description, keySpace: keySpace, compiler: predicateCompiler)
+        let (made, open, id) = try openNewIndex(requested)
+        let keySpace = open.keySpace
+        var description = made
         do {
             return try commitSection.withLock { () throws(MongoError) -> IndexDescription in
                 guard let current = catalog.openCollection(namespace), current.description.id == collection.description.id else {

@@ -75,17 +75,8 @@ extension Transaction {
             throw MongoError(Self.notSupportedHere,
                              "Cannot create new indexes on existing collection \(namespace) in a multi-document transaction.")
         }
-        let id = store.catalog.reserveCollectionID()
-        let keySpace: any KeySpace
-        do {
-            keySpace = try store.storage.keySpace(named: CatalogKey.keySpaceName(index: id))
-        } catch {
-            throw .storage(error)
-        }
-        var description = requested
-        description.keySpaceID = id
-        let built = description
-        let open = Catalog.OpenIndex(description: built, keySpace: keySpace, compiler: store.predicateCompiler)
+        let (built, open, _) = try store.openNewIndex(requested)
+        let keySpace = open.keySpace
         do {
             try buffer.withLock { (buffer) throws(MongoError) in
                 try Self.checkActive(buffer.state)
@@ -114,12 +105,7 @@ extension Transaction {
                              "cannot create collection \(namespace): the store already holds \(count) collections, the most allowed")
         }
         let id = store.catalog.reserveCollectionID()
-        let keySpace: any KeySpace
-        do {
-            keySpace = try store.storage.keySpace(named: CatalogKey.keySpaceName(collection: id))
-        } catch {
-            throw .storage(error)
-        }
+        let keySpace = try store.makeKeySpace(named: CatalogKey.keySpaceName(collection: id))
         let idIndex: (description: IndexDescription, open: Catalog.OpenIndex?)
         do {
             idIndex = try store.makeIDIndex(collation: options["collation"]?.documentValue)
