@@ -10,6 +10,18 @@ import Tessera
 
 @Suite("session: on runCommand, DDL and watch")
 struct SessionScopeTests {
+    /// Runs `body` with a fresh client's database `app` and a session in a transaction.
+    private func inTransaction(
+        _ body: (TesseraDatabase, ClientSession) async throws -> Void
+    ) async throws {
+        try await withClient { client in
+            let session = client.startSession()
+            defer { session.end() }
+            try session.startTransaction()
+            try await body(client.db("app"), session)
+        }
+    }
+
     @Test("runCommand's CRUD commands join the session's transaction")
     func runCommandJoins() async throws {
         try await withClient { client in
@@ -41,11 +53,7 @@ struct SessionScopeTests {
 
     @Test("runCommand refuses in a transaction what MongoDB refuses there, and runs it outside one")
     func runCommandRefuses() async throws {
-        try await withClient { client in
-            let database = client.db("app")
-            let session = client.startSession()
-            defer { session.end() }
-            try session.startTransaction()
+        try await inTransaction { database, session in
             for command: BSONDocument in [["listCollections": 1], ["drop": "things"],
                                           ["create": "view", "viewOn": "things", "pipeline": []],
                                           ["create": "ring", "capped": true, "size": 4096],
@@ -71,7 +79,7 @@ struct SessionScopeTests {
             defer { session.end() }
             try session.startTransaction()
             let refused: [(String, () async throws -> Void)] = [
-                    ("createIndex", { _ = try await things.createIndex(["b": 1], session: session) }),
+                ("createIndex", { _ = try await things.createIndex(["b": 1], session: session) }),
                 ("dropIndex", { try await things.dropIndex("a_1", session: session) }),
                 ("dropIndexes", { try await things.dropIndexes(session: session) }),
                 ("drop", { try await things.drop(session: session) }),
@@ -98,11 +106,7 @@ struct SessionScopeTests {
 
     @Test("create and createIndexes in a transaction exist for others only once it commits")
     func createJoins() async throws {
-        try await withClient { client in
-            let database = client.db("app")
-            let session = client.startSession()
-            defer { session.end() }
-            try session.startTransaction()
+        try await inTransaction { database, session in
             let made = try await database.createCollection("made", session: session)
             try await made.createIndex(["a": 1], session: session)
             _ = try await database.runCommand(["createIndexes": "implicit", "indexes": [["key": ["b": 1], "name": "b_1"]]],
