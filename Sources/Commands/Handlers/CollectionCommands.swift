@@ -250,28 +250,9 @@ enum CollectionCommands {
             throw MongoError(.namespaceNotFound, "Collection [\(namespace)] not found.")
         }
         let sizes = try context.engine.statistics(of: description, interrupt: context.interrupt)
-        var indexSizes = BSONDocument()
-        for index in sizes.indexSizes { indexSizes.append(index.name, .int64(Int64(index.bytes) / Int64(scale))) }
-        var reply: BSONDocument = [
-            "ns": .string(namespace.description),
-            "size": .int64(Int64(sizes.size / scale)),
-            "count": .int64(Int64(sizes.count)),
-            "avgObjSize": .int64(Int64(sizes.count == 0 ? 0 : sizes.size / sizes.count)),
-            "storageSize": .int64(Int64(sizes.size / scale)),
-            "freeStorageSize": .int64(0),
-            "capped": .bool(false),
-            "nindexes": .int32(Int32(sizes.indexCount)),
-            "indexBuilds": .array([]),
-            "totalIndexSize": .int64(Int64(sizes.totalIndexSize / scale)),
-            "totalSize": .int64(Int64((sizes.size + sizes.totalIndexSize) / scale)),
-            "indexSizes": .document(indexSizes),
-            "scaleFactor": Int32(exactly: scale).map(BSONValue.int32) ?? .int64(Int64(scale)),
-        ]
-        if let limits = context.engine.collection(namespace).cappedLimits {
-            reply["capped"] = .bool(true)
-            reply["maxSize"] = .int64(Int64(limits.maximumBytes / scale))
-            if let maximum = limits.maximumDocuments { reply["max"] = .int64(Int64(maximum)) }
-        }
+        var reply: BSONDocument = ["ns": .string(namespace.description)]
+        let stats = sizes.storageStats(scale: scale, capped: context.engine.collection(namespace).cappedLimits)
+        for (field, value) in stats.elements { reply.append(field, value) }
         return reply
     }
 
