@@ -256,6 +256,28 @@ enum CollectionCommands {
         return reply
     }
 
+    /// Refuses validate's option pairs mongod refuses (its parseValidateOptions), each with
+    /// InvalidOptions (72): `background` with `full`, `enforceFastCount` or `repair`;
+    /// `repair` with `enforceFastCount` or `checkBSONConformance`, or at all on a replica set
+    /// member (which Tessera presents itself as); `metadata` with any of them.
+    static func checkValidateOptions(_ body: BSONDocument) throws(MongoError) {
+        func flag(_ name: String) -> Bool { AuthorizationTable.truthy(body[name]) }
+        let refusedPairs = [("background", "full"), ("background", "enforceFastCount"), ("background", "repair"),
+                            ("enforceFastCount", "repair"), ("checkBSONConformance", "repair")]
+        for (first, second) in refusedPairs where flag(first) && flag(second) {
+            throw MongoError(.invalidOptions,
+                             "Running the validate command with both { \(first): true } and { \(second): true } is not supported.")
+        }
+        if flag("repair") {
+            throw MongoError(.invalidOptions,
+                             "Running the validate command with { repair: true } can only be performed in standalone mode.")
+        }
+        let others = ["background", "full", "enforceFastCount", "checkBSONConformance"]
+        if flag("metadata"), others.contains(where: flag) {
+            throw MongoError(.invalidOptions, "Running the validate command with { metadata: true } is not supported with any other options")
+        }
+    }
+
     /// dbStats.
     static func dbStats(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         let scale = try scale(context)
@@ -295,6 +317,7 @@ enum CollectionCommands {
     /// expose them); `keysPerIndex` is not reported for that reason.
     static func validate(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         let namespace = try context.collectionNamespace()
+        try checkValidateOptions(context.body)
         guard let description = context.engine.collectionDescription(namespace) else {
             throw MongoError(.namespaceNotFound, "Collection '\(namespace)' does not exist to validate.")
         }
