@@ -122,9 +122,9 @@ public final class CommandDispatcher: Sendable {
             } else {
                 if let session = context.sessionID { try server.sessions.touch(session) }
                 if let snapshot = try SnapshotRead(request.body, name: name, engine: server.engine) {
-                    reply = try snapshot.run(engine: server.engine, discard: { id, namespace in
-                        _ = server.cursors.kill(ids: [id], namespace: namespace)
-                    }) { () throws(MongoError) -> BSONDocument in try handler.run(context) }
+                    reply = try snapshot.run(context: context, history: server.snapshotHistory) { (inside) throws(MongoError) -> BSONDocument in
+                        try handler.run(inside)
+                    }
                 } else {
                     reply = try handler.run(context)
                 }

@@ -153,6 +153,20 @@ public final class Transaction: Sendable {
         return try snapshotValue(forKey: key, in: collection.keySpace)
     }
 
+    /// The newest change log sequence the snapshot holds: the cluster time its reads are
+    /// at (0 when the log holds nothing).
+    public func snapshotSequence() throws(MongoError) -> UInt64 {
+        do {
+            let cursor = try snapshot.makeCursor(over: .all, in: store.changeLog.keySpace)
+            cursor.seekToLast()
+            let sequence = cursor.key.flatMap(CatalogKey.uint64) ?? 0
+            try cursor.checkStatus()
+            return sequence
+        } catch {
+            throw .storage(error)
+        }
+    }
+
     /// The snapshot's bytes for `key` (nothing when the key space was dropped).
     func snapshotValue(forKey key: [UInt8], in keySpace: any KeySpace) throws(MongoError) -> [UInt8]? {
         do {
