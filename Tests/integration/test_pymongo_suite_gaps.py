@@ -389,3 +389,18 @@ def test_a_snapshot_cursor_continues_with_get_more(test_server):
         coll.insert_many([{"_id": i} for i in range(5)])
         with client.start_session(snapshot=True) as session:
             assert [doc["_id"] for doc in coll.find({}, session=session, batch_size=2).sort("_id")] == list(range(5))
+
+
+def test_a_read_concern_of_an_unknown_level_or_wrong_type_is_refused(test_server):
+    with test_server.client() as client:
+        db = client.t_gaps
+        db.levels.insert_one({"_id": 1})
+        for concern, code in [({"level": "unknown"}, 2), ({"level": 1}, 14), ("majority", 14)]:
+            for command in [{"find": "levels"}, {"insert": "levels", "documents": [{}]}]:
+                with pytest.raises(OperationFailure) as raised:
+                    db.command({**command, "readConcern": concern})
+                assert raised.value.code == code, (concern, command)
+        for level in ["local", "majority", "available", "linearizable"]:
+            assert db.command({"find": "levels", "readConcern": {"level": level}})["cursor"]["firstBatch"] == [{"_id": 1}]
+        assert db.command({"find": "levels", "readConcern": {}})["ok"] == 1
+        assert db.levels.count_documents({}) == 1

@@ -44,15 +44,40 @@ struct SnapshotRead: Sendable {
         }
     }
 
-    /// Refuses `readConcern: {level: "snapshot"}` on a command outside a transaction that
-    /// cannot read at a snapshot (writes, listCollections, ...), as mongod does.
+    /// Refuses a malformed `readConcern` (``checkLevel(_:)``), and `readConcern: {level:
+    /// "snapshot"}` on a command outside a transaction that cannot read at a snapshot
+    /// (writes, listCollections, ...), as mongod does.
     ///
-    /// - Throws: `InvalidOptions` (72).
+    /// - Throws: `InvalidOptions` (72); ``checkLevel(_:)``'s errors.
     static func rejectUnsupported(_ body: BSONDocument, name: String) throws(MongoError) {
+        try checkLevel(body)
         // getMore continues a snapshot read's cursor (drivers repeat the session's read concern).
         guard !commands.contains(name), name != "getMore", body["autocommit"] == nil,
               case let .document(concern)? = body["readConcern"], concern["level"] == "snapshot" else { return }
         throw MongoError(.invalidOptions, "Command \(name) does not support { readConcern: { level: \"snapshot\" } }")
+    }
+
+    /// The read concern levels mongod knows.
+    static let levels: Set<String> = ["local", "majority", "linearizable", "available", "snapshot"]
+
+    /// Refuses a `readConcern` that is not a document or whose `level` is not a level's name,
+    /// as mongod's parser does.
+    ///
+    /// - Throws: `TypeMismatch` (14) for a wrong type; `BadValue` (2) for an unknown level.
+    static func checkLevel(_ body: BSONDocument) throws(MongoError) {
+        guard let value = body["readConcern"] else { return }
+        guard case let .document(concern) = value else {
+            throw MongoError(.typeMismatch, "BSON field 'readConcern' is the wrong type '\(value.type.alias)', expected type 'object'")
+        }
+        switch concern["level"] {
+        case nil: return
+        case let .string(level)?:
+            guard levels.contains(level) else {
+                throw MongoError(.badValue, "Enumeration value '\(level)' for field 'readConcern.level' is not a valid value.")
+            }
+        case let other?:
+            throw MongoError(.typeMismatch, "BSON field 'readConcern.level' is the wrong type '\(other.type.alias)', expected type 'string'")
+        }
     }
 
     /// Runs `read` with `context` reading one snapshot (a read-only transaction's) and adds
