@@ -13,7 +13,7 @@ import uuid
 import pytest
 from bson.binary import Binary
 from bson.int64 import Int64
-from pymongo import ReturnDocument
+from pymongo import MongoClient, ReturnDocument, monitoring
 from pymongo.errors import OperationFailure
 from pymongo.read_concern import ReadConcern
 
@@ -366,3 +366,45 @@ def test_client_bulk_write_runs_inside_a_transaction(client, db):
             assert result.inserted_count == 1 and result.modified_count == 1
             assert db.c.count_documents({}) == 1  # outside: not yet
     assert list(db.c.find().sort("_id", 1)) == [{"_id": 1, "x": 2}, {"_id": 2}]
+
+
+def test_client_bulk_write_results_past_the_batch_come_by_get_more_in_and_out_of_a_transaction(client, db):
+    from pymongo.operations import InsertOne, UpdateOne
+    ops = [{"insert": 0, "document": {"_id": i}} for i in range(5)]
+    reply = client.admin.command({"bulkWrite": 1, "ops": ops, "nsInfo": [{"ns": f"{db.name}.r"}],
+                                  "cursor": {"batchSize": 2}})
+    cursor = reply["cursor"]
+    assert [r["idx"] for r in cursor["firstBatch"]] == [0, 1] and cursor["id"] != 0
+    assert cursor["ns"] == "admin.$cmd.bulkWrite" and reply["nInserted"] == 5
+    more = client.admin.command({"getMore": cursor["id"], "collection": "$cmd.bulkWrite"})
+    assert [r["idx"] for r in more["cursor"]["nextBatch"]] == [2, 3, 4] and more["cursor"]["id"] == 0
+    with pytest.raises(OperationFailure) as refused:
+        client.admin.command({"bulkWrite": 1, "ops": ops, "nsInfo": [{"ns": f"{db.name}.r"}],
+                              "cursor": {"batchSize": -1}})
+    assert refused.value.code == 51024
+    # Two results of 8 MiB each pass the 16 MiB batch: the driver fetches the second.
+    half = "a" * (8 * 1024 * 1024)
+    commands = []
+
+    class Recorder(monitoring.CommandListener):
+        def started(self, event):
+            commands.append(event.command_name)
+
+        def succeeded(self, event):
+            pass
+
+        def failed(self, event):
+            pass
+
+    with MongoClient(client.address[0], client.address[1], event_listeners=[Recorder()]) as watched:
+        with watched.start_session() as session:
+            with session.start_transaction():
+                result = watched.bulk_write([UpdateOne({"_id": half}, {"$set": {"x": 1}}, upsert=True,
+                                                       namespace=f"{db.name}.big"),
+                                             UpdateOne({"_id": "b" + half[1:]}, {"$set": {"x": 1}}, upsert=True,
+                                                       namespace=f"{db.name}.big"),
+                                             InsertOne({"_id": 1}, namespace=f"{db.name}.big")],
+                                            session=session, verbose_results=True)
+    assert result.upserted_count == 2 and len(result.update_results) == 2 and result.inserted_count == 1
+    assert "getMore" in commands
+    assert db.big.count_documents({}) == 3
