@@ -229,8 +229,15 @@ public final class DocumentStore: Sendable {
         } catch {
             throw .storage(error)
         }
-        let idIndex = IndexDescription.idIndex(collation: options["collation"]?.documentValue)
-        let description = CollectionDescription(namespace: namespace, id: id, options: options, indexes: [idIndex])
+        let idIndex: (description: IndexDescription, open: Catalog.OpenIndex?)
+        do {
+            idIndex = try makeIDIndex(collation: options["collation"]?.documentValue)
+        } catch {
+            try? storage.dropKeySpace(keySpace)
+            if let capped { try? storage.dropKeySpace(capped.keySpace) }
+            throw error
+        }
+        let description = CollectionDescription(namespace: namespace, id: id, options: options, indexes: [idIndex.description])
         let record: BSONDocument = ["id": .int64(Int64(id)), "options": .document(options)]
         do {
             try commit(.journaled) { (pending) throws(MongoError) in
@@ -242,16 +249,18 @@ public final class DocumentStore: Sendable {
                 }
                 pending.batch.put(CatalogKey.collection(namespace), try bson(record), in: catalogKeySpace)
                 var next: [UInt8] = []
-                KeyEncoding.appendBigEndian(id + 1, to: &next)
+                KeyEncoding.appendBigEndian(max(id, idIndex.description.keySpaceID ?? 0) + 1, to: &next)
                 pending.batch.put(CatalogKey.nextCollectionID, next, in: catalogKeySpace)
                 pending.batch.put(CatalogKey.index(collection: id, name: IndexDescription.idIndex.name),
-                                  try bson(idIndex.document), in: catalogKeySpace)
-                try pending.log(.create, database: namespace.database, collection: namespace.collection, document: options)
+                                  try bson(idIndex.description.catalogRecord), in: catalogKeySpace)
+                try pending.log(.create, database: namespace.database, collection: namespace.collection, document: options,
+                                collectionID: id)
                 let catalog = self.catalog
                 pending.onCommit {
                     catalog.withState { state in
                         state.databases.insert(namespace.database)
                         state.collections[namespace] = Catalog.OpenCollection(description: description, keySpace: keySpace,
+                                                                              indexes: idIndex.open.map { [$0] } ?? [],
                                                                               capped: capped)
                     }
                 }
@@ -259,9 +268,22 @@ public final class DocumentStore: Sendable {
         } catch {
             try? storage.dropKeySpace(keySpace)
             if let capped { try? storage.dropKeySpace(capped.keySpace) }
+            if let open = idIndex.open { try? storage.dropKeySpace(open.keySpace) }
             throw error
         }
         return description
+    }
+
+    /// The `_id_` index of a new collection whose default collation is `collation`. With a
+    /// collation, `_id`s that compare equal under it may not coexist (as in mongod, whose
+    /// `_id` index carries the collation): the index then has its own key space of collation
+    /// keys, kept like a unique secondary index's; without one, the collection's own keys are
+    /// its entries.
+    func makeIDIndex(collation: BSONDocument?) throws(MongoError) -> (description: IndexDescription, open: Catalog.OpenIndex?) {
+        let description = IndexDescription.idIndex(collation: collation)
+        guard collation != nil else { return (description, nil) }
+        let made = try openNewIndex(description)
+        return (made.description, made.open)
     }
 
     /// Drops the collection at `namespace` and releases its disk space.
@@ -311,8 +333,12 @@ public final class DocumentStore: Sendable {
                 let emptied = source.database != target.database
                     && catalog.collections(in: source.database).allSatisfy { $0.namespace == source }
                 if emptied { pending.batch.delete(CatalogKey.database(source.database), in: catalogKeySpace) }
+                var renamed: BSONDocument = ["to": .string(target.description)]
+                if let dropped = replaced.first?.description.id {
+                    renamed.append("dropTarget", .binary(CollectionDescription.uuid(ofID: dropped)))
+                }
                 try pending.log(.rename, database: source.database, collection: source.collection,
-                                document: ["to": .string(target.description)])
+                                document: renamed, collectionID: description.id)
                 let catalog = self.catalog
                 pending.onCommit {
                     catalog.withState { state in
@@ -383,7 +409,7 @@ public final class DocumentStore: Sendable {
             if let end = KeyRange.successor(ofPrefix: prefix) {
                 pending.batch.deleteRange(from: prefix, to: end, in: catalogKeySpace)
             }
-            try pending.log(.drop, database: namespace.database, collection: namespace.collection)
+            try pending.log(.drop, database: namespace.database, collection: namespace.collection, collectionID: id)
             let remaining = catalog.collections(in: namespace.database).filter { !namespaces.contains($0.namespace) }
             if remaining.isEmpty { emptied.insert(namespace.database) }
         }

@@ -122,9 +122,9 @@ public final class CommandDispatcher: Sendable {
             } else {
                 if let session = context.sessionID { try server.sessions.touch(session) }
                 if let snapshot = try SnapshotRead(request.body, name: name, engine: server.engine) {
-                    reply = try snapshot.run(engine: server.engine, discard: { id, namespace in
-                        _ = server.cursors.kill(ids: [id], namespace: namespace)
-                    }) { () throws(MongoError) -> BSONDocument in try handler.run(context) }
+                    reply = try snapshot.run(context: context, history: server.snapshotHistory) { (inside) throws(MongoError) -> BSONDocument in
+                        try handler.run(inside)
+                    }
                 } else {
                     reply = try handler.run(context)
                 }
@@ -178,6 +178,8 @@ public final class CommandDispatcher: Sendable {
             } else if FailPoints.retryableCodes.contains(error.code.rawValue), Self.isRetryableWrite(request),
                       reply["errorLabels"] == nil {
                 reply["errorLabels"] = .array(["RetryableWriteError"])
+            } else if reply["errorLabels"] == nil, Self.isTransientTransactionError(error.code, request: request) {
+                reply["errorLabels"] = .array(["TransientTransactionError"])
             }
             appendClusterTime(to: &reply, connection: connection)
             return reply
@@ -275,6 +277,19 @@ public final class CommandDispatcher: Sendable {
     }
 
     /// A retryable write: a write command in a session with a `txnNumber`, outside a transaction.
+    /// The codes mongod labels `TransientTransactionError` in a transaction statement
+    /// (`isTransientTransactionError`: write conflicts, lock timeouts, prepared transactions,
+    /// snapshot and re-targeting errors), NoSuchTransaction (251) aside.
+    static let transientTransactionCodes: Set<Int32> = [112, 24, 267, 239, 246, 283, 117, 63, 150, 13388, 249]
+
+    /// Whether a statement of a multi-document transaction (`autocommit: false`) that failed
+    /// with `code` gets `TransientTransactionError`, as mongod labels it: the whole
+    /// transaction may be retried (NoSuchTransaction too, also on commit and abort).
+    static func isTransientTransactionError(_ code: MongoError.Code, request: CommandRequest) -> Bool {
+        guard request.body["autocommit"] == .bool(false) else { return false }
+        return transientTransactionCodes.contains(code.rawValue) || code == .noSuchTransaction
+    }
+
     static func isRetryableWrite(_ request: CommandRequest) -> Bool {
         guard let name = request.body.first?.key,
               SessionStatement.retryableWrites.contains(name) else { return false }

@@ -55,6 +55,8 @@ final class ServerState: Sendable {
     let documentMetrics = DocumentMetrics()
     /// `fsync: 1, lock: true` / `fsyncUnlock`.
     let fsyncLock = FsyncLock()
+    /// The snapshots recent snapshot reads ran at, for reads at the same `atClusterTime`.
+    let snapshotHistory = SnapshotHistory()
     /// The test-only fail points (`configureFailPoint`, with `--enable-test-commands`).
     let failPoints = FailPoints()
     /// Each connection's `client.application.name` from its hello (failCommand's `appName`).

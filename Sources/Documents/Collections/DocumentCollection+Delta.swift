@@ -82,7 +82,8 @@ extension DocumentCollection {
                 // through embedded documents only; new fields appended in order), so the log
                 // stays as small as the patch.
                 try pending.log(.update, database: namespace.database, collection: namespace.collection,
-                                documentKey: id, document: description, preImage: preImage, updatedFieldsRedo: true)
+                                documentKey: id, document: description, preImage: preImage, updatedFieldsRedo: true,
+                                collectionID: current.id)
                 return .applied(modified: true)
             }
         }

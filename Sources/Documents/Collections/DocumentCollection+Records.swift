@@ -29,7 +29,7 @@ extension DocumentCollection {
         after key: [UInt8]?, interrupt: OperationInterrupt = .none,
         _ body: (Record, _ key: UnsafeRawBufferPointer) throws(MongoError) -> Bool
     ) throws(MongoError) {
-        guard let collection = store.catalog.openCollection(namespace) else { return }
+        guard let collection = openCollection() else { return }
         guard let range = KeyRange.all.resumed(after: key, direction: .forward) else { return }
         let decoder = RecordDecoder(registry: store.shapes)
         var poll = interrupt.poll()

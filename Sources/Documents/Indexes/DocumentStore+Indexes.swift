@@ -29,11 +29,25 @@ extension DocumentStore {
         on namespace: Namespace, key: BSONDocument, name: String? = nil, options: BSONDocument = BSONDocument(),
         interrupt: OperationInterrupt = .none
     ) throws(MongoError) -> IndexDescription {
-        let requested = try IndexSpecValidation.validate(key: key, name: name, options: options)
+        let requested = try checkedIndex(key: key, name: name, options: options)
         if IndexKeyPattern.isIDPattern(key) {
             _ = try openOrCreateCollection(namespace)
             return catalog.collection(namespace)?.indexes.first(where: \.isIDIndex) ?? .idIndex
         }
+        _ = try openOrCreateCollection(namespace)
+        return try ddlSection.withLock { () throws(MongoError) -> IndexDescription in
+            guard let collection = catalog.openCollection(namespace) else {
+                throw MongoError(.namespaceNotFound, "ns not found: \(namespace)")
+            }
+            if let existing = try Self.existingIndex(matching: requested, in: collection.description) { return existing }
+            return try build(requested, on: collection, namespace: namespace, interrupt: interrupt)
+        }
+    }
+
+    /// The index `key`/`name`/`options` describe, validated (`IndexSpecValidation.validate`),
+    /// its partial filter compiled once to check it.
+    func checkedIndex(key: BSONDocument, name: String?, options: BSONDocument) throws(MongoError) -> IndexDescription {
+        let requested = try IndexSpecValidation.validate(key: key, name: name, options: options)
         if let filter = requested.partialFilter {
             guard let predicateCompiler else {
                 throw MongoError(.badValue,
@@ -41,32 +55,58 @@ extension DocumentStore {
             }
             _ = try predicateCompiler(filter)
         }
+        return requested
+    }
+
+    /// The index of `collection` that `requested` repeats (same name, key and options), or
+    /// `nil` when it is new.
+    ///
+    /// - Throws: `IndexKeySpecsConflict` (86) for its name with another key pattern,
+    ///   `IndexOptionsConflict` (85) for its name with other options or an equivalent index
+    ///   under another name.
+    static func existingIndex(matching requested: IndexDescription,
+                              in collection: CollectionDescription) throws(MongoError) -> IndexDescription? {
         let spec = IndexSpec(requested)
-        _ = try openOrCreateCollection(namespace)
-        return try ddlSection.withLock { () throws(MongoError) -> IndexDescription in
-            guard let collection = catalog.openCollection(namespace) else {
-                throw MongoError(.namespaceNotFound, "ns not found: \(namespace)")
-            }
-            for existing in collection.description.indexes {
-                let existingSpec = IndexSpec(existing)
-                if existing.name == requested.name {
-                    guard BSONValue.compareDocuments(existing.key, requested.key) == 0 else {
-                        throw MongoError(.indexKeySpecsConflict,
-                                         "An existing index has the same name as the requested index: \(requested.name)")
-                    }
-                    guard existingSpec.isEquivalent(to: spec), existing.isHidden == requested.isHidden,
-                          existing.expireAfterSeconds == requested.expireAfterSeconds
-                    else {
-                        throw MongoError(.indexOptionsConflict,
-                                         "An equivalent index already exists with the same name but different options: \(requested.name)")
-                    }
-                    return existing
+        for existing in collection.indexes {
+            let existingSpec = IndexSpec(existing)
+            if existing.name == requested.name {
+                guard BSONValue.compareDocuments(existing.key, requested.key) == 0 else {
+                    throw MongoError(.indexKeySpecsConflict,
+                                     "An existing index has the same name as the requested index: \(requested.name)")
                 }
-                if existingSpec.isEquivalent(to: spec) {
-                    throw MongoError(.indexOptionsConflict, "Index already exists with a different name: \(existing.name)")
+                guard existingSpec.isEquivalent(to: spec), existing.isHidden == requested.isHidden,
+                      existing.expireAfterSeconds == requested.expireAfterSeconds
+                else {
+                    throw MongoError(.indexOptionsConflict,
+                                     "An equivalent index already exists with the same name but different options: \(requested.name)")
                 }
+                return existing
             }
-            return try build(requested, on: collection, namespace: namespace, interrupt: interrupt)
+            if existingSpec.isEquivalent(to: spec) {
+                throw MongoError(.indexOptionsConflict, "Index already exists with a different name: \(existing.name)")
+            }
+        }
+        return nil
+    }
+
+    /// `requested` with a new, empty key space of its own (its id reserved): what an index
+    /// build or a transaction's createIndex fills. Nothing records it yet.
+    func openNewIndex(_ requested: IndexDescription) throws(MongoError)
+        -> (description: IndexDescription, open: Catalog.OpenIndex, id: UInt64)
+    {
+        let id = catalog.reserveCollectionID()
+        let keySpace = try makeKeySpace(named: CatalogKey.keySpaceName(index: id))
+        var description = requested
+        description.keySpaceID = id
+        return (description, Catalog.OpenIndex(description: description, keySpace: keySpace, compiler: predicateCompiler), id)
+    }
+
+    /// The key space `name`, opened or made.
+    func makeKeySpace(named name: String) throws(MongoError) -> any KeySpace {
+        do {
+            return try storage.keySpace(named: name)
+        } catch {
+            throw .storage(error)
         }
     }
 
@@ -77,16 +117,8 @@ extension DocumentStore {
         _ requested: IndexDescription, on collection: Catalog.OpenCollection, namespace: Namespace,
         interrupt: OperationInterrupt
     ) throws(MongoError) -> IndexDescription {
-        let id = catalog.reserveCollectionID()
-        let keySpace: any KeySpace
-        do {
-            keySpace = try storage.keySpace(named: CatalogKey.keySpaceName(index: id))
-        } catch {
-            throw .storage(error)
-        }
-        var description = requested
-        description.keySpaceID = id
-        let open = Catalog.OpenIndex(description: description, keySpace: keySpace, compiler: predicateCompiler)
+        let (description, open, id) = try openNewIndex(requested)
+        let keySpace = open.keySpace
         let build = IndexBuild(description: description, index: open)
         do {
             let registered = try commitSection.withLock { () throws(MongoError) -> Catalog.OpenCollection in
@@ -128,8 +160,10 @@ extension DocumentStore {
             }
             try commit(.journaled) { (pending) throws(MongoError) in
                 pending.batch.delete(CatalogKey.index(collection: collection.description.id, name: name), in: catalogKeySpace)
+                // The whole description (replay reads only the name), for change streams.
                 try pending.log(.dropIndex, database: namespace.database, collection: namespace.collection,
-                                document: ["name": .string(name)])
+                                document: collection.index(named: name)?.document ?? ["name": .string(name)],
+                                collectionID: collection.description.id)
                 let catalog = self.catalog
                 pending.onCommit {
                     catalog.withState { state in

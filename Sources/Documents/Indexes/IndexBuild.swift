@@ -126,7 +126,7 @@ struct HybridIndexBuilder {
             KeyEncoding.appendBigEndian(store.catalog.withState { $0.nextCollectionID }, to: &next)
             pending.batch.put(CatalogKey.nextCollectionID, next, in: store.catalogKeySpace)
             try pending.log(.createIndex, database: namespace.database, collection: namespace.collection,
-                            document: ready.document)
+                            document: ready.document, collectionID: collection.description.id)
             let (catalog, namespace, build, open) = (store.catalog, namespace, build, index)
             pending.onCommit {
                 catalog.withState { state in

@@ -163,7 +163,7 @@ final class IndexMaintenance {
 
     private func add(_ key: IndexKeyGenerator.Key, index position: Int, id: BSONValue, idKey: [UInt8]) throws(MongoError) {
         let index = indexes[position]
-        if index.spec.isUnique {
+        if index.spec.rejectsNewDuplicates {
             var conflict = false
             if let other = added[position][key.encoded], other != idKey { conflict = true }
             if !conflict {

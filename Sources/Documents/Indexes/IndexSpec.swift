@@ -13,6 +13,9 @@ struct IndexSpec: Sendable, Equatable {
     let fields: [IndexKeyField]
     /// Whether two documents may not share a key.
     let isUnique: Bool
+    /// Whether a write may not add a key another document has: a unique index, or one with
+    /// `prepareUnique` (existing duplicates stay until collMod converts it to unique).
+    let rejectsNewDuplicates: Bool
     /// Whether documents missing every key field are left out.
     let isSparse: Bool
     /// The filter a document must match to be indexed, if any.
@@ -27,6 +30,7 @@ struct IndexSpec: Sendable, Equatable {
         key = description.key
         fields = IndexKeyPattern.fields(of: description.key)
         isUnique = description.isUnique
+        rejectsNewDuplicates = description.isUnique || description.options["prepareUnique"]?.boolValue == true
         isSparse = description.isSparse
         partialFilter = description.partialFilter
         expireAfterSeconds = description.expireAfterSeconds

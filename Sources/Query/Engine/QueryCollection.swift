@@ -51,7 +51,7 @@ public struct QueryCollection: Sendable {
     /// - Throws: when the stored default no longer opens (an ICU that lost the locale).
     public func collator() throws(MongoError) -> Collator? {
         if let operationCollator { return operationCollator }
-        return try collator(defaultFrom: collection.store.catalog.collection(collection.namespace))
+        return try collator(defaultFrom: collection.catalogEntry)
     }
 
     /// ``collator()`` with the collection's catalog entry already read.
@@ -372,7 +372,7 @@ public struct QueryCollection: Sendable {
             throw MongoError(.badValue, "limit value must be non-negative, but received: \(limit)")
         }
         // One catalog read gives the default collation and the indexes.
-        let entry = collection.store.catalog.collection(collection.namespace)
+        let entry = collection.catalogEntry
         let collator = try collator(defaultFrom: entry)
         let filter = try Filter(query.filter, collator: collator)
         let sort = try query.sort.flatMap { (spec) throws(MongoError) -> SortSpec? in
