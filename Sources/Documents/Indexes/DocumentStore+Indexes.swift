@@ -62,6 +62,7 @@ extension DocumentStore {
                 if existingSpec.isEquivalent(to: spec) {
                     throw MongoError(.indexOptionsConflict, "Index already exists with a different name: \(existing.name)")
                 }
+                try TextIndexRules.checkOnlyTextIndex(existing: existing, requested: requested)
             }
             return try build(requested, on: collection, namespace: namespace, interrupt: interrupt)
         }

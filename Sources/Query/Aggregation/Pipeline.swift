@@ -73,6 +73,8 @@ struct MatchSpec: Sendable {
     let filterSpec: BSONDocument
     let filter: Filter
     let expressions: [Expression]
+    /// A top-level `$text` (first stage only): `filterSpec` keeps it, `filter` is the rest.
+    var hasText = false
 }
 
 /// `$group`.
@@ -134,6 +136,8 @@ struct Pipeline: Sendable {
             if index != 0 { throw MongoError(.location(40602), "\(stage.name) is only valid as the first stage in a pipeline") }
         case .merge:
             if index != count - 1 { throw MongoError(.location(40601), "$merge can only be the final stage in the pipeline") }
+        case .match(let spec) where spec.hasText:
+            if index != 0 { throw MongoError(.location(17313), "$match with $text is only allowed as the first pipeline stage") }
         default:
             break
         }
@@ -156,6 +160,10 @@ struct Pipeline: Sendable {
             var expressions: [Expression] = []
             for (key, clause) in spec.elements {
                 if key == "$expr" { expressions.append(try Expression.parse(clause, in: &context)) } else { residual.append(key, clause) }
+            }
+            if let (_, rest) = try TextQuery.extract(from: residual) {
+                return .match(MatchSpec(spec: spec, filterSpec: residual, filter: try Filter(rest, collator: context.collator),
+                                        expressions: expressions, hasText: true))
             }
             return .match(MatchSpec(spec: spec, filterSpec: residual, filter: try Filter(residual, collator: context.collator), expressions: expressions))
         case "$project":

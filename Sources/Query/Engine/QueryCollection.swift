@@ -73,6 +73,7 @@ public struct QueryCollection: Sendable {
 
     /// The documents a find returns, projected, in order.
     public func find(_ query: FindQuery) throws(MongoError) -> [BSONDocument] {
+        if let text = try textSearch(query) { return text.documents }
         let prepared = try prepare(query)
         var statistics = ExecutionStatistics()
         let matches = try Executor(collection: collection, interrupt: interrupt, sortMemory: query.sortMemory).matches(
@@ -89,6 +90,10 @@ public struct QueryCollection: Sendable {
     /// MongoDB's explain output for a find: `queryPlanner` and, at `executionStats`
     /// verbosity or above, `executionStats` (the query runs).
     public func explain(_ query: FindQuery, verbosity: ExplainVerbosity = .executionStats) throws(MongoError) -> BSONDocument {
+        if let text = try planTextSearch(query) {
+            let run = verbosity == .queryPlanner ? nil : try runTextSearch(text)
+            return text.explain(namespace: namespace, filter: query.filter, verbosity: verbosity, run: run)
+        }
         let prepared = try prepare(query)
         var statistics = ExecutionStatistics()
         if verbosity != .queryPlanner {
@@ -102,6 +107,7 @@ public struct QueryCollection: Sendable {
     /// The number of matching documents after `skip` and `limit`.
     public func count(_ filter: BSONDocument = BSONDocument(), skip: Int = 0, limit: Int? = nil,
                       hint: BSONValue? = nil) throws(MongoError) -> Int {
+        if let text = try textSearchCount(FindQuery(filter: filter, skip: skip, limit: limit)) { return text }
         let prepared = try prepare(FindQuery(filter: filter, skip: skip, limit: limit, hint: hint))
         var statistics = ExecutionStatistics()
         return try Executor(collection: collection, interrupt: interrupt).count(prepared.plan, statistics: &statistics)
