@@ -104,7 +104,8 @@ def test_sort_by_text_score_orders_by_descending_score(posts):
     results = list(posts.find(query, {"score": meta}).sort([("score", meta)]))
     scores = [document["score"] for document in results]
     assert scores == sorted(scores, reverse=True)
-    assert len(results) == 5
+    expected = {document["_id"] for document in POSTS if expected_score(document, WEIGHTS, ["alpha", "gamma"]) > 0}
+    assert {document["_id"] for document in results} == expected
     limited = list(posts.find(query, {"score": meta}).sort([("score", meta)]).limit(2))
     assert [document["_id"] for document in limited] == [document["_id"] for document in results[:2]]
 
@@ -287,3 +288,19 @@ def test_writes_maintain_the_index(posts):
     posts.update_one({"_id": 2}, {"$set": {"body": "omega"}, "$unset": {"title": ""}})
     assert [d["_id"] for d in search(posts, "omega")] == [2]
     assert 2 not in {d["_id"] for d in search(posts, "gamma")}
+
+
+def test_text_in_the_first_match_of_an_aggregation(posts):
+    pipeline = [{"$match": {"$text": {"$search": "alpha"}, "_id": {"$lt": 6}}}, {"$project": {"title": 1}}]
+    found = sorted(document["_id"] for document in posts.aggregate(pipeline))
+    expected = sorted(document["_id"] for document in POSTS
+                      if document["_id"] < 6 and expected_score(document, WEIGHTS, ["alpha"]) > 0)
+    assert found == expected
+    grouped = list(posts.aggregate([{"$match": {"$text": {"$search": "gamma"}}}, {"$count": "n"}]))
+    assert grouped == [{"n": posts.count_documents({"$text": {"$search": "gamma"}})}]
+
+
+def test_text_is_refused_after_the_first_stage(posts):
+    with pytest.raises(OperationFailure) as raised:
+        list(posts.aggregate([{"$project": {"title": 1}}, {"$match": {"$text": {"$search": "alpha"}}}]))
+    assert raised.value.code == 17313
