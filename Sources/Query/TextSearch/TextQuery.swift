@@ -62,25 +62,13 @@ struct TextQuery {
         for element in arguments {
             switch element.key {
             case "$search":
-                guard case let .string(text) = element.value else {
-                    throw MongoError(.badValue, "$search requires a string value")
-                }
-                search = text
+                search = try Self.string(element)
             case "$language":
-                guard case let .string(text) = element.value else {
-                    throw MongoError(.badValue, "$language requires a string value")
-                }
-                language = text
+                language = try Self.string(element)
             case "$caseSensitive":
-                guard case let .bool(flag) = element.value else {
-                    throw MongoError(.badValue, "$caseSensitive requires a boolean value")
-                }
-                caseSensitive = flag
+                caseSensitive = try Self.flag(element)
             case "$diacriticSensitive":
-                guard case let .bool(flag) = element.value else {
-                    throw MongoError(.badValue, "$diacriticSensitive requires a boolean value")
-                }
-                diacriticSensitive = flag
+                diacriticSensitive = try Self.flag(element)
             default:
                 throw MongoError(.badValue, "extra fields in $text")
             }
@@ -90,6 +78,20 @@ struct TextQuery {
         languageName = language
         self.caseSensitive = caseSensitive
         self.diacriticSensitive = diacriticSensitive
+    }
+
+    private static func string(_ element: BSONDocument.Element) throws(MongoError) -> String {
+        guard case let .string(text) = element.value else {
+            throw MongoError(.badValue, "\(element.key) requires a string value")
+        }
+        return text
+    }
+
+    private static func flag(_ element: BSONDocument.Element) throws(MongoError) -> Bool {
+        guard case let .bool(flag) = element.value else {
+            throw MongoError(.badValue, "\(element.key) requires a boolean value")
+        }
+        return flag
     }
 
     /// The language the search string is read in: `$language`, else `defaultLanguage`.

@@ -9,27 +9,8 @@ extension TextSearchPlan {
     /// The explain document of this plan; `run` carries the figures at `executionStats`.
     func explain(namespace: Namespace, filter: BSONDocument, verbosity: ExplainVerbosity,
                  run: TextSearchRun?) -> BSONDocument {
-        var queryPlanner: BSONDocument = [
-            "namespace": .string(namespace.description),
-            "parsedQuery": .document(filter),
-            "indexFilterSet": false,
-            "winningPlan": .document(stages(run: nil)),
-            "rejectedPlans": .array([]),
-        ]
-        queryPlanner["plannerVersion"] = .int32(1)
-        var explain: BSONDocument = ["queryPlanner": .document(queryPlanner)]
-        if verbosity != .queryPlanner, let run {
-            explain["executionStats"] = .document([
-                "executionSuccess": true,
-                "nReturned": .int32(Int32(clamping: run.statistics.nReturned)),
-                "executionTimeMillis": .int32(0),
-                "totalKeysExamined": .int32(Int32(clamping: run.statistics.totalKeysExamined)),
-                "totalDocsExamined": .int32(Int32(clamping: run.statistics.totalDocsExamined)),
-                "executionStages": .document(stages(run: run)),
-            ])
-        }
-        explain["ok"] = .double(1)
-        return explain
+        let execution = verbosity == .queryPlanner ? nil : run.map { ($0.statistics, stages(run: $0)) }
+        return ExplainWriter.envelope(namespace: namespace, filter: filter, winningPlan: stages(run: nil), execution: execution)
     }
 
     private func stages(run: TextSearchRun?) -> BSONDocument {
