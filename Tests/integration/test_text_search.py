@@ -304,3 +304,14 @@ def test_text_is_refused_after_the_first_stage(posts):
     with pytest.raises(OperationFailure) as raised:
         list(posts.aggregate([{"$project": {"title": 1}}, {"$match": {"$text": {"$search": "alpha"}}}]))
     assert raised.value.code == 17313
+
+
+def test_updates_and_deletes_select_by_text(posts):
+    matching = {d["_id"] for d in search(posts, "zeta")}
+    result = posts.update_many({"$text": {"$search": "zeta"}}, {"$set": {"tagged": True}})
+    assert result.matched_count == len(matching)
+    assert {d["_id"] for d in posts.find({"tagged": True})} == matching
+    gone = {d["_id"] for d in search(posts, "gamma") if d["_id"] != 3}
+    deleted = posts.delete_many({"$text": {"$search": "gamma"}, "_id": {"$ne": 3}})
+    assert deleted.deleted_count == len(gone)
+    assert {d["_id"] for d in posts.find()} == {d["_id"] for d in POSTS} - gone

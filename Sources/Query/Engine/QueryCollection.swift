@@ -191,7 +191,8 @@ public struct QueryCollection: Sendable {
     public func update(
         _ filter: BSONDocument, _ update: BSONDocument, options: UpdateOptions = UpdateOptions()
     ) throws(MongoError) -> UpdateResult {
-        try retryingUpsertRace(options.upsert) { () throws(MongoError) -> UpdateResult in
+        let filter = try textWriteFilter(filter) ?? filter
+        return try retryingUpsertRace(options.upsert) { () throws(MongoError) -> UpdateResult in
             try updateOnce(filter, update, options: options)
         }
     }
@@ -336,6 +337,7 @@ public struct QueryCollection: Sendable {
         _ filter: BSONDocument, multi: Bool = true, writeConcern: WriteConcern = .acknowledged
     ) throws(MongoError) -> Int {
         _ = try writeGuard()
+        let filter = try textWriteFilter(filter) ?? filter
         let prepared = try prepare(FindQuery(filter: filter, limit: multi ? nil : 1))
         if let id = Self.idEquality(prepared.plan.filter) {
             // At most one document has this `_id`: delete it by key, without a search first.

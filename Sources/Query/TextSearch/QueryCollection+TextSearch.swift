@@ -208,3 +208,16 @@ extension QueryCollection {
         return Head(source: .documents(run?.documents ?? []), rest: residual + rest, consumed: 1)
     }
 }
+
+extension QueryCollection {
+    /// An update's or delete's filter with `$text`, as the write reads it: the `_id`s of the
+    /// text search's matches (the search applies the rest of the filter); `nil` without `$text`.
+    ///
+    /// - Throws: the errors of ``textSearch(_:)``.
+    func textWriteFilter(_ filter: BSONDocument) throws(MongoError) -> BSONDocument? {
+        guard filter.contains(where: { $0.key == "$text" || $0.key == "$and" }),
+              let run = try textSearch(FindQuery(filter: filter, projection: ["_id": 1]))
+        else { return nil }
+        return ["_id": ["$in": .array(run.documents.compactMap { $0["_id"] })]]
+    }
+}
