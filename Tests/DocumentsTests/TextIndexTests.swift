@@ -77,6 +77,14 @@ struct TextScoreTests {
         #expect(scores["z"] == nil)
     }
 
+    @Test func wildcardStringsTakeTheWildcardsWeight() throws {
+        let text = try spec(["$**": "text"], ["weights": ["$**": 3, "title": 5], "default_language": "none"])
+        let scores = try text.termScores(of: ["title": "a b", "other": ["deep": "b c"]])
+        #expect(scores["a"] == formula(weight: 5, n: 1, tokens: 2))
+        #expect(scores["b"] == formula(weight: 5, n: 1, tokens: 2) + formula(weight: 3, n: 1, tokens: 2))
+        #expect(scores["c"] == formula(weight: 3, n: 1, tokens: 2))
+    }
+
     @Test func subdocumentsOverrideTheLanguage() throws {
         let text = try spec(["$**": "text"])
         let strings = try text.indexedStrings(of: ["t": "the", "sub": ["language": "fr", "u": "le"]])

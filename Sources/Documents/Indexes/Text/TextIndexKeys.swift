@@ -53,7 +53,7 @@ extension TextIndexSpec {
                 if let weight = weights[fullPath] {
                     result.append(TextIndexedString(text: text, language: language, weight: weight))
                 } else if isWildcard {
-                    result.append(TextIndexedString(text: text, language: language, weight: TextIndexRules.defaultWeight))
+                    result.append(TextIndexedString(text: text, language: language, weight: wildcardWeight))
                 }
             case let .document(object):
                 guard isWildcard || reachesWeighted(fullPath) else { continue }

@@ -168,6 +168,8 @@ public struct TextIndexSpec: Sendable, Equatable {
     public let weights: [String: Double]
     /// Whether every string field is indexed (`$**`).
     public let isWildcard: Bool
+    /// The weight of the strings only `$**` reaches.
+    public let wildcardWeight: Double
     /// The language of documents that name none.
     public let defaultLanguage: TextLanguage
     /// The field naming a (sub)document's language.
@@ -181,16 +183,18 @@ public struct TextIndexSpec: Sendable, Equatable {
     public init?(_ description: IndexDescription) {
         guard TextIndexRules.isText(description.key) else { return nil }
         var weights: [String: Double] = [:]
-        var wildcard = false
+        var wildcard: Double?
         for element in description.options["weights"]?.documentValue ?? BSONDocument() {
+            let weight = element.value.doubleValue ?? element.value.int64Value.map(Double.init) ?? TextIndexRules.defaultWeight
             if element.key == "$**" {
-                wildcard = true
+                wildcard = weight
             } else {
-                weights[element.key] = element.value.doubleValue ?? element.value.int64Value.map(Double.init) ?? 1
+                weights[element.key] = weight
             }
         }
         self.weights = weights
-        isWildcard = wildcard
+        isWildcard = wildcard != nil
+        wildcardWeight = wildcard ?? TextIndexRules.defaultWeight
         defaultLanguage = description.options["default_language"]?.stringValue.flatMap(TextLanguage.init(named:)) ?? .english
         languageOverride = description.options["language_override"]?.stringValue ?? "language"
         var prefix: [String] = []
