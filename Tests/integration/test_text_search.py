@@ -327,3 +327,15 @@ def test_updates_and_deletes_select_by_text(posts):
     deleted = posts.delete_many({"$text": {"$search": "gamma"}, "_id": {"$ne": 3}})
     assert deleted.deleted_count == len(gone)
     assert {d["_id"] for d in posts.find()} == {d["_id"] for d in POSTS} - gone
+
+
+def test_text_indexes_compare_bytes_not_collations(db):
+    db.create_collection("french", collation={"locale": "fr"})
+    with pytest.raises(OperationFailure) as raised:
+        db.french.create_index([("body", TEXT)])
+    assert raised.value.code == 67
+    assert "does not support collation" in str(raised.value)
+    db.french.create_index([("body", TEXT)], collation={"locale": "simple"})
+    db.french.insert_one({"_id": 1, "body": "Élan vital"})
+    assert [d["_id"] for d in db.french.find({"$text": {"$search": "elan"}})] == [1]
+    assert "collation" not in db.french.index_information()["body_text"]

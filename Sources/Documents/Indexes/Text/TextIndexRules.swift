@@ -61,8 +61,15 @@ public enum TextIndexRules {
 
     /// The stored key pattern and options of a text index (mongod's `fixSpec`).
     ///
-    /// - Throws: `CannotCreateIndex` (67) for bad weights, languages or versions.
+    /// - Throws: `CannotCreateIndex` (67) for bad weights, languages or versions, and for a
+    ///   non-simple collation.
     static func fix(key: BSONDocument, options given: BSONDocument) throws(MongoError) -> (BSONDocument, BSONDocument) {
+        // Terms compare as bytes: a (resolved, so non-simple) collation, given or the
+        // collection's default, is refused; `{locale: "simple"}` is not stored.
+        if let collation = given["collation"]?.documentValue {
+            throw MongoError(.cannotCreateIndex,
+                             "Index type 'text' does not support collation: \(BSONValue.document(collation).extendedJSON())")
+        }
         var weights: [String: Int64] = [:]
         var fixedKey = BSONDocument()
         var addedFTS = false
