@@ -339,3 +339,14 @@ def test_text_indexes_compare_bytes_not_collations(db):
     db.french.insert_one({"_id": 1, "body": "Élan vital"})
     assert [d["_id"] for d in db.french.find({"$text": {"$search": "elan"}})] == [1]
     assert "collation" not in db.french.index_information()["body_text"]
+
+
+def test_find_and_modify_picks_the_best_scored_match(posts):
+    meta = {"$meta": "textScore"}
+    best = list(posts.find({"$text": {"$search": "alpha"}}, {"score": meta}).sort([("score", meta)]).limit(1))[0]
+    changed = posts.find_one_and_update({"$text": {"$search": "alpha"}}, {"$set": {"picked": True}},
+                                        sort=[("score", meta)])
+    assert changed["_id"] == best["_id"]
+    assert [d["_id"] for d in posts.find({"picked": True})] == [best["_id"]]
+    removed = posts.find_one_and_delete({"$text": {"$search": "epsilon"}, "_id": 4})
+    assert removed["_id"] == 4 and posts.find_one({"_id": 4}) is None
