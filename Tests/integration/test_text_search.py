@@ -350,3 +350,8 @@ def test_find_and_modify_picks_the_best_scored_match(posts):
     assert [d["_id"] for d in posts.find({"picked": True})] == [best["_id"]]
     removed = posts.find_one_and_delete({"$text": {"$search": "epsilon"}, "_id": 4})
     assert removed["_id"] == 4 and posts.find_one({"_id": 4}) is None
+
+
+def test_distinct_selects_by_text(posts):
+    expected = sorted({d["title"] for d in search(posts, "beta")})
+    assert sorted(posts.distinct("title", {"$text": {"$search": "beta"}})) == expected

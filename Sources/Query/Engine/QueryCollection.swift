@@ -130,7 +130,7 @@ public struct QueryCollection: Sendable {
     /// their elements), in BSON order.
     public func distinct(_ key: String, filter: BSONDocument = BSONDocument()) throws(MongoError) -> [BSONValue] {
         let path = try FieldPath(key)
-        let prepared = try prepare(FindQuery(filter: filter))
+        let prepared = try prepare(FindQuery(filter: try textMatchesAsIDFilter(filter) ?? filter))
         var statistics = ExecutionStatistics()
         var values: [BSONValue] = []
         try Executor(collection: collection, interrupt: interrupt).forEachCandidate(prepared.plan, wantPositional: false,
@@ -191,7 +191,7 @@ public struct QueryCollection: Sendable {
     public func update(
         _ filter: BSONDocument, _ update: BSONDocument, options: UpdateOptions = UpdateOptions()
     ) throws(MongoError) -> UpdateResult {
-        let filter = try textWriteFilter(filter) ?? filter
+        let filter = try textMatchesAsIDFilter(filter) ?? filter
         return try retryingUpsertRace(options.upsert) { () throws(MongoError) -> UpdateResult in
             try updateOnce(filter, update, options: options)
         }
@@ -337,7 +337,7 @@ public struct QueryCollection: Sendable {
         _ filter: BSONDocument, multi: Bool = true, writeConcern: WriteConcern = .acknowledged
     ) throws(MongoError) -> Int {
         _ = try writeGuard()
-        let filter = try textWriteFilter(filter) ?? filter
+        let filter = try textMatchesAsIDFilter(filter) ?? filter
         let prepared = try prepare(FindQuery(filter: filter, limit: multi ? nil : 1))
         if let id = Self.idEquality(prepared.plan.filter) {
             // At most one document has this `_id`: delete it by key, without a search first.

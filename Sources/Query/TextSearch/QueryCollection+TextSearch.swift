@@ -210,11 +210,12 @@ extension QueryCollection {
 }
 
 extension QueryCollection {
-    /// An update's or delete's filter with `$text`, as the write reads it: the `_id`s of the
-    /// text search's matches (the search applies the rest of the filter); `nil` without `$text`.
+    /// A filter with `$text` as updates, deletes, findAndModify and distinct read it: the
+    /// `_id`s of the text search's matches (the search applies the rest of the filter);
+    /// `nil` without `$text`.
     ///
     /// - Throws: the errors of ``textSearch(_:)``.
-    func textWriteFilter(_ filter: BSONDocument) throws(MongoError) -> BSONDocument? {
+    func textMatchesAsIDFilter(_ filter: BSONDocument) throws(MongoError) -> BSONDocument? {
         guard filter.contains(where: { $0.key == "$text" || $0.key == "$and" }),
               let run = try textSearch(FindQuery(filter: filter, projection: ["_id": 1]))
         else { return nil }
