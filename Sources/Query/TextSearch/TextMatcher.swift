@@ -16,6 +16,11 @@ struct TextMatcher {
     ///
     /// - Throws: the language errors of the document's override field.
     func matches(_ document: BSONDocument) throws(MongoError) -> Bool {
+        // Plain terms only: the index scan found exactly the documents that match.
+        if !query.caseSensitive, !query.diacriticSensitive, parsed.negatedTerms.isEmpty, parsed.phrases.isEmpty,
+           parsed.negatedPhrases.isEmpty {
+            return true
+        }
         let strings = try spec.indexedStrings(of: document)
         var tokenizers: [TextLanguage: TextTokenizer] = [:]
         func terms(_ string: TextIndexedString) -> [String] {
