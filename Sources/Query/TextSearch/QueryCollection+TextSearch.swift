@@ -3,7 +3,8 @@
 // term (under the equality prefix the filter gives), scores of a document's terms are summed,
 // candidates are fetched, re-checked (TextMatcher) and filtered by the rest of the query, then
 // sorted (`{$meta: "textScore"}` and ordinary keys), skipped, limited and projected (score
-// fields added). A pipeline whose first `$match` has `$text` starts from the same search.
+// fields added). A pipeline whose first `$match` has `$text` starts from the same search;
+// updates, deletes, findAndModify and distinct read a `$text` filter as the search's `_id`s.
 
 import BSON
 import Documents
