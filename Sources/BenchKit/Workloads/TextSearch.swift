@@ -58,16 +58,8 @@ public struct TextSearchWorkload: Workload {
         try DataSet.recreate(session, Self.collection)
         var random = SeededGenerator(seed: 0x7E_57)
         try DataSet.load(session, Self.collection, count: records) { Self.post($0, random: &random) }
-        switch session {
-        case let .document(db):
-            _ = try db.command([
-                "createIndexes": .string(Self.collection),
-                "indexes": [["key": ["body": "text"], "name": "body_text"]],
-            ], database: DataSet.database)
-        case let .sql(sql):
-            try sql.execute("CREATE INDEX posts_body_fts ON posts USING GIN (to_tsvector('english', doc->>'body'))")
-            try sql.execute("ANALYZE posts")
-        }
+        try DataSet.createIndex(session, Self.collection, key: ["body": "text"], name: "body_text",
+                                sql: "CREATE INDEX posts_body_fts ON posts USING GIN (to_tsvector('english', doc->>'body'))")
         try DataSet.markLoaded(session, name: Self.collection, records: records)
     }
 
