@@ -355,3 +355,31 @@ def test_find_and_modify_picks_the_best_scored_match(posts):
 def test_distinct_selects_by_text(posts):
     expected = sorted({d["title"] for d in search(posts, "beta")})
     assert sorted(posts.distinct("title", {"$text": {"$search": "beta"}})) == expected
+
+
+def test_text_score_in_the_stages_after_an_aggregations_text_match(posts):
+    meta = {"$meta": "textScore"}
+    query = {"$text": {"$search": "alpha gamma"}}
+    expected = {d["_id"]: expected_score(d, WEIGHTS, ["alpha", "gamma"]) for d in POSTS
+                if expected_score(d, WEIGHTS, ["alpha", "gamma"]) > 0}
+    ranked = sorted(expected, key=lambda key: -expected[key])
+    results = list(posts.aggregate([
+        {"$match": query}, {"$project": {"title": 1, "score": meta}}, {"$sort": {"score": meta}}, {"$limit": 2},
+    ]))
+    assert [d["_id"] for d in results] == ranked[:2]
+    for document in results:
+        assert set(document) == {"_id", "title", "score"}
+        assert document["score"] == pytest.approx(expected[document["_id"]], rel=1e-12)
+    # $addFields of the score, then stages the pipeline runs itself over the scored documents.
+    results = list(posts.aggregate([
+        {"$match": query}, {"$addFields": {"s": meta}}, {"$match": {"s": {"$gt": 0}}},
+        {"$group": {"_id": None, "total": {"$sum": "$s"}}},
+    ]))
+    assert results[0]["total"] == pytest.approx(sum(expected.values()), rel=1e-12)
+
+
+def test_explain_of_a_text_aggregation_names_its_stages(posts):
+    meta = {"$meta": "textScore"}
+    pipeline = [{"$match": {"$text": {"$search": "alpha"}}}, {"$sort": {"score": meta}}, {"$count": "n"}]
+    explain = posts.database.command("aggregate", posts.name, pipeline=pipeline, explain=True)
+    assert [next(iter(stage)) for stage in explain["stages"]][-1] == "$count"

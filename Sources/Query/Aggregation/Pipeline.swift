@@ -75,6 +75,8 @@ struct MatchSpec: Sendable {
     let expressions: [Expression]
     /// A top-level `$text` (first stage only): `filterSpec` keeps it, `filter` is the rest.
     var hasText = false
+    /// The stages after a first-stage `$text` match the text search runs (TextPipelineFold).
+    var textFold: TextPipelineFold?
 }
 
 /// `$group`.
@@ -115,11 +117,18 @@ struct Pipeline: Sendable {
     /// Parses `stages` with the user variables `context` declares.
     init(_ stages: [BSONDocument], _ context: inout ExpressionContext, nested: Bool = false) throws(MongoError) {
         var parsed: [Stage] = []
-        for (index, stage) in stages.enumerated() {
+        var folded = 0
+        for (index, stage) in stages.enumerated() where index > folded || index == 0 {
             guard stage.count == 1, let first = stage.first else {
                 throw MongoError(.location(40323), "A pipeline stage specification object must contain exactly one field.")
             }
-            let parsedStage = try Self.parse(first.key, first.value, &context)
+            var parsedStage = try Self.parse(first.key, first.value, &context)
+            if index == 0, case .match(var spec) = parsedStage, spec.hasText, spec.expressions.isEmpty {
+                let fold = TextPipelineFold(stages.dropFirst())
+                folded = fold.count
+                spec.textFold = fold
+                parsedStage = .match(spec)
+            }
             if case .documents = parsedStage, index != 0 {
                 throw MongoError(.location(40602), "$documents is only valid as the first stage in a pipeline")
             }

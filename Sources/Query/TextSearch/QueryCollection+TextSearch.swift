@@ -196,17 +196,20 @@ enum IndexKeyPatternText {
 
 extension QueryCollection {
     /// The head of a pipeline whose first `$match` has `$text`: the text search's matches (in
-    /// the order the index scan found them), then the match's `$expr` clauses and the stages after.
+    /// the order the index scan found them, or as the folded stages sort, project, skip and
+    /// limit them: TextPipelineFold), then the match's `$expr` clauses and the stages after.
     ///
     /// - Throws: the errors of ``textSearch(_:)``.
     func textHead(_ spec: MatchSpec, rest: [Stage]) throws(MongoError) -> Head {
-        let run = try textSearch(FindQuery(filter: spec.filterSpec))
+        let fold = spec.textFold
+        let run = try textSearch(FindQuery(filter: spec.filterSpec, projection: fold?.projection, sort: fold?.sort,
+                                           skip: fold?.skip ?? 0, limit: fold?.limit))
         var residual: [Stage] = []
         if !spec.expressions.isEmpty {
             residual.append(.match(MatchSpec(spec: spec.spec, filterSpec: BSONDocument(), filter: try Filter(BSONDocument()),
                                              expressions: spec.expressions)))
         }
-        return Head(source: .documents(run?.documents ?? []), rest: residual + rest, consumed: 1)
+        return Head(source: .documents(run?.documents ?? []), rest: residual + rest, consumed: 1 + (fold?.count ?? 0))
     }
 }
 
