@@ -84,11 +84,17 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Snowball stemmers from the system package libstemmer-dev (text indexes stem as MongoDB).
+        .systemLibrary(name: "CStemmer", providers: [.apt(["libstemmer-dev"])]),
         // Documents: catalog, shapes, shape-encoded records, collections, change log.
+        // CICU and CStemmer: text index tokenization (delimiters, folding) and stemming.
         // Crypto: MD5 for hashed index keys (MongoDB's BSONElementHasher is MD5 over the value).
         .target(
             name: "Documents",
-            dependencies: ["BSON", "Storage", "StoragePostgres", "Collation", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "BSON", "Storage", "StoragePostgres", "Collation", "CICU", "CStemmer",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strictSettings
         ),
         // PCRE2 (8-bit) from the system package libpcre2-dev: MongoDB's regex engine, with match limits.

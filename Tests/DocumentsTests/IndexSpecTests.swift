@@ -28,7 +28,7 @@ struct IndexSpecTests {
     }
 
     @Test func indexTypesTesseraDoesNotBuildAreRefusedWithCode67() {
-        for plugin in ["text", "2d", "2dsphere"] {
+        for plugin in ["2d", "2dsphere"] {
             expectMongoError(.cannotCreateIndex) { try validate(["a": .string(plugin)]) }
         }
         expectMongoError(.cannotCreateIndex) { try validate(["$**": 1]) }

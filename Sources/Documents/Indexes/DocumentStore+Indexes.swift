@@ -75,7 +75,7 @@ extension DocumentStore {
                                      "An existing index has the same name as the requested index: \(requested.name)")
                 }
                 guard existingSpec.isEquivalent(to: spec), existing.isHidden == requested.isHidden,
-                      existing.expireAfterSeconds == requested.expireAfterSeconds
+                      existing.expireAfterSeconds == requested.expireAfterSeconds, existingSpec.text == spec.text
                 else {
                     throw MongoError(.indexOptionsConflict,
                                      "An equivalent index already exists with the same name but different options: \(requested.name)")
@@ -85,6 +85,7 @@ extension DocumentStore {
             if existingSpec.isEquivalent(to: spec) {
                 throw MongoError(.indexOptionsConflict, "Index already exists with a different name: \(existing.name)")
             }
+            try TextIndexRules.checkOnlyTextIndex(existing: existing, requested: requested)
         }
         return nil
     }

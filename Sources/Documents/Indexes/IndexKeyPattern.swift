@@ -52,7 +52,8 @@ enum IndexKeyPattern {
     ///
     /// - Throws: `CannotCreateIndex` (67) for an empty or oversized pattern, a value that is
     ///   0, NaN, an empty string or not a number or string, an illegal field name, and for
-    ///   the index types Tessera does not build (`text`, `2dsphere`, wildcard, ...), and a hashed
+    ///   the index types Tessera does not build (`2dsphere`, wildcard, ...), a bad text pattern
+    ///   (TextIndexRules), and a hashed
     ///   pattern MongoDB refuses (31303: more than one hashed field);
     ///   `BadValue` (2) for a field named twice; 13103 for more than ``maximumFields`` fields.
     static func validate(_ key: BSONDocument) throws(MongoError) -> [IndexKeyField] {
@@ -99,6 +100,8 @@ enum IndexKeyPattern {
         }
         if plugin == HashedIndexRules.plugin {
             try HashedIndexRules.validate(key)
+        } else if plugin == TextIndexRules.plugin {
+            try TextIndexRules.validate(key)
         } else if let plugin {
             throw MongoError(.cannotCreateIndex, "\(plugin) indexes are not supported")
         }

@@ -73,6 +73,7 @@ public struct QueryCollection: Sendable {
 
     /// The documents a find returns, projected, in order.
     public func find(_ query: FindQuery) throws(MongoError) -> [BSONDocument] {
+        if let text = try textSearch(query) { return text.documents }
         let prepared = try prepare(query)
         var statistics = ExecutionStatistics()
         let matches = try Executor(collection: collection, interrupt: interrupt, sortMemory: query.sortMemory).matches(
@@ -89,6 +90,10 @@ public struct QueryCollection: Sendable {
     /// MongoDB's explain output for a find: `queryPlanner` and, at `executionStats`
     /// verbosity or above, `executionStats` (the query runs).
     public func explain(_ query: FindQuery, verbosity: ExplainVerbosity = .executionStats) throws(MongoError) -> BSONDocument {
+        if let text = try planTextSearch(query) {
+            let run = verbosity == .queryPlanner ? nil : try runTextSearch(text)
+            return text.explain(namespace: namespace, filter: query.filter, verbosity: verbosity, run: run)
+        }
         let prepared = try prepare(query)
         var statistics = ExecutionStatistics()
         if verbosity != .queryPlanner {
@@ -102,6 +107,7 @@ public struct QueryCollection: Sendable {
     /// The number of matching documents after `skip` and `limit`.
     public func count(_ filter: BSONDocument = BSONDocument(), skip: Int = 0, limit: Int? = nil,
                       hint: BSONValue? = nil) throws(MongoError) -> Int {
+        if let text = try textSearchCount(FindQuery(filter: filter, skip: skip, limit: limit)) { return text }
         let prepared = try prepare(FindQuery(filter: filter, skip: skip, limit: limit, hint: hint))
         var statistics = ExecutionStatistics()
         return try Executor(collection: collection, interrupt: interrupt).count(prepared.plan, statistics: &statistics)
@@ -124,7 +130,7 @@ public struct QueryCollection: Sendable {
     /// their elements), in BSON order.
     public func distinct(_ key: String, filter: BSONDocument = BSONDocument()) throws(MongoError) -> [BSONValue] {
         let path = try FieldPath(key)
-        let prepared = try prepare(FindQuery(filter: filter))
+        let prepared = try prepare(FindQuery(filter: try textMatchesAsIDFilter(filter) ?? filter))
         var statistics = ExecutionStatistics()
         var values: [BSONValue] = []
         try Executor(collection: collection, interrupt: interrupt).forEachCandidate(prepared.plan, wantPositional: false,
@@ -185,7 +191,8 @@ public struct QueryCollection: Sendable {
     public func update(
         _ filter: BSONDocument, _ update: BSONDocument, options: UpdateOptions = UpdateOptions()
     ) throws(MongoError) -> UpdateResult {
-        try retryingUpsertRace(options.upsert) { () throws(MongoError) -> UpdateResult in
+        let filter = try textMatchesAsIDFilter(filter) ?? filter
+        return try retryingUpsertRace(options.upsert) { () throws(MongoError) -> UpdateResult in
             try updateOnce(filter, update, options: options)
         }
     }
@@ -333,6 +340,7 @@ public struct QueryCollection: Sendable {
         _ filter: BSONDocument, multi: Bool = true, writeConcern: WriteConcern = .acknowledged
     ) throws(MongoError) -> Int {
         _ = try writeGuard()
+        let filter = try textMatchesAsIDFilter(filter) ?? filter
         let prepared = try prepare(FindQuery(filter: filter, limit: multi ? nil : 1))
         if let id = Self.idEquality(prepared.plan.filter) {
             // At most one document has this `_id`: delete it by key, without a search first.
