@@ -82,11 +82,18 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // S2 geometry (Debian libs2-dev, C++) behind a C shim: cell ids, coverings and relations
+        // of regions for 2dsphere indexes and geo operators (Sources/CS2/include/CS2.h).
+        .target(
+            name: "CS2",
+            linkerSettings: [.linkedLibrary("s2"), .linkedLibrary("stdc++")]
+        ),
         // Documents: catalog, shapes, shape-encoded records, collections, change log.
         // Crypto: MD5 for hashed index keys (MongoDB's BSONElementHasher is MD5 over the value).
+        // CS2: S2 cell ids of 2dsphere index keys.
         .target(
             name: "Documents",
-            dependencies: ["BSON", "Storage", "StoragePostgres", "Collation", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["BSON", "Storage", "StoragePostgres", "Collation", "CS2", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
         // PCRE2 (8-bit) from the system package libpcre2-dev: MongoDB's regex engine, with match limits.
@@ -207,7 +214,9 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-    ]
+    ],
+    // CS2's C++ (libs2's headers need C++17).
+    cxxLanguageStandard: .cxx17
 )
 
 // libFuzzer harnesses (Fuzz/<Harness>/), declared only when TESSERA_FUZZ=1 so the product build,

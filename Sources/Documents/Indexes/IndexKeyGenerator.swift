@@ -59,6 +59,7 @@ struct IndexKeyGenerator: Sendable {
     ///   and MongoDB's error 16746 when a positional path is ambiguous.
     func keys(for document: BSONDocument) throws(MongoError) -> Keys {
         if isHashed { return try hashedKeys(for: document) }
+        if isGeo { return try geoKeys(for: document) }
         var walk = KeyWalk(fields: fields, isSparse: isSparse, collator: collator)
         let names = fields.map { ArraySlice($0.components) }
         let fixed = [BSONValue](repeating: .null, count: fields.count)

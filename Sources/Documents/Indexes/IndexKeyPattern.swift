@@ -12,14 +12,17 @@ public struct IndexKeyField: Sendable, Hashable {
     public let isDescending: Bool
     /// Whether the field is `"hashed"`: its keys are MongoDB's hash of the value.
     public let isHashed: Bool
+    /// Whether the field is `"2dsphere"`: its keys are S2 cell ids of the geometries it holds.
+    public let isGeo: Bool
     /// The path split at its dots.
     let components: [String]
 
     /// A field on `path` in the given direction, hashed or not.
-    public init(path: String, isDescending: Bool, isHashed: Bool = false) {
+    public init(path: String, isDescending: Bool, isHashed: Bool = false, isGeo: Bool = false) {
         self.path = path
         self.isDescending = isDescending
         self.isHashed = isHashed
+        self.isGeo = isGeo
         components = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
     }
 }
@@ -36,7 +39,8 @@ enum IndexKeyPattern {
     static func fields(of key: BSONDocument) -> [IndexKeyField] {
         key.map {
             IndexKeyField(path: $0.key, isDescending: BSONValue.compare($0.value, .int32(0)) < 0,
-                          isHashed: $0.value.stringValue == HashedIndexRules.plugin)
+                          isHashed: $0.value.stringValue == HashedIndexRules.plugin,
+                          isGeo: $0.value.stringValue == GeoIndexRules.plugin)
         }
     }
 
@@ -49,7 +53,7 @@ enum IndexKeyPattern {
     ///
     /// - Throws: `CannotCreateIndex` (67) for an empty or oversized pattern, a value that is
     ///   0, NaN, an empty string or not a number or string, an illegal field name, and for
-    ///   the index types Tessera does not build (`text`, `2dsphere`, wildcard, ...), and a hashed
+    ///   the index types Tessera does not build (`text`, `2d`, wildcard, ...), and a hashed
     ///   pattern MongoDB refuses (31303: more than one hashed field);
     ///   `BadValue` (2) for a field named twice.
     static func validate(_ key: BSONDocument) throws(MongoError) -> [IndexKeyField] {
@@ -96,7 +100,7 @@ enum IndexKeyPattern {
         }
         if plugin == HashedIndexRules.plugin {
             try HashedIndexRules.validate(key)
-        } else if let plugin {
+        } else if let plugin, plugin != GeoIndexRules.plugin {
             throw MongoError(.cannotCreateIndex, "\(plugin) indexes are not supported")
         }
         return fields(of: key)

@@ -138,6 +138,7 @@ enum IndexSpecValidation {
         if options["partialFilterExpression"] != nil, options["sparse"].map(isTrue) == true {
             throw MongoError(.cannotCreateIndex, "cannot mix \"partialFilterExpression\" and \"sparse\" options")
         }
+        options = try GeoIndexRules.storedOptions(key: key, options: options)
         return IndexDescription(name: indexName, key: key, options: options)
     }
 
