@@ -14,6 +14,8 @@ import pytest
 from pymongo import GEOSPHERE
 from pymongo.errors import OperationFailure, WriteError
 
+from support import plan_stages
+
 EARTH_RADIUS_M = 6378.1 * 1000
 
 
@@ -22,15 +24,6 @@ def haversine(a, b) -> float:
     lng1, lat1, lng2, lat2 = map(math.radians, (a[0], a[1], b[0], b[1]))
     h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
     return 2 * math.asin(min(1.0, math.sqrt(h)))
-
-
-def stages(explain: dict) -> list[str]:
-    names = []
-    stage = explain["queryPlanner"]["winningPlan"]
-    while stage:
-        names.append(stage["stage"])
-        stage = stage.get("inputStage")
-    return names
 
 
 def ids(cursor) -> list:
@@ -84,7 +77,7 @@ def test_invalid_geojson_is_refused_on_insert_and_on_build(coll):
 def test_within_center_sphere_matches_haversine(places):
     radius = 25_000 / EARTH_RADIUS_M
     query = {"loc": {"$geoWithin": {"$centerSphere": [CENTER, radius]}}}
-    assert "IXSCAN" in stages(places.find(query).explain())
+    assert "IXSCAN" in plan_stages(places.find(query).explain())
     expected = sorted(d["_id"] for d in places.find({}, {"xy": 1}) if haversine(d["xy"], CENTER) <= radius)
     assert 50 < len(expected) < 600
     assert ids(places.find(query)) == expected
@@ -113,7 +106,7 @@ def test_within_polygon_with_a_hole(coll):
     query = {"loc": {"$geoWithin": {"$geometry": polygon}}}
     assert ids(coll.find(query)) == expected
     assert ids(coll.find(query, hint=[("$natural", 1)])) == expected
-    assert "IXSCAN" in stages(coll.find(query).explain())
+    assert "IXSCAN" in plan_stages(coll.find(query).explain())
 
 
 def test_within_polygon_across_the_antimeridian(coll):

@@ -18,10 +18,7 @@ public struct GeoPoint: Sendable, Hashable {
     public var lat: Double
 
     /// The point at `lng`, `lat`.
-    public init(lng: Double, lat: Double) {
-        self.lng = lng
-        self.lat = lat
-    }
+    public init(lng: Double, lat: Double) { (self.lng, self.lat) = (lng, lat) }
 
     /// The angle in radians between two points on the unit sphere (stable for small and
     /// antipodal distances: atan2 of the cross and dot products of their unit vectors).
@@ -135,26 +132,30 @@ public enum GeoJSON {
         case "LineString":
             return Geometry(kind: .lineString, points: [], isLegacy: false, region: try line(coordinates))
         case "MultiLineString":
-            guard !coordinates.isEmpty else { throw GeoError("MultiLineString coordinates must have at least 1 element") }
-            var lines: [S2Region] = []
-            for element in coordinates {
-                guard case let .array(line) = element else { throw GeoError("MultiLineString coordinates must be arrays") }
-                lines.append(try self.line(line))
-            }
-            return Geometry(kind: .multiLineString, points: [], isLegacy: false, region: .collection(lines))
+            let lines = try members(coordinates, type: type, notArray: "MultiLineString coordinates must be arrays", line)
+            return Geometry(kind: .multiLineString, points: [], isLegacy: false, region: lines)
         case "Polygon":
             return Geometry(kind: .polygon, points: [], isLegacy: false, region: try polygon(coordinates))
         case "MultiPolygon":
-            guard !coordinates.isEmpty else { throw GeoError("MultiPolygon coordinates must have at least 1 element") }
-            var polygons: [S2Region] = []
-            for element in coordinates {
-                guard case let .array(rings) = element else { throw GeoError("Polygon coordinates must be an array") }
-                polygons.append(try polygon(rings))
-            }
-            return Geometry(kind: .multiPolygon, points: [], isLegacy: false, region: .collection(polygons))
+            let polygons = try members(coordinates, type: type, notArray: "Polygon coordinates must be an array", polygon)
+            return Geometry(kind: .multiPolygon, points: [], isLegacy: false, region: polygons)
         default:
             throw GeoError("unknown GeoJSON type: \(BSONValue.document(object).extendedJSON())")
         }
+    }
+
+    /// A Multi* geometry's region: the collection of its members, each an array `build` reads.
+    private static func members(
+        _ coordinates: [BSONValue], type: String, notArray: String,
+        _ build: ([BSONValue]) throws(GeoError) -> S2Region
+    ) throws(GeoError) -> S2Region {
+        guard !coordinates.isEmpty else { throw GeoError("\(type) coordinates must have at least 1 element") }
+        var regions: [S2Region] = []
+        for element in coordinates {
+            guard case let .array(member) = element else { throw GeoError(notArray) }
+            regions.append(try build(member))
+        }
+        return .collection(regions)
     }
 
     /// One GeoJSON position: two numbers within the sphere's bounds.
