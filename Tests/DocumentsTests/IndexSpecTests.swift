@@ -27,7 +27,7 @@ struct IndexSpecTests {
     }
 
     @Test func indexTypesTesseraDoesNotBuildAreRefusedWithCode67() {
-        for plugin in ["text", "2d"] {
+        for plugin in ["text"] {
             expectMongoError(.cannotCreateIndex) { try validate(["a": .string(plugin)]) }
         }
         expectMongoError(.cannotCreateIndex) { try validate(["$**": 1]) }

@@ -28,7 +28,9 @@ public enum GeoIndexRules {
 
     /// The options a new 2dsphere index is stored with: `2dsphereIndexVersion` as MongoDB
     /// records it, unless given.
+    /// A 2d index's `bits`, `min` and `max` are checked (InvalidOptions, 72).
     static func storedOptions(key: BSONDocument, options: BSONDocument) throws(MongoError) -> BSONDocument {
+        if key.contains(where: { $0.value.stringValue == TwoDParameters.plugin }) { _ = try TwoDParameters.parse(options) }
         guard isGeo(key) else { return options }
         var options = options
         if let version = options["2dsphereIndexVersion"] {
@@ -82,19 +84,24 @@ public enum GeoIndexRules {
 }
 
 extension IndexKeyGenerator {
-    /// Whether the pattern has a 2dsphere field (then keys come from `geoKeys(for:)`).
-    var isGeo: Bool { fields.contains { $0.isGeo } }
+    /// Whether the pattern has a 2dsphere or 2d field (then keys come from `geoKeys(for:)`).
+    var isGeo: Bool { fields.contains { $0.isGeo || $0.flat != nil } }
 
     /// The keys of `document` in a 2dsphere index: the other fields' ordinary keys, each with
     /// every cell of the geo field's geometries. None when the geo fields are all missing.
     ///
-    /// - Throws: MongoError 16755 when a geo field holds something that is not a geometry,
-    ///   and the ordinary key generation's errors.
+    /// - Throws: MongoError 16755 when a 2dsphere field holds something that is not a
+    ///   geometry, a 2d field's errors (``TwoDParameters/keys(of:)``), and the ordinary key
+    ///   generation's errors.
     func geoKeys(for document: BSONDocument) throws(MongoError) -> Keys {
         var cellsByField: [Int: [BSONValue]] = [:]
-        for (position, field) in fields.enumerated() where field.isGeo {
+        for (position, field) in fields.enumerated() where field.isGeo || field.flat != nil {
             var cells: [BSONValue] = []
             for value in GeoIndexRules.values(at: field.components[...], in: .document(document)) {
+                if let flat = field.flat {
+                    cells.append(contentsOf: try flat.keys(of: value).map(BSONValue.int64))
+                    continue
+                }
                 switch GeoIndexRules.geometries(in: value) {
                 case let .success(geometries):
                     for geometry in geometries {
@@ -109,7 +116,7 @@ extension IndexKeyGenerator {
         }
         var result = Keys()
         guard cellsByField.values.contains(where: { !$0.isEmpty }) else { return result }
-        let others = fields.enumerated().filter { !$0.element.isGeo }
+        let others = fields.enumerated().filter { !$0.element.isGeo && $0.element.flat == nil }
         let plain = IndexKeyGenerator(fields: others.map(\.element), isSparse: false, collator: collator)
         let plainKeys = try plain.keys(for: document)
         for position in plainKeys.multikeyFields { result.multikeyFields.insert(others[position].offset) }

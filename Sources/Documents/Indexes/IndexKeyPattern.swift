@@ -14,6 +14,8 @@ public struct IndexKeyField: Sendable, Hashable {
     public let isHashed: Bool
     /// Whether the field is `"2dsphere"`: its keys are S2 cell ids of the geometries it holds.
     public let isGeo: Bool
+    /// The grid of a `"2d"` field (its keys are geohashes of legacy points); `nil` otherwise.
+    public internal(set) var flat: TwoDParameters?
     /// The path split at its dots.
     let components: [String]
 
@@ -23,6 +25,7 @@ public struct IndexKeyField: Sendable, Hashable {
         self.isDescending = isDescending
         self.isHashed = isHashed
         self.isGeo = isGeo
+        flat = nil
         components = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
     }
 }
@@ -40,7 +43,7 @@ enum IndexKeyPattern {
         key.map {
             IndexKeyField(path: $0.key, isDescending: BSONValue.compare($0.value, .int32(0)) < 0,
                           isHashed: $0.value.stringValue == HashedIndexRules.plugin,
-                          isGeo: $0.value.stringValue == GeoIndexRules.plugin)
+                          isGeo: $0.value.stringValue == GeoIndexRules.plugin).flatGrid(if: $0.value.stringValue == TwoDParameters.plugin)
         }
     }
 
@@ -53,7 +56,7 @@ enum IndexKeyPattern {
     ///
     /// - Throws: `CannotCreateIndex` (67) for an empty or oversized pattern, a value that is
     ///   0, NaN, an empty string or not a number or string, an illegal field name, and for
-    ///   the index types Tessera does not build (`text`, `2d`, wildcard, ...), and a hashed
+    ///   the index types Tessera does not build (`text`, wildcard, ...), and a hashed
     ///   pattern MongoDB refuses (31303: more than one hashed field);
     ///   `BadValue` (2) for a field named twice.
     static func validate(_ key: BSONDocument) throws(MongoError) -> [IndexKeyField] {
@@ -100,6 +103,8 @@ enum IndexKeyPattern {
         }
         if plugin == HashedIndexRules.plugin {
             try HashedIndexRules.validate(key)
+        } else if plugin == TwoDParameters.plugin {
+            try TwoDIndexRules.validate(key)
         } else if let plugin, plugin != GeoIndexRules.plugin {
             throw MongoError(.cannotCreateIndex, "\(plugin) indexes are not supported")
         }

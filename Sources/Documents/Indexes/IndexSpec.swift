@@ -25,7 +25,7 @@ struct IndexSpec: Sendable, Equatable {
     /// The spec of a stored description (validated when it was created).
     init(_ description: IndexDescription) {
         key = description.key
-        fields = IndexKeyPattern.fields(of: description.key)
+        fields = TwoDIndexRules.withParameters(IndexKeyPattern.fields(of: description.key), options: description.options)
         isUnique = description.isUnique
         isSparse = description.isSparse
         partialFilter = description.partialFilter

@@ -2,7 +2,8 @@
 // the sphere becomes its region's S2 covering: each covering cell's range of leaf ids (points
 // and finer cells inside it) plus the cell's ancestors down to the coarsest indexed level as
 // points (coarser cells of indexed lines and polygons that may overlap it). The executor
-// re-checks every candidate exactly. Cell order is no sort order.
+// re-checks every candidate exactly. On a 2d field, a flat shape's bounding box becomes the
+// geohash ranges of the cells covering it. Cell order is no sort order.
 
 internal import BSON
 internal import Documents
@@ -12,15 +13,23 @@ enum GeoBounds {
     /// to keep the scan's ranges cheap.
     static let queryMaxCells = 20
 
-    /// The paths of `index`'s 2dsphere fields (empty for other indexes).
+    /// The paths of `index`'s 2dsphere and 2d fields (empty for other indexes).
     static func geoPaths(of index: IndexDescription) -> Set<String> {
-        Set(index.key.filter { $0.value.stringValue == GeoIndexRules.plugin }.map(\.key))
+        Set(index.key.filter { [GeoIndexRules.plugin, TwoDParameters.plugin].contains($0.value.stringValue) }.map(\.key))
     }
 
-    /// The intervals of cell ids `predicate` admits on a 2dsphere field, or `nil` when it
-    /// cannot bound the scan (flat legacy shapes, anything but a geo predicate).
-    static func intervals(_ predicate: PathPredicate) -> [IndexInterval]? {
-        guard case let .geo(geo) = predicate, let region = geo.sphereRegion else { return nil }
+    /// The grid of `index` when it is a 2d index.
+    static func flatGrid(of index: IndexDescription) -> TwoDParameters? {
+        index.key.contains { $0.value.stringValue == TwoDParameters.plugin } ? TwoDParameters(options: index.options) : nil
+    }
+
+    /// The intervals of keys `predicate` admits on `index`'s geo field, or `nil` when it
+    /// cannot bound the scan (flat shapes on a 2dsphere field, spherical ones on a 2d field,
+    /// anything but a geo predicate).
+    static func intervals(_ predicate: PathPredicate, index: IndexDescription) -> [IndexInterval]? {
+        guard case let .geo(geo) = predicate else { return nil }
+        if let grid = flatGrid(of: index) { return flatIntervals(geo, grid: grid) }
+        guard let region = geo.sphereRegion else { return nil }
         let cells = region.covering(minLevel: GeoIndexRules.coarsestLevel, maxLevel: S2CellID.maxLevel,
                                     maxCells: queryMaxCells)
         return intervals(covering: cells)
@@ -52,13 +61,37 @@ enum GeoBounds {
         return Array(keyFields.prefix(position))
     }
 
-    /// Whether a scan of a 2dsphere index may answer the query: only when some 2dsphere
-    /// field is bounded by a geo predicate (documents without geometry have no entries).
-    static func isUsable(geoPaths: Set<String>, conjuncts: Conjuncts) -> Bool {
+    /// Whether a scan of a geo index may answer the query: only when some geo field is
+    /// bounded by a geo predicate (documents without geometry have no entries).
+    static func isUsable(geoPaths: Set<String>, conjuncts: Conjuncts, index: IndexDescription) -> Bool {
         geoPaths.isEmpty || geoPaths.contains { path in
-            (conjuncts.byPath[path] ?? []).contains { predicate in
-                if case let .geo(geo) = predicate { geo.sphereRegion != nil } else { false }
-            }
+            (conjuncts.byPath[path] ?? []).contains { intervals($0, index: index) != nil }
         }
+    }
+
+    /// The cells a query's covering on a 2d field may have.
+    static let flatMaxCells = 64
+
+    /// A flat shape's bounding box as geohash ranges of a 2d index.
+    static func flatIntervals(_ geo: GeoPredicate, grid: TwoDParameters) -> [IndexInterval]? {
+        let box: (Double, Double, Double, Double)
+        switch geo.shape {
+        case let .box(minX, minY, maxX, maxY): box = (minX, minY, maxX, maxY)
+        case let .disc(center, radius): box = (center.lng - radius, center.lat - radius, center.lng + radius, center.lat + radius)
+        case let .polygon(vertices):
+            let xs = vertices.map(\.lng), ys = vertices.map(\.lat)
+            guard let minX = xs.min(), let maxX = xs.max(), let minY = ys.min(), let maxY = ys.max() else { return nil }
+            box = (minX, minY, maxX, maxY)
+        case .sphere: return nil
+        }
+        return flatIntervals(boxes: [box], grid: grid)
+    }
+
+    /// The geohash ranges of cells covering `boxes` (minX, minY, maxX, maxY) in a 2d index.
+    static func flatIntervals(boxes: [(Double, Double, Double, Double)], grid: TwoDParameters) -> [IndexInterval] {
+        let ranges = boxes.flatMap { grid.covering(minX: $0.0, minY: $0.1, maxX: $0.2, maxY: $0.3, maxCells: flatMaxCells) }
+        return PredicateBounds.normalize(ranges.map {
+            IndexInterval(lower: .int64($0.0), lowerInclusive: true, upper: .int64($0.1), upperInclusive: true)
+        })
     }
 }

@@ -1,8 +1,8 @@
 // GeoNear: `$near`/`$nearSphere` and the `$geoNear` stage — planning (the one top-level near
-// predicate, the 2dsphere index on its path, the other key fields' bounds) and the search:
-// the index read ring by ring around the point (each ring's S2 covering less the cells inside
-// the previous ring), each ring's matches sorted by exact distance and handed out nearest
-// first before the next ring is read. Rings widen while they find little.
+// predicate, the 2dsphere or 2d index on its path, the other key fields' bounds) and the
+// search: the index read ring by ring around the point (each ring's covering: GeoNearFlat),
+// each ring's matches sorted by exact distance and handed out nearest first before the next
+// ring is read. Rings widen while they find little.
 
 internal import BSON
 internal import Documents
@@ -20,8 +20,10 @@ enum GeoNearRules {
 
 /// A near search's plan: the index, the point and distances, the bounds of the other fields.
 struct GeoNearPlan {
-    /// The 2dsphere index read.
+    /// The 2dsphere or 2d index read.
     let index: IndexDescription
+    /// The 2d index's grid (`nil`: a 2dsphere index).
+    let flat: TwoDParameters?
     /// The near predicate.
     let near: NearPredicate
     /// The path of the geometries.
@@ -48,7 +50,8 @@ enum GeoNearPlanning {
     /// The near plan of a query with a `$near`, `nil` without one.
     ///
     /// - Throws: `BadValue` (2) for more than one near predicate or one not at the top level
-    ///   of the filter; `NoQueryExecutionPlans` (291) when no 2dsphere index is on its path.
+    ///   of the filter; `NoQueryExecutionPlans` (291) when no geo index on its path can answer
+    ///   it (a 2d index takes legacy points only).
     static func plan(
         filter: Filter, conjuncts: Conjuncts, indexes: [IndexDescription], hint: BSONValue?
     ) throws(MongoError) -> GeoNearPlan? {
@@ -64,8 +67,10 @@ enum GeoNearPlanning {
         let hinted: String? = if case let .string(name)? = hint { name } else { nil }
         for index in indexes where !index.isHidden || hinted == index.name {
             let keyFields = Planner.keyFields(of: index)
+            let flat = GeoBounds.flatGrid(of: index)
             guard GeoBounds.geoPaths(of: index).contains(path),
-                  let geoPosition = keyFields.firstIndex(where: { $0.path == path })
+                  let geoPosition = keyFields.firstIndex(where: { $0.path == path }),
+                  flat == nil || !near.inMeters
             else { continue }
             var bounds: [[IndexInterval]] = []
             for (position, field) in keyFields.enumerated() {
@@ -81,7 +86,7 @@ enum GeoNearPlanning {
                 }
                 bounds.append(intervals)
             }
-            return GeoNearPlan(index: index, near: near, path: path, geoPosition: geoPosition, bounds: bounds)
+            return GeoNearPlan(index: index, flat: flat, near: near, path: path, geoPosition: geoPosition, bounds: bounds)
         }
         throw MongoError(MongoError.Code(291, "NoQueryExecutionPlans"),
                          "error processing query: planner returned error :: caused by :: unable to find index for $geoNear query")
@@ -129,7 +134,7 @@ struct GeoNearSearch {
     let plan: GeoNearPlan
     let filter: Filter
     private var inner: Double
-    private var width = GeoNearSearch.initialWidth
+    private var width: Double
     /// The current ring's matches, farthest first (handed out from the end).
     private var pending: [GeoNearResult] = []
     /// Documents whose distance is below the current ring's outer radius: returned or refused.
@@ -140,6 +145,7 @@ struct GeoNearSearch {
         self.plan = plan
         self.filter = filter
         inner = plan.near.minRadians
+        width = plan.initialRingWidth
         exhausted = plan.near.minRadians > plan.near.maxRadians
     }
 
@@ -155,18 +161,15 @@ struct GeoNearSearch {
     }
 
     /// Reads the ring from `inner` to `inner + width` (the last one ends at the maximum
-    /// distance, or half way round the sphere).
+    /// distance, or the farthest point of the sphere or the 2d square).
     private mutating func readRing(
         _ collection: DocumentCollection, interrupt: OperationInterrupt, statistics: inout ExecutionStatistics
     ) throws(MongoError) {
-        let limit = min(plan.near.maxRadians, .pi)
+        let limit = plan.ringLimit
         let outer = min(inner + width, limit)
         let isLast = outer >= limit
-        let center = plan.near.center
-        let cells = S2Region.annulusCovering(center: center, inner: inner, outer: outer, maxLevel: S2CellID.maxLevel,
-                                             maxCells: GeoBounds.queryMaxCells)
         var bounds = plan.bounds
-        bounds[plan.geoPosition] = GeoBounds.intervals(covering: cells)
+        bounds[plan.geoPosition] = plan.ringIntervals(inner: inner, outer: outer)
         var found: [GeoNearResult] = []
         var scanStatistics = IndexScanStatistics()
         var docsExamined = 0
@@ -178,27 +181,23 @@ struct GeoNearSearch {
             statistics.totalDocsExamined += docsExamined
             interrupt.tally?.add(keysExamined: scanStatistics.keysExamined, docsExamined: docsExamined)
         }
-        let (filter, output, near) = (self.filter, plan.output, plan.near)
+        let (filter, output, plan) = (self.filter, plan.output, plan)
         try collection.scanIndex(named: plan.index.name, bounds: bounds, statistics: &scanStatistics,
                                  interrupt: interrupt) { (entry) throws(MongoError) -> Bool in
-            if geoPosition < entry.keyValues.count, case let .int64(key) = entry.keyValues[geoPosition] {
-                let cell = S2CellID(raw: UInt64(bitPattern: key))
-                if cell.level == S2CellID.maxLevel {
-                    // A point's key: its leaf cell's centre is within a centimetre of it.
-                    let estimate = cell.center.angle(to: center)
-                    if estimate < ringInner - Self.leafSlack || estimate > outer + Self.leafSlack { return true }
-                }
+            if geoPosition < entry.keyValues.count, case let .int64(key) = entry.keyValues[geoPosition],
+               !plan.keyMayBeInRing(key, inner: ringInner, outer: outer) {
+                return true
             }
             let idKey = KeyEncoding.key(for: entry.id)
             guard !settled.contains(idKey) else { return true }
             docsExamined += 1
             guard let document = try collection.document(withID: entry.id),
-                  let (radians, location) = Self.nearest(in: document, path: path, to: center)
+                  let (radians, location) = Self.nearest(in: document, path: path, plan: plan)
             else { return true }
             guard radians >= ringInner, radians < outer || (isLast && radians <= outer) else { return true }
             settled.insert(idKey)
             guard filter.matches(document) else { return true }
-            let returned = output?.annotate(document, distance: near.reported(radians), location: location) ?? document
+            let returned = output?.annotate(document, distance: plan.near.reported(radians), location: location) ?? document
             found.append(GeoNearResult(match: QueryMatch(id: entry.id, document: returned, positionalIndex: nil),
                                        radians: radians, location: location))
             return true
@@ -212,7 +211,7 @@ struct GeoNearSearch {
 
     /// The least distance from `center` to the geometries at `path` in `document`, and the
     /// geometry's value; `nil` when the document holds none.
-    static func nearest(in document: BSONDocument, path: String, to center: GeoPoint) -> (Double, BSONValue)? {
+    static func nearest(in document: BSONDocument, path: String, plan: GeoNearPlan) -> (Double, BSONValue)? {
         var best: (Double, BSONValue)?
         let components = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         for value in GeoIndexRules.values(at: components[...], in: .document(document)) {
@@ -224,8 +223,9 @@ struct GeoNearSearch {
                 members = [value]
             }
             for member in members {
-                guard case let .success(geometry) = GeoJSON.parseIndexable(member) else { continue }
-                let radians = geometry.point.map { $0.angle(to: center) } ?? geometry.region.distance(to: center)
+                guard case let .success(geometry) = GeoJSON.parseIndexable(member),
+                      let radians = plan.distance(to: geometry)
+                else { continue }
                 if best.map({ radians < $0.0 }) ?? true { best = (radians, member) }
             }
         }

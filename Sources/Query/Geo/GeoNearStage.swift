@@ -33,6 +33,8 @@ struct GeoNearStageSpec: Sendable {
     let key: String?
     let minDistance: Double?
     let maxDistance: Double?
+    /// Whether distances are on the sphere (`spherical`; a 2d index measures on the plane without it).
+    let spherical: Bool
     let output: GeoNearOutput
 
     /// Parses the stage's argument.
@@ -50,6 +52,7 @@ struct GeoNearStageSpec: Sendable {
         var multiplier = 1.0
         var minDistance: Double?
         var maxDistance: Double?
+        var spherical = false
         for (option, argument) in spec.elements {
             switch option {
             case "near":
@@ -82,7 +85,9 @@ struct GeoNearStageSpec: Sendable {
                 multiplier = number
             case "minDistance": minDistance = try NearPredicate.distance("minDistance", argument)
             case "maxDistance": maxDistance = try NearPredicate.distance("maxDistance", argument)
-            case "spherical", "uniqueDocs", "num", "limit":
+            case "spherical":
+                spherical = FilterParser.isTruthy(argument)
+            case "uniqueDocs", "num", "limit":
                 break
             default:
                 throw MongoError(.location(40415), "BSON field '$geoNear.\(option)' is an unknown field.")
@@ -95,6 +100,7 @@ struct GeoNearStageSpec: Sendable {
         self.key = key
         self.minDistance = minDistance
         self.maxDistance = maxDistance
+        self.spherical = spherical
         output = GeoNearOutput(distanceField: distanceField, includeLocs: includeLocs, distanceMultiplier: multiplier)
     }
 
@@ -126,7 +132,7 @@ struct GeoNearStageSpec: Sendable {
             if let maxDistance { geometry["$maxDistance"] = .double(maxDistance) }
             operators = ["$nearSphere": .document(geometry)]
         } else {
-            operators = ["$nearSphere": near]
+            operators = [spherical ? "$nearSphere" : "$near": near]
             if let minDistance { operators["$minDistance"] = .double(minDistance) }
             if let maxDistance { operators["$maxDistance"] = .double(maxDistance) }
         }
@@ -150,7 +156,7 @@ struct GeoNearStageSpec: Sendable {
 enum GeoNearExplain {
     static func stage(_ near: GeoNearPlan, filter: BSONDocument, statistics: ExecutionStatistics?) -> BSONDocument {
         var stage: BSONDocument = [
-            "stage": "GEO_NEAR_2DSPHERE",
+            "stage": .string(near.flat == nil ? "GEO_NEAR_2DSPHERE" : "GEO_NEAR_2D"),
             "keyPattern": .document(near.index.key),
             "indexName": .string(near.index.name),
             "indexVersion": .int32(2),

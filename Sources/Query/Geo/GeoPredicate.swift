@@ -137,6 +137,9 @@ public struct NearPredicate: Sendable {
     public let center: GeoPoint
     /// Whether the point was GeoJSON: distances in meters; legacy pairs use radians.
     public let inMeters: Bool
+    /// Whether distances are on the sphere: `$nearSphere` or a GeoJSON point (a legacy `$near`
+    /// through a 2d index measures on the plane).
+    public let isSphere: Bool
     /// The least distance, in radians on the sphere.
     public let minRadians: Double
     /// The greatest distance, in radians on the sphere (`.infinity`: none).
@@ -146,9 +149,10 @@ public struct NearPredicate: Sendable {
     public func reported(_ radians: Double) -> Double { inMeters ? radians * earthRadiusMeters : radians }
 
     /// A near search from `center`; `minDistance`/`maxDistance` in the point's units.
-    init(center: GeoPoint, inMeters: Bool, minDistance: Double?, maxDistance: Double?) {
+    init(center: GeoPoint, inMeters: Bool, isSphere: Bool, minDistance: Double?, maxDistance: Double?) {
         self.center = center
         self.inMeters = inMeters
+        self.isSphere = isSphere || inMeters
         let scale = inMeters ? earthRadiusMeters : 1
         minRadians = (minDistance ?? 0) / scale
         maxRadians = maxDistance.map { $0 / scale } ?? .infinity
@@ -161,12 +165,14 @@ public struct NearPredicate: Sendable {
     ///   a negative or non-numeric distance, or an unknown sibling.
     static func parse(_ operators: BSONDocument) throws(MongoError) -> NearPredicate {
         var point: (GeoPoint, Bool)?
+        var isSphere = false
         var minDistance: Double?
         var maxDistance: Double?
         for (key, value) in operators.elements {
             switch key {
             case "$near", "$nearSphere", "$geoNear":
                 guard point == nil else { throw MongoError(.badValue, "Only one $near/$nearSphere in a path") }
+                isSphere = key == "$nearSphere"
                 if case let .document(object) = value, let geometry = object["$geometry"] {
                     guard case let .document(geoJSON) = geometry else {
                         throw MongoError(.badValue, "$geometry must be a GeoJSON Point")
@@ -198,7 +204,8 @@ public struct NearPredicate: Sendable {
         guard abs(center.lng) <= 180, abs(center.lat) <= 90 else {
             throw MongoError(.badValue, "longitude/latitude is out of bounds, lng: \(center.lng) lat: \(center.lat)")
         }
-        return NearPredicate(center: center, inMeters: inMeters, minDistance: minDistance, maxDistance: maxDistance)
+        return NearPredicate(center: center, inMeters: inMeters, isSphere: isSphere, minDistance: minDistance,
+                             maxDistance: maxDistance)
     }
 
     static func distance(_ name: String, _ value: BSONValue) throws(MongoError) -> Double {

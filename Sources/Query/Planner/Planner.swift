@@ -69,12 +69,12 @@ struct Planner {
         let indexCollator = index.isIDIndex ? nil : index.collator  // `_id_` holds the records' binary keys
         let hashedPath = HashedBounds.hashedPath(of: index)
         let geoPaths = GeoBounds.geoPaths(of: index)
-        guard GeoBounds.isUsable(geoPaths: geoPaths, conjuncts: conjuncts) else { return nil }
+        guard GeoBounds.isUsable(geoPaths: geoPaths, conjuncts: conjuncts, index: index) else { return nil }
         for (position, field) in keyFields.enumerated() {
             var intervals = [IndexInterval.all]
             for predicate in conjuncts.byPath[field.path] ?? [] {
                 guard let usable = Self.boundable(predicate, indexCollator: indexCollator),
-                      let admitted = geoPaths.contains(field.path) ? GeoBounds.intervals(usable)
+                      let admitted = geoPaths.contains(field.path) ? GeoBounds.intervals(usable, index: index)
                           : field.path == hashedPath ? HashedBounds.intervals(usable) : PredicateBounds.intervals(usable)
                 else { continue }
                 intervals = PredicateBounds.intersect(intervals, admitted)
