@@ -1,7 +1,8 @@
 // S2 cell-id math and 2dsphere key generation: leaf cells contain their point, parents and
 // ranges nest, coverings contain the region's points and exclude far ones, polygons with holes
 // and across the antimeridian, and 2dsphere keys (leaf cell of a point, covering of a polygon,
-// compound keys crossed with ordinary ones, 16755 for invalid GeoJSON).
+// compound keys crossed with ordinary ones, 16755 for invalid GeoJSON); 2d geohash keys, box
+// coverings and MongoDB's 2d key errors.
 
 import BSON
 import Testing
@@ -102,6 +103,66 @@ struct GeoCellTests {
         for bad: BSONValue in [["type": "Point", "coordinates": [200, 0]], "here",
                                ["type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]]] {
             expectMongoError(MongoError.Code(16755, "Location16755")) { _ = try keys(["loc": "2dsphere"], ["loc": bad]) }
+        }
+    }
+}
+
+struct TwoDGridTests {
+    private let grid = TwoDParameters.standard
+
+    @Test func keysOrderAlongTheGridAndDecodeToTheirCell() {
+        var state: UInt64 = 17
+        for _ in 0..<300 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let x = Double(state >> 11) / Double(UInt64(1) << 53) * 360 - 180
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let y = Double(state >> 11) / Double(UInt64(1) << 53) * 360 - 180
+            let (corner, side) = grid.cell(ofKey: grid.key(of: GeoPoint(lng: x, lat: y)))
+            #expect(side == 360 / Double(1 << 26))
+            #expect(corner.lng <= x && x < corner.lng + side * 1.0001)
+            #expect(corner.lat <= y && y < corner.lat + side * 1.0001)
+        }
+        // West half before east half: x holds the top bit, and signed keys keep that order.
+        #expect(grid.key(of: GeoPoint(lng: -1, lat: 50)) < grid.key(of: GeoPoint(lng: 1, lat: -50)))
+    }
+
+    @Test func boxCoveringsHoldEveryPointOfTheBoxAndFewOthers() {
+        let ranges = grid.covering(minX: 2.0, minY: 48.6, maxX: 2.6, maxY: 49.0, maxCells: 64)
+        #expect(!ranges.isEmpty && ranges.count <= 64 * 4)
+        func covered(_ x: Double, _ y: Double) -> Bool {
+            let key = grid.key(of: GeoPoint(lng: x, lat: y))
+            return ranges.contains { $0.0 <= key && key <= $0.1 }
+        }
+        for step in 0...20 {
+            let t = Double(step) / 20
+            #expect(covered(2.0 + 0.6 * t, 48.6))
+            #expect(covered(2.6, 48.6 + 0.4 * t))
+            #expect(covered(2.0 + 0.6 * t, 48.8 + 0.2 * t))
+        }
+        #expect(!covered(10, 48.8))
+        #expect(!covered(2.3, 40))
+    }
+
+    @Test func twoDKeysAndMongoDBsErrors() throws {
+        let fields = TwoDIndexRules.withParameters(IndexKeyPattern.fields(of: ["loc": "2d", "club": 1]),
+                                                   options: ["bits": 20, "min": -500, "max": 500])
+        let generator = IndexKeyGenerator(fields: fields, isSparse: false)
+        let coarse = TwoDParameters(options: ["bits": 20, "min": -500, "max": 500])
+        #expect(coarse.bits == 20 && coarse.max == 500)
+        let keys = try generator.keys(for: ["loc": [[1, 2], ["x": 300, "y": -400]], "club": "a"])
+        #expect(keys.keys.map(\.values) == [[.int64(coarse.key(of: GeoPoint(lng: 1, lat: 2))), "a"],
+                                            [.int64(coarse.key(of: GeoPoint(lng: 300, lat: -400))), "a"]])
+        #expect(try generator.keys(for: ["club": "a"]).keys.isEmpty)
+        for (bad, code): (BSONValue, Int32) in [([] as BSONValue, 13067), ([1] as BSONValue, 13068), (["a", 1], 13026),
+                                                ("here", 13026), ([501, 0], 13027)] {
+            expectMongoError(MongoError.Code(code, "Location\(code)")) { _ = try generator.keys(for: ["loc": bad]) }
+        }
+        expectMongoError(MongoError.Code(16801, "Location16801")) { _ = try IndexKeyPattern.validate(["a": 1, "loc": "2d"]) }
+        expectMongoError(.invalidOptions) {
+            _ = try IndexSpecValidation.validate(key: ["loc": "2d"], name: nil, options: ["bits": 40])
+        }
+        expectMongoError(.invalidOptions) {
+            _ = try IndexSpecValidation.validate(key: ["loc": "2d"], name: nil, options: ["min": 5, "max": 5])
         }
     }
 }

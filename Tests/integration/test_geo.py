@@ -1,7 +1,7 @@
 # Geospatial indexes and operators through pymongo against a real `tessera serve`: 2dsphere
 # indexes (GeoJSON and legacy points, compound), `$geoWithin` ($centerSphere, $geometry
 # polygons with holes and across the antimeridian, $box, $polygon, $center), `$geoIntersects`,
-# `$near`/`$nearSphere` and the `$geoNear` stage. Every expected result is computed here,
+# `$near`/`$nearSphere`, the `$geoNear` stage, and flat `2d` indexes. Every expected result is computed here,
 # independently: haversine distances on a sphere of MongoDB's radius (6378.1 km), and hand-made
 # polygons whose edges are meridians or far from the sampled points.
 
@@ -11,7 +11,7 @@ import math
 import random
 
 import pytest
-from pymongo import GEOSPHERE
+from pymongo import GEO2D, GEOSPHERE
 from pymongo.errors import OperationFailure, WriteError
 
 from support import plan_stages
@@ -255,3 +255,77 @@ def test_geo_intersects_lines_and_polygons(coll):
     assert ids(coll.find(query)) == ["crossing", "inside", "multi", "overlap"]
     assert ids(coll.find(query, hint=[("$natural", 1)])) == ["crossing", "inside", "multi", "overlap"]
     assert ids(coll.find({"shape": {"$geoWithin": {"$geometry": square}}})) == ["inside"]
+
+
+@pytest.fixture
+def flat(coll):
+    """500 legacy points on a plane 100 units wide (a 2d index measures flat distances)."""
+    rng = random.Random(31)
+    documents = [{"_id": n, "pos": [rng.uniform(-50, 50), rng.uniform(-50, 50)], "club": f"c{n % 3}"} for n in range(500)]
+    coll.insert_many(documents)
+    coll.create_index([("pos", GEO2D), ("club", 1)])
+    return coll
+
+
+def test_2d_within_flat_shapes_through_the_index(flat):
+    everything = list(flat.find())
+    box = [[-10, -20], [15, 5]]
+    in_box = sorted(d["_id"] for d in everything if -10 <= d["pos"][0] <= 15 and -20 <= d["pos"][1] <= 5)
+    center, radius = [5, 5], 12
+    in_disc = sorted(d["_id"] for d in everything if math.dist(d["pos"], center) <= radius)
+    assert in_box and in_disc
+    for query, expected in (({"pos": {"$geoWithin": {"$box": box}}}, in_box),
+                            ({"pos": {"$geoWithin": {"$center": [center, radius]}}}, in_disc),
+                            ({"pos": {"$geoWithin": {"$center": [center, radius]}}, "club": "c1"},
+                             [i for i in in_disc if i % 3 == 1])):
+        assert ids(flat.find(query)) == expected
+        assert ids(flat.find(query, hint=[("$natural", 1)])) == expected
+        explain = flat.find(query).explain()
+        assert "IXSCAN" in plan_stages(explain)
+        assert explain["executionStats"]["totalDocsExamined"] < len(everything) / 2
+
+
+def test_2d_near_is_flat_nearest_first(flat):
+    center = [3.5, -7.25]
+    everything = sorted(flat.find(), key=lambda d: math.dist(d["pos"], center))
+    found = [d["_id"] for d in flat.find({"pos": {"$near": center, "$maxDistance": 20}})]
+    assert found == [d["_id"] for d in everything if math.dist(d["pos"], center) <= 20]
+    assert [d["_id"] for d in flat.find({"pos": {"$near": center}}).limit(30)] == [d["_id"] for d in everything[:30]]
+    assert [d["_id"] for d in flat.find({"pos": {"$near": center}, "club": "c2"}, batch_size=9)] == \
+        [d["_id"] for d in everything if d["_id"] % 3 == 2]
+    explain = flat.find({"pos": {"$near": center}}).explain()
+    assert explain["queryPlanner"]["winningPlan"]["stage"] == "GEO_NEAR_2D"
+
+
+def test_2d_near_sphere_and_geo_near_stage(flat):
+    center = [10, 20]
+    by_angle = sorted(flat.find(), key=lambda d: haversine(d["pos"], center))
+    radius = 0.2
+    found = [d["_id"] for d in flat.find({"pos": {"$nearSphere": center, "$maxDistance": radius}})]
+    assert found == [d["_id"] for d in by_angle if haversine(d["pos"], center) <= radius]
+    flat_results = list(flat.aggregate([{"$geoNear": {"near": center, "distanceField": "d", "query": {"club": "c0"}}},
+                                        {"$limit": 15}]))
+    expected = sorted((d for d in flat.find({"club": "c0"})), key=lambda d: math.dist(d["pos"], center))[:15]
+    assert [d["_id"] for d in flat_results] == [d["_id"] for d in expected]
+    assert [d["d"] for d in flat_results] == pytest.approx([math.dist(d["pos"], center) for d in expected], rel=1e-9)
+    spherical = list(flat.aggregate([{"$geoNear": {"near": center, "distanceField": "d", "spherical": True}}, {"$limit": 10}]))
+    assert [d["d"] for d in spherical] == pytest.approx([haversine(d["pos"], center) for d in by_angle[:10]], rel=1e-9)
+
+
+def test_2d_index_rules_and_key_errors(coll):
+    coll.create_index([("pos", GEO2D)], bits=20, min=-500, max=500)
+    coll.insert_one({"_id": "far", "pos": [300, -400]})
+    coll.insert_one({"_id": "none"})
+    for bad, code in (([600, 0], 13027), (["a", 1], 13026), ([1], 13068), ("here", 13026)):
+        with pytest.raises(WriteError) as error:
+            coll.insert_one({"pos": bad})
+        assert error.value.code == code, bad
+    assert ids(coll.find({"pos": {"$geoWithin": {"$box": [[250, -450], [350, -350]]}}})) == ["far"]
+    for keys, options, code in (([("a", 1), ("pos", GEO2D)], {}, 16801), ([("p", GEO2D)], {"bits": 0}, 72),
+                                ([("p", GEO2D)], {"min": 1, "max": 1}, 72)):
+        with pytest.raises(OperationFailure) as error:
+            coll.create_index(keys, **options)
+        assert error.value.code == code, keys
+    with pytest.raises(OperationFailure) as error:
+        list(coll.find({"pos": {"$near": {"$geometry": point(1, 1)}}}))
+    assert error.value.code == 291
