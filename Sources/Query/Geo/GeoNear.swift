@@ -66,6 +66,8 @@ enum GeoNearPlanning {
         guard let (path, near) = topLevel.first else { throw MongoError(.badValue, "geoNear must be top-level expr") }
         let hinted: String? = if case let .string(name)? = hint { name } else { nil }
         for index in indexes where !index.isHidden || hinted == index.name {
+            // A partial index holds every match only when the query implies its filter.
+            if let partial = index.partialFilter, !Implication.implies(conjuncts, partial) { continue }
             let keyFields = Planner.keyFields(of: index)
             let flat = GeoBounds.flatGrid(of: index)
             guard GeoBounds.geoPaths(of: index).contains(path),
