@@ -329,3 +329,22 @@ def test_2d_index_rules_and_key_errors(coll):
     with pytest.raises(OperationFailure) as error:
         list(coll.find({"pos": {"$near": {"$geometry": point(1, 1)}}}))
     assert error.value.code == 291
+
+
+def test_near_uses_a_partial_geo_index_only_when_the_query_implies_its_filter(coll):
+    coll.create_index([("loc", GEOSPHERE), ("level", 1)], partialFilterExpression={"public": True})
+    rng = random.Random(12)
+    documents = [{"_id": n, "loc": point(CENTER[0] + rng.uniform(-0.3, 0.3), CENTER[1] + rng.uniform(-0.2, 0.2)),
+                  "public": n % 3 == 0, "level": n % 7} for n in range(300)]
+    coll.insert_many(documents)
+
+    def distance(d):
+        return haversine(d["loc"]["coordinates"], CENTER)
+
+    near = {"$near": {"$geometry": point(*CENTER)}}
+    found = [d["_id"] for d in coll.find({"loc": near, "public": True, "level": {"$lte": 3}})]
+    assert found == [d["_id"] for d in sorted(documents, key=distance) if d["public"] and d["level"] <= 3]
+    # Without {public: true} the index misses matches: no index can answer the near query.
+    with pytest.raises(OperationFailure) as error:
+        list(coll.find({"loc": near, "level": {"$lte": 3}}))
+    assert error.value.code == 291
