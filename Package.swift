@@ -86,13 +86,20 @@ let package = Package(
         ),
         // Snowball stemmers from the system package libstemmer-dev (text indexes stem as MongoDB).
         .systemLibrary(name: "CStemmer", providers: [.apt(["libstemmer-dev"])]),
+        // S2 geometry (Debian libs2-dev, C++) behind a C shim: cell ids, coverings and relations
+        // of regions for 2dsphere indexes and geo operators (Sources/CS2/include/CS2.h).
+        .target(
+            name: "CS2",
+            linkerSettings: [.linkedLibrary("s2"), .linkedLibrary("stdc++")]
+        ),
         // Documents: catalog, shapes, shape-encoded records, collections, change log.
         // CICU and CStemmer: text index tokenization (delimiters, folding) and stemming.
         // Crypto: MD5 for hashed index keys (MongoDB's BSONElementHasher is MD5 over the value).
+        // CS2: S2 cell ids of 2dsphere index keys.
         .target(
             name: "Documents",
             dependencies: [
-                "BSON", "Storage", "StoragePostgres", "Collation", "CICU", "CStemmer",
+                "BSON", "Storage", "StoragePostgres", "Collation", "CICU", "CStemmer", "CS2",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
@@ -215,7 +222,9 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-    ]
+    ],
+    // CS2's C++ (libs2's headers need C++17).
+    cxxLanguageStandard: .cxx17
 )
 
 // libFuzzer harnesses (Fuzz/<Harness>/), declared only when TESSERA_FUZZ=1 so the product build,

@@ -28,10 +28,20 @@ struct IndexSpecTests {
     }
 
     @Test func indexTypesTesseraDoesNotBuildAreRefusedWithCode67() {
-        for plugin in ["2d", "2dsphere"] {
+        for plugin in ["geoHaystack"] {
             expectMongoError(.cannotCreateIndex) { try validate(["a": .string(plugin)]) }
         }
         expectMongoError(.cannotCreateIndex) { try validate(["$**": 1]) }
+    }
+
+    @Test func twoDSphereIndexesAreStoredWithVersion3() throws {
+        #expect(throws: Never.self) { try validate(["loc": "2dsphere", "club": 1, "date": -1]) }
+        #expect(IndexKeyPattern.fields(of: ["loc": "2dsphere", "club": 1]).map(\.isGeo) == [true, false])
+        let description = try IndexSpecValidation.validate(key: ["loc": "2dsphere"], name: nil, options: [:])
+        #expect(description.options["2dsphereIndexVersion"] == .int32(3))
+        expectMongoError(.cannotCreateIndex) {
+            _ = try IndexSpecValidation.validate(key: ["loc": "2dsphere"], name: nil, options: ["2dsphereIndexVersion": 1])
+        }
     }
 
     @Test func hashedPatternsFollowMongoDBsRules() {

@@ -2,6 +2,16 @@
 
 from pymongo import monitoring
 
+def plan_stages(explain: dict) -> list[str]:
+    """The stage names of a find explain's winning plan, outermost first."""
+    stages = []
+    stage = explain["queryPlanner"]["winningPlan"]
+    while stage:
+        stages.append(stage["stage"])
+        stage = stage.get("inputStage")
+    return stages
+
+
 def count_matching(coll, filter=None) -> int:
     """Documents matching `filter`, counted from a find (pymongo's count_documents needs
     $group, which belongs to the aggregation issue; tests whose subject is not counting use

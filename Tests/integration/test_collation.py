@@ -16,6 +16,8 @@ from pymongo import ASCENDING
 from pymongo.collation import Collation
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
+from support import plan_stages
+
 # -- ICU, directly -----------------------------------------------------------------------------
 
 _UCOL_NUMERIC_COLLATION = 7
@@ -83,16 +85,6 @@ def names(cursor) -> list[str]:
 
 def seed(coll, words=WORDS):
     coll.insert_many([{"_id": index, "name": word} for index, word in enumerate(words)])
-
-
-def plan_stages(explain: dict) -> list[str]:
-    """The stage names of a find explain's winning plan, outermost first."""
-    stages = []
-    stage = explain["queryPlanner"]["winningPlan"]
-    while stage:
-        stages.append(stage["stage"])
-        stage = stage.get("inputStage")
-    return stages
 
 
 # -- sorting and matching ----------------------------------------------------------------------

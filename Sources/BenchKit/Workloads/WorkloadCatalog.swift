@@ -6,7 +6,7 @@ public enum WorkloadCatalog {
     /// Every name and group, for help text.
     public static let names = [
         "connect", "w1-counters", "w2-ingest", "w2-ingest-b<1|100|1000>-<w0|w1|j>", "w2-leaderboard",
-        "w3-search", "w3-search-indexed", "w3-search-scan", "w4-scan", TextSearchWorkload.workloadName, "w7-sample", "ycsb", "ycsb-a" + "…" + "ycsb-f",
+        "w3-search", "w3-search-indexed", "w3-search-scan", "w3-near", "w4-scan", TextSearchWorkload.workloadName, "w7-sample", "ycsb", "ycsb-a" + "…" + "ycsb-f",
     ]
 
     /// The workloads `name` stands for. `records` replaces each workload's default data-set
@@ -27,6 +27,8 @@ public enum WorkloadCatalog {
                     W3SearchWorkload(records: records ?? 200_000, indexed: false)]
         case "w3-search-indexed", "w3-search-scan":
             return [W3SearchWorkload(records: records ?? 200_000, indexed: name.hasSuffix("indexed"))]
+        case "w3-near":
+            return [W3NearWorkload(records: records ?? 1_000_000)]
         case "w4-scan":
             return [W4ScanWorkload(records: records ?? 500_000)]
         case "w7-sample":

@@ -63,6 +63,7 @@ struct IndexKeyGenerator: Sendable {
     func keys(for document: BSONDocument) throws(MongoError) -> Keys {
         if isHashed { return try hashedKeys(for: document) }
         if let text { return try textKeys(for: document, spec: text) }
+        if isGeo { return try geoKeys(for: document) }
         var walk = KeyWalk(fields: fields, isSparse: isSparse, collator: collator)
         let names = fields.map { ArraySlice($0.components) }
         let fixed = [BSONValue](repeating: .null, count: fields.count)

@@ -12,14 +12,20 @@ public struct IndexKeyField: Sendable, Hashable {
     public let isDescending: Bool
     /// Whether the field is `"hashed"`: its keys are MongoDB's hash of the value.
     public let isHashed: Bool
+    /// Whether the field is `"2dsphere"`: its keys are S2 cell ids of the geometries it holds.
+    public let isGeo: Bool
+    /// The grid of a `"2d"` field (its keys are geohashes of legacy points); `nil` otherwise.
+    public internal(set) var flat: TwoDParameters?
     /// The path split at its dots.
     let components: [String]
 
     /// A field on `path` in the given direction, hashed or not.
-    public init(path: String, isDescending: Bool, isHashed: Bool = false) {
+    public init(path: String, isDescending: Bool, isHashed: Bool = false, isGeo: Bool = false) {
         self.path = path
         self.isDescending = isDescending
         self.isHashed = isHashed
+        self.isGeo = isGeo
+        flat = nil
         components = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
     }
 }
@@ -36,7 +42,8 @@ enum IndexKeyPattern {
     static func fields(of key: BSONDocument) -> [IndexKeyField] {
         key.map {
             IndexKeyField(path: $0.key, isDescending: BSONValue.compare($0.value, .int32(0)) < 0,
-                          isHashed: $0.value.stringValue == HashedIndexRules.plugin)
+                          isHashed: $0.value.stringValue == HashedIndexRules.plugin,
+                          isGeo: $0.value.stringValue == GeoIndexRules.plugin).flatGrid(if: $0.value.stringValue == TwoDParameters.plugin)
         }
     }
 
@@ -52,7 +59,7 @@ enum IndexKeyPattern {
     ///
     /// - Throws: `CannotCreateIndex` (67) for an empty or oversized pattern, a value that is
     ///   0, NaN, an empty string or not a number or string, an illegal field name, and for
-    ///   the index types Tessera does not build (`2dsphere`, wildcard, ...), a bad text pattern
+    ///   the index types Tessera does not build (wildcard, ...), a bad text pattern
     ///   (TextIndexRules), and a hashed
     ///   pattern MongoDB refuses (31303: more than one hashed field);
     ///   `BadValue` (2) for a field named twice; 13103 for more than ``maximumFields`` fields.
@@ -102,7 +109,9 @@ enum IndexKeyPattern {
             try HashedIndexRules.validate(key)
         } else if plugin == TextIndexRules.plugin {
             try TextIndexRules.validate(key)
-        } else if let plugin {
+        } else if plugin == TwoDParameters.plugin {
+            try TwoDIndexRules.validate(key)
+        } else if let plugin, plugin != GeoIndexRules.plugin {
             throw MongoError(.cannotCreateIndex, "\(plugin) indexes are not supported")
         }
         // mongod's Ordering keeps one direction bit per field in 32 bits.

@@ -30,7 +30,7 @@ struct IndexSpec: Sendable, Equatable {
     /// The spec of a stored description (validated when it was created).
     init(_ description: IndexDescription) {
         key = description.key
-        fields = IndexKeyPattern.fields(of: description.key)
+        fields = TwoDIndexRules.withParameters(IndexKeyPattern.fields(of: description.key), options: description.options)
         isUnique = description.isUnique
         rejectsNewDuplicates = description.isUnique || description.options["prepareUnique"]?.boolValue == true
         isSparse = description.isSparse
@@ -150,6 +150,7 @@ enum IndexSpecValidation {
             let (textKey, textOptions) = try TextIndexRules.fix(key: key, options: options)
             return IndexDescription(name: indexName, key: textKey, options: textOptions)
         }
+        options = try GeoIndexRules.storedOptions(key: key, options: options)
         return IndexDescription(name: indexName, key: key, options: options)
     }
 

@@ -33,6 +33,8 @@ indirect enum Stage: Sendable {
     case collStats(CollStatsSpec)
     case indexStats
     case redact(RedactSpec)
+    /// `$geoNear` (first stage only; the planned head runs it: GeoNearStage.swift).
+    case geoNear(GeoNearStageSpec)
 
     /// The stage's name as users write it, for explain and errors.
     var name: String {
@@ -62,6 +64,7 @@ indirect enum Stage: Sendable {
         case .collStats: "$collStats"
         case .indexStats: "$indexStats"
         case .redact: "$redact"
+        case .geoNear: "$geoNear"
         }
     }
 }
@@ -141,6 +144,8 @@ struct Pipeline: Sendable {
     /// `$collStats`/`$indexStats` only first (40602), `$merge` only last (40601).
     static func checkPosition(_ stage: Stage, index: Int, count: Int) throws(MongoError) {
         switch stage {
+        case .geoNear:
+            if index != 0 { throw MongoError(.location(40603), "$geoNear was not the first stage in the pipeline.") }
         case .collStats, .indexStats:
             if index != 0 { throw MongoError(.location(40602), "\(stage.name) is only valid as the first stage in a pipeline") }
         case .merge:
@@ -352,6 +357,7 @@ struct Pipeline: Sendable {
             try IndexStatsSpec.validate(value)
             return .indexStats
         case "$redact": return .redact(try RedactSpec(value, &context))
+        case "$geoNear": return .geoNear(try GeoNearStageSpec(value))
         default:
             throw MongoError(.location(40324), "Unrecognized pipeline stage name: '\(name)'")
         }

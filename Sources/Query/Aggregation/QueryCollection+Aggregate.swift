@@ -192,6 +192,11 @@ extension QueryCollection {
         if case .match(let spec)? = stages.first, spec.hasText {
             return try textHead(spec, rest: Array(stages.dropFirst()))
         }
+        if case .geoNear(let spec)? = stages.first {
+            let filter = try spec.filter(indexes: indexes)
+            let plan = try planFind(filter: filter, sort: nil, hint: options.hint).annotated(by: spec.output)
+            return Head(source: .scan(plan, filter: filter), rest: Array(stages.dropFirst()), consumed: 1)
+        }
         var filters: [BSONDocument] = []
         var residual: [Stage] = []
         var consumed = 0
@@ -206,6 +211,10 @@ extension QueryCollection {
         }
         let filter: BSONDocument = filters.count <= 1 ? (filters.first ?? BSONDocument()) : ["$and": .array(filters.map { .document($0) })]
         var plan = try planFind(filter: filter, sort: nil, hint: options.hint)
+        if case .geoNear = plan.access {
+            throw MongoError(.badValue, "$geoNear, $near, and $nearSphere are not allowed in this context, as these operators "
+                + "require sorting geospatial data. If you do not need sort, consider using $geoWithin instead.")
+        }
         if residual.isEmpty, case .sort(let sort)? = stages.first {
             let sorted = try planFind(filter: filter, sort: sort.spec, hint: options.hint)
             if !sorted.needsInMemorySort {
@@ -365,6 +374,8 @@ extension QueryCollection {
             return try MergeSink(spec, next: next, runtime: runtime)
         case .collStats, .indexStats:
             throw MongoError(.location(40602), "\(stage.name) is only valid as the first stage in a pipeline")
+        case .geoNear:
+            throw MongoError(.location(40603), "$geoNear was not the first stage in the pipeline.")
         case .redact(let spec):
             return RedactSink(spec, next: next, runtime: runtime)
         }

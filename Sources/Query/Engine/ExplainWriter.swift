@@ -94,6 +94,8 @@ struct ExplainWriter {
                 fetch["inputStage"] = .document(stage)
                 stage = fetch
             }
+        case let .geoNear(near):
+            stage = GeoNearExplain.stage(near, filter: filter, statistics: statistics)
         }
         if plan.needsInMemorySort, let sort = plan.sort {
             var sortStage: BSONDocument = ["stage": "SORT", "sortPattern": .document(sort.spec)]

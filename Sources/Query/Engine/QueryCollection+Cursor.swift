@@ -43,7 +43,11 @@ extension QueryCollection {
                                       options: options, scope: scope)
         let output = DrainingSink()
         let chain = try Self.buildChain(head.rest, into: output, runtime: runtime)
-        let source = ScanMatchStream(collection: reading, plan: plan, wantPositional: false)
+        let source: any MatchStream = if case let .geoNear(near) = plan.access {
+            GeoNearMatchStream(collection: reading, plan: plan, near: near)
+        } else {
+            ScanMatchStream(collection: reading, plan: plan, wantPositional: false)
+        }
         return QueryCursor(.pipeline(PipelineStream(source: source, chain: chain, output: output)))
     }
 
@@ -69,6 +73,7 @@ extension QueryCollection {
         if plan.needsInMemorySort {
             return SortedMatchStream(collection: collection, plan: plan, sortMemory: sortMemory, wantPositional: wantPositional)
         }
+        if case let .geoNear(near) = plan.access { return GeoNearMatchStream(collection: collection, plan: plan, near: near) }
         return ScanMatchStream(collection: collection, plan: plan, wantPositional: wantPositional)
     }
 }

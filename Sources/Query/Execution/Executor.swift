@@ -178,6 +178,12 @@ struct Executor {
                 return try body(QueryMatch(id: document["_id"] ?? .null, document: document, positionalIndex: positional), key)
             }
             statistics.decidedByShape += matcher.decidedByShape
+        case let .geoNear(near):
+            var search = GeoNearSearch(plan: near, filter: plan.filter)
+            interrupt.tally?.addPlan(indexKey: near.index.key)
+            while let found = try search.next(in: collection, interrupt: interrupt, statistics: &statistics) {
+                guard try body(found.match, UnsafeRawBufferPointer(start: nil, count: 0)) else { return }
+            }
         case let .indexScan(scan):
             var scanStatistics = IndexScanStatistics()
             var docsExamined = 0

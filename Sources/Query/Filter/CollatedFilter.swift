@@ -46,7 +46,7 @@ extension PathPredicate {
         case .elemMatchValue(let predicates): return .elemMatchValue(predicates.map { $0.collated(by: collator) })
         case .and(let predicates): return .and(predicates.map { $0.collated(by: collator) })
         case .not(let predicate): return .not(predicate.collated(by: collator))
-        case .exists, .type, .mod, .regex, .size, .bitsAllSet, .bitsAnySet, .bitsAllClear, .bitsAnyClear, .collated:
+        case .exists, .type, .mod, .regex, .size, .bitsAllSet, .bitsAnySet, .bitsAllClear, .bitsAnyClear, .collated, .geo, .near:
             return self
         }
     }

@@ -172,6 +172,10 @@ extension PathPredicate {
             return BitMatch.matches(value, test, .allClear)
         case .bitsAnyClear(let test):
             return BitMatch.matches(value, test, .anyClear)
+        case .geo(let predicate):
+            return predicate.matches(value)
+        case .near:
+            return true
         case .and(let predicates):
             for predicate in predicates where !(try predicate.matchesValue(value, elemMatchKey: &elemMatchKey)) {
                 return false

@@ -87,6 +87,12 @@ public indirect enum PathPredicate: Sendable {
     /// before it is compared; `$in`'s regular expressions still see the original strings.
     /// Made by ``FilterNode/collated(by:)`` only for operands that hold strings.
     case collated(Collator, PathPredicate)
+    /// `$geoWithin` / `$geoIntersects`: some reached value is a geometry in that relation
+    /// with the shape (GeoPredicate.swift).
+    case geo(GeoPredicate)
+    /// `$near` / `$nearSphere`: matches any document; the geo-near scan orders and bounds
+    /// by distance (GeoPredicate.swift).
+    case near(NearPredicate)
 }
 
 /// The types a `$type` predicate accepts.

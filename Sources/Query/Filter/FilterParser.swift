@@ -134,6 +134,7 @@ struct FilterParser {
     /// Parses the operator document of a path (`{$gt: 1, $lt: 5}`). `name` is the path as
     /// written, which some messages quote.
     static func parseOperators(_ name: String, _ operators: BSONDocument, level: Level) throws(MongoError) -> PathPredicate {
+        if level == .document, GeoNearRules.isNear(operators) { return .near(try NearPredicate.parse(operators)) }
         var predicates: [PathPredicate] = []
         for (key, value) in operators.elements {
             if let predicate = try parseOperator(name, key, value, context: operators, level: level) {
@@ -208,6 +209,8 @@ struct FilterParser {
             case "$bitsAllClear": return .bitsAllClear(test)
             default: return .bitsAnyClear(test)
             }
+        case "$geoWithin", "$within", "$geoIntersects":
+            return .geo(try GeoPredicate.parse(key, value))
         default:
             throw MongoError(.badValue, "\(key) is not supported")
         }

@@ -14,6 +14,9 @@ struct Planner {
         filter: Filter, sort: SortSpec?, projection: Projection?, skip: Int, limit: Int?, hint: BSONValue?
     ) throws(MongoError) -> QueryPlan {
         let conjuncts = Conjuncts(filter.root)
+        if let near = try GeoNearPlanning.plan(filter: filter, conjuncts: conjuncts, indexes: indexes, hint: hint) {
+            return QueryPlan(access: .geoNear(near), filter: filter, sort: sort, projection: projection, skip: skip, limit: limit)
+        }
         var candidates: [(plan: IndexScanPlan, score: Int)] = []
         for index in indexes {
             let forced = try isHinted(index, hint)
@@ -67,12 +70,14 @@ struct Planner {
         var constrainsFirst = false
         let indexCollator = index.isIDIndex ? nil : index.collator  // `_id_` holds the records' binary keys
         let hashedPath = HashedBounds.hashedPath(of: index)
+        let geoPaths = GeoBounds.geoPaths(of: index)
+        guard GeoBounds.isUsable(geoPaths: geoPaths, conjuncts: conjuncts, index: index) else { return nil }
         for (position, field) in keyFields.enumerated() {
             var intervals = [IndexInterval.all]
             for predicate in conjuncts.byPath[field.path] ?? [] {
                 guard let usable = Self.boundable(predicate, indexCollator: indexCollator),
-                      let admitted = field.path == hashedPath
-                          ? HashedBounds.intervals(usable) : PredicateBounds.intervals(usable)
+                      let admitted = geoPaths.contains(field.path) ? GeoBounds.intervals(usable, index: index)
+                          : field.path == hashedPath ? HashedBounds.intervals(usable) : PredicateBounds.intervals(usable)
                 else { continue }
                 intervals = PredicateBounds.intersect(intervals, admitted)
                 if position == 0 { constrainsFirst = true }
@@ -94,12 +99,13 @@ struct Planner {
             equalityPrefix += 1
         }
         // Index order is the sort's order only when both compare strings alike.
-        let sortable = HashedBounds.sortableFields(keyFields, hashedPath: hashedPath, equalityPrefix: equalityPrefix)
+        let sortable = GeoBounds.sortableFields(
+            HashedBounds.sortableFields(keyFields, hashedPath: hashedPath, equalityPrefix: equalityPrefix), geoPaths: geoPaths)
         let (providesSort, reverse) = sortOrder(sortable, equalityPrefix: equalityPrefix, sort: sort,
                                                 multikey: index.isMultikey || indexCollator != sort?.collator)
         if !constrainsFirst && !providesSort && !force { return nil }
         // A hashed field's key is a hash, not the value to return.
-        let covered = hashedPath == nil && isCovered(keyFields, index: index, conjuncts: conjuncts, projection: projection)
+        let covered = hashedPath == nil && geoPaths.isEmpty && isCovered(keyFields, index: index, conjuncts: conjuncts, projection: projection)
         return IndexScanPlan(index: index, keyFields: keyFields, bounds: bounds, reverse: reverse,
                              providesSort: providesSort, covered: covered, equalityPrefix: equalityPrefix)
     }

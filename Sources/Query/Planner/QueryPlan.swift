@@ -29,6 +29,8 @@ enum AccessPath {
     case collectionScan
     /// The entries of one index within bounds.
     case indexScan(IndexScanPlan)
+    /// A 2dsphere index read in growing rings around a point, nearest first (`$near`).
+    case geoNear(GeoNearPlan)
 }
 
 /// A complete plan for one find, count, update or delete.
@@ -52,7 +54,10 @@ struct QueryPlan {
     /// Whether the executor must sort the matches in memory.
     var needsInMemorySort: Bool {
         guard sort != nil else { return false }
-        if case let .indexScan(scan) = access { return !scan.providesSort }
-        return true
+        switch access {
+        case let .indexScan(scan): return !scan.providesSort
+        case .geoNear: return true
+        case .collectionScan: return true
+        }
     }
 }
