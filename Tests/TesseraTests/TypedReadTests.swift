@@ -44,6 +44,13 @@ private func sampleProfiles() throws -> [Profile] {
     ]
 }
 
+/// Narrow and converted scalars: what a point read decodes straight from the stored fields.
+private struct Reading: Codable, Sendable, Equatable {
+    var _id: String
+    var small: Int8, unsigned: UInt16, whole: Int, ratio: Double, flag: Bool
+    var maybe: Int?, note: String?
+}
+
 @Suite("typed reads")
 struct TypedReadTests {
     @Test func everyShapeReadsBackEquallyByPointReadPlannedReadAndCursor() async throws {
@@ -61,6 +68,42 @@ struct TypedReadTests {
             var streamed: [Profile] = []
             for try await profile in try await profiles.find() { streamed.append(profile) }
             #expect(streamed == stored)
+        }
+    }
+
+    @Test func scalarsConvertTheSameWayOnEveryPath() async throws {
+        try await withClient { client in
+            let untyped = client.db("typed").collection("readings")
+            _ = try await untyped.insertMany([
+                // Stored as other BSON types than the Swift ones: int64, int32, double 2.0, int32.
+                ["_id": "converted", "small": .int64(-128), "unsigned": .int32(65535), "whole": .double(2),
+                 "ratio": .int32(3), "flag": true, "maybe": .null, "note": "n"],
+                ["_id": "absent", "small": 1, "unsigned": 0, "whole": .int64(.max), "ratio": .double(-0.5), "flag": false],
+                ["_id": "too-big", "small": 128, "unsigned": 0, "whole": 1, "ratio": 1, "flag": true],
+                ["_id": "negative", "small": 1, "unsigned": -1, "whole": 1, "ratio": 1, "flag": true],
+                ["_id": "fraction", "small": 1, "unsigned": 0, "whole": .double(0.5), "ratio": 1, "flag": true],
+                ["_id": "not-bool", "small": 1, "unsigned": 0, "whole": 1, "ratio": 1, "flag": 1],
+            ])
+            let readings = untyped.withType(Reading.self)
+            for id in ["converted", "absent"] {
+                let byKey = try await readings.findOne(["_id": .string(id)])
+                let planned = try await readings.findOne(["_id": .string(id)], options: FindOneOptions(sort: ["_id": 1]))
+                #expect(byKey != nil, "\(id)")
+                #expect(byKey == planned, "\(id)")
+            }
+            for id in ["too-big", "negative", "fraction", "not-bool"] {
+                var errors: [TesseraError] = []
+                for options in [nil, FindOneOptions(sort: ["_id": 1])] {
+                    do throws(TesseraError) {
+                        _ = try await readings.findOne(["_id": .string(id)], options: options)
+                        Issue.record("\(id) decoded as a Reading")
+                    } catch {
+                        errors.append(error)
+                    }
+                }
+                #expect(errors.map(\.codeName) == ["TypeMismatch", "TypeMismatch"], "\(id)")
+                #expect(errors.first?.message == errors.last?.message, "\(id)")
+            }
         }
     }
 
