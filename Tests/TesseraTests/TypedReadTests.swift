@@ -51,6 +51,31 @@ private struct Reading: Codable, Sendable, Equatable {
     var maybe: Int?, note: String?
 }
 
+/// Reads `inner.a` through a nested container and swallows a failure into a default: the
+/// point read must give what the planned path gives, never the default.
+private struct Lenient: Codable, Sendable, Equatable {
+    enum Keys: String, CodingKey { case _id, inner, a }
+    var _id: String, a: Int
+
+    init(_id: String, a: Int) {
+        self._id = _id
+        self.a = a
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Keys.self)
+        _id = try container.decode(String.self, forKey: ._id)
+        a = (try? container.nestedContainer(keyedBy: Keys.self, forKey: .inner).decode(Int.self, forKey: .a)) ?? -1
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(_id, forKey: ._id)
+        var inner = container.nestedContainer(keyedBy: Keys.self, forKey: .inner)
+        try inner.encode(a, forKey: .a)
+    }
+}
+
 @Suite("typed reads")
 struct TypedReadTests {
     @Test func everyShapeReadsBackEquallyByPointReadPlannedReadAndCursor() async throws {
@@ -104,6 +129,17 @@ struct TypedReadTests {
                 #expect(errors.map(\.codeName) == ["TypeMismatch", "TypeMismatch"], "\(id)")
                 #expect(errors.first?.message == errors.last?.message, "\(id)")
             }
+        }
+    }
+
+    @Test func aTypeThatSwallowsErrorsReadsTheSameByPointRead() async throws {
+        try await withClient { client in
+            let lenient = client.db("typed").collection("lenient", withType: Lenient.self)
+            _ = try await lenient.insertOne(Lenient(_id: "l", a: 42))
+            let byKey = try await lenient.findOne(["_id": "l"])
+            let planned = try await lenient.findOne(["_id": "l"], options: FindOneOptions(sort: ["_id": 1]))
+            #expect(planned?.a == 42)
+            #expect(byKey == planned)
         }
     }
 

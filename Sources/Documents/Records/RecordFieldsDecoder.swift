@@ -5,7 +5,9 @@
 // other value goes through BSONDecoder. Whatever it does not cover (unkeyed or single-value
 // top levels, nested containers, super decoders) and every failure makes
 // ``Record/decodeFields(as:)`` return nil: the caller then takes the document path, which
-// gives the same value or reports the error with its full coding path.
+// gives the same value or reports the error with its full coding path. A type that swallows
+// an error (`try?` in its init) cannot hide a step this path does not cover: every such step
+// is noted on a shared signal, and a noted decode is discarded too.
 
 internal import BSON
 
@@ -14,7 +16,11 @@ extension Record {
     /// or the record does not fit it (decode the ``document(maximumDepth:)`` with
     /// BSONDecoder then: it reads the same mapping and reports why).
     public func decodeFields<T: Decodable>(as type: T.Type) -> T? {
-        try? T(from: RecordFieldsDecoder(record: self))
+        let signal = RecordFieldsDecoder.Signal()
+        guard let value = try? T(from: RecordFieldsDecoder(record: self, signal: signal)), !signal.unsupported else {
+            return nil
+        }
+        return value
     }
 }
 
@@ -23,21 +29,34 @@ struct RecordFieldsDecoder: Decoder {
     /// What this decoder does not cover; the caller falls back to the document path.
     struct Unsupported: Error {}
 
+    /// Set once a step threw ``Unsupported`` (whether or not the type let it through).
+    final class Signal {
+        var unsupported = false
+
+        /// Notes the step and returns the error to throw.
+        func unsupportedStep() -> Unsupported {
+            unsupported = true
+            return Unsupported()
+        }
+    }
+
     let record: Record
+    let signal: Signal
     var codingPath: [any CodingKey] { [] }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedDecodingContainer<Key> {
-        KeyedDecodingContainer(RecordKeyedDecodingContainer<Key>(record: record))
+        KeyedDecodingContainer(RecordKeyedDecodingContainer<Key>(record: record, signal: signal))
     }
 
-    func unkeyedContainer() throws -> any UnkeyedDecodingContainer { throw Unsupported() }
-    func singleValueContainer() throws -> any SingleValueDecodingContainer { throw Unsupported() }
+    func unkeyedContainer() throws -> any UnkeyedDecodingContainer { throw signal.unsupportedStep() }
+    func singleValueContainer() throws -> any SingleValueDecodingContainer { throw signal.unsupportedStep() }
 }
 
 /// The record's top-level fields by name; the first field of a name wins, as in BSONDecoder.
 struct RecordKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     let record: Record
+    let signal: RecordFieldsDecoder.Signal
     var codingPath: [any CodingKey] { [] }
     var allKeys: [Key] { (0..<record.fieldCount).compactMap { Key(stringValue: record.name(ofSlot: $0)) } }
 
@@ -45,13 +64,25 @@ struct RecordKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProto
 
     /// The field named `key`; a missing one is left to the document path's keyNotFound.
     private func field(_ key: Key) throws -> RecordField {
-        guard let field = try record.field(named: key.stringValue) else { throw RecordFieldsDecoder.Unsupported() }
+        guard let field = try reading({ () throws(RecordError) in try record.field(named: key.stringValue) }) else {
+            throw signal.unsupportedStep()
+        }
         return field
+    }
+
+    /// `body`'s result; a record that cannot be read is left to the document path, which
+    /// reports it.
+    private func reading<R>(_ body: () throws(RecordError) -> R) throws -> R {
+        do throws(RecordError) {
+            return try body()
+        } catch {
+            throw signal.unsupportedStep()
+        }
     }
 
     /// The value named `key` as `T`, through BSONDecoder's mapping.
     private func viaBSON<T: Decodable>(_ type: T.Type, _ field: RecordField) throws -> T {
-        try BSONDecoder().decode(type, fromValue: try field.value())
+        try BSONDecoder().decode(type, fromValue: try reading { () throws(RecordError) in try field.value() })
     }
 
     /// An integer stored as int32 or int64 read directly when `T` holds it exactly; any
@@ -78,7 +109,7 @@ struct RecordKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProto
 
     func decode(_ type: String.Type, forKey key: Key) throws -> String {
         let field = try field(key)
-        if let string = try field.string() { return string }
+        if let string = try reading({ () throws(RecordError) in try field.string() }) { return string }
         return try viaBSON(type, field)
     }
 
@@ -103,7 +134,8 @@ struct RecordKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProto
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try viaBSON(type, field(key)) }
 
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
-        guard let field = try record.field(named: key.stringValue), field.kind != .null, field.kind != .undefined else {
+        guard let field = try reading({ () throws(RecordError) in try record.field(named: key.stringValue) }),
+              field.kind != .null, field.kind != .undefined else {
             return nil
         }
         return try viaBSON(type, field)
@@ -112,13 +144,13 @@ struct RecordKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProto
     func nestedContainer<NestedKey: CodingKey>(
         keyedBy type: NestedKey.Type, forKey key: Key
     ) throws -> KeyedDecodingContainer<NestedKey> {
-        throw RecordFieldsDecoder.Unsupported()
+        throw signal.unsupportedStep()
     }
 
     func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
-        throw RecordFieldsDecoder.Unsupported()
+        throw signal.unsupportedStep()
     }
 
-    func superDecoder() throws -> any Decoder { throw RecordFieldsDecoder.Unsupported() }
-    func superDecoder(forKey key: Key) throws -> any Decoder { throw RecordFieldsDecoder.Unsupported() }
+    func superDecoder() throws -> any Decoder { throw signal.unsupportedStep() }
+    func superDecoder(forKey key: Key) throws -> any Decoder { throw signal.unsupportedStep() }
 }
