@@ -44,38 +44,6 @@ private func sampleProfiles() throws -> [Profile] {
     ]
 }
 
-/// Narrow and converted scalars: what a point read decodes straight from the stored fields.
-private struct Reading: Codable, Sendable, Equatable {
-    var _id: String
-    var small: Int8, unsigned: UInt16, whole: Int, ratio: Double, flag: Bool
-    var maybe: Int?, note: String?
-}
-
-/// Reads `inner.a` through a nested container and swallows a failure into a default: the
-/// point read must give what the planned path gives, never the default.
-private struct Lenient: Codable, Sendable, Equatable {
-    enum Keys: String, CodingKey { case _id, inner, a }
-    var _id: String, a: Int
-
-    init(_id: String, a: Int) {
-        self._id = _id
-        self.a = a
-    }
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: Keys.self)
-        _id = try container.decode(String.self, forKey: ._id)
-        a = (try? container.nestedContainer(keyedBy: Keys.self, forKey: .inner).decode(Int.self, forKey: .a)) ?? -1
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: Keys.self)
-        try container.encode(_id, forKey: ._id)
-        var inner = container.nestedContainer(keyedBy: Keys.self, forKey: .inner)
-        try inner.encode(a, forKey: .a)
-    }
-}
-
 @Suite("typed reads")
 struct TypedReadTests {
     @Test func everyShapeReadsBackEquallyByPointReadPlannedReadAndCursor() async throws {
@@ -93,53 +61,6 @@ struct TypedReadTests {
             var streamed: [Profile] = []
             for try await profile in try await profiles.find() { streamed.append(profile) }
             #expect(streamed == stored)
-        }
-    }
-
-    @Test func scalarsConvertTheSameWayOnEveryPath() async throws {
-        try await withClient { client in
-            let untyped = client.db("typed").collection("readings")
-            _ = try await untyped.insertMany([
-                // Stored as other BSON types than the Swift ones: int64, int32, double 2.0, int32.
-                ["_id": "converted", "small": .int64(-128), "unsigned": .int32(65535), "whole": .double(2),
-                 "ratio": .int32(3), "flag": true, "maybe": .null, "note": "n"],
-                ["_id": "absent", "small": 1, "unsigned": 0, "whole": .int64(.max), "ratio": .double(-0.5), "flag": false],
-                ["_id": "too-big", "small": 128, "unsigned": 0, "whole": 1, "ratio": 1, "flag": true],
-                ["_id": "negative", "small": 1, "unsigned": -1, "whole": 1, "ratio": 1, "flag": true],
-                ["_id": "fraction", "small": 1, "unsigned": 0, "whole": .double(0.5), "ratio": 1, "flag": true],
-                ["_id": "not-bool", "small": 1, "unsigned": 0, "whole": 1, "ratio": 1, "flag": 1],
-            ])
-            let readings = untyped.withType(Reading.self)
-            for id in ["converted", "absent"] {
-                let byKey = try await readings.findOne(["_id": .string(id)])
-                let planned = try await readings.findOne(["_id": .string(id)], options: FindOneOptions(sort: ["_id": 1]))
-                #expect(byKey != nil, "\(id)")
-                #expect(byKey == planned, "\(id)")
-            }
-            for id in ["too-big", "negative", "fraction", "not-bool"] {
-                var errors: [TesseraError] = []
-                for options in [nil, FindOneOptions(sort: ["_id": 1])] {
-                    do throws(TesseraError) {
-                        _ = try await readings.findOne(["_id": .string(id)], options: options)
-                        Issue.record("\(id) decoded as a Reading")
-                    } catch {
-                        errors.append(error)
-                    }
-                }
-                #expect(errors.map(\.codeName) == ["TypeMismatch", "TypeMismatch"], "\(id)")
-                #expect(errors.first?.message == errors.last?.message, "\(id)")
-            }
-        }
-    }
-
-    @Test func aTypeThatSwallowsErrorsReadsTheSameByPointRead() async throws {
-        try await withClient { client in
-            let lenient = client.db("typed").collection("lenient", withType: Lenient.self)
-            _ = try await lenient.insertOne(Lenient(_id: "l", a: 42))
-            let byKey = try await lenient.findOne(["_id": "l"])
-            let planned = try await lenient.findOne(["_id": "l"], options: FindOneOptions(sort: ["_id": 1]))
-            #expect(planned?.a == 42)
-            #expect(byKey == planned)
         }
     }
 

@@ -239,37 +239,21 @@ public struct DocumentCollection: Sendable {
     /// The document whose `_id` equals `id` (by MongoDB's comparison: `1` finds `1.0`), or
     /// `nil`; `nil` also when the collection does not exist.
     public func document(withID id: BSONValue) throws(MongoError) -> BSONDocument? {
-        guard let collection = store.catalog.openCollection(namespace),
-              let stored = try storedBytes(withID: id, in: collection) else { return nil }
-        return try decode(stored, decoder: RecordDecoder(registry: store.shapes))
-    }
-
-    /// The point read's path: the record of the document whose `_id` equals `id` (a lazy
-    /// view, nothing decoded; nil when there is none) and the collection's catalog entry
-    /// (nil when it does not exist), from a single catalog lookup.
-    public func pointRecord(withID id: BSONValue) throws(MongoError) -> (record: Record?, description: CollectionDescription?) {
-        guard let collection = store.catalog.openCollection(namespace) else { return (nil, nil) }
-        guard let stored = try storedBytes(withID: id, in: collection) else { return (nil, collection.description) }
-        do throws(RecordError) {
-            return (try RecordDecoder(registry: store.shapes).record(stored), collection.description)
-        } catch {
-            throw MongoError(.internalError, "unreadable record in \(namespace): \(error.description)")
-        }
-    }
-
-    /// The stored bytes of the document whose `_id` equals `id`, as this collection's
-    /// transaction or reader sees them.
-    private func storedBytes(withID id: BSONValue, in collection: Catalog.OpenCollection) throws(MongoError) -> [UInt8]? {
+        guard let collection = store.catalog.openCollection(namespace) else { return nil }
         if let transaction {
-            return try transaction.storedValue(forKey: KeyEncoding.key(for: id), in: collection, namespace: namespace)
+            let stored = try transaction.storedValue(forKey: KeyEncoding.key(for: id), in: collection, namespace: namespace)
+            return try stored.map { (bytes) throws(MongoError) in try decode(bytes, decoder: RecordDecoder(registry: store.shapes)) }
         }
+        let stored: [UInt8]?
         do {
-            return try reader.get(KeyEncoding.key(for: id), in: collection.keySpace)
+            stored = try reader.get(KeyEncoding.key(for: id), in: collection.keySpace)
         } catch where error.code == .keySpaceDropped {
             return nil
         } catch {
             throw .storage(error)
         }
+        guard let stored else { return nil }
+        return try decode(stored, decoder: RecordDecoder(registry: store.shapes))
     }
 
     /// Calls `body` with each document in `_id` order until it returns `false`, polling

@@ -121,12 +121,8 @@ public struct TesseraCollection<T: Codable & Sendable>: Sendable {
                               skip: try ReadNumbers.skip(options.skip), limit: 1, hint: options.hint?.value)
         _ = try EngineWork.deadline(maxTimeMS: options.maxTimeMS)
         let collation = options.collation
-        switch try pointRead(query, collation: collation, session: session) {
-        case .notApplicable: break
-        case let .read(document):
+        if case let .read(document) = try pointRead(query, collation: collation, session: session) {
             return try document.map { (document) throws(TesseraError) -> T in try DocumentCodec.decode(T.self, from: document) }
-        case let .stored(stored):
-            return try DocumentCodec.decode(T.self, from: stored)
         }
         let found = try await run(session: session, maxTimeMS: options.maxTimeMS) { (collection) throws(MongoError) in
             try collection.collated(by: collation).find(query).first
