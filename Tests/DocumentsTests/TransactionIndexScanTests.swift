@@ -31,27 +31,7 @@ struct TransactionIndexScanTests {
             for id in deleted { #expect(try inside.delete(id: .int64(Int64(id)))) }
             let bufferedEntries = total / 2 + moved.count
 
-            let batchSize = 100
-            var statistics = IndexScanStatistics()
-            var read: [IndexEntry] = []
-            var resumeKey: [UInt8]?
-            var batches = 0
-            repeat {
-                batches += 1
-                var inBatch = 0
-                var stoppedAt: [UInt8]?
-                try inside.scanIndex(named: "a_1", bounds: [[.all]], reverse: reverse, after: resumeKey,
-                                     statistics: &statistics) { (entry, key) throws(MongoError) -> Bool in
-                    read.append(entry)
-                    inBatch += 1
-                    guard inBatch < batchSize else {
-                        stoppedAt = Array(key)
-                        return false
-                    }
-                    return true
-                }
-                resumeKey = stoppedAt
-            } while resumeKey != nil
+            let (read, statistics, batches) = try readInBatches(inside, index: "a_1", reverse: reverse, batchSize: 100)
 
             // Every entry once, plus at most the one snapshot entry each batch looked ahead at.
             #expect(statistics.keysExamined >= committedEntries + bufferedEntries)
@@ -76,28 +56,39 @@ struct TransactionIndexScanTests {
             let inside = transaction.collection(outside.namespace)
             try inside.insert(contentsOf: stride(from: 1, to: total, by: 2).map { ["_id": .int64(Int64($0))] })
 
-            var statistics = IndexScanStatistics()
-            var read: [BSONValue] = []
-            var resumeKey: [UInt8]?
-            var batches = 0
-            repeat {
-                batches += 1
-                var stoppedAt: [UInt8]?
-                try inside.scanIndex(named: "_id_", bounds: [[.all]], after: resumeKey,
-                                     statistics: &statistics) { (entry, key) throws(MongoError) -> Bool in
-                    read.append(entry.id)
-                    guard read.count % 50 != 0 else {
-                        stoppedAt = Array(key)
-                        return false
-                    }
-                    return true
-                }
-                resumeKey = stoppedAt
-            } while resumeKey != nil
+            let (read, statistics, batches) = try readInBatches(inside, index: "_id_", reverse: false, batchSize: 50)
 
             #expect(statistics.keysExamined <= total + batches)
             try transaction.commit()
-            #expect(read == (try outside.documents()).compactMap { $0["_id"] })
+            #expect(read.map(\.id) == (try outside.documents()).compactMap { $0["_id"] })
         }
+    }
+
+    /// Index `index` of `collection` read whole as a cursor reads it: parts of `batchSize`
+    /// entries, each resuming after the last key of the one before.
+    private func readInBatches(
+        _ collection: DocumentCollection, index: String, reverse: Bool, batchSize: Int
+    ) throws -> (entries: [IndexEntry], statistics: IndexScanStatistics, batches: Int) {
+        var statistics = IndexScanStatistics()
+        var read: [IndexEntry] = []
+        var resumeKey: [UInt8]?
+        var batches = 0
+        repeat {
+            batches += 1
+            var inBatch = 0
+            var stoppedAt: [UInt8]?
+            try collection.scanIndex(named: index, bounds: [[.all]], reverse: reverse, after: resumeKey,
+                                     statistics: &statistics) { (entry, key) throws(MongoError) -> Bool in
+                read.append(entry)
+                inBatch += 1
+                guard inBatch < batchSize else {
+                    stoppedAt = Array(key)
+                    return false
+                }
+                return true
+            }
+            resumeKey = stoppedAt
+        } while resumeKey != nil
+        return (read, statistics, batches)
     }
 }
