@@ -38,12 +38,18 @@ do {
             + "(\(Format.fixed(bsonRatio * 100, 1)) % of raw)  checksum \(reads.bson.checksum)")
         print("  RocksDBStore.get (raw):     \(Format.fixed(reads.raw.opsPerSecond, 0)) ops/s  checksum \(reads.raw.checksum)")
         print("  (raw: the same KeyEncoding keys and shape-encoded records, default StorageOptions, own store)")
+        let typedCPURatio = reads.typed.opsPerCPUSecond / reads.raw.opsPerCPUSecond
+        let bsonCPURatio = reads.bson.opsPerCPUSecond / reads.raw.opsPerCPUSecond
+        print("  per CPU second (load-independent): typed \(Format.fixed(reads.typed.opsPerCPUSecond, 0)), "
+            + "BSONDocument \(Format.fixed(reads.bson.opsPerCPUSecond, 0)), raw \(Format.fixed(reads.raw.opsPerCPUSecond, 0)) ops")
         print("")
         print("embedded-findone-typed-ops: \(Format.fixed(reads.typed.opsPerSecond, 0))")
         print("embedded-findone-bson-ops: \(Format.fixed(reads.bson.opsPerSecond, 0))")
         print("raw-get-ops: \(Format.fixed(reads.raw.opsPerSecond, 0))")
         print("findone-typed-raw-ratio: \(Format.fixed(typedRatio, 3))")
         print("findone-bson-raw-ratio: \(Format.fixed(bsonRatio, 3))")
+        print("findone-typed-raw-cpu-ratio: \(Format.fixed(typedCPURatio, 3))")
+        print("findone-bson-raw-cpu-ratio: \(Format.fixed(bsonCPURatio, 3))")
         print("")
     }
     if options.runs("inserts") {

@@ -116,7 +116,28 @@ public final class Transaction: Sendable {
         /// Its key space.
         let keySpace: any KeySpace
         /// Writes by document key.
-        var documents: [[UInt8]: BufferedWrite] = [:]
+        var documents: [[UInt8]: BufferedWrite] = [:] {
+            didSet {
+                ordered = nil
+                indexEntries = [:]
+                generation &+= 1
+            }
+        }
+        /// `documents` in key order, built by the first read after a write: a cursor's
+        /// batches resume into it by binary search instead of sorting the writes again.
+        var ordered: [(key: [UInt8], write: BufferedWrite)]?
+        /// The index entries the buffered documents will have, in key order, per index key
+        /// space (the collection's own for `_id_`); built like ``ordered``.
+        var indexEntries: [ObjectIdentifier: [OverlayEntry]] = [:]
+        /// Counts changes to `documents`: a cache built from one generation is kept only
+        /// while it is still current.
+        var generation = 0
+    }
+
+    /// An index entry of a buffered document and its entry key.
+    struct OverlayEntry: Sendable {
+        let key: [UInt8]
+        let entry: IndexEntry
     }
 
     /// A change log entry to write at commit, in statement order.
@@ -182,18 +203,19 @@ public final class Transaction: Sendable {
         }
     }
 
-    /// The buffered writes to `collection` at or after `lower`, in key order (`nil` record:
-    /// deleted).
-    func overlay(of collection: Catalog.OpenCollection, namespace: Namespace, from lower: [UInt8]? = nil) throws(MongoError)
+    /// The buffered writes to `collection` in key order (`nil` record: deleted), sorted once
+    /// per write set and shared by every read until the next write.
+    func overlay(of collection: Catalog.OpenCollection, namespace: Namespace) throws(MongoError)
         -> [(key: [UInt8], write: BufferedWrite)]
     {
         try buffer.withLock { (buffer) throws(MongoError) -> [(key: [UInt8], write: BufferedWrite)] in
             try Self.checkActive(buffer.state)
             guard let writes = buffer.collections[namespace], writes.id == collection.description.id else { return [] }
-            return writes.documents
-                .filter { entry in lower.map { !entry.key.lexicographicallyPrecedes($0) } ?? true }
-                .map { (key: $0.key, write: $0.value) }
+            if let ordered = writes.ordered { return ordered }
+            let ordered = writes.documents.map { (key: $0.key, write: $0.value) }
                 .sorted { $0.key.lexicographicallyPrecedes($1.key) }
+            buffer.collections[namespace]?.ordered = ordered
+            return ordered
         }
     }
 
@@ -203,7 +225,7 @@ public final class Transaction: Sendable {
         in collection: Catalog.OpenCollection, namespace: Namespace, from lower: [UInt8]? = nil,
         _ body: (_ key: [UInt8], _ value: [UInt8]) throws(MongoError) -> Bool
     ) throws(MongoError) {
-        let overlay = try overlay(of: collection, namespace: namespace, from: lower)
+        let overlay = try overlay(of: collection, namespace: namespace)
         let cursor: any KeyValueCursor
         do {
             cursor = try snapshot.makeCursor(over: lower.map { KeyRange(lowerBound: $0) } ?? .all, in: collection.keySpace)
@@ -213,7 +235,7 @@ public final class Transaction: Sendable {
             throw .storage(error)
         }
         cursor.seekToFirst()
-        var next = 0
+        var next = lower.map { (lower) in Self.firstPosition(in: overlay.count) { !overlay[$0].key.lexicographicallyPrecedes(lower) } } ?? 0
         while true {
             let current = cursor.key
             if next < overlay.count, current.map({ !$0.lexicographicallyPrecedes(overlay[next].key) }) ?? true {
@@ -232,6 +254,17 @@ public final class Transaction: Sendable {
         } catch {
             throw .storage(error)
         }
+    }
+
+    /// The first position in `0..<count` where `isAtOrAfter` holds, for a predicate false
+    /// then true along a sorted array (`count` when it never holds): a binary search.
+    static func firstPosition(in count: Int, where isAtOrAfter: (Int) -> Bool) -> Int {
+        var (low, high) = (0, count)
+        while low < high {
+            let middle = low + (high - low) / 2
+            if isAtOrAfter(middle) { high = middle } else { low = middle + 1 }
+        }
+        return low
     }
 
     // MARK: Writes
