@@ -43,6 +43,8 @@ def test_bench_runs_a_smoke_workload_against_the_server_and_writes_json(server, 
         # The server's own process was measured (its pid came from serverStatus).
         assert result["server"]["peakMemoryBytes"] > 0
         assert result["server"]["cpuSeconds"] > 0
+        per_op = result["server"]["cpuMicrosecondsPerOperation"]
+        assert abs(per_op - result["server"]["cpuSeconds"] * 1e6 / result["operations"]) < 1e-6 * per_op
         assert result["diskBytes"] > 0
 
         # The data set is on the server: 1,000 YCSB records of ten 100-byte fields.
@@ -54,5 +56,37 @@ def test_bench_runs_a_smoke_workload_against_the_server_and_writes_json(server, 
         assert all(len(record[key]) == 100 for key in fields)
         assert record["_id"].startswith("user")
         assert "ycsb-b [tcp, 2 conn]" in run.stdout
+    finally:
+        client.drop_database("bench")
+
+
+def test_bench_floor_group_runs_ping_and_a_point_read_on_one_connection(server, client, tmp_path):
+    output = tmp_path / "floor.json"
+    client.drop_database("bench")
+    try:
+        run = subprocess.run(
+            [str(tessera_binary()), "bench", "--target", "tcp", "--port", str(server.port),
+             "--workload", "floor", "--records", str(RECORDS),
+             "--duration", "1", "--warmup", "0.2", "--connections", "3", "--json", str(output)],
+            capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+        ping, read = json.loads(output.read_text())["results"]
+
+        # Both pinned to one connection although the run says three.
+        assert (ping["workload"], ping["connections"]) == ("ping@1", 1)
+        assert (read["workload"], read["connections"]) == ("ycsb-c@1", 1)
+        assert set(ping["operationKinds"]) == {"ping"}
+        assert set(read["operationKinds"]) == {"read"}
+        assert read["records"] == RECORDS
+        for result in (ping, read):
+            assert result["operations"] > 0
+            usage = result["server"]
+            expected = usage["cpuSeconds"] * 1e6 / result["operations"]
+            assert abs(usage["cpuMicrosecondsPerOperation"] - expected) <= 1e-9 * expected
+        share = 100 * read["throughput"] / ping["throughput"]
+        assert f"ycsb-c@1: {share:.1f}% of ping@1's rate on tcp" in run.stdout
+        assert "ping@1 [tcp, 1 conn]" in run.stdout
+        # The point reads found their records: the data set was loaded for them.
+        assert client["bench"]["usertable"].count_documents({}) == RECORDS
     finally:
         client.drop_database("bench")

@@ -20,6 +20,8 @@ public protocol Workload: Sendable {
     var operationNames: [String] { get }
     /// Documents (or rows) one operation writes or reads, for a documents-per-second figure.
     var documentsPerOperation: Int { get }
+    /// Connections this workload always runs with (`ycsb-c@1`), or nil for the run's `--connections`.
+    var connections: Int? { get }
 
     /// Creates the collection or table, its indexes and its records, unless the same data
     /// set is already there.
@@ -41,6 +43,8 @@ extension Workload {
     public var operations: Int? { nil }
     /// One document per operation by default.
     public var documentsPerOperation: Int { 1 }
+    /// The run's connection count by default.
+    public var connections: Int? { nil }
     /// No phases by default.
     public func phase(of ticket: Int) -> Int? { nil }
     /// A `ping` after unacknowledged writes: the server answers it only after running
