@@ -11,17 +11,23 @@ from tessera_server import tessera_binary
 RECORDS = 1_000
 
 
+def run_bench(server, output, *arguments):
+    """Runs `tessera bench --target tcp` against `server` over RECORDS records with a 0.2 s
+    warm-up, writing JSON to `output`; returns the finished process and the report."""
+    run = subprocess.run(
+        [str(tessera_binary()), "bench", "--target", "tcp", "--port", str(server.port), "--records", str(RECORDS),
+         "--warmup", "0.2", "--json", str(output), *arguments],
+        capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    return run, json.loads(output.read_text())
+
+
 def test_bench_runs_a_smoke_workload_against_the_server_and_writes_json(server, client, tmp_path):
     output = tmp_path / "bench.json"
     client.drop_database("bench")
     try:
-        run = subprocess.run(
-            [str(tessera_binary()), "bench", "--target", "tcp", "--port", str(server.port),
-             "--dbpath", str(server.dbpath), "--workload", "ycsb-b", "--records", str(RECORDS),
-             "--duration", "2", "--warmup", "0.2", "--connections", "2", "--json", str(output)],
-            capture_output=True, text=True, timeout=120)
-        assert run.returncode == 0, run.stderr
-        report = json.loads(output.read_text())
+        run, report = run_bench(server, output, "--dbpath", str(server.dbpath), "--workload", "ycsb-b",
+                                "--duration", "2", "--connections", "2")
 
         assert int(report["machine"]["cores"]) >= 1
         [result] = report["results"]
@@ -64,13 +70,8 @@ def test_bench_floor_group_runs_ping_and_a_point_read_on_one_connection(server, 
     output = tmp_path / "floor.json"
     client.drop_database("bench")
     try:
-        run = subprocess.run(
-            [str(tessera_binary()), "bench", "--target", "tcp", "--port", str(server.port),
-             "--workload", "floor", "--records", str(RECORDS),
-             "--duration", "1", "--warmup", "0.2", "--connections", "3", "--json", str(output)],
-            capture_output=True, text=True, timeout=120)
-        assert run.returncode == 0, run.stderr
-        ping, read = json.loads(output.read_text())["results"]
+        run, report = run_bench(server, output, "--workload", "floor", "--duration", "1", "--connections", "3")
+        ping, read = report["results"]
 
         # Both pinned to one connection although the run says three.
         assert (ping["workload"], ping["connections"]) == ("ping@1", 1)

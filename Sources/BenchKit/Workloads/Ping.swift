@@ -6,15 +6,11 @@
 public import BenchSupport
 
 /// Round trips that do nothing.
-public struct PingWorkload: Workload {
+public struct PingWorkload: DatasetFreeWorkload {
     /// The name `--workload` takes.
     public static let workloadName = "ping"
     /// `ping`.
     public var name: String { Self.workloadName }
-    /// Nothing is written.
-    public let durability = Durability.acknowledged
-    /// No data set.
-    public let records = 0
     /// One kind: a round trip.
     public let operationNames = ["ping"]
     /// No documents move.
@@ -22,9 +18,6 @@ public struct PingWorkload: Workload {
 
     /// The workload.
     public init() {}
-
-    /// No data to load.
-    public func prepare(_ session: BenchSession) throws(BenchError) {}
 
     /// One round trip.
     public func perform(_ session: BenchSession, ticket: Int, random: inout SeededGenerator) throws(BenchError) -> Int {

@@ -1,4 +1,5 @@
-// The Workload protocol every named workload implements, and DataSet: the shared steps of
+// The Workload protocol every named workload implements (DatasetFreeWorkload: its defaults
+// for workloads without data), and DataSet: the shared steps of
 // loading a data set once per target (a marker row remembers what was loaded) so a run of
 // several workloads over the same records loads them once.
 
@@ -61,6 +62,18 @@ extension Workload {
             try sql.execute("SET synchronous_commit = \(durability.synchronousCommit)")
         }
     }
+}
+
+/// A workload without a data set (`connect`, `ping`): nothing to load, nothing written.
+public protocol DatasetFreeWorkload: Workload {}
+
+extension DatasetFreeWorkload {
+    /// Nothing is written.
+    public var durability: Durability { .acknowledged }
+    /// No data set.
+    public var records: Int { 0 }
+    /// No data to load.
+    public func prepare(_ session: BenchSession) throws(BenchError) {}
 }
 
 /// The steps workloads share to create and load their data sets.
