@@ -1,6 +1,9 @@
 """Combines the JSON files of one scripts/bench-compare run into results.json, table.md
 and PNG charts (throughput per target, latency percentiles, W1 throughput per simulated
-hour). Ratios: Tessera over TCP / PostgreSQL (> 1: Tessera faster) and embedded / TCP."""
+hour). Ratios: Tessera over TCP / PostgreSQL (> 1: Tessera faster) and embedded / TCP.
+Server CPU per operation: the server processes' user + system time over the measured run
+(/proc/PID/stat; PostgreSQL's postmaster with all its children: backends, WAL writer,
+checkpointer, autovacuum, and reaped parallel workers) divided by the operations."""
 
 import argparse
 import datetime
@@ -42,11 +45,41 @@ def fmt(value, digits=0):
     return f"{value:,.{digits}f}"
 
 
+def cpu_per_op(result):
+    """Server CPU microseconds per operation (computed for reports that predate the field)."""
+    if not result or not result.get("server") or not result.get("operations"):
+        return None
+    server = result["server"]
+    if server.get("cpuMicrosecondsPerOperation") is not None:
+        return server["cpuMicrosecondsPerOperation"]
+    return server["cpuSeconds"] * 1e6 / result["operations"]
+
+
+def floor_lines(results):
+    """One-connection runs as a share of `ping@1` on the same target (the wire floor)."""
+    ping = results.get("ping@1", {})
+    lines = []
+    for name, row in results.items():
+        if not name.endswith("@1") or name == "ping@1":
+            continue
+        shares = []
+        for target in TARGETS:
+            base, run = ping.get(target), row.get(target)
+            if base and run and base["throughput"]:
+                shares.append(f"{target} {100 * run['throughput'] / base['throughput']:.1f} %")
+        if shares:
+            lines.append(f"- {name} / ping@1: " + ", ".join(shares))
+    if lines:
+        lines.insert(0, "")
+        lines.insert(1, "One connection against the round-trip floor (rate as a share of ping@1's):")
+    return lines
+
+
 def table(results, order):
     lines = [
         "| workload | TCP ops/s | embedded ops/s | PostgreSQL ops/s | **TCP / PG** | embedded / TCP "
-        "| p99 µs TCP · emb · PG | server CPU cores TCP · PG | disk MiB TCP · PG |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| p99 µs TCP · emb · PG | server CPU cores TCP · PG | **server CPU µs/op TCP · PG** | disk MiB TCP · PG |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name in order:
         row = results[name]
@@ -54,10 +87,11 @@ def table(results, order):
         thr = [r["throughput"] if r else None for r in (t, e, p)]
         p99 = " · ".join(fmt(r["latency"]["p99"]) if r else "–" for r in (t, e, p))
         cpu = " · ".join(fmt(r["server"]["cpuCores"], 2) if r and r.get("server") else "–" for r in (t, p))
+        per_op = " · ".join(fmt(cpu_per_op(r), 1) for r in (t, p))
         disk = " · ".join(fmt(r["diskBytes"] / 2**20) if r and r.get("diskBytes") is not None else "–" for r in (t, p))
         lines.append(
             f"| {name} | {fmt(thr[0])} | {fmt(thr[1])} | {fmt(thr[2])} | **{fmt(ratio(thr[0], thr[2]), 2)}** "
-            f"| {fmt(ratio(thr[1], thr[0]), 2)} | {p99} | {cpu} | {disk} |"
+            f"| {fmt(ratio(thr[1], thr[0]), 2)} | {p99} | {cpu} | **{per_op}** | {disk} |"
         )
     return "\n".join(lines)
 
@@ -160,10 +194,14 @@ def main():
         f"Machine: {machine.get('cores', '?')} cores, {int(machine.get('memoryBytes', 0)) / 2**30:.0f} GiB, shared; "
         f"load average before the last run {machine.get('loadAverage', '?')}. {args.tessera_version}; {args.postgres_version}.",
         "Ratios: TCP / PG > 1 means Tessera over TCP is faster than PostgreSQL; embedded / TCP is what the network and",
-        "the wire codec cost. Server CPU: cores busy on average (PostgreSQL: postmaster and backends).",
+        "the wire codec cost. Server CPU: cores busy on average and CPU µs per operation (user + system time of the",
+        "server's processes over the measured run from /proc; PostgreSQL: the postmaster and all its children).",
         "",
     ]
     text = "\n".join(header) + "\n" + table(results, order) + "\n"
+    floor = floor_lines(results)
+    if floor:
+        text += "\n".join(floor) + "\n"
     if has_w1:
         lines = ["", "w1-counters per simulated hour (upserts/s), first → last hour:"]
         for target in TARGETS:

@@ -29,6 +29,10 @@ extension DocumentStore {
         var storageOptions = options.storage
         storageOptions.createIfMissing = true
         storageOptions.errorIfExists = false
+        // Every insert reads its `_id` first, almost always a key no memtable holds: a filter
+        // in the collections' memtables answers that without searching them.
+        storageOptions.memtableKeyFiltersByPrefix[CatalogKey.collectionKeySpacePrefix] =
+            storageOptions.memtableKeyFiltersByPrefix[CatalogKey.collectionKeySpacePrefix] ?? 0.004
         try self.init(storage: RocksDBConfiguration(path: path, options: storageOptions), options: options)
     }
 }

@@ -56,7 +56,8 @@ final class NativeOptions {
         return options
     }
 
-    /// A copy for the key space `name`, with its merge operator installed if one is configured.
+    /// A copy for the key space `name`, with its merge operator installed and its memtable
+    /// key filter set if either is configured.
     func forKeySpace(named name: String, path: String) throws(StorageError) -> NativeOptions {
         guard let copy = rocksdb_options_create_copy(pointer) else {
             throw StorageError(.open, path: path, status: "rocksdb_options_create_copy failed", code: .unknown)
@@ -71,6 +72,11 @@ final class NativeOptions {
             if let limit = configuration.maxSuccessiveMerges ?? mergeOperator.successiveMergeLimit, limit > 0 {
                 rocksdb_options_set_max_successive_merges(copy, limit)
             }
+        }
+        let filterRatio = configuration.memtableKeyFilterRatio(forKeySpace: name)
+        if filterRatio > 0 {
+            rocksdb_options_set_memtable_prefix_bloom_size_ratio(copy, filterRatio)
+            rocksdb_options_set_memtable_whole_key_filtering(copy, 1)
         }
         return options
     }

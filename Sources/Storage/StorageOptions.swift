@@ -55,6 +55,13 @@ public struct StorageOptions: Sendable {
     /// uses the operator's `successiveMergeLimit`; 0 (or `nil` with no operator preference)
     /// keeps RocksDB's default of never folding on write.
     public var maxSuccessiveMerges: Int? = nil
+    /// Key spaces, by name prefix, whose memtables keep a whole-key bloom filter, sized as
+    /// this share of the memtable (RocksDB's `memtable_prefix_bloom_size_ratio` with
+    /// `memtable_whole_key_filtering`): a point read of a key the memtable lacks (the `_id`
+    /// check of every insert) skips the skip-list search. The filter is allocated with each
+    /// memtable, so give it to the key spaces that take point reads of new keys, not to all.
+    /// The longest matching prefix wins; ratios above 0.25 are treated as 0.25. Default: none.
+    public var memtableKeyFiltersByPrefix: [String: Double] = [:]
     /// Collect RocksDB's statistics (tickers such as `rocksdb.bytes.written`), read with
     /// `RocksDBStore.statistics()`. Costs a little on every operation. Default `false`.
     public var collectsStatistics: Bool = false
@@ -75,6 +82,16 @@ public struct StorageOptions: Sendable {
             if best.map({ prefix.utf8.count > $0.prefix.utf8.count }) ?? true { best = (prefix, mergeOperator) }
         }
         return best?.mergeOperator
+    }
+
+    /// The memtable key filter ratio of the key space `name` (0: none).
+    public func memtableKeyFilterRatio(forKeySpace name: String) -> Double {
+        var best: (prefix: String, ratio: Double)?
+        for (prefix, ratio) in memtableKeyFiltersByPrefix where name.hasPrefix(prefix) {
+            if best.map({ prefix.utf8.count > $0.prefix.utf8.count }) ?? true { best = (prefix, ratio) }
+        }
+        guard let ratio = best?.ratio, ratio > 0 else { return 0 }
+        return min(ratio, 0.25)
     }
 
     /// `compressionPerLevel` after replacing unsupported codecs with their fallbacks.

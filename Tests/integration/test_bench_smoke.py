@@ -11,17 +11,23 @@ from tessera_server import tessera_binary
 RECORDS = 1_000
 
 
+def run_bench(server, output, *arguments):
+    """Runs `tessera bench --target tcp` against `server` over RECORDS records with a 0.2 s
+    warm-up, writing JSON to `output`; returns the finished process and the report."""
+    run = subprocess.run(
+        [str(tessera_binary()), "bench", "--target", "tcp", "--port", str(server.port), "--records", str(RECORDS),
+         "--warmup", "0.2", "--json", str(output), *arguments],
+        capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    return run, json.loads(output.read_text())
+
+
 def test_bench_runs_a_smoke_workload_against_the_server_and_writes_json(server, client, tmp_path):
     output = tmp_path / "bench.json"
     client.drop_database("bench")
     try:
-        run = subprocess.run(
-            [str(tessera_binary()), "bench", "--target", "tcp", "--port", str(server.port),
-             "--dbpath", str(server.dbpath), "--workload", "ycsb-b", "--records", str(RECORDS),
-             "--duration", "2", "--warmup", "0.2", "--connections", "2", "--json", str(output)],
-            capture_output=True, text=True, timeout=120)
-        assert run.returncode == 0, run.stderr
-        report = json.loads(output.read_text())
+        run, report = run_bench(server, output, "--dbpath", str(server.dbpath), "--workload", "ycsb-b",
+                                "--duration", "2", "--connections", "2")
 
         assert int(report["machine"]["cores"]) >= 1
         [result] = report["results"]
@@ -43,6 +49,8 @@ def test_bench_runs_a_smoke_workload_against_the_server_and_writes_json(server, 
         # The server's own process was measured (its pid came from serverStatus).
         assert result["server"]["peakMemoryBytes"] > 0
         assert result["server"]["cpuSeconds"] > 0
+        per_op = result["server"]["cpuMicrosecondsPerOperation"]
+        assert abs(per_op - result["server"]["cpuSeconds"] * 1e6 / result["operations"]) < 1e-6 * per_op
         assert result["diskBytes"] > 0
 
         # The data set is on the server: 1,000 YCSB records of ten 100-byte fields.
@@ -54,5 +62,32 @@ def test_bench_runs_a_smoke_workload_against_the_server_and_writes_json(server, 
         assert all(len(record[key]) == 100 for key in fields)
         assert record["_id"].startswith("user")
         assert "ycsb-b [tcp, 2 conn]" in run.stdout
+    finally:
+        client.drop_database("bench")
+
+
+def test_bench_floor_group_runs_ping_and_a_point_read_on_one_connection(server, client, tmp_path):
+    output = tmp_path / "floor.json"
+    client.drop_database("bench")
+    try:
+        run, report = run_bench(server, output, "--workload", "floor", "--duration", "1", "--connections", "3")
+        ping, read = report["results"]
+
+        # Both pinned to one connection although the run says three.
+        assert (ping["workload"], ping["connections"]) == ("ping@1", 1)
+        assert (read["workload"], read["connections"]) == ("ycsb-c@1", 1)
+        assert set(ping["operationKinds"]) == {"ping"}
+        assert set(read["operationKinds"]) == {"read"}
+        assert read["records"] == RECORDS
+        for result in (ping, read):
+            assert result["operations"] > 0
+            usage = result["server"]
+            expected = usage["cpuSeconds"] * 1e6 / result["operations"]
+            assert abs(usage["cpuMicrosecondsPerOperation"] - expected) <= 1e-9 * expected
+        share = 100 * read["throughput"] / ping["throughput"]
+        assert f"ycsb-c@1: {share:.1f}% of ping@1's rate on tcp" in run.stdout
+        assert "ping@1 [tcp, 1 conn]" in run.stdout
+        # The point reads found their records: the data set was loaded for them.
+        assert client["bench"]["usertable"].count_documents({}) == RECORDS
     finally:
         client.drop_database("bench")

@@ -9,7 +9,7 @@ import Foundation
 public struct BenchOptions: ParsableArguments {
     /// Workloads or groups to run, in order.
     @Option(name: .long, parsing: .upToNextOption,
-            help: "Workloads or groups: connect (connection setup: TCP, TLS, login), w1-counters, w2-ingest[-b<1|100|1000>-<w0|w1|j>], w2-leaderboard, w3-search[-indexed|-scan], w3-near, w4-scan, text-search, w7-sample, ycsb[-a…f].")
+            help: "Workloads or groups: connect (connection setup: TCP, TLS, login), ping (round trips doing nothing: the floor), floor (ping@1 and ycsb-c@1), w1-counters, w2-ingest[-b<1|100|1000>-<w0|w1|j>], w2-leaderboard, w3-search[-indexed|-scan], w3-near, w4-scan, text-search, w7-sample, ycsb[-a…f]; NAME@N runs NAME with N connections.")
     public var workload: [String]
 
     /// Concurrent connections.
@@ -64,17 +64,22 @@ public struct BenchOptions: ParsableArguments {
         var results: [BenchResult] = []
         defer { for target in targets { target.shutdown() } }
         for name in workload {
-            for index in 0..<(try WorkloadCatalog.workloads(named: name, records: records, operations: operations, seed: seed).count) {
+            let count = try WorkloadCatalog.workloads(
+                named: name, records: records, operations: operations, seed: seed).count
+            for index in 0..<count {
                 var baseline: BenchResult?
                 for target in targets {
-                    // Each target gets its own workload value (a YCSB run keeps insert counters).
-                    let workload = name == ConnectWorkload.workloadName ? ConnectWorkload(target: target)
-                        : try WorkloadCatalog.workloads(named: name, records: records, operations: operations, seed: seed)[index]
+                    // Each target gets its own workload value (a YCSB run keeps insert counters,
+                    // `connect` opens the target's connections).
+                    let workload = try WorkloadCatalog.workloads(
+                        named: name, records: records, operations: operations, seed: seed, target: target)[index]
                     let result = try BenchRunner.run(workload, on: target, configuration: configuration)
                     print(result.summary)
                     if let baseline, baseline.throughput > 0 {
-                        let share = String(format: "%.1f", 100 * result.throughput / baseline.throughput)
-                        print("\(result.workload): \(result.target) at \(share)% of \(baseline.target)'s throughput")
+                        print("\(result.workload): \(result.target) at \(Self.percent(result, of: baseline)) of \(baseline.target)'s throughput")
+                    }
+                    if let floor = Self.floor(for: result, in: results) {
+                        print("\(result.workload): \(Self.percent(result, of: floor)) of \(floor.workload)'s rate on \(result.target)")
                     }
                     baseline = baseline ?? result
                     results.append(result)
@@ -82,6 +87,21 @@ public struct BenchOptions: ParsableArguments {
                 }
             }
         }
+    }
+
+    /// The `ping` run of `result`'s target with as many connections, measured earlier in
+    /// the same invocation, unless `result` is that run.
+    static func floor(for result: BenchResult, in results: [BenchResult]) -> BenchResult? {
+        guard !result.workload.hasPrefix(PingWorkload.workloadName) else { return nil }
+        return results.last {
+            $0.target == result.target && $0.connections == result.connections && $0.throughput > 0
+                && (try? FixedConnectionsWorkload.parse($0.workload).base) == PingWorkload.workloadName
+        }
+    }
+
+    /// `result`'s throughput as a share of `other`'s, "83.4%".
+    static func percent(_ result: BenchResult, of other: BenchResult) -> String {
+        String(format: "%.1f%%", 100 * result.throughput / other.throughput)
     }
 
     static func write(_ report: BenchReport, to path: String) throws {

@@ -48,6 +48,10 @@ public struct ServerUsage: Codable, Sendable {
     public var cpuSeconds: Double
     /// CPU seconds per wall-clock second (1.0 = one core busy).
     public var cpuCores: Double
+    /// CPU microseconds per measured operation: the noise-resistant figure on a shared
+    /// machine (other processes slow the run's wall clock, not what each operation costs).
+    /// Absent in reports written before it existed.
+    public var cpuMicrosecondsPerOperation: Double?
     /// The highest summed Pss of the server's processes seen (sampled every 250 ms), bytes.
     public var peakMemoryBytes: UInt64
     /// Which processes: "server", "postmaster and backends", or "bench process".
@@ -93,9 +97,13 @@ public struct BenchResult: Codable, Sendable {
     public var summary: String {
         func f(_ value: Double) -> String { String(format: "%.1f", value) }
         var line = "\(workload) [\(target), \(connections) conn]: \(f(throughput)) ops/s"
-        if documentsPerSecond != throughput { line += " (\(f(documentsPerSecond)) docs/s)" }
+        if documentsPerSecond != throughput, documentsPerSecond > 0 { line += " (\(f(documentsPerSecond)) docs/s)" }
         line += "; latency µs p50 \(f(latency.p50)) p95 \(f(latency.p95)) p99 \(f(latency.p99)) max \(f(latency.max))"
-        if let server { line += "; server CPU \(String(format: "%.2f", server.cpuCores)) cores, \(server.peakMemoryBytes >> 20) MiB" }
+        if let server {
+            line += "; server CPU \(String(format: "%.2f", server.cpuCores)) cores"
+            if let perOperation = server.cpuMicrosecondsPerOperation { line += ", \(f(perOperation)) µs/op" }
+            line += ", \(server.peakMemoryBytes >> 20) MiB"
+        }
         if let diskBytes { line += "; disk \(diskBytes >> 20) MiB" }
         return line
     }

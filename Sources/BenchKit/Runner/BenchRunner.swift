@@ -94,6 +94,8 @@ public enum BenchRunner {
     public static func run(
         _ workload: any Workload, on target: any BenchTarget, configuration: BenchConfiguration
     ) throws(BenchError) -> BenchResult {
+        var configuration = configuration
+        if let connections = workload.connections { configuration.connections = connections }
         let loadStarted = now()
         let setup = try target.connect(index: 0)
         try workload.prepare(setup)
@@ -176,6 +178,7 @@ public enum BenchRunner {
             let processes = target.name == "postgres" ? "postmaster and backends"
                 : target.name == "embedded" ? "bench process (workload included)" : "server"
             server = ServerUsage(cpuSeconds: cpu, cpuCores: seconds > 0 ? cpu / seconds : 0,
+                                 cpuMicrosecondsPerOperation: operations > 0 ? cpu * 1e6 / Double(operations) : nil,
                                  peakMemoryBytes: peakMemory, processes: processes)
         }
         let throughput = seconds > 0 ? Double(operations) / seconds : 0

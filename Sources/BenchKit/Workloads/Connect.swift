@@ -5,15 +5,11 @@
 public import BenchSupport
 
 /// Opens and closes connections.
-public struct ConnectWorkload: Workload {
+public struct ConnectWorkload: DatasetFreeWorkload {
     /// The name `--workload` takes.
     public static let workloadName = "connect"
     /// `connect`.
     public var name: String { Self.workloadName }
-    /// Nothing is written.
-    public let durability = Durability.acknowledged
-    /// No data set.
-    public let records = 0
     /// One kind: a connection set up and closed.
     public let operationNames = ["connect"]
     /// The target whose connections are opened (nil only in the workload catalog's placeholder).
@@ -23,9 +19,6 @@ public struct ConnectWorkload: Workload {
     public init(target: (any BenchTarget)?) {
         self.target = target
     }
-
-    /// No data to load.
-    public func prepare(_ session: BenchSession) throws(BenchError) {}
 
     /// Opens a connection (set up completely before it returns) and closes it.
     public func perform(_ session: BenchSession, ticket: Int, random: inout SeededGenerator) throws(BenchError) -> Int {

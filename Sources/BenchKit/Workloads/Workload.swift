@@ -1,4 +1,5 @@
-// The Workload protocol every named workload implements, and DataSet: the shared steps of
+// The Workload protocol every named workload implements (DatasetFreeWorkload: its defaults
+// for workloads without data), and DataSet: the shared steps of
 // loading a data set once per target (a marker row remembers what was loaded) so a run of
 // several workloads over the same records loads them once.
 
@@ -20,6 +21,8 @@ public protocol Workload: Sendable {
     var operationNames: [String] { get }
     /// Documents (or rows) one operation writes or reads, for a documents-per-second figure.
     var documentsPerOperation: Int { get }
+    /// Connections this workload always runs with (`ycsb-c@1`), or nil for the run's `--connections`.
+    var connections: Int? { get }
 
     /// Creates the collection or table, its indexes and its records, unless the same data
     /// set is already there.
@@ -41,6 +44,8 @@ extension Workload {
     public var operations: Int? { nil }
     /// One document per operation by default.
     public var documentsPerOperation: Int { 1 }
+    /// The run's connection count by default.
+    public var connections: Int? { nil }
     /// No phases by default.
     public func phase(of ticket: Int) -> Int? { nil }
     /// A `ping` after unacknowledged writes: the server answers it only after running
@@ -57,6 +62,18 @@ extension Workload {
             try sql.execute("SET synchronous_commit = \(durability.synchronousCommit)")
         }
     }
+}
+
+/// A workload without a data set (`connect`, `ping`): nothing to load, nothing written.
+public protocol DatasetFreeWorkload: Workload {}
+
+extension DatasetFreeWorkload {
+    /// Nothing is written.
+    public var durability: Durability { .acknowledged }
+    /// No data set.
+    public var records: Int { 0 }
+    /// No data to load.
+    public func prepare(_ session: BenchSession) throws(BenchError) {}
 }
 
 /// The steps workloads share to create and load their data sets.

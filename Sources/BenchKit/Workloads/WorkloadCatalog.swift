@@ -1,17 +1,43 @@
 // WorkloadCatalog: the workload names `tessera bench` accepts, and the groups that expand
-// to several (w2-ingest → its nine variants, w3-search → indexed and scan, ycsb → A–F).
+// to several (w2-ingest → its nine variants, w3-search → indexed and scan, ycsb → A–F,
+// floor → ping@1 and ycsb-c@1). Any name takes an `@N` suffix: N connections whatever
+// `--connections` says.
 
 /// The named workloads.
 public enum WorkloadCatalog {
     /// Every name and group, for help text.
     public static let names = [
-        "connect", "w1-counters", "w2-ingest", "w2-ingest-b<1|100|1000>-<w0|w1|j>", "w2-leaderboard",
+        "connect", "floor", "ping", "w1-counters", "w2-ingest", "w2-ingest-b<1|100|1000>-<w0|w1|j>", "w2-leaderboard",
         "w3-search", "w3-search-indexed", "w3-search-scan", "w3-near", "w4-scan", TextSearchWorkload.workloadName, "w7-sample", "ycsb", "ycsb-a" + "…" + "ycsb-f",
+        "<name>@<connections>",
     ]
 
+    /// The group that measures the wire floor: `ping` and a point read, one connection each.
+    public static let floorGroup = ["ping@1", "ycsb-c@1"]
+
     /// The workloads `name` stands for. `records` replaces each workload's default data-set
-    /// size (not W1's 100 metrics) and `operations` W1's operation count.
-    public static func workloads(named name: String, records: Int?, operations: Int?, seed: UInt64) throws(BenchError) -> [any Workload] {
+    /// size (not W1's 100 metrics) and `operations` W1's operation count; `target` is the
+    /// one `connect` opens connections to (nil: a placeholder that fails when run).
+    public static func workloads(
+        named name: String, records: Int?, operations: Int?, seed: UInt64, target: (any BenchTarget)? = nil
+    ) throws(BenchError) -> [any Workload] {
+        if name == "floor" {
+            var members: [any Workload] = []
+            for member in floorGroup {
+                members += try workloads(named: member, records: records, operations: operations, seed: seed, target: target)
+            }
+            return members
+        }
+        let (base, connections) = try FixedConnectionsWorkload.parse(name)
+        let found = try unpinned(named: base, records: records, operations: operations, seed: seed, target: target)
+        guard let connections else { return found }
+        return found.map { FixedConnectionsWorkload($0, connections: connections) }
+    }
+
+    /// The workloads a name without `@N` stands for.
+    private static func unpinned(
+        named name: String, records: Int?, operations: Int?, seed: UInt64, target: (any BenchTarget)?
+    ) throws(BenchError) -> [any Workload] {
         switch name {
         case "w1-counters":
             // W1's data set is its 100 metric documents, whatever --records says.
@@ -36,8 +62,9 @@ public enum WorkloadCatalog {
         case TextSearchWorkload.workloadName:
             return [TextSearchWorkload(records: records ?? 200_000)]
         case ConnectWorkload.workloadName:
-            // Made per target (it opens the target's connections); one placeholder here.
-            return [ConnectWorkload(target: nil)]
+            return [ConnectWorkload(target: target)]
+        case PingWorkload.workloadName:
+            return [PingWorkload()]
         case "ycsb":
             return YCSBWorkload.Mix.allCases.map { YCSBWorkload(mix: $0, records: records ?? 1_000_000, seed: seed) }
         default:

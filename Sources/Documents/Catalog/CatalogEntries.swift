@@ -194,14 +194,17 @@ enum CatalogKey {
         return UInt64(name.dropFirst(2))
     }
 
+    /// What every collection key space's name starts with.
+    static let collectionKeySpacePrefix = "c."
+
     /// The name of the key space holding collection `id`'s documents.
     static func keySpaceName(collection id: UInt64) -> String {
-        "c.\(id)"
+        "\(collectionKeySpacePrefix)\(id)"
     }
 
     /// The collection id of a collection key space name, or `nil` for other key spaces.
     static func collectionID(keySpaceName name: String) -> UInt64? {
-        guard name.hasPrefix("c.") else { return nil }
+        guard name.hasPrefix(collectionKeySpacePrefix) else { return nil }
         return UInt64(name.dropFirst(2))
     }
 

@@ -241,6 +241,29 @@ extension DocumentCollection {
             return
         }
         let reader = self.reader
+        if let decoder, key == nil, bounds.count == 1, bounds[0].count <= IndexScanPlan.maximumRanges,
+           bounds[0].allSatisfy(\.isPoint) {
+            // `_id` equalities (one prefix range per point): the key encoding is self-delimiting,
+            // so each range holds at most the record whose key is its lower bound; a point read
+            // (memtable and SST bloom filters) replaces a cursor's seek through every level.
+            var poll = interrupt.poll()
+            for range in reverse ? plan.ranges.reversed() : plan.ranges {
+                try poll.tick()
+                guard let recordKey = range.lowerBound,
+                      let stored = try scanning(name, { () throws(StorageError) in try reader.get(recordKey, in: keySpace) })
+                else { continue }
+                statistics.keysExamined += 1
+                let entry = try stored.withUnsafeBytes { value in
+                    Result { () throws(MongoError) in try self.entry(value, decoder: decoder) }
+                }.get()
+                guard plan.passesFilters(entry.keyValues) else { continue }
+                let more = try recordKey.withUnsafeBytes { raw in
+                    Result { () throws(MongoError) in try body(entry, raw) }
+                }.get()
+                if !more { return }
+            }
+            return
+        }
         let cursor = try scanning(name) { () throws(StorageError) in try reader.makeCursor(over: .all, in: keySpace) }
         var poll = interrupt.poll()
         for whole in reverse ? plan.ranges.reversed() : plan.ranges {
