@@ -12,7 +12,7 @@ from pathlib import Path
 from bson import (Binary, Code, DBRef, Decimal128, Int64, MaxKey, MinKey, ObjectId, Regex,
                   Timestamp)
 from bson.codec_options import CodecOptions
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, GEO2D, GEOSPHERE, HASHED, TEXT
 
 from tessera_server import tessera_binary
 
@@ -70,6 +70,12 @@ def populate(db) -> None:
     coll.create_index([("score", ASCENDING)], name="partial", partialFilterExpression={"score": {"$gt": 3}})
     coll.create_index([("when", ASCENDING)], name="ttl", expireAfterSeconds=10 ** 9)
     coll.create_index([("tag", ASCENDING)], name="sparse", sparse=True)
+    coll.insert_one({"_id": "geo", "s": "geo words", "loc": {"type": "Point", "coordinates": [2.35, 48.85]},
+                     "flat": [3.5, -7.25]})
+    coll.create_index([("s", HASHED)], name="hashed")
+    coll.create_index([("s", TEXT)], name="text", weights={"s": 3}, default_language="english")
+    coll.create_index([("loc", GEOSPHERE), ("n", ASCENDING)], name="sphere")
+    coll.create_index([("flat", GEO2D)], name="flat", bits=20, min=-100, max=100)
     db.create_collection("capped", capped=True, size=1 << 20)
     db.capped.insert_many([{"i": i} for i in range(10)])
     db.command({"create": "evens", "viewOn": "all", "pipeline": [{"$match": {"score": 2}}]})
@@ -109,6 +115,12 @@ def round_trip(server, client, db, tmp_path: Path, *extra: str) -> Path:
 
 def test_dump_load_round_trip(server, client, db, tmp_path):
     directory = round_trip(server, client, db, tmp_path)
+    # The loaded text, 2dsphere and 2d indexes answer their queries.
+    coll = db.all
+    assert [d["_id"] for d in coll.find({"$text": {"$search": "words"}})] == ["geo"]
+    near = {"$near": {"$geometry": {"type": "Point", "coordinates": [2.3, 48.8]}, "$maxDistance": 10_000}}
+    assert [d["_id"] for d in coll.find({"loc": near})] == ["geo"]
+    assert [d["_id"] for d in coll.find({"flat": {"$geoWithin": {"$box": [[0, -10], [5, 0]]}}})] == ["geo"]
     names = sorted(p.name for p in directory.iterdir())
     assert names == ["all.bson", "all.metadata.json", "capped.bson", "capped.metadata.json",
                      "evens.metadata.json"]
@@ -119,7 +131,7 @@ def test_dump_load_round_trip(server, client, db, tmp_path):
     assert metadata["collectionName"] == "all" and metadata["type"] == "collection"
     assert re.fullmatch(r"[0-9a-f]{32}", metadata["uuid"])
     assert {spec["name"] for spec in metadata["indexes"]} == {
-        "_id_", "single", "compound", "uniq", "partial", "ttl", "sparse"}
+        "_id_", "single", "compound", "uniq", "partial", "ttl", "sparse", "hashed", "text", "sphere", "flat"}
     view = json.loads((directory / "evens.metadata.json").read_text())
     assert view["type"] == "view" and view["options"]["viewOn"] == "all"
 
@@ -131,7 +143,7 @@ def test_dump_load_gzip_round_trip(server, client, db, tmp_path):
                      "evens.metadata.json.gz"]
     import gzip
     from bson import decode_all
-    assert len(decode_all(gzip.decompress((directory / "all.bson.gz").read_bytes()))) == 2501
+    assert len(decode_all(gzip.decompress((directory / "all.bson.gz").read_bytes()))) == 2502
 
 
 def test_load_drop_replaces_and_without_drop_reports_duplicates(server, client, db, tmp_path):
