@@ -123,6 +123,10 @@ struct SessionStatement: Sendable {
         let session = try context.server.sessions.session(sessionID)
         let engine = context.engine
         return try session.state.withLock { (state) throws(MongoError) -> BSONDocument in
+            if engine.isShared, let stored = try engine.retryableWriteRecord(session: sessionID) {
+                // Several servers on one database: the session may have moved on elsewhere.
+                state.adoptShared(txnNumber: stored.txnNumber, reply: stored.reply)
+            }
             if !state.restored, state.txnNumber == nil {
                 // The session's first statement since the server started: a retry of a write
                 // acknowledged before a restart must find its record.

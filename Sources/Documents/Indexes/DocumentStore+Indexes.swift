@@ -73,7 +73,7 @@ extension DocumentStore {
         _ requested: IndexDescription, on collection: Catalog.OpenCollection, namespace: Namespace,
         interrupt: OperationInterrupt
     ) throws(MongoError) -> IndexDescription {
-        let id = catalog.reserveCollectionID()
+        let id = try reserveKeySpaceID()
         let keySpace: any KeySpace
         do {
             keySpace = try storage.keySpace(named: CatalogKey.keySpaceName(index: id))
@@ -84,10 +84,13 @@ extension DocumentStore {
         description.keySpaceID = id
         let open = Catalog.OpenIndex(description: description, keySpace: keySpace, compiler: predicateCompiler)
         do {
-            return try commitSection.withLock { () throws(MongoError) -> IndexDescription in
+            let result = try withCommitSection { () throws(MongoError) -> IndexDescription in
                 guard let current = catalog.openCollection(namespace), current.description.id == collection.description.id else {
                     throw MongoError(.namespaceNotFound, "collection \(namespace) was dropped during the index build")
                 }
+                // Another server sharing the store built it meanwhile (the catalog was just
+                // refreshed under the database lock): theirs stands.
+                if shared != nil, let existing = current.index(named: requested.name) { return existing }
                 let builder = IndexBuilder(store: self, namespace: namespace, collection: current, index: open,
                                            interrupt: interrupt)
                 description.multikeyFields = try builder.build()
@@ -110,6 +113,8 @@ extension DocumentStore {
                 }
                 return built
             }
+            if result.keySpaceID != id { try? storage.dropKeySpace(keySpace) }
+            return result
         } catch {
             try? storage.dropKeySpace(keySpace)
             throw error
