@@ -55,7 +55,7 @@ def shared(tmp_path_factory):
         for index in range(SERVERS):
             # --storage takes the place of --dbpath; test commands for the fail point below.
             server = TesseraServer(root / f"db{index}", root / f"server{index}.log",
-                                   extra_args=["--storage", uri, "--enableTestCommands"])
+                                   extra_args=["--storage", uri, "--enable-test-commands"])
             server.start()
             servers.append(server)
         yield SharedDatabase(cluster, uri, servers)
