@@ -68,7 +68,8 @@ struct PostgresSharedStorageTests {
             }
         }
         #expect(failures.withLock { $0 }.isEmpty)
-        #expect(overlaps.load(ordering: .relaxed) == 0)
+        let overlapCount = overlaps.load(ordering: .relaxed)
+        #expect(overlapCount == 0)
     }
 
     @Test func aLockWhoseHolderGoesAwayIsFreed() throws {
@@ -88,11 +89,13 @@ struct PostgresSharedStorageTests {
             }
             thread.start()
             usleep(200_000)
-            #expect(!acquired.load(ordering: .sequentiallyConsistent), "the second holder got a held lock")
+            let early = acquired.load(ordering: .sequentiallyConsistent)
+            #expect(!early, "the second holder got a held lock")
             withExtendedLifetime(held) {}
         }
         let deadline = Date().addingTimeInterval(30)
         while !acquired.load(ordering: .sequentiallyConsistent), Date() < deadline { usleep(10_000) }
-        #expect(acquired.load(ordering: .sequentiallyConsistent))
+        let late = acquired.load(ordering: .sequentiallyConsistent)
+        #expect(late, "the lock of an engine that went away was never freed")
     }
 }
