@@ -3,7 +3,8 @@
 # through each are read through the others (shapes one server created decode on another),
 # a collection created at once from all three ends up one collection, an index created on
 # one is used and enforced by the others, a unique key raced from all three has exactly one
-# winner, hello answers as a router (pymongo sees a sharded topology and keeps working when
+# winner, a capped collection written through all three keeps one order and its limit,
+# hello answers as a router (pymongo sees a sharded topology and keeps working when
 # one server is SIGKILLed) and a retryable insert interrupted by a kill is applied once.
 
 from __future__ import annotations
@@ -169,6 +170,20 @@ def test_unique_key_raced_from_every_server_has_exactly_one_winner(clients):
     for client in clients:
         stored = {doc["k"]: doc["server"] for doc in client.race.c.find()}
         assert stored == {round_number: round_wins.index(True) for round_number, round_wins in enumerate(wins)}
+
+
+def test_capped_collection_written_through_every_server_keeps_one_order_and_limit(clients):
+    # Each document's ordinal is allocated under the commit lock from what is stored, not from
+    # the writing server's memory: interleaved inserts keep one insertion order and the limit.
+    clients[0].capped.create_collection("c", capped=True, size=1_000_000, max=10)
+    inserted = []
+    for n in range(40):
+        index = n % SERVERS
+        clients[index].capped.c.insert_one({"n": n, "server": index})
+        inserted.append(n)
+    for client in clients:
+        assert client.capped.c.count_documents({}) == 10
+        assert [doc["n"] for doc in client.capped.c.find()] == inserted[-10:]
 
 
 def test_hello_answers_as_a_router(clients):
