@@ -8,17 +8,7 @@ extension PostgresStore: SharedStorage {
     /// Takes the 'commit' row lock in a READ COMMITTED transaction on a connection kept until
     /// release; blocks while another server (or connection) holds it.
     public func lockCommits() throws(StorageError) -> any SharedCommitLock {
-        let link = try pool.checkOut()
-        do throws(StorageError) {
-            try link.awaitAll([
-                link.send(PostgresStatement(PostgresSQL.begin)),
-                link.send(PostgresStatement(PostgresSQL.lockCommits)),
-            ], .write)
-        } catch {
-            link.rollbackAndRelease()
-            throw error
-        }
-        return PostgresCommitLock(link: link)
+        PostgresCommitLock(link: try pool.checkOut(opening: [PostgresSQL.begin, PostgresSQL.lockCommits], .write))
     }
 
     /// Reserves `count` values of counter `name` (created at `floor` if missing) in one

@@ -74,6 +74,16 @@ def clients(shared):
         client.close()
 
 
+def run_on_every_server(body, timeout: float) -> None:
+    """Runs `body(index)` for each server index on a thread of its own and waits for all."""
+    threads = [threading.Thread(target=body, args=(index,)) for index in range(SERVERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+        assert not thread.is_alive(), f"a thread did not finish within {timeout} s"
+
+
 def test_writes_through_each_server_are_read_through_the_others(clients):
     # Each server writes documents of shapes only it has interned (its own field names), so
     # the others must load those shapes from the database to decode them.
@@ -106,11 +116,7 @@ def test_collection_created_at_once_from_every_server_is_one_collection(clients)
         except BaseException as error:  # noqa: BLE001 - reported by the main thread
             errors.append(error)
 
-    threads = [threading.Thread(target=write, args=(index,)) for index in range(SERVERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    run_on_every_server(write, timeout=120)
     assert not errors, errors
     for client in clients:
         assert client.racecreate.list_collection_names() == ["c"]
@@ -160,11 +166,7 @@ def test_unique_key_raced_from_every_server_has_exactly_one_winner(clients):
             errors.append(error)
             barrier.abort()
 
-    threads = [threading.Thread(target=race, args=(index,)) for index in range(SERVERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
+    run_on_every_server(race, timeout=300)
     assert not errors, errors
     assert [sum(round_wins) for round_wins in wins] == [1] * rounds
     for client in clients:
