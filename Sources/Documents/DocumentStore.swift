@@ -503,7 +503,7 @@ public final class DocumentStore: Sendable {
         do throws(MongoError) {
             result = try body(pending)
             if !batch.isEmpty {
-                markRetryableWrite(in: batch)
+                try markRetryableWrite(in: batch)
                 var version: [UInt8]?
                 if shared != nil, pending.changesCatalog {
                     let token = SharedCatalog.newVersion()

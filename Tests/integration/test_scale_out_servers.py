@@ -221,14 +221,19 @@ def release_commit_lock(session: subprocess.Popen) -> None:
     session.wait(timeout=30)
 
 
+def shows_operation(server: TesseraServer, marker: str) -> bool:
+    """Whether the server's currentOp shows a command tagged `marker`."""
+    with MongoClient(server.uri, serverSelectionTimeoutMS=5_000) as probe:
+        operations = probe.admin.command("currentOp", {"active": True})["inprog"]
+    return any(marker in repr(operation.get("command", {})) for operation in operations)
+
+
 def server_running(servers: list[TesseraServer], marker: str) -> TesseraServer | None:
     """The server whose currentOp shows the insert tagged `marker`, if any."""
     for server in servers:
         if server.process is None or server.process.poll() is not None:
             continue
-        with MongoClient(server.uri, serverSelectionTimeoutMS=5_000) as probe:
-            operations = probe.admin.command("currentOp", {"active": True})["inprog"]
-        if any(marker in repr(operation.get("command", {})) for operation in operations):
+        if shows_operation(server, marker):
             return server
     return None
 
@@ -306,3 +311,50 @@ def test_retryable_insert_committed_by_a_killed_server_is_not_applied_again_by_a
         assert found == [{"_id": "once", "n": 1}]
     finally:
         shared.restart_stopped()
+
+
+def test_retryable_update_retried_on_another_server_while_the_first_still_runs_is_applied_once(shared):
+    # A driver that gives up on a slow server retries on another while the first attempt
+    # still runs. Both runs wait for the commit lock (held here); the second to get it finds
+    # the first's marker, writes nothing and answers with the first's reply.
+    first, second = shared.servers[0], shared.servers[1]
+    with MongoClient(first.uri) as direct:
+        direct.whilerunning.c.insert_one({"_id": "counter", "n": 0})
+    # The second server loads the new catalog now: a reload waits for the commit lock, and
+    # currentOp below must answer while the lock is held.
+    with MongoClient(second.uri) as direct:
+        assert direct.whilerunning.c.find_one({"_id": "counter"}) == {"_id": "counter", "n": 0}
+    marker = f"twice-{uuid.uuid4()}"
+    command = {"update": "c", "updates": [{"q": {"_id": "counter"}, "u": {"$inc": {"n": 1}}}],
+               "lsid": {"id": Binary(uuid.uuid4().bytes, 4)}, "txnNumber": Int64(3), "comment": marker,
+               "$db": "whilerunning"}
+    replies: dict[int, dict] = {}
+    errors: list[BaseException] = []
+
+    def send(server: TesseraServer) -> None:
+        try:
+            with RawConnection(server.port, timeout=120) as raw:
+                replies[server.port] = raw.command(command)
+        except BaseException as error:  # noqa: BLE001 - reported by the main thread
+            errors.append(error)
+
+    lock = hold_commit_lock(shared.cluster, shared.uri)
+    threads = [threading.Thread(target=send, args=(server,)) for server in (first, second)]
+    try:
+        for thread, server in zip(threads, (first, second)):
+            thread.start()
+            deadline = time.monotonic() + 30
+            while not shows_operation(server, marker):
+                assert time.monotonic() < deadline, f"the update never showed in {server.port}'s currentOp"
+                time.sleep(0.05)
+    finally:
+        release_commit_lock(lock)
+    for thread in threads:
+        thread.join(timeout=120)
+        assert not thread.is_alive()
+    assert not errors, errors
+    for reply in replies.values():
+        assert reply["ok"] == 1 and reply["n"] == 1 and reply["nModified"] == 1, replies
+        assert "writeErrors" not in reply, replies
+    with MongoClient(second.uri) as direct:
+        assert direct.whilerunning.c.find_one({"_id": "counter"})["n"] == 1
