@@ -127,11 +127,11 @@ extension DocumentStore {
     }
 
     /// The reply of statement `txnNumber` of session `sessionID`, which another server
-    /// applied: waits (up to `seconds`) for that server to record it. `nil` when it was not
+    /// applied: waits (up to `limit`) for that server to record it. `nil` when it was not
     /// recorded in time (that server died between commit and record) or the session moved on.
     public func awaitRetryableWriteReply(session sessionID: [UInt8], txnNumber: Int64,
-                                         within seconds: Double = 10) throws(MongoError) -> BSONDocument? {
-        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+                                         within limit: Duration = .seconds(10)) throws(MongoError) -> BSONDocument? {
+        let deadline = ContinuousClock.now + limit
         while true {
             guard let record = try retryableWriteRecord(session: sessionID), record.txnNumber == txnNumber else { return nil }
             if let reply = record.reply { return reply }
