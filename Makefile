@@ -1,7 +1,7 @@
 # Tessera's entry points. `make run` and `make test` are the README's two commands; every
 # other target is a longer job (benchmarks, fuzzing) run by hand and reported in notes.
 
-.PHONY: run test docs integration test-scale-out crash-test soak shape-flood build release bench-bson bench-storage bench-query bench-aggregation bench-embedded bench-compare bench-ops fuzz fuzz-bson fuzz-server test-pymongo clean
+.PHONY: run test docs integration test-scale-out crash-test soak shape-flood stream-2gb build release bench-bson bench-storage bench-query bench-aggregation bench-embedded bench-compare bench-ops fuzz fuzz-bson fuzz-server test-pymongo clean
 
 run:
 	@scripts/run
@@ -35,7 +35,8 @@ test-pymongo:
 crash-test:
 	@scripts/crash-test
 
-# Issue 15's soak: the same mixed load for SOAK_SECONDS (default 3600), RSS/fds/ops per minute.
+# Issue 15's soak: the same mixed load plus SOAK_CONNECTIONS (default 1000) connections for
+# SOAK_SECONDS (default 600); RSS/fds/connections/ops/p99 per minute.
 soak:
 	@scripts/soak
 
@@ -45,6 +46,13 @@ shape-flood:
 	@scripts/integration-setup
 	swift build --product tessera
 	TESSERA_BIN=$(CURDIR)/.build/debug/tessera .venv/bin/python -m pytest Tests/integration/test_limits_shapes.py -m long -q
+
+# Issue 14's streaming figure: find({}) and aggregate over 2 GB of documents with batches of
+# 100 keep the server's RSS within 100 MiB of idle; minutes long, so outside `make test`.
+stream-2gb:
+	@scripts/integration-setup
+	swift build --product tessera
+	TESSERA_BIN=$(CURDIR)/.build/debug/tessera .venv/bin/python -m pytest Tests/integration/test_streaming_cursors.py -m long -q
 
 build:
 	swift build

@@ -57,7 +57,9 @@ let package = Package(
         // RocksDB's C API from the system package librocksdb-dev.
         .systemLibrary(name: "CRocksDB", pkgConfig: "rocksdb", providers: [.apt(["librocksdb-dev"])]),
         // Storage: an ordered key-value interface and its RocksDB implementation.
-        .target(name: "Storage", dependencies: ["CRocksDB"], swiftSettings: strictSettings),
+        .target(name: "Storage", dependencies: ["CRocksDB", "CRocksDBBackup"], swiftSettings: strictSettings),
+        // BackupEngine::StopBackup, which RocksDB's C API lacks, behind one C function (C++).
+        .target(name: "CRocksDBBackup"),
         // ICU's collation C API from the system package libicu-dev (MongoDB's collations), behind a
         // small C file: Foundation's bundled ICU headers clash with the system's in one Swift module
         // graph, so no ICU header may be imported into Swift (see Sources/CICU/include/CICU.h).
@@ -82,11 +84,17 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Snowball stemmers from the system package libstemmer-dev (text indexes stem as MongoDB).
+        .systemLibrary(name: "CStemmer", providers: [.apt(["libstemmer-dev"])]),
         // Documents: catalog, shapes, shape-encoded records, collections, change log.
+        // CICU and CStemmer: text index tokenization (delimiters, folding) and stemming.
         // Crypto: MD5 for hashed index keys (MongoDB's BSONElementHasher is MD5 over the value).
         .target(
             name: "Documents",
-            dependencies: ["BSON", "Storage", "StoragePostgres", "Collation", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "BSON", "Storage", "StoragePostgres", "Collation", "CICU", "CStemmer",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strictSettings
         ),
         // PCRE2 (8-bit) from the system package libpcre2-dev: MongoDB's regex engine, with match limits.

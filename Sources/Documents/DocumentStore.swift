@@ -29,6 +29,12 @@ public struct DocumentStoreOptions: Sendable {
     /// The most shapes one collection's writes may create: smaller than
     /// ``maximumShapeCount``, so a collection that runs out leaves room for the others.
     public var maximumShapesPerCollection = ShapeRegistry.defaultMaximumShapesPerOwner
+    /// How many shapes dropped collections may leave charged to nobody before a drop sweeps
+    /// the store for unused shapes (``DocumentStore/reclaimUnusedShapes()``); the sweep reads
+    /// every record, so it runs once per this many released shapes, not on every drop.
+    public var shapeReclaimThreshold = DocumentStoreOptions.defaultShapeReclaimThreshold
+    /// The default of ``shapeReclaimThreshold``.
+    public static let defaultShapeReclaimThreshold = 1 << 16
     /// The most collections (views excluded) the store will hold. Each is a storage key
     /// space with its own memory and files, and any client can create one by writing to a
     /// new name, so their number is bounded.
@@ -42,6 +48,15 @@ public struct DocumentStoreOptions: Sendable {
 
     /// Options with the defaults above.
     public init() {}
+}
+
+/// How ``DocumentStore`` builds an index over existing documents
+/// (``DocumentStore/indexBuildMode``).
+public enum IndexBuildMode: Sendable, Hashable {
+    /// Writers go on, maintaining the building index (they wait for one batch at most).
+    case hybrid
+    /// Every writer, on every server sharing the engine, waits for the whole build.
+    case locked
 }
 
 /// A Tessera data directory: databases of collections of documents, with a change log.
@@ -70,7 +85,7 @@ public final class DocumentStore: Sendable {
     let sessionsKeySpace: any KeySpace
     /// Held while a batch is assembled, checked and written, so sequence numbers follow
     /// commit order and read-check-write sequences (duplicate keys) are atomic. Index builds
-    /// hold it throughout, so writers wait for them.
+    /// hold it one batch at a time (IndexBuild.swift).
     let commitSection = ConditionLock()
     /// Serialises catalog changes (create, drop, indexes) with each other.
     let ddlSection = ConditionLock()
@@ -78,6 +93,10 @@ public final class DocumentStore: Sendable {
     let predicateCompiler: DocumentPredicateCompiler?
     /// The most collections the store holds (``DocumentStoreOptions/maximumCollectionCount``).
     let maximumCollectionCount: Int
+    /// ``DocumentStoreOptions/shapeReclaimThreshold``.
+    let shapeReclaimThreshold: Int
+    /// Released shapes the last sweep kept (still named by records or the change log).
+    let shapeReclaimBaseline = Atomic<Int>(0)
     /// The background TTL pass, when started.
     let ttlMonitor = TTLMonitor()
     /// The documents open transactions have written.
@@ -139,6 +158,7 @@ public final class DocumentStore: Sendable {
         self.path = storage.location
         self.predicateCompiler = options.predicateCompiler
         self.maximumCollectionCount = options.maximumCollectionCount
+        self.shapeReclaimThreshold = max(1, options.shapeReclaimThreshold)
         self.storage = storage
         self.catalogKeySpace = catalogKeySpace
         self.sessionsKeySpace = sessionsKeySpace
@@ -147,6 +167,7 @@ public final class DocumentStore: Sendable {
         self.catalog = Catalog(loaded.state)
         // Another server's temporary collections are in use, not left over.
         if shared == nil { dropLeftoverTemporaryCollections() }
+        releaseChargesOfMissingOwners()
     }
 
     // MARK: Several servers on one database
@@ -154,6 +175,21 @@ public final class DocumentStore: Sendable {
     /// Whether other Tessera servers may share this store's engine (PostgreSQL): each then
     /// presents itself as a router, not as a replica set's primary.
     public var isShared: Bool { shared != nil }
+
+    /// How this store builds indexes, decided by whether other servers share its engine (the
+    /// one place that chooses; see IndexBuild.swift):
+    /// - ``IndexBuildMode/hybrid`` on a private engine (RocksDB): the building index is
+    ///   registered in this process's catalog and every writer maintains it, so writes go on.
+    /// - ``IndexBuildMode/locked`` on a shared engine (PostgreSQL): another server's writers
+    ///   cannot see an index registered only in this process's memory, so the build holds the
+    ///   database-wide commit lock from its first read to its catalog commit.
+    public var indexBuildMode: IndexBuildMode { shared == nil ? .hybrid : .locked }
+
+    /// Whether the shape sweep (``reclaimUnusedShapes()``) may run: only when no other server
+    /// shares the engine. On a shared database another server's records, change log entries
+    /// or writes in flight may name shapes this server has never loaded, and its registry
+    /// would keep handing out shapes the sweep deleted, so `compact` and drops leave shapes alone.
+    public var reclaimsShapes: Bool { shared == nil }
 
     /// Reloads the catalog when another server changed it since this one last looked (a
     /// point read of the catalog version; nothing for a store no other server shares). The
@@ -282,8 +318,15 @@ public final class DocumentStore: Sendable {
         } catch {
             throw .storage(error)
         }
-        let idIndex = IndexDescription.idIndex(collation: options["collation"]?.documentValue)
-        let description = CollectionDescription(namespace: namespace, id: id, options: options, indexes: [idIndex])
+        let idIndex: (description: IndexDescription, open: Catalog.OpenIndex?)
+        do {
+            idIndex = try makeIDIndex(collation: options["collation"]?.documentValue)
+        } catch {
+            try? storage.dropKeySpace(keySpace)
+            if let capped { try? storage.dropKeySpace(capped.keySpace) }
+            throw error
+        }
+        let description = CollectionDescription(namespace: namespace, id: id, options: options, indexes: [idIndex.description])
         let record: BSONDocument = ["id": .int64(Int64(id)), "options": .document(options)]
         do {
             try commit(.journaled) { (pending) throws(MongoError) in
@@ -299,16 +342,18 @@ public final class DocumentStore: Sendable {
                 }
                 pending.batch.put(CatalogKey.collection(namespace), try bson(record), in: catalogKeySpace)
                 var next: [UInt8] = []
-                KeyEncoding.appendBigEndian(id + 1, to: &next)
+                KeyEncoding.appendBigEndian(max(id, idIndex.description.keySpaceID ?? 0) + 1, to: &next)
                 pending.batch.put(CatalogKey.nextCollectionID, next, in: catalogKeySpace)
                 pending.batch.put(CatalogKey.index(collection: id, name: IndexDescription.idIndex.name),
-                                  try bson(idIndex.document), in: catalogKeySpace)
-                try pending.log(.create, database: namespace.database, collection: namespace.collection, document: options)
+                                  try bson(idIndex.description.catalogRecord), in: catalogKeySpace)
+                try pending.log(.create, database: namespace.database, collection: namespace.collection, document: options,
+                                collectionID: id)
                 let catalog = self.catalog
                 pending.onCommit {
                     catalog.withState { state in
                         state.databases.insert(namespace.database)
                         state.collections[namespace] = Catalog.OpenCollection(description: description, keySpace: keySpace,
+                                                                              indexes: idIndex.open.map { [$0] } ?? [],
                                                                               capped: capped)
                     }
                 }
@@ -316,9 +361,22 @@ public final class DocumentStore: Sendable {
         } catch {
             try? storage.dropKeySpace(keySpace)
             if let capped { try? storage.dropKeySpace(capped.keySpace) }
+            if let open = idIndex.open { try? storage.dropKeySpace(open.keySpace) }
             throw error
         }
         return description
+    }
+
+    /// The `_id_` index of a new collection whose default collation is `collation`. With a
+    /// collation, `_id`s that compare equal under it may not coexist (as in mongod, whose
+    /// `_id` index carries the collation): the index then has its own key space of collation
+    /// keys, kept like a unique secondary index's; without one, the collection's own keys are
+    /// its entries.
+    func makeIDIndex(collation: BSONDocument?) throws(MongoError) -> (description: IndexDescription, open: Catalog.OpenIndex?) {
+        let description = IndexDescription.idIndex(collation: collation)
+        guard collation != nil else { return (description, nil) }
+        let made = try openNewIndex(description)
+        return (made.description, made.open)
     }
 
     /// Drops the collection at `namespace` and releases its disk space.
@@ -332,6 +390,7 @@ public final class DocumentStore: Sendable {
             return try dropCollectionsLocked([namespace], database: nil)
         }
         try release(dropped)
+        reclaimShapesIfManyReleased()
     }
 
     /// Renames the collection at `source` to `target` in one commit: its documents and
@@ -367,8 +426,12 @@ public final class DocumentStore: Sendable {
                 let emptied = source.database != target.database
                     && catalog.collections(in: source.database).allSatisfy { $0.namespace == source }
                 if emptied { pending.batch.delete(CatalogKey.database(source.database), in: catalogKeySpace) }
+                var renamed: BSONDocument = ["to": .string(target.description)]
+                if let dropped = replaced.first?.description.id {
+                    renamed.append("dropTarget", .binary(CollectionDescription.uuid(ofID: dropped)))
+                }
                 try pending.log(.rename, database: source.database, collection: source.collection,
-                                document: ["to": .string(target.description)])
+                                document: renamed, collectionID: description.id)
                 let catalog = self.catalog
                 pending.onCommit {
                     catalog.withState { state in
@@ -380,11 +443,14 @@ public final class DocumentStore: Sendable {
                         state.databases.insert(target.database)
                         if emptied { state.databases.remove(source.database) }
                     }
+                    // New shapes of the renamed collection are charged to its new name.
+                    self.releaseShapeCharges(of: [source])
                 }
             }
             return Self.keySpaces(of: replaced)
         }
         try release(dropped)
+        reclaimShapesIfManyReleased()
     }
 
     /// Drops every collection of `database` and the database itself; returns whether it existed.
@@ -398,6 +464,7 @@ public final class DocumentStore: Sendable {
         }
         guard let dropped else { return false }
         try release(dropped)
+        reclaimShapesIfManyReleased()
         return true
     }
 
@@ -435,7 +502,7 @@ public final class DocumentStore: Sendable {
             if let end = KeyRange.successor(ofPrefix: prefix) {
                 pending.batch.deleteRange(from: prefix, to: end, in: catalogKeySpace)
             }
-            try pending.log(.drop, database: namespace.database, collection: namespace.collection)
+            try pending.log(.drop, database: namespace.database, collection: namespace.collection, collectionID: id)
             let remaining = catalog.collections(in: namespace.database).filter { !namespaces.contains($0.namespace) }
             if remaining.isEmpty { emptied.insert(namespace.database) }
         }
@@ -447,11 +514,13 @@ public final class DocumentStore: Sendable {
             try pending.log(.dropDatabase, database: database, collection: nil)
         }
         let catalog = self.catalog
+        let dropped = open.map(\.description.namespace)
         pending.onCommit {
             catalog.withState { state in
                 for namespace in namespaces { state.collections[namespace] = nil }
                 state.databases.subtract(emptied)
             }
+            self.releaseShapeCharges(of: dropped)
         }
     }
 
@@ -569,6 +638,11 @@ public final class DocumentStore: Sendable {
     /// How many WAL fsyncs group commit has run since open.
     public var journalSyncCount: Int {
         groupCommit.syncCount.load(ordering: .relaxed)
+    }
+
+    /// How many writes group commit's syncs made durable, by batch size.
+    public var groupCommitFigures: GroupCommitFigures {
+        groupCommit.batches.figures
     }
 
     /// Bytes the store occupies on disk (RocksDB: every file in the data directory).

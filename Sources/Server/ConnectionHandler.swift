@@ -2,9 +2,10 @@
 // state machine, runs commands on the thread pool (or, for the point reads and handshakes
 // Commands calls quick, on the event loop itself), writes the replies in request order, and
 // stops reading from the socket while too many received requests wait (back-pressure for
-// pipelined and unacknowledged writes), and holds awaitable hellos and feed getMores with
-// nothing to return on an event-loop timer and a notification (never a thread). Knows no
-// command semantics beyond what the state machine reads.
+// pipelined and unacknowledged writes), and holds awaitable hellos, feed getMores with
+// nothing to return and writes the fsync lock holds back on an event-loop timer and a
+// notification (never a thread). Knows no command semantics beyond what the state machine
+// reads.
 
 import BSON
 import Commands
@@ -35,6 +36,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var helloWaker: (id: UInt64, timer: Scheduled<Void>, registration: ServerTopology.Registration)?
     /// The timer and registrations of the feed getMore parked, if any.
     private var feedWaker: (id: UInt64, timer: Scheduled<Void>, parking: FeedParking)?
+    /// The write parked on the fsync lock, if any (the machine sees it as running), with
+    /// its maxTimeMS timer.
+    private var fsyncWaker: (id: UInt64, timer: Scheduled<Void>?, parking: FsyncParking)?
+    /// Numbers fsync parkings, so a late wake-up of an earlier one does nothing.
+    private var lastFsyncParking: UInt64 = 0
 
     init(runtime: ServerRuntime, channel: any Channel) {
         self.runtime = runtime
@@ -61,6 +67,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
         runtime.metrics.update { $0.currentConnections -= 1 }
         logger.info("connection closed")
         perform(machine.channelClosed(), context: context)
+        if releaseFsyncWait() {
+            // The parked write never ran: end it so the machine releases the connection.
+            perform(machine.commandCompleted(ServerRuntime.shutdownReply), context: context)
+        }
         context.fireChannelInactive()
     }
 
@@ -151,12 +161,14 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 return
             case let .write(reply, compressor):
                 let (requestID, written) = write(reply, compressor: compressor, context: context)
-                guard reply.message.isStreamed else {
+                if !reply.message.isStreamed, context.channel.isWritable {
                     action = machine.replyWritten(requestID: requestID)
                     continue
                 }
-                // An exhaust stream goes on once its reply reached the socket, as mongod's does:
-                // a client that stops reading stalls its stream instead of filling our memory.
+                // An exhaust stream goes on once its reply reached the socket, as mongod's does,
+                // and so does the next request of a client whose replies wait unsent: a client
+                // that stops reading stalls its requests instead of filling our memory (the
+                // queue bound then stops reading from it).
                 let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
                 written.whenComplete { _ in
                     let (handler, context) = bound.value
@@ -261,7 +273,50 @@ final class ConnectionHandler: ChannelDuplexHandler {
         context.read()
     }
 
+    /// Holds `command` on the connection while the fsync lock holds it back; true when parked
+    /// (it starts, or answers Interrupted or MaxTimeMSExpired, when woken).
+    private func parkWhileFsyncLocked(_ command: PendingCommand, context: ChannelHandlerContext) -> Bool {
+        lastFsyncParking &+= 1
+        let id = lastFsyncParking
+        let loop = context.eventLoop
+        let bound = NIOLoopBound((self, context), eventLoop: loop)
+        let wake: @Sendable (Bool) -> Void = { timedOut in
+            loop.execute {
+                let (handler, context) = bound.value
+                handler.fsyncWoke(id, command: command, timedOut: timedOut, context: context)
+            }
+        }
+        guard let parking = runtime.parkWhileFsyncLocked(command.request, connection: info, wake: { wake(false) })
+        else { return false }
+        let timer = parking.milliseconds.map { loop.scheduleTask(in: .milliseconds($0)) { wake(true) } }
+        fsyncWaker = (id, timer, parking)
+        return true
+    }
+
+    /// A parked write woke: it answers at once (killOp, shutdown, maxTimeMS) or starts (and
+    /// parks again if the lock was taken again meanwhile). Late wake-ups do nothing.
+    private func fsyncWoke(_ id: UInt64, command: PendingCommand, timedOut: Bool, context: ChannelHandlerContext) {
+        guard let waker = fsyncWaker, waker.id == id else { return }
+        fsyncWaker = nil
+        waker.timer?.cancel()
+        if let reply = waker.parking.release(timedOut: timedOut) {
+            perform(machine.commandCompleted(reply), context: context)
+        } else {
+            start(command, context: context)
+        }
+    }
+
+    /// Drops a parked write's registrations (the connection closed); false when none was parked.
+    private func releaseFsyncWait() -> Bool {
+        guard let waker = fsyncWaker else { return false }
+        fsyncWaker = nil
+        waker.timer?.cancel()
+        _ = waker.parking.release(timedOut: false)
+        return true
+    }
+
     private func start(_ command: PendingCommand, context: ChannelHandlerContext) {
+        if parkWhileFsyncLocked(command, context: context) { return }
         let runtime = self.runtime
         let info = self.info
         let request = command.request

@@ -1,7 +1,8 @@
 // MetricsRegistry: Tessera's figures in Prometheus form. Commands are counted (by name and
 // outcome) and timed (a latency histogram per name) as they finish, through swift-metrics'
 // MetricsFactory backed by swift-prometheus; the point-in-time figures (connections, bytes,
-// cursors, transactions, TTL deletes, journal syncs, RocksDB's) are read at each scrape.
+// cursors, transactions, TTL deletes, journal syncs, write conflicts, RocksDB's) are read at
+// each scrape; group commit's batch sizes are rendered as a histogram from their bucket counts.
 
 public import Commands
 import CoreMetrics
@@ -108,11 +109,29 @@ public final class MetricsRegistry: CommandObserver {
         advance("tessera_network_requests_total", to: Int64(server.requests))
         advance("tessera_ttl_deleted_documents_total", to: dispatcher.ttlDeletedDocuments)
         advance("tessera_journal_syncs_total", to: Int64(dispatcher.journalSyncs))
+        advance("tessera_write_conflicts_total", to: dispatcher.writeConflicts)
         if let hits = storage.blockCacheHits, let misses = storage.blockCacheMisses {
             advance("tessera_rocksdb_block_cache_hits_total", to: Self.clamped(hits))
             advance("tessera_rocksdb_block_cache_misses_total", to: Self.clamped(misses))
         }
-        return registry.emitToBuffer()
+        return registry.emitToBuffer() + Self.groupCommitHistogram(dispatcher)
+    }
+
+    /// `tessera_group_commit_batch_size`: a Prometheus histogram of the writes each WAL
+    /// fsync made durable, from group commit's own bucket counts (they are counted in the
+    /// storage layer, not observed here, so the text is written directly).
+    static func groupCommitHistogram(_ dispatcher: DispatcherFigures) -> [UInt8] {
+        let figures = dispatcher.groupCommit
+        let name = "tessera_group_commit_batch_size"
+        var text = "# HELP \(name) Journaled writes made durable by one WAL fsync.\n# TYPE \(name) histogram\n"
+        var cumulative: Int64 = 0
+        for (index, count) in figures.bucketCounts.enumerated() {
+            cumulative &+= count
+            let bound = index < dispatcher.groupCommitBucketBounds.count ? "\(dispatcher.groupCommitBucketBounds[index])" : "+Inf"
+            text += "\(name)_bucket{le=\"\(bound)\"} \(cumulative)\n"
+        }
+        text += "\(name)_sum \(figures.writes)\n\(name)_count \(cumulative)\n"
+        return Array(text.utf8)
     }
 
     /// Grows counter `name` to `total` (a figure that only grows, read at scrape time).

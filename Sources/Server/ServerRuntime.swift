@@ -65,6 +65,14 @@ final class ServerRuntime: Sendable {
         dispatcher.withLock { $0 }?.park(wait, request: request, connection: connection, wake: wake)
     }
 
+    /// Parks a write the fsync lock holds back (see
+    /// ``CommandDispatcher/parkWhileFsyncLocked(_:connection:wake:)``); nil when it should run
+    /// now or the server is stopping.
+    func parkWhileFsyncLocked(_ request: CommandRequest, connection: ConnectionInfo,
+                              wake: @escaping @Sendable () -> Void) -> FsyncParking? {
+        dispatcher.withLock { $0 }?.parkWhileFsyncLocked(request, connection: connection, wake: wake)
+    }
+
     /// Releases a parked feed wait; true when killOp ended it. Safe after shutdown: the
     /// parking keeps what it needs.
     func unpark(_ parking: FeedParking) -> Bool {

@@ -199,8 +199,11 @@ public final class TesseraServer: Service, Sendable {
                 if !configuration.dbPath.contains("://") {
                     try FileManager.default.createDirectory(atPath: configuration.dbPath, withIntermediateDirectories: true)
                 }
-                store = try CommandStore(path: configuration.dbPath, maximumCollections: Int(
-                    clamping: configuration.parameters.integer("maxCollections")))
+                let parameters = configuration.parameters
+                store = try CommandStore(
+                    path: configuration.dbPath, maximumCollections: Int(clamping: parameters.integer("maxCollections")),
+                    maximumShapes: Int(clamping: parameters.integer("maxShapes")),
+                    maximumShapesPerCollection: Int(clamping: parameters.integer("maxShapesPerCollection")))
             }
         } catch {
             let failure = StartError(description: "cannot open the store at \(configuration.dbPath): \(error)")

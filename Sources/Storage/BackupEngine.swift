@@ -2,6 +2,7 @@
 // Owns one `rocksdb_backup_engine_t` (closed once, in deinit), serialises calls on it,
 // and translates backup listings into Swift values.
 internal import CRocksDB
+internal import CRocksDBBackup
 internal import Synchronization
 
 /// Incremental backups of `RocksDBStore`s: create, list, verify, restore, purge.
@@ -28,31 +29,56 @@ public final class BackupEngine: @unchecked Sendable {
     /// The backup directory.
     public let directory: String
     private let engine: OpaquePointer
+    /// The environment the engine was opened with (it must outlive the engine).
+    private let environment: OpaquePointer
     private let lock = Mutex(())
 
     /// Opens (creating if needed) the backup directory `directory`.
-    public init(directory: String) throws(StorageError) {
+    ///
+    /// - Parameter rateLimit: the most bytes per second a backup copies (0: no limit).
+    public init(directory: String, rateLimit: UInt64 = 0) throws(StorageError) {
         guard !directory.isEmpty, !directory.utf8.contains(0) else {
             throw StorageError(.openBackupEngine, path: directory, status: "backup path must be non-empty and contain no NUL bytes",
                                code: .invalidArgument)
         }
-        guard let options = rocksdb_options_create() else {
-            throw StorageError(.openBackupEngine, path: directory, status: "rocksdb_options_create failed", code: .unknown)
+        guard let options = rocksdb_backup_engine_options_create(directory) else {
+            throw StorageError(.openBackupEngine, path: directory, status: "rocksdb_backup_engine_options_create failed",
+                               code: .unknown)
         }
-        defer { rocksdb_options_destroy(options) }
-        let engine = try StorageError.check(.openBackupEngine, path: directory) { error in
-            rocksdb_backup_engine_open(options, directory, error)
+        defer { rocksdb_backup_engine_options_destroy(options) }
+        if rateLimit > 0 { rocksdb_backup_engine_options_set_backup_rate_limit(options, rateLimit) }
+        guard let environment = rocksdb_create_default_env() else {
+            throw StorageError(.openBackupEngine, path: directory, status: "rocksdb_create_default_env failed", code: .unknown)
+        }
+        let engine: OpaquePointer?
+        do throws(StorageError) {
+            engine = try StorageError.check(.openBackupEngine, path: directory) { error in
+                rocksdb_backup_engine_open_opts(options, environment, error)
+            }
+        } catch {
+            rocksdb_env_destroy(environment)
+            throw error
         }
         guard let engine else {
+            rocksdb_env_destroy(environment)
             throw StorageError(.openBackupEngine, path: directory, status: "rocksdb_backup_engine_open returned NULL",
                                code: .unknown)
         }
         self.directory = directory
         self.engine = engine
+        self.environment = environment
     }
 
     deinit {
         rocksdb_backup_engine_close(engine)
+        rocksdb_env_destroy(environment)
+    }
+
+    /// Stops the backup running on this engine, from any thread: it fails at its next copy
+    /// step and deletes what it wrote, so it is never listed. Later backups on this engine
+    /// fail too (open a new engine for the next one).
+    public func stop() {
+        tessera_backup_engine_stop(engine)
     }
 
     /// Backs up `store` (every key space) and returns the new backup's details.

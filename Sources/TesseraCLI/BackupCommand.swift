@@ -1,6 +1,7 @@
-// `tessera backup`: create (asks a running server for an online backup, over the wire with
-// BenchKit's client), list, verify and restore (offline, on directories, through the Query
-// engine's backup operations). `restore --until` restores to a point in time.
+// `tessera backup`: create and purge (ask a running server, over the wire with BenchKit's
+// client, for an online backup or to delete all but the newest backups), list, verify and
+// restore (offline, on directories, through the Query engine's backup operations).
+// `restore --until` restores to a point in time.
 
 import ArgumentParser
 import BSON
@@ -11,16 +12,15 @@ import Query
 /// `tessera backup`.
 struct Backup: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Online physical backups: create, list, verify, restore (to a point in time with --until).",
-        subcommands: [Create.self, List.self, Verify.self, Restore.self])
+        abstract: "Online physical backups: create, list, purge, verify, restore (to a point in time with --until).",
+        subcommands: [Create.self, List.self, Purge.self, Verify.self, Restore.self])
 
     /// `tessera backup create`.
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Ask a running server for a consistent backup into a directory on its machine (writes go on).")
 
-        @Option(name: .long, help: "The server: mongodb://HOST[:PORT] (default mongodb://127.0.0.1:27017).")
-        var uri: String = "mongodb://127.0.0.1:27017"
+        @OptionGroup var connection: ToolConnectionOptions
 
         @Option(name: .long, help: "The backup directory, on the server's machine (a relative path is taken from here).")
         var to: String
@@ -28,22 +28,17 @@ struct Backup: ParsableCommand {
         @Flag(name: .long, help: "Add to the backups already in the directory, copying only files they lack.")
         var incremental = false
 
+        @Option(name: .long, help: "Copy at most this many bytes per second (default: no limit).")
+        var maxBytesPerSecond: Int64?
+
         @Flag(name: .long, help: "Print the server's reply as Extended JSON instead of a summary.")
         var json = false
 
         func run() throws {
-            let address = try ServerAddress(uri: uri)
             let directory = BackupPaths.absolute(to)
-            let reply: BSONDocument
-            do {
-                let connection = try WireConnection(host: address.host, port: address.port)
-                defer { connection.close() }
-                reply = try connection.command(["createBackup": .int32(1), "to": .string(directory),
-                                                "incremental": .bool(incremental)],
-                                               database: "admin", documents: nil)
-            } catch {
-                throw BackupFailure(error.description)
-            }
+            var command: BSONDocument = ["createBackup": .int32(1), "to": .string(directory), "incremental": .bool(incremental)]
+            if let maxBytesPerSecond { command.append("maxBytesPerSecond", .int64(maxBytesPerSecond)) }
+            let reply = try BackupPaths.adminCommand(command, connection: connection)
             if json {
                 print(reply.extendedJSON(.canonical))
                 return
@@ -75,6 +70,35 @@ struct Backup: ParsableCommand {
             for backup in backups {
                 print(json ? BackupPaths.document(backup).extendedJSON(.canonical) : BackupPaths.line(backup))
             }
+        }
+    }
+
+    /// `tessera backup purge`.
+    struct Purge: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Ask a running server to delete all but the newest backups of a directory on its machine.")
+
+        @Option(name: .long, help: "How many of the newest backups to keep (at least 1).")
+        var keep: Int
+
+        func validate() throws {
+            guard keep >= 1 else { throw ValidationError("--keep must be at least 1") }
+        }
+
+        @Option(name: .long, help: "The backup directory, on the server's machine (a relative path is taken from here).")
+        var from: String
+
+        @OptionGroup var connection: ToolConnectionOptions
+
+        func run() throws {
+            let directory = BackupPaths.absolute(from)
+            let reply = try BackupPaths.adminCommand(
+                ["purgeBackups": .int32(1), "from": .string(directory), "keep": .int64(Int64(keep))], connection: connection)
+            func ids(_ field: String) -> String {
+                guard case let .array(values)? = reply[field] else { return "" }
+                return values.compactMap { $0.int64Value.map(String.init) }.joined(separator: " ")
+            }
+            print("purged backups [\(ids("purged"))] from \(directory); kept [\(ids("remaining"))]")
         }
     }
 
@@ -171,42 +195,28 @@ struct BackupFailure: Error, CustomStringConvertible {
     }
 }
 
-/// The server a `--uri` names.
-struct ServerAddress {
-    let host: String
-    let port: Int
-
-    /// Reads `mongodb://HOST[:PORT][/...]`.
-    ///
-    /// - Throws: `ValidationError` for another scheme, credentials (this client does not
-    ///   authenticate) or a bad port.
-    init(uri: String) throws {
-        guard uri.hasPrefix("mongodb://") else { throw ValidationError("--uri must start with mongodb://") }
-        let rest = uri.dropFirst("mongodb://".count)
-        let authority = rest.prefix { $0 != "/" && $0 != "?" }
-        guard !authority.contains("@") else {
-            throw ValidationError("--uri with credentials: this client does not authenticate yet; run it against a server without --auth or on its loopback")
-        }
-        guard !authority.contains(",") else { throw ValidationError("--uri names several hosts; give one") }
-        if let colon = authority.lastIndex(of: ":") {
-            guard let port = Int(authority[authority.index(after: colon)...]), (1...65535).contains(port) else {
-                throw ValidationError("--uri has a bad port: \(uri)")
-            }
-            host = String(authority[..<colon])
-            self.port = port
-        } else {
-            host = String(authority)
-            port = 27017
-        }
-        guard !host.isEmpty else { throw ValidationError("--uri names no host") }
-    }
-}
-
 /// Shared formatting and error mapping of the backup subcommands.
 enum BackupPaths {
     /// `path` made absolute against the current directory.
     static func absolute(_ path: String) -> String {
         path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    }
+
+    /// Sends `command` to the `admin` database of the server `connection` names (logged in,
+    /// over TLS when asked); a failure to connect or an `{ok: 0}` reply is a one-line failure.
+    static func adminCommand(_ command: BSONDocument, connection options: ToolConnectionOptions) throws -> BSONDocument {
+        let connection: WireConnection
+        do {
+            connection = try options.connect()
+        } catch {
+            throw BackupFailure("\(error)")
+        }
+        defer { connection.close() }
+        do {
+            return try connection.command(command, database: "admin", documents: nil)
+        } catch {
+            throw BackupFailure(error.description)
+        }
     }
 
     /// Runs `body`, turning a MongoError into a one-line failure.

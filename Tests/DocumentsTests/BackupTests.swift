@@ -237,3 +237,64 @@ struct BackupTests {
         }
     }
 }
+
+@Suite("Backup purge and interruption")
+struct BackupPurgeAndInterruptTests {
+    @Test func purgeKeepsTheNewestBackupsAndTheirRecords() throws {
+        try withStoreDirectory { path in
+            let store = try DocumentStore(path: path)
+            let collection = try store.collection("c", in: "db")
+            let backups = path + "-backups"
+            var ids: [UInt32] = []
+            for round in 0..<4 {
+                try collection.insert(contentsOf: (0..<100).map { ["_id": .int64(Int64(round * 100 + $0))] })
+                ids.append(try store.backup(to: backups, incremental: round > 0).id)
+            }
+            let set = BackupSet(directory: backups)
+            #expect(try set.purge(keep: 2) == Array(ids.prefix(2)))
+            #expect(try set.backups().map(\.id) == Array(ids.suffix(2)))
+            for id in ids {
+                #expect(FileManager.default.fileExists(atPath: BackupRecord.path(in: backups, id: id)) == ids.suffix(2).contains(id))
+            }
+            #expect(try set.purge(keep: 2).isEmpty)
+            #expect(mongoErrorCode { _ = try set.purge(keep: 0) } == 2)
+            #expect(mongoErrorCode { _ = try BackupSet(directory: path + "-none").purge(keep: 1) } == 2)
+            // What is kept restores whole.
+            let target = path + "-restored"
+            try set.restore(ids[2], to: target)
+            #expect(try DocumentStore(path: target).collection("c", in: "db").documents().count == 300)
+        }
+    }
+
+    @Test func killingABackupStopsItsCopyAndListsNothing() throws {
+        try withStoreDirectory { path in
+            let store = try DocumentStore(path: path)
+            let collection = try store.collection("c", in: "db")
+            var generator = SystemRandomNumberGenerator()
+            for start in stride(from: 0, to: 4000, by: 500) {
+                try collection.insert(contentsOf: (start..<start + 500).map { id -> BSONDocument in
+                    let pad = (0..<1000).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                    return ["_id": .int64(Int64(id)), "pad": .binary(BSONBinary(bytes: pad))]
+                })
+            }
+            let backups = path + "-backups"
+            let killSwitch = KillSwitch()
+            let killer = Thread {
+                Thread.sleep(forTimeInterval: 0.5)
+                killSwitch.kill()
+            }
+            killer.start()
+            // 4 MB at 500 kB/s: still copying when the switch is thrown.
+            let code = mongoErrorCode {
+                _ = try store.backup(to: backups, incremental: false, rateLimit: 500_000,
+                                     interrupt: OperationInterrupt(killSwitch: killSwitch))
+            }
+            #expect(code == 11601)
+            #expect(try BackupSet(directory: backups).backups().isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: path + "/" + BackupStorage.checkpointName))
+            // The directory takes a full backup afterwards.
+            let summary = try store.backup(to: backups, incremental: false)
+            #expect(try BackupSet(directory: backups).backups().map(\.id) == [summary.id])
+        }
+    }
+}

@@ -188,3 +188,43 @@ struct GroupCommitTests {
         #expect(MongoError.storage(eio).isStorageFailure)
     }
 }
+
+/// Group commit's batch-size figures: each successful sync counts the tickets it covered.
+struct GroupCommitBatchTests {
+    @Test func batchesCountTheTicketsEachSyncCovers() throws {
+        let commit = GroupCommit()
+        let first = commit.ticket()
+        try commit.waitUntilSynced(first) { () throws(StorageError) in }
+        let tickets = (0..<5).map { _ in commit.ticket() }
+        try commit.waitUntilSynced(tickets[4]) { () throws(StorageError) in }
+        // Covered already: no sync, nothing counted.
+        try commit.waitUntilSynced(tickets[0]) { () throws(StorageError) in }
+        let figures = commit.batches.figures
+        #expect(figures.batches == 2)
+        #expect(figures.writes == 6)
+        #expect(figures.largestBatch == 5)
+        let bounds = GroupCommitFigures.bucketBounds
+        #expect(figures.bucketCounts.count == bounds.count + 1)
+        #expect(figures.bucketCounts[bounds.firstIndex(of: 1) ?? -1] == 1)
+        #expect(figures.bucketCounts[bounds.firstIndex { $0 >= 5 } ?? -1] == 1)
+    }
+
+    @Test func aFailedSyncIsNotABatch() {
+        let commit = GroupCommit()
+        let ticket = commit.ticket()
+        #expect(throws: StorageError.self) {
+            try commit.waitUntilSynced(ticket) { () throws(StorageError) in
+                throw StorageError(.flushWAL, path: "/db", status: "IO error: fsync")
+            }
+        }
+        #expect(commit.batches.figures.batches == 0 && commit.batches.figures.writes == 0)
+    }
+
+    @Test func batchesBeyondTheLastBoundLandInTheOpenBucket() {
+        let batches = GroupCommitBatches()
+        let beyond = (GroupCommitFigures.bucketBounds.last ?? 0) + 1
+        batches.record(beyond)
+        #expect(batches.figures.bucketCounts.last == 1)
+        #expect(batches.figures.largestBatch == Int64(beyond))
+    }
+}

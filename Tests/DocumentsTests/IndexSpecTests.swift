@@ -1,6 +1,7 @@
 // createIndex's validation with MongoDB's error codes (from MongoDB's index_key_validate and
-// createIndexes rules): key pattern values and field names, unsupported index types, option
-// types, TTL limits, sparse with partial, reserved names, and conflicts with existing indexes.
+// createIndexes rules): key pattern values, field names and the 32-field limit, unsupported
+// index types, option types, TTL limits, sparse with partial, reserved names, and conflicts
+// with existing indexes.
 
 import BSON
 import Testing
@@ -27,7 +28,7 @@ struct IndexSpecTests {
     }
 
     @Test func indexTypesTesseraDoesNotBuildAreRefusedWithCode67() {
-        for plugin in ["text", "2d", "2dsphere"] {
+        for plugin in ["2d", "2dsphere"] {
             expectMongoError(.cannotCreateIndex) { try validate(["a": .string(plugin)]) }
         }
         expectMongoError(.cannotCreateIndex) { try validate(["$**": 1]) }
@@ -42,6 +43,14 @@ struct IndexSpecTests {
         expectMongoError(.cannotCreateIndex) { try validate(["a": "hashed", "b": "text"]) }
         expectMongoError(MongoError.Code(16764, "Location16764")) { try validate(["a": "hashed"], ["unique": true]) }
         #expect(throws: Never.self) { try validate(["a": "hashed"], ["unique": false, "sparse": true]) }
+    }
+
+    @Test func aCompoundPatternHasAtMost32Fields() {
+        var pattern = BSONDocument()
+        for field in 0 ..< IndexKeyPattern.maximumFields { pattern.append("f\(field)", field % 2 == 0 ? 1 : -1) }
+        #expect(throws: Never.self) { try validate(pattern) }
+        pattern.append("one_more", 1)
+        expectMongoError(.location(13103)) { try validate(pattern) }
     }
 
     @Test func fieldNamesMustBeIndexable() {

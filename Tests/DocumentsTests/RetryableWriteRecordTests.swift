@@ -1,6 +1,7 @@
 // Retryable-write records on a real RocksDB store: a statement's marker commits in the same
 // batch as its writes, its reply follows, both survive reopening, and writes outside a
-// statement record nothing.
+// statement record nothing; records go when their session ends or by age, sparing the
+// records of live sessions.
 
 import BSON
 import Foundation
@@ -58,6 +59,45 @@ import Testing
             }
             #expect(!deleted)
             #expect(try store.retryableWriteRecord(session: session) == nil)
+        }
+    }
+
+    @Test func endedSessionsLoseTheirRecords() throws {
+        try withStoreDirectory { path in
+            let store = try DocumentStore(path: path)
+            for (id, number) in [(session, Int64(3)), (otherSession, Int64(4))] {
+                try store.recordRetryableWrite(RetryableWriteStatement(sessionID: id, txnNumber: number), reply: ["ok": 1.0])
+            }
+            try store.forgetRetryableWrites(sessions: [session])
+            #expect(try store.retryableWriteRecord(session: session) == nil)
+            #expect(try store.retryableWriteRecord(session: otherSession) == RetryableWriteRecord(txnNumber: 4, reply: ["ok": 1.0]))
+            #expect(try store.storage.entries(.all, in: store.sessionsKeySpace).count == 1)
+        }
+    }
+
+    @Test func recordsExpireByAgeExceptLiveSessionsAndNewerWrites() throws {
+        try withStoreDirectory { path in
+            let third: [UInt8] = Array(repeating: 7, count: 16)
+            do {
+                let store = try DocumentStore(path: path)
+                for id in [session, otherSession, third] {
+                    try store.recordRetryableWrite(RetryableWriteStatement(sessionID: id, txnNumber: 1), reply: ["ok": 1.0])
+                }
+                let now = WallClock.now().millisecondsSinceEpoch
+                // Nothing is older than a minute ago.
+                #expect(try store.expireRetryableWrites(writtenBefore: BSONDateTime(millisecondsSinceEpoch: now - 60_000)) == 0)
+                // Everything is older than a minute ahead; `third`'s session is still live.
+                let later = BSONDateTime(millisecondsSinceEpoch: now + 60_000)
+                #expect(try store.expireRetryableWrites(writtenBefore: later, keeping: [third]) == 2)
+                #expect(try store.retryableWriteRecord(session: session) == nil)
+                #expect(try store.retryableWriteRecord(session: otherSession) == nil)
+                #expect(try store.retryableWriteRecord(session: third) != nil)
+                try store.waitForJournal()
+            }
+            // The expiry is durable and the survivor reopens.
+            let store = try DocumentStore(path: path)
+            #expect(try store.retryableWriteRecord(session: session) == nil)
+            #expect(try store.retryableWriteRecord(session: third) == RetryableWriteRecord(txnNumber: 1, reply: ["ok": 1.0]))
         }
     }
 }

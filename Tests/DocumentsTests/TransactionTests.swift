@@ -31,6 +31,25 @@ struct TransactionTests {
         }
     }
 
+    @Test func theSnapshotSequenceIsTheNewestCommitTheSnapshotHolds() throws {
+        try withStoreDirectory { path in
+            let store = try DocumentStore(path: path)
+            #expect(try Transaction(store: store).snapshotSequence() == 0)
+            let outside = try store.collection("c", in: "db")
+            try outside.insert(contentsOf: [["_id": 1], ["_id": 2]])
+            let before = store.changeLog.latestSequence
+            let transaction = try Transaction(store: store)
+            try outside.insert(["_id": 3])
+            #expect(try outside.delete(id: 1))
+            #expect(store.changeLog.latestSequence > before)
+            #expect(try transaction.snapshotSequence() == before)
+            #expect(try Transaction(store: store).snapshotSequence() == store.changeLog.latestSequence)
+            // The transaction's own buffered writes are no commit.
+            try transaction.collection(outside.namespace).insert(["_id": 4])
+            #expect(try transaction.snapshotSequence() == before)
+        }
+    }
+
     @Test func abortLeavesNothingBehind() throws {
         try withStoreDirectory { path in
             let store = try DocumentStore(path: path)

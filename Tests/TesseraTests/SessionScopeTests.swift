@@ -1,14 +1,27 @@
 // The `session:` argument of runCommand, the DDL calls and watch: a command a transaction may
 // run joins the session's transaction (its writes commit or abort with it, its reads see the
-// transaction's writes); DDL, listings, count and change streams fail inside a transaction
-// with MongoDB's OperationNotSupportedInTransaction (263) and change nothing; outside a
-// transaction a session changes nothing; an ended session is refused.
+// transaction's writes); creating a collection, or indexes on a collection the transaction
+// creates, joins it too (as mongod 4.4+ allows); other DDL, listings, count and change streams
+// fail inside a transaction with MongoDB's OperationNotSupportedInTransaction (263) and change
+// nothing; outside a transaction a session changes nothing; an ended session is refused.
 
 import Testing
 import Tessera
 
 @Suite("session: on runCommand, DDL and watch")
 struct SessionScopeTests {
+    /// Runs `body` with a fresh client's database `app` and a session in a transaction.
+    private func inTransaction(
+        _ body: (TesseraDatabase, ClientSession) async throws -> Void
+    ) async throws {
+        try await withClient { client in
+            let session = client.startSession()
+            defer { session.end() }
+            try session.startTransaction()
+            try await body(client.db("app"), session)
+        }
+    }
+
     @Test("runCommand's CRUD commands join the session's transaction")
     func runCommandJoins() async throws {
         try await withClient { client in
@@ -40,13 +53,10 @@ struct SessionScopeTests {
 
     @Test("runCommand refuses in a transaction what MongoDB refuses there, and runs it outside one")
     func runCommandRefuses() async throws {
-        try await withClient { client in
-            let database = client.db("app")
-            let session = client.startSession()
-            defer { session.end() }
-            try session.startTransaction()
-            for command: BSONDocument in [["create": "made"], ["listCollections": 1], ["drop": "things"],
-                                          ["createIndexes": "things", "indexes": [["key": ["a": 1], "name": "a_1"]]],
+        try await inTransaction { database, session in
+            for command: BSONDocument in [["listCollections": 1], ["drop": "things"],
+                                          ["create": "view", "viewOn": "things", "pipeline": []],
+                                          ["create": "ring", "capped": true, "size": 4096],
                                           ["commitTransaction": 1]] {
                 let code = await tesseraErrorCode { _ = try await database.runCommand(command, session: session) }
                 #expect(code == 263, "\(command.extendedJSON())")
@@ -69,7 +79,6 @@ struct SessionScopeTests {
             defer { session.end() }
             try session.startTransaction()
             let refused: [(String, () async throws -> Void)] = [
-                ("createCollection", { _ = try await database.createCollection("other", session: session) }),
                 ("createIndex", { _ = try await things.createIndex(["b": 1], session: session) }),
                 ("dropIndex", { try await things.dropIndex("a_1", session: session) }),
                 ("dropIndexes", { try await things.dropIndexes(session: session) }),
@@ -92,6 +101,34 @@ struct SessionScopeTests {
             #expect(try await things.listIndexNames(session: session) == ["_id_", "a_1", "b_1"])
             try await things.drop(session: session)
             #expect(try await database.listCollectionNames(session: session) == [])
+        }
+    }
+
+    @Test("create and createIndexes in a transaction exist for others only once it commits")
+    func createJoins() async throws {
+        try await inTransaction { database, session in
+            let made = try await database.createCollection("made", session: session)
+            try await made.createIndex(["a": 1], session: session)
+            _ = try await database.runCommand(["createIndexes": "implicit", "indexes": [["key": ["b": 1], "name": "b_1"]]],
+                                              session: session)
+            try await made.insertOne(["_id": 1, "a": 5], session: session)
+            #expect(try await made.findOne(["a": 5], session: session)?["_id"] == 1)
+            #expect(try await database.listCollectionNames() == [])
+            #expect(await tesseraErrorCode { _ = try await database.createCollection("made", session: session) } == 48)
+            try await session.commitTransaction()
+            #expect(try await database.listCollectionNames() == ["implicit", "made"])
+            #expect(try await made.listIndexNames() == ["_id_", "a_1"])
+            #expect(try await database.collection("implicit").listIndexNames() == ["_id_", "b_1"])
+            #expect(try await made.findOne(["a": 5])?["_id"] == 1)
+
+            try session.startTransaction()
+            let dropped = try await database.createCollection("dropped", session: session)
+            try await dropped.insertOne(["_id": 1], session: session)
+            // An existing collection gets no new index inside a transaction, as in mongod.
+            #expect(await tesseraErrorCode { _ = try await made.createIndex(["c": 1], session: session) } == 263)
+            try await session.abortTransaction()
+            #expect(try await database.listCollectionNames() == ["implicit", "made"])
+            #expect(try await made.listIndexNames() == ["_id_", "a_1"])
         }
     }
 

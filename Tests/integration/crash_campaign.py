@@ -4,7 +4,8 @@
 # seeded SIGKILL, a restart and checks: every acknowledged write present with its value, no
 # transaction half applied, every index agreeing with a collection scan, the change stream
 # resuming without a gap, dbHash stable across a clean restart. `--soak` runs the same load
-# without kills and reports RSS, open descriptors and ops/s every interval.
+# without kills, plus `--connections` raw connections of small commands (ConnectionSwarm),
+# and reports RSS, open descriptors, connections, ops/s and p50/p99 every interval.
 # Owns: the workload model (what was acknowledged, what was in flight) and the checks.
 # Used by scripts/crash-test, scripts/soak and test_crash_campaign.py.
 
@@ -25,9 +26,11 @@ from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from rawwire import RawConnection  # noqa: E402
 from tessera_server import TesseraServer  # noqa: E402
 
 DB = "crash"
+SWARM_DB = "soak_swarm"  # the soak's extra connections write here, apart from the checked load
 DELETED = object()  # a document's acknowledged state after a delete
 JOURNALED = WriteConcern(w=1, j=True)
 # Indexes on the `kv` collection: secondary, compound, unique.
@@ -418,22 +421,127 @@ def open_fds(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
+class ConnectionSwarm:
+    """`count` raw wire connections (one thread each, no driver pool), each looping over mixed
+    small commands on its own documents with a short pause between them: insert, find by
+    `_id`, `$inc` update, a small aggregate, delete (the last two through an index on `k`, so
+    each command touches a connection's few documents, not a growing collection). Records each
+    command's latency; any error reply or socket failure is an error of the soak."""
+
+    def __init__(self, server: TesseraServer, count: int, seed: int, stats: LoadStats):
+        self.server, self.count, self.seed, self.stats = server, count, seed, stats
+        self.stop = threading.Event()
+        self.connected = threading.Semaphore(0)
+        self.threads: list[threading.Thread] = []
+        self.latencies: list[float] = []  # seconds, since the last take_latencies
+        self.lock = threading.Lock()
+
+    def start(self) -> None:
+        with self.server.client() as mongo:
+            for name in ("swarm", "swarm_log"):
+                mongo[SWARM_DB][name].create_index([("k", 1)])
+        for k in range(self.count):
+            thread = threading.Thread(target=self._run, args=(k,), daemon=True, name=f"conn-{k}")
+            self.threads.append(thread)
+            thread.start()
+        for _ in range(self.count):
+            if not self.connected.acquire(timeout=120):
+                raise CampaignFailure("soak: connections did not all open within 120 s")
+
+    def join(self) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(30)
+
+    def take_latencies(self) -> list[float]:
+        with self.lock:
+            taken, self.latencies = self.latencies, []
+        return taken
+
+    def _run(self, k: int) -> None:
+        rng = random.Random(self.seed * 100_003 + k)
+        try:
+            connection = RawConnection(self.server.port, timeout=60.0)
+        except OSError as error:
+            self._error(k, repr(error))
+            self.connected.release()
+            return
+        with connection:
+            done: list[float] = []
+            try:
+                try:
+                    connection.command({"hello": 1, "$db": "admin"})
+                finally:
+                    self.connected.release()  # start() waits for every connection, failed or not
+                n = 0
+                while not self.stop.wait(rng.uniform(0.2, 1.0)):
+                    n += 1
+                    doc_id = f"{k}.{n % 50}"
+                    roll = rng.random()
+                    if roll < 0.3:
+                        body = {"update": "swarm", "updates": [{"q": {"_id": doc_id},
+                                "u": {"$set": {"k": k, "n": n}, "$inc": {"c": 1}}, "upsert": True}]}
+                    elif roll < 0.6:
+                        body = {"find": "swarm", "filter": {"_id": doc_id}, "singleBatch": True}
+                    elif roll < 0.75:
+                        body = {"aggregate": "swarm", "pipeline": [{"$match": {"k": k}}, {"$group": {"_id": None, "c": {"$sum": "$c"}}}],
+                                "cursor": {}}
+                    elif roll < 0.9:
+                        body = {"insert": "swarm_log", "documents": [{"k": k, "n": n, "pad": "x" * rng.randrange(200)}]}
+                    else:
+                        body = {"delete": "swarm_log", "deletes": [{"q": {"k": k}, "limit": 0}]}
+                    body["$db"] = SWARM_DB
+                    started = time.monotonic()
+                    reply = connection.command(body)
+                    done.append(time.monotonic() - started)
+                    if reply.get("ok") != 1 or reply.get("writeErrors"):
+                        self._error(k, repr(reply))
+                        return
+                    self.stats.count()
+                    with self.lock:
+                        self.latencies.extend(done)
+                    done = []
+            except (OSError, ValueError) as error:
+                if not self.stop.is_set():
+                    self._error(k, repr(error))
+            finally:
+                with self.lock:
+                    self.latencies.extend(done)
+
+    def _error(self, k: int, text: str) -> None:
+        with self.stats.lock:
+            self.stats.errors.append(f"connection[{k}]: {text}")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The `fraction` quantile of `values` (nearest rank); 0 for none."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, int(round(fraction * len(ordered))) - 1))]
+
+
 def run_soak(seconds: float, interval: float, writers: int, seed: int, workdir: Path, out=print,
-             rss_bound_mib: int | None = None) -> list[int]:
-    """The load without kills; RSS, descriptors and ops/s every interval. Fails on any error,
-    or RSS past the first interval's figure plus the store's memory budget (128 MiB of memtables,
-    64 MiB of block cache) and 64 MiB of slack (or `rss_bound_mib` when given).
+             rss_bound_mib: int | None = None, connections: int = 0) -> list[int]:
+    """The load without kills, plus `connections` more connections of mixed small commands
+    (ConnectionSwarm); RSS, descriptors, open connections, ops/s and the swarm's p50/p99
+    latency every interval. Fails on any error, or RSS past the first interval's figure plus
+    the store's memory budget (128 MiB of memtables, 64 MiB of block cache) and 64 MiB of slack
+    plus 64 KiB per swarm connection (or `rss_bound_mib` when given).
     Returns the RSS series (KiB)."""
-    out(f"soak: {seconds:.0f}s, {writers} writers, seed {seed}, interval {interval:.0f}s")
+    out(f"soak: {seconds:.0f}s, {writers} writers, {connections} connections, seed {seed}, interval {interval:.0f}s")
     server = TesseraServer(workdir / "db", workdir / "server.log")
     server.start()
     prepare(server.uri)
     model = Model()
     load = Load(server.uri, model, random.Random(seed), writers, soak=True)
+    swarm = ConnectionSwarm(server, connections, seed, load.stats)
     series: list[int] = []
+    all_latencies: list[float] = []
     bound = rss_bound_mib * 1024 if rss_bound_mib else None
     try:
         load.start()
+        swarm.start()
         start = last_time = time.monotonic()
         last_ops = 0
         while time.monotonic() - start < seconds:
@@ -442,10 +550,16 @@ def run_soak(seconds: float, interval: float, writers: int, seed: int, workdir: 
             rss = server.rss_kib()
             series.append(rss)
             if bound is None:
-                bound = rss + (128 + 64 + 64) * 1024
+                bound = rss + (128 + 64 + 64) * 1024 + connections * 64
                 out(f"soak: RSS bound {bound / 1024:.0f} MiB")
+            latencies = swarm.take_latencies()
+            all_latencies.extend(latencies)
+            with server.client() as mongo:
+                open_connections = mongo.admin.command("serverStatus")["connections"]["current"]
             out(f"soak t={now - start:6.0f}s rss={rss / 1024:.1f}MiB fds={open_fds(server.pid)} "
-                f"ops/s={(ops - last_ops) / (now - last_time):.0f} errors={len(load.stats.errors)}")
+                f"connections={open_connections} ops/s={(ops - last_ops) / (now - last_time):.0f} "
+                f"p50={percentile(latencies, 0.5) * 1000:.1f}ms p99={percentile(latencies, 0.99) * 1000:.1f}ms "
+                f"errors={len(load.stats.errors)}")
             last_ops, last_time = ops, now
             if load.stats.errors:
                 raise CampaignFailure("soak error: " + "; ".join(load.stats.errors[:5]))
@@ -453,7 +567,9 @@ def run_soak(seconds: float, interval: float, writers: int, seed: int, workdir: 
                 raise CampaignFailure(f"RSS {rss} KiB past the bound {bound} KiB set after the first interval")
             if not server.running:
                 raise CampaignFailure(f"server died:\n{server.log_tail()}")
+        swarm.join()
         load.join()
+        all_latencies.extend(swarm.take_latencies())
         if load.stats.errors:
             raise CampaignFailure("soak error: " + "; ".join(load.stats.errors[:5]))
         with server.client() as mongo:
@@ -461,12 +577,14 @@ def run_soak(seconds: float, interval: float, writers: int, seed: int, workdir: 
             check_transactions(mongo, model)
             check_indexes(mongo)
     finally:
+        swarm.stop.set()
         load.stop.set()
         code = server.stop()
     if code != 0:
         raise CampaignFailure(f"server exited {code} after SIGTERM")
-    out(f"soak: {seconds:.0f}s, {load.stats.ops} ops, 0 errors, RSS series MiB: "
-        + " ".join(f"{r / 1024:.0f}" for r in series))
+    out(f"soak: {seconds:.0f}s, {connections} connections, {load.stats.ops} ops, 0 errors, "
+        f"swarm latency p50 {percentile(all_latencies, 0.5) * 1000:.1f} ms p99 {percentile(all_latencies, 0.99) * 1000:.1f} ms "
+        f"({len(all_latencies)} commands), RSS series MiB: " + " ".join(f"{r / 1024:.0f}" for r in series))
     return series
 
 
@@ -481,6 +599,8 @@ def main() -> int:
     parser.add_argument("--hash-every", type=int, default=10)
     parser.add_argument("--soak", type=float, default=None, help="soak for this many seconds instead")
     parser.add_argument("--interval", type=float, default=60.0)
+    parser.add_argument("--connections", type=int, default=0,
+                        help="soak: this many more connections of mixed small commands (p50/p99 reported)")
     parser.add_argument("--rss-bound-mib", type=int, default=None,
                         help="soak: fail past this RSS instead of the bound set after the first interval")
     args = parser.parse_args()
@@ -489,7 +609,7 @@ def main() -> int:
     try:
         if args.soak is not None:
             run_soak(args.soak, args.interval, args.writers, seed, args.workdir, out=lambda s: print(s, flush=True),
-                     rss_bound_mib=args.rss_bound_mib)
+                     rss_bound_mib=args.rss_bound_mib, connections=args.connections)
         else:
             run_campaign(Settings(args.cycles, seed, args.writers, args.min_load, args.max_load,
                                   args.hash_every, args.workdir), out=lambda s: print(s, flush=True))

@@ -78,6 +78,7 @@ PLACES: list[tuple[str, callable]] = [
     ("find.hint", lambda x: {"find": "c", "hint": {"n": x}}),
     ("getMore.batchSize", lambda x: {"getMore": Int64(1), "collection": "c", "batchSize": x}),
     ("getMore.maxTimeMS", lambda x: {"getMore": Int64(1), "collection": "c", "maxTimeMS": x}),
+    ("getMore.maxAwaitTimeMS", lambda x: {"getMore": Int64(1), "collection": "c", "maxAwaitTimeMS": x}),
     ("getMore.id", lambda x: {"getMore": x, "collection": "c"}),
     ("killCursors", lambda x: {"killCursors": "c", "cursors": [x]}),
     ("count.limit", lambda x: {"count": "c", "limit": x}),

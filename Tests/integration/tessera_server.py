@@ -172,7 +172,17 @@ class TesseraServer:
             return ""
 
     def log_tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log_text().splitlines()[-lines:])
+        """The log's last `lines` lines; when the process crashed, the crash report's head
+        (the reason and the crashed thread's frames) comes first, since its tail is only
+        registers and images."""
+        all_lines = self.log_text().splitlines()
+        tail = all_lines[-lines:]
+        markers = ("Program crashed", "Fatal error", "terminate called", "pthread lock", "Assertion", "crashed:")
+        crash = next((i for i, line in enumerate(all_lines) if any(m in line for m in markers)), None)
+        if crash is None or crash >= len(all_lines) - lines:
+            return "\n".join(tail)
+        head = all_lines[max(0, crash - 10):crash + 60]
+        return "\n".join(head + ["..."] + tail)
 
     def client(self, **options) -> MongoClient:
         options.setdefault("serverSelectionTimeoutMS", 10_000)

@@ -279,3 +279,23 @@ def test_validate_missing_collection_is_namespace_not_found(db):
     with pytest.raises(OperationFailure) as info:
         db.command("validate", "nothing_here")
     assert info.value.code == 26
+
+
+@pytest.mark.parametrize("options", [
+    {"background": True, "full": True},
+    {"background": True, "enforceFastCount": True},
+    {"background": 1, "repair": True},
+    {"enforceFastCount": True, "repair": True},
+    {"repair": True},
+    {"metadata": True, "full": True},
+], ids=["background+full", "background+enforceFastCount", "background+repair",
+        "enforceFastCount+repair", "repair-on-a-replica-set", "metadata+full"])
+def test_validate_refuses_the_option_combinations_mongod_refuses(db, coll, options):
+    coll.insert_one({"_id": 1})
+    with pytest.raises(OperationFailure) as info:
+        db.command({"validate": coll.name, **options})
+    assert info.value.code == 72
+    # Each option alone (but repair) validates.
+    for name in options:
+        if name != "repair":
+            assert db.command({"validate": coll.name, name: True})["valid"] is True

@@ -232,3 +232,104 @@ def test_db_hash_is_md5_of_documents_in_id_order(db):
         raise AssertionError("a non-string collection name was accepted")
     except Exception as error:  # pymongo.errors.OperationFailure
         assert getattr(error, "code", None) == 2
+
+
+def listed_ids(directory: Path) -> list[int]:
+    return [json_loads(line)["backupId"] for line in cli("list", "--from", str(directory), "--json").stdout.splitlines()]
+
+
+def test_purge_keeps_only_the_newest_backups(private_server, tmp_path):
+    directory = tmp_path / "purged"
+    with private_server.client() as client:
+        for round_ in range(4):
+            client.p.c.insert_many([{"round": round_, "j": j} for j in range(200)])
+            create_backup(private_server, directory, incremental=round_ > 0)
+        ids = listed_ids(directory)
+        assert len(ids) == 4
+        out = cli("purge", "--uri", private_server.uri, "--from", str(directory), "--keep", "2").stdout
+        assert f"purged backups [{ids[0]} {ids[1]}]" in out, out
+        assert listed_ids(directory) == ids[2:]
+        records = sorted(path.name for path in (directory / "tessera").glob("backup-*.json"))
+        assert records == sorted(f"backup-{backup_id}.json" for backup_id in ids[2:])
+        # What is kept still verifies and restores whole.
+        cli("verify", "--from", str(directory))
+        cli("restore", "--from", str(directory), "--backup-id", str(ids[2]), "--dbpath", str(tmp_path / "restored"))
+        restored = start_restored(tmp_path, tmp_path / "restored", "restored")
+        try:
+            with restored.client() as copy:
+                assert copy.p.c.count_documents({}) == 600
+        finally:
+            assert restored.stop() == 0
+        # Purging again keeps the same two; keep below 1 is refused by the CLI and the server.
+        assert cli("purge", "--uri", private_server.uri, "--from", str(directory), "--keep", "2").stdout.count("[]") == 1
+        assert cli("purge", "--uri", private_server.uri, "--from", str(directory), "--keep", "0", check=False).returncode != 0
+        from pymongo.errors import OperationFailure
+        try:
+            client.admin.command("purgeBackups", 1, **{"from": str(directory), "keep": 0})
+            raise AssertionError("keep: 0 was accepted")
+        except OperationFailure as error:
+            assert error.code == 2
+        assert listed_ids(directory) == ids[2:]
+
+
+def running_backup(admin):
+    return [op for op in admin.command("currentOp")["inprog"] if "createBackup" in op.get("command", {})]
+
+
+def wait_for(condition, what: str, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_a_backup_in_progress_stops_at_kill_op_and_at_shutdown(private_server, tmp_path):
+    """The copy is slowed to 1 MB/s so it is still copying when killOp or shutdown arrive:
+    the backup stops, nothing is listed, and the directory takes a new backup afterwards."""
+    import os
+    from pymongo.errors import OperationFailure, PyMongoError
+
+    def start_backup(client, directory: Path, outcome: dict) -> threading.Thread:
+        def run():
+            try:
+                outcome["reply"] = client.admin.command("createBackup", 1, to=str(directory), maxBytesPerSecond=1_000_000)
+            except PyMongoError as error:
+                outcome["error"] = error
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    with private_server.client(retryWrites=False, retryReads=False) as client:
+        coll = client.big.c
+        for start in range(0, 8000, 1000):
+            coll.insert_many([{"i": i, "pad": os.urandom(1000)} for i in range(start, start + 1000)])
+        client.admin.command("fsync")
+
+        killed = tmp_path / "killed"
+        outcome: dict = {}
+        thread = start_backup(client, killed, outcome)
+        operation = wait_for(lambda: running_backup(client.admin), "the backup to start")[0]
+        time.sleep(1.0)  # into the copy: 8 MB at 1 MB/s
+        client.admin.command("killOp", op=operation["opid"])
+        thread.join(timeout=60)
+        assert not thread.is_alive()
+        assert isinstance(outcome.get("error"), OperationFailure) and outcome["error"].code == 11601, outcome
+        assert listed_ids(killed) == []
+        assert not (private_server.dbpath / "backup-checkpoint").exists()
+        # The directory is usable: a full backup goes in and lists.
+        reply = create_backup(private_server, killed)
+        assert listed_ids(killed) == [reply["backupId"]]
+
+        at_shutdown = tmp_path / "at-shutdown"
+        outcome = {}
+        thread = start_backup(client, at_shutdown, outcome)
+        wait_for(lambda: running_backup(client.admin), "the second backup to start")
+        time.sleep(1.0)
+        assert private_server.stop(timeout=60) == 0
+        thread.join(timeout=60)
+        assert not thread.is_alive() and "reply" not in outcome, outcome
+    assert listed_ids(at_shutdown) == []
+    assert not (private_server.dbpath / "backup-checkpoint").exists()

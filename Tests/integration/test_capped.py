@@ -27,6 +27,24 @@ def test_create_capped_reports_its_limits(db):
     assert db.cap.options()["capped"] is True
 
 
+def test_coll_stats_stage_reports_capped_limits_as_the_command_does(db):
+    db.create_collection("cap", capped=True, size=1000, max=10)
+    db.create_collection("plain")
+    db.cap.insert_many([{"_id": i, "pad": "x" * 20} for i in range(4)])
+    for name in ["cap", "plain"]:
+        command = db.command("collStats", name, scale=2)
+        [stage] = db[name].aggregate([{"$collStats": {"storageStats": {"scale": 2}}}])
+        storage = stage["storageStats"]
+        for field in ["capped", "size", "count", "nindexes", "totalIndexSize", "scaleFactor"]:
+            assert storage[field] == command[field], (name, field)
+        assert ("maxSize" in storage, "max" in storage) == ("maxSize" in command, "max" in command)
+    [stage] = db.cap.aggregate([{"$collStats": {"storageStats": {}}}])
+    assert stage["storageStats"]["capped"] is True
+    assert stage["storageStats"]["maxSize"] == 1024 and stage["storageStats"]["max"] == 10
+    [stage] = db.plain.aggregate([{"$collStats": {"storageStats": {}}}])
+    assert stage["storageStats"]["capped"] is False and "maxSize" not in stage["storageStats"]
+
+
 def test_capped_without_size_is_refused(db):
     with pytest.raises(OperationFailure) as failure:
         db.create_collection("cap", capped=True)

@@ -309,3 +309,108 @@ def test_empty_get_more_returns_after_max_await(db):
 
 # A resume token older than the retained history (286 ChangeStreamHistoryLost) is tested in
 # Tests/CommandsTests/ChangeStreamCommandTests.swift, on a store opened with a small retention.
+
+
+# -- showExpandedEvents (mongod 8.0's DDL events) and $changeStreamSplitLargeEvent ------------
+
+def _uuid(db, name):
+    return db.command("listCollections", filter={"name": name})["cursor"]["firstBatch"][0]["info"]["uuid"]
+
+
+def test_expanded_events_report_ddl_with_mongods_fields(client, db):
+    db.drop_collection("target")
+    db.create_collection("target")
+    with db.watch(show_expanded_events=True, max_await_time_ms=200) as stream:
+        db.create_collection("c", collation={"locale": "en", "strength": 2})
+        uuid = _uuid(db, "c")
+        db.c.insert_one({"_id": 1})
+        db.c.create_index("x", name="x_1")
+        db.command("collMod", "c", index={"name": "x_1", "hidden": True})
+        db.command("collMod", "c")
+        db.c.drop_index("x_1")
+        db.create_collection("v", viewOn="c", pipeline=[{"$match": {"a": 1}}])
+        db.c.rename("target", dropTarget=True)
+        events = next_events(stream, 9)
+    kinds = [event["operationType"] for event in events]
+    # The dropped target's drop comes first, in the rename's commit.
+    assert kinds == ["create", "insert", "createIndexes", "modify", "modify", "dropIndexes", "create",
+                     "drop", "rename"]
+    by_kind = {}
+    for event in events:
+        by_kind.setdefault(event["operationType"], []).append(event)
+    create = by_kind["create"][0]
+    assert create["ns"] == {"db": db.name, "coll": "c"} and create["collectionUUID"] == uuid
+    assert create["operationDescription"]["idIndex"]["key"] == {"_id": 1}
+    assert create["operationDescription"]["collation"]["locale"] == "en"
+    assert by_kind["insert"][0]["collectionUUID"] == uuid
+    created_index = by_kind["createIndexes"][0]["operationDescription"]["indexes"]
+    assert [(index["name"], index["key"]) for index in created_index] == [("x_1", {"x": 1})]
+    hidden, empty = by_kind["modify"]
+    assert hidden["operationDescription"] == {"index": {"name": "x_1", "hidden": True}}
+    assert hidden["stateBeforeChange"]["indexOptions"] == {"hidden": False}
+    assert hidden["stateBeforeChange"]["collectionOptions"]["uuid"] == uuid
+    assert empty["operationDescription"] == {} and empty["collectionUUID"] == uuid
+    dropped_index = by_kind["dropIndexes"][0]["operationDescription"]["indexes"]
+    assert [index["name"] for index in dropped_index] == ["x_1"]
+    view = by_kind["create"][1]
+    assert view["ns"] == {"db": db.name, "coll": "v"} and "collectionUUID" not in view
+    assert view["operationDescription"] == {"viewOn": "c", "pipeline": [{"$match": {"a": 1}}]}
+    rename = by_kind["rename"][0]
+    assert rename["to"] == {"db": db.name, "coll": "target"} and rename["collectionUUID"] == uuid
+    assert rename["operationDescription"]["to"] == {"db": db.name, "coll": "target"}
+    assert "dropTarget" in rename["operationDescription"]
+
+
+def test_without_expanded_events_ddl_stays_hidden(db):
+    with db.watch(max_await_time_ms=200) as stream:
+        db.create_collection("c")
+        db.c.create_index("x")
+        db.command("collMod", "c")
+        db.c.insert_one({"_id": 1})
+        event = next_events(stream, 1)[0]
+    assert event["operationType"] == "insert" and "collectionUUID" not in event
+
+
+def test_a_large_event_is_split_into_fragments_and_resumes_from_one(db):
+    db.create_collection("big", changeStreamPreAndPostImages={"enabled": True})
+    db.big.insert_one({"_id": 1, "value": "q" * (10 * 1024 * 1024)})
+    pipeline = [{"$changeStreamSplitLargeEvent": {}}]
+    with db.big.watch(pipeline, full_document_before_change="required", max_await_time_ms=500) as stream:
+        db.big.update_one({"_id": 1}, {"$set": {"value": "z" * (10 * 1024 * 1024)}})
+        db.big.insert_one({"_id": 2})
+        first, second, after = next_events(stream, 3, timeout=30)
+    assert first["splitEvent"] == {"fragment": 1, "of": 2} and second["splitEvent"] == {"fragment": 2, "of": 2}
+    # Fields go smallest first: the small ones and the smaller image in the first fragment.
+    assert first["operationType"] == "update" and first["documentKey"] == {"_id": 1}
+    images = {key for fragment in (first, second) for key in fragment
+              if key in ("updateDescription", "fullDocumentBeforeChange")}
+    assert images == {"updateDescription", "fullDocumentBeforeChange"}
+    assert "updateDescription" not in first or "fullDocumentBeforeChange" not in first
+    assert first["_id"] != second["_id"]
+    assert after["operationType"] == "insert" and "splitEvent" not in after
+    # Resuming after the first fragment gives the second, then the next event.
+    with db.big.watch(pipeline, full_document_before_change="required", resume_after=first["_id"],
+                      max_await_time_ms=500) as resumed:
+        again, following = next_events(resumed, 2, timeout=30)
+    assert again["_id"] == second["_id"] and again["splitEvent"] == {"fragment": 2, "of": 2}
+    assert following["_id"] == after["_id"]
+    # Without the stage, a fragment's token cannot be resumed from; the stage only goes last.
+    with pytest.raises(OperationFailure) as refused:
+        db.big.watch(resume_after=first["_id"])
+    assert refused.value.code == 280
+    with pytest.raises(OperationFailure) as misplaced:
+        db.big.watch([{"$changeStreamSplitLargeEvent": {}}, {"$match": {}}])
+    assert misplaced.value.code == 7182802
+    with pytest.raises(OperationFailure) as argument:
+        db.big.watch([{"$changeStreamSplitLargeEvent": {"x": 1}}])
+    assert argument.value.code == 7182800
+
+
+def test_a_change_stream_runs_at_majority_read_concern_only(db):
+    from pymongo.read_concern import ReadConcern
+    with pytest.raises(OperationFailure) as refused:
+        db.get_collection("c", read_concern=ReadConcern("local")).watch()
+    assert refused.value.code == 72
+    with db.get_collection("c", read_concern=ReadConcern("majority")).watch(max_await_time_ms=100) as stream:
+        db.c.insert_one({"_id": 1})
+        assert next_events(stream, 1)[0]["documentKey"] == {"_id": 1}

@@ -269,6 +269,29 @@ def test_unique_case_insensitive_index_refuses_a_second_case(coll):
     assert coll.count_documents({}) == 2
 
 
+def test_id_is_unique_under_the_collections_default_collation(db):
+    # mongod's _id index carries the collection's collation: "a" and "A" are one _id.
+    db.create_collection("ci", collation={"locale": "en", "strength": 2})
+    db.ci.insert_one({"_id": "a", "n": 1})
+    with pytest.raises(DuplicateKeyError) as info:
+        db.ci.insert_one({"_id": "A"})
+    assert info.value.code == 11000 and "index: _id_" in info.value.details["errmsg"]
+    # An upsert whose query (simple collation) misses "Z" would insert a second "z".
+    db.ci.update_one({"_id": "Z"}, {"$set": {"n": 2}}, upsert=True, collation=Collation(locale="simple"))
+    with pytest.raises(DuplicateKeyError):
+        db.ci.update_one({"_id": "z"}, {"$set": {"n": 3}}, upsert=True, collation=Collation(locale="simple"))
+    # Strings that differ at the collation's strength are distinct _ids; non-strings too.
+    db.ci.insert_many([{"_id": "á"}, {"_id": 1}, {"_id": "1"}])
+    assert sorted(map(repr, (d["_id"] for d in db.ci.find()))) == sorted(map(repr, ["a", "Z", "á", 1, "1"]))
+    # A simple-collation collection keeps the two cases apart, as before.
+    db.plain.insert_many([{"_id": "a"}, {"_id": "A"}])
+    assert db.plain.count_documents({}) == 2
+    # Dropped and deleted: the key is free again.
+    db.ci.delete_one({"_id": "a"})
+    db.ci.insert_one({"_id": "A"})
+    assert db.ci.find_one({"_id": "A"}, collation=Collation(locale="simple"))["_id"] == "A"
+
+
 def test_unique_index_build_fails_on_existing_case_duplicates(coll):
     coll.insert_many([{"k": "x"}, {"k": "X"}])
     with pytest.raises(OperationFailure) as info:

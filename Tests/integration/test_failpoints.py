@@ -261,3 +261,24 @@ def test_without_the_flag_the_commands_do_not_exist(client):
             client.admin.command(command)
         assert raised.value.code == 59
     assert "configureFailPoint" not in client.admin.command("listCommands")["commands"]
+
+
+def test_a_transaction_statement_failed_by_the_fail_point_is_labelled_transient(admin, app):
+    # mongod labels WriteConflict, NoSuchTransaction, LockTimeout, snapshot errors ... of a
+    # transaction statement (commit included) TransientTransactionError, so drivers retry it.
+    app.t_fail.c.insert_one({"_id": 0})
+    for command, code in [("insert", 112), ("insert", 251), ("commitTransaction", 251), ("commitTransaction", 24)]:
+        fail(admin, {"times": 1}, failCommands=[command], errorCode=code)
+        with app.start_session() as session:
+            session.start_transaction()
+            with pytest.raises(OperationFailure) as failure:
+                app.t_fail.c.insert_one({}, session=session)
+                session.commit_transaction()
+            assert failure.value.code == code
+            assert failure.value.has_error_label("TransientTransactionError"), (command, code)
+            assert not failure.value.has_error_label("RetryableWriteError")
+    # Outside a transaction the same code gets no such label.
+    fail(admin, {"times": 1}, failCommands=["insert"], errorCode=112)
+    with pytest.raises(OperationFailure) as plain:
+        app.t_fail.c.insert_one({})
+    assert not plain.value.has_error_label("TransientTransactionError")

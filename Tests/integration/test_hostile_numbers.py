@@ -216,3 +216,61 @@ def test_ttl_expire_after_seconds_extremes(seeded):
     for value in (-1, Int64(INT64_MAX), float("nan"), float("inf")):
         code = error_code(lambda: seeded["ttl2"].create_index("d", expireAfterSeconds=value))
         assert code in (2, 67), f"{value!r}: {code}"
+
+
+# --- Index key lengths --------------------------------------------------------------------------
+
+# String lengths around every boundary a length prefix or a small buffer could have, up to
+# values whose two copies (fields s and u) fill most of a 16 MiB document.
+KEY_LENGTHS = [0, 1, 127, 128, 255, 256, 1023, 1024, 1025, 65535, 65536, 65537, 1 << 20, 7 * (1 << 20)]
+KEY_INDEXES = {"s_1": [("s", 1)], "s_-1_t_1": [("s", -1), ("t", 1)], "s_hashed": [("s", "hashed")]}
+
+
+def test_index_keys_of_every_length_are_stored_and_found(seeded, hostile_server):
+    # mongod (4.2+) has no index key length limit: every key is indexed and found through
+    # each index, and the documents read back whole.
+    keys = seeded["keys"]
+    keys.drop()
+    for name, pattern in KEY_INDEXES.items():
+        keys.create_index(pattern, name=name)
+    keys.create_index([("u", 1)], name="u_1", unique=True)
+    for length in KEY_LENGTHS:
+        keys.insert_one({"_id": length, "s": "k" * length, "t": length, "u": "u" * length})
+    # An _id is an index key too.
+    long_id = "i" * (1 << 20)
+    keys.insert_one({"_id": long_id, "t": -1})
+    for length in KEY_LENGTHS:
+        lookups = [(name, {"s": "k" * length}) for name in KEY_INDEXES] + [("u_1", {"u": "u" * length})]
+        for name, query in lookups:
+            found = list(keys.find(query, {"_id": 1, "t": 1}).hint(name))
+            assert found == [{"_id": length, "t": length}], f"{name} length {length}: {found!r}"
+    # The unique index tells a long key from the same key one character shorter or longer.
+    with pytest.raises(OperationFailure) as duplicate:
+        keys.insert_one({"_id": "dup", "u": "u" * (1 << 20)})
+    assert duplicate.value.code == 11000
+    keys.insert_one({"_id": "near", "u": "u" * ((1 << 20) + 1)})
+    assert keys.find_one({"_id": long_id}) == {"_id": long_id, "t": -1}
+    ordered = [d["t"] for d in keys.find({"s": {"$exists": True}}, {"t": 1}).sort("s", 1).hint("s_1")]
+    assert ordered == sorted(KEY_LENGTHS)
+    assert hostile_server.running
+    assert keys.count_documents({}) == len(KEY_LENGTHS) + 2
+    guard = list(seeded["guard"].find({}, sort=[("_id", 1)]))
+    assert guard == [{"_id": i, "v": f"guard-{i}"} for i in range(50)]
+
+
+def test_compound_index_fields_are_limited_like_mongod(seeded, hostile_server):
+    # 32 fields (mongod's most, one direction bit each) work; the 33rd is refused with 13103.
+    wide = seeded["wide"]
+    wide.drop()
+    pattern = [(f"f{i}", 1 if i % 2 == 0 else -1) for i in range(33)]
+    wide.create_index(pattern[:32], name="wide32")
+    document = {"_id": 1, **{f"f{i}": i for i in range(33)}}
+    wide.insert_one(document)
+    assert wide.find_one({"f0": 0, "f31": 31}, hint="wide32") == document
+    with pytest.raises(OperationFailure) as refused:
+        wide.create_index(pattern, name="wide33")
+    assert refused.value.code == 13103
+    assert refused.value.details.get("codeName") == "Location13103"
+    assert [index["name"] for index in wide.list_indexes()] == ["_id_", "wide32"]
+    assert hostile_server.running
+    assert wide.find_one({"_id": 1}) == document

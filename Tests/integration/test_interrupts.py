@@ -138,6 +138,10 @@ def test_find_sort_over_100_mb_needs_allow_disk_use(db, figures):
         list(db["large"].find({}, {"r": 1}).sort("r", 1))
     assert raised.value.code == 292, raised.value.details
     assert raised.value.details.get("codeName") == "QueryExceededMemoryLimitNoDiskUseAllowed"
+    # The refused sort left the server up and the documents whole.
+    assert db.client.admin.command("ping")["ok"] == 1
+    assert db["large"].count_documents({}) == 1_100
+    assert db["large"].find_one({"_id": 1_099}, {"p": 1}) == {"_id": 1_099, "p": payload}
     started = time.monotonic()
     results = list(db["large"].find({}, {"r": 1}).sort("r", 1).allow_disk_use(True))
     elapsed = time.monotonic() - started

@@ -165,3 +165,66 @@ def test_server_status_op_latencies_and_rocksdb(metrics_server):
                   "blockCacheCapacity", "sstBytesByLevel"]:
         assert field in rocksdb, field
     assert rocksdb["memtableBytes"] > 0  # the inserts above sit in a memtable
+
+
+def test_write_conflicts_and_group_commit_figures(metrics_server):
+    from pymongo import WriteConcern
+    from pymongo.errors import OperationFailure
+    import threading
+
+    with metrics_server.client() as client:
+        coll = client.t.conflicts
+        coll.insert_one({"_id": 1, "n": 0})
+
+        def conflicts():
+            return client.admin.command("serverStatus")["metrics"]["operation"]["writeConflicts"]
+
+        before = conflicts()
+        seen = 0
+        for _ in range(3):
+            with client.start_session() as first, client.start_session() as second:
+                first.start_transaction()
+                second.start_transaction()
+                coll.update_one({"_id": 1}, {"$inc": {"n": 1}}, session=first)
+                try:
+                    coll.update_one({"_id": 1}, {"$inc": {"n": 1}}, session=second)
+                except OperationFailure as error:
+                    assert error.code == 112, error
+                    seen += 1
+                first.commit_transaction()
+                if second.in_transaction:
+                    second.abort_transaction()
+        assert seen >= 1
+        assert conflicts() - before == seen
+
+        def group_commit():
+            return client.admin.command("serverStatus")["tessera"]["journal"]["groupCommit"]
+
+        start = group_commit()
+        journaled = client.t.get_collection("journaled", write_concern=WriteConcern(j=True))
+        writers, each = 8, 25
+
+        def write(worker):
+            for i in range(each):
+                journaled.insert_one({"w": worker, "i": i})
+
+        threads = [threading.Thread(target=write, args=(worker,)) for worker in range(writers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        end = group_commit()
+        assert end["batches"] > start["batches"]
+        # Every journaled insert was made durable by some sync, so the batches cover them all.
+        assert end["writes"] - start["writes"] >= writers * each
+        assert sum(end["batchSizes"].values()) == end["batches"]
+        assert end["largestBatch"] >= 1
+
+        samples, text = scrape(metrics_server)
+    assert value(samples, "tessera_write_conflicts_total") >= seen
+    buckets = sorted(((float(dict(labels)["le"]), count) for (name, labels), count in samples.items()
+                      if name == "tessera_group_commit_batch_size_bucket"))
+    assert buckets and buckets[-1][0] == math.inf, text
+    assert all(a[1] <= b[1] for a, b in zip(buckets, buckets[1:]))
+    assert buckets[-1][1] == value(samples, "tessera_group_commit_batch_size_count") >= end["batches"]
+    assert value(samples, "tessera_group_commit_batch_size_sum") >= end["writes"]

@@ -1,5 +1,5 @@
-"""`tessera stat`, `tessera top` and `tessera compact` through the real CLI against a real
-server, and the `fsync` lock (issue 18)."""
+"""`tessera stat`, `tessera top` and `tessera compact` (and its dryRun) through the real CLI
+against a real server, and the `fsync` lock, whose waiting writers hold no thread (issue 18)."""
 from __future__ import annotations
 
 import json
@@ -103,6 +103,15 @@ def test_compact_returns_the_space_of_deleted_documents(private_server, figures)
         documents, data_bytes = fill(coll)
         deleted = coll.delete_many({"i": {"$not": {"$mod": [10, 0]}}}).deleted_count
         assert deleted == 10_800
+        # dryRun estimates without compacting: most of what was deleted, never more than is on disk.
+        on_disk = sst_bytes(private_server.dbpath)  # every table file of the store
+        estimate = client.space.command("compact", "c", dryRun=True)
+        assert set(estimate) >= {"estimatedBytesFreed", "ok"} and "bytesFreed" not in estimate
+        assert data_bytes // 2 <= estimate["estimatedBytesFreed"] <= on_disk, (estimate, data_bytes, on_disk)
+        figures(f"compact dryRun after deleting 90 %: {estimate['estimatedBytesFreed']:,} bytes estimated")
+        with pytest.raises(OperationFailure) as failure:
+            client.space.command("compact", "missing", dryRun=True)
+        assert failure.value.code == 26
         result = cli("compact", "--uri", uri(private_server), "--db", "space", "--collection", "c", "--json")
         reply = json.loads(result.stdout)
         assert reply["ns"] == "space.c"
@@ -153,6 +162,82 @@ def test_fsync_lock_holds_writes_and_lets_reads_go_on(server, coll):
     with pytest.raises(OperationFailure) as failure:
         coll.database.command("fsync")
     assert failure.value.code == 13
+
+
+def in_progress(admin, **fields):
+    """The running operations whose command has every field of `fields`."""
+    return [op for op in admin.command("currentOp")["inprog"]
+            if all(op.get("command", {}).get(key) == value for key, value in fields.items())]
+
+
+def wait_for(condition, timeout: float = 30.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_fsync_lock_parks_many_writers_without_holding_threads(private_server):
+    """More writers than the server has command threads wait on the lock, and reads still
+    answer: the writers wait on their connections, not on threads. killOp and maxTimeMS end
+    one wait; $out is held back too; shutdown ends the rest."""
+    writers = 40  # the server runs 8 command threads on this machine's cores (max(8, 4 × cores))
+    with private_server.client(maxPoolSize=writers + 10, socketTimeoutMS=60_000, retryWrites=False) as client:
+        coll = client.parked.c
+        coll.insert_many([{"k": -i} for i in range(1, 4)])
+        admin = client.admin
+        admin.command("fsync", lock=True)
+        errors: list[Exception] = []
+
+        def write(i):
+            try:
+                coll.insert_one({"k": i}, comment=f"writer {i}")
+            except Exception as error:  # noqa: BLE001 - collected and asserted below
+                errors.append(error)
+
+        threads = [threading.Thread(target=write, args=(i,)) for i in range(writers)]
+        out = threading.Thread(target=lambda: list(coll.aggregate([{"$match": {}}, {"$out": "copy"}])))
+        try:
+            for thread in threads:
+                thread.start()
+            out.start()
+            wait_for(lambda: len(in_progress(admin, insert="c")) == writers, what="every writer to wait")
+            # A read that needs a command thread (a scan, not a point read) still answers.
+            assert coll.count_documents({"k": {"$lt": 0}}) == 3
+            assert sorted(d["k"] for d in coll.find({}, {"_id": 0})) == [-3, -2, -1]
+            assert "copy" not in client.parked.list_collection_names()
+            assert out.is_alive()
+
+            # killOp ends one wait with Interrupted; maxTimeMS ends another with MaxTimeMSExpired.
+            victim = wait_for(lambda: in_progress(admin, insert="c", comment="writer 0"), what="writer 0")[0]
+            admin.command("killOp", op=victim["opid"])
+            wait_for(lambda: errors, what="the killed writer's error")
+            assert [getattr(error, "code", None) for error in errors] == [11601]
+            with pytest.raises(OperationFailure) as failure:
+                client.parked.command("insert", "c", documents=[{"k": "late"}], maxTimeMS=300)
+            assert failure.value.code == 50
+        finally:
+            admin.command("fsyncUnlock")
+        for thread in threads:
+            thread.join(timeout=60)
+        out.join(timeout=60)
+        assert not any(thread.is_alive() for thread in threads) and not out.is_alive()
+        assert len(errors) == 1
+        assert coll.count_documents({"k": {"$gte": 0}}) == writers - 1
+        # $out ran after the unlock, alongside the writers: it copied some of them.
+        assert 3 <= client.parked.copy.count_documents({}) <= 3 + writers - 1
+
+        # Shutdown ends a parked write (the server stops cleanly, not after a timeout).
+        admin.command("fsync", lock=True)
+        late = threading.Thread(target=write, args=(writers,))
+        late.start()
+        wait_for(lambda: in_progress(admin, insert="c"), what="the last writer to wait")
+        assert private_server.stop(timeout=30) == 0
+        late.join(timeout=30)
+    assert not late.is_alive() and len(errors) == 2
 
 
 def sst_bytes(dbpath: Path) -> int:

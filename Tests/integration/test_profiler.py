@@ -344,3 +344,81 @@ def test_current_op_stage(client, db):
     with pytest.raises(OperationFailure) as failure:
         list(client.admin.aggregate([{"$currentOp": {"bogus": True}}]))
     assert failure.value.code == 40415
+
+
+def test_update_and_delete_are_profiled_per_statement(db, coll):
+    documents = [{"_id": i, "k": i % 4} for i in range(12)]
+    coll.insert_many(documents)
+    db.command("profile", 2)
+    try:
+        db.command("update", "c", updates=[
+            {"q": {"k": 1}, "u": {"$set": {"a": 1}}},
+            {"q": {"k": {"$gte": 2}}, "u": {"$set": {"b": 1}}, "multi": True},
+            {"q": {"_id": 7}, "u": {"$set": {"c": 1}}},
+            {"q": {"_id": 7}, "u": {"$set": {"d": [1, 2]}, "$unset": {"c": ""}}},
+        ])
+        db.command("delete", "c", deletes=[
+            {"q": {"_id": 3}, "limit": 1},
+            {"q": {"k": 0}, "limit": 0},
+        ])
+    finally:
+        db.command("profile", 0)
+
+    updates = profiled(db, op="update", ns=coll.full_name)
+    assert [entry["command"]["q"] for entry in updates] == [{"k": 1}, {"k": {"$gte": 2}}, {"_id": 7}, {"_id": 7}]
+    assert [entry["command"]["u"] for entry in updates][0] == {"$set": {"a": 1}}
+    assert [entry["command"]["multi"] for entry in updates] == [False, True, False, False]
+    assert all(entry["command"]["upsert"] is False for entry in updates)
+    multi_matched = sum(1 for document in documents if document["k"] >= 2)
+    assert [(entry["nMatched"], entry["nModified"]) for entry in updates] == [(1, 1), (multi_matched, multi_matched),
+                                                                               (1, 1), (1, 1)]
+    # The multi update scans the collection; the _id updates (the delta fast path and the
+    # general one) read their one document by key.
+    assert updates[1]["docsExamined"] == len(documents) and updates[1]["planSummary"] == "COLLSCAN"
+    for by_id in updates[2:]:
+        assert (by_id["keysExamined"], by_id["docsExamined"]) == (1, 1), by_id
+    # No command-level entry for the batches.
+    assert profiled(db, op="command", **{"command.update": "c"}) == []
+
+    removes = profiled(db, op="remove", ns=coll.full_name)
+    assert [entry["command"]["q"] for entry in removes] == [{"_id": 3}, {"k": 0}]
+    assert [entry["command"]["limit"] for entry in removes] == [1, 0]
+    zeros = sum(1 for document in documents if document["k"] == 0)
+    assert [entry["ndeleted"] for entry in removes] == [1, zeros]
+    assert (removes[0]["keysExamined"], removes[0]["docsExamined"]) == (1, 1)
+    assert removes[1]["docsExamined"] == len(documents) - 1
+
+
+def test_a_slow_statement_is_logged_as_its_op(client, db, coll, settings_restored):
+    coll.insert_many([{"k": i} for i in range(50)])
+    client.admin.command("profile", 0, slowms=-1)
+    coll.update_many({"k": {"$lt": 5}}, {"$set": {"slow": True}})
+    lines = [json.loads(line) for line in client.admin.command("getLog", "global")["log"] if "Slow query" in line]
+    update = [line["attr"] for line in lines if line["attr"].get("ns") == coll.full_name and line["attr"]["type"] == "update"]
+    assert update, lines[-3:]
+    assert update[-1]["command"]["q"] == {"k": {"$lt": 5}}
+    assert update[-1]["nMatched"] == 5 and update[-1]["docsExamined"] == 50
+
+
+def test_profiling_settings_survive_a_restart(private_server):
+    with private_server.client() as client:
+        client.kept.command("profile", 1, slowms=7, sampleRate=0.5)
+        client.filtered.command("profile", 1, filter={"op": "remove"})
+        client.dropped.command("profile", 2)
+        client.drop_database("dropped")
+        client.off.command("profile", 2)
+        client.off.command("profile", 0)
+    private_server.restart()
+    with private_server.client() as client:
+        kept = client.kept.command("profile", -1)
+        assert (kept["was"], kept["slowms"], kept["sampleRate"]) == (1, 7, 0.5)
+        filtered = client.filtered.command("profile", -1)
+        assert (filtered["was"], filtered["filter"]) == (1, {"op": "remove"})
+        assert client.dropped.command("profile", -1)["was"] == 0
+        assert client.off.command("profile", -1)["was"] == 0
+        # The restored level profiles: a slow-enough operation lands in system.profile.
+        client.kept.c.insert_many([{"k": i} for i in range(20)])
+        client.kept.command("profile", 2)
+        list(client.kept.c.find({"k": 3}))
+        assert client.kept.system.profile.count_documents({"op": "query", "ns": "kept.c"}) == 1
+        client.admin.command("profile", -1, slowms=100, sampleRate=1.0)

@@ -201,19 +201,56 @@ def test_a_snapshot_session_reads_at_the_cluster_time_of_its_first_read(test_ser
         assert find_reply["cursor"]["atClusterTime"] == distinct_reply["atClusterTime"]
 
 
-def test_a_snapshot_older_than_the_newest_write_is_too_old_and_a_future_one_invalid(test_server):
+def test_a_snapshot_read_again_at_its_time_sees_that_time_and_an_unread_older_time_is_too_old(test_server):
     with test_server.client() as client:
         db = client.t_gaps
-        db.old.insert_one({"_id": 1})
-        time = db.command({"find": "old", "readConcern": {"level": "snapshot"}})["cursor"]["atClusterTime"]
+        db.old.drop()
+        written = db.command({"insert": "old", "documents": [{"_id": 1}]})["operationTime"]
         db.old.insert_one({"_id": 2})
+        reply = db.command({"find": "old", "readConcern": {"level": "snapshot"}})
+        time = reply["cursor"]["atClusterTime"]
+        assert [d["_id"] for d in reply["cursor"]["firstBatch"]] == [1, 2]
+        db.old.insert_one({"_id": 3})
+        db.old.delete_one({"_id": 1})
+        # The time a snapshot read reported reads the same data again, after later writes.
+        again = db.command({"find": "old", "readConcern": {"level": "snapshot", "atClusterTime": time}})
+        assert [d["_id"] for d in again["cursor"]["firstBatch"]] == [1, 2]
+        assert again["cursor"]["atClusterTime"] == time
+        counted = db.command({"distinct": "old", "key": "_id",
+                              "readConcern": {"level": "snapshot", "atClusterTime": time}})
+        assert sorted(counted["values"]) == [1, 2] and counted["atClusterTime"] == time
+        # A time no snapshot read was at, older than the newest write: gone, as past mongod's window.
+        assert written < time
         with pytest.raises(OperationFailure) as raised:
-            db.command({"find": "old", "readConcern": {"level": "snapshot", "atClusterTime": time}})
+            db.command({"find": "old", "readConcern": {"level": "snapshot", "atClusterTime": written}})
         assert raised.value.code == 239
         future = Timestamp(time.time + 1000, 0)
         with pytest.raises(OperationFailure) as raised:
             db.command({"find": "old", "readConcern": {"level": "snapshot", "atClusterTime": future}})
         assert raised.value.code == 72
+
+
+def test_a_snapshot_session_reads_one_point_in_time_across_reads_and_getmores(test_server):
+    with test_server.client() as client:
+        coll = client.t_gaps.history
+        coll.drop()
+        coll.insert_many([{"_id": i, "x": i} for i in range(5)])
+        with client.start_session(snapshot=True) as session:
+            assert coll.find_one({"_id": 0}, session=session)["x"] == 0
+            cursor = coll.find({}, session=session, batch_size=2)
+            first = next(cursor)
+            coll.update_one({"_id": 0}, {"$inc": {"x": 100}})
+            coll.delete_many({"_id": {"$gte": 3}})
+            coll.insert_one({"_id": 9, "x": 9})
+            # The open cursor's getMores and the session's later reads see the first read's time.
+            assert [first["_id"]] + [d["_id"] for d in cursor] == [0, 1, 2, 3, 4]
+            assert coll.find_one({"_id": 0}, session=session)["x"] == 0
+            assert coll.count_documents({}, session=session) == 5
+            assert sorted(coll.distinct("_id", session=session)) == [0, 1, 2, 3, 4]
+        # A new snapshot session reads the newest data.
+        with client.start_session(snapshot=True) as session:
+            assert sorted(coll.distinct("_id", session=session)) == [0, 1, 2, 9]
+            assert coll.find_one({"_id": 0}, session=session)["x"] == 100
 
 
 # -- _id storage rules -----------------------------------------------------------------------
@@ -352,3 +389,18 @@ def test_a_snapshot_cursor_continues_with_get_more(test_server):
         coll.insert_many([{"_id": i} for i in range(5)])
         with client.start_session(snapshot=True) as session:
             assert [doc["_id"] for doc in coll.find({}, session=session, batch_size=2).sort("_id")] == list(range(5))
+
+
+def test_a_read_concern_of_an_unknown_level_or_wrong_type_is_refused(test_server):
+    with test_server.client() as client:
+        db = client.t_gaps
+        db.levels.insert_one({"_id": 1})
+        for concern, code in [({"level": "unknown"}, 2), ({"level": 1}, 14), ("majority", 14)]:
+            for command in [{"find": "levels"}, {"insert": "levels", "documents": [{}]}]:
+                with pytest.raises(OperationFailure) as raised:
+                    db.command({**command, "readConcern": concern})
+                assert raised.value.code == code, (concern, command)
+        for level in ["local", "majority", "available", "linearizable"]:
+            assert db.command({"find": "levels", "readConcern": {"level": level}})["cursor"]["firstBatch"] == [{"_id": 1}]
+        assert db.command({"find": "levels", "readConcern": {}})["ok"] == 1
+        assert db.levels.count_documents({}) == 1

@@ -2,20 +2,25 @@
 # --storage postgresql://...` processes share a database started for this module. Writes
 # through each are read through the others (shapes one server created decode on another),
 # a collection created at once from all three ends up one collection, an index created on
-# one is used and enforced by the others, a unique key raced from all three has exactly one
-# winner, a capped collection written through all three keeps one order and its limit,
+# one is used and enforced by the others (and, built while the others insert, holds their
+# documents too), compact leaves the shapes (no sweep on a shared database), a unique key
+# raced from all three has exactly one winner, a capped collection written through all
+# three keeps one order and its limit,
 # hello answers as a router (pymongo sees a sharded topology and keeps working when
 # one server is SIGKILLed) and a retryable insert interrupted by a kill is applied once.
 
 from __future__ import annotations
 
+import datetime
 import subprocess
 import threading
 import time
 import uuid
 
+import bson
 import pytest
 from bson.binary import Binary
+from bson.codec_options import CodecOptions
 from bson.int64 import Int64
 from pymongo import MongoClient
 from pymongo.errors import DuplicateKeyError
@@ -143,6 +148,70 @@ def test_index_created_on_one_server_is_used_and_enforced_by_the_others(clients)
     third.indexes.c.drop_index("k_unique")
     first.indexes.c.insert_one({"k": 5})
     assert second.indexes.c.count_documents({"k": 5}) == 2
+
+
+def test_index_built_on_one_server_while_the_others_insert_indexes_every_document(clients):
+    # On a shared database the build holds the database commit lock throughout: a hybrid
+    # build would miss what the other servers (which know nothing of the building index)
+    # insert meanwhile.
+    first, second, third = clients
+    first.building.c.insert_many([{"k": n} for n in range(5_000)])
+    stop = threading.Event()
+    written = [0, 0, 0]
+    errors: list[Exception] = []
+
+    def write(index: int) -> None:
+        client = clients[index]
+        try:
+            while not stop.is_set():
+                client.building.c.insert_one({"k": 1_000_000 * index + written[index]})
+                written[index] += 1
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    writers = [threading.Thread(target=write, args=(index,)) for index in (1, 2)]
+    for writer in writers:
+        writer.start()
+    deadline = time.monotonic() + 30
+    while min(written[1], written[2]) < 5 and time.monotonic() < deadline and not errors:
+        time.sleep(0.01)
+    first.building.c.create_index("k", name="k_1")
+    stop.set()
+    for writer in writers:
+        writer.join(timeout=60)
+        assert not writer.is_alive()
+    assert not errors, errors
+    total = first.building.c.count_documents({})
+    assert total == 5_000 + written[1] + written[2]
+    for client in (first, second, third):
+        assert client.building.c.count_documents({"k": {"$gte": 0}}, hint="k_1") == total
+
+
+# The catalog's shape definitions (key tag "S") and a trim of the change log to its newest
+# entry (what its retention does to old entries), straight in the shared database.
+CATALOG_SPACE = "(SELECT id FROM tessera_keyspaces WHERE name = 'tessera.catalog')"
+CHANGE_LOG_SPACE = "(SELECT id FROM tessera_keyspaces WHERE name = 'tessera.changelog')"
+COUNT_SHAPES = f"SELECT count(*) FROM tessera_kv WHERE space = {CATALOG_SPACE} AND substring(key from 1 for 1) = '\\x53'::bytea"
+TRIM_CHANGE_LOG = (f"DELETE FROM tessera_kv WHERE space = {CHANGE_LOG_SPACE} "
+                   f"AND key < (SELECT max(key) FROM tessera_kv WHERE space = {CHANGE_LOG_SPACE})")
+
+
+def test_compact_on_the_shared_database_leaves_shapes_other_servers_use(shared, clients):
+    # The shape sweep is off on a shared database: shapes no stored record names may still
+    # be in another server's registry (as persisted), which writes them without definitions.
+    first, second, third = clients
+    fields = [f"sweep_{uuid.uuid4().hex[:8]}_{n}" for n in range(20)]
+    first.sweep.c.insert_many([{field: n} for n, field in enumerate(fields)])
+    assert len(list(second.sweep.c.find())) == len(fields)  # the second loads the shapes
+    first.sweep.c.delete_many({})
+    shared.cluster.query(shared.uri, TRIM_CHANGE_LOG)
+    before = int(shared.cluster.query(shared.uri, COUNT_SHAPES))
+    assert before > len(fields)
+    first.sweep.command("compact", "c")
+    assert int(shared.cluster.query(shared.uri, COUNT_SHAPES)) == before
+    second.sweep.c.insert_many([{field: n} for n, field in enumerate(fields)])
+    # The third never met these shapes: it loads their definitions from the database.
+    assert sorted(list(document)[1] for document in third.sweep.c.find()) == sorted(fields)
 
 
 def test_unique_key_raced_from_every_server_has_exactly_one_winner(clients):
@@ -325,9 +394,9 @@ def test_retryable_update_retried_on_another_server_while_the_first_still_runs_i
     with MongoClient(second.uri) as direct:
         assert direct.whilerunning.c.find_one({"_id": "counter"}) == {"_id": "counter", "n": 0}
     marker = f"twice-{uuid.uuid4()}"
+    lsid = {"id": Binary(uuid.uuid4().bytes, 4)}
     command = {"update": "c", "updates": [{"q": {"_id": "counter"}, "u": {"$inc": {"n": 1}}}],
-               "lsid": {"id": Binary(uuid.uuid4().bytes, 4)}, "txnNumber": Int64(3), "comment": marker,
-               "$db": "whilerunning"}
+               "lsid": lsid, "txnNumber": Int64(3), "comment": marker, "$db": "whilerunning"}
     replies: dict[int, dict] = {}
     errors: list[BaseException] = []
 
@@ -358,3 +427,31 @@ def test_retryable_update_retried_on_another_server_while_the_first_still_runs_i
         assert "writeErrors" not in reply, replies
     with MongoClient(second.uri) as direct:
         assert direct.whilerunning.c.find_one({"_id": "counter"})["n"] == 1
+    # The session's record carries its write time (`u`, what expiry reads) besides the
+    # statement and reply the runs' tokens decided; ending the session on a third server
+    # deletes it for every server.
+    record = session_record(shared, lsid)
+    assert record is not None and record["t"] == 3 and record["r"]["nModified"] == 1, record
+    assert isinstance(record["u"], datetime.datetime), record
+    with RawConnection(shared.servers[2].port) as raw:
+        assert raw.command({"endSessions": [lsid], "$db": "admin"})["ok"] == 1
+    assert session_record(shared, lsid) is None
+    # A live session's record (written with both fields) still answers a retry on another
+    # server: the statement is applied once.
+    live = {"id": Binary(uuid.uuid4().bytes, 4)}
+    again = {**command, "lsid": live, "txnNumber": Int64(4)}
+    del again["comment"]
+    with RawConnection(first.port) as raw:
+        assert raw.command(again)["nModified"] == 1
+    with RawConnection(second.port) as raw:
+        assert raw.command(again)["nModified"] == 1
+        assert raw.command({"find": "c", "filter": {"_id": "counter"}, "$db": "whilerunning"})["cursor"]["firstBatch"][0]["n"] == 2
+
+
+def session_record(shared: SharedDatabase, lsid: dict) -> dict | None:
+    """The retryable-write record stored for session `lsid`, decoded, or None."""
+    value = shared.cluster.query(
+        shared.uri, "SELECT encode(value, 'hex') FROM tessera_kv WHERE space = "
+                    "(SELECT id FROM tessera_keyspaces WHERE name = 'sessions') "
+                    f"AND key = '\\x{bytes(lsid['id']).hex()}'::bytea")
+    return bson.decode(bytes.fromhex(value), codec_options=CodecOptions(tz_aware=False)) if value else None

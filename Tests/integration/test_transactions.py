@@ -13,7 +13,7 @@ import uuid
 import pytest
 from bson.binary import Binary
 from bson.int64 import Int64
-from pymongo import ReturnDocument
+from pymongo import MongoClient, ReturnDocument, monitoring
 from pymongo.errors import OperationFailure
 from pymongo.read_concern import ReadConcern
 
@@ -271,3 +271,140 @@ def test_transfers_in_transactions_never_create_or_lose_money(client, db, figure
     assert checks[0] > 0
     figures(f"transfers: {2 * transactions_per_writer} transactions in {elapsed:.1f} s, "
             f"{retries[0]} retried after conflicts, {checks[0]} consistent reads inside transactions")
+
+
+# -- collections and indexes created inside a transaction (mongod 4.4+) ----------------------
+
+def test_create_and_create_index_in_a_transaction_exist_only_once_it_commits(client, db):
+    with client.start_session() as session:
+        session.start_transaction()
+        db.create_collection("made", session=session, check_exists=False)
+        db.made.create_index("a", name="a_1", unique=True, session=session)
+        db.made.insert_one({"_id": 1, "a": 5}, session=session)
+        # Implicit creation by a write, and an index on a collection created by one.
+        db.implicit.insert_one({"_id": 1}, session=session)
+        db.indexed.create_index("b", name="b_1", session=session)
+        # Inside: the collection, its index and its document; outside: nothing yet.
+        assert db.made.find_one({"a": 5}, session=session) == {"_id": 1, "a": 5}
+        assert db.list_collection_names() == []
+        with pytest.raises(OperationFailure) as exists:
+            db.create_collection("made", session=session, check_exists=False)
+        assert exists.value.code == 48
+        # NamespaceExists aborted the transaction: nothing of it remains.
+        with pytest.raises(OperationFailure) as aborted:
+            session.commit_transaction()
+        assert aborted.value.code == 251
+    assert db.list_collection_names() == []
+
+    with client.start_session() as session:
+        with session.start_transaction():
+            db.create_collection("made", session=session, check_exists=False)
+            db.made.create_index("a", name="a_1", unique=True, session=session)
+            db.made.insert_one({"_id": 1, "a": 5}, session=session)
+            db.implicit.insert_one({"_id": 1}, session=session)
+            db.indexed.create_index("b", name="b_1", session=session)
+    assert sorted(db.list_collection_names()) == ["implicit", "indexed", "made"]
+    assert [index["name"] for index in db.made.list_indexes()] == ["_id_", "a_1"]
+    assert db.made.index_information()["a_1"]["unique"] is True
+    assert [index["name"] for index in db.indexed.list_indexes()] == ["_id_", "b_1"]
+    assert list(db.made.find()) == [{"_id": 1, "a": 5}]
+    # The index built at commit holds the transaction's document: the unique key is taken.
+    with pytest.raises(OperationFailure) as duplicate:
+        db.made.insert_one({"_id": 2, "a": 5})
+    assert duplicate.value.code == 11000
+    assert db.made.find_one({"a": 5}, hint="a_1") == {"_id": 1, "a": 5}
+
+
+def test_an_aborted_transaction_leaves_no_collection_it_created(client, db):
+    with client.start_session() as session:
+        session.start_transaction()
+        db.create_collection("gone", session=session, check_exists=False)
+        db.gone.create_index("x", session=session)
+        db.gone.insert_one({"_id": 1, "x": 1}, session=session)
+        session.abort_transaction()
+    assert db.list_collection_names() == []
+    # The name is free: created again outside, it has only its own documents and indexes.
+    db.gone.insert_one({"_id": 2})
+    assert list(db.gone.find()) == [{"_id": 2}]
+    assert [index["name"] for index in db.gone.list_indexes()] == ["_id_"]
+
+
+def test_ddl_in_a_transaction_follows_mongods_limits(client, db):
+    db.existing.insert_one({"_id": 0, "a": 1})
+    db.existing.create_index("a", name="a_1")
+    cases = [
+        # A new index on a collection the transaction did not create.
+        (lambda s: db.existing.create_index("b", name="b_1", session=s), 263),
+        # The same index again is no change, but a conflicting one is refused.
+        (lambda s: db.existing.create_index([("a", -1)], name="a_1", session=s), 86),
+        (lambda s: db.create_collection("v", viewOn="existing", pipeline=[], session=s, check_exists=False), 263),
+        (lambda s: db.create_collection("ring", capped=True, size=4096, session=s, check_exists=False), 263),
+    ]
+    for operation, code in cases:
+        with client.start_session() as session:
+            session.start_transaction()
+            assert db.existing.create_index("a", name="a_1", session=session) == "a_1"
+            with pytest.raises(OperationFailure) as refused:
+                operation(session)
+            assert refused.value.code == code
+            # The failed statement aborted the transaction, as mongod does.
+            with pytest.raises(OperationFailure) as aborted:
+                session.commit_transaction()
+            assert aborted.value.code == 251
+    assert sorted(db.list_collection_names()) == ["existing"]
+    assert [index["name"] for index in db.existing.list_indexes()] == ["_id_", "a_1"]
+
+
+def test_client_bulk_write_runs_inside_a_transaction(client, db):
+    from pymongo.operations import InsertOne, UpdateOne
+    db.c.insert_one({"_id": 1, "x": 1})
+    with client.start_session() as session:
+        with session.start_transaction():
+            result = client.bulk_write([InsertOne({"_id": 2}, namespace=f"{db.name}.c"),
+                                        UpdateOne({"_id": 1}, {"$inc": {"x": 1}}, namespace=f"{db.name}.c")],
+                                       session=session)
+            assert result.inserted_count == 1 and result.modified_count == 1
+            assert db.c.count_documents({}) == 1  # outside: not yet
+    assert list(db.c.find().sort("_id", 1)) == [{"_id": 1, "x": 2}, {"_id": 2}]
+
+
+def test_client_bulk_write_results_past_the_batch_come_by_get_more_in_and_out_of_a_transaction(client, db):
+    from pymongo.operations import InsertOne, UpdateOne
+    ops = [{"insert": 0, "document": {"_id": i}} for i in range(5)]
+    reply = client.admin.command({"bulkWrite": 1, "ops": ops, "nsInfo": [{"ns": f"{db.name}.r"}],
+                                  "cursor": {"batchSize": 2}})
+    cursor = reply["cursor"]
+    assert [r["idx"] for r in cursor["firstBatch"]] == [0, 1] and cursor["id"] != 0
+    assert cursor["ns"] == "admin.$cmd.bulkWrite" and reply["nInserted"] == 5
+    more = client.admin.command({"getMore": cursor["id"], "collection": "$cmd.bulkWrite"})
+    assert [r["idx"] for r in more["cursor"]["nextBatch"]] == [2, 3, 4] and more["cursor"]["id"] == 0
+    with pytest.raises(OperationFailure) as refused:
+        client.admin.command({"bulkWrite": 1, "ops": ops, "nsInfo": [{"ns": f"{db.name}.r"}],
+                              "cursor": {"batchSize": -1}})
+    assert refused.value.code == 51024
+    # Two results of 8 MiB each pass the 16 MiB batch: the driver fetches the second.
+    half = "a" * (8 * 1024 * 1024)
+    commands = []
+
+    class Recorder(monitoring.CommandListener):
+        def started(self, event):
+            commands.append(event.command_name)
+
+        def succeeded(self, event):
+            pass
+
+        def failed(self, event):
+            pass
+
+    with MongoClient(client.address[0], client.address[1], event_listeners=[Recorder()]) as watched:
+        with watched.start_session() as session:
+            with session.start_transaction():
+                result = watched.bulk_write([UpdateOne({"_id": half}, {"$set": {"x": 1}}, upsert=True,
+                                                       namespace=f"{db.name}.big"),
+                                             UpdateOne({"_id": "b" + half[1:]}, {"$set": {"x": 1}}, upsert=True,
+                                                       namespace=f"{db.name}.big"),
+                                             InsertOne({"_id": 1}, namespace=f"{db.name}.big")],
+                                            session=session, verbose_results=True)
+    assert result.upserted_count == 2 and len(result.update_results) == 2 and result.inserted_count == 1
+    assert "getMore" in commands
+    assert db.big.count_documents({}) == 3

@@ -211,6 +211,33 @@ def test_collmod_prepare_unique_then_unique(db):
     assert error_of(lambda: db.c.insert_one({"a": 1})).code == 11000
 
 
+def test_prepare_unique_refuses_new_duplicates_and_keeps_existing_ones(db):
+    db.c.insert_many([{"_id": 1, "a": 1}, {"_id": 2, "a": 1}, {"_id": 3, "a": 3}])
+    db.c.create_index("a", name="a_1")
+    db.command("collMod", "c", index={"name": "a_1", "prepareUnique": True})
+    # A write may not add a key another document has (mongod's DuplicateKey, 11000) ...
+    failure = error_of(lambda: db.c.insert_one({"_id": 4, "a": 3}))
+    assert failure.code == 11000 and "index: a_1" in failure.details["errmsg"]
+    assert error_of(lambda: db.c.update_one({"_id": 3}, {"$set": {"a": 1}})).code == 11000
+    # ... while the duplicates already there stay, and other writes go on.
+    db.c.update_one({"_id": 2}, {"$set": {"b": 1}})
+    db.c.insert_one({"_id": 5, "a": 5})
+    assert sorted(d["_id"] for d in db.c.find({"a": 1})) == [1, 2]
+    # Converting to unique still fails on them (359), and works once they are gone.
+    assert error_of(lambda: db.command("collMod", "c", index={"name": "a_1", "unique": True})).code == 359
+    db.c.delete_one({"_id": 2})
+    db.command("collMod", "c", index={"name": "a_1", "unique": True})
+    assert db.c.index_information()["a_1"]["unique"] is True
+    # prepareUnique off again: duplicates are accepted once more on a non-unique index.
+    db.c.update_one({"_id": 1}, {"$set": {"b": 7}})
+    db.c.create_index("b", name="b_1")
+    db.command("collMod", "c", index={"name": "b_1", "prepareUnique": True})
+    assert error_of(lambda: db.c.insert_one({"_id": 6, "b": 7})).code == 11000
+    db.command("collMod", "c", index={"name": "b_1", "prepareUnique": False})
+    db.c.insert_one({"_id": 6, "b": 7})
+    assert db.c.count_documents({"b": 7}) == 2
+
+
 def test_collmod_pre_and_post_images_and_capped_bounds(db):
     db.create_collection("c")
     db.command("collMod", "c", changeStreamPreAndPostImages={"enabled": True})

@@ -9,7 +9,7 @@ import Foundation
 public struct BenchOptions: ParsableArguments {
     /// Workloads or groups to run, in order.
     @Option(name: .long, parsing: .upToNextOption,
-            help: "Workloads or groups: connect (connection setup: TCP, TLS, login), w1-counters, w2-ingest[-b<1|100|1000>-<w0|w1|j>], w2-leaderboard, w3-search[-indexed|-scan], w4-scan, w7-sample, ycsb[-a…f].")
+            help: "Workloads or groups: connect (connection setup: TCP, TLS, login), w1-counters, w2-ingest[-b<1|100|1000>-<w0|w1|j>], w2-leaderboard, w3-search[-indexed|-scan], w4-scan, text-search, w7-sample, ycsb[-a…f].")
     public var workload: [String]
 
     /// Concurrent connections.

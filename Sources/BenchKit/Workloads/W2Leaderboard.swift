@@ -44,16 +44,8 @@ public struct W2LeaderboardWorkload: Workload {
             return ["_id": .string("g\(game)/p\(index % perGame)"), "game": .int32(Int32(game)),
                     "player": .int32(Int32(index % perGame)), "score": .int32(0)]
         }
-        switch session {
-        case let .document(db):
-            _ = try db.command([
-                "createIndexes": .string(Self.collection),
-                "indexes": [["key": ["game": 1, "score": -1], "name": "game_score"]],
-            ], database: DataSet.database)
-        case let .sql(sql):
-            try sql.execute("CREATE INDEX scores_game_score ON scores (((doc->>'game')::int), ((doc->>'score')::int) DESC)")
-            try sql.execute("ANALYZE scores")
-        }
+        try DataSet.createIndex(session, Self.collection, key: ["game": 1, "score": -1], name: "game_score",
+                                sql: "CREATE INDEX scores_game_score ON scores (((doc->>'game')::int), ((doc->>'score')::int) DESC)")
         try DataSet.markLoaded(session, name: Self.collection, records: records)
     }
 

@@ -115,6 +115,23 @@ enum DataSet {
         try markLoaded(session, name: collection, records: -1)
     }
 
+    /// Builds one secondary index: `key` named `name` on Tessera, the `CREATE INDEX`
+    /// statement `sql` on PostgreSQL (then ANALYZE).
+    static func createIndex(
+        _ session: BenchSession, _ collection: String, key: BSONDocument, name: String, sql statement: String
+    ) throws(BenchError) {
+        switch session {
+        case let .document(db):
+            _ = try db.command([
+                "createIndexes": .string(collection),
+                "indexes": [["key": .document(key), "name": .string(name)]],
+            ], database: database)
+        case let .sql(sql):
+            try sql.execute(statement)
+            try sql.execute("ANALYZE \(collection)")
+        }
+    }
+
     /// Inserts `count` documents made by `make` into `collection`, 1,000 per batch, with
     /// `w: 1` (PostgreSQL: one multi-row INSERT per batch from a JSON array).
     static func load(

@@ -6,7 +6,7 @@ public enum WorkloadCatalog {
     /// Every name and group, for help text.
     public static let names = [
         "connect", "w1-counters", "w2-ingest", "w2-ingest-b<1|100|1000>-<w0|w1|j>", "w2-leaderboard",
-        "w3-search", "w3-search-indexed", "w3-search-scan", "w4-scan", "w7-sample", "ycsb", "ycsb-a" + "…" + "ycsb-f",
+        "w3-search", "w3-search-indexed", "w3-search-scan", "w4-scan", TextSearchWorkload.workloadName, "w7-sample", "ycsb", "ycsb-a" + "…" + "ycsb-f",
     ]
 
     /// The workloads `name` stands for. `records` replaces each workload's default data-set
@@ -31,6 +31,8 @@ public enum WorkloadCatalog {
             return [W4ScanWorkload(records: records ?? 500_000)]
         case "w7-sample":
             return [W7SampleWorkload(records: records ?? 100_000)]
+        case TextSearchWorkload.workloadName:
+            return [TextSearchWorkload(records: records ?? 200_000)]
         case ConnectWorkload.workloadName:
             // Made per target (it opens the target's connections); one placeholder here.
             return [ConnectWorkload(target: nil)]

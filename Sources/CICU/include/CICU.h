@@ -56,4 +56,7 @@ int32_t tessera_collator_sort_key(const TesseraCollator *collator, const uint16_
 int32_t tessera_collator_compare_utf8(const TesseraCollator *collator, const char *lhs, int32_t lhsLength,
                                       const char *rhs, int32_t rhsLength, int32_t *status);
 
+// Text index tokenization (delimiters, case folding, diacritics): see CICUText.h.
+#include "CICUText.h"
+
 #endif

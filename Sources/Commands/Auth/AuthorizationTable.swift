@@ -67,7 +67,7 @@ enum AuthorizationTable {
         "setParameter": [.setParameter], "getParameter": [.getParameter], "getCmdLineOpts": [.getCmdLineOpts],
         "hostInfo": [.hostInfo], "replSetGetStatus": [.replSetGetStatus],
         "replSetGetConfig": [.replSetGetConfig], "setFeatureCompatibilityVersion": [.setFeatureCompatibilityVersion],
-        "killAllSessions": [.killAnySession], "createBackup": [.createBackup],
+        "killAllSessions": [.killAnySession], "createBackup": [.createBackup], "purgeBackups": [.createBackup],
         "top": [.top], "fsync": [.fsync], "fsyncUnlock": [.unlock],
         // Test only (enableTestCommands): breaks an index, so only root (every action) may.
         "_tesseraCorruptIndex": Set(ActionType.allCases),

@@ -46,7 +46,7 @@ enum ActionType: String, CaseIterable, Sendable {
     case bypassDocumentValidation
     case dbHash
     case enableProfiler, compact, unlock
-    /// Tessera's: take an online backup (`createBackup`).
+    /// Tessera's: take an online backup (`createBackup`) or purge old ones (`purgeBackups`).
     case createBackup
 }
 

@@ -29,6 +29,12 @@ enum FeedCommands {
         default: throw MongoError(.invalidNamespace, "collection name has invalid type \(context.firstValue.type.alias)")
         }
         try Namespace.validate(database: context.database)
+        // mongod runs change streams at majority read concern only: any other level given
+        // explicitly is refused (no level: upconverted).
+        if case let .string(level)? = try context.document("readConcern")?["level"], level != "majority" {
+            throw MongoError(.invalidOptions,
+                             "Aggregation stage $changeStream cannot run with a readConcern other than 'majority'. Current readConcern: \(level)")
+        }
         let spec = try ChangeStreamStage.spec(pipeline: stages, database: context.database, collection: collection)
         if try context.bool("explain") == true {
             throw MongoError(.commandNotSupported, "explain of a change stream is not supported by Tessera")

@@ -113,7 +113,7 @@ public final class CommandDispatcher: Sendable {
                 }
                 if let error = action.error { throw error }
             }
-            try server.fsyncLock.waitIfLocked(name, operation: operation, deadline: deadline)
+            try server.fsyncLock.waitIfLocked(name, body: request.body, operation: operation, deadline: deadline)
             // Several servers on one database: see another server's collections and indexes.
             if !Self.handshakeNames.contains(name) { try server.engine.refreshSharedCatalog() }
             var reply: BSONDocument
@@ -128,9 +128,9 @@ public final class CommandDispatcher: Sendable {
             } else {
                 if let session = context.sessionID { try server.sessions.touch(session) }
                 if let snapshot = try SnapshotRead(request.body, name: name, engine: server.engine) {
-                    reply = try snapshot.run(engine: server.engine, discard: { id, namespace in
-                        _ = server.cursors.kill(ids: [id], namespace: namespace)
-                    }) { () throws(MongoError) -> BSONDocument in try handler.run(context) }
+                    reply = try snapshot.run(context: context, history: server.snapshotHistory) { (inside) throws(MongoError) -> BSONDocument in
+                        try handler.run(inside)
+                    }
                 } else {
                     reply = try handler.run(context)
                 }
@@ -184,6 +184,8 @@ public final class CommandDispatcher: Sendable {
             } else if FailPoints.retryableCodes.contains(error.code.rawValue), Self.isRetryableWrite(request),
                       reply["errorLabels"] == nil {
                 reply["errorLabels"] = .array(["RetryableWriteError"])
+            } else if reply["errorLabels"] == nil, Self.isTransientTransactionError(error.code, request: request) {
+                reply["errorLabels"] = .array(["TransientTransactionError"])
             }
             appendClusterTime(to: &reply, connection: connection)
             return reply
@@ -201,9 +203,12 @@ public final class CommandDispatcher: Sendable {
     }
 
     /// Marks every running command interrupted by shutdown (they answer 11600
-    /// InterruptedAtShutdown at their next interrupt check); returns how many there were.
+    /// InterruptedAtShutdown at their next interrupt check) and wakes the writes parked on
+    /// the fsync lock (they answer it at once); returns how many there were.
     public func interruptAllForShutdown() -> Int {
-        server.operations.interruptAllForShutdown()
+        let interrupted = server.operations.interruptAllForShutdown()
+        server.fsyncLock.wakeAll()
+        return interrupted
     }
 
     /// Frees what belongs to a closed connection (its cursors stay usable from others until
@@ -221,10 +226,31 @@ public final class CommandDispatcher: Sendable {
         let reaped = server.cursors.reapIdle(timeout: server.parameters.cursorTimeout)
         let expired = server.sessions.expire()
         if !expired.isEmpty { server.cursors.kill(sessions: expired) }
+        expireRetryableWrites()
         let limit = Duration.seconds(server.parameters.integer("transactionLifetimeLimitSeconds"))
         let aborted = server.sessions.abortTransactions(olderThan: limit)
         if aborted > 0 { server.logger.info("aborted transactions past their lifetime limit", metadata: ["count": "\(aborted)"]) }
         if reaped > 0 { server.logger.debug("reaped idle cursors", metadata: ["count": "\(reaped)"]) }
+    }
+
+    /// Deletes retryable-write records no live session uses and written longer than the
+    /// session timeout ago, at most once a minute (a pass reads the whole record key space).
+    private func expireRetryableWrites() {
+        let now = WallClock.now().millisecondsSinceEpoch
+        let due = server.retryableWriteSweep.withLock { last in
+            guard now - last >= 60_000 else { return false }
+            last = now
+            return true
+        }
+        guard due else { return }
+        let timeout = Int64(server.sessions.timeoutMinutes) * 60_000
+        do {
+            let expired = try server.engine.expireRetryableWrites(
+                writtenBefore: BSONDateTime(millisecondsSinceEpoch: now - timeout), keeping: server.sessions.all)
+            if expired > 0 { server.logger.debug("expired retryable-write records", metadata: ["count": "\(expired)"]) }
+        } catch {
+            server.logger.warning("expiring retryable-write records failed", metadata: ["error": "\(error)"])
+        }
     }
 
     /// The commands that take a write concern; a `w` this one-member set cannot meet gets
@@ -257,6 +283,19 @@ public final class CommandDispatcher: Sendable {
     }
 
     /// A retryable write: a write command in a session with a `txnNumber`, outside a transaction.
+    /// The codes mongod labels `TransientTransactionError` in a transaction statement
+    /// (`isTransientTransactionError`: write conflicts, lock timeouts, prepared transactions,
+    /// snapshot and re-targeting errors), NoSuchTransaction (251) aside.
+    static let transientTransactionCodes: Set<Int32> = [112, 24, 267, 239, 246, 283, 117, 63, 150, 13388, 249]
+
+    /// Whether a statement of a multi-document transaction (`autocommit: false`) that failed
+    /// with `code` gets `TransientTransactionError`, as mongod labels it: the whole
+    /// transaction may be retried (NoSuchTransaction too, also on commit and abort).
+    static func isTransientTransactionError(_ code: MongoError.Code, request: CommandRequest) -> Bool {
+        guard request.body["autocommit"] == .bool(false) else { return false }
+        return transientTransactionCodes.contains(code.rawValue) || code == .noSuchTransaction
+    }
+
     static func isRetryableWrite(_ request: CommandRequest) -> Bool {
         guard let name = request.body.first?.key,
               SessionStatement.retryableWrites.contains(name) else { return false }

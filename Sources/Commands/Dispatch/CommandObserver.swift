@@ -1,7 +1,8 @@
 // CommandObserver: the Commands layer's side of the metrics endpoint — the hook told of each
 // command's outcome and duration, the label a command is counted under, and the point-in-time
-// figures (cursors, transactions, TTL deletes, storage engine) a scrape reads. No metrics
-// library here: the Server implements the observer over swift-metrics.
+// figures (cursors, transactions, TTL deletes, group commit, write conflicts, storage engine)
+// a scrape reads. No metrics library here: the Server implements the observer over
+// swift-metrics.
 
 import BSON
 public import Query
@@ -24,18 +25,29 @@ public struct DispatcherFigures: Sendable {
     public var ttlDeletedDocuments: Int64
     /// Journal (group-commit) syncs since start.
     public var journalSyncs: Int
+    /// Group commit's batch sizes (writes made durable per sync) since start.
+    public var groupCommit: GroupCommitFigures
+    /// Commands and statements that failed with WriteConflict since start.
+    public var writeConflicts: Int64
     /// The storage engine's own figures.
     public var storage: EngineFigures
 
-    /// Figures from their parts (zero by default; no storage figures when `storage` is nil).
+    /// Figures from their parts (zero by default; no storage or group-commit figures when
+    /// `storage` or `groupCommit` is nil).
     public init(openCursors: Int = 0, openTransactions: Int = 0, ttlDeletedDocuments: Int64 = 0,
-                journalSyncs: Int = 0, storage: EngineFigures? = nil) {
+                journalSyncs: Int = 0, groupCommit: GroupCommitFigures? = nil, writeConflicts: Int64 = 0,
+                storage: EngineFigures? = nil) {
         self.openCursors = openCursors
         self.openTransactions = openTransactions
         self.ttlDeletedDocuments = ttlDeletedDocuments
         self.journalSyncs = journalSyncs
+        self.groupCommit = groupCommit ?? GroupCommitFigures()
+        self.writeConflicts = writeConflicts
         self.storage = storage ?? EngineFigures()
     }
+
+    /// The inclusive upper bounds of `groupCommit`'s batch-size buckets.
+    public var groupCommitBucketBounds: [UInt64] { GroupCommitFigures.bucketBounds }
 }
 
 extension CommandDispatcher {
@@ -46,6 +58,8 @@ extension CommandDispatcher {
             openTransactions: server.sessions.openTransactionCount,
             ttlDeletedDocuments: server.engine.ttlStatistics.deletedDocuments,
             journalSyncs: server.engine.journalSyncCount,
+            groupCommit: server.engine.groupCommitFigures,
+            writeConflicts: server.documentMetrics.writeConflicts,
             storage: server.engine.storageFigures)
     }
 

@@ -13,10 +13,16 @@ public final class CommandStore: Sendable {
     let engine: QueryEngine
 
     /// Opens (or creates) the store at `path`, holding at most `maximumCollections`
-    /// collections (the `maxCollections` parameter; `nil`: the store's default).
-    public init(path: String, maximumCollections: Int? = nil) throws(StoreOpenError) {
+    /// collections (the `maxCollections` parameter) and `maximumShapes` document shapes,
+    /// `maximumShapesPerCollection` of them created by one collection (`maxShapes`,
+    /// `maxShapesPerCollection`); `nil`: the store's defaults.
+    public init(
+        path: String, maximumCollections: Int? = nil, maximumShapes: Int? = nil, maximumShapesPerCollection: Int? = nil
+    ) throws(StoreOpenError) {
         var options = DocumentStoreOptions()
         if let maximumCollections { options.maximumCollectionCount = maximumCollections }
+        if let maximumShapes { options.maximumShapeCount = maximumShapes }
+        if let maximumShapesPerCollection { options.maximumShapesPerCollection = maximumShapesPerCollection }
         engine = try QueryEngine(path: path, options: options)
     }
 
@@ -33,7 +39,7 @@ public final class CommandStore: Sendable {
         engine.startTTLMonitor(schedule: schedule, runner: runner, onFailure: onFailure)
     }
 
-    /// Stops the TTL monitor and waits for a pass in progress to end at its next batch.
+    /// Stops the TTL monitor and waits for a pass in progress to end at its next document.
     public func stopTTLMonitorAndWait() async {
         await engine.stopTTLMonitorAndWait()
     }

@@ -1,6 +1,8 @@
 // DocumentMetrics: serverStatus's `metrics.document` (documents returned, inserted, updated,
-// deleted), `metrics.operation` (in-memory sorts: `scanAndOrder`) and `metrics.queryExecutor` (keys and
-// documents scanned), read from each finished command's reply and tally. Atomics only.
+// deleted), `metrics.operation` (in-memory sorts: `scanAndOrder`; `writeConflicts`: commands
+// and statements that failed with WriteConflict, in transactions or not) and
+// `metrics.queryExecutor` (keys and documents scanned), read from each finished command's
+// reply and tally. Atomics only.
 
 import BSON
 import Query
@@ -15,6 +17,7 @@ final class DocumentMetrics: Sendable {
     private let scanAndOrder = Atomic<Int64>(0)
     private let keysScanned = Atomic<Int64>(0)
     private let documentsScanned = Atomic<Int64>(0)
+    private let conflicts = Atomic<Int64>(0)
 
     /// Adds what command `name` did, from its `reply` and its scans' `tally`.
     func record(_ name: String, reply: BSONDocument, tally: OperationTally) {
@@ -39,7 +42,21 @@ final class DocumentMetrics: Sendable {
         if keys > 0 { keysScanned.add(Int64(keys), ordering: .relaxed) }
         if documents > 0 { documentsScanned.add(Int64(documents), ordering: .relaxed) }
         if tally.sortedInMemory { scanAndOrder.add(1, ordering: .relaxed) }
+        let writeConflicts = Self.writeConflicts(in: reply)
+        if writeConflicts > 0 { conflicts.add(writeConflicts, ordering: .relaxed) }
     }
+
+    /// The WriteConflicts (112) `reply` reports: the command's own error, or its statements'
+    /// `writeErrors`.
+    static func writeConflicts(in reply: BSONDocument) -> Int64 {
+        let code = Int64(MongoError.Code.writeConflict.rawValue)
+        if reply["code"]?.int64Value == code { return 1 }
+        guard case let .array(errors)? = reply["writeErrors"] else { return 0 }
+        return Int64(errors.count { $0.documentValue?["code"]?.int64Value == code })
+    }
+
+    /// Write conflicts counted since start (`metrics.operation.writeConflicts`).
+    var writeConflicts: Int64 { conflicts.load(ordering: .relaxed) }
 
     private func add(_ counter: borrowing Atomic<Int64>, _ value: BSONValue?) {
         guard let value, let count = ClientNumber.saturatedInteger(value), count > 0 else { return }
@@ -54,7 +71,8 @@ final class DocumentMetrics: Sendable {
 
     /// `metrics.operation`.
     var operation: BSONDocument {
-        ["scanAndOrder": .int64(scanAndOrder.load(ordering: .relaxed))]
+        ["scanAndOrder": .int64(scanAndOrder.load(ordering: .relaxed)),
+         "writeConflicts": .int64(conflicts.load(ordering: .relaxed))]
     }
 
     /// `metrics.queryExecutor`.

@@ -25,6 +25,8 @@ final class Operation: Sendable {
     let killSwitch = KillSwitch()
     /// What its scans examined, for the profiler and the slow-operation log.
     let tally = OperationTally()
+    /// What each statement of an update or delete did, for the profiler's per-statement entries.
+    let statements = StatementLog()
     /// Called once by killOp: wakes a wait parked outside any thread (a feed getMore).
     private let killHandler = Mutex<(@Sendable () -> Void)?>(nil)
 

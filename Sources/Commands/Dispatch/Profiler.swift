@@ -1,9 +1,11 @@
 // Profiler: mongod's database profiler and slow-operation log. Owns the profiling settings
-// (each database's level and filter; the server-wide `slowms` and `sampleRate`), decides
+// (each database's level and filter; the server-wide `slowms` and `sampleRate`; kept across
+// restarts by ProfileSettingsStore), decides
 // after every command whether it is profiled or logged, builds the `system.profile` entry
-// (mongod's fields) and writes it to the database's capped `system.profile`, and writes
-// the "Slow query" line in mongod's JSON log shape. The dispatcher calls `finished` once
-// per command; with no database profiled and a fast command that is two atomic loads.
+// (mongod's fields; one per statement for update and delete) and writes it to the database's
+// capped `system.profile`, and writes the "Slow query" line in mongod's JSON log shape. The
+// dispatcher calls `finished` once per command; with no database profiled and a fast command
+// that is two atomic loads.
 
 import BSON
 import Logging
@@ -85,18 +87,45 @@ final class Profiler: Sendable {
         _ = update(database, level: 0, filter: .some(nil), slowMillis: nil, sampleRate: nil)
     }
 
-    /// Profiles and logs `command` as the settings say.
+    /// Takes on settings stored before a restart (see ``ProfileSettingsStore``).
+    func restore(_ stored: ProfileSettingsStore.Stored) {
+        for (database, profile) in stored.databases {
+            _ = update(database, level: profile.level, filter: .some(profile.filter), slowMillis: nil, sampleRate: nil)
+        }
+        _ = update("", level: nil, filter: nil, slowMillis: stored.slowMillis, sampleRate: stored.sampleRate)
+    }
+
+    /// Profiles and logs `command` as the settings say. An update or delete is profiled and
+    /// logged per statement (mongod's `op: "update"` / `"remove"` entries), not as one command.
     func finished(_ command: FinishedCommand, server: ServerState) {
         let millis = Self.milliseconds(command.duration)
         let slow = millis >= slowMillis.load(ordering: .relaxed)
         guard slow || watchedDatabases.load(ordering: .relaxed) > 0 else { return }
         guard !Self.exempt.contains(command.name), !CommandDispatcher.closesConnection(command.reply) else { return }
         let settings = profile(of: command.request.database)
+        if command.name == "update" || command.name == "delete" {
+            for statement in command.operation.statements.all {
+                let statementMillis = Self.milliseconds(statement.duration)
+                report(settings, slow: statementMillis >= slowMillis.load(ordering: .relaxed), command: command,
+                       millis: statementMillis, server: server) {
+                    Self.entry(statement, of: command, millis: statementMillis, server: server)
+                }
+            }
+            return
+        }
+        report(settings, slow: slow, command: command, millis: millis, server: server) {
+            Self.entry(command, millis: millis, server: server)
+        }
+    }
+
+    /// Logs and records one entry (built by `build` only when needed) as `settings` say.
+    private func report(_ settings: DatabaseProfile, slow: Bool, command: FinishedCommand, millis: Int,
+                        server: ServerState, build: () -> BSONDocument) {
         let record: Bool
         let log: Bool
         var entry: BSONDocument?
         if let filter = settings.filter {
-            let built = Self.entry(command, millis: millis, server: server)
+            let built = build()
             entry = built
             log = filter.matches(built)
             record = settings.level > 0 && log
@@ -106,7 +135,7 @@ final class Profiler: Sendable {
             record = settings.level == 2 || (settings.level == 1 && slow && sampled)
         }
         guard log || record else { return }
-        let finished = entry ?? Self.entry(command, millis: millis, server: server)
+        let finished = entry ?? build()
         if log { Self.logSlow(finished, command: command, millis: millis, server: server) }
         if record { Self.write(finished, database: command.request.database, server: server) }
     }
@@ -191,8 +220,39 @@ final class Profiler: Sendable {
         }
         entry.append("responseLength", .int64(Int64(BSONSize.of(reply))))
         entry.append("protocol", .string(command.request.isLegacy ? "op_query" : "op_msg"))
+        appendTail(to: &entry, command: command, millis: millis, planSummary: tally.planSummary, server: server)
+        return entry
+    }
+
+    /// The `system.profile` document for one statement of an update or delete, as mongod
+    /// writes it: the statement's own `command`, figures and duration.
+    static func entry(_ statement: ProfiledStatement, of command: FinishedCommand, millis: Int,
+                      server: ServerState) -> BSONDocument {
+        var entry: BSONDocument = [
+            "op": .string(statement.op),
+            "ns": .string(namespace(command.request)),
+            "command": bounded(statement.command, limit: maximumProfiledCommandBytes),
+            "keysExamined": .int64(Int64(statement.keysExamined)),
+            "docsExamined": .int64(Int64(statement.docsExamined)),
+        ]
+        for count in statement.counts { entry.append(count.key, count.value) }
+        entry.append("numYield", .int32(0))
+        entry.append("locks", .document(BSONDocument()))
+        if let error = statement.error {
+            entry.append("ok", .double(0))
+            entry.append("errCode", .int32(error.code.rawValue))
+            entry.append("errName", .string(error.code.name))
+            entry.append("errMsg", .string(error.message))
+        }
+        appendTail(to: &entry, command: command, millis: millis, planSummary: statement.planSummary, server: server)
+        return entry
+    }
+
+    /// The fields every entry ends with: duration, access path, time and who ran it.
+    private static func appendTail(to entry: inout BSONDocument, command: FinishedCommand, millis: Int,
+                                   planSummary: String?, server: ServerState) {
         entry.append("millis", .int64(Int64(millis)))
-        if let summary = tally.planSummary { entry.append("planSummary", .string(summary)) }
+        if let planSummary { entry.append("planSummary", .string(planSummary)) }
         entry.append("ts", .datetime(WallClock.now()))
         entry.append("client", .string(splitHostPort(command.connection.remoteAddress).host))
         if let appName = server.applicationName(connection: command.connection.id) {
@@ -201,7 +261,6 @@ final class Profiler: Sendable {
         let users = server.auth.users(on: command.connection.id).keys.sorted()
         entry.append("allUsers", .array(users.map { .document(["user": .string($0.user), "db": .string($0.db)]) }))
         entry.append("user", .string(users.first.map { "\($0.user)@\($0.db)" } ?? ""))
-        return entry
     }
 
     /// Appends `entry` to `database.system.profile`, creating that capped collection when missing.
@@ -246,13 +305,15 @@ final class Profiler: Sendable {
 
     /// Logs mongod's "Slow query" line (id 51803) and keeps it for `getLog`.
     static func logSlow(_ entry: BSONDocument, command: FinishedCommand, millis: Int, server: ServerState) {
+        // mongod logs an OP_MSG command as type "command", a write's statement as its op.
+        let statement = entry["op"] == "update" || entry["op"] == "remove"
         var attributes: BSONDocument = [
-            // mongod logs every OP_MSG command as type "command".
-            "type": "command",
+            "type": statement ? entry["op"] ?? "command" : "command",
             "ns": entry["ns"] ?? .null,
         ]
         if let appName = entry["appName"] { attributes.append("appName", appName) }
-        attributes.append("command", bounded(command.operation.command, limit: ServerState.maximumLoggedAttributeBytes))
+        attributes.append("command", statement ? entry["command"] ?? .null
+                                               : bounded(command.operation.command, limit: ServerState.maximumLoggedAttributeBytes))
         for field in ["planSummary", "cursorid", "hasSortStage", "keysExamined", "docsExamined", "cursorExhausted", "ninserted",
                       "nMatched", "nModified", "nUpserted", "ndeleted", "nreturned", "numYield", "ok", "errMsg",
                       "errName", "errCode"] {

@@ -40,6 +40,9 @@ public final class ServerParameters: Sendable {
         public let settability: Settability
     }
 
+    /// The store's default limits, which the shape parameters default to.
+    private static let storeDefaults = DocumentStoreOptions()
+
     /// Every parameter, in the order `getParameter: "*"` lists them.
     public static let definitions: [Definition] = [
         Definition(name: "ttlMonitorEnabled", kind: .boolean, defaultValue: .bool(true), settability: .startupAndRuntime),
@@ -62,6 +65,10 @@ public final class ServerParameters: Sendable {
                    settability: .never),
         Definition(name: "transactionLifetimeLimitSeconds", kind: .integer(1...Int64(Int32.max), wide: false),
                    defaultValue: .int32(60), settability: .startupAndRuntime),
+        // MongoDB's logical session timeout: idle sessions, and retryable-write records their
+        // sessions no longer use, expire after this many minutes.
+        Definition(name: "localLogicalSessionTimeoutMinutes", kind: .integer(1...Int64(Int32.max), wide: false),
+                   defaultValue: .int32(30), settability: .startup),
         // MongoDB's cap on live logical sessions; one more answers TooManyLogicalSessions (261).
         Definition(name: "maxSessions", kind: .integer(1...Int64(Int32.max), wide: false),
                    defaultValue: .int32(1_000_000), settability: .startup),
@@ -75,6 +82,13 @@ public final class ServerParameters: Sendable {
         // one more answers IllegalOperation (20).
         Definition(name: "maxCollections", kind: .integer(1...Int64(Int32.max), wide: false),
                    defaultValue: .int32(Int32(DocumentStoreOptions.defaultMaximumCollectionCount)), settability: .startup),
+        // Tessera's caps on distinct document shapes: in the store, and created by one
+        // collection's writes; an insert needing one more answers BadValue (2). Small values
+        // let tests reach them.
+        Definition(name: "maxShapes", kind: .integer(2...Int64(storeDefaults.maximumShapeCount), wide: false),
+                   defaultValue: .int32(Int32(storeDefaults.maximumShapeCount)), settability: .startup),
+        Definition(name: "maxShapesPerCollection", kind: .integer(1...Int64(storeDefaults.maximumShapeCount), wide: false),
+                   defaultValue: .int32(Int32(storeDefaults.maximumShapesPerCollection)), settability: .startup),
         Definition(name: "cursorTimeoutMillis", kind: .integer(0...Int64.max, wide: true),
                    defaultValue: .int64(600_000), settability: .startupAndRuntime),
         // Kept and reported; the log handler's level comes from `--log-level`.

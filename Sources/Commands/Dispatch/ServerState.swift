@@ -55,10 +55,14 @@ final class ServerState: Sendable {
     let documentMetrics = DocumentMetrics()
     /// `fsync: 1, lock: true` / `fsyncUnlock`.
     let fsyncLock = FsyncLock()
+    /// The snapshots recent snapshot reads ran at, for reads at the same `atClusterTime`.
+    let snapshotHistory = SnapshotHistory()
     /// The test-only fail points (`configureFailPoint`, with `--enable-test-commands`).
     let failPoints = FailPoints()
     /// Each connection's `client.application.name` from its hello (failCommand's `appName`).
     private let applicationNames = Mutex<[Int64: String]>([:])
+    /// When the reaper last expired retryable-write records (wall-clock milliseconds).
+    let retryableWriteSweep = Mutex<Int64>(0)
     let started = ContinuousClock.now
     let startedAt = WallClock.now()
     private let logLines = Mutex<(lines: [String], total: Int)>(([], 0))
@@ -70,7 +74,8 @@ final class ServerState: Sendable {
         self.logger = logger
         parameters = configuration.parameters
         profiler = Profiler(slowMillis: configuration.slowMilliseconds, sampleRate: configuration.slowOpSampleRate)
-        sessions = SessionRegistry(maximumCount: Int(clamping: configuration.parameters.integer("maxSessions")))
+        sessions = SessionRegistry(maximumCount: Int(clamping: configuration.parameters.integer("maxSessions")),
+                                   timeoutMinutes: Int32(clamping: configuration.parameters.integer("localLogicalSessionTimeoutMinutes")))
         SpillBudget.process.configure(maximumBytes: Int(clamping: configuration.parameters.integer("spillMaxBytes")),
                                       maximumFiles: Int(clamping: configuration.parameters.integer("spillMaxFiles")))
         let timeout = configuration.cursorTimeout.components
@@ -83,6 +88,33 @@ final class ServerState: Sendable {
                                  maxPerConnection: configuration.maxCursorsPerConnection)
         engine.onValidationWarning { [weak self] namespace, document, errInfo in
             self?.logValidationWarning(namespace: namespace, document: document, errInfo: errInfo)
+        }
+        restoreProfileSettings()
+    }
+
+    /// Takes on the profiler settings stored before the restart; a failure is logged (the
+    /// profiler then starts off).
+    private func restoreProfileSettings() {
+        do throws(MongoError) {
+            let (stored, skipped) = try ProfileSettingsStore(engine: engine).load()
+            profiler.restore(stored)
+            for database in skipped {
+                logger.warning("stored profiler filter no longer parses; profiling left off", metadata: ["db": "\(database)"])
+            }
+        } catch {
+            logger.warning("cannot read the stored profiler settings", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Stores `database`'s profiler settings and the server-wide ones, so they outlive a
+    /// restart; a failure is logged, never reported to the client.
+    func saveProfileSettings(of database: String) {
+        let store = ProfileSettingsStore(engine: engine)
+        do throws(MongoError) {
+            try store.save(profiler.profile(of: database), of: database)
+            try store.saveServer(slowMillis: profiler.slowMilliseconds, sampleRate: profiler.sampleRate)
+        } catch {
+            logger.warning("cannot store the profiler settings", metadata: ["db": "\(database)", "error": "\(error)"])
         }
     }
 
@@ -113,7 +145,11 @@ final class ServerState: Sendable {
         top.record(command.name, namespace: Profiler.namespace(command.request), duration: command.duration)
         if command.name == "dropDatabase" {
             top.dropDatabase(command.request.database)
-            profiler.forget(command.request.database)
+            let settings = profiler.profile(of: command.request.database)
+            if settings.level > 0 || settings.filter != nil {
+                profiler.forget(command.request.database)
+                saveProfileSettings(of: command.request.database)
+            }
         }
         documentMetrics.record(command.name, reply: command.reply, tally: command.operation.tally)
         profiler.finished(command, server: self)

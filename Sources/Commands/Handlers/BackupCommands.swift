@@ -1,5 +1,6 @@
 // Backup commands: `createBackup` (an online physical backup into a directory on the server's
-// machine, through the engine's backup) and `dbHash` (MongoDB's per-collection MD5 of documents
+// machine, through the engine's backup; killOp and shutdown stop it, copy included),
+// `purgeBackups` (all but the newest N deleted) and `dbHash` (MongoDB's per-collection MD5 of documents
 // in `_id` order), which verifies a restore logically.
 
 import BSON
@@ -11,6 +12,9 @@ enum BackupCommands {
     static let handlers: [CommandHandler] = [
         CommandHandler(["createBackup"], help: "backs the store up into a directory on the server (admin database)") {
             (context) throws(MongoError) -> BSONDocument in try createBackup(context)
+        },
+        CommandHandler(["purgeBackups"], help: "deletes all but the newest backups of a directory on the server (admin database)") {
+            (context) throws(MongoError) -> BSONDocument in try purgeBackups(context)
         },
         CommandHandler(["dbHash", "dbhash"], help: "MD5 of each collection's documents in _id order") {
             (context) throws(MongoError) -> BSONDocument in try dbHash(context)
@@ -30,17 +34,12 @@ enum BackupCommands {
     ///   `BadValue` (2) for a relative path; `InvalidOptions` (72) when `to` already holds
     ///   backups and `incremental` is not true.
     static func createBackup(_ context: CommandContext) throws(MongoError) -> BSONDocument {
-        guard context.database == "admin" else {
-            throw MongoError(.unauthorized, "createBackup may only be run against the admin database.")
-        }
-        guard let directory = try context.string("to") else {
-            throw MongoError(.location(40414), "BSON field 'createBackup.to' is missing but a required field")
-        }
-        guard directory.hasPrefix("/"), !directory.utf8.contains(0) else {
-            throw MongoError(.badValue, "createBackup 'to' must be an absolute path on the server, not '\(directory)'")
-        }
+        let directory = try serverDirectory(context, field: "to")
         let incremental = try context.bool("incremental") ?? false
-        let summary = try context.engine.backup(to: directory, incremental: incremental, interrupt: context.interrupt)
+        let rateLimit = try context.integer("maxBytesPerSecond") ?? 0
+        guard rateLimit >= 0 else { throw MongoError(.badValue, "createBackup 'maxBytesPerSecond' must not be negative") }
+        let summary = try context.engine.backup(to: directory, incremental: incremental, rateLimit: UInt64(rateLimit),  // checked: >= 0
+                                                interrupt: context.interrupt)
         var point: BSONDocument = [:]
         if let record = summary.record {
             point = ["operationTime": .timestamp(ClusterTime.timestamp(ofSequence: record.point.sequence)),
@@ -56,6 +55,40 @@ enum BackupCommands {
             "fileCount": .int64(Int64(summary.fileCount)),
             "point": .document(point),
         ]
+    }
+
+    /// `{purgeBackups: 1, from: "/absolute/dir", keep: N}` on `admin`: deletes every backup
+    /// in `from` but the newest `keep`, with the files only they used (never while this server
+    /// takes a backup). Replies `{purged: [ids], remaining: [ids]}`.
+    ///
+    /// - Throws: `Unauthorized` (13) outside `admin`; `Location40414` without `from` or
+    ///   `keep`; `BadValue` (2) for a relative path, a `keep` below 1 or a missing directory.
+    static func purgeBackups(_ context: CommandContext) throws(MongoError) -> BSONDocument {
+        let directory = try serverDirectory(context, field: "from")
+        guard let keep = try context.integer("keep") else {
+            throw MongoError(.location(40414), "BSON field 'purgeBackups.keep' is missing but a required field")
+        }
+        let purged = try QueryEngine.purgeBackups(in: directory, keep: ClientNumber.int(clamping: keep))
+        let remaining = try QueryEngine.backups(in: directory).map(\.id)
+        context.server.logger.notice("purged backups", metadata: ["directory": "\(directory)", "purged": "\(purged)"])
+        return ["purged": .array(purged.map { .int64(Int64($0)) }), "remaining": .array(remaining.map { .int64(Int64($0)) })]
+    }
+
+    /// The backup directory a backup command names in `field`, run on `admin`.
+    ///
+    /// - Throws: `Unauthorized` (13) outside `admin`; `Location40414` without `field`;
+    ///   `BadValue` (2) for a path that is not absolute.
+    private static func serverDirectory(_ context: CommandContext, field: String) throws(MongoError) -> String {
+        guard context.database == "admin" else {
+            throw MongoError(.unauthorized, "\(context.name) may only be run against the admin database.")
+        }
+        guard let directory = try context.string(field) else {
+            throw MongoError(.location(40414), "BSON field '\(context.name).\(field)' is missing but a required field")
+        }
+        guard directory.hasPrefix("/"), !directory.utf8.contains(0) else {
+            throw MongoError(.badValue, "\(context.name) '\(field)' must be an absolute path on the server, not '\(directory)'")
+        }
+        return directory
     }
 
     /// `{dbHash: 1, collections: [names]}`: as MongoDB's, the MD5 (hex) of each collection's

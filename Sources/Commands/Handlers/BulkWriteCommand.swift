@@ -14,12 +14,13 @@ enum BulkWriteCommand {
 
     /// The counters and per-op results of one bulkWrite.
     private struct Summary {
-        var results: [BSONValue] = []
+        var results: [BSONDocument] = []
         var nErrors = 0, nInserted = 0, nMatched = 0, nModified = 0, nUpserted = 0, nDeleted = 0
     }
 
     /// `{bulkWrite: 1, ops, nsInfo, ordered, errorsOnly, let, bypassDocumentValidation}` on admin.
-    /// Replies `{cursor: {id: 0, firstBatch: [per-op results], ns}, nErrors, nInserted, …}`.
+    /// Replies `{cursor: {id, firstBatch: [per-op results], ns}, nErrors, nInserted, …}`: the
+    /// results beyond `cursor.batchSize` or the 16 MiB batch cap come by getMore.
     ///
     /// - Throws: `Unauthorized` (13) outside admin; `InvalidLength` (16) for an empty or too
     ///   large `ops`; `BadValue` (2) for an op naming no nsInfo entry or of unknown kind.
@@ -60,7 +61,7 @@ enum BulkWriteCommand {
                 summary.nErrors += 1
                 var entry: BSONDocument = ["ok": .double(0), "idx": .int32(Int32(clamping: index)), "n": .int32(0)]
                 for element in first where element.key != "index" { entry.append(element.key, element.value) }
-                summary.results.append(.document(entry))
+                summary.results.append(entry)
                 if ordered { break }
                 continue
             }
@@ -84,10 +85,30 @@ enum BulkWriteCommand {
                     summary.nMatched += Int(clamping: n)
                 }
             }
-            if !errorsOnly { summary.results.append(.document(entry)) }
+            if !errorsOnly { summary.results.append(entry) }
         }
-        return [
-            "cursor": .document(["id": .int64(0), "firstBatch": .array(summary.results), "ns": "admin.$cmd.bulkWrite"]),
+        // The results cursor: a first batch of `cursor.batchSize` (default: all) within the
+        // 16 MiB batch cap, the rest by getMore, as mongod's.
+        let batchSize = try context.document("cursor")?["batchSize"].map { (value) throws(MongoError) -> Int in
+            guard value.isNumeric, let size = ClientNumber.saturatedInteger(value) else {
+                throw MongoError(.typeMismatch,
+                                 "BSON field 'bulkWrite.cursor.batchSize' is the wrong type '\(value.type.alias)', expected types '[long, int, decimal, double]'")
+            }
+            guard size >= 0 else {
+                throw MongoError(.location(51024), "BSON field 'batchSize' value must be >= 0, actual value '\(size)'")
+            }
+            return Int(clamping: size)
+        }
+        var reply = try QueryCommands.cursorReply(context, namespace: "admin.$cmd.bulkWrite",
+                                                  documents: summary.results,
+                                                  batchSize: batchSize ?? Int.max, singleBatch: false)
+        for (key, value) in Self.counters(summary).elements { reply.append(key, value) }
+        return reply
+    }
+
+    /// bulkWrite's reply counters.
+    private static func counters(_ summary: Summary) -> BSONDocument {
+        [
             "nErrors": .int32(Int32(clamping: summary.nErrors)), "nInserted": .int32(Int32(clamping: summary.nInserted)),
             "nMatched": .int32(Int32(clamping: summary.nMatched)), "nModified": .int32(Int32(clamping: summary.nModified)),
             "nUpserted": .int32(Int32(clamping: summary.nUpserted)), "nDeleted": .int32(Int32(clamping: summary.nDeleted)),

@@ -1,7 +1,8 @@
 // The collMod command: a collection's validator, validation level and action, pre- and
 // post-images, capped bounds and one index's hidden/expireAfterSeconds/prepareUnique/unique;
 // a view's viewOn and pipeline. The whole request is parsed and checked before anything
-// changes, so a bad request changes nothing; the changes go through the Query engine.
+// changes, so a bad request changes nothing; the changes go through the Query engine, which
+// then logs the `modify` event change streams report (showExpandedEvents).
 
 import BSON
 import Query
@@ -85,7 +86,25 @@ enum CollModCommand {
             if dryRun { return reply }
         }
         if options != description.options { try engine.setCollectionOptions(namespace, options: options) }
+        var before: BSONDocument = ["uuid": CollectionCommands.uuid(for: description)]
+        for element in description.options { before.append(element.key, element.value) }
+        var state: BSONDocument = ["collectionOptions": .document(before)]
+        if let indexChange {
+            var indexOptions = BSONDocument()
+            for key in indexChange.changes.keys + (indexChange.unique ? ["unique"] : []) {
+                indexOptions.append(key, indexChange.index.options[key] ?? (key == "expireAfterSeconds" ? .null : .bool(false)))
+            }
+            state.append("indexOptions", .document(indexOptions))
+        }
+        try engine.recordModification(namespace, description: Self.document(given), stateBefore: state)
         return reply
+    }
+
+    /// collMod's fields as a document (a modify event's `operationDescription`).
+    private static func document(_ fields: [(key: String, value: BSONValue)]) -> BSONDocument {
+        var document = BSONDocument()
+        for (key, value) in fields where key != "dryRun" { document.append(key, value) }
+        return document
     }
 
     /// collMod of a view: `viewOn` and `pipeline` only.
@@ -107,6 +126,7 @@ enum CollModCommand {
             }
         }
         if viewOn != nil || pipeline != nil { try context.engine.modifyView(namespace, viewOn: viewOn, pipeline: pipeline) }
+        try context.engine.recordModification(namespace, description: document(given), stateBefore: nil)
         return BSONDocument()
     }
 }

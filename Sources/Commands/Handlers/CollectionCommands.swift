@@ -54,10 +54,17 @@ enum CollectionCommands {
     /// - Throws: `CommandNotSupported` (115) for time series and clustered collections;
     ///   the collation errors for a bad `collation`; `Location40415` for an option MongoDB does not know;
     ///   `InvalidOptions` (72) for `pipeline` without `viewOn`; the validator's parse errors;
-    ///   `NamespaceExists` (48) when the collection or a view exists.
+    ///   `NamespaceExists` (48) when the collection or a view exists. Inside a transaction
+    ///   the collection exists for others once it commits; a view or a capped collection is
+    ///   refused there with `OperationNotSupportedInTransaction` (263), as mongod does.
     static func create(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         let namespace = try context.collectionNamespace()
-        if context.body["viewOn"] != nil { return try ViewCommands.createView(context, namespace) }
+        if context.body["viewOn"] != nil {
+            if context.transaction != nil {
+                throw MongoError(.operationNotSupportedInTransaction, "Cannot create a view in a multi-document transaction.")
+            }
+            return try ViewCommands.createView(context, namespace)
+        }
         if context.body["pipeline"] != nil {
             throw MongoError(.invalidOptions, "'pipeline' requires 'viewOn' to also be specified")
         }
@@ -89,7 +96,7 @@ enum CollectionCommands {
             }
         }
         do {
-            try context.engine.createCollection(namespace, options: options)
+            try context.engine.createCollection(namespace, options: options, in: context.transaction)
         } catch where error.code == .namespaceExists {
             throw MongoError(.namespaceExists, "Collection \(namespace) already exists.")
         }
@@ -188,16 +195,7 @@ enum CollectionCommands {
 
     /// A stable UUID for a collection (MongoDB's `info.uuid`), derived from its internal id.
     static func uuid(for description: CollectionDescription) -> BSONValue {
-        var bytes = [UInt8](repeating: 0, count: 16)
-        var id = description.id
-        for index in (8..<16).reversed() {
-            bytes[index] = UInt8(truncatingIfNeeded: id)
-            id >>= 8
-        }
-        bytes[0...3] = [0x74, 0x65, 0x73, 0x73]  // "tess"
-        bytes[6] = 0x40
-        bytes[8] = (bytes[8] & 0x3F) | 0x80
-        return .binary(BSONBinary(subtype: .uuid, bytes: bytes))
+        .binary(description.uuid)
     }
 
     /// listCollections' `idIndex`: `{v, key, name}` and the index's options (the collection's
@@ -252,29 +250,32 @@ enum CollectionCommands {
             throw MongoError(.namespaceNotFound, "Collection [\(namespace)] not found.")
         }
         let sizes = try context.engine.statistics(of: description, interrupt: context.interrupt)
-        var indexSizes = BSONDocument()
-        for index in sizes.indexSizes { indexSizes.append(index.name, .int64(Int64(index.bytes) / Int64(scale))) }
-        var reply: BSONDocument = [
-            "ns": .string(namespace.description),
-            "size": .int64(Int64(sizes.size / scale)),
-            "count": .int64(Int64(sizes.count)),
-            "avgObjSize": .int64(Int64(sizes.count == 0 ? 0 : sizes.size / sizes.count)),
-            "storageSize": .int64(Int64(sizes.size / scale)),
-            "freeStorageSize": .int64(0),
-            "capped": .bool(false),
-            "nindexes": .int32(Int32(sizes.indexCount)),
-            "indexBuilds": .array([]),
-            "totalIndexSize": .int64(Int64(sizes.totalIndexSize / scale)),
-            "totalSize": .int64(Int64((sizes.size + sizes.totalIndexSize) / scale)),
-            "indexSizes": .document(indexSizes),
-            "scaleFactor": Int32(exactly: scale).map(BSONValue.int32) ?? .int64(Int64(scale)),
-        ]
-        if let limits = context.engine.collection(namespace).cappedLimits {
-            reply["capped"] = .bool(true)
-            reply["maxSize"] = .int64(Int64(limits.maximumBytes / scale))
-            if let maximum = limits.maximumDocuments { reply["max"] = .int64(Int64(maximum)) }
-        }
+        var reply: BSONDocument = ["ns": .string(namespace.description)]
+        let stats = sizes.storageStats(scale: scale, capped: context.engine.collection(namespace).cappedLimits)
+        for (field, value) in stats.elements { reply.append(field, value) }
         return reply
+    }
+
+    /// Refuses validate's option pairs mongod refuses (its parseValidateOptions), each with
+    /// InvalidOptions (72): `background` with `full`, `enforceFastCount` or `repair`;
+    /// `repair` with `enforceFastCount` or `checkBSONConformance`, or at all on a replica set
+    /// member (which Tessera presents itself as); `metadata` with any of them.
+    static func checkValidateOptions(_ body: BSONDocument) throws(MongoError) {
+        func flag(_ name: String) -> Bool { AuthorizationTable.truthy(body[name]) }
+        let refusedPairs = [("background", "full"), ("background", "enforceFastCount"), ("background", "repair"),
+                            ("enforceFastCount", "repair"), ("checkBSONConformance", "repair")]
+        for (first, second) in refusedPairs where flag(first) && flag(second) {
+            throw MongoError(.invalidOptions,
+                             "Running the validate command with both { \(first): true } and { \(second): true } is not supported.")
+        }
+        if flag("repair") {
+            throw MongoError(.invalidOptions,
+                             "Running the validate command with { repair: true } can only be performed in standalone mode.")
+        }
+        let others = ["background", "full", "enforceFastCount", "checkBSONConformance"]
+        if flag("metadata"), others.contains(where: flag) {
+            throw MongoError(.invalidOptions, "Running the validate command with { metadata: true } is not supported with any other options")
+        }
     }
 
     /// dbStats.
@@ -316,6 +317,7 @@ enum CollectionCommands {
     /// expose them); `keysPerIndex` is not reported for that reason.
     static func validate(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         let namespace = try context.collectionNamespace()
+        try checkValidateOptions(context.body)
         guard let description = context.engine.collectionDescription(namespace) else {
             throw MongoError(.namespaceNotFound, "Collection '\(namespace)' does not exist to validate.")
         }

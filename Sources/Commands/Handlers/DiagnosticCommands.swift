@@ -76,6 +76,7 @@ enum DiagnosticCommands {
                     "syncs": .int64(Int64(server.engine.journalSyncCount)),
                     "backgroundSyncs": .int64(Int64(server.engine.backgroundJournalSyncCount)),
                     "commitIntervalMs": .int64(server.configuration.parameters.integer("journalCommitInterval")),
+                    "groupCommit": .document(groupCommitSection(server.engine.groupCommitFigures)),
                 ]),
             ]),
             "storageEngine": .document([
@@ -101,6 +102,19 @@ enum DiagnosticCommands {
                 ]),
             ]),
         ]
+    }
+
+    /// serverStatus's `tessera.journal.groupCommit`: how many journaled writes each WAL fsync
+    /// made durable — the number of syncs, the writes they covered, the largest batch, and
+    /// syncs per batch size (`batchSizes`, keyed by each bucket's inclusive upper bound).
+    static func groupCommitSection(_ figures: GroupCommitFigures) -> BSONDocument {
+        var sizes = BSONDocument()
+        for (index, count) in figures.bucketCounts.enumerated() {
+            let label = index < GroupCommitFigures.bucketBounds.count ? "le\(GroupCommitFigures.bucketBounds[index])" : "more"
+            sizes.append(label, .int64(count))
+        }
+        return ["batches": .int64(figures.batches), "writes": .int64(figures.writes),
+                "largestBatch": .int64(figures.largestBatch), "batchSizes": .document(sizes)]
     }
 
     /// getLog: `"*"` lists the log names; `"global"` the kept lines; `"startupWarnings"`

@@ -93,7 +93,7 @@ enum HandshakeCommands {
         reply.append("maxMessageSizeBytes", .int32(maxMessageSizeBytes))
         reply.append("maxWriteBatchSize", .int32(maxWriteBatchSize))
         reply.append("localTime", .datetime(now))
-        reply.append("logicalSessionTimeoutMinutes", .int32(SessionRegistry.timeoutMinutes))
+        reply.append("logicalSessionTimeoutMinutes", .int32(context.server.sessions.timeoutMinutes))
         reply.append("connectionId", connectionID(context.connection.id))
         reply.append("minWireVersion", .int32(0))
         reply.append("maxWireVersion", .int32(maxWireVersion))

@@ -18,13 +18,15 @@ enum IndexCommands {
         },
     ]
 
-    /// createIndexes.
+    /// createIndexes. Inside a transaction, only on a collection the transaction creates
+    /// (new indexes on an existing one: `OperationNotSupportedInTransaction`, 263).
     static func createIndexes(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         let namespace = try context.collectionNamespace()
         let specs = try context.documents("indexes")
         guard !specs.isEmpty else { throw MongoError(.badValue, "Must specify at least one index to create") }
         let engine = context.engine
-        let existed = engine.collectionDescription(namespace)
+        let transaction = context.transaction
+        let existed = transaction?.collectionDescription(namespace) ?? engine.collectionDescription(namespace)
         let before = existed?.indexes.count ?? 0
         for spec in specs {
             try context.checkForInterrupt()
@@ -42,9 +44,10 @@ enum IndexCommands {
             for element in spec where !["key", "name", "v", "ns"].contains(element.key) {
                 options.append(element.key, element.value)
             }
-            try engine.createIndex(on: namespace, key: key, name: name, options: options, interrupt: context.interrupt)
+            try engine.createIndex(on: namespace, key: key, name: name, options: options, interrupt: context.interrupt,
+                                   in: transaction)
         }
-        let after = engine.indexes(of: namespace)?.count ?? before
+        let after = (transaction?.collectionDescription(namespace)?.indexes ?? engine.indexes(of: namespace))?.count ?? before
         var reply: BSONDocument = [
             "numIndexesBefore": .int32(Int32(existed == nil ? 1 : before)),
             "numIndexesAfter": .int32(Int32(after)),

@@ -1,6 +1,6 @@
 // Maintenance commands: `compact` (RocksDB compaction of one collection, reporting the bytes
-// freed), `fsync` (memtables to disk and the journal synced; with `lock: true` it also
-// holds writes back) and `fsyncUnlock`.
+// freed, or with `dryRun` the bytes it would free), `fsync` (memtables to disk and the journal
+// synced; with `lock: true` it also holds writes back) and `fsyncUnlock`.
 
 import BSON
 import Query
@@ -22,12 +22,17 @@ enum MaintenanceCommands {
         },
     ]
 
-    /// `{compact: "<collection>"}` → `{bytesFreed}`.
+    /// `{compact: "<collection>", dryRun?: bool}` → `{bytesFreed}`, or with `dryRun: true`
+    /// (MongoDB 8.0) `{estimatedBytesFreed}` and nothing compacted.
     static func compact(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         guard case .string = context.firstValue else {
             throw MongoError(.typeMismatch, "collection name has invalid type \(context.firstValue.type.alias)")
         }
         let namespace = try context.collectionNamespace()
+        if try context.bool("dryRun") ?? false {
+            let estimate = try context.engine.estimateCompaction(namespace)
+            return ["estimatedBytesFreed": .int64(Int64(clamping: estimate))]
+        }
         let result = try context.engine.compact(namespace)
         context.server.logger.info("compact", metadata: [
             "ns": "\(namespace)", "bytesBefore": "\(result.bytesBefore)", "bytesAfter": "\(result.bytesAfter)",

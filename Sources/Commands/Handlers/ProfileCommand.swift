@@ -1,7 +1,8 @@
 // The `profile` command: reads and changes the database profiler's settings as mongod's
 // `profile` does — the database's level (-1 reads only, 0 off, 1 slow, 2 all) and filter,
-// and the server-wide slowms and sampleRate — answering the settings it replaced. Enabling
-// profiling creates the database's capped `system.profile`.
+// and the server-wide slowms and sampleRate — answering the settings it replaced, and storing
+// the new ones so they outlive a restart. Enabling profiling creates the database's capped
+// `system.profile`.
 
 import BSON
 import Query
@@ -40,6 +41,7 @@ enum ProfileCommand {
             reply.append("note", "When a filter expression is set, slowms and sampleRate are not used for profiling and slow-query log lines.")
         }
         if level != -1 || slowMillis != nil || sampleRate != nil || filter != nil {
+            context.server.saveProfileSettings(of: context.database)
             let now = profiler.profile(of: context.database)
             context.server.logger.info("Profiler settings changed", metadata: [
                 "db": "\(context.database)", "level": "\(now.level)", "slowms": "\(profiler.slowMilliseconds)",

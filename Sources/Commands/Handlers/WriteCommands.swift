@@ -128,6 +128,7 @@ enum WriteCommands {
         var outcome = BatchOutcome()
         for (index, statement) in updates.enumerated() {
             context.server.count { $0.update += 1 }
+            let mark = StatementMark(context.operation)
             do throws(MongoError) {
                 try context.checkForInterrupt()
                 let result = try runUpdate(statement, on: collection, context: context, writeConcern: writeConcern)
@@ -138,7 +139,10 @@ enum WriteCommands {
                     outcome.n += result.matchedCount
                     outcome.modified += result.modifiedCount
                 }
+                mark.finish(statement, .update(matched: result.matchedCount, modified: result.modifiedCount,
+                                               upserted: result.upsertedID == nil ? 0 : 1))
             } catch {
+                mark.finish(statement, .update(matched: 0, modified: 0, upserted: 0), error: error)
                 outcome.fail(index, error)
                 if ordered || error.code == .maxTimeMSExpired || error.code == .interrupted { break }
             }
@@ -221,6 +225,9 @@ enum WriteCommands {
         var outcome = BatchOutcome()
         for (index, statement) in deletes.enumerated() {
             context.server.count { $0.delete += 1 }
+            let mark = StatementMark(context.operation)
+            var deleted = 0
+            defer { mark.finish(statement, .remove(deleted: deleted)) }
             do throws(MongoError) {
                 try context.checkForInterrupt()
                 guard case let .document(filter)? = statement["q"] else {
@@ -231,8 +238,9 @@ enum WriteCommands {
                                      "The limit field in delete objects must be 0 or 1. Got \(statement["limit"]?.extendedJSON() ?? "nothing")")
                 }
                 let collection = try collection.collated(by: try statementCollation(statement, "delete.deletes"))
-                outcome.n += try collection.delete(try context.letBindings().substitutingInExpr(filter), multi: limit == 0,
-                                                   writeConcern: writeConcern)
+                deleted = try collection.delete(try context.letBindings().substitutingInExpr(filter), multi: limit == 0,
+                                                writeConcern: writeConcern)
+                outcome.n += deleted
             } catch {
                 outcome.fail(index, error)
                 if ordered || error.code == .maxTimeMSExpired || error.code == .interrupted { break }

@@ -29,8 +29,8 @@ final class ServerSession: Sendable {
 /// Logical sessions by their `lsid.id` UUID.
 final class SessionRegistry: Sendable {
     /// Minutes of inactivity after which a session expires (hello's
-    /// `logicalSessionTimeoutMinutes`).
-    static let timeoutMinutes: Int32 = 30
+    /// `logicalSessionTimeoutMinutes`; the `localLogicalSessionTimeoutMinutes` parameter).
+    let timeoutMinutes: Int32
 
     private struct Entry: Sendable {
         var lastUse: ContinuousClock.Instant
@@ -41,9 +41,11 @@ final class SessionRegistry: Sendable {
     /// The most sessions held at once (`maxSessions`).
     let maximumCount: Int
 
-    /// An empty registry holding at most `maximumCount` sessions.
-    init(maximumCount: Int = 1_000_000) {
+    /// An empty registry holding at most `maximumCount` sessions, each expiring after
+    /// `timeoutMinutes` idle.
+    init(maximumCount: Int = 1_000_000, timeoutMinutes: Int32 = 30) {
         self.maximumCount = maximumCount
+        self.timeoutMinutes = timeoutMinutes
     }
 
     /// A fresh session id (a random version 4 UUID, binary subtype 4).
@@ -102,7 +104,7 @@ final class SessionRegistry: Sendable {
 
     /// Forgets sessions idle past the timeout, aborting their transactions; returns their ids.
     func expire(now: ContinuousClock.Instant = .now) -> Set<BSONBinary> {
-        let limit = Duration.seconds(Int64(Self.timeoutMinutes) * 60)
+        let limit = Duration.seconds(Int64(timeoutMinutes) * 60)
         let expired = sessions.withLock { sessions in
             let expired = sessions.filter { now - $0.value.lastUse >= limit }
             for id in expired.keys { sessions[id] = nil }

@@ -7,10 +7,13 @@ import Query
 
 /// A command that belongs to a numbered transaction or retryable write of a session.
 struct SessionStatement: Sendable {
-    /// The commands a transaction may run.
+    /// The commands a transaction may run (`create` and `createIndexes` as mongod 4.4+ does:
+    /// collections and indexes created inside exist for others once it commits; the client
+    /// `bulkWrite` as 8.0 does).
     static let allowedInTransaction: Set<String> = [
         "find", "getMore", "killCursors", "aggregate", "distinct", "insert", "update", "delete",
-        "findAndModify", "findandmodify", "commitTransaction", "abortTransaction",
+        "findAndModify", "findandmodify", "commitTransaction", "abortTransaction", "create", "createIndexes",
+        "bulkWrite",
     ]
     /// The commands that are retryable writes.
     static let retryableWrites: Set<String> = ["insert", "update", "delete", "findAndModify", "findandmodify", "bulkWrite"]

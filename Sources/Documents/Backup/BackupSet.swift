@@ -1,10 +1,11 @@
 // BackupSet: a backup directory as a whole, offline — its backups with Tessera's records,
-// verification (file sizes, checksums while restoring a scratch copy, then the logical
+// purging all but the newest, verification (file sizes, checksums while restoring a scratch copy, then the logical
 // consistency check), restore to a new data directory, and point-in-time restore (a backup at
 // or before the moment, then the change log retained in a later backup redone up to it).
 
 internal import Foundation
 public import BSON
+internal import Storage
 
 /// One backup in a backup directory.
 public struct BackupSummary: Sendable, Equatable {
@@ -49,7 +50,7 @@ public struct PointInTimeRestore: Sendable, Equatable {
 /// A backup directory.
 ///
 /// Restores write only into a new (missing or empty) directory; a backup directory is read,
-/// never changed, by everything here.
+/// never changed, by everything here but ``purge(keep:)``.
 public struct BackupSet: Sendable {
     /// The backup directory.
     public let directory: String
@@ -67,6 +68,32 @@ public struct BackupSet: Sendable {
         try BackupStorage.list(directory).map { (listed) throws(MongoError) -> BackupSummary in
             BackupSummary(id: listed.id, createdAt: listed.createdAt, size: listed.size, fileCount: listed.fileCount,
                           record: try BackupRecord.read(in: directory, id: listed.id))
+        }
+    }
+
+    /// Deletes every backup but the newest `keep`, with the files only they used and their
+    /// records; returns the ids deleted, oldest first. Runs while no backup of this process
+    /// is being taken (the server's purges and backups take turns).
+    ///
+    /// - Throws: `BadValue` (2) when `keep` is below 1 or the directory does not exist;
+    ///   `InternalError` for a backup engine failure.
+    @discardableResult
+    public func purge(keep: Int) throws(MongoError) -> [UInt32] {
+        guard keep >= 1, let count = UInt32(exactly: keep) else {
+            throw MongoError(.badValue, "keep must be between 1 and \(UInt32.max), not \(keep)")
+        }
+        return try BackupStorage.serial.withLock { _ throws(MongoError) -> [UInt32] in
+            let before = try BackupStorage.list(directory).map(\.id)
+            let engine = try BackupStorage.engine(directory)
+            do throws(StorageError) {
+                try engine.purge(keepingLatest: count)
+            } catch {
+                throw .storage(error)
+            }
+            let kept = Set(engine.backups().map(\.id))
+            let purged = before.filter { !kept.contains($0) }
+            for id in purged { BackupStorage.remove(BackupRecord.path(in: directory, id: id)) }
+            return purged
         }
     }
 

@@ -30,6 +30,8 @@ enum ChangeReplay {
             // False when a capped collection's insert, redone just before, evicted it already.
             _ = try store.collection(namespace(of: entry)).delete(id: try required(entry.documentKey, "a document key", entry))
         case .create:
+            // A view's creation is its `system.views` insert, redone as such.
+            guard entry.document?["viewOn"] == nil else { return }
             try store.createCollection(namespace(of: entry), options: entry.document ?? BSONDocument())
         case .drop:
             try store.dropCollection(namespace(of: entry))
@@ -54,6 +56,10 @@ enum ChangeReplay {
             let to = try Namespace(database: String(target[..<dot]), collection: String(target[target.index(after: dot)...]))
             // A dropped target was logged (and is redone) as its own `drop` entry first.
             try store.renameCollection(namespace(of: entry), to: to, dropTarget: false)
+        case .modify:
+            // What change streams report of a collMod; the option changes are catalog
+            // records, which a restore does not redo from the log.
+            return
         }
     }
 

@@ -1,7 +1,8 @@
 // DocumentStore+Backup: every storage call of backups, restores and their checks, in one file
 // so another storage engine can re-point them: the checkpoint that fixes a backup's point
 // while writes go on, RocksDB's backup engine (create, list, verify, restore) and the index
-// reads of the consistency check. The logic around them lives in BackupSet and its peers.
+// reads of the consistency check, and the watch that stops a backup's copy when its operation is
+// interrupted. The logic around them lives in BackupSet and its peers.
 // Backups are RocksDB's for now: the one other place Documents names RocksDB types.
 
 public import BSON
@@ -19,22 +20,27 @@ extension DocumentStore {
     /// files that earlier backups in `directory` already hold, so a backup copies only what
     /// changed since. One backup runs at a time per process; a second waits.
     ///
-    /// - Parameter incremental: add to the backups already in `directory`. Without it the
-    ///   directory must hold none, so a full backup never silently becomes a partial copy.
+    /// `interrupt` (killOp, shutdown, maxTimeMS) stops the backup at any point, the copy
+    /// included: a watcher polls it and stops RocksDB's copy loop, which deletes what it wrote,
+    /// so an interrupted backup is never listed.
+    ///
+    /// - Parameters:
+    ///   - incremental: add to the backups already in `directory`. Without it the directory
+    ///     must hold none, so a full backup never silently becomes a partial copy.
+    ///   - rateLimit: the most bytes per second the copy writes (0: no limit).
     /// - Throws: `InvalidOptions` (72) when `directory` already holds backups and
     ///   `incremental` is false; `InternalError` for storage failures (RocksDB's status kept);
-    ///   `IllegalOperation` (20) on a storage engine other than RocksDB.
+    ///   `IllegalOperation` (20) on a storage engine other than RocksDB; the interrupt's error.
     public func backup(
-        to directory: String, incremental: Bool, interrupt: OperationInterrupt = .none
+        to directory: String, incremental: Bool, rateLimit: UInt64 = 0, interrupt: OperationInterrupt = .none
     ) throws(MongoError) -> BackupSummary {
         guard let storage = storage as? RocksDBStore else {
             throw MongoError(.illegalOperation, "backups need the RocksDB storage engine; \(path) uses another")
         }
         return try BackupStorage.serial.withLock { _ throws(MongoError) -> BackupSummary in
-            // Checked after waiting for another backup, and again before the copy (which
-            // RocksDB's backup engine runs to the end once started).
+            // Checked after waiting for another backup, before the checkpoint and during the copy.
             try interrupt.check()
-            let engine = try BackupStorage.engine(directory)
+            let engine = try BackupStorage.engine(directory, rateLimit: rateLimit)
             let earlier = engine.backups()
             guard incremental || earlier.isEmpty else {
                 throw MongoError(.invalidOptions,
@@ -50,7 +56,8 @@ extension DocumentStore {
                 throw .storage(error)
             }
             try interrupt.check()
-            let (info, point) = try BackupStorage.backUp(checkpoint: checkpoint, options: storage.options, into: engine)
+            let (info, point) = try BackupStorage.backUp(checkpoint: checkpoint, options: storage.options, into: engine,
+                                                         interrupt: interrupt)
             let copied = BackupStorage.bytes(under: directory) &- before
             let record = BackupRecord(id: info.id, point: point, bytesCopied: copied, incremental: !earlier.isEmpty,
                                       formatVersion: Self.formatVersion)
@@ -111,10 +118,11 @@ enum BackupStorage {
         let fileCount: UInt32
     }
 
-    /// The backup engine of `directory`, creating the directory when missing.
-    static func engine(_ directory: String) throws(MongoError) -> BackupEngine {
+    /// The backup engine of `directory`, creating the directory when missing; a backup it
+    /// takes copies at most `rateLimit` bytes per second (0: no limit).
+    static func engine(_ directory: String, rateLimit: UInt64 = 0) throws(MongoError) -> BackupEngine {
         do {
-            return try BackupEngine(directory: directory)
+            return try BackupEngine(directory: directory, rateLimit: rateLimit)
         } catch {
             throw .storage(error)
         }
@@ -122,20 +130,24 @@ enum BackupStorage {
 
     /// Opens the checkpoint at `checkpoint` (no background compaction, so its files stay
     /// those the live store shares with earlier backups), reads its newest change, and backs
-    /// it up into `engine`.
+    /// it up into `engine`, stopping the copy when `interrupt` fires.
     static func backUp(
-        checkpoint: String, options: StorageOptions, into engine: BackupEngine
+        checkpoint: String, options: StorageOptions, into engine: BackupEngine, interrupt: OperationInterrupt
     ) throws(MongoError) -> (BackupEngine.BackupInfo, BackupPoint) {
         var copyOptions = options
         copyOptions.createIfMissing = false
         copyOptions.errorIfExists = false
         copyOptions.disablesAutoCompactions = true
+        let watch = BackupInterruptWatch(engine: engine, interrupt: interrupt)
+        defer { watch.finish() }
         do {
             let copy = try RocksDBStore(path: checkpoint, options: copyOptions)
             let point = try newestChange(in: copy)
             let info = try engine.createBackup(of: copy, flushBeforeBackup: true)
             return (info, point)
         } catch {
+            // A copy the watch stopped fails with RocksDB's "Backup stopped": report why.
+            try interrupt.check()
             throw .from(error)
         }
     }
@@ -217,5 +229,38 @@ enum BackupStorage {
         if FileManager.default.fileExists(atPath: path) {
             try? FileManager.default.removeItem(atPath: path)
         }
+    }
+}
+
+/// Watches a running backup's interrupt from its own thread and stops RocksDB's copy when it
+/// fires (the copy runs inside one C call that polls nothing of ours). Checks every 20 ms
+/// until ``finish()``.
+final class BackupInterruptWatch: Sendable {
+    /// How often the interrupt is checked, in seconds.
+    static let intervalSeconds = 0.02
+    private let done = Atomic<Bool>(false)
+
+    /// Starts watching `interrupt` for the backup running on `engine` (nothing to watch
+    /// when it can never fire).
+    init(engine: BackupEngine, interrupt: OperationInterrupt) {
+        guard interrupt.isActive else { return }
+        let thread = Thread { [self] in
+            while !done.load(ordering: .acquiring) {
+                do throws(MongoError) {
+                    try interrupt.check()
+                } catch {
+                    engine.stop()
+                    return
+                }
+                Thread.sleep(forTimeInterval: Self.intervalSeconds)
+            }
+        }
+        thread.name = "backup-interrupt-watch"
+        thread.start()
+    }
+
+    /// Stops watching (the backup ended).
+    func finish() {
+        done.store(true, ordering: .releasing)
     }
 }

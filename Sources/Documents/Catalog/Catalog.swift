@@ -20,6 +20,8 @@ public final class Catalog: Sendable {
         var description: CollectionDescription
         let keySpace: any KeySpace
         var indexes: [OpenIndex] = []
+        /// Indexes being built: writers maintain them, readers do not see them (IndexBuild).
+        var building: [IndexBuild] = []
         /// Insertion order and size account, for a capped collection.
         var capped: CappedOrder?
 

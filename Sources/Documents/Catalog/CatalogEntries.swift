@@ -115,6 +115,24 @@ public struct CollectionDescription: Sendable, Equatable {
     /// Its indexes, `_id_` first, then in creation order.
     public internal(set) var indexes: [IndexDescription]
 
+    /// The collection's UUID (MongoDB's `info.uuid`), derived from its internal id.
+    public var uuid: BSONBinary { Self.uuid(ofID: id) }
+
+    /// The UUID of the collection with internal id `id`: stable, and distinct for every id
+    /// (a version 4 UUID layout whose last 8 bytes are the id).
+    public static func uuid(ofID id: UInt64) -> BSONBinary {
+        var bytes = [UInt8](repeating: 0, count: 16)
+        var rest = id
+        for index in (8..<16).reversed() {
+            bytes[index] = UInt8(truncatingIfNeeded: rest)
+            rest >>= 8
+        }
+        bytes[0...3] = [0x74, 0x65, 0x73, 0x73]  // "tess"
+        bytes[6] = 0x40
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        return BSONBinary(subtype: .uuid, bytes: bytes)
+    }
+
     /// Whether the change log keeps pre-images of its documents
     /// (`changeStreamPreAndPostImages: {enabled: true}`).
     public var recordsPreImages: Bool {

@@ -2,11 +2,24 @@
 // level and action, pre-images, capped bounds) and an index's mutable options (hidden,
 // expireAfterSeconds, prepareUnique). Each change is one catalog record rewritten in one
 // commit; the in-memory catalog follows when it lands. Parsing and MongoDB's rules stay above.
+// Also the change log entries of DDL kept outside the catalog (recordChange).
 
 public import BSON
 internal import Storage
 
 extension DocumentStore {
+    /// Records `operation` on `namespace` in the change log, in a commit of its own that
+    /// changes nothing else: what change streams report of DDL the catalog does not log
+    /// itself (a view's creation, a collMod). `document` is the entry's description.
+    public func recordChange(
+        _ operation: ChangeLogEntry.Operation, on namespace: Namespace, document: BSONDocument, collectionID: UInt64? = nil
+    ) throws(MongoError) {
+        try commit(.journaled) { (pending) throws(MongoError) in
+            try pending.log(operation, database: namespace.database, collection: namespace.collection, document: document,
+                            collectionID: collectionID)
+        }
+    }
+
     /// Replaces the options of the collection at `namespace` with `options` (stored verbatim,
     /// listed by listCollections). New capped bounds (`size`, `max` of a capped collection)
     /// apply from the next insert, which evicts down to them.

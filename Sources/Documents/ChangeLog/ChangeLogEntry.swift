@@ -32,8 +32,13 @@ public struct ChangeLogEntry: Sendable, Equatable {
         case createIndex
         /// An index was removed from the catalog; `document` is `{name}`.
         case dropIndex
-        /// A collection was renamed; `document` is `{to: "<db>.<collection>"}`.
+        /// A collection was renamed; `document` is `{to: "<db>.<collection>"}`, plus
+        /// `dropTarget: <uuid>` when a target was dropped.
         case rename
+        /// A collection's or an index's options changed (collMod), or a view was modified;
+        /// `document` is `{operationDescription, stateBeforeChange?}` as change streams show
+        /// it. Informational: a restore does not redo it.
+        case modify
     }
 
     /// The commit order of the change; strictly increasing, starting at 1.
@@ -56,6 +61,9 @@ public struct ChangeLogEntry: Sendable, Equatable {
     /// The whole document after an update, when the entry was read with post-images (see
     /// ``ChangeLog/entries(after:limit:postImages:)``); `nil` otherwise and for other operations.
     public let postImage: BSONDocument?
+    /// The internal id of the collection changed (its UUID, ``CollectionDescription/uuid(ofID:)``),
+    /// when the entry recorded it.
+    public let collectionID: UInt64?
     /// For an update: setting `document`'s `updatedFields` in order — each a dotted path
     /// through embedded documents, an existing field replaced in place, a new one appended to
     /// its document — turns the old version into the new one exactly (delta updates).
@@ -65,7 +73,8 @@ public struct ChangeLogEntry: Sendable, Equatable {
     public init(
         sequence: UInt64, operation: Operation, database: String, collection: String?,
         documentKey: BSONValue? = nil, document: BSONDocument? = nil, wallTime: BSONDateTime,
-        preImage: BSONDocument? = nil, postImage: BSONDocument? = nil, updatedFieldsRedo: Bool = false
+        preImage: BSONDocument? = nil, postImage: BSONDocument? = nil, updatedFieldsRedo: Bool = false,
+        collectionID: UInt64? = nil
     ) {
         self.sequence = sequence
         self.operation = operation
@@ -77,6 +86,7 @@ public struct ChangeLogEntry: Sendable, Equatable {
         self.preImage = preImage
         self.postImage = postImage
         self.updatedFieldsRedo = updatedFieldsRedo
+        self.collectionID = collectionID
     }
 
     /// `database.collection`, or just the database for `dropDatabase`.
@@ -92,7 +102,7 @@ public struct ChangeLogEntry: Sendable, Equatable {
         return key
     }
 
-    /// The stored value: `{op, db, coll?, key?, doc? | rec?, wall, pre?, post?, redo?}` as BSON
+    /// The stored value: `{op, db, coll?, key?, doc? | rec?, wall, pre?, post?, redo?, cid?}` as BSON
     /// (the sequence is the key). A document that has been shape-encoded is stored as its
     /// record bytes (`rec`, a binary), so the log costs what the collection costs; other
     /// documents as BSON (`doc`). An update's new version is its record bytes (`post`);
@@ -112,7 +122,20 @@ public struct ChangeLogEntry: Sendable, Equatable {
         if let preImage { stored.append("pre", .document(preImage)) }
         if let postImage { stored.append("post", .binary(BSONBinary(subtype: .userDefined, bytes: postImage))) }
         if updatedFieldsRedo { stored.append("redo", .bool(true)) }
+        if let collectionID {
+            // An int32 while it fits: 4 bytes less on every entry.
+            stored.append("cid", Int32(exactly: collectionID).map { .int32($0) } ?? .int64(Int64(bitPattern: collectionID)))
+        }
         return try stored.bsonBytes()
+    }
+
+    /// A stored `cid`: an int32 or an int64.
+    private static func collectionID(_ value: BSONValue?) -> UInt64? {
+        switch value {
+        case let .int32(id)?: UInt64(exactly: id)
+        case let .int64(id)?: UInt64(bitPattern: id)
+        default: nil
+        }
     }
 
     /// Reads a stored entry, decoding a record with `decoder` (and an update's post-image when
@@ -137,6 +160,7 @@ public struct ChangeLogEntry: Sendable, Equatable {
         self.init(sequence: sequence, operation: operation, database: database, collection: stored["coll"]?.stringValue,
                   documentKey: stored["key"], document: document, wallTime: wallTime,
                   preImage: stored["pre"]?.documentValue, postImage: postImage,
-                  updatedFieldsRedo: stored["redo"]?.boolValue == true)
+                  updatedFieldsRedo: stored["redo"]?.boolValue == true,
+                  collectionID: Self.collectionID(stored["cid"]))
     }
 }

@@ -244,7 +244,7 @@ extension DocumentCollection {
             if !indexes.isEmpty { try indexes.delete(old, idKey: entry.idKey) }
             pending.batch.delete(entry.idKey, in: collection.keySpace)
             try pending.log(.delete, database: namespace.database, collection: namespace.collection,
-                            documentKey: old["_id"] ?? .null)
+                            documentKey: old["_id"] ?? .null, collectionID: collection.description.id)
         }
         return account
     }

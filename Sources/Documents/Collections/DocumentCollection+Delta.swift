@@ -53,7 +53,8 @@ extension DocumentCollection {
             guard let current = store.catalog.collection(namespace), current.id == collection.description.id else {
                 throw MongoError(.namespaceNotFound, "collection \(namespace) was dropped during the write")
             }
-            if request.touches(current.indexes) { return .notApplicable }
+            let building = store.catalog.openCollection(namespace)?.building.map(\.description) ?? []
+            if request.touches(current.indexes + building) { return .notApplicable }
             let stored: [UInt8]?
             do throws(StorageError) {
                 stored = try store.storage.get(key, in: collection.keySpace)
@@ -81,7 +82,8 @@ extension DocumentCollection {
                 // through embedded documents only; new fields appended in order), so the log
                 // stays as small as the patch.
                 try pending.log(.update, database: namespace.database, collection: namespace.collection,
-                                documentKey: id, document: description, preImage: preImage, updatedFieldsRedo: true)
+                                documentKey: id, document: description, preImage: preImage, updatedFieldsRedo: true,
+                                collectionID: current.id)
                 return .applied(modified: true)
             }
         }

@@ -1,6 +1,6 @@
 // Record-level reads for the query layer: scan a collection's shape-encoded records as lazy
 // views (no decoding), so a compiled matcher can decide most documents from their shape
-// and a few slots.
+// and a few slots; and the key-space scan helper other store-wide readers share.
 
 public import BSON
 internal import Storage
@@ -29,7 +29,7 @@ extension DocumentCollection {
         after key: [UInt8]?, interrupt: OperationInterrupt = .none,
         _ body: (Record, _ key: UnsafeRawBufferPointer) throws(MongoError) -> Bool
     ) throws(MongoError) {
-        guard let collection = store.catalog.openCollection(namespace) else { return }
+        guard let collection = openCollection() else { return }
         guard let range = KeyRange.all.resumed(after: key, direction: .forward) else { return }
         let decoder = RecordDecoder(registry: store.shapes)
         var poll = interrupt.poll()
@@ -89,23 +89,33 @@ extension DocumentCollection {
         _ keySpace: any KeySpace, range: KeyRange,
         _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(MongoError) -> Bool
     ) throws(MongoError) {
-        var failure: MongoError?
-        do {
-            try reader.scan(range, in: keySpace, direction: .forward) { key, value in
-                do throws(MongoError) {
-                    return try body(key, value) ? .continue : .stop
-                } catch {
-                    failure = error
-                    return .stop
-                }
-            }
-        } catch let error as StorageError where error.code == .keySpaceDropped {
-            return
-        } catch let error as StorageError {
-            throw .storage(error)
-        } catch {
-            throw MongoError(.internalError, "\(error)")
-        }
-        if let failure { throw failure }
+        try scanEntries(of: reader, in: keySpace, range: range, body)
     }
+}
+
+/// Scans the entries of `range` in `keySpace` through `reader`, in key order, until `body`
+/// returns `false`. A key space dropped meanwhile ends the scan quietly; `body`'s error ends
+/// it and is thrown; storage failures are thrown as MongoDB errors.
+func scanEntries(
+    of reader: any KeyValueReader, in keySpace: any KeySpace, range: KeyRange,
+    _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(MongoError) -> Bool
+) throws(MongoError) {
+    var failure: MongoError?
+    do {
+        try reader.scan(range, in: keySpace, direction: .forward) { key, value in
+            do throws(MongoError) {
+                return try body(key, value) ? .continue : .stop
+            } catch {
+                failure = error
+                return .stop
+            }
+        }
+    } catch let error as StorageError where error.code == .keySpaceDropped {
+        return
+    } catch let error as StorageError {
+        throw .storage(error)
+    } catch {
+        throw MongoError(.internalError, "\(error)")
+    }
+    if let failure { throw failure }
 }

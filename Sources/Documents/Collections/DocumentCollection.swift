@@ -59,12 +59,9 @@ public struct DocumentCollection: Sendable {
         contentsOf documents: [BSONDocument], writeConcern: WriteConcern = .acknowledged
     ) throws(MongoError) -> [BSONValue] {
         guard !documents.isEmpty else { return [] }
-        var encoder = RecordEncoder(registry: store.shapes, owner: namespace.description)
-        var prepared: [PreparedDocument] = []
-        prepared.reserveCapacity(documents.count)
-        for document in documents {
-            prepared.append(try PreparedDocument(document, encoder: &encoder))
-        }
+        // Read before encoding: if shapes are reclaimed meanwhile, the records may name one.
+        var generation = store.shapes.reclaimGeneration
+        var prepared = try prepare(documents)
         if let transaction { return try insert(prepared, in: transaction) }
         // A concurrent drop can remove the collection between lookup and commit: retry then.
         var attempts = 0
@@ -74,6 +71,11 @@ public struct DocumentCollection: Sendable {
             do {
                 try store.commit(writeConcern) { (pending) throws(MongoError) in
                     let current = try stillExisting(collection)
+                    // Reclamation holds the commit section, so the generation is stable here.
+                    if store.shapes.reclaimGeneration != generation {
+                        generation = store.shapes.reclaimGeneration
+                        prepared = try prepare(documents)
+                    }
                     let indexes = IndexMaintenance(store: store, namespace: namespace, collection: current, pending: pending)
                     var seen: Set<[UInt8]> = []
                     for document in prepared {
@@ -88,7 +90,8 @@ public struct DocumentCollection: Sendable {
                         try indexes.insert(document.document, id: document.id, idKey: document.key)
                         pending.persist(document.record.unpersistedShapes)
                         try pending.log(.insert, database: namespace.database, collection: namespace.collection,
-                                        documentKey: document.id, record: document.record.bytes)
+                                        documentKey: document.id, record: document.record.bytes,
+                                        collectionID: current.description.id)
                     }
                     if let capped = current.capped {
                         let account = try admit(prepared, into: capped, collection: current, indexes: indexes, pending: pending)
@@ -101,6 +104,17 @@ public struct DocumentCollection: Sendable {
                 continue
             }
         }
+    }
+
+    /// `documents` encoded as records (their shapes charged to this collection).
+    private func prepare(_ documents: [BSONDocument]) throws(MongoError) -> [PreparedDocument] {
+        var encoder = RecordEncoder(registry: store.shapes, owner: namespace.description)
+        var prepared: [PreparedDocument] = []
+        prepared.reserveCapacity(documents.count)
+        for document in documents {
+            prepared.append(try PreparedDocument(document, encoder: &encoder))
+        }
+        return prepared
     }
 
     /// Replaces the document whose `_id` is `id` with `replacement` (keeping `_id` first).
@@ -140,7 +154,7 @@ public struct DocumentCollection: Sendable {
         id: BSONValue, writeConcern: WriteConcern = .acknowledged, loggedAs: ChangeLogEntry.Operation = .replace,
         _ transform: (BSONDocument) throws(MongoError) -> BSONDocument?
     ) throws(MongoError) -> ModifyOutcome {
-        guard let collection = store.catalog.openCollection(namespace) else { return .notFound }
+        guard let collection = openCollection() else { return .notFound }
         if let transaction { return try modify(id: id, in: collection, transaction: transaction, loggedAs: loggedAs, transform) }
         let key = KeyEncoding.key(for: id)
         return try store.commit(writeConcern) { (pending) throws(MongoError) -> ModifyOutcome in
@@ -161,10 +175,11 @@ public struct DocumentCollection: Sendable {
                 let description = UpdateDescription(from: old, to: prepared.document)
                 try pending.log(.update, database: namespace.database, collection: namespace.collection,
                                 documentKey: prepared.id, document: description.document, preImage: preImage,
-                                postImage: prepared.record.bytes)
+                                postImage: prepared.record.bytes, collectionID: current.description.id)
             } else {
                 try pending.log(.replace, database: namespace.database, collection: namespace.collection,
-                                documentKey: prepared.id, record: prepared.record.bytes, preImage: preImage)
+                                documentKey: prepared.id, record: prepared.record.bytes, preImage: preImage,
+                                collectionID: current.description.id)
             }
             return .replaced
         }
@@ -204,7 +219,7 @@ public struct DocumentCollection: Sendable {
         ids: [BSONValue], writeConcern: WriteConcern = .acknowledged,
         where shouldDelete: ((BSONDocument) throws(MongoError) -> Bool)?
     ) throws(MongoError) -> Int {
-        guard let collection = store.catalog.openCollection(namespace), !ids.isEmpty else { return 0 }
+        guard let collection = openCollection(), !ids.isEmpty else { return 0 }
         if let transaction { return try delete(ids: ids, in: collection, transaction: transaction, where: shouldDelete) }
         return try store.commit(writeConcern) { (pending) throws(MongoError) -> Int in
             let current = try stillExisting(collection)
@@ -227,7 +242,7 @@ public struct DocumentCollection: Sendable {
                 }
                 pending.batch.delete(key, in: collection.keySpace)
                 try pending.log(.delete, database: namespace.database, collection: namespace.collection, documentKey: id,
-                                preImage: preImage)
+                                preImage: preImage, collectionID: current.description.id)
                 deleted.insert(key)
             }
             return deleted.count
@@ -236,10 +251,22 @@ public struct DocumentCollection: Sendable {
 
     // MARK: Reads
 
+    /// The collection as this handle sees it: inside a transaction, one the transaction
+    /// created counts.
+    func openCollection() -> Catalog.OpenCollection? {
+        transaction?.openCollection(namespace) ?? store.catalog.openCollection(namespace)
+    }
+
+    /// The collection's catalog entry as this handle sees it (inside a transaction, one the
+    /// transaction created counts), or `nil` when it does not exist.
+    public var catalogEntry: CollectionDescription? {
+        openCollection()?.description
+    }
+
     /// The document whose `_id` equals `id` (by MongoDB's comparison: `1` finds `1.0`), or
     /// `nil`; `nil` also when the collection does not exist.
     public func document(withID id: BSONValue) throws(MongoError) -> BSONDocument? {
-        guard let collection = store.catalog.openCollection(namespace) else { return nil }
+        guard let collection = openCollection() else { return nil }
         if let transaction {
             let stored = try transaction.storedValue(forKey: KeyEncoding.key(for: id), in: collection, namespace: namespace)
             return try stored.map { (bytes) throws(MongoError) in try decode(bytes, decoder: RecordDecoder(registry: store.shapes)) }
@@ -285,7 +312,7 @@ public struct DocumentCollection: Sendable {
 
     /// The number of documents (a key scan; no document is decoded).
     public func count() throws(MongoError) -> Int {
-        guard let collection = store.catalog.openCollection(namespace) else { return 0 }
+        guard let collection = openCollection() else { return 0 }
         var total = 0
         if let transaction {
             try transaction.forEachStored(in: collection, namespace: namespace) { _, _ in

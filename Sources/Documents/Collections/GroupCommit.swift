@@ -117,12 +117,14 @@ struct GroupCommitStateMachine: Sendable {
 /// calling `sync` again (see ``GroupCommitStateMachine``).
 ///
 /// `@unchecked Sendable` because: `state` is read and written only while `condition` is
-/// held; `syncCount` is an `Atomic`.
+/// held; `syncCount` is an `Atomic` and `batches` is `Sendable`.
 final class GroupCommit: @unchecked Sendable {
     private let condition = ConditionLock()
     private var state = GroupCommitStateMachine()
     /// Number of successful syncs run, for tests and metrics.
     let syncCount = Atomic<Int>(0)
+    /// How many writes each successful sync made durable.
+    let batches = GroupCommitBatches()
 
     init() {}
 
@@ -181,10 +183,59 @@ final class GroupCommit: @unchecked Sendable {
                 if let failure {
                     state.syncFailed(failure)
                 } else {
+                    if target > state.synced { batches.record(target - state.synced) }
                     state.syncSucceeded(through: target)
                 }
                 condition.broadcast()
             }
         }
     }
+}
+
+/// The sizes of group commit's batches: how many journaled writes (tickets) each successful
+/// WAL fsync made durable, counted in power-of-two buckets for serverStatus and Prometheus.
+/// Recorded by a sync's leader (once per sync, under a lock), read by any scrape.
+final class GroupCommitBatches: Sendable {
+    private let recorded = Mutex(GroupCommitFigures())
+
+    init() {}
+
+    /// One sync made `size` writes durable.
+    func record(_ size: UInt64) {
+        let bounds = GroupCommitFigures.bucketBounds
+        let bucket = bounds.firstIndex { size <= $0 } ?? bounds.count
+        let amount = Int64(clamping: size)
+        recorded.withLock { figures in
+            figures.bucketCounts[bucket] &+= 1
+            figures.writes &+= amount
+            figures.largestBatch = max(figures.largestBatch, amount)
+        }
+    }
+
+    /// What was recorded so far.
+    var figures: GroupCommitFigures { recorded.withLock { $0 } }
+}
+
+/// Group commit's batch figures at one moment.
+public struct GroupCommitFigures: Sendable, Equatable {
+    /// The inclusive upper bounds of the batch-size buckets; `bucketCounts` has one more
+    /// entry, for batches above the last bound.
+    public static let bucketBounds: [UInt64] = [1, 2, 4, 8, 16, 32, 64, 128, 256]
+    /// Syncs per bucket (not cumulative).
+    public var bucketCounts: [Int64]
+    /// Writes made durable by all syncs together (the sum of batch sizes).
+    public var writes: Int64
+    /// The most writes one sync made durable.
+    public var largestBatch: Int64
+
+    /// Figures from their parts (zero by default).
+    public init(bucketCounts: [Int64] = Array(repeating: 0, count: Self.bucketBounds.count + 1),
+                writes: Int64 = 0, largestBatch: Int64 = 0) {
+        self.bucketCounts = bucketCounts
+        self.writes = writes
+        self.largestBatch = largestBatch
+    }
+
+    /// Successful syncs counted.
+    public var batches: Int64 { bucketCounts.reduce(0, &+) }
 }

@@ -12,9 +12,16 @@ internal import Storage
 /// pool) wakes every `interval()`, and when writes were appended since the last sync, runs
 /// one through the store's group commit, so it shares fsyncs with journaled writers and
 /// stops for good once a sync has failed. It holds the store weakly, so it never keeps a
-/// closed store open.
+/// closed store open; while a sync runs it holds it strongly, which is why ``stop()`` waits
+/// for the thread to end: otherwise the thread could hold the last reference and close the
+/// store while the process exits.
 final class JournalCommitter: Sendable {
     private let stopped = Atomic<Bool>(false)
+    private let started = Atomic<Bool>(false)
+    /// Signalled by ``stop()`` to cut the thread's sleep short.
+    private let wake = DispatchSemaphore(value: 0)
+    /// Signalled once by the thread as it ends.
+    private let ended = DispatchSemaphore(value: 0)
     /// Background syncs run (successful ones).
     let syncCount = Atomic<Int>(0)
     /// Background syncs that failed.
@@ -24,13 +31,18 @@ final class JournalCommitter: Sendable {
 
     /// Starts the thread; `interval` is read before every sleep (a runtime parameter).
     func start(store: DocumentStore, interval: @escaping @Sendable () -> Duration) {
+        guard !started.exchange(true, ordering: .acquiringAndReleasing) else { return }
         weak let weakStore = store
         let thread = Thread { [self] in
+            defer { ended.signal() }
             while !stopped.load(ordering: .acquiring) {
                 let pause = interval()
-                let seconds = Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18
-                Thread.sleep(forTimeInterval: max(0.001, seconds))
-                guard !stopped.load(ordering: .acquiring), let store = weakStore else { return }
+                let nanoseconds = pause.components.seconds.multipliedReportingOverflow(by: 1_000_000_000)
+                let total = nanoseconds.overflow ? Int64.max : nanoseconds.partialValue &+ pause.components.attoseconds / 1_000_000_000
+                let bounded = Int(clamping: max(1_000_000, min(total, 3_600 * 1_000_000_000)))
+                _ = wake.wait(timeout: .now() + .nanoseconds(bounded))
+                guard !stopped.load(ordering: .acquiring) else { return }
+                guard let store = weakStore else { return }
                 switch store.syncJournalIfBehind() {
                 case .synced: syncCount.add(1, ordering: .relaxed)
                 case .failed: failureCount.add(1, ordering: .relaxed)
@@ -42,9 +54,13 @@ final class JournalCommitter: Sendable {
         thread.start()
     }
 
-    /// Stops the thread after its current sleep or sync.
+    /// Stops the thread and waits until it has ended (after its current sync, if one runs),
+    /// so it no longer holds the store when this returns. Idempotent.
     func stop() {
-        stopped.store(true, ordering: .releasing)
+        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        guard started.load(ordering: .acquiring) else { return }
+        wake.signal()
+        ended.wait()
     }
 }
 

@@ -42,12 +42,13 @@ final class PendingCommit {
     func log(
         _ operation: ChangeLogEntry.Operation, database: String, collection: String?,
         documentKey: BSONValue? = nil, document: BSONDocument? = nil, record: [UInt8]? = nil,
-        preImage: BSONDocument? = nil, postImage: [UInt8]? = nil, updatedFieldsRedo: Bool = false
+        preImage: BSONDocument? = nil, postImage: [UInt8]? = nil, updatedFieldsRedo: Bool = false,
+        collectionID: UInt64? = nil
     ) throws(MongoError) {
         let entry = ChangeLogEntry(
             sequence: nextSequence, operation: operation, database: database, collection: collection,
             documentKey: documentKey, document: document, wallTime: wallTime, preImage: preImage,
-            updatedFieldsRedo: updatedFieldsRedo)
+            updatedFieldsRedo: updatedFieldsRedo, collectionID: collectionID)
         let value: [UInt8]
         do {
             value = try entry.storedValue(record: record, postImage: postImage)

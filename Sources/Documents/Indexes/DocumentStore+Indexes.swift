@@ -1,6 +1,7 @@
 // DocumentStore's index DDL: createIndex (validating the spec and building the index over
-// the existing documents), dropIndex (freeing its key space) and setIndexHidden. Builds hold
-// the commit section, so writers wait and every document is indexed exactly once.
+// the existing documents while writes go on — IndexBuild.swift — or, on an engine several
+// servers share, holding the database commit lock: DocumentStore.indexBuildMode), dropIndex
+// (freeing its key space) and setIndexHidden.
 
 public import BSON
 internal import Storage
@@ -12,7 +13,9 @@ extension DocumentStore {
     ///
     /// `options` is the rest of a createIndexes specification (`unique`, `sparse`,
     /// `partialFilterExpression`, `expireAfterSeconds`, `hidden`, ...); see
-    /// `IndexSpecValidation.validate` for every check. Writers wait while the index is built.
+    /// `IndexSpecValidation.validate` for every check. Writes go on while the index is built
+    /// (they wait at most for one batch of it), except on an engine several servers share,
+    /// where every server's writes wait for the whole build (``indexBuildMode``); other DDL waits.
     ///
     /// - Throws: `IndexKeySpecsConflict` (86) when the name exists with another key pattern,
     ///   `IndexOptionsConflict` (85) when the name exists with other options or an equivalent
@@ -20,17 +23,33 @@ extension DocumentStore {
     ///   `InvalidIndexSpecificationOption` (197) or `BadValue` (2) for a bad specification
     ///   (`BadValue` also for a partial filter when the store has no predicate compiler), and
     ///   `DuplicateKey` (11000) or `CannotIndexParallelArrays` (171) when an existing document
-    ///   cannot be indexed — then nothing of the index remains.
+    ///   cannot be indexed (also one written during the build), the interrupt's error
+    ///   (`Interrupted` 11601, `InterruptedAtShutdown` 11600, `MaxTimeMSExpired` 50) — then
+    ///   nothing of the index remains.
     @discardableResult
     public func createIndex(
         on namespace: Namespace, key: BSONDocument, name: String? = nil, options: BSONDocument = BSONDocument(),
         interrupt: OperationInterrupt = .none
     ) throws(MongoError) -> IndexDescription {
-        let requested = try IndexSpecValidation.validate(key: key, name: name, options: options)
+        let requested = try checkedIndex(key: key, name: name, options: options)
         if IndexKeyPattern.isIDPattern(key) {
             _ = try openOrCreateCollection(namespace)
             return catalog.collection(namespace)?.indexes.first(where: \.isIDIndex) ?? .idIndex
         }
+        _ = try openOrCreateCollection(namespace)
+        return try ddlSection.withLock { () throws(MongoError) -> IndexDescription in
+            guard let collection = catalog.openCollection(namespace) else {
+                throw MongoError(.namespaceNotFound, "ns not found: \(namespace)")
+            }
+            if let existing = try Self.existingIndex(matching: requested, in: collection.description) { return existing }
+            return try build(requested, on: collection, namespace: namespace, interrupt: interrupt)
+        }
+    }
+
+    /// The index `key`/`name`/`options` describe, validated (`IndexSpecValidation.validate`),
+    /// its partial filter compiled once to check it.
+    func checkedIndex(key: BSONDocument, name: String?, options: BSONDocument) throws(MongoError) -> IndexDescription {
+        let requested = try IndexSpecValidation.validate(key: key, name: name, options: options)
         if let filter = requested.partialFilter {
             guard let predicateCompiler else {
                 throw MongoError(.badValue,
@@ -38,85 +57,108 @@ extension DocumentStore {
             }
             _ = try predicateCompiler(filter)
         }
+        return requested
+    }
+
+    /// The index of `collection` that `requested` repeats (same name, key and options), or
+    /// `nil` when it is new.
+    ///
+    /// - Throws: `IndexKeySpecsConflict` (86) for its name with another key pattern,
+    ///   `IndexOptionsConflict` (85) for its name with other options or an equivalent index
+    ///   under another name.
+    static func existingIndex(matching requested: IndexDescription,
+                              in collection: CollectionDescription) throws(MongoError) -> IndexDescription? {
         let spec = IndexSpec(requested)
-        _ = try openOrCreateCollection(namespace)
-        return try ddlSection.withLock { () throws(MongoError) -> IndexDescription in
-            guard let collection = catalog.openCollection(namespace) else {
-                throw MongoError(.namespaceNotFound, "ns not found: \(namespace)")
-            }
-            for existing in collection.description.indexes {
-                let existingSpec = IndexSpec(existing)
-                if existing.name == requested.name {
-                    guard BSONValue.compareDocuments(existing.key, requested.key) == 0 else {
-                        throw MongoError(.indexKeySpecsConflict,
-                                         "An existing index has the same name as the requested index: \(requested.name)")
-                    }
-                    guard existingSpec.isEquivalent(to: spec), existing.isHidden == requested.isHidden,
-                          existing.expireAfterSeconds == requested.expireAfterSeconds
-                    else {
-                        throw MongoError(.indexOptionsConflict,
-                                         "An equivalent index already exists with the same name but different options: \(requested.name)")
-                    }
-                    return existing
+        for existing in collection.indexes {
+            let existingSpec = IndexSpec(existing)
+            if existing.name == requested.name {
+                guard BSONValue.compareDocuments(existing.key, requested.key) == 0 else {
+                    throw MongoError(.indexKeySpecsConflict,
+                                     "An existing index has the same name as the requested index: \(requested.name)")
                 }
-                if existingSpec.isEquivalent(to: spec) {
-                    throw MongoError(.indexOptionsConflict, "Index already exists with a different name: \(existing.name)")
+                guard existingSpec.isEquivalent(to: spec), existing.isHidden == requested.isHidden,
+                      existing.expireAfterSeconds == requested.expireAfterSeconds, existingSpec.text == spec.text
+                else {
+                    throw MongoError(.indexOptionsConflict,
+                                     "An equivalent index already exists with the same name but different options: \(requested.name)")
                 }
+                return existing
             }
-            return try build(requested, on: collection, namespace: namespace, interrupt: interrupt)
+            if existingSpec.isEquivalent(to: spec) {
+                throw MongoError(.indexOptionsConflict, "Index already exists with a different name: \(existing.name)")
+            }
+            try TextIndexRules.checkOnlyTextIndex(existing: existing, requested: requested)
+        }
+        return nil
+    }
+
+    /// `requested` with a new, empty key space of its own (its id reserved): what an index
+    /// build or a transaction's createIndex fills. Nothing records it yet.
+    func openNewIndex(_ requested: IndexDescription) throws(MongoError)
+        -> (description: IndexDescription, open: Catalog.OpenIndex, id: UInt64)
+    {
+        let id = try reserveKeySpaceID()
+        let keySpace = try makeKeySpace(named: CatalogKey.keySpaceName(index: id))
+        var description = requested
+        description.keySpaceID = id
+        return (description, Catalog.OpenIndex(description: description, keySpace: keySpace, compiler: predicateCompiler), id)
+    }
+
+    /// The key space `name`, opened or made.
+    func makeKeySpace(named name: String) throws(MongoError) -> any KeySpace {
+        do {
+            return try storage.keySpace(named: name)
+        } catch {
+            throw .storage(error)
         }
     }
 
-    /// Builds `requested` over `collection` in a new key space while holding the commit
-    /// section, then records it; on any error drops the key space and records nothing.
+    /// Builds `requested` over `collection` in a new key space, then records it; on any error
+    /// unregisters it, drops the key space and records nothing. How writers fare meanwhile is
+    /// ``DocumentStore/indexBuildMode``'s choice: they go on (a hybrid build, IndexBuild.swift),
+    /// or, on an engine other servers share, the whole build holds the database commit lock.
     private func build(
         _ requested: IndexDescription, on collection: Catalog.OpenCollection, namespace: Namespace,
         interrupt: OperationInterrupt
     ) throws(MongoError) -> IndexDescription {
-        let id = try reserveKeySpaceID()
-        let keySpace: any KeySpace
+        let (description, open, id) = try openNewIndex(requested)
+        let keySpace = open.keySpace
+        let build = IndexBuild(description: description, index: open)
         do {
-            keySpace = try storage.keySpace(named: CatalogKey.keySpaceName(index: id))
-        } catch {
-            throw .storage(error)
-        }
-        var description = requested
-        description.keySpaceID = id
-        let open = Catalog.OpenIndex(description: description, keySpace: keySpace, compiler: predicateCompiler)
-        do {
-            let result = try withCommitSection { () throws(MongoError) -> IndexDescription in
-                guard let current = catalog.openCollection(namespace), current.description.id == collection.description.id else {
-                    throw MongoError(.namespaceNotFound, "collection \(namespace) was dropped during the index build")
-                }
-                // Another server sharing the store built it meanwhile (the catalog was just
-                // refreshed under the database lock): theirs stands.
-                if shared != nil, let existing = current.index(named: requested.name) { return existing }
-                let builder = IndexBuilder(store: self, namespace: namespace, collection: current, index: open,
-                                           interrupt: interrupt)
-                description.multikeyFields = try builder.build()
-                let built = description
-                try commit(.journaled, holdingSection: true) { (pending) throws(MongoError) in
-                    pending.batch.put(CatalogKey.index(collection: current.description.id, name: built.name),
-                                      try bson(built.catalogRecord), in: catalogKeySpace)
-                    var next: [UInt8] = []
-                    KeyEncoding.appendBigEndian(id + 1, to: &next)
-                    pending.batch.put(CatalogKey.nextCollectionID, next, in: catalogKeySpace)
-                    try pending.log(.createIndex, database: namespace.database, collection: namespace.collection,
-                                    document: built.document)
-                    let catalog = self.catalog
-                    pending.onCommit {
-                        catalog.withState { state in
-                            state.collections[namespace]?.description.indexes.append(built)
-                            state.collections[namespace]?.indexes.append(open)
-                        }
+            switch indexBuildMode {
+            case .hybrid:
+                let registered = try commitSection.withLock { () throws(MongoError) -> Catalog.OpenCollection in
+                    guard let current = catalog.openCollection(namespace), current.description.id == collection.description.id else {
+                        throw MongoError(.namespaceNotFound, "collection \(namespace) was dropped during the index build")
                     }
+                    catalog.withState { state in state.collections[namespace]?.building.append(build) }
+                    return current
                 }
-                return built
+                return try HybridIndexBuilder(store: self, namespace: namespace, collection: registered, build: build,
+                                              interrupt: interrupt).run()
+            case .locked:
+                let result = try withCommitSection { () throws(MongoError) -> IndexDescription in
+                    guard let current = catalog.openCollection(namespace), current.description.id == collection.description.id else {
+                        throw MongoError(.namespaceNotFound, "collection \(namespace) was dropped during the index build")
+                    }
+                    // Another server sharing the store built it meanwhile (the catalog was just
+                    // refreshed under the database lock): theirs stands, or conflicts.
+                    if let existing = try Self.existingIndex(matching: requested, in: current.description) { return existing }
+                    return try HybridIndexBuilder(store: self, namespace: namespace, collection: current, build: build,
+                                                  interrupt: interrupt, holdsCommitSection: true).run()
+                }
+                if result.keySpaceID != id { try? storage.dropKeySpace(keySpace) }
+                return result
             }
-            if result.keySpaceID != id { try? storage.dropKeySpace(keySpace) }
-            return result
         } catch {
-            try? storage.dropKeySpace(keySpace)
+            let isReady = commitSection.withLock {
+                catalog.withState { state in
+                    state.collections[namespace]?.building.removeAll { $0 === build }
+                    // Committed, then failed waiting for the journal: the index exists.
+                    return state.collections[namespace]?.description.indexes.contains { $0.keySpaceID == id } == true
+                }
+            }
+            if !isReady { try? storage.dropKeySpace(keySpace) }
             throw error
         }
     }
@@ -138,8 +180,10 @@ extension DocumentStore {
             }
             try commit(.journaled) { (pending) throws(MongoError) in
                 pending.batch.delete(CatalogKey.index(collection: collection.description.id, name: name), in: catalogKeySpace)
+                // The whole description (replay reads only the name), for change streams.
                 try pending.log(.dropIndex, database: namespace.database, collection: namespace.collection,
-                                document: ["name": .string(name)])
+                                document: collection.index(named: name)?.document ?? ["name": .string(name)],
+                                collectionID: collection.description.id)
                 let catalog = self.catalog
                 pending.onCommit {
                     catalog.withState { state in
@@ -190,83 +234,6 @@ extension DocumentStore {
                 }
             }
             return wasHidden
-        }
-    }
-}
-
-/// Fills a new index's key space from a collection's documents.
-///
-/// Runs with the commit section held, so the documents cannot change; writes go straight to
-/// the new key space (nothing names it yet) in batches of about `batchSize` entries.
-private struct IndexBuilder {
-    let store: DocumentStore
-    let namespace: Namespace
-    let collection: Catalog.OpenCollection
-    let index: Catalog.OpenIndex
-    /// Polled every few hundred documents: a killed or timed-out build drops its key space.
-    let interrupt: OperationInterrupt
-    let batchSize = 1000
-
-    /// Writes every entry; returns the key fields that turned out multikey.
-    ///
-    /// - Throws: `DuplicateKey` (11000) for a unique index two documents share a key of,
-    ///   `CannotIndexParallelArrays` (171), or the partial filter's error.
-    func build() throws(MongoError) -> [String] {
-        let generator = IndexKeyGenerator(index.spec)
-        let decoder = RecordDecoder(registry: store.shapes)
-        let handle = store.collection(namespace)
-        let storage = store.storage
-        var multikey: Set<Int> = []
-        var batch = try storing { () throws(StorageError) in try storage.makeWriteBatch() }
-        // Unique keys in `batch`, not yet readable from the key space.
-        var unwritten: [[UInt8]: [UInt8]] = [:]
-        let cursor = try storing { () throws(StorageError) in try storage.makeCursor(over: .all, in: collection.keySpace) }
-        cursor.seekToFirst()
-        var poll = interrupt.poll()
-        while let idKey = cursor.key, let record = cursor.value {
-            try poll.tick()
-            let document = try handle.decode(record, decoder: decoder)
-            if try index.includes(document) {
-                let generated = try generator.keys(for: document)
-                multikey.formUnion(generated.multikeyFields)
-                let id = document["_id"] ?? .null
-                for key in generated.keys {
-                    if index.spec.isUnique {
-                        // A document's keys are distinct and its entries share one batch, so
-                        // any entry already there belongs to another document.
-                        let written = try IndexMaintenance.firstEntry(withPrefix: key.encoded, in: index.keySpace,
-                                                                      storage: storage) { _ in true }
-                        if written || unwritten[key.encoded] != nil {
-                            throw IndexMaintenance.duplicateKey(namespace: namespace, index: index.name,
-                                                                fields: index.spec.fields, values: key.values)
-                        }
-                        unwritten[key.encoded] = idKey
-                    }
-                    batch.put(IndexEntryCodec.entryKey(fields: key.encoded, id: idKey),
-                              try IndexEntryCodec.entryValue(values: key.values, id: id), in: index.keySpace)
-                }
-            }
-            if batch.count >= batchSize {
-                let full = batch
-                try storing { () throws(StorageError) in try storage.write(full, durability: .buffered) }
-                batch = try storing { () throws(StorageError) in try storage.makeWriteBatch() }
-                unwritten.removeAll(keepingCapacity: true)
-            }
-            cursor.next()
-        }
-        try storing { () throws(StorageError) in try cursor.checkStatus() }
-        if !batch.isEmpty {
-            let last = batch
-            try storing { () throws(StorageError) in try storage.write(last, durability: .buffered) }
-        }
-        return index.spec.fields.enumerated().filter { multikey.contains($0.offset) }.map(\.element.path)
-    }
-
-    private func storing<Result>(_ body: () throws(StorageError) -> Result) throws(MongoError) -> Result {
-        do {
-            return try body()
-        } catch {
-            throw .storage(error)
         }
     }
 }

@@ -33,7 +33,9 @@ extension DocumentStore {
     /// One TTL pass, as MongoDB runs them: sub-passes over every TTL index, each deleting at
     /// most `batchSize` expired documents per index in one commit (every delete goes through
     /// the change log), repeated while some index had a full batch. `stop` is checked before
-    /// every batch. The pass is counted in ``ttlStatistics``.
+    /// every batch and for every document a batch scans or deletes: a stop raised inside a
+    /// batch abandons that batch's commit (nothing of it is written) and ends the pass. The
+    /// pass is counted in ``ttlStatistics``.
     @discardableResult
     public func runTTLPass(
         now: BSONDateTime = WallClock.now(), batchSize: Int = DocumentStore.ttlBatchSize, stop: TTLStopSignal? = nil
@@ -64,9 +66,14 @@ extension DocumentStore {
                     let (cutoff, underflow) = now.millisecondsSinceEpoch.subtractingReportingOverflow(overflow ? .max : span)
                     let expiry = BSONDateTime(millisecondsSinceEpoch: underflow ? .min : cutoff)
                     do {
-                        let (deleted, full) = try removeExpiredBatch(from: collection, index: index, expiry: expiry, limit: batch)
+                        let (deleted, full) = try removeExpiredBatch(
+                            from: collection, index: index, expiry: expiry, limit: batch, stop: stop
+                        )
                         result.deletedDocuments += deleted
                         if full { stillUnfinished.insert(key) }
+                    } catch where error.code == .interruptedAtShutdown && stop?.isStopRequested == true {
+                        result.wasStopped = true
+                        return result
                     } catch where [.namespaceNotFound, .indexNotFound, .queryPlanKilled].contains(error.code) {
                         continue  // dropped meanwhile
                     }
@@ -110,7 +117,8 @@ extension DocumentStore {
         }
     }
 
-    /// Stops the background TTL monitor; a pass already running ends at its next batch.
+    /// Stops the background TTL monitor; a pass already running ends at its next document,
+    /// abandoning the batch it was in.
     public func stopTTLMonitor() {
         ttlMonitor.stop()
     }
@@ -128,15 +136,23 @@ extension DocumentStore {
 
     /// Deletes up to `limit` documents of `index` whose date is at or before `expiry`, in one
     /// commit; returns how many, and whether the batch was full (more may be left).
+    ///
+    /// - Throws: `InterruptedAtShutdown` (11600) when `stop` is raised while the batch scans
+    ///   or deletes (checked per document; the batch's commit is then abandoned).
     private func removeExpiredBatch(
-        from collection: Catalog.OpenCollection, index: Catalog.OpenIndex, expiry: BSONDateTime, limit: Int
+        from collection: Catalog.OpenCollection, index: Catalog.OpenIndex, expiry: BSONDateTime, limit: Int,
+        stop: TTLStopSignal?
     ) throws(MongoError) -> (deleted: Int, full: Bool) {
+        let checkStop = { () throws(MongoError) in
+            if stop?.isStopRequested == true { throw MongoError(.interruptedAtShutdown, "TTL pass stopped") }
+        }
         let handle = self.collection(collection.description.namespace)
         let bounds = [[IndexInterval(lower: .datetime(BSONDateTime(millisecondsSinceEpoch: .min)), lowerInclusive: true,
                                      upper: .datetime(expiry), upperInclusive: true)]]
         let generator = IndexKeyGenerator(index.spec)
         // Re-checked inside the delete's commit: a concurrent update may have moved the date.
         let stillExpired = { (document: BSONDocument) throws(MongoError) -> Bool in
+            try checkStop()
             guard (try? index.includes(document)) == true else { return false }
             return try generator.keys(for: document).keys.contains { key in
                 key.values.contains { value in
@@ -148,7 +164,8 @@ extension DocumentStore {
         var ids: [BSONValue] = []
         var seen: Set<[UInt8]> = []
         var statistics = IndexScanStatistics()
-        try handle.scanIndex(named: index.name, bounds: bounds, statistics: &statistics) { entry in
+        try handle.scanIndex(named: index.name, bounds: bounds, statistics: &statistics) { (entry) throws(MongoError) in
+            try checkStop()
             if seen.insert(KeyEncoding.key(for: entry.id)).inserted { ids.append(entry.id) }
             return ids.count < limit
         }

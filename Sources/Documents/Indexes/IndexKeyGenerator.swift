@@ -24,6 +24,8 @@ struct IndexKeyGenerator: Sendable {
     /// The index's collation: keys hold the comparison keys of strings (ICU sort keys), so the
     /// index orders and finds strings as the collation does.
     let collator: Collator?
+    /// A text index's spec: keys are its terms and scores (TextIndexKeys.swift).
+    var text: TextIndexSpec?
 
     /// One generated key.
     struct Key: Sendable {
@@ -51,6 +53,7 @@ struct IndexKeyGenerator: Sendable {
     /// The generator of an index's keys.
     init(_ spec: IndexSpec) {
         self.init(fields: spec.fields, isSparse: spec.isSparse, collator: spec.collator)
+        text = spec.text
     }
 
     /// The keys of `document`.
@@ -59,6 +62,7 @@ struct IndexKeyGenerator: Sendable {
     ///   and MongoDB's error 16746 when a positional path is ambiguous.
     func keys(for document: BSONDocument) throws(MongoError) -> Keys {
         if isHashed { return try hashedKeys(for: document) }
+        if let text { return try textKeys(for: document, spec: text) }
         var walk = KeyWalk(fields: fields, isSparse: isSparse, collator: collator)
         let names = fields.map { ArraySlice($0.components) }
         let fixed = [BSONValue](repeating: .null, count: fields.count)

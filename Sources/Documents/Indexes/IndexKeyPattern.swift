@@ -45,13 +45,17 @@ enum IndexKeyPattern {
         key.count == 1 && key[0].key == "_id" && key[0].value.isNumeric && BSONValue.compare(key[0].value, .int32(1)) == 0
     }
 
+    /// The most fields a key pattern may have (mongod's `kMaxCompoundIndexKeys`).
+    static let maximumFields = 32
+
     /// The fields of `key`, or MongoDB's error for a pattern it refuses.
     ///
     /// - Throws: `CannotCreateIndex` (67) for an empty or oversized pattern, a value that is
     ///   0, NaN, an empty string or not a number or string, an illegal field name, and for
-    ///   the index types Tessera does not build (`text`, `2dsphere`, wildcard, ...), and a hashed
+    ///   the index types Tessera does not build (`2dsphere`, wildcard, ...), a bad text pattern
+    ///   (TextIndexRules), and a hashed
     ///   pattern MongoDB refuses (31303: more than one hashed field);
-    ///   `BadValue` (2) for a field named twice.
+    ///   `BadValue` (2) for a field named twice; 13103 for more than ``maximumFields`` fields.
     static func validate(_ key: BSONDocument) throws(MongoError) -> [IndexKeyField] {
         var seen: Set<String> = []
         for element in key where !seen.insert(element.key).inserted {
@@ -96,9 +100,13 @@ enum IndexKeyPattern {
         }
         if plugin == HashedIndexRules.plugin {
             try HashedIndexRules.validate(key)
+        } else if plugin == TextIndexRules.plugin {
+            try TextIndexRules.validate(key)
         } else if let plugin {
             throw MongoError(.cannotCreateIndex, "\(plugin) indexes are not supported")
         }
+        // mongod's Ordering keeps one direction bit per field in 32 bits.
+        guard key.count <= maximumFields else { throw MongoError(.location(13103), "too many compound keys") }
         return fields(of: key)
     }
 

@@ -1,6 +1,8 @@
 // IndexMaintenance: keeps a collection's secondary indexes in step with its documents within
 // one commit — entries put and deleted in the same batch as the document, unique keys checked
-// against the index and the batch itself, multikey flags persisted when first seen.
+// against the index and the batch itself, multikey flags persisted when first seen. Indexes
+// still being built are maintained too, but what would fail the write is noted for their
+// build instead (IndexBuild.swift).
 
 internal import BSON
 internal import Storage
@@ -16,6 +18,10 @@ final class IndexMaintenance {
     private let namespace: Namespace
     private let collection: Catalog.OpenCollection
     private let pending: PendingCommit
+    /// The ready indexes, then the ones being built.
+    private let indexes: [Catalog.OpenIndex]
+    /// Per index: its build, when it is still being built.
+    private let builds: [IndexBuild?]
     private let generators: [IndexKeyGenerator]
     /// Per index: the `_id` key of each unique key added in this commit.
     private var added: [[[UInt8]: [UInt8]]]
@@ -29,14 +35,17 @@ final class IndexMaintenance {
         self.namespace = namespace
         self.collection = collection
         self.pending = pending
-        generators = collection.indexes.map { IndexKeyGenerator($0.spec) }
-        added = Array(repeating: [:], count: collection.indexes.count)
-        removed = Array(repeating: [], count: collection.indexes.count)
-        multikey = Array(repeating: [], count: collection.indexes.count)
+        indexes = collection.indexes + collection.building.map(\.index)
+        builds = Array(repeating: nil, count: collection.indexes.count) + collection.building.map { Optional($0) }
+        generators = indexes.map { IndexKeyGenerator($0.spec) }
+        added = Array(repeating: [:], count: indexes.count)
+        removed = Array(repeating: [], count: indexes.count)
+        multikey = Array(repeating: [], count: indexes.count)
     }
 
-    /// Whether the collection has no secondary index (then nothing here does anything).
-    var isEmpty: Bool { collection.indexes.isEmpty }
+    /// Whether the collection has no secondary index, ready or building (then nothing here
+    /// does anything).
+    var isEmpty: Bool { indexes.isEmpty }
 
     /// Adds the entries of a new document.
     ///
@@ -44,7 +53,7 @@ final class IndexMaintenance {
     ///   or earlier in this commit), `CannotIndexParallelArrays` (171), or the partial filter's
     ///   error when it cannot be evaluated.
     func insert(_ document: BSONDocument, id: BSONValue, idKey: [UInt8]) throws(MongoError) {
-        for position in collection.indexes.indices {
+        for position in indexes.indices {
             for key in try keys(of: document, index: position) {
                 try add(key, index: position, id: id, idKey: idKey)
             }
@@ -53,7 +62,7 @@ final class IndexMaintenance {
 
     /// Removes the entries of a deleted document.
     func delete(_ document: BSONDocument, idKey: [UInt8]) throws(MongoError) {
-        for position in collection.indexes.indices {
+        for position in indexes.indices {
             for key in try keys(of: document, index: position, forRemoval: true) {
                 remove(key, index: position, idKey: idKey)
             }
@@ -63,7 +72,7 @@ final class IndexMaintenance {
     /// Replaces the entries of `old` with those of `new` (same `_id`), writing only the
     /// entries that change.
     func replace(_ old: BSONDocument, with new: BSONDocument, id: BSONValue, idKey: [UInt8]) throws(MongoError) {
-        for position in collection.indexes.indices {
+        for position in indexes.indices {
             let previousKeys = try keys(of: old, index: position, forRemoval: true)
             var before: [[UInt8]: [BSONValue]] = [:]
             for key in previousKeys { before[key.encoded] = key.values }
@@ -78,7 +87,7 @@ final class IndexMaintenance {
                     if previous != key.values {
                         pending.batch.put(IndexEntryCodec.entryKey(fields: key.encoded, id: idKey),
                                           try IndexEntryCodec.entryValue(values: key.values, id: id),
-                                          in: collection.indexes[position].keySpace)
+                                          in: indexes[position].keySpace)
                     }
                 } else {
                     try add(key, index: position, id: id, idKey: idKey)
@@ -103,6 +112,11 @@ final class IndexMaintenance {
                               try bson(description.catalogRecord), in: store.catalogKeySpace)
             updated.append(description)
         }
+        for (position, build) in builds.enumerated() {
+            guard let build else { continue }
+            let fields = multikey[position]
+            pending.onCommit(catalog: false) { build.noteMultikey(fields) }
+        }
         guard !updated.isEmpty else { return }
         let (catalog, namespace, id) = (store.catalog, namespace, collection.description.id)
         pending.onCommit {
@@ -120,7 +134,19 @@ final class IndexMaintenance {
     // MARK: Entries
 
     private func keys(of document: BSONDocument, index position: Int, forRemoval: Bool = false) throws(MongoError) -> [IndexKeyGenerator.Key] {
-        let index = collection.indexes[position]
+        guard let build = builds[position] else { return try readyKeys(of: document, index: position, forRemoval: forRemoval) }
+        do {
+            return try readyKeys(of: document, index: position, forRemoval: forRemoval)
+        } catch {
+            // The document cannot go in the index: the build fails, not the write (once the
+            // write commits: a write that fails after this leaves the build alone).
+            if !forRemoval { pending.onCommit(catalog: false) { build.noteFailure(error) } }
+            return []
+        }
+    }
+
+    private func readyKeys(of document: BSONDocument, index position: Int, forRemoval: Bool) throws(MongoError) -> [IndexKeyGenerator.Key] {
+        let index = indexes[position]
         let included: Bool
         if forRemoval {
             // A filter that cannot be evaluated must not block deletes: removing entries that
@@ -136,15 +162,22 @@ final class IndexMaintenance {
     }
 
     private func add(_ key: IndexKeyGenerator.Key, index position: Int, id: BSONValue, idKey: [UInt8]) throws(MongoError) {
-        let index = collection.indexes[position]
-        if index.spec.isUnique {
-            if let other = added[position][key.encoded], other != idKey {
-                throw duplicateKey(index, key.values)
+        let index = indexes[position]
+        if index.spec.rejectsNewDuplicates {
+            var conflict = false
+            if let other = added[position][key.encoded], other != idKey { conflict = true }
+            if !conflict {
+                let removed = removed[position]
+                conflict = try IndexMaintenance.firstEntry(withPrefix: key.encoded, in: index.keySpace, storage: store.storage) {
+                    entryKey in !removed.contains(entryKey) && !entryKey[key.encoded.count...].elementsEqual(idKey)
+                }
             }
-            let conflict = try IndexMaintenance.firstEntry(withPrefix: key.encoded, in: index.keySpace, storage: store.storage) {
-                entryKey in !removed[position].contains(entryKey) && !entryKey[key.encoded.count...].elementsEqual(idKey)
+            if conflict {
+                // A build re-checks the key when it finishes; a ready index refuses the write.
+                guard let build = builds[position] else { throw duplicateKey(index, key.values) }
+                let (encoded, values) = (key.encoded, key.values)
+                pending.onCommit(catalog: false) { build.noteConflict(encoded, values: values) }
             }
-            if conflict { throw duplicateKey(index, key.values) }
             added[position][key.encoded] = idKey
         }
         pending.batch.put(IndexEntryCodec.entryKey(fields: key.encoded, id: idKey),
@@ -153,7 +186,7 @@ final class IndexMaintenance {
 
     private func remove(_ key: IndexKeyGenerator.Key, index position: Int, idKey: [UInt8]) {
         let entryKey = IndexEntryCodec.entryKey(fields: key.encoded, id: idKey)
-        pending.batch.delete(entryKey, in: collection.indexes[position].keySpace)
+        pending.batch.delete(entryKey, in: indexes[position].keySpace)
         removed[position].insert(entryKey)
         if added[position][key.encoded] == idKey { added[position][key.encoded] = nil }
     }

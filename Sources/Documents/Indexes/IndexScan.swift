@@ -214,7 +214,7 @@ extension DocumentCollection {
         statistics: inout IndexScanStatistics, interrupt: OperationInterrupt = .none,
         _ body: (IndexEntry, _ key: UnsafeRawBufferPointer) throws(MongoError) -> Bool
     ) throws(MongoError) {
-        guard let collection = store.catalog.openCollection(namespace) else { return }
+        guard let collection = openCollection() else { return }
         let fields: [IndexKeyField]
         let keySpace: any KeySpace
         let decoder: RecordDecoder?

@@ -13,6 +13,9 @@ struct IndexSpec: Sendable, Equatable {
     let fields: [IndexKeyField]
     /// Whether two documents may not share a key.
     let isUnique: Bool
+    /// Whether a write may not add a key another document has: a unique index, or one with
+    /// `prepareUnique` (existing duplicates stay until collMod converts it to unique).
+    let rejectsNewDuplicates: Bool
     /// Whether documents missing every key field are left out.
     let isSparse: Bool
     /// The filter a document must match to be indexed, if any.
@@ -21,16 +24,20 @@ struct IndexSpec: Sendable, Equatable {
     let expireAfterSeconds: Int?
     /// The index's collation (`nil`: simple): its keys hold comparison keys of strings.
     let collator: Collator?
+    /// A text index's weights, languages and extra fields (`nil`: not a text index).
+    let text: TextIndexSpec?
 
     /// The spec of a stored description (validated when it was created).
     init(_ description: IndexDescription) {
         key = description.key
         fields = IndexKeyPattern.fields(of: description.key)
         isUnique = description.isUnique
+        rejectsNewDuplicates = description.isUnique || description.options["prepareUnique"]?.boolValue == true
         isSparse = description.isSparse
         partialFilter = description.partialFilter
         expireAfterSeconds = description.expireAfterSeconds
         collator = description.collator
+        text = TextIndexSpec(description)
     }
 
     /// Whether two specs index the same documents under the same keys with the same
@@ -114,7 +121,8 @@ enum IndexSpecValidation {
         }
         guard !indexName.isEmpty else { throw MongoError(.badValue, "index name must not be empty") }
         guard indexName != "*" else { throw MongoError(.badValue, "The index name '*' is not valid.") }
-        for unsupported in unsupportedOptions where options[unsupported] != nil {
+        let isText = TextIndexRules.isText(key)
+        for unsupported in unsupportedOptions where options[unsupported] != nil && !(isText && unsupported == "weights") {
             throw MongoError(.cannotCreateIndex,
                              "Invalid index specification \(spec); the field '\(unsupported)' is not supported for this index type")
         }
@@ -137,6 +145,10 @@ enum IndexSpecValidation {
         }
         if options["partialFilterExpression"] != nil, options["sparse"].map(isTrue) == true {
             throw MongoError(.cannotCreateIndex, "cannot mix \"partialFilterExpression\" and \"sparse\" options")
+        }
+        if isText {
+            let (textKey, textOptions) = try TextIndexRules.fix(key: key, options: options)
+            return IndexDescription(name: indexName, key: textKey, options: textOptions)
         }
         return IndexDescription(name: indexName, key: key, options: options)
     }

@@ -19,14 +19,15 @@ public struct TTLSchedule: Sendable, Equatable {
     }
 }
 
-/// A one-way flag a TTL pass checks before each batch, so that shutdown stops it promptly.
+/// A one-way flag a TTL pass checks before each batch and for each document, so that
+/// shutdown stops it promptly, even inside a large batch.
 public final class TTLStopSignal: Sendable {
     private let flag = Atomic<Bool>(false)
 
     /// A signal not yet raised.
     public init() {}
 
-    /// Asks the pass to stop at its next batch.
+    /// Asks the pass to stop at its next document (a batch in progress is abandoned).
     public func requestStop() {
         flag.store(true, ordering: .relaxed)
     }
@@ -125,7 +126,7 @@ final class TTLMonitor: Sendable {
         }
     }
 
-    /// Stops the task: a pass running now ends at its next batch. Returns the task, for
+    /// Stops the task: a pass running now ends at its next document. Returns the task, for
     /// callers that wait for it to finish.
     @discardableResult
     func stop() -> Task<Void, Never>? {

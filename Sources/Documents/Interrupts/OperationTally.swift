@@ -32,6 +32,12 @@ public final class OperationTally: Sendable {
         }
     }
 
+    /// Forgets the access paths recorded so far, so ``planSummary`` describes only the scans
+    /// that follow (one statement of a write batch).
+    public func clearPlans() {
+        plans.withLock { $0.removeAll() }
+    }
+
     /// Notes that a scan's results were sorted in memory (mongod's `hasSortStage`, `scanAndOrder`).
     public func addInMemorySort() { sorted.store(true, ordering: .relaxed) }
 
@@ -47,7 +53,14 @@ public final class OperationTally: Sendable {
     /// mongod's `planSummary`: `COLLSCAN`, `IXSCAN { a: 1 }`, comma-separated when a command
     /// ran several scans; `nil` when no scan was planned.
     public var planSummary: String? {
-        let plans = plans.withLock { $0 }
+        Self.summary(of: accessPaths)
+    }
+
+    /// The access paths recorded so far (see ``addPlan(indexKey:)``), unformatted.
+    public var accessPaths: [BSONDocument?] { plans.withLock { $0 } }
+
+    /// ``planSummary``'s text for `plans`; `nil` when empty.
+    public static func summary(of plans: [BSONDocument?]) -> String? {
         guard !plans.isEmpty else { return nil }
         return plans.map { plan in
             guard let key = plan else { return "COLLSCAN" }

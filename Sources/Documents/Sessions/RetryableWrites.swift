@@ -3,10 +3,14 @@
 // nothing twice. Per session: the newest txnNumber that wrote and, once its command finished,
 // the reply. A marker for the statement goes into the same batch as every write the statement
 // commits (DocumentStore.commit reads ``RetryableWriteStatement/current``); the reply follows
-// in its own commit, so a crash in between leaves a marker without a reply. On a store several
-// servers share, each run of a statement also carries a random token in its marker, and a
-// commit that finds the statement already run by another server (or the session moved on)
-// writes nothing (RetryableWriteRun).
+// in its own commit, so a crash in between leaves a marker without a reply. Records go when
+// their session ends (endSessions, killSessions) or has written nothing for the logical
+// session timeout (``DocumentStore/expireRetryableWrites(writtenBefore:keeping:)``, which the
+// server's reaper runs), as mongod reaps `config.transactions` with `config.system.sessions`.
+// On a store several servers share, each run of a statement also carries a random token in
+// its marker, and a commit that finds the statement already run by another server (or the
+// session moved on) writes nothing (RetryableWriteRun). The two fields are independent: the
+// token decides which run commits, the write time only when an idle record may go.
 
 public import BSON
 internal import Foundation
@@ -42,8 +46,9 @@ public struct RetryableWriteRecord: Sendable, Equatable {
 }
 
 /// The key space of the records and their encoding: key = session id bytes, value = BSON
-/// `{t: <txnNumber>, r: <reply>, x: <run token>}` (`r` absent in a marker, `x` only on
-/// stores several servers share).
+/// `{t: <txnNumber>, r: <reply>, u: <datetime written>, x: <run token>}` (`r` absent in a
+/// marker; `u` absent in records written before expiry existed, which count as written at the
+/// epoch; `x` only in markers on stores several servers share).
 enum RetryableWriteRecords {
     /// The key space's name.
     static let keySpaceName = "sessions"
@@ -51,8 +56,15 @@ enum RetryableWriteRecords {
     static func value(txnNumber: Int64, reply: BSONDocument?, run: Int64? = nil) -> [UInt8] {
         var document: BSONDocument = ["t": .int64(txnNumber)]
         if let reply { document["r"] = .document(reply) }
+        document["u"] = .datetime(WallClock.now())
         if let run { document["x"] = .int64(run) }
         return (try? document.bsonBytes()) ?? []
+    }
+
+    /// When the record in `bytes` was written (milliseconds since the epoch; 0 when unknown).
+    static func writtenAt(_ bytes: [UInt8]) -> Int64 {
+        guard let document = try? BSONDocument(bsonBytes: bytes), case let .datetime(written)? = document["u"] else { return 0 }
+        return written.millisecondsSinceEpoch
     }
 
     static func decode(_ bytes: [UInt8]) -> RetryableWriteRecord? {
@@ -150,14 +162,11 @@ extension DocumentStore {
     public func recordRetryableWrite(_ statement: RetryableWriteStatement, reply: BSONDocument) throws(MongoError) {
         let keySpace = sessionsKeySpace
         let value = RetryableWriteRecords.value(txnNumber: statement.txnNumber, reply: reply)
-        let outcome = RetryableWriteStatement.$current.withValue(nil) {
-            Swift.Result { () throws(MongoError) in
-                try commit(.acknowledged) { (pending) throws(MongoError) in
-                    pending.batch.put(statement.sessionID, value, in: keySpace)
-                }
+        try withoutRetryableWrite { () throws(MongoError) in
+            try commit(.acknowledged) { (pending) throws(MongoError) in
+                pending.batch.put(statement.sessionID, value, in: keySpace)
             }
         }
-        try outcome.get()
     }
 
     /// The newest retryable write recorded for session `sessionID`, if any.
@@ -173,6 +182,75 @@ extension DocumentStore {
             throw MongoError(.internalError, "unreadable retryable-write record for a session in \(path)")
         }
         return record
+    }
+
+    /// Deletes the records of sessions `sessionIDs` (they ended: no driver reuses an ended
+    /// session's id, so no retry can need them).
+    public func forgetRetryableWrites(sessions sessionIDs: [[UInt8]]) throws(MongoError) {
+        guard !sessionIDs.isEmpty else { return }
+        let keySpace = sessionsKeySpace
+        try withoutRetryableWrite { () throws(MongoError) in
+            try commit(.acknowledged) { (pending) throws(MongoError) in
+                for id in sessionIDs { pending.batch.delete(id, in: keySpace) }
+            }
+        }
+    }
+
+    /// Deletes the records last written before `cutoff`, except those of the sessions in
+    /// `active` (still in use, so a retry may come); returns how many went. What the server
+    /// runs every so often with `cutoff` = now − `localLogicalSessionTimeoutMinutes`.
+    ///
+    /// Each record is re-read inside the commit section before it goes, so one its session
+    /// rewrote meanwhile stays.
+    @discardableResult
+    public func expireRetryableWrites(writtenBefore cutoff: BSONDateTime, keeping active: Set<[UInt8]> = []) throws(MongoError) -> Int {
+        let keySpace = sessionsKeySpace
+        let limit = cutoff.millisecondsSinceEpoch
+        var candidates: [[UInt8]] = []
+        do {
+            let cursor = try storage.makeCursor(over: .all, in: keySpace)
+            cursor.seekToFirst()
+            while let key = cursor.key, let value = cursor.value {
+                if !active.contains(key) && RetryableWriteRecords.writtenAt(value) < limit { candidates.append(key) }
+                cursor.next()
+            }
+            try cursor.checkStatus()
+        } catch {
+            throw .storage(error)
+        }
+        var expired = 0
+        var start = candidates.startIndex
+        while start < candidates.endIndex {
+            // A chunk per commit keeps the commit section short.
+            let chunk = candidates[start..<min(start + 1000, candidates.endIndex)]
+            start = chunk.endIndex
+            expired += try withoutRetryableWrite { () throws(MongoError) -> Int in
+                try commit(.acknowledged) { (pending) throws(MongoError) -> Int in
+                    var deleted = 0
+                    for key in chunk {
+                        let current: [UInt8]?
+                        do throws(StorageError) {
+                            current = try storage.get(key, in: keySpace)
+                        } catch {
+                            throw .storage(error)
+                        }
+                        guard let current, RetryableWriteRecords.writtenAt(current) < limit else { continue }
+                        pending.batch.delete(key, in: keySpace)
+                        deleted += 1
+                    }
+                    return deleted
+                }
+            }
+        }
+        return expired
+    }
+
+    /// Runs `body` with no retryable write bound, so its commit writes no marker.
+    private func withoutRetryableWrite<Result>(_ body: () throws(MongoError) -> Result) throws(MongoError) -> Result {
+        let outcome = RetryableWriteStatement.$current.withValue(nil) {
+            Swift.Result { () throws(MongoError) -> Result in try body() }
+        }
+        return try outcome.get()
     }
 
     /// Adds the marker of the retryable write the current thread runs (if any) to `batch`.

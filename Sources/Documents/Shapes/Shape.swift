@@ -26,6 +26,9 @@ public final class Shape: Sendable {
     public let owner: String?
     /// Whether this shape's definition (and every ancestor's) is known to be in storage.
     private let persistedFlag: Atomic<Bool>
+    /// Whether ``owner``'s charge for this shape was released (its collection is gone): the
+    /// shape then counts against no limit until reclaimed. Changed under the registry's lock.
+    private let chargeReleasedFlag = Atomic<Bool>(false)
     /// The layout's address once built (0 before): an unmanaged `ShapeLayout` holding one
     /// retain owned by this shape. Set at most once (compare-exchange from 0), released in
     /// `deinit`. An address as an integer, because atomics of pointers are not `Sendable`.
@@ -83,6 +86,12 @@ public final class Shape: Sendable {
     public var isPersisted: Bool { persistedFlag.load(ordering: .acquiring) }
 
     func setPersisted() { persistedFlag.store(true, ordering: .releasing) }
+
+    /// Whether the owner's charge for this shape was released (see
+    /// ``ShapeRegistry/releaseCharges(of:)``).
+    var isChargeReleased: Bool { chargeReleasedFlag.load(ordering: .relaxed) }
+
+    func releaseCharge() { chargeReleasedFlag.store(true, ordering: .relaxed) }
 
     /// The persistable definition of this shape; `nil` for the root, which is implicit.
     public var definition: ShapeDefinition? {

@@ -1,5 +1,6 @@
 // The identifier of an interned shape: a small integer, written as a varint at the front of
-// every record. Ids are dense, assigned in creation order, and never reused.
+// every record. Ids are assigned in creation order and never reused while the process runs
+// (reclaimed shapes leave holes; see ShapeRegistry).
 
 /// The identifier of a ``Shape`` within one ``ShapeRegistry``.
 ///

@@ -2,7 +2,9 @@
 // immutable snapshots for lock-free lookups by id, and restores itself from persisted
 // definitions. It charges each new shape to its owner (a collection's namespace), so one
 // collection with endlessly varied field names exhausts its own share, not every
-// collection's. It never touches storage; the catalog persists what records report.
+// collection's; releases an owner's charge when its collection goes, and forgets shapes a
+// sweep found unused (reclamation). It never touches storage; the catalog persists what
+// records report and deletes what reclamation frees (DocumentStore+ShapeReclamation.swift).
 
 import Synchronization
 
@@ -17,6 +19,12 @@ import Synchronization
 /// smaller, so a collection that runs out of shapes leaves room for every other one, and
 /// the counts are rebuilt from the persisted definitions, so this holds after a restart too.
 /// A shape another owner created is shared freely and charged to nobody new.
+///
+/// Shapes are not forever: ``releaseCharges(of:)`` stops counting an owner's shapes (its
+/// collection was dropped), and ``reclaim(keeping:createdBefore:)`` forgets shapes that no
+/// stored record uses, freeing their charge and their definitions. Ids are never reused while
+/// the process runs; every reclamation bumps ``reclaimGeneration``, so a writer that encoded
+/// before it can tell that its records may name a forgotten shape and encode them again.
 ///
 /// Persistence is the catalog's job. The protocol: every ``EncodedRecord`` lists the shapes it
 /// depends on that are not yet known to be persisted (``EncodedRecord/unpersistedShapes``);
@@ -43,9 +51,20 @@ public final class ShapeRegistry: Sendable {
     /// The shapes and how many each owner created.
     private struct State: Sendable {
         var snapshot: ShapeSnapshot
+        /// Charged shapes per owner (released and reclaimed ones not counted).
         var ownedCounts: [String: Int] = [:]
         /// The ids reserved from the database and not yet used (shared stores only).
         var lease: Range<UInt32> = 0 ..< 0
+        /// Shapes defined now, the root included (``ShapeSnapshot/idCount`` minus holes).
+        var liveCount = 1
+        /// Of those, shapes whose owner's charge was released: they count against no limit.
+        var releasedCount = 0
+        /// Bumped by every reclamation that forgot a shape.
+        var generation: UInt64 = 0
+        /// Shapes the last reclamation found unused but not yet persisted: kept then, as a
+        /// write in flight may be about to commit them; forgotten by the next one if they are
+        /// still unused (their write failed).
+        var unpersistedAtLastReclaim: Set<ShapeID> = []
     }
 
     /// An empty registry holding only the root shape.
@@ -78,6 +97,7 @@ public final class ShapeRegistry: Sendable {
         let root = Shape()
         var snapshot = ShapeSnapshot(root: root)
         var ownedCounts: [String: Int] = [:]
+        var liveCount = 1
         for definition in definitions.sorted(by: { $0.id < $1.id }) {
             guard definition.id != .root, snapshot.shape(withID: definition.id) == nil else {
                 throw .invalidShapeDefinition("shape id \(definition.id) defined twice")
@@ -101,13 +121,16 @@ public final class ShapeRegistry: Sendable {
                 snapshot.insert(shape, nameHash: name.withUTF8 { FieldNameIndex.hash(UnsafeRawBufferPointer($0)) })
             }
             if let owner = definition.owner { ownedCounts[owner, default: 0] += 1 }
+            liveCount += 1
         }
-        guard snapshot.idCount <= maximumShapeCount else { throw .tooManyShapes(limit: maximumShapeCount) }
+        // More shapes than the limit are restored as they are (a lowered limit, or shapes of
+        // dropped collections whose charge is released once the catalog is known): new ones
+        // are refused until reclamation brings the count down.
         self.root = root
         self.maximumShapeCount = maximumShapeCount
         self.maximumShapesPerOwner = maximumShapesPerOwner
         self.shared = shared
-        state = Mutex(State(snapshot: snapshot, ownedCounts: ownedCounts))
+        state = Mutex(State(snapshot: snapshot, ownedCounts: ownedCounts, liveCount: liveCount))
     }
 
     /// A registry rebuilt from persisted definitions, in any order, for a store no other
@@ -135,12 +158,31 @@ public final class ShapeRegistry: Sendable {
         state.withLock { $0.snapshot.shape(withID: id) }
     }
 
-    /// The number of ids allocated, the root included.
+    /// The number of ids allocated, the root included (reclaimed ones too: ids are not reused).
     public var idCount: Int { state.withLock { $0.snapshot.idCount } }
 
-    /// How many shapes were created on behalf of `owner` (restored ones included).
+    /// The number of shapes defined now, the root included.
+    public var liveCount: Int { state.withLock { $0.liveCount } }
+
+    /// The number of shapes counted against ``maximumShapeCount``: those defined, less those
+    /// whose owner's charge was released.
+    public var chargedCount: Int { state.withLock { $0.liveCount - $0.releasedCount } }
+
+    /// How many shapes created on behalf of `owner` (restored ones included) are charged to it.
     public func shapeCount(ownedBy owner: String) -> Int {
         state.withLock { $0.ownedCounts[owner] ?? 0 }
+    }
+
+    /// The owners with shapes charged to them.
+    public var owners: [String] { state.withLock { Array($0.ownedCounts.keys) } }
+
+    /// How many reclamations have forgotten shapes. A record encoded while this had another
+    /// value may name a forgotten shape and must be encoded again before it is written.
+    public var reclaimGeneration: UInt64 { state.withLock { $0.generation } }
+
+    /// The current shapes and ``reclaimGeneration``, read together.
+    func snapshotAndGeneration() -> (ShapeSnapshot, UInt64) {
+        state.withLock { ($0.snapshot, $0.generation) }
     }
 
     /// The child of `parent` reached by adding `field`, created if it does not exist yet and
@@ -182,13 +224,17 @@ public final class ShapeRegistry: Sendable {
             if let existing = state.snapshot.child(of: parent, kind: kind, name: name, nameHash: nameHash) {
                 return existing
             }
+            guard state.liveCount - state.releasedCount < limit else { throw .tooManyShapes(limit: limit) }
             let id: UInt32
             if let shared {
+                // Ids index the snapshot's table, and a shared store never reclaims: the id
+                // itself stays below the limit.
                 id = try Self.leaseID(above: parent.id, from: shared, state: &state)
-                guard Int(id) < limit else { throw .tooManyShapes(limit: limit) }
+                guard Int(id) < limit, id < UInt32.max else { throw .tooManyShapes(limit: limit) }
             } else {
-                let next = state.snapshot.idCount
-                guard next < limit, let nextID = UInt32(exactly: next) else { throw .tooManyShapes(limit: limit) }
+                guard let nextID = UInt32(exactly: state.snapshot.idCount), nextID < UInt32.max else {
+                    throw .tooManyShapes(limit: limit)
+                }
                 id = nextID
             }
             if let owner {
@@ -198,6 +244,7 @@ public final class ShapeRegistry: Sendable {
             let field = ShapeField(name: String(decoding: name, as: UTF8.self), kind: kind)
             let shape = Shape(id: ShapeID(id), parent: parent, field: field, owner: owner, persisted: false)
             state.snapshot.insert(shape, nameHash: nameHash)
+            state.liveCount += 1
             return shape
         }
     }
@@ -251,6 +298,7 @@ public final class ShapeRegistry: Sendable {
                     state.snapshot.insert(shape, nameHash: hash)
                 }
                 if let owner = definition.owner { state.ownedCounts[owner, default: 0] += 1 }
+                state.liveCount += 1
             }
             return state.snapshot.shape(withID: id)
         }
@@ -270,5 +318,74 @@ public final class ShapeRegistry: Sendable {
     /// Every shape's definition in id order (the root excluded), for a full dump.
     public func definitions() -> [ShapeDefinition] {
         snapshot().shapes.compactMap { $0?.definition }
+    }
+
+    // MARK: Reclamation
+
+    /// Stops charging `owner` for its shapes (its collection was dropped or renamed away):
+    /// they count against neither limit any more, though they stay defined (other
+    /// collections' records or the change log may still use them) until a reclamation
+    /// finds them unused. Returns how many were released.
+    @discardableResult
+    public func releaseCharges(of owner: String) -> Int {
+        state.withLock { state -> Int in
+            guard let count = state.ownedCounts.removeValue(forKey: owner), count > 0 else { return 0 }
+            var released = 0
+            for case let shape? in state.snapshot.shapes where shape.owner == owner && !shape.isChargeReleased {
+                shape.releaseCharge()
+                released += 1
+            }
+            state.releasedCount += released
+            return released
+        }
+    }
+
+    /// The number of shapes whose owner's charge was released and that are still defined.
+    public var releasedCount: Int { state.withLock { $0.releasedCount } }
+
+    /// Forgets every shape that is not in `used`, not an ancestor of a shape kept, and whose
+    /// id is below `highWater` (shapes created since a sweep began are never forgotten by it);
+    /// returns the forgotten shapes' ids. A shape not yet persisted (a write in flight created
+    /// it) is kept once and forgotten only if the next reclamation still finds it unused. Their owners' charges go down; their ids stay
+    /// unused. Bumps ``reclaimGeneration`` when it forgets any.
+    ///
+    /// The caller must know that no stored record names a shape outside `used` (below
+    /// `highWater`) and that no write can commit a record encoded before this call without
+    /// first checking ``reclaimGeneration`` (the store holds its commit section).
+    func reclaim(keeping used: Set<ShapeID>, createdBefore highWater: Int) -> [ShapeID] {
+        state.withLock { state -> [ShapeID] in
+            let shapes = state.snapshot.shapes
+            // Children have larger ids than their parents: walking down from the top, every
+            // child is decided before its parent, so "kept" reaches each parent in time.
+            var kept = [Bool](repeating: false, count: shapes.count)
+            var forgotten: [Shape] = []
+            var unpersisted: Set<ShapeID> = []
+            for index in stride(from: shapes.count - 1, through: 1, by: -1) {
+                guard let shape = shapes[index] else { continue }
+                var keep = kept[index] || index >= highWater || used.contains(shape.id)
+                if !keep, !shape.isPersisted, !state.unpersistedAtLastReclaim.contains(shape.id) {
+                    unpersisted.insert(shape.id)
+                    keep = true
+                }
+                if keep {
+                    if let parent = shape.parent { kept[Int(parent.id.rawValue)] = true }
+                } else {
+                    forgotten.append(shape)
+                }
+            }
+            state.unpersistedAtLastReclaim = unpersisted
+            guard !forgotten.isEmpty else { return [] }
+            for shape in forgotten {
+                state.snapshot.remove(shape)
+                state.liveCount -= 1
+                if shape.isChargeReleased {
+                    state.releasedCount -= 1
+                } else if let owner = shape.owner, let count = state.ownedCounts[owner] {
+                    state.ownedCounts[owner] = count > 1 ? count - 1 : nil
+                }
+            }
+            state.generation &+= 1
+            return forgotten.map(\.id)
+        }
     }
 }

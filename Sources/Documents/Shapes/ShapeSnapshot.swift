@@ -8,7 +8,7 @@
 /// was taken: callers fall back to the registry for an id they do not find.
 public struct ShapeSnapshot: Sendable {
     /// Shapes by id; `nil` where an id was never restored (a shape lost before it was
-    /// persisted leaves a hole).
+    /// persisted leaves a hole) or was reclaimed (ids are not reused while the process runs).
     private(set) var shapes: [Shape?]
     private(set) var transitions: TransitionTable
 
@@ -17,7 +17,7 @@ public struct ShapeSnapshot: Sendable {
         transitions = TransitionTable()
     }
 
-    /// The number of ids allocated so far (the next new shape gets this id).
+    /// The number of ids allocated so far (the next new shape gets this id), holes included.
     public var idCount: Int { shapes.count }
 
     /// The shape with this id, or `nil` if the snapshot has none.
@@ -51,5 +51,15 @@ public struct ShapeSnapshot: Sendable {
         }
         shapes[index] = shape
         transitions.insert(shape, nameHash: nameHash)
+    }
+
+    /// Removes `shape` (a reclaimed one): its id becomes a hole and its edge is forgotten, so
+    /// no lookup finds it again. The caller makes sure no remaining shape is its child.
+    mutating func remove(_ shape: Shape) {
+        let index = Int(shape.id.rawValue)
+        guard index > 0, index < shapes.count, shapes[index] === shape else { return }
+        shapes[index] = nil
+        let nameHash = shape.lastNameBytes.withUnsafeBytes { FieldNameIndex.hash($0) }
+        transitions.remove(shape, nameHash: nameHash)
     }
 }

@@ -38,6 +38,23 @@ struct TransitionTable: Sendable {
         }
     }
 
+    /// Removes the edge to `child` (whose name hashes to `nameHash`), if it is there.
+    mutating func remove(_ child: Shape, nameHash: Int) {
+        guard let parent = child.parent, let field = child.lastField else { return }
+        let key = Key(parent: parent.id.rawValue, kind: field.kind.rawValue, nameHash: nameHash)
+        if primary[key] === child {
+            if var others = collisions[key], !others.isEmpty {
+                primary[key] = others.removeFirst()
+                collisions[key] = others.isEmpty ? nil : others
+            } else {
+                primary[key] = nil
+            }
+        } else if var others = collisions[key] {
+            others.removeAll { $0 === child }
+            collisions[key] = others.isEmpty ? nil : others
+        }
+    }
+
     @inline(__always)
     private static func named(_ shape: Shape, _ name: UnsafeRawBufferPointer) -> Bool {
         shape.lastNameBytes.withUnsafeBytes { FieldNameIndex.equal($0, name) }

@@ -8,7 +8,7 @@ internal import Storage
 extension DocumentCollection {
     /// Buffers the insert of `prepared` in `transaction`, all or nothing.
     func insert(_ prepared: [PreparedDocument], in transaction: Transaction) throws(MongoError) -> [BSONValue] {
-        let collection = try store.openOrCreateCollection(namespace)
+        let collection = try transaction.openOrCreateCollection(namespace)
         try checkNotCapped(collection)
         var seen: Set<[UInt8]> = []
         var writes: [(value: Transaction.BufferedWrite.Value, key: [UInt8], change: Transaction.BufferedChange)] = []

@@ -21,18 +21,34 @@ extension Transaction {
             buffer.collections = [:]
             buffer.changes = []
             buffer.shapes = []
+            buffer.created = [:]
             return taken
         }
         guard let taken else { return }
         defer { store.writeIntents.release(intentOwner) }
         do throws(MongoError) {
-            if !taken.collections.isEmpty {
-                try store.commit(writeConcern) { (pending) throws(MongoError) in
-                    try apply(taken, to: pending)
+            if taken.created.isEmpty {
+                if !taken.collections.isEmpty {
+                    try store.commit(writeConcern) { (pending) throws(MongoError) in
+                        try apply(taken, to: pending)
+                    }
+                }
+            } else {
+                // Collections created here: no other DDL may create them between the check
+                // and the catalog change.
+                try store.ddlSection.withLock { () throws(MongoError) in
+                    try store.commit(writeConcern) { (pending) throws(MongoError) in
+                        try stageCreations(taken.created, in: pending)
+                        try apply(taken, to: pending)
+                    }
                 }
             }
         } catch {
-            buffer.withLock { $0.state = .aborted }
+            buffer.withLock { buffer in
+                buffer.state = .aborted
+                buffer.created = taken.created
+            }
+            releaseCreatedKeySpaces()
             throw error
         }
         buffer.withLock { $0.state = .committed }
@@ -40,10 +56,14 @@ extension Transaction {
 
     /// Fills `pending` with the buffered writes (inside the commit section).
     private func apply(_ taken: Buffer, to pending: PendingCommit) throws(MongoError) {
+        // Shapes reclaimed since the transaction began may be named by its buffered records.
+        guard store.shapes.reclaimGeneration == shapeGeneration else { throw Self.writeConflict() }
         let decoder = RecordDecoder(registry: store.shapes)
         for namespace in taken.collections.keys.sorted() {
             guard let writes = taken.collections[namespace] else { continue }
-            guard let current = store.catalog.openCollection(namespace), current.description.id == writes.id else {
+            guard let current = taken.created[namespace] ?? store.catalog.openCollection(namespace),
+                  current.description.id == writes.id
+            else {
                 throw Self.writeConflict()
             }
             let indexes = IndexMaintenance(store: store, namespace: namespace, collection: current, pending: pending)
@@ -93,7 +113,7 @@ extension Transaction {
             try pending.log(change.operation, database: change.namespace.database,
                             collection: change.namespace.collection, documentKey: change.documentKey,
                             document: change.document, record: change.record, preImage: change.preImage,
-                            postImage: change.postImage)
+                            postImage: change.postImage, collectionID: taken.collections[change.namespace]?.id)
         }
     }
 }

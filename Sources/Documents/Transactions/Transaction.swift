@@ -38,10 +38,14 @@ public final class Transaction: Sendable {
     let buffer: Mutex<Buffer>
     /// This transaction's identity in the store's write intents.
     let intentOwner = WriteIntents.Owner()
+    /// The shape registry's reclaim generation when the transaction began: if shapes are
+    /// reclaimed before it commits, its buffered records may name one, and it conflicts.
+    let shapeGeneration: UInt64
 
     /// Begins a transaction reading `store` as of now.
     public init(store: DocumentStore) throws(MongoError) {
         self.store = store
+        shapeGeneration = store.shapes.reclaimGeneration
         do {
             snapshot = try store.storage.makeSnapshot()
         } catch {
@@ -52,6 +56,7 @@ public final class Transaction: Sendable {
 
     deinit {
         store.writeIntents.release(intentOwner)
+        if buffer.withLock({ $0.state }) != .committed { releaseCreatedKeySpaces() }
     }
 
     /// The collection at `namespace` as this transaction sees it.
@@ -77,6 +82,7 @@ public final class Transaction: Sendable {
             buffer.changes = []
         }
         store.writeIntents.release(intentOwner)
+        releaseCreatedKeySpaces()
     }
 
     // MARK: Buffer
@@ -133,6 +139,9 @@ public final class Transaction: Sendable {
         var collections: [Namespace: BufferedCollection] = [:]
         var changes: [BufferedChange] = []
         var shapes: [ShapeDefinition] = []
+        /// Collections this transaction created (with the indexes it built on them), which
+        /// exist for others only once it commits (Transaction+Create.swift).
+        var created: [Namespace: Catalog.OpenCollection] = [:]
     }
 
     // MARK: Reads
@@ -146,6 +155,20 @@ public final class Transaction: Sendable {
         }
         if let buffered { return buffered.record }
         return try snapshotValue(forKey: key, in: collection.keySpace)
+    }
+
+    /// The newest change log sequence the snapshot holds: the cluster time its reads are
+    /// at (0 when the log holds nothing).
+    public func snapshotSequence() throws(MongoError) -> UInt64 {
+        do {
+            let cursor = try snapshot.makeCursor(over: .all, in: store.changeLog.keySpace)
+            cursor.seekToLast()
+            let sequence = cursor.key.flatMap(CatalogKey.uint64) ?? 0
+            try cursor.checkStatus()
+            return sequence
+        } catch {
+            throw .storage(error)
+        }
     }
 
     /// The snapshot's bytes for `key` (nothing when the key space was dropped).

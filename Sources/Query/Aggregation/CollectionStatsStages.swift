@@ -95,35 +95,8 @@ extension QueryCollection {
             }
         }
         if let scale = spec.storageScale, let description {
-            var count = 0
-            var size = 0
-            try collection.forEachDocument { (document) throws(MongoError) -> Bool in
-                count += 1
-                size += (try? document.bsonBytes().count) ?? 0
-                return true
-            }
-            var indexSizes = BSONDocument()
-            var totalIndexSize = 0
-            // The store keeps no per-index size: each entry is estimated as 16 bytes per key field plus the _id key.
-            for index in description.indexes {
-                let estimate = count * 16 * (index.key.count + 1)
-                indexSizes.append(index.name, .int64(Int64(estimate / scale)))
-                totalIndexSize += estimate
-            }
-            output["storageStats"] = .document([
-                "size": .int64(Int64(size / scale)),
-                "count": .int64(Int64(count)),
-                "avgObjSize": .int64(Int64(count == 0 ? 0 : size / count)),
-                "storageSize": .int64(Int64(size / scale)),
-                "freeStorageSize": .int64(0),
-                "capped": .bool(false),
-                "nindexes": .int32(Int32(description.indexes.count)),
-                "indexBuilds": .array([]),
-                "totalIndexSize": .int64(Int64(totalIndexSize / scale)),
-                "totalSize": .int64(Int64((size + totalIndexSize) / scale)),
-                "indexSizes": .document(indexSizes),
-                "scaleFactor": .int32(Int32(clamping: scale)),
-            ])
+            let sizes = try CollectionStatistics(scanning: collection, indexes: description.indexes)
+            output["storageStats"] = .document(sizes.storageStats(scale: scale, capped: collection.cappedLimits))
         }
         if spec.count {
             output["count"] = .int64(Int64(try collection.count()))

@@ -73,6 +73,10 @@ struct MatchSpec: Sendable {
     let filterSpec: BSONDocument
     let filter: Filter
     let expressions: [Expression]
+    /// A top-level `$text` (first stage only): `filterSpec` keeps it, `filter` is the rest.
+    var hasText = false
+    /// The stages after a first-stage `$text` match the text search runs (TextPipelineFold).
+    var textFold: TextPipelineFold?
 }
 
 /// `$group`.
@@ -113,11 +117,18 @@ struct Pipeline: Sendable {
     /// Parses `stages` with the user variables `context` declares.
     init(_ stages: [BSONDocument], _ context: inout ExpressionContext, nested: Bool = false) throws(MongoError) {
         var parsed: [Stage] = []
-        for (index, stage) in stages.enumerated() {
+        var folded = 0
+        for (index, stage) in stages.enumerated() where index > folded || index == 0 {
             guard stage.count == 1, let first = stage.first else {
                 throw MongoError(.location(40323), "A pipeline stage specification object must contain exactly one field.")
             }
-            let parsedStage = try Self.parse(first.key, first.value, &context)
+            var parsedStage = try Self.parse(first.key, first.value, &context)
+            if index == 0, case .match(var spec) = parsedStage, spec.hasText, spec.expressions.isEmpty {
+                let fold = TextPipelineFold(stages.dropFirst())
+                folded = fold.count
+                spec.textFold = fold
+                parsedStage = .match(spec)
+            }
             if case .documents = parsedStage, index != 0 {
                 throw MongoError(.location(40602), "$documents is only valid as the first stage in a pipeline")
             }
@@ -134,6 +145,8 @@ struct Pipeline: Sendable {
             if index != 0 { throw MongoError(.location(40602), "\(stage.name) is only valid as the first stage in a pipeline") }
         case .merge:
             if index != count - 1 { throw MongoError(.location(40601), "$merge can only be the final stage in the pipeline") }
+        case .match(let spec) where spec.hasText:
+            if index != 0 { throw MongoError(.location(17313), "$match with $text is only allowed as the first pipeline stage") }
         default:
             break
         }
@@ -156,6 +169,10 @@ struct Pipeline: Sendable {
             var expressions: [Expression] = []
             for (key, clause) in spec.elements {
                 if key == "$expr" { expressions.append(try Expression.parse(clause, in: &context)) } else { residual.append(key, clause) }
+            }
+            if let (_, rest) = try TextQuery.extract(from: residual) {
+                return .match(MatchSpec(spec: spec, filterSpec: residual, filter: try Filter(rest, collator: context.collator),
+                                        expressions: expressions, hasText: true))
             }
             return .match(MatchSpec(spec: spec, filterSpec: residual, filter: try Filter(residual, collator: context.collator), expressions: expressions))
         case "$project":

@@ -189,6 +189,9 @@ extension QueryCollection {
         if case .sample(let size)? = stages.first {
             return Head(source: .random(size), rest: Array(stages.dropFirst()), consumed: 1)
         }
+        if case .match(let spec)? = stages.first, spec.hasText {
+            return try textHead(spec, rest: Array(stages.dropFirst()))
+        }
         var filters: [BSONDocument] = []
         var residual: [Stage] = []
         var consumed = 0

@@ -1,6 +1,8 @@
 // ChangeEvent: turns one change log entry into the change stream events MongoDB reports for
 // it — insert, update, replace, delete, drop, rename, dropDatabase and the invalidate that
-// ends a stream whose collection or database went away — with their pre- and post-images.
+// ends a stream whose collection or database went away — with their pre- and post-images;
+// with `showExpandedEvents`, also create (of collections and views), createIndexes,
+// dropIndexes and modify, and every event's `collectionUUID`, as mongod 8.0 reports them.
 
 import BSON
 import Documents
@@ -20,6 +22,9 @@ struct ChangeEventBuilder {
             "clusterTime": .timestamp(ClusterTime.timestamp(ofSequence: entry.sequence)),
             "wallTime": .datetime(entry.wallTime),
         ]
+        if spec.showExpandedEvents, entry.operation != .dropDatabase, let id = entry.collectionID {
+            event.append("collectionUUID", .binary(CollectionDescription.uuid(ofID: id)))
+        }
         var invalidates = false
         switch entry.operation {
         case .insert:
@@ -61,9 +66,15 @@ struct ChangeEventBuilder {
         case .rename:
             event.append("ns", namespace(entry))
             if case let .string(target)? = entry.document?["to"], let dot = target.firstIndex(of: ".") {
-                event.append("to", .document([
+                let to: BSONDocument = [
                     "db": .string(String(target[..<dot])), "coll": .string(String(target[target.index(after: dot)...])),
-                ]))
+                ]
+                event.append("to", .document(to))
+                if spec.showExpandedEvents {
+                    var description: BSONDocument = ["to": .document(to)]
+                    if let dropped = entry.document?["dropTarget"] { description.append("dropTarget", dropped) }
+                    event.append("operationDescription", .document(description))
+                }
             }
             invalidates = spec.scope == .collection(try collectionNamespace(entry))
         case .dropDatabase:
@@ -71,10 +82,19 @@ struct ChangeEventBuilder {
             if case .collection = spec.scope { return [] }
             event.append("ns", .document(["db": .string(entry.database)]))
             invalidates = spec.scope == .database(entry.database)
-        case .create, .createIndex, .dropIndex:
+        case .create:
             guard spec.showExpandedEvents else { return [] }
             event.append("ns", namespace(entry))
-            if let document = entry.document { event.append("operationDescription", .document(document)) }
+            event.append("operationDescription", .document(Self.createDescription(entry.document ?? BSONDocument())))
+        case .createIndex, .dropIndex:
+            guard spec.showExpandedEvents else { return [] }
+            event.append("ns", namespace(entry))
+            event.append("operationDescription", .document(["indexes": .array([.document(Self.indexSpec(entry.document))])]))
+        case .modify:
+            guard spec.showExpandedEvents else { return [] }
+            event.append("ns", namespace(entry))
+            event.append("operationDescription", entry.document?["operationDescription"] ?? .document(BSONDocument()))
+            if let before = entry.document?["stateBeforeChange"] { event.append("stateBeforeChange", before) }
         }
         guard invalidates else { return [event] }
         let invalidate: BSONDocument = [
@@ -84,6 +104,27 @@ struct ChangeEventBuilder {
             "wallTime": .datetime(entry.wallTime),
         ]
         return [event, invalidate]
+    }
+
+    /// A create event's `operationDescription`: a view's `{viewOn, pipeline}` (and
+    /// collation), or a collection's options with its `idIndex` first, as mongod 8.0 shows.
+    static func createDescription(_ logged: BSONDocument) -> BSONDocument {
+        if logged["viewOn"] != nil { return logged }
+        var idIndex: BSONDocument = ["v": .int32(2), "key": .document(["_id": .int32(1)]), "name": .string("_id_")]
+        if let collation = logged["collation"] { idIndex.append("collation", collation) }
+        var description: BSONDocument = ["idIndex": .document(idIndex)]
+        for element in logged { description.append(element.key, element.value) }
+        return description
+    }
+
+    /// An index as createIndexes and dropIndexes events list it: `{v: 2, key, name,
+    /// ...options}` from the logged `{name, key, options}`.
+    static func indexSpec(_ logged: BSONDocument?) -> BSONDocument {
+        var spec: BSONDocument = ["v": .int32(2)]
+        if let key = logged?["key"] { spec.append("key", key) }
+        if let name = logged?["name"] { spec.append("name", name) }
+        for element in logged?["options"]?.documentValue ?? BSONDocument() { spec.append(element.key, element.value) }
+        return spec
     }
 
     private func operationType(_ operation: ChangeLogEntry.Operation) -> String {

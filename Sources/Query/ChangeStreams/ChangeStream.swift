@@ -37,6 +37,9 @@ public final class ChangeStream: Sendable {
         var invalidated = false
         /// The token of the last event returned, while it is the newest position.
         var lastReturned: BSONDocument?
+        /// Resuming from a split event's fragment: the fragments up to it are not returned
+        /// again (cleared at that event).
+        var resumeFragment: ResumeToken?
     }
 
     /// What the stream watches and how.
@@ -55,7 +58,9 @@ public final class ChangeStream: Sendable {
         self.spec = spec
         self.engine = engine
         stageCollection = engine.collection(try Namespace(database: spec.scope.database, collection: "aggregate_1"))
-        state = Mutex(State(position: try spec.startingSequence(in: engine.store.changeLog)))
+        var initial = State(position: try spec.startingSequence(in: engine.store.changeLog))
+        if case let .after(token) = spec.start, token.fragment != nil { initial.resumeFragment = token }
+        state = Mutex(initial)
     }
 
     /// Up to `batchSize` events (101 by default), waiting until `deadline` (nil: not at all)
@@ -86,7 +91,7 @@ public final class ChangeStream: Sendable {
                 examined += entries.count
                 try convert(entries, into: &state)
             }
-            let events = Array(state.buffered.prefix(limit))
+            let events = Self.prefix(of: state.buffered, count: limit)
             state.buffered.removeFirst(events.count)
             let finished = state.invalidated && state.buffered.isEmpty
             let idle: UInt64? = state.buffered.isEmpty && !state.invalidated ? state.position : nil
@@ -101,6 +106,19 @@ public final class ChangeStream: Sendable {
             }
             return Batch(events: events, postBatchResumeToken: token, isFinished: finished)
         }
+    }
+
+    /// The first events of `buffered`, at most `count`, that fit in one reply (16 MiB, as
+    /// mongod fills a batch), and always the first.
+    private static func prefix(of buffered: [BSONDocument], count: Int) -> [BSONDocument] {
+        var bytes = 0
+        var taken: [BSONDocument] = []
+        for event in buffered.prefix(count) {
+            bytes += BSONSize.of(event)
+            if !taken.isEmpty && bytes > ChangeEventSplitter.maximumEventSize { break }
+            taken.append(event)
+        }
+        return taken
     }
 
     /// The sequence a getMore would wait past when nothing is ready: the stream has no
@@ -126,18 +144,44 @@ public final class ChangeStream: Sendable {
             }
         }
         guard !events.isEmpty else { return }
-        if spec.stages.isEmpty {
-            state.buffered += events
-            return
-        }
-        let tokens = Set(events.compactMap { $0["_id"] })
-        let output = try stageCollection.aggregate(spec.stages, over: events)
-        for event in output {
-            guard let id = event["_id"], tokens.contains(id) else {
-                throw MongoError(.changeStreamFatalError,
-                                 "Encountered an event whose _id field, which contains the resume token, was modified by the pipeline. Modifying the _id field of an event makes it impossible to resume the stream from that point. Only transformations that retain the unmodified _id field are allowed.")
+        var output = events
+        if !spec.stages.isEmpty {
+            let tokens = Set(events.compactMap { $0["_id"] })
+            output = try stageCollection.aggregate(spec.stages, over: events)
+            for event in output {
+                guard let id = event["_id"], tokens.contains(id) else {
+                    throw MongoError(.changeStreamFatalError,
+                                     "Encountered an event whose _id field, which contains the resume token, was modified by the pipeline. Modifying the _id field of an event makes it impossible to resume the stream from that point. Only transformations that retain the unmodified _id field are allowed.")
+                }
             }
         }
-        state.buffered += output
+        state.buffered += spec.splitsLargeEvents ? try split(output, state: &state) : output
+    }
+
+    /// `$changeStreamSplitLargeEvent`: `events` with each one over 16 MiB replaced by its
+    /// fragments, less those up to the fragment the stream resumed from.
+    ///
+    /// - Throws: `ChangeStreamFatalError` (280) when the event resumed from is no longer
+    ///   split, or split into fewer fragments; the splitter's errors.
+    private func split(_ events: [BSONDocument], state: inout State) throws(MongoError) -> [BSONDocument] {
+        var result: [BSONDocument] = []
+        for event in events {
+            var fragments = try ChangeEventSplitter.split(event)
+            if let resume = state.resumeFragment, let skip = resume.fragment,
+               let id = event["_id"], try ResumeToken(id).sequence == resume.sequence {
+                state.resumeFragment = nil
+                guard fragments.count > 1 else {
+                    throw MongoError(.changeStreamFatalError,
+                                     "Attempted to resume from a split event fragment, but the event in the resumed stream was not large enough to be split")
+                }
+                guard skip < fragments.count else {
+                    throw MongoError(.changeStreamFatalError,
+                                     "Attempted to resume from a split event, but the resumed stream produced a different split. Ensure that the pipeline used to resume is the same as the original")
+                }
+                fragments.removeFirst(skip + 1)
+            }
+            result += fragments
+        }
+        return result
     }
 }

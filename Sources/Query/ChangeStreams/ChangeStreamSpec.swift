@@ -102,8 +102,12 @@ public struct ChangeStreamSpec: Sendable {
     public let fullDocumentBeforeChange: ImageMode
     /// `showExpandedEvents`: also report create, createIndexes and dropIndexes.
     public let showExpandedEvents: Bool
-    /// The stages after `$changeStream`, run on each batch of events.
+    /// The stages after `$changeStream`, run on each batch of events (without a final
+    /// `$changeStreamSplitLargeEvent`, which ``splitsLargeEvents`` stands for).
     public let stages: [BSONDocument]
+    /// Whether the pipeline ends with `$changeStreamSplitLargeEvent`: events over 16 MiB
+    /// are returned as fragments (ChangeEventSplitter).
+    public let splitsLargeEvents: Bool
 
     /// MongoDB 8.0's aggregation stage names: after `$changeStream`, one of these that a
     /// change stream cannot run is IllegalOperation (20); any other name is unrecognized (40324).
@@ -120,7 +124,10 @@ public struct ChangeStreamSpec: Sendable {
     /// Stages allowed after `$changeStream`.
     public static let allowedStages: Set<String> = [
         "$match", "$project", "$addFields", "$set", "$unset", "$replaceRoot", "$replaceWith", "$redact",
+        splitStage,
     ]
+    /// The stage that splits events over 16 MiB into fragments; only last, with `{}`.
+    static let splitStage = "$changeStreamSplitLargeEvent"
 
     /// A stream watching `scope` from `start`, its events filled in per `fullDocument` and
     /// `fullDocumentBeforeChange` and passed through `stages`.
@@ -130,21 +137,37 @@ public struct ChangeStreamSpec: Sendable {
                 fullDocumentBeforeChange: ImageMode = .off, showExpandedEvents: Bool = false,
                 stages: [BSONDocument] = []) throws(MongoError) {
         try Self.validate(stages: stages)
+        let splits = stages.last?.first?.key == Self.splitStage
+        if case let .after(token) = start, token.fragment != nil, !splits {
+            throw MongoError(.changeStreamFatalError,
+                             "To resume from a split event, the $changeStream pipeline must include a $changeStreamSplitLargeEvent stage")
+        }
         self.scope = scope
         self.start = start
         self.fullDocument = fullDocument
         self.fullDocumentBeforeChange = fullDocumentBeforeChange
         self.showExpandedEvents = showExpandedEvents
-        self.stages = stages
+        self.stages = splits ? Array(stages.dropLast()) : stages
+        splitsLargeEvents = splits
     }
 
     /// Checks the stages that follow `$changeStream`.
     ///
     /// - Throws: `Location40602` for a second `$changeStream`, `Location40324` for a name that
-    ///   is no aggregation stage, `IllegalOperation` (20) for a stage a change stream cannot run.
+    ///   is no aggregation stage, `IllegalOperation` (20) for a stage a change stream cannot
+    ///   run, `Location7182800` for a `$changeStreamSplitLargeEvent` whose argument is not `{}`
+    ///   and `Location7182802` for one that is not last.
     public static func validate(stages: [BSONDocument]) throws(MongoError) {
-        for stage in stages {
+        for (position, stage) in stages.enumerated() {
             let name = stage.first?.key ?? ""
+            if name == splitStage {
+                guard case let .document(argument)? = stage.first?.value, argument.isEmpty else {
+                    throw MongoError(.location(7182800), "$changeStreamSplitLargeEvent spec should be an empty object")
+                }
+                guard position == stages.count - 1 else {
+                    throw MongoError(.location(7182802), "$changeStreamSplitLargeEvent must be the last stage in the pipeline")
+                }
+            }
             if name == "$changeStream" {
                 throw MongoError(.location(40602), "$changeStream is only valid as the first stage in a pipeline")
             }
@@ -166,7 +189,9 @@ public struct ChangeStreamSpec: Sendable {
         let after: UInt64
         switch start {
         case .now: return latest
-        case let .after(token): after = token.sequence
+        // A split event's fragment: its event is read again, and the fragments up to this
+        // one are skipped (ChangeStream).
+        case let .after(token): after = token.fragment == nil ? token.sequence : max(token.sequence, 1) - 1
         case let .at(time): after = max(ClusterTime.sequence(of: time), 1) - 1
         }
         guard after < latest else { return after }

@@ -21,23 +21,31 @@ struct ExplainWriter {
     let filter: BSONDocument
 
     func document(verbosity: ExplainVerbosity, statistics: ExecutionStatistics) -> BSONDocument {
+        Self.envelope(namespace: namespace, filter: filter, winningPlan: winningPlan(statistics: nil),
+                      execution: verbosity == .queryPlanner ? nil : (statistics, winningPlan(statistics: statistics)))
+    }
+
+    /// MongoDB's explain document around a winning plan: `queryPlanner`, then `executionStats`
+    /// (figures and the stages with theirs) when `execution` is given.
+    static func envelope(namespace: Namespace, filter: BSONDocument, winningPlan: BSONDocument,
+                         execution: (statistics: ExecutionStatistics, stages: BSONDocument)?) -> BSONDocument {
         var queryPlanner: BSONDocument = [
             "namespace": .string(namespace.description),
             "parsedQuery": .document(filter),
             "indexFilterSet": false,
-            "winningPlan": .document(winningPlan(statistics: nil)),
+            "winningPlan": .document(winningPlan),
             "rejectedPlans": .array([]),
         ]
         queryPlanner["plannerVersion"] = .int32(1)
         var explain: BSONDocument = ["queryPlanner": .document(queryPlanner)]
-        if verbosity != .queryPlanner {
+        if let (statistics, stages) = execution {
             explain["executionStats"] = .document([
                 "executionSuccess": true,
                 "nReturned": .int32(Int32(clamping: statistics.nReturned)),
                 "executionTimeMillis": .int32(Int32(clamping: statistics.executionTimeMillis)),
                 "totalKeysExamined": .int32(Int32(clamping: statistics.totalKeysExamined)),
                 "totalDocsExamined": .int32(Int32(clamping: statistics.totalDocsExamined)),
-                "executionStages": .document(winningPlan(statistics: statistics)),
+                "executionStages": .document(stages),
             ])
         }
         explain["ok"] = .double(1)

@@ -12,6 +12,7 @@ extension QueryCollection {
     ///
     /// - Throws: MongoError for a malformed query, as ``find(_:)`` does.
     public func openCursor(_ query: FindQuery) throws(MongoError) -> QueryCursor {
+        if let text = try textSearch(query) { return QueryCursor(.documents(text.documents, position: 0)) }
         let plan = try prepare(query).plan
         let reading = try snapshotted()
         let wantPositional = plan.projection?.usesPositional ?? false

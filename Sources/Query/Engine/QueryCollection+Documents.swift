@@ -7,9 +7,10 @@ public import BSON
 public import Documents
 
 extension QueryCollection {
-    /// Whether the collection exists in the catalog (writes create it; reads do not).
+    /// Whether the collection exists in the catalog, or was created by the transaction this
+    /// handle is in (writes create it; reads do not).
     public var exists: Bool {
-        collection.store.catalog.collection(collection.namespace) != nil
+        collection.catalogEntry != nil
     }
 
     /// The collection's capped bounds; nil when it is not capped (or does not exist).

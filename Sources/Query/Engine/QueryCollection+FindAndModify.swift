@@ -21,7 +21,7 @@ extension QueryCollection {
         id: BSONValue, matching filter: BSONDocument, update: BSONDocument, arrayFilters: [BSONDocument] = [],
         writeConcern: WriteConcern
     ) throws(MongoError) -> ModifiedImages? {
-        let parsedFilter = try Filter(filter, collator: try collator())
+        let parsedFilter = try Filter(try textMatchesAsIDFilter(filter) ?? filter, collator: try collator())
         let parsedUpdate = try Update(update, arrayFilters: arrayFilters, collator: parsedFilter.collator)
         let now = WallClock.now()
         return try modifyOne(id: id, filter: parsedFilter, writeConcern: writeConcern,
@@ -34,7 +34,7 @@ extension QueryCollection {
     public func updateOne(
         id: BSONValue, matching filter: BSONDocument, pipeline stages: [BSONDocument], writeConcern: WriteConcern
     ) throws(MongoError) -> ModifiedImages? {
-        let parsedFilter = try Filter(filter, collator: try collator())
+        let parsedFilter = try Filter(try textMatchesAsIDFilter(filter) ?? filter, collator: try collator())
         let pipeline = try UpdatePipeline(stages)
         let database = QueryDatabase(store: collection.store, name: namespace.database, interrupt: interrupt)
         let now = WallClock.now()
@@ -48,7 +48,7 @@ extension QueryCollection {
     /// returns the deleted version, or `nil` when it no longer exists or matches.
     public func deleteOne(id: BSONValue, matching filter: BSONDocument, writeConcern: WriteConcern) throws(MongoError) -> BSONDocument? {
         _ = try writeGuard()
-        let parsedFilter = try Filter(filter, collator: try collator())
+        let parsedFilter = try Filter(try textMatchesAsIDFilter(filter) ?? filter, collator: try collator())
         var deleted: BSONDocument?
         let count = try collection.delete(ids: [id], writeConcern: writeConcern) { (current) throws(MongoError) -> Bool in
             guard parsedFilter.match(current) != nil else { return false }

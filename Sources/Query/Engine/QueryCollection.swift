@@ -51,7 +51,7 @@ public struct QueryCollection: Sendable {
     /// - Throws: when the stored default no longer opens (an ICU that lost the locale).
     public func collator() throws(MongoError) -> Collator? {
         if let operationCollator { return operationCollator }
-        return try collator(defaultFrom: collection.store.catalog.collection(collection.namespace))
+        return try collator(defaultFrom: collection.catalogEntry)
     }
 
     /// ``collator()`` with the collection's catalog entry already read.
@@ -73,6 +73,7 @@ public struct QueryCollection: Sendable {
 
     /// The documents a find returns, projected, in order.
     public func find(_ query: FindQuery) throws(MongoError) -> [BSONDocument] {
+        if let text = try textSearch(query) { return text.documents }
         let prepared = try prepare(query)
         var statistics = ExecutionStatistics()
         let matches = try Executor(collection: collection, interrupt: interrupt, sortMemory: query.sortMemory).matches(
@@ -89,6 +90,10 @@ public struct QueryCollection: Sendable {
     /// MongoDB's explain output for a find: `queryPlanner` and, at `executionStats`
     /// verbosity or above, `executionStats` (the query runs).
     public func explain(_ query: FindQuery, verbosity: ExplainVerbosity = .executionStats) throws(MongoError) -> BSONDocument {
+        if let text = try planTextSearch(query) {
+            let run = verbosity == .queryPlanner ? nil : try runTextSearch(text)
+            return text.explain(namespace: namespace, filter: query.filter, verbosity: verbosity, run: run)
+        }
         let prepared = try prepare(query)
         var statistics = ExecutionStatistics()
         if verbosity != .queryPlanner {
@@ -102,6 +107,7 @@ public struct QueryCollection: Sendable {
     /// The number of matching documents after `skip` and `limit`.
     public func count(_ filter: BSONDocument = BSONDocument(), skip: Int = 0, limit: Int? = nil,
                       hint: BSONValue? = nil) throws(MongoError) -> Int {
+        if let text = try textSearchCount(FindQuery(filter: filter, skip: skip, limit: limit)) { return text }
         let prepared = try prepare(FindQuery(filter: filter, skip: skip, limit: limit, hint: hint))
         var statistics = ExecutionStatistics()
         return try Executor(collection: collection, interrupt: interrupt).count(prepared.plan, statistics: &statistics)
@@ -124,7 +130,7 @@ public struct QueryCollection: Sendable {
     /// their elements), in BSON order.
     public func distinct(_ key: String, filter: BSONDocument = BSONDocument()) throws(MongoError) -> [BSONValue] {
         let path = try FieldPath(key)
-        let prepared = try prepare(FindQuery(filter: filter))
+        let prepared = try prepare(FindQuery(filter: try textMatchesAsIDFilter(filter) ?? filter))
         var statistics = ExecutionStatistics()
         var values: [BSONValue] = []
         try Executor(collection: collection, interrupt: interrupt).forEachCandidate(prepared.plan, wantPositional: false,
@@ -185,7 +191,8 @@ public struct QueryCollection: Sendable {
     public func update(
         _ filter: BSONDocument, _ update: BSONDocument, options: UpdateOptions = UpdateOptions()
     ) throws(MongoError) -> UpdateResult {
-        try retryingUpsertRace(options.upsert) { () throws(MongoError) -> UpdateResult in
+        let filter = try textMatchesAsIDFilter(filter) ?? filter
+        return try retryingUpsertRace(options.upsert) { () throws(MongoError) -> UpdateResult in
             try updateOnce(filter, update, options: options)
         }
     }
@@ -222,8 +229,10 @@ public struct QueryCollection: Sendable {
             }
             switch try collection.applyDeltas(id: id, deltas, writeConcern: options.writeConcern) {
             case let .applied(modified):
+                noteIDLookup(found: true)
                 return UpdateResult(matchedCount: 1, modifiedCount: modified ? 1 : 0)
             case .documentNotFound:
+                noteIDLookup(found: false)
                 guard options.upsert else { return UpdateResult(matchedCount: 0, modifiedCount: 0) }
                 return try upsert(filter, parsedUpdate, now: now, writeConcern: options.writeConcern)
             case .notApplicable:
@@ -280,6 +289,7 @@ public struct QueryCollection: Sendable {
             }
             if stillMatches { matched += 1 }
             if outcome == .replaced { modified += 1 }
+            if pinnedID != nil { noteIDLookup(found: outcome != .notFound) }
         }
         // Nothing found (a document that stopped matching after the search is not "nothing").
         if let upsert, ids.isEmpty || (pinnedID != nil && matched == 0) {
@@ -330,10 +340,13 @@ public struct QueryCollection: Sendable {
         _ filter: BSONDocument, multi: Bool = true, writeConcern: WriteConcern = .acknowledged
     ) throws(MongoError) -> Int {
         _ = try writeGuard()
+        let filter = try textMatchesAsIDFilter(filter) ?? filter
         let prepared = try prepare(FindQuery(filter: filter, limit: multi ? nil : 1))
         if let id = Self.idEquality(prepared.plan.filter) {
             // At most one document has this `_id`: delete it by key, without a search first.
-            return try collection.delete(id: id, writeConcern: writeConcern) ? 1 : 0
+            let deleted = try collection.delete(id: id, writeConcern: writeConcern)
+            noteIDLookup(found: deleted)
+            return deleted ? 1 : 0
         }
         var statistics = ExecutionStatistics()
         let matches = try Executor(collection: collection, interrupt: interrupt).matches(prepared.plan, wantPositional: false,
@@ -343,6 +356,13 @@ public struct QueryCollection: Sendable {
             deleted += 1
         }
         return deleted
+    }
+
+    /// Counts a write's read of one document by `_id` (no search) in the command's tally, as
+    /// mongod's `_id` lookups report it: one key and one document examined when it was there.
+    private func noteIDLookup(found: Bool) {
+        guard found else { return }
+        interrupt.tally?.add(keysExamined: 1, docsExamined: 1)
     }
 
     // MARK: Planning
@@ -360,7 +380,7 @@ public struct QueryCollection: Sendable {
             throw MongoError(.badValue, "limit value must be non-negative, but received: \(limit)")
         }
         // One catalog read gives the default collation and the indexes.
-        let entry = collection.store.catalog.collection(collection.namespace)
+        let entry = collection.catalogEntry
         let collator = try collator(defaultFrom: entry)
         let filter = try Filter(query.filter, collator: collator)
         let sort = try query.sort.flatMap { (spec) throws(MongoError) -> SortSpec? in

@@ -7,12 +7,14 @@ public import BSON
 public import Documents
 
 extension QueryEngine {
-    /// Backs the store up into `directory` while writes go on. See
-    /// `DocumentStore.backup(to:incremental:interrupt:)`; `interrupt` (maxTimeMS, killOp) stops it before the copy.
+    /// Backs the store up into `directory` while writes go on, copying at most `rateLimit`
+    /// bytes per second (0: no limit). See `DocumentStore.backup(to:incremental:rateLimit:interrupt:)`;
+    /// `interrupt` (maxTimeMS, killOp, shutdown) stops it at any point, the copy included,
+    /// leaving no backup listed.
     public func backup(
-        to directory: String, incremental: Bool, interrupt: OperationInterrupt = .none
+        to directory: String, incremental: Bool, rateLimit: UInt64 = 0, interrupt: OperationInterrupt = .none
     ) throws(MongoError) -> BackupSummary {
-        try store.backup(to: directory, incremental: incremental, interrupt: interrupt)
+        try store.backup(to: directory, incremental: incremental, rateLimit: rateLimit, interrupt: interrupt)
     }
 
     /// Calls `body` with the BSON bytes of each document of `namespace` in `_id` order
@@ -44,6 +46,13 @@ extension QueryEngine {
     /// The backups in `directory`, oldest first.
     public static func backups(in directory: String) throws(MongoError) -> [BackupSummary] {
         try BackupSet(directory: directory).backups()
+    }
+
+    /// Deletes every backup of `directory` but the newest `keep` (and the files only they
+    /// used); returns the ids deleted. See `BackupSet.purge(keep:)`.
+    @discardableResult
+    public static func purgeBackups(in directory: String, keep: Int) throws(MongoError) -> [UInt32] {
+        try BackupSet(directory: directory).purge(keep: keep)
     }
 
     /// Verifies backup `id` of `directory`: files, checksums, and the logical consistency of

@@ -35,14 +35,8 @@ extension QueryEngine {
     /// by `interrupt`).
     public func statistics(of description: CollectionDescription,
                            interrupt: OperationInterrupt = .none) throws(MongoError) -> CollectionStatistics {
-        var count = 0
-        var size = 0
-        try store.collection(description.namespace).forEachDocument(interrupt: interrupt) { (document) throws(MongoError) -> Bool in
-            count += 1
-            size += BSONSize.of(document)
-            return true
-        }
-        return CollectionStatistics(count: count, size: size, indexes: description.indexes)
+        try CollectionStatistics(scanning: store.collection(description.namespace), indexes: description.indexes,
+                                 interrupt: interrupt)
     }
 }
 
@@ -68,6 +62,47 @@ public struct CollectionStatistics: Sendable, Equatable {
         indexCount = indexes.count
         indexSizes = indexes.map { (name: $0.name, bytes: count * 16 * ($0.key.count + 1)) }
         totalIndexSize = indexSizes.reduce(0) { $0 + $1.bytes }
+    }
+
+    /// The figures collStats and `$collStats`' `storageStats` report, in bytes divided by
+    /// `scale` (at least 1), with a capped collection's `capped: true`, `maxSize` and `max`.
+    public func storageStats(scale: Int, capped limits: CappedLimits?) -> BSONDocument {
+        let scale = max(scale, 1)
+        var indexSizes = BSONDocument()
+        for index in self.indexSizes { indexSizes.append(index.name, .int64(Int64(index.bytes / scale))) }
+        var stats: BSONDocument = [
+            "size": .int64(Int64(size / scale)),
+            "count": .int64(Int64(count)),
+            "avgObjSize": .int64(Int64(count == 0 ? 0 : size / count)),
+            "storageSize": .int64(Int64(size / scale)),
+            "freeStorageSize": .int64(0),
+            "capped": .bool(limits != nil),
+        ]
+        if let limits {
+            if let maximum = limits.maximumDocuments { stats.append("max", .int64(Int64(maximum))) }
+            stats.append("maxSize", .int64(Int64(limits.maximumBytes / scale)))
+        }
+        stats.append("nindexes", .int32(Int32(clamping: indexCount)))
+        stats.append("indexBuilds", .array([]))
+        stats.append("totalIndexSize", .int64(Int64(totalIndexSize / scale)))
+        stats.append("totalSize", .int64(Int64((size + totalIndexSize) / scale)))
+        stats.append("indexSizes", .document(indexSizes))
+        stats.append("scaleFactor", Int32(exactly: scale).map(BSONValue.int32) ?? .int64(Int64(scale)))
+        return stats
+    }
+
+    /// The statistics of `collection`'s documents, from a scan of them (stopped by
+    /// `interrupt`), with `indexes`.
+    init(scanning collection: DocumentCollection, indexes: [IndexDescription],
+         interrupt: OperationInterrupt = .none) throws(MongoError) {
+        var count = 0
+        var size = 0
+        try collection.forEachDocument(interrupt: interrupt) { (document) throws(MongoError) -> Bool in
+            count += 1
+            size += BSONSize.of(document)
+            return true
+        }
+        self.init(count: count, size: size, indexes: indexes)
     }
 
     /// Equal when every figure is.

@@ -16,6 +16,17 @@ extension QueryEngine {
         try store.setCollectionOptions(namespace, options: options)
     }
 
+    /// Records a collMod of `namespace` in the change log for change streams (their
+    /// `modify` event): `description` is what was asked (collMod's fields), `stateBefore`
+    /// the options before (`{collectionOptions, indexOptions?}`; nil for a view).
+    public func recordModification(_ namespace: Namespace, description: BSONDocument,
+                                   stateBefore: BSONDocument?) throws(MongoError) {
+        var document: BSONDocument = ["operationDescription": .document(description)]
+        if let stateBefore { document.append("stateBeforeChange", .document(stateBefore)) }
+        try store.recordChange(.modify, on: namespace, document: document,
+                               collectionID: store.catalog.collection(namespace)?.id)
+    }
+
     /// Applies `changes` (`hidden`, `expireAfterSeconds`, `prepareUnique`; `null` removes)
     /// to the index `name` on `namespace`; returns the index as it was.
     ///

@@ -11,16 +11,21 @@ extension QueryEngine {
     /// `size`, `max`, `changeStreamPreAndPostImages`, ...; a `collation`, its default for
     /// operations and indexes, kept resolved, or dropped when simple) and its `_id_` index.
     ///
+    /// Inside `transaction`, the collection exists for others only once it commits (as
+    /// mongod 4.4+ allows; see `Transaction.createCollection`).
+    ///
     /// - Throws: `NamespaceExists` (48) if it exists; `TypeMismatch` (14) and the collation
-    ///   errors of `Collator.make` for a bad `collation`.
+    ///   errors of `Collator.make` for a bad `collation`; `OperationNotSupportedInTransaction`
+    ///   (263) for a capped collection inside a transaction.
     @discardableResult
-    public func createCollection(_ namespace: Namespace,
-                                 options: BSONDocument = BSONDocument()) throws(MongoError) -> CollectionDescription {
+    public func createCollection(_ namespace: Namespace, options: BSONDocument = BSONDocument(),
+                                 in transaction: QueryTransaction? = nil) throws(MongoError) -> CollectionDescription {
         if try view(namespace) != nil { throw MongoError(.namespaceExists, "Namespace \(namespace) already exists") }
         var options = options
         if let collation = options["collation"] {
             options["collation"] = try Self.resolvedCollation(collation, field: "create.collation")
         }
+        if let transaction { return try transaction.transaction.createCollection(namespace, options: options) }
         return try store.createCollection(namespace, options: options)
     }
 
@@ -61,18 +66,27 @@ extension QueryEngine {
     /// existing one when an equivalent index is there). The build polls `interrupt`. An
     /// index without a `collation` takes the collection's default one, as in MongoDB.
     ///
+    /// Inside `transaction`, only a collection the transaction creates (here or before) gets
+    /// a new index, which exists for others once it commits (`Transaction.createIndex`).
+    ///
     /// - Throws: MongoDB's codes for a bad specification, a conflicting index, or existing
-    ///   documents that cannot be indexed (then nothing of the index remains).
+    ///   documents that cannot be indexed (then nothing of the index remains);
+    ///   `OperationNotSupportedInTransaction` (263) for a new index on a collection that
+    ///   existed before `transaction`.
     @discardableResult
     public func createIndex(on namespace: Namespace, key: BSONDocument, name: String? = nil,
-                            options: BSONDocument = BSONDocument(),
-                            interrupt: OperationInterrupt = .none) throws(MongoError) -> IndexDescription {
+                            options: BSONDocument = BSONDocument(), interrupt: OperationInterrupt = .none,
+                            in transaction: QueryTransaction? = nil) throws(MongoError) -> IndexDescription {
         if try view(namespace) != nil {
             throw MongoError(.commandNotSupportedOnView, "Namespace \(namespace) is a view, not a collection")
         }
         var options = options
-        if options["collation"] == nil, let collation = store.catalog.collection(namespace)?.options["collation"] {
+        let entry = transaction?.collectionDescription(namespace) ?? store.catalog.collection(namespace)
+        if options["collation"] == nil, let collation = entry?.options["collation"] {
             options["collation"] = collation
+        }
+        if let transaction {
+            return try transaction.transaction.createIndex(on: namespace, key: key, name: name, options: options)
         }
         return try store.createIndex(on: namespace, key: key, name: name, options: options, interrupt: interrupt)
     }

@@ -1,4 +1,5 @@
-// QueryEngine's maintenance operations: compacting one collection's files (`compact`) and
+// QueryEngine's maintenance operations: compacting one collection's files (`compact`, or
+// estimating what that would free) and
 // flushing everything to disk (`fsync`), so the Commands layer and the CLI stop at the engine.
 
 public import BSON
@@ -14,6 +15,17 @@ extension QueryEngine {
             throw MongoError(.commandNotSupportedOnView, "can't compact a view")
         }
         return try store.compact(namespace)
+    }
+
+    /// The bytes compacting the collection at `namespace` would free, estimated without
+    /// compacting (`compact` with `dryRun: true`).
+    ///
+    /// - Throws: as ``compact(_:)``.
+    public func estimateCompaction(_ namespace: Namespace) throws(MongoError) -> UInt64 {
+        if try view(namespace) != nil {
+            throw MongoError(.commandNotSupportedOnView, "can't compact a view")
+        }
+        return try store.estimateCompaction(namespace)
     }
 
     /// Writes every memtable to disk and syncs the journal.

@@ -6,7 +6,15 @@ public import Documents
 /// The storage engine's figures at one moment (see ``Documents/EngineFigures``).
 public typealias EngineFigures = Documents.EngineFigures
 
+/// Group commit's batch sizes at one moment (see ``Documents/GroupCommitFigures``).
+public typealias GroupCommitFigures = Documents.GroupCommitFigures
+
 extension QueryEngine {
+    /// Group commit's batch sizes (writes made durable per WAL fsync) since open.
+    public var groupCommitFigures: GroupCommitFigures {
+        store.groupCommitFigures
+    }
+
     /// The storage engine's figures (memtables, compaction, stalls, block cache, SSTs per level).
     public var storageFigures: EngineFigures {
         store.storageFigures

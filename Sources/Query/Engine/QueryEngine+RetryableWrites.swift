@@ -1,6 +1,7 @@
 // QueryEngine's retryable-write records: run a write as a session's numbered statement (so
 // its commits record it as executed, atomically), record its reply, and read back what a
-// session last ran after a restart. A thin face over Documents' RetryableWrites.
+// session last ran after a restart, and forget the records of ended or expired sessions. A
+// thin face over Documents' RetryableWrites.
 
 public import BSON
 import Documents
@@ -33,5 +34,17 @@ extension QueryEngine {
     public func retryableWriteRecord(session sessionID: BSONBinary) throws(MongoError) -> (txnNumber: Int64, reply: BSONDocument?)? {
         guard let record = try store.retryableWriteRecord(session: sessionID.bytes) else { return nil }
         return (record.txnNumber, record.reply)
+    }
+
+    /// Deletes the retryable-write records of the ended sessions `sessionIDs`.
+    public func forgetRetryableWrites(sessions sessionIDs: some Sequence<BSONBinary>) throws(MongoError) {
+        try store.forgetRetryableWrites(sessions: sessionIDs.map(\.bytes))
+    }
+
+    /// Deletes the retryable-write records written before `cutoff`, except those of the
+    /// sessions in `active`; returns how many went.
+    @discardableResult
+    public func expireRetryableWrites(writtenBefore cutoff: BSONDateTime, keeping active: some Sequence<BSONBinary>) throws(MongoError) -> Int {
+        try store.expireRetryableWrites(writtenBefore: cutoff, keeping: Set(active.map(\.bytes)))
     }
 }

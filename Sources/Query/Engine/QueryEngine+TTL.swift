@@ -15,7 +15,7 @@ extension QueryEngine {
         store.startTTLMonitor(schedule: schedule, runner: runner, onFailure: onFailure)
     }
 
-    /// Stops the TTL monitor and waits for a pass in progress to end at its next batch.
+    /// Stops the TTL monitor and waits for a pass in progress to end at its next document.
     public func stopTTLMonitorAndWait() async {
         await store.stopTTLMonitorAndWait()
     }

@@ -38,6 +38,17 @@ public final class QueryTransaction: Sendable {
     /// The transaction's state now.
     public var state: State { transaction.state }
 
+    /// The commit sequence its snapshot reads at: the newest change its reads see.
+    public func snapshotSequence() throws(MongoError) -> UInt64 {
+        try transaction.snapshotSequence()
+    }
+
+    /// The collection at `namespace` as this transaction sees it (one it created included),
+    /// or `nil`.
+    public func collectionDescription(_ namespace: Namespace) -> CollectionDescription? {
+        transaction.collectionDescription(namespace)
+    }
+
     /// Applies every buffered write atomically, or (on any error) none; the transaction ends
     /// either way. Committing twice is harmless.
     ///

@@ -30,6 +30,10 @@ extension QueryEngine {
     ///   `ViewDepthLimitExceeded` (165).
     public func createView(_ definition: ViewDefinition) throws(MongoError) {
         try ViewCatalog(store: store).create(definition)
+        // What change streams with showExpandedEvents report as the view's create event.
+        var description = definition.document
+        description["_id"] = nil
+        try store.recordChange(.create, on: definition.namespace, document: description)
     }
 
     /// Changes the collection and/or pipeline of the view at `namespace` (collMod).

@@ -19,6 +19,8 @@ struct Planner {
             let forced = try isHinted(index, hint)
             if hint != nil && !forced { continue }
             if index.isHidden && !forced { continue }
+            // A text index holds terms, not field values: only `$text` reads it (TextSearch).
+            if TextIndexRules.isText(index.key) { continue }
             guard let scan = scanPlan(index, conjuncts: conjuncts, filter: filter, sort: sort,
                                       projection: projection, force: forced)
             else { continue }

@@ -25,12 +25,14 @@ extension TesseraCollection {
         try await createIndexes([model], options: options, session: session)[0]
     }
 
-    /// Builds the indexes `models` describe, in order; returns their names.
+    /// Builds the indexes `models` describe, in order; returns their names. Inside
+    /// `session`'s transaction only a collection the transaction creates gets new indexes
+    /// (else `OperationNotSupportedInTransaction`, 263), which exist once it commits.
     @discardableResult
     public func createIndexes(_ models: [IndexModel], options: CreateIndexOptions? = nil,
                               session: ClientSession? = nil) async throws(TesseraError) -> [String] {
         guard !models.isEmpty else { throw .badValue("createIndexes needs at least one index") }
-        try ClientSession.checkOutsideTransaction(session, command: "createIndexes")
+        let transaction = try session?.joinedTransaction()
         let namespace = try TesseraDatabase.namespace(database.name, name)
         let client = client
         return try await EngineWork.run(client, deadline: try EngineWork.deadline(maxTimeMS: options?.maxTimeMS)) {
@@ -38,7 +40,8 @@ extension TesseraCollection {
             let engine = try client.openEngine()
             return try models.map { (model) throws(MongoError) -> String in
                 try engine.createIndex(on: namespace, key: model.keys, name: model.options?.name,
-                                       options: model.options?.document ?? BSONDocument(), interrupt: interrupt).name
+                                       options: model.options?.document ?? BSONDocument(), interrupt: interrupt,
+                                       in: transaction).name
             }
         }
     }

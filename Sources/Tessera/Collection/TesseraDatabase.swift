@@ -27,9 +27,10 @@ public struct TesseraDatabase: Sendable {
     }
 
     /// Creates the collection `name` with `options` (capped bounds, pre- and post-images);
-    /// returns it.
+    /// returns it. Inside `session`'s transaction it exists for others once that commits.
     ///
-    /// - Throws: `NamespaceExists` (48) when it exists, `InvalidNamespace` (73) for a bad name.
+    /// - Throws: `NamespaceExists` (48) when it exists, `InvalidNamespace` (73) for a bad name,
+    ///   `OperationNotSupportedInTransaction` (263) for a capped collection in a transaction.
     @discardableResult
     public func createCollection(_ name: String, options: CreateCollectionOptions? = nil,
                                  session: ClientSession? = nil) async throws(TesseraError) -> TesseraCollection<BSONDocument> {
@@ -44,10 +45,10 @@ public struct TesseraDatabase: Sendable {
         _ name: String, options: CreateCollectionOptions? = nil, withType type: T.Type, session: ClientSession? = nil
     ) async throws(TesseraError) -> TesseraCollection<T> {
         let namespace = try Self.namespace(self.name, name)
-        try ClientSession.checkOutsideTransaction(session, command: "create")
+        let transaction = try session?.joinedTransaction()
         let spec = (options ?? CreateCollectionOptions()).document
         try await EngineWork.run(client) { (_) throws(MongoError) in
-            _ = try client.openEngine().createCollection(namespace, options: spec)
+            _ = try client.openEngine().createCollection(namespace, options: spec, in: transaction)
         }
         return TesseraCollection(name: name, database: self)
     }
