@@ -193,7 +193,7 @@ CATALOG_SPACE = "(SELECT id FROM tessera_keyspaces WHERE name = 'tessera.catalog
 CHANGE_LOG_SPACE = "(SELECT id FROM tessera_keyspaces WHERE name = 'tessera.changelog')"
 COUNT_SHAPES = f"SELECT count(*) FROM tessera_kv WHERE space = {CATALOG_SPACE} AND substring(key from 1 for 1) = '\\x53'::bytea"
 TRIM_CHANGE_LOG = (f"DELETE FROM tessera_kv WHERE space = {CHANGE_LOG_SPACE} "
-                   f"AND key < (SELECT max(key) FROM tessera_kv WHERE space = {CHANGE_LOG_SPACE})")
+                   f"AND key < (SELECT key FROM tessera_kv WHERE space = {CHANGE_LOG_SPACE} ORDER BY key DESC LIMIT 1)")
 
 
 def test_compact_on_the_shared_database_leaves_shapes_other_servers_use(shared, clients):

@@ -186,12 +186,23 @@ extension DocumentStore {
 
     /// Deletes the records of sessions `sessionIDs` (they ended: no driver reuses an ended
     /// session's id, so no retry can need them).
+    ///
+    /// Commits only when one of them has a record (point reads first): drivers end every
+    /// session they close, most never ran a retryable write, and a commit would wait for the
+    /// commit section — on a shared engine for the database lock, held by any server's commit
+    /// or whole index build. A record written after the check goes with the reaper's expiry.
     public func forgetRetryableWrites(sessions sessionIDs: [[UInt8]]) throws(MongoError) {
-        guard !sessionIDs.isEmpty else { return }
         let keySpace = sessionsKeySpace
+        var recorded: [[UInt8]] = []
+        do {
+            for id in sessionIDs where try storage.get(id, in: keySpace) != nil { recorded.append(id) }
+        } catch {
+            throw .storage(error)
+        }
+        guard !recorded.isEmpty else { return }
         try withoutRetryableWrite { () throws(MongoError) in
             try commit(.acknowledged) { (pending) throws(MongoError) in
-                for id in sessionIDs { pending.batch.delete(id, in: keySpace) }
+                for id in recorded { pending.batch.delete(id, in: keySpace) }
             }
         }
     }
