@@ -50,6 +50,15 @@ public struct DocumentStoreOptions: Sendable {
     public init() {}
 }
 
+/// How ``DocumentStore`` builds an index over existing documents
+/// (``DocumentStore/indexBuildMode``).
+public enum IndexBuildMode: Sendable, Hashable {
+    /// Writers go on, maintaining the building index (they wait for one batch at most).
+    case hybrid
+    /// Every writer, on every server sharing the engine, waits for the whole build.
+    case locked
+}
+
 /// A Tessera data directory: databases of collections of documents, with a change log.
 ///
 /// Open one per directory per process; share it across threads. It closes when the last
@@ -95,6 +104,8 @@ public final class DocumentStore: Sendable {
     let groupCommit = GroupCommit()
     /// The background WAL sync for unjournaled writes, when started.
     let journalCommitter = JournalCommitter()
+    /// The coordination with other servers when the engine is shared (PostgreSQL), else `nil`.
+    let shared: SharedCatalog?
 
     /// Opens the store kept by the engine `configuration` describes, creating it if the
     /// engine holds none yet (a store is marked by its format record).
@@ -117,12 +128,23 @@ public final class DocumentStore: Sendable {
             throw .storage(error)
         }
         try Self.checkFormatRecord(storage: storage, keySpace: catalogKeySpace)
-        let loaded = try Catalog.load(storage: storage, keySpace: catalogKeySpace, predicateCompiler: options.predicateCompiler)
+        let sharedStorage = storage as? any SharedStorage
+        var shared: SharedCatalog?
+        if let sharedStorage {
+            do {
+                shared = try SharedCatalog(storage: sharedStorage, catalogKeySpace: catalogKeySpace)
+            } catch {
+                throw .storage(error)
+            }
+        }
+        let loaded = try Catalog.load(storage: storage, keySpace: catalogKeySpace, predicateCompiler: options.predicateCompiler,
+                                      droppingOrphans: shared == nil)
         let shapes: ShapeRegistry
         do {
             shapes = try ShapeRegistry(
                 restoring: loaded.shapes, maximumShapeCount: options.maximumShapeCount,
-                maximumShapesPerOwner: options.maximumShapesPerCollection
+                maximumShapesPerOwner: options.maximumShapesPerCollection,
+                shared: sharedStorage.map { SharedCatalog.shapeSource(storage: $0, catalogKeySpace: catalogKeySpace) }
             )
         } catch {
             throw .corruptCatalog(path: storage.location, reason: error.description)
@@ -141,9 +163,69 @@ public final class DocumentStore: Sendable {
         self.catalogKeySpace = catalogKeySpace
         self.sessionsKeySpace = sessionsKeySpace
         self.shapes = shapes
+        self.shared = shared
         self.catalog = Catalog(loaded.state)
-        dropLeftoverTemporaryCollections()
+        // Another server's temporary collections are in use, not left over.
+        if shared == nil { dropLeftoverTemporaryCollections() }
         releaseChargesOfMissingOwners()
+    }
+
+    // MARK: Several servers on one database
+
+    /// Whether other Tessera servers may share this store's engine (PostgreSQL): each then
+    /// presents itself as a router, not as a replica set's primary.
+    public var isShared: Bool { shared != nil }
+
+    /// How this store builds indexes, decided by whether other servers share its engine (the
+    /// one place that chooses; see IndexBuild.swift):
+    /// - ``IndexBuildMode/hybrid`` on a private engine (RocksDB): the building index is
+    ///   registered in this process's catalog and every writer maintains it, so writes go on.
+    /// - ``IndexBuildMode/locked`` on a shared engine (PostgreSQL): another server's writers
+    ///   cannot see an index registered only in this process's memory, so the build holds the
+    ///   database-wide commit lock from its first read to its catalog commit.
+    public var indexBuildMode: IndexBuildMode { shared == nil ? .hybrid : .locked }
+
+    /// Whether the shape sweep (``reclaimUnusedShapes()``) may run: only when no other server
+    /// shares the engine. On a shared database another server's records, change log entries
+    /// or writes in flight may name shapes this server has never loaded, and its registry
+    /// would keep handing out shapes the sweep deleted, so `compact` and drops leave shapes alone.
+    public var reclaimsShapes: Bool { shared == nil }
+
+    /// Reloads the catalog when another server changed it since this one last looked (a
+    /// point read of the catalog version; nothing for a store no other server shares). The
+    /// command layer calls it before each command.
+    public func refreshSharedCatalog() throws(MongoError) {
+        try shared?.refreshIfChanged(self)
+    }
+
+    /// Replaces the in-memory catalog with the one stored (another server changed it).
+    /// Runs holding the database commit lock, so no catalog change is under way anywhere.
+    func reloadCatalog() throws(MongoError) {
+        let loaded: Catalog.Loaded
+        do {
+            loaded = try Catalog.load(storage: storage, keySpace: catalogKeySpace, predicateCompiler: predicateCompiler,
+                                      droppingOrphans: false)
+        } catch {
+            throw MongoError(.internalError, "reloading the catalog: \(error)")
+        }
+        catalog.withState { $0 = loaded.state }
+    }
+
+    /// The key space id for a new collection or index: from the database counter when other
+    /// servers share the store, else from the catalog's.
+    func reserveKeySpaceID() throws(MongoError) -> UInt64 {
+        guard let shared else { return catalog.reserveCollectionID() }
+        return try shared.reserveKeySpaceID(floor: catalog.withState { $0.nextCollectionID })
+    }
+
+    /// Runs `body` holding the commit section and, on a shared store, the database commit
+    /// lock (index builds, which keep every writer out while they scan).
+    func withCommitSection<Result>(_ body: () throws(MongoError) -> Result) throws(MongoError) -> Result {
+        try commitSection.withLock { () throws(MongoError) -> Result in
+            try shared?.enter(self)
+            defer { shared?.leave() }
+            return try body()
+        }
     }
 
     /// Writes the format record into a new store, or checks an existing one's version.
@@ -203,7 +285,14 @@ public final class DocumentStore: Sendable {
         if let open = catalog.openCollection(namespace) { return open }
         return try ddlSection.withLock { () throws(MongoError) -> Catalog.OpenCollection in
             if let open = catalog.openCollection(namespace) { return open }
-            _ = try createCollectionLocked(namespace, options: BSONDocument())
+            do throws(MongoError) {
+                _ = try createCollectionLocked(namespace, options: BSONDocument())
+            } catch {
+                guard error.code == .namespaceExists else { throw error }
+                // Another server created it first (shared stores); use theirs.
+                if let open = catalog.openCollection(namespace) { return open }
+                throw error
+            }
             guard let open = catalog.openCollection(namespace) else {
                 throw MongoError(.internalError, "collection \(namespace) vanished after creation")
             }
@@ -218,7 +307,7 @@ public final class DocumentStore: Sendable {
             throw MongoError(.illegalOperation,
                              "cannot create collection \(namespace): the store already holds \(count) collections, the most allowed")
         }
-        let id = catalog.reserveCollectionID()
+        let id = try reserveKeySpaceID()
         let keySpace: any KeySpace
         let capped: CappedOrder?
         do {
@@ -241,6 +330,10 @@ public final class DocumentStore: Sendable {
         let record: BSONDocument = ["id": .int64(Int64(id)), "options": .document(options)]
         do {
             try commit(.journaled) { (pending) throws(MongoError) in
+                // Checked again under the database lock: another server may have created it.
+                if shared != nil, catalog.collection(namespace) != nil {
+                    throw MongoError(.namespaceExists, "Collection \(namespace) already exists.")
+                }
                 let catalogKeySpace = self.catalogKeySpace
                 let newDatabase = !catalog.containsDatabase(namespace.database)
                 if newDatabase {
@@ -466,6 +559,12 @@ public final class DocumentStore: Sendable {
             throw .storage(error)
         }
         if !holdingSection { commitSection.lock() }
+        do {
+            try shared?.enter(self)
+        } catch {
+            if !holdingSection { commitSection.unlock() }
+            throw error
+        }
         let pending = PendingCommit(batch: batch, changeLog: changeLog, catalogKeySpace: catalogKeySpace,
                                     firstSequence: changeLog.latestSequence + 1)
         let result: Result
@@ -473,7 +572,13 @@ public final class DocumentStore: Sendable {
         do throws(MongoError) {
             result = try body(pending)
             if !batch.isEmpty {
-                markRetryableWrite(in: batch)
+                try markRetryableWrite(in: batch)
+                var version: [UInt8]?
+                if shared != nil, pending.changesCatalog {
+                    let token = SharedCatalog.newVersion()
+                    batch.put(CatalogKey.catalogVersion, token, in: catalogKeySpace)
+                    version = token
+                }
                 do {
                     try storage.write(batch, durability: .buffered)
                 } catch {
@@ -483,15 +588,20 @@ public final class DocumentStore: Sendable {
                     if error.code == .ioError { groupCommit.writeFailed(error) }
                     throw .storage(error)
                 }
+                if let version { shared?.noteWritten(version) }
                 ticket = groupCommit.ticket()
                 changeLog.publish(through: pending.nextSequence - 1, count: pending.entryCount, bytes: pending.entryBytes)
                 shapes.markPersisted(pending.persistedShapes)
                 for change in pending.afterCommit { change() }
             }
         } catch {
+            shared?.leave()
             if !holdingSection { commitSection.unlock() }
             throw error
         }
+        // Given up before the commit section, so the next local commit takes the database
+        // lock again (queueing behind other servers) instead of joining this hold forever.
+        shared?.leave()
         if !holdingSection { commitSection.unlock() }
         if let ticket, writeConcern == .journaled {
             do {

@@ -43,3 +43,23 @@ public protocol StorageCheckpoints: StorageEngine {
     /// Writes a consistent copy of every key space into `directory`, which must not exist.
     func createCheckpoint(at directory: String) throws(StorageError)
 }
+
+/// Engines whose data several Tessera servers share at once (a PostgreSQL-protocol
+/// database): they allocate ids from the database and serialise every server's commits,
+/// so ids are never given twice and read-check-write sequences (unique keys) stay atomic
+/// across servers (docs/scale-out.md).
+public protocol SharedStorage: StorageEngine {
+    /// Blocks until this caller holds the database-wide commit lock, then returns it. Every
+    /// commit that must not interleave with another server's runs while holding it; a
+    /// server that dies loses it with its connection.
+    func lockCommits() throws(StorageError) -> any SharedCommitLock
+    /// Reserves `count` consecutive values of the database counter `name`, none below
+    /// `floor`, atomically across servers; returns the first.
+    func reserve(_ count: UInt64, of name: String, floor: UInt64) throws(StorageError) -> UInt64
+}
+
+/// The database-wide commit lock, held until ``release()``.
+public protocol SharedCommitLock: AnyObject, Sendable {
+    /// Gives the lock up (once; later calls do nothing).
+    func release()
+}

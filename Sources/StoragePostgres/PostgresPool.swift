@@ -86,6 +86,20 @@ final class PostgresPool: @unchecked Sendable {
         if !kept { Self.close(connection) }
     }
 
+    /// A checked-out connection inside a transaction its caller keeps open: `statements`
+    /// (`BEGIN ...` and what the transaction starts with) have run on it. On failure the
+    /// transaction is rolled back and the connection given up.
+    func checkOut(opening statements: [String], _ operation: StorageError.Operation) throws(StorageError) -> PostgresLink {
+        let link = try checkOut()
+        do throws(StorageError) {
+            try link.awaitAll(statements.map { link.send(PostgresStatement($0)) }, operation)
+        } catch {
+            link.rollbackAndRelease()
+            throw error
+        }
+        return link
+    }
+
     /// Runs `body` on a checked-out connection and checks it back in.
     func withLink<Result>(_ body: (PostgresLink) throws(StorageError) -> Result) throws(StorageError) -> Result {
         let link = try checkOut()

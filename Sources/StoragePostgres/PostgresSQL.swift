@@ -14,12 +14,23 @@ enum PostgresSQL {
         "CREATE TABLE IF NOT EXISTS tessera_keyspaces (id BIGINT PRIMARY KEY, name TEXT NOT NULL UNIQUE)",
         "CREATE TABLE IF NOT EXISTS tessera_kv (space BIGINT NOT NULL, key BYTEA NOT NULL, value BYTEA NOT NULL, PRIMARY KEY (space, key))",
         "INSERT INTO tessera_counters (name, value) VALUES ('keyspace', 0) ON CONFLICT (name) DO NOTHING",
+        "INSERT INTO tessera_counters (name, value) VALUES ('commit', 0) ON CONFLICT (name) DO NOTHING",
     ]
 
     static let listKeySpaces = "SELECT id, name FROM tessera_keyspaces"
     static let findKeySpace = "SELECT id FROM tessera_keyspaces WHERE name = $1"
     /// Takes the next key space id (ids are never reused).
     static let nextKeySpaceID = "UPDATE tessera_counters SET value = value + 1 WHERE name = 'keyspace' RETURNING value"
+    /// Takes the database-wide commit lock: the 'commit' counter row, locked until the
+    /// holding transaction ends (rolled back on release, or by the server when the holder's
+    /// connection dies). A row lock, not an advisory lock, so every engine accepts it.
+    static let lockCommits = "SELECT value FROM tessera_counters WHERE name = 'commit' FOR UPDATE"
+    /// Reserves $3 values of counter $1, none below $2, in one atomic statement; returns the
+    /// counter after the reservation (the values reserved are the $3 below it).
+    static let reserve = """
+        INSERT INTO tessera_counters (name, value) VALUES ($1, $2 + $3) \
+        ON CONFLICT (name) DO UPDATE SET value = GREATEST(tessera_counters.value, $2) + $3 RETURNING value
+        """
     static let insertKeySpace = "INSERT INTO tessera_keyspaces (id, name) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING"
     static let deleteKeySpaceRows = "DELETE FROM tessera_kv WHERE space = $1"
     static let deleteKeySpace = "DELETE FROM tessera_keyspaces WHERE id = $1"

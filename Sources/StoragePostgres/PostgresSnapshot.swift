@@ -13,18 +13,8 @@ public final class PostgresSnapshot: KeyValueSnapshot, @unchecked Sendable {
     private let link: PostgresLink
 
     init(store: PostgresStore) throws(StorageError) {
-        let link = try store.pool.checkOut()
-        do throws(StorageError) {
-            try link.awaitAll([
-                link.send(PostgresStatement(PostgresSQL.beginSnapshot)),
-                link.send(PostgresStatement(PostgresSQL.pinSnapshot)),
-            ], .get)
-        } catch {
-            link.rollbackAndRelease()
-            throw error
-        }
+        link = try store.pool.checkOut(opening: [PostgresSQL.beginSnapshot, PostgresSQL.pinSnapshot], .get)
         self.store = store
-        self.link = link
     }
 
     deinit {

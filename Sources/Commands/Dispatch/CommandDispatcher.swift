@@ -49,6 +49,10 @@ public final class CommandDispatcher: Sendable {
         return reply
     }
 
+    /// Commands that never read the catalog, run without checking it is current (drivers'
+    /// monitors send them every few seconds).
+    private static let handshakeNames: Set<String> = ["hello", "isMaster", "ismaster", "ping", "buildInfo", "buildinfo"]
+
     private func execute(_ request: CommandRequest, connection: ConnectionInfo, transaction: QueryTransaction?,
                          operation registered: inout Operation?) -> BSONDocument {
         guard let name = request.body.first?.key else {
@@ -110,6 +114,8 @@ public final class CommandDispatcher: Sendable {
                 if let error = action.error { throw error }
             }
             try server.fsyncLock.waitIfLocked(name, body: request.body, operation: operation, deadline: deadline)
+            // Several servers on one database: see another server's collections and indexes.
+            if !Self.handshakeNames.contains(name) { try server.engine.refreshSharedCatalog() }
             var reply: BSONDocument
             let mayCreate = server.collectionToAuditIfCreated(name, request)
             try SnapshotRead.rejectUnsupported(request.body, name: name)

@@ -79,9 +79,15 @@ enum HandshakeCommands {
         reply.append(legacyName ? "ismaster" : "isWritablePrimary", .bool(true))
         reply.append("topologyVersion", .document(context.server.topology.version.document))
         let now = WallClock.now()
-        for field in ReplicaSet.helloFields(host: context.connection.localAddress,
-                                            latest: context.engine.latestCommitSequence, wallTime: now) {
-            reply.append(field.key, field.value)
+        if context.engine.isShared {
+            // Every server on a shared database accepts writes: drivers must see routers
+            // (mongos), spread load over them and retry on another, not one primary.
+            reply.append("msg", .string("isdbgrid"))
+        } else {
+            for field in ReplicaSet.helloFields(host: context.connection.localAddress,
+                                                latest: context.engine.latestCommitSequence, wallTime: now) {
+                reply.append(field.key, field.value)
+            }
         }
         reply.append("maxBsonObjectSize", .int32(maxBsonObjectSize))
         reply.append("maxMessageSizeBytes", .int32(maxMessageSizeBytes))

@@ -126,6 +126,10 @@ struct SessionStatement: Sendable {
         let session = try context.server.sessions.session(sessionID)
         let engine = context.engine
         return try session.state.withLock { (state) throws(MongoError) -> BSONDocument in
+            if engine.isShared, let stored = try engine.retryableWriteRecord(session: sessionID) {
+                // Several servers on one database: the session may have moved on elsewhere.
+                state.adoptShared(txnNumber: stored.txnNumber, reply: stored.reply)
+            }
             if !state.restored, state.txnNumber == nil {
                 // The session's first statement since the server started: a retry of a write
                 // acknowledged before a restart must find its record.
@@ -135,8 +139,17 @@ struct SessionStatement: Sendable {
                     state.restoredNothing()
                 }
             }
-            let step = try state.step(kind, number: number) { () throws(MongoError) -> QueryTransaction in
-                try engine.beginTransaction()
+            let step: SessionTransactionState.Step
+            do throws(MongoError) {
+                step = try state.step(kind, number: number) { () throws(MongoError) -> QueryTransaction in
+                    try engine.beginTransaction()
+                }
+            } catch {
+                // A retry of a statement another server is finishing: its writes are there,
+                // its reply follows.
+                let reply = try replyOfRunElsewhere(error, engine: engine)
+                state.recordRetryableWrite(reply, number: number)
+                return reply
             }
             switch step {
             case let .replay(reply):
@@ -149,8 +162,17 @@ struct SessionStatement: Sendable {
                     if failure.closeConnection { return CommandDispatcher.closeConnectionReply }
                     throw error
                 }
-                let reply = try engine.runRetryableWrite(session: sessionID, txnNumber: number) { () throws(MongoError) in
-                    try handler.run(context)
+                let reply: BSONDocument
+                do throws(MongoError) {
+                    reply = try engine.runRetryableWrite(session: sessionID, txnNumber: number) { () throws(MongoError) in
+                        try handler.run(context)
+                    }
+                } catch {
+                    // Another server ran this statement while it ran here (a driver's retry
+                    // while the first attempt was still running): nothing was written here.
+                    let applied = try replyOfRunElsewhere(error, engine: engine)
+                    state.recordRetryableWrite(applied, number: number)
+                    return applied
                 }
                 state.recordRetryableWrite(reply, number: number)
                 // The writes are committed (each batch carried the statement's marker), so the
@@ -194,6 +216,16 @@ struct SessionStatement: Sendable {
                 return BSONDocument()
             }
         }
+    }
+
+    /// On a store several servers share, for `IncompleteTransactionHistory` (217) from a
+    /// retryable write whose statement another server applied: that server's reply, once it
+    /// has recorded it. Anything else, or no reply in time, is rethrown.
+    private func replyOfRunElsewhere(_ error: MongoError, engine: QueryEngine) throws(MongoError) -> BSONDocument {
+        guard kind == .retryableWrite, engine.isShared, error.code == .incompleteTransactionHistory,
+              let reply = try engine.awaitRetryableWriteReply(session: sessionID, txnNumber: number)
+        else { throw error }
+        return reply
     }
 
     /// How many statements a retryable write carries (its documents, updates, deletes or

@@ -136,6 +136,19 @@ struct SessionTransactionState: Sendable {
         retryHistoryIncomplete = reply == nil
     }
 
+    /// Takes up a newer retryable write that another server sharing the store ran for this
+    /// session (drivers send a session's statements to any router), so a retry of it here
+    /// replays its reply instead of running it again. Ignored while a transaction is open
+    /// here, and for numbers this server already knows.
+    mutating func adoptShared(txnNumber number: Int64, reply: BSONDocument?) {
+        guard number > (txnNumber ?? .min), activeTransaction == nil else { return }
+        restored = true
+        txnNumber = number
+        phase = .none
+        retryReply = reply
+        retryHistoryIncomplete = reply == nil
+    }
+
     /// Notes that the store had no record to restore.
     mutating func restoredNothing() {
         restored = true

@@ -96,8 +96,11 @@ extension Catalog {
     /// collection and index key spaces no record names (left by a crash between creating a
     /// key space and committing its record, or between committing a drop and dropping the key
     /// space, or during an index build). Partial index filters are compiled with `compiler`.
+    /// Without `droppingOrphans` (a store other servers share, where an unnamed key space may
+    /// be another server's collection or index being created) orphans are left alone.
     static func load(
-        storage: any StorageEngine, keySpace: any KeySpace, predicateCompiler compiler: DocumentPredicateCompiler? = nil
+        storage: any StorageEngine, keySpace: any KeySpace, predicateCompiler compiler: DocumentPredicateCompiler? = nil,
+        droppingOrphans: Bool = true
     ) throws(StoreOpenError) -> Loaded {
         var state = State()
         var shapes: [ShapeDefinition] = []
@@ -204,6 +207,7 @@ extension Catalog {
                   !known.contains(id)
             else { continue }
             nextID = max(nextID, id + 1)
+            guard droppingOrphans else { continue }
             // Best effort: a failure leaves the orphan for the next open.
             if let orphan = try? storage.existingKeySpace(named: name) {
                 try? storage.dropKeySpace(orphan)

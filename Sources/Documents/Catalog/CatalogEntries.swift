@@ -146,6 +146,9 @@ enum CatalogKey {
     static let format: [UInt8] = [UInt8(ascii: "F")]
     /// `N`: the next collection id.
     static let nextCollectionID: [UInt8] = [UInt8(ascii: "N")]
+    /// `V`: the catalog version, a random token every catalog change writes; only in stores
+    /// several servers share (SharedCatalog), which compare it to notice another's change.
+    static let catalogVersion: [UInt8] = [UInt8(ascii: "V")]
     static let databaseTag = UInt8(ascii: "D")
     static let collectionTag = UInt8(ascii: "C")
     static let indexTag = UInt8(ascii: "I")

@@ -64,6 +64,11 @@ final class CappedOrder: Sendable {
     /// Opens the order of a capped collection, rebuilding its account from the key space.
     static func open(limits: CappedLimits, collection id: UInt64, storage: any StorageEngine) throws(StorageError) -> CappedOrder {
         let keySpace = try storage.keySpace(named: keySpaceName(collection: id))
+        return CappedOrder(limits: limits, keySpace: keySpace, account: try account(of: keySpace, storage: storage))
+    }
+
+    /// The account the order key space `keySpace` describes (one scan of it).
+    private static func account(of keySpace: any KeySpace, storage: any StorageEngine) throws(StorageError) -> Account {
         var account = Account()
         var first: UInt64?
         do {
@@ -81,7 +86,23 @@ final class CappedOrder: Sendable {
             throw StorageError(.iterate, path: nil, status: "\(error)", code: .unknown)
         }
         account.first = first ?? account.next
-        return CappedOrder(limits: limits, keySpace: keySpace, account: account)
+        return account
+    }
+
+    /// The committed account on a store several servers share, where another server may have
+    /// inserted into (and evicted from) the collection since this one's account was made:
+    /// when the key space's newest ordinal is not the one the account ends at, the account
+    /// is rebuilt from the key space. One reverse seek when nothing changed; run it holding
+    /// the database commit lock, so nobody changes the order meanwhile.
+    func sharedCurrent(storage: any StorageEngine) throws(StorageError) -> Account {
+        let account = current
+        let newest = try storage.entries(.all, in: keySpace, direction: .reverse, limit: 1).first
+            .flatMap { CatalogKey.uint64($0.key) }
+        let expected: UInt64? = account.first < account.next ? account.next - 1 : nil
+        guard newest != expected else { return account }
+        let rebuilt = try Self.account(of: keySpace, storage: storage)
+        replace(rebuilt)
+        return rebuilt
     }
 
     /// The committed account.
@@ -188,6 +209,13 @@ extension DocumentCollection {
         indexes: IndexMaintenance, pending: PendingCommit
     ) throws(MongoError) -> CappedOrder.Account {
         var account = capped.current
+        if store.isShared {
+            do {
+                account = try capped.sharedCurrent(storage: store.storage)
+            } catch {
+                throw .storage(error)
+            }
+        }
         for document in documents {
             let size = try bson(document.document).count
             pending.batch.put(CappedOrder.key(account.next), CappedOrder.Entry(size: size, idKey: document.key).bytes,

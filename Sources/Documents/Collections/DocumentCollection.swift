@@ -95,7 +95,7 @@ public struct DocumentCollection: Sendable {
                     }
                     if let capped = current.capped {
                         let account = try admit(prepared, into: capped, collection: current, indexes: indexes, pending: pending)
-                        pending.onCommit { capped.replace(account) }
+                        pending.onCommit(catalog: false) { capped.replace(account) }
                     }
                     try indexes.finish()
                 }

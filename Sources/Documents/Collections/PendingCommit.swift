@@ -22,6 +22,8 @@ final class PendingCommit {
     private(set) var persistedShapes: [ShapeID] = []
     /// In-memory changes to run after the batch commits.
     private(set) var afterCommit: [() -> Void] = []
+    /// Whether the batch changes the catalog (other servers sharing the store must reload it).
+    private(set) var changesCatalog = false
     /// The commit's wall-clock time, shared by its entries.
     let wallTime: BSONDateTime
 
@@ -68,8 +70,10 @@ final class PendingCommit {
         }
     }
 
-    /// Runs `change` once the batch has been written.
-    func onCommit(_ change: @escaping () -> Void) {
+    /// Runs `change` once the batch has been written; unless `catalog` is false, the change
+    /// is to the catalog.
+    func onCommit(catalog: Bool = true, _ change: @escaping () -> Void) {
+        if catalog { changesCatalog = true }
         afterCommit.append(change)
     }
 }

@@ -21,7 +21,8 @@ public struct CompactionResult: Sendable, Equatable {
 
 extension DocumentStore {
     /// Flushes and compacts the documents and indexes of the collection at `namespace` and waits,
-    /// then reclaims the store's unused shapes (``reclaimUnusedShapes()``). An engine without
+    /// then reclaims the store's unused shapes (``reclaimUnusedShapes()``; not on an engine
+    /// other servers share, ``reclaimsShapes``). An engine without
     /// compaction reports its sizes unchanged.
     ///
     /// - Throws: `NamespaceNotFound` (26) if it does not exist; storage failures.

@@ -1,6 +1,7 @@
 // DocumentStore's index DDL: createIndex (validating the spec and building the index over
-// the existing documents while writes go on — IndexBuild.swift), dropIndex (freeing its key
-// space) and setIndexHidden.
+// the existing documents while writes go on — IndexBuild.swift — or, on an engine several
+// servers share, holding the database commit lock: DocumentStore.indexBuildMode), dropIndex
+// (freeing its key space) and setIndexHidden.
 
 public import BSON
 internal import Storage
@@ -13,7 +14,8 @@ extension DocumentStore {
     /// `options` is the rest of a createIndexes specification (`unique`, `sparse`,
     /// `partialFilterExpression`, `expireAfterSeconds`, `hidden`, ...); see
     /// `IndexSpecValidation.validate` for every check. Writes go on while the index is built
-    /// (they wait at most for one batch of it); other DDL waits.
+    /// (they wait at most for one batch of it), except on an engine several servers share,
+    /// where every server's writes wait for the whole build (``indexBuildMode``); other DDL waits.
     ///
     /// - Throws: `IndexKeySpecsConflict` (86) when the name exists with another key pattern,
     ///   `IndexOptionsConflict` (85) when the name exists with other options or an equivalent
@@ -95,7 +97,7 @@ extension DocumentStore {
     func openNewIndex(_ requested: IndexDescription) throws(MongoError)
         -> (description: IndexDescription, open: Catalog.OpenIndex, id: UInt64)
     {
-        let id = catalog.reserveCollectionID()
+        let id = try reserveKeySpaceID()
         let keySpace = try makeKeySpace(named: CatalogKey.keySpaceName(index: id))
         var description = requested
         description.keySpaceID = id
@@ -111,9 +113,10 @@ extension DocumentStore {
         }
     }
 
-    /// Builds `requested` over `collection` in a new key space while writers go on (a hybrid
-    /// build, IndexBuild.swift), then records it; on any error unregisters it, drops the key
-    /// space and records nothing.
+    /// Builds `requested` over `collection` in a new key space, then records it; on any error
+    /// unregisters it, drops the key space and records nothing. How writers fare meanwhile is
+    /// ``DocumentStore/indexBuildMode``'s choice: they go on (a hybrid build, IndexBuild.swift),
+    /// or, on an engine other servers share, the whole build holds the database commit lock.
     private func build(
         _ requested: IndexDescription, on collection: Catalog.OpenCollection, namespace: Namespace,
         interrupt: OperationInterrupt
@@ -122,15 +125,31 @@ extension DocumentStore {
         let keySpace = open.keySpace
         let build = IndexBuild(description: description, index: open)
         do {
-            let registered = try commitSection.withLock { () throws(MongoError) -> Catalog.OpenCollection in
-                guard let current = catalog.openCollection(namespace), current.description.id == collection.description.id else {
-                    throw MongoError(.namespaceNotFound, "collection \(namespace) was dropped during the index build")
+            switch indexBuildMode {
+            case .hybrid:
+                let registered = try commitSection.withLock { () throws(MongoError) -> Catalog.OpenCollection in
+                    guard let current = catalog.openCollection(namespace), current.description.id == collection.description.id else {
+                        throw MongoError(.namespaceNotFound, "collection \(namespace) was dropped during the index build")
+                    }
+                    catalog.withState { state in state.collections[namespace]?.building.append(build) }
+                    return current
                 }
-                catalog.withState { state in state.collections[namespace]?.building.append(build) }
-                return current
+                return try HybridIndexBuilder(store: self, namespace: namespace, collection: registered, build: build,
+                                              interrupt: interrupt).run()
+            case .locked:
+                let result = try withCommitSection { () throws(MongoError) -> IndexDescription in
+                    guard let current = catalog.openCollection(namespace), current.description.id == collection.description.id else {
+                        throw MongoError(.namespaceNotFound, "collection \(namespace) was dropped during the index build")
+                    }
+                    // Another server sharing the store built it meanwhile (the catalog was just
+                    // refreshed under the database lock): theirs stands, or conflicts.
+                    if let existing = try Self.existingIndex(matching: requested, in: current.description) { return existing }
+                    return try HybridIndexBuilder(store: self, namespace: namespace, collection: current, build: build,
+                                                  interrupt: interrupt, holdsCommitSection: true).run()
+                }
+                if result.keySpaceID != id { try? storage.dropKeySpace(keySpace) }
+                return result
             }
-            return try HybridIndexBuilder(store: self, namespace: namespace, collection: registered, build: build,
-                                          interrupt: interrupt).run()
         } catch {
             let isReady = commitSection.withLock {
                 catalog.withState { state in

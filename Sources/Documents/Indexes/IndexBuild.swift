@@ -27,6 +27,13 @@
 // no catalog record names, which the next open drops (Catalog.load), so no half index survives.
 // Writers wait for at most one batch (`batchSize` point reads); DDL still waits for the whole
 // build (the DDL section), as does the first write that creates a new collection.
+//
+// On an engine several servers share (PostgreSQL, DocumentStore.indexBuildMode == .locked)
+// the registration would be in this server's memory only: another server's writers would not
+// maintain the index. There the same builder runs with the commit section — and with it the
+// database-wide commit lock — held from before the scan to after the commit
+// (`holdsCommitSection`), so no writer anywhere commits during the build; nothing is
+// registered, and the notes stay empty.
 
 internal import BSON
 internal import Storage
@@ -94,6 +101,19 @@ struct HybridIndexBuilder {
     let interrupt: OperationInterrupt
     /// Documents indexed per hold of the commit section.
     let batchSize = 64
+    /// Whether the caller holds the commit section for the whole build (a locked build on a
+    /// shared engine): then batches and the final commit do not take it again.
+    var holdsCommitSection = false
+
+    init(store: DocumentStore, namespace: Namespace, collection: Catalog.OpenCollection, build: IndexBuild,
+         interrupt: OperationInterrupt, holdsCommitSection: Bool = false) {
+        self.store = store
+        self.namespace = namespace
+        self.collection = collection
+        self.build = build
+        self.interrupt = interrupt
+        self.holdsCommitSection = holdsCommitSection
+    }
 
     private var index: Catalog.OpenIndex { build.index }
 
@@ -104,7 +124,7 @@ struct HybridIndexBuilder {
     ///   collection was dropped. The caller unregisters the build and drops its key space.
     func run() throws(MongoError) -> IndexDescription {
         var multikey = try scan()
-        return try store.commit(.journaled) { (pending) throws(MongoError) -> IndexDescription in
+        return try store.commit(.journaled, holdingSection: holdsCommitSection) { (pending) throws(MongoError) -> IndexDescription in
             try checkCollection()
             let noted = build.noted
             if let failure = noted.failure { throw failure }
@@ -123,7 +143,9 @@ struct HybridIndexBuilder {
             pending.batch.put(CatalogKey.index(collection: collection.description.id, name: ready.name),
                               try bson(ready.catalogRecord), in: store.catalogKeySpace)
             var next: [UInt8] = []
-            KeyEncoding.appendBigEndian(store.catalog.withState { $0.nextCollectionID }, to: &next)
+            // The index's own id too: on a shared engine ids come from the database counter,
+            // not from this catalog's.
+            KeyEncoding.appendBigEndian(max(store.catalog.withState { $0.nextCollectionID }, (ready.keySpaceID ?? 0) + 1), to: &next)
             pending.batch.put(CatalogKey.nextCollectionID, next, in: store.catalogKeySpace)
             try pending.log(.createIndex, database: namespace.database, collection: namespace.collection,
                             document: ready.document, collectionID: collection.description.id)
@@ -159,7 +181,11 @@ struct HybridIndexBuilder {
             try storing { () throws(StorageError) in try cursor.checkStatus() }
             guard !ids.isEmpty else { return multikey }
             try interrupt.check()
-            multikey.formUnion(try store.commitSection.withLock { () throws(MongoError) -> Set<Int> in try indexBatch(ids) })
+            if holdsCommitSection {
+                multikey.formUnion(try indexBatch(ids))
+            } else {
+                multikey.formUnion(try store.commitSection.withLock { () throws(MongoError) -> Set<Int> in try indexBatch(ids) })
+            }
         }
     }
 

@@ -115,7 +115,7 @@ final class IndexMaintenance {
         for (position, build) in builds.enumerated() {
             guard let build else { continue }
             let fields = multikey[position]
-            pending.onCommit { build.noteMultikey(fields) }
+            pending.onCommit(catalog: false) { build.noteMultikey(fields) }
         }
         guard !updated.isEmpty else { return }
         let (catalog, namespace, id) = (store.catalog, namespace, collection.description.id)
@@ -140,7 +140,7 @@ final class IndexMaintenance {
         } catch {
             // The document cannot go in the index: the build fails, not the write (once the
             // write commits: a write that fails after this leaves the build alone).
-            if !forRemoval { pending.onCommit { build.noteFailure(error) } }
+            if !forRemoval { pending.onCommit(catalog: false) { build.noteFailure(error) } }
             return []
         }
     }
@@ -176,7 +176,7 @@ final class IndexMaintenance {
                 // A build re-checks the key when it finishes; a ready index refuses the write.
                 guard let build = builds[position] else { throw duplicateKey(index, key.values) }
                 let (encoded, values) = (key.encoded, key.values)
-                pending.onCommit { build.noteConflict(encoded, values: values) }
+                pending.onCommit(catalog: false) { build.noteConflict(encoded, values: values) }
             }
             added[position][key.encoded] = idKey
         }

@@ -23,6 +23,8 @@ final class ShapeResolver: Sendable {
         let index = Int(id.rawValue)
         if index < shapes.count, let shape = shapes[index] { return shape }
         if let shape = registry.shape(withID: id) { return shape }
+        // Another server's shape (a store shared by several servers); nil otherwise.
+        if let shape = registry.loadShape(withID: id) { return shape }
         throw .unknownShape(id)
     }
 

@@ -7,9 +7,15 @@
 // their session ends (endSessions, killSessions) or has written nothing for the logical
 // session timeout (``DocumentStore/expireRetryableWrites(writtenBefore:keeping:)``, which the
 // server's reaper runs), as mongod reaps `config.transactions` with `config.system.sessions`.
+// On a store several servers share, each run of a statement also carries a random token in
+// its marker, and a commit that finds the statement already run by another server (or the
+// session moved on) writes nothing (RetryableWriteRun). The two fields are independent: the
+// token decides which run commits, the write time only when an idle record may go.
 
 public import BSON
+internal import Foundation
 internal import Storage
+internal import Synchronization
 
 /// The retryable write a thread is running: its session and `txnNumber`.
 ///
@@ -40,16 +46,18 @@ public struct RetryableWriteRecord: Sendable, Equatable {
 }
 
 /// The key space of the records and their encoding: key = session id bytes, value = BSON
-/// `{t: <txnNumber>, r: <reply>, u: <datetime written>}` (`r` absent in a marker; `u` absent
-/// in records written before expiry existed, which count as written at the epoch).
+/// `{t: <txnNumber>, r: <reply>, u: <datetime written>, x: <run token>}` (`r` absent in a
+/// marker; `u` absent in records written before expiry existed, which count as written at the
+/// epoch; `x` only in markers on stores several servers share).
 enum RetryableWriteRecords {
     /// The key space's name.
     static let keySpaceName = "sessions"
 
-    static func value(txnNumber: Int64, reply: BSONDocument?) -> [UInt8] {
+    static func value(txnNumber: Int64, reply: BSONDocument?, run: Int64? = nil) -> [UInt8] {
         var document: BSONDocument = ["t": .int64(txnNumber)]
         if let reply { document["r"] = .document(reply) }
         document["u"] = .datetime(WallClock.now())
+        if let run { document["x"] = .int64(run) }
         return (try? document.bsonBytes()) ?? []
     }
 
@@ -60,23 +68,88 @@ enum RetryableWriteRecords {
     }
 
     static func decode(_ bytes: [UInt8]) -> RetryableWriteRecord? {
+        decodeWithRun(bytes)?.record
+    }
+
+    /// The record and the token of the run that wrote it (`nil` when none was written).
+    static func decodeWithRun(_ bytes: [UInt8]) -> (record: RetryableWriteRecord, run: Int64?)? {
         guard let document = try? BSONDocument(bsonBytes: bytes), case let .int64(number)? = document["t"] else {
             return nil
         }
-        return RetryableWriteRecord(txnNumber: number, reply: document["r"]?.documentValue)
+        let run: Int64? = if case let .int64(token)? = document["x"] { token } else { nil }
+        return (RetryableWriteRecord(txnNumber: number, reply: document["r"]?.documentValue), run)
     }
+}
+
+/// One run of a retryable write on a store several servers share. A driver may retry a
+/// statement on another server while its first attempt still runs on the first one; both
+/// runs then reach the database commit lock, and the second to get it must write nothing.
+/// Each run writes its random token into the statement's marker; a commit that finds the
+/// marker of the same statement with another token (or a newer statement) is refused and
+/// the run marked preempted.
+final class RetryableWriteRun: Sendable {
+    /// This run's token, written into its markers.
+    let token = Int64.random(in: .min ... .max)
+    /// The `txnNumber` of the newer statement found, or of this one when another run of it
+    /// committed first; `nil` while no commit was refused.
+    private let found = Mutex<Int64?>(nil)
+
+    /// The run the current thread (or task) is in, if any.
+    @TaskLocal static var current: RetryableWriteRun?
+
+    func preempt(by txnNumber: Int64) {
+        found.withLock { $0 = max($0 ?? txnNumber, txnNumber) }
+    }
+
+    var preemptedBy: Int64? { found.withLock { $0 } }
 }
 
 extension DocumentStore {
     /// Runs `body` as retryable write `statement`: each commit it makes also records the
     /// statement as executed, atomically with its writes.
+    ///
+    /// On a store several servers share, when another server ran this statement first (a
+    /// driver's retry while the first attempt was still running) or the session moved on to a
+    /// newer statement, nothing is written and this throws `IncompleteTransactionHistory`
+    /// (217: the statement's writes are applied, by the other run, whose reply
+    /// ``awaitRetryableWriteReply(session:txnNumber:)`` waits for) or `TransactionTooOld` (225).
     public func runRetryableWrite<Result>(
         _ statement: RetryableWriteStatement, _ body: () throws(MongoError) -> Result
     ) throws(MongoError) -> Result {
+        let run = isShared ? RetryableWriteRun() : nil
         let outcome = RetryableWriteStatement.$current.withValue(statement) {
-            Swift.Result { () throws(MongoError) -> Result in try body() }
+            RetryableWriteRun.$current.withValue(run) {
+                Swift.Result { () throws(MongoError) -> Result in try body() }
+            }
         }
+        // A refused commit may have been reported as a write error in a reply: the reply
+        // does not stand either way.
+        if let newer = run?.preemptedBy { throw Self.preempted(statement, by: newer) }
         return try outcome.get()
+    }
+
+    /// The error a run refused because the statement ran elsewhere (or the session moved on).
+    private static func preempted(_ statement: RetryableWriteStatement, by newer: Int64) -> MongoError {
+        if newer > statement.txnNumber {
+            return MongoError(.transactionTooOld,
+                              "Retryable write with txnNumber \(statement.txnNumber) is prohibited on session because a newer retryable write with txnNumber \(newer) has already started on this session.")
+        }
+        return MongoError(.incompleteTransactionHistory,
+                          "Retryable write with txnNumber \(statement.txnNumber) was applied by another server sharing the store while it ran here")
+    }
+
+    /// The reply of statement `txnNumber` of session `sessionID`, which another server
+    /// applied: waits (up to `limit`) for that server to record it. `nil` when it was not
+    /// recorded in time (that server died between commit and record) or the session moved on.
+    public func awaitRetryableWriteReply(session sessionID: [UInt8], txnNumber: Int64,
+                                         within limit: Duration = .seconds(10)) throws(MongoError) -> BSONDocument? {
+        let deadline = ContinuousClock.now + limit
+        while true {
+            guard let record = try retryableWriteRecord(session: sessionID), record.txnNumber == txnNumber else { return nil }
+            if let reply = record.reply { return reply }
+            guard ContinuousClock.now < deadline else { return nil }
+            usleep(10_000)
+        }
     }
 
     /// Records `reply` as the result of `statement` (after its writes committed).
@@ -113,12 +186,23 @@ extension DocumentStore {
 
     /// Deletes the records of sessions `sessionIDs` (they ended: no driver reuses an ended
     /// session's id, so no retry can need them).
+    ///
+    /// Commits only when one of them has a record (point reads first): drivers end every
+    /// session they close, most never ran a retryable write, and a commit would wait for the
+    /// commit section — on a shared engine for the database lock, held by any server's commit
+    /// or whole index build. A record written after the check goes with the reaper's expiry.
     public func forgetRetryableWrites(sessions sessionIDs: [[UInt8]]) throws(MongoError) {
-        guard !sessionIDs.isEmpty else { return }
         let keySpace = sessionsKeySpace
+        var recorded: [[UInt8]] = []
+        do {
+            for id in sessionIDs where try storage.get(id, in: keySpace) != nil { recorded.append(id) }
+        } catch {
+            throw .storage(error)
+        }
+        guard !recorded.isEmpty else { return }
         try withoutRetryableWrite { () throws(MongoError) in
             try commit(.acknowledged) { (pending) throws(MongoError) in
-                for id in sessionIDs { pending.batch.delete(id, in: keySpace) }
+                for id in recorded { pending.batch.delete(id, in: keySpace) }
             }
         }
     }
@@ -181,9 +265,26 @@ extension DocumentStore {
     }
 
     /// Adds the marker of the retryable write the current thread runs (if any) to `batch`.
-    func markRetryableWrite(in batch: any KeyValueWriteBatch) {
+    /// On a store several servers share (run holding the database commit lock), first checks
+    /// that no other run of the statement, and no newer statement of the session, committed:
+    /// if one did, the run is marked preempted and the commit refused.
+    func markRetryableWrite(in batch: any KeyValueWriteBatch) throws(MongoError) {
         guard let statement = RetryableWriteStatement.current else { return }
-        batch.put(statement.sessionID, RetryableWriteRecords.value(txnNumber: statement.txnNumber, reply: nil),
+        let run = RetryableWriteRun.current
+        if let run {
+            let stored: [UInt8]?
+            do {
+                stored = try storage.get(statement.sessionID, in: sessionsKeySpace)
+            } catch {
+                throw .storage(error)
+            }
+            if let stored, let (record, writer) = RetryableWriteRecords.decodeWithRun(stored),
+               record.txnNumber > statement.txnNumber || (record.txnNumber == statement.txnNumber && writer != run.token) {
+                run.preempt(by: record.txnNumber)
+                throw Self.preempted(statement, by: record.txnNumber)
+            }
+        }
+        batch.put(statement.sessionID, RetryableWriteRecords.value(txnNumber: statement.txnNumber, reply: nil, run: run?.token),
                   in: sessionsKeySpace)
     }
 }

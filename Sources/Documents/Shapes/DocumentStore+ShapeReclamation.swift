@@ -2,7 +2,7 @@
 // any collection or in the change log) and forgets them — their charge and their persisted
 // definitions — and the release of a dropped collection's charge. Together they make running
 // out of shapes never permanent. The sweep runs on `compact` and after drops that released
-// many shapes.
+// many shapes — never on an engine several servers share (DocumentStore.reclaimsShapes).
 
 public import BSON
 internal import Storage
@@ -33,10 +33,14 @@ extension DocumentStore {
     /// forgot shapes fails with `WriteConflict` (112, retryable) when it commits. Cursors on
     /// an older storage snapshot that meet a forgotten shape fail rather than misread.
     ///
+    /// On a store whose engine other servers share (``reclaimsShapes`` false) it does nothing
+    /// and reports nothing scanned: their records and writes in flight may name any shape.
+    ///
     /// - Throws: storage failures, or `InternalError` for a record that cannot be read (then
     ///   nothing is forgotten).
     @discardableResult
     public func reclaimUnusedShapes() throws(MongoError) -> ShapeReclamationResult {
+        guard reclaimsShapes else { return ShapeReclamationResult() }
         commitSection.lock()
         defer { commitSection.unlock() }
         // Everything below this id existed before the scan; newer shapes are kept.

@@ -45,11 +45,16 @@ public final class ShapeRegistry: Sendable {
     public let maximumShapesPerOwner: Int
     private let state: Mutex<State>
 
+    /// Where ids and other servers' shapes come from when the store is shared, else `nil`.
+    private let shared: SharedShapeSource?
+
     /// The shapes and how many each owner created.
     private struct State: Sendable {
         var snapshot: ShapeSnapshot
         /// Charged shapes per owner (released and reclaimed ones not counted).
         var ownedCounts: [String: Int] = [:]
+        /// The ids reserved from the database and not yet used (shared stores only).
+        var lease: Range<UInt32> = 0 ..< 0
         /// Shapes defined now, the root included (``ShapeSnapshot/idCount`` minus holes).
         var liveCount = 1
         /// Of those, shapes whose owner's charge was released: they count against no limit.
@@ -71,6 +76,7 @@ public final class ShapeRegistry: Sendable {
         self.root = root
         self.maximumShapeCount = maximumShapeCount
         self.maximumShapesPerOwner = maximumShapesPerOwner
+        self.shared = nil
         state = Mutex(State(snapshot: ShapeSnapshot(root: root)))
     }
 
@@ -79,9 +85,14 @@ public final class ShapeRegistry: Sendable {
     ///
     /// - Throws: ``RecordError/invalidShapeDefinition(_:)`` when a definition names a missing
     ///   parent, repeats an id, or repeats an edge already defined under another id.
-    public init(
+    ///
+    /// With `shared` (a store other servers write to), ids come from `shared`'s reservations,
+    /// unknown ids are loaded through it, and two definitions of one edge are both kept (two
+    /// servers may intern the same field at once): the lower id serves new writes, the other
+    /// is found by id only.
+    init(
         restoring definitions: some Sequence<ShapeDefinition>, maximumShapeCount: Int = ShapeRegistry.defaultMaximumShapeCount,
-        maximumShapesPerOwner: Int = ShapeRegistry.defaultMaximumShapesPerOwner
+        maximumShapesPerOwner: Int = ShapeRegistry.defaultMaximumShapesPerOwner, shared: SharedShapeSource?
     ) throws(RecordError) {
         let root = Shape()
         var snapshot = ShapeSnapshot(root: root)
@@ -100,11 +111,15 @@ public final class ShapeRegistry: Sendable {
                 let hash = FieldNameIndex.hash(bytes)
                 return snapshot.child(of: parent, kind: definition.field.kind, name: bytes, nameHash: hash) != nil
             }
-            guard !duplicate else {
+            guard !duplicate || shared != nil else {
                 throw .invalidShapeDefinition("shape \(definition.id) repeats an edge of shape \(definition.parentID)")
             }
             let shape = Shape(id: definition.id, parent: parent, field: definition.field, owner: definition.owner, persisted: true)
-            snapshot.insert(shape, nameHash: name.withUTF8 { FieldNameIndex.hash(UnsafeRawBufferPointer($0)) })
+            if duplicate {
+                snapshot.insert(byIDOnly: shape)
+            } else {
+                snapshot.insert(shape, nameHash: name.withUTF8 { FieldNameIndex.hash(UnsafeRawBufferPointer($0)) })
+            }
             if let owner = definition.owner { ownedCounts[owner, default: 0] += 1 }
             liveCount += 1
         }
@@ -114,7 +129,22 @@ public final class ShapeRegistry: Sendable {
         self.root = root
         self.maximumShapeCount = maximumShapeCount
         self.maximumShapesPerOwner = maximumShapesPerOwner
+        self.shared = shared
         state = Mutex(State(snapshot: snapshot, ownedCounts: ownedCounts, liveCount: liveCount))
+    }
+
+    /// A registry rebuilt from persisted definitions, in any order, for a store no other
+    /// server writes to. Restored shapes count as persisted, and against their owners' limits.
+    /// Ids missing from the list stay unused.
+    ///
+    /// - Throws: ``RecordError/invalidShapeDefinition(_:)`` when a definition names a missing
+    ///   parent, repeats an id, or repeats an edge already defined under another id.
+    public convenience init(
+        restoring definitions: some Sequence<ShapeDefinition>, maximumShapeCount: Int = ShapeRegistry.defaultMaximumShapeCount,
+        maximumShapesPerOwner: Int = ShapeRegistry.defaultMaximumShapesPerOwner
+    ) throws(RecordError) {
+        try self.init(restoring: definitions, maximumShapeCount: maximumShapeCount,
+                      maximumShapesPerOwner: maximumShapesPerOwner, shared: nil)
     }
 
     /// The current shapes, for lock-free lookups.
@@ -194,9 +224,18 @@ public final class ShapeRegistry: Sendable {
             if let existing = state.snapshot.child(of: parent, kind: kind, name: name, nameHash: nameHash) {
                 return existing
             }
-            let next = state.snapshot.idCount
-            guard state.liveCount - state.releasedCount < limit, let id = UInt32(exactly: next), id < UInt32.max else {
-                throw .tooManyShapes(limit: limit)
+            guard state.liveCount - state.releasedCount < limit else { throw .tooManyShapes(limit: limit) }
+            let id: UInt32
+            if let shared {
+                // Ids index the snapshot's table, and a shared store never reclaims: the id
+                // itself stays below the limit.
+                id = try Self.leaseID(above: parent.id, from: shared, state: &state)
+                guard Int(id) < limit, id < UInt32.max else { throw .tooManyShapes(limit: limit) }
+            } else {
+                guard let nextID = UInt32(exactly: state.snapshot.idCount), nextID < UInt32.max else {
+                    throw .tooManyShapes(limit: limit)
+                }
+                id = nextID
             }
             if let owner {
                 guard state.ownedCounts[owner, default: 0] < ownerLimit else { throw .tooManyShapes(limit: ownerLimit) }
@@ -207,6 +246,61 @@ public final class ShapeRegistry: Sendable {
             state.snapshot.insert(shape, nameHash: nameHash)
             state.liveCount += 1
             return shape
+        }
+    }
+
+    /// How many ids one reservation from a shared store takes.
+    static let leaseSize: UInt32 = 64
+
+    /// The next id of the reserved lease, reserving a new one when it is used up or when its
+    /// next id is not above `parent` (a definition's parent id is always smaller than its id).
+    private static func leaseID(above parent: ShapeID, from shared: SharedShapeSource, state: inout State) throws(RecordError) -> UInt32 {
+        if state.lease.isEmpty || state.lease.lowerBound <= parent.rawValue {
+            let known = UInt32(clamping: state.snapshot.idCount)
+            let floor = max(known, parent.rawValue &+ 1)
+            let first = try shared.reserve(leaseSize, floor)
+            let (end, overflow) = first.addingReportingOverflow(leaseSize)
+            guard !overflow, first > parent.rawValue else { throw .tooManyShapes(limit: Int(UInt32.max)) }
+            state.lease = first ..< end
+        }
+        let id = state.lease.lowerBound
+        state.lease = (id + 1) ..< state.lease.upperBound
+        return id
+    }
+
+    /// The shape with `id` from the shared store, with any ancestors this registry lacks,
+    /// when another server created it; `nil` when the store is not shared or has no such shape.
+    public func loadShape(withID id: ShapeID) -> Shape? {
+        guard let shared else { return nil }
+        if let known = shape(withID: id) { return known }
+        // The missing chain, child first; parents have smaller ids, so it ends.
+        var chain: [ShapeDefinition] = []
+        var next = id
+        while next != .root, shape(withID: next) == nil {
+            guard let definition = shared.load(next), definition.id == next else { return nil }
+            chain.append(definition)
+            next = definition.parentID
+        }
+        return state.withLock { state -> Shape? in
+            for definition in chain.reversed() where state.snapshot.shape(withID: definition.id) == nil {
+                guard let parent = state.snapshot.shape(withID: definition.parentID) else { return nil }
+                let shape = Shape(id: definition.id, parent: parent, field: definition.field, owner: definition.owner,
+                                  persisted: true)
+                var name = definition.field.name
+                let hash = name.withUTF8 { FieldNameIndex.hash(UnsafeRawBufferPointer($0)) }
+                let duplicate = name.withUTF8 { buffer -> Bool in
+                    state.snapshot.child(of: parent, kind: definition.field.kind, name: UnsafeRawBufferPointer(buffer),
+                                         nameHash: hash) != nil
+                }
+                if duplicate {
+                    state.snapshot.insert(byIDOnly: shape)
+                } else {
+                    state.snapshot.insert(shape, nameHash: hash)
+                }
+                if let owner = definition.owner { state.ownedCounts[owner, default: 0] += 1 }
+                state.liveCount += 1
+            }
+            return state.snapshot.shape(withID: id)
         }
     }
 

@@ -33,6 +33,16 @@ public struct ShapeSnapshot: Sendable {
         transitions.child(of: parent.id, kind: kind, name: name, nameHash: nameHash)
     }
 
+    /// Adds `shape` to the ids only, not to the transitions: a second id another server gave
+    /// an edge this snapshot already has (shared stores), found by id but never interned.
+    mutating func insert(byIDOnly shape: Shape) {
+        let index = Int(shape.id.rawValue)
+        if index >= shapes.count {
+            shapes.append(contentsOf: repeatElement(nil, count: index - shapes.count + 1))
+        }
+        shapes[index] = shape
+    }
+
     /// Adds `shape`, whose id must be `idCount` or later (ids in between become holes).
     mutating func insert(_ shape: Shape, nameHash: Int) {
         let index = Int(shape.id.rawValue)

@@ -104,7 +104,7 @@ extension Transaction {
             throw MongoError(.illegalOperation,
                              "cannot create collection \(namespace): the store already holds \(count) collections, the most allowed")
         }
-        let id = store.catalog.reserveCollectionID()
+        let id = try store.reserveKeySpaceID()
         let keySpace = try store.makeKeySpace(named: CatalogKey.keySpaceName(collection: id))
         let idIndex: (description: IndexDescription, open: Catalog.OpenIndex?)
         do {

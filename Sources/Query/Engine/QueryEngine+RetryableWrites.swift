@@ -22,6 +22,13 @@ extension QueryEngine {
         try store.recordRetryableWrite(RetryableWriteStatement(sessionID: sessionID.bytes, txnNumber: txnNumber), reply: reply)
     }
 
+    /// The reply of statement `txnNumber` of session `sessionID` that another server sharing
+    /// the store applied, once that server records it (waits a few seconds at most); `nil`
+    /// when it was not recorded in time or the session moved on.
+    public func awaitRetryableWriteReply(session sessionID: BSONBinary, txnNumber: Int64) throws(MongoError) -> BSONDocument? {
+        try store.awaitRetryableWriteReply(session: sessionID.bytes, txnNumber: txnNumber)
+    }
+
     /// The newest retryable write stored for session `sessionID`: its `txnNumber` and reply
     /// (`nil` when it wrote but its reply was never recorded), or `nil` when there is none.
     public func retryableWriteRecord(session sessionID: BSONBinary) throws(MongoError) -> (txnNumber: Int64, reply: BSONDocument?)? {

@@ -32,6 +32,16 @@ public final class QueryEngine: Sendable {
         return options
     }
 
+    /// Whether other Tessera servers share this engine's store (a PostgreSQL database):
+    /// hello then answers as a router (`msg: "isdbgrid"`).
+    public var isShared: Bool { store.isShared }
+
+    /// Reloads the catalog when another server sharing the store changed it (one point read;
+    /// nothing for a store no other server shares). Run before each command.
+    public func refreshSharedCatalog() throws(MongoError) {
+        try store.refreshSharedCatalog()
+    }
+
     /// Query operations on `namespace`.
     public func collection(_ namespace: Namespace) -> QueryCollection {
         QueryCollection(store.collection(namespace))
