@@ -75,7 +75,7 @@ extension DocumentStore {
     /// ``checkConsistency(interrupt:)`` does for every collection); `nil` when it does not exist.
     public func checkConsistency(of namespace: Namespace, interrupt: OperationInterrupt = .none) throws(MongoError) -> CollectionConsistency? {
         guard let collection = catalog.openCollection(namespace) else { return nil }
-        let generators = collection.indexes.map { IndexKeyGenerator(fields: $0.spec.fields, isSparse: $0.spec.isSparse) }
+        let generators = collection.indexes.map { IndexKeyGenerator($0.spec) }
         var indexes = collection.indexes.map { IndexConsistency(name: $0.name) }
         var result = CollectionConsistency()
         do {

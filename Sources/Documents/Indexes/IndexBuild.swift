@@ -56,8 +56,8 @@ final class IndexBuild: Sendable {
         var failure: MongoError?
         /// Unique keys a writer found another document holding: encoded key → its values.
         var conflicts: [[UInt8]: [BSONValue]] = [:]
-        /// Key field positions writers found multikey.
-        var multikey: Set<Int> = []
+        /// Multikey names (key field paths, wildcard array paths) writers found.
+        var multikey: Set<String> = []
     }
 
     private let notes = Mutex(Notes())
@@ -79,8 +79,8 @@ final class IndexBuild: Sendable {
         notes.withLock { $0.conflicts[encoded] = values }
     }
 
-    /// Records key field positions a writer found multikey.
-    func noteMultikey(_ positions: Set<Int>) {
+    /// Records multikey names a writer found.
+    func noteMultikey(_ positions: Set<String>) {
         guard !positions.isEmpty else { return }
         notes.withLock { $0.multikey.formUnion(positions) }
     }
@@ -138,7 +138,7 @@ struct HybridIndexBuilder {
             }
             multikey.formUnion(noted.multikey)
             var built = build.description
-            built.multikeyFields = index.spec.fields.enumerated().filter { multikey.contains($0.offset) }.map(\.element.path)
+            built.multikeyFields = index.spec.multikeyFields(multikey)
             let ready = built
             pending.batch.put(CatalogKey.index(collection: collection.description.id, name: ready.name),
                               try bson(ready.catalogRecord), in: store.catalogKeySpace)
@@ -162,13 +162,13 @@ struct HybridIndexBuilder {
     }
 
     /// Indexes every document committed before the build was registered, a batch at a time;
-    /// returns the key field positions found multikey.
-    private func scan() throws(MongoError) -> Set<Int> {
+    /// returns the multikey names found.
+    private func scan() throws(MongoError) -> Set<String> {
         let storage = store.storage
         let cursor = try storing { () throws(StorageError) in try storage.makeCursor(over: .all, in: collection.keySpace) }
         cursor.seekToFirst()
         var poll = interrupt.poll(every: 64)
-        var multikey: Set<Int> = []
+        var multikey: Set<String> = []
         var ids: [[UInt8]] = []
         ids.reserveCapacity(batchSize)
         while true {
@@ -184,21 +184,21 @@ struct HybridIndexBuilder {
             if holdsCommitSection {
                 multikey.formUnion(try indexBatch(ids))
             } else {
-                multikey.formUnion(try store.commitSection.withLock { () throws(MongoError) -> Set<Int> in try indexBatch(ids) })
+                multikey.formUnion(try store.commitSection.withLock { () throws(MongoError) -> Set<String> in try indexBatch(ids) })
             }
         }
     }
 
     /// Puts the entries of the current version of each document in `ids` (holding the
     /// commit section, so no writer changes them meanwhile).
-    private func indexBatch(_ ids: [[UInt8]]) throws(MongoError) -> Set<Int> {
+    private func indexBatch(_ ids: [[UInt8]]) throws(MongoError) -> Set<String> {
         try checkCollection()
         if let failure = build.noted.failure { throw failure }
         let storage = store.storage
         let generator = IndexKeyGenerator(index.spec)
         let decoder = RecordDecoder(registry: store.shapes)
         let handle = store.collection(namespace)
-        var multikey: Set<Int> = []
+        var multikey: Set<String> = []
         let batch = try storing { () throws(StorageError) in try storage.makeWriteBatch() }
         // Unique keys put in `batch`, not yet readable from the key space: key → `_id` key.
         var unwritten: [[UInt8]: [UInt8]] = [:]
@@ -208,7 +208,7 @@ struct HybridIndexBuilder {
             let document = try handle.decode(record, decoder: decoder)
             guard try index.includes(document) else { continue }
             let generated = try generator.keys(for: document)
-            multikey.formUnion(generated.multikeyFields)
+            multikey.formUnion(generated.multikeyNames(index.spec.fields))
             let id = document["_id"] ?? .null
             for key in generated.keys {
                 if index.spec.isUnique {

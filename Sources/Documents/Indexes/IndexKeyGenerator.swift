@@ -26,6 +26,8 @@ struct IndexKeyGenerator: Sendable {
     let collator: Collator?
     /// A text index's spec: keys are its terms and scores (TextIndexKeys.swift).
     var text: TextIndexSpec?
+    /// A wildcard index's spec: keys are paths and values (WildcardIndexKeys.swift).
+    var wildcard: WildcardIndexSpec?
 
     /// One generated key.
     struct Key: Sendable {
@@ -41,6 +43,16 @@ struct IndexKeyGenerator: Sendable {
         var keys: [Key] = []
         /// Positions of key fields whose path expanded an array (made the index multikey).
         var multikeyFields: Set<Int> = []
+        /// A wildcard index's document paths that held arrays (its multikey paths).
+        var multikeyPaths: Set<String> = []
+
+        /// The multikey names these keys show for an index of `fields`: the paths of the key
+        /// fields that met arrays, and a wildcard index's array paths.
+        func multikeyNames(_ fields: [IndexKeyField]) -> Set<String> {
+            var names = multikeyPaths
+            for position in multikeyFields where position < fields.count { names.insert(fields[position].path) }
+            return names
+        }
     }
 
     /// A generator for `fields`, under `collator` when the index has one.
@@ -54,6 +66,7 @@ struct IndexKeyGenerator: Sendable {
     init(_ spec: IndexSpec) {
         self.init(fields: spec.fields, isSparse: spec.isSparse, collator: spec.collator)
         text = spec.text
+        wildcard = spec.wildcard
     }
 
     /// The keys of `document`.
@@ -64,6 +77,7 @@ struct IndexKeyGenerator: Sendable {
         if isHashed { return try hashedKeys(for: document) }
         if let text { return try textKeys(for: document, spec: text) }
         if isGeo { return try geoKeys(for: document) }
+        if let wildcard { return wildcardKeys(for: document, spec: wildcard) }
         var walk = KeyWalk(fields: fields, isSparse: isSparse, collator: collator)
         let names = fields.map { ArraySlice($0.components) }
         let fixed = [BSONValue](repeating: .null, count: fields.count)

@@ -59,9 +59,10 @@ enum IndexKeyPattern {
     ///
     /// - Throws: `CannotCreateIndex` (67) for an empty or oversized pattern, a value that is
     ///   0, NaN, an empty string or not a number or string, an illegal field name, and for
-    ///   the index types Tessera does not build (wildcard, ...), a bad text pattern
+    ///   the index types Tessera does not build (compound wildcard, ...), a bad text pattern
     ///   (TextIndexRules), and a hashed
-    ///   pattern MongoDB refuses (31303: more than one hashed field);
+    ///   pattern MongoDB refuses (31303: more than one hashed field); 7246201 for two
+    ///   wildcard fields;
     ///   `BadValue` (2) for a field named twice; 13103 for more than ``maximumFields`` fields.
     static func validate(_ key: BSONDocument) throws(MongoError) -> [IndexKeyField] {
         var seen: Set<String> = []
@@ -95,6 +96,7 @@ enum IndexKeyPattern {
                 if text != plugin {
                     throw MongoError(.cannotCreateIndex, "Can't use more than one index plugin for a single index.")
                 }
+                if text == WildcardIndexRules.plugin { throw WildcardIndexRules.stringValueError }
             default:
                 throw MongoError(.cannotCreateIndex,
                                  "Values in v:2 index key pattern cannot be of type \(element.value.type.alias). "
@@ -111,6 +113,8 @@ enum IndexKeyPattern {
             try TextIndexRules.validate(key)
         } else if plugin == TwoDParameters.plugin {
             try TwoDIndexRules.validate(key)
+        } else if plugin == WildcardIndexRules.plugin {
+            try WildcardIndexRules.validate(key)
         } else if let plugin, plugin != GeoIndexRules.plugin {
             throw MongoError(.cannotCreateIndex, "\(plugin) indexes are not supported")
         }
@@ -133,7 +137,8 @@ enum IndexKeyPattern {
 
     private static func validateFieldName(_ name: String, plugin: String?) throws(MongoError) {
         guard !name.isEmpty else { throw MongoError(.cannotCreateIndex, "Index keys cannot be an empty field.") }
-        if name == "$**" { return }
+        // `$**` alone names every path of a wildcard or text index, and no field of another.
+        if name == "$**" && (plugin == WildcardIndexRules.plugin || plugin == TextIndexRules.plugin) { return }
         if name == "_fts" && plugin != "text" {
             throw MongoError(.cannotCreateIndex, "Index key contains an illegal field name: '_fts'")
         }

@@ -27,8 +27,8 @@ final class IndexMaintenance {
     private var added: [[[UInt8]: [UInt8]]]
     /// Per index: the entry keys deleted in this commit.
     private var removed: [Set<[UInt8]>]
-    /// Per index: key field positions that met arrays in this commit.
-    private var multikey: [Set<Int>]
+    /// Per index: multikey names (key field paths, wildcard array paths) seen in this commit.
+    private var multikey: [Set<String>]
 
     init(store: DocumentStore, namespace: Namespace, collection: Catalog.OpenCollection, pending: PendingCommit) {
         self.store = store
@@ -102,10 +102,7 @@ final class IndexMaintenance {
         for (position, index) in collection.indexes.enumerated() where !multikey[position].isEmpty {
             guard var description = collection.index(named: index.name) else { continue }
             let known = Set(description.multikeyFields)
-            let seen = multikey[position]
-            let fields = index.spec.fields.enumerated()
-                .filter { known.contains($0.element.path) || seen.contains($0.offset) }
-                .map(\.element.path)
+            let fields = index.spec.multikeyFields(known.union(multikey[position]))
             guard fields.count != known.count else { continue }
             description.multikeyFields = fields
             pending.batch.put(CatalogKey.index(collection: collection.description.id, name: description.name),
@@ -157,7 +154,7 @@ final class IndexMaintenance {
         }
         guard included else { return [] }
         let generated = try generators[position].keys(for: document)
-        if !forRemoval { multikey[position].formUnion(generated.multikeyFields) }
+        if !forRemoval { multikey[position].formUnion(generated.multikeyNames(index.spec.fields)) }
         return generated.keys
     }
 

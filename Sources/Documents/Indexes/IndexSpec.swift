@@ -26,11 +26,15 @@ struct IndexSpec: Sendable, Equatable {
     let collator: Collator?
     /// A text index's weights, languages and extra fields (`nil`: not a text index).
     let text: TextIndexSpec?
+    /// A wildcard index's projection and direction (`nil`: not a wildcard index).
+    let wildcard: WildcardIndexSpec?
 
     /// The spec of a stored description (validated when it was created).
     init(_ description: IndexDescription) {
         key = description.key
-        fields = TwoDIndexRules.withParameters(IndexKeyPattern.fields(of: description.key), options: description.options)
+        wildcard = WildcardIndexSpec(description)
+        fields = wildcard?.keyFields
+            ?? TwoDIndexRules.withParameters(IndexKeyPattern.fields(of: description.key), options: description.options)
         isUnique = description.isUnique
         rejectsNewDuplicates = description.isUnique || description.options["prepareUnique"]?.boolValue == true
         isSparse = description.isSparse
@@ -45,7 +49,13 @@ struct IndexSpec: Sendable, Equatable {
     func isEquivalent(to other: IndexSpec) -> Bool {
         BSONValue.compareDocuments(key, other.key) == 0 && isUnique == other.isUnique && isSparse == other.isSparse
             && partialFilter.map { BSONValue.document($0) } == other.partialFilter.map { BSONValue.document($0) }
-            && collator == other.collator
+            && collator == other.collator && wildcard == other.wildcard
+    }
+
+    /// The catalog's multikey fields for `names` (IndexKeyGenerator.Keys.multikeyNames): key
+    /// pattern fields in pattern order; a wildcard index's array paths, sorted.
+    func multikeyFields(_ names: Set<String>) -> [String] {
+        wildcard == nil ? fields.map(\.path).filter(names.contains) : names.sorted()
     }
 }
 
@@ -59,10 +69,11 @@ enum IndexSpecValidation {
     ]
     /// Options whose effect Tessera does not implement.
     private static let unsupportedOptions: Set<String> = [
-        "weights", "wildcardProjection", "columnstoreProjection", "columnstoreCompressor", "clustered",
+        "weights", "columnstoreProjection", "columnstoreCompressor", "clustered",
     ]
     private static let understoodOptions: Set<String> = [
         "unique", "sparse", "partialFilterExpression", "expireAfterSeconds", "hidden", "v", "collation",
+        "wildcardProjection",
     ]
     /// Fields an `_id` index specification may have.
     private static let idIndexOptions: Set<String> = ["v", "ns", "collation"]
@@ -110,6 +121,7 @@ enum IndexSpecValidation {
         _ = try IndexKeyPattern.validate(key)
         try HashedIndexRules.validateOptions(key: key, options: options)
         for element in options { try checkType(element) }
+        try WildcardIndexRules.validateOptions(key: key, options: options)
         if IndexKeyPattern.isIDPattern(key) {
             for element in options where !idIndexOptions.contains(element.key) {
                 throw MongoError(.invalidIndexSpecificationOption,

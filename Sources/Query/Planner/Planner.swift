@@ -24,6 +24,13 @@ struct Planner {
             if index.isHidden && !forced { continue }
             // A text index holds terms, not field values: only `$text` reads it (TextSearch).
             if TextIndexRules.isText(index.key) { continue }
+            // A wildcard index holds [path, value] keys: one candidate per path it can bound.
+            if WildcardIndexSpec(index) != nil {
+                for scan in WildcardBounds.scanPlans(index, conjuncts: conjuncts, sort: sort) {
+                    candidates.append((scan, score(scan, conjuncts: conjuncts, limit: limit) - WildcardBounds.scoreOffset))
+                }
+                continue
+            }
             guard let scan = scanPlan(index, conjuncts: conjuncts, filter: filter, sort: sort,
                                       projection: projection, force: forced)
             else { continue }

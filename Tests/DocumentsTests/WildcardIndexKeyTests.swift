@@ -1,0 +1,126 @@
+// Wildcard index keys (MongoDB's WildcardKeyGenerator rules): one [path, value] key per leaf,
+// arrays expanded at their own path and recorded as multikey paths, nested arrays and empty
+// documents indexed whole, empty arrays as undefined, dotted field names skipped, `_id` left
+// out unless projected; the projection rules and codes; and the index maintained through
+// inserts, updates and deletes on a real store, multikey paths persisted in the catalog.
+
+import BSON
+import Testing
+@testable import Documents
+
+struct WildcardIndexKeyTests {
+    private func spec(_ key: BSONDocument, _ options: BSONDocument = [:]) throws -> IndexSpec {
+        IndexSpec(try IndexSpecValidation.validate(key: key, name: nil, options: options))
+    }
+
+    private func keys(_ key: BSONDocument, _ document: BSONDocument, _ options: BSONDocument = [:]) throws -> IndexKeyGenerator.Keys {
+        try IndexKeyGenerator(try spec(key, options)).keys(for: document)
+    }
+
+    private func pairs(_ key: BSONDocument, _ document: BSONDocument, _ options: BSONDocument = [:]) throws -> Set<[UInt8]> {
+        Set(try keys(key, document, options).keys.map { KeyEncoding.key(for: .array($0.values)) })
+    }
+
+    @Test func everyLeafHasOneKeyUnderItsPath() throws {
+        let document: BSONDocument = ["_id": 1, "a": 1, "b": ["c": "x", "d": ["e": true]], "f": .null]
+        #expect(try pairs(["$**": 1], document) == keySet([["a", 1], ["b.c", "x"], ["b.d.e", true], ["f", .null]]))
+        #expect(try keys(["$**": 1], document).multikeyPaths.isEmpty)
+    }
+
+    @Test func arraysAreExpandedAtTheirOwnPathAndRecordedAsMultikey() throws {
+        let document: BSONDocument = ["a": [1, ["b": 2], [3, 4], [] as BSONValue, 1], "e": [] as BSONValue, "g": ["h": [["i": 5]]]]
+        let generated = try keys(["$**": 1], document)
+        #expect(Set(generated.keys.map { KeyEncoding.key(for: .array($0.values)) }) == keySet([
+            ["a", 1], ["a.b", 2], ["a", [3, 4]], ["a", []], ["e", .undefined], ["g.h.i", 5],
+        ]))
+        #expect(generated.multikeyPaths == ["a", "e", "g.h"])
+        // The catalog records them sorted; the planner reads them per path.
+        #expect(try spec(["$**": 1]).multikeyFields(generated.multikeyNames([])) == ["a", "e", "g.h"])
+    }
+
+    @Test func emptyDocumentsAreValuesAndDottedNamesAreSkipped() throws {
+        #expect(try pairs(["$**": 1], ["a": .document([:]), "b.c": 1, "d": ["e.f": 2, "g": 3]])
+            == keySet([["a", .document([:])], ["d.g", 3]]))
+    }
+
+    @Test func idIsLeftOutUnlessProjectedIn() throws {
+        let document: BSONDocument = ["_id": ["k": 1], "a": 1, "b": 2]
+        #expect(try pairs(["$**": 1], document) == keySet([["a", 1], ["b", 2]]))
+        #expect(try pairs(["$**": 1], document, ["wildcardProjection": ["a": 1]]) == keySet([["a", 1]]))
+        #expect(try pairs(["$**": 1], document, ["wildcardProjection": ["_id": 1, "a": 1]]) == keySet([["_id.k", 1], ["a", 1]]))
+        #expect(try pairs(["$**": 1], document, ["wildcardProjection": ["b": 0]]) == keySet([["a", 1]]))
+        #expect(try pairs(["$**": 1], document, ["wildcardProjection": ["_id": 1, "b": 0]]) == keySet([["_id.k", 1], ["a", 1]]))
+        #expect(try pairs(["_id.$**": 1], document) == keySet([["_id.k", 1]]))
+    }
+
+    @Test func projectionsApplyThroughArrays() throws {
+        let document: BSONDocument = ["a": [["b": 1, "c": 2], 7, ["c": 3]], "z": 9]
+        // Inclusion keeps the documents on the way (an element left empty is a value) and
+        // drops other values met in the array.
+        #expect(try pairs(["$**": 1], document, ["wildcardProjection": ["a.b": 1]]) == keySet([["a.b", 1], ["a", .document([:])]]))
+        #expect(try pairs(["a.b.$**": 1], document) == keySet([["a.b", 1], ["a", .document([:])]]))
+        #expect(try pairs(["$**": 1], document, ["wildcardProjection": ["a": ["c": false]]])
+            == keySet([["a.b", 1], ["a", 7], ["a", .document([:])], ["z", 9]]))
+    }
+
+    @Test func subtreePatternsIndexOnlyTheirSubtree() throws {
+        #expect(try pairs(["a.$**": 1], ["a": ["b": 1], "ab": 2, "c": ["a": 3]]) == keySet([["a.b", 1]]))
+        #expect(try pairs(["a.$**": 1], ["a": 5]) == keySet([["a", 5]]))
+    }
+
+    @Test func descendingPatternsStoreValuesInDescendingOrder() throws {
+        let ascending = try keys(["$**": 1], ["a": 1]).keys[0].encoded
+        let descending = try keys(["$**": -1], ["a": 1]).keys[0].encoded
+        #expect(ascending != descending)
+        #expect(try spec(["$**": -1]).fields.map(\.isDescending) == [false, true])
+    }
+
+    @Test func patternAndOptionRulesFollowMongoDB() {
+        let validate = { (key: BSONDocument, options: BSONDocument) throws in
+            _ = try IndexSpecValidation.validate(key: key, name: nil, options: options)
+        }
+        #expect(throws: Never.self) { try validate(["$**": 1], ["partialFilterExpression": ["a": ["$gt": 0]]]) }
+        #expect(throws: Never.self) { try validate(["$**": -1], ["wildcardProjection": ["_id": 0, "a": 1]]) }
+        #expect(throws: Never.self) { try validate(["$**": 1], ["wildcardProjection": ["_id": 1, "a": 0]]) }
+        for (key, options) in [
+            (["$**": 0], [:]), (["$**": 1], ["sparse": true]), (["$**": 1], ["unique": true]),
+            (["$**": 1], ["expireAfterSeconds": 10]), (["$**": 1], ["v": 1]), (["$**": "hashed"], [:]),
+            (["$**": "2dsphere"], [:]), (["a.$**": "text"], [:]), (["a": "wildcard"], [:]), (["$**": "wildcard"], [:]),
+            (["a.$**.$**": 1], [:]), (["$**.$**": 1], [:]), (["a": 1, "b.$**": 1], [:]),
+        ] as [(BSONDocument, BSONDocument)] {
+            expectMongoError(.cannotCreateIndex) { try validate(key, options) }
+        }
+        expectMongoError(MongoError.Code(7246201, "Location7246201")) { try validate(["a.$**": 1, "b.$**": 1], [:]) }
+        expectMongoError(.badValue) { try validate(["a": 1], ["wildcardProjection": ["a": 1]]) }
+        expectMongoError(.typeMismatch) { try validate(["$**": 1], ["wildcardProjection": "a"]) }
+        expectMongoError(.failedToParse) { try validate(["a.$**": 1], ["wildcardProjection": ["a": 1]]) }
+        expectMongoError(.failedToParse) { try validate(["$**": 1], ["wildcardProjection": .document([:])]) }
+        expectMongoError(MongoError.Code(31254, "Location31254")) { try validate(["$**": 1], ["wildcardProjection": ["a": 1, "b": 0]]) }
+        expectMongoError(MongoError.Code(31253, "Location31253")) { try validate(["$**": 1], ["wildcardProjection": ["a": 0, "b": 1]]) }
+        expectMongoError(MongoError.Code(51271, "Location51271")) { try validate(["$**": 1], ["wildcardProjection": ["a": 1, "b": "x"]]) }
+        expectMongoError(MongoError.Code(31250, "Location31250")) { try validate(["$**": 1], ["wildcardProjection": ["a": 1, "a.b": 1]]) }
+        expectMongoError(MongoError.Code(31249, "Location31249")) { try validate(["$**": 1], ["wildcardProjection": ["a.b": 1, "a": 1]]) }
+    }
+
+    @Test func writesMaintainTheKeysAndMultikeyPaths() throws {
+        try withStoreDirectory { path in
+            let store = try DocumentStore(path: path)
+            let c = try store.collection("c", in: "db")
+            try c.insert(["_id": 1, "a": 1, "b": ["c": "x"]])
+            try store.createIndex(on: c.namespace, key: ["$**": 1], name: "w")
+            try c.insert(["_id": 2, "a": [2, 3]])
+            try c.insert(["_id": 3, "b": ["c": "y"]])
+            let all: [[IndexInterval]] = [[.all], [.all]]
+            let entries = { try scanned(c, "w", bounds: all).map { $0.keyValues + [$0.id] } }
+            #expect(try entries() == [["a", 1, 1], ["a", 2, 2], ["a", 3, 2], ["b.c", "x", 1], ["b.c", "y", 3]])
+            #expect(store.catalog.collection(c.namespace)?.indexes.first { $0.name == "w" }?.multikeyFields == ["a"])
+            try c.replace(id: 1, with: ["a": 5, "d": [["e": 1]]])
+            _ = try c.delete(id: 3)
+            #expect(try entries() == [["a", 2, 2], ["a", 3, 2], ["a", 5, 1], ["d.e", 1, 1]])
+            #expect(store.catalog.collection(c.namespace)?.indexes.first { $0.name == "w" }?.multikeyFields == ["a", "d"])
+            // One path's point on `$_path` and a value range: what the planner scans.
+            let bounded = try scanned(c, "w", bounds: [[.point("a")], [IndexInterval(lower: 3, lowerInclusive: true, upper: 10, upperInclusive: true)]])
+            #expect(bounded.map(\.id) == [2, 1])
+        }
+    }
+}

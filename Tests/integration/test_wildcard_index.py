@@ -1,0 +1,254 @@
+# Wildcard indexes through pymongo against a real `tessera serve`: `{"$**": 1}`,
+# `{"path.$**": 1}` and `wildcardProjection` created and listed as given; MongoDB 8.0's
+# validation codes; the planner scanning one path's keys for equalities and ranges (IXSCAN,
+# keyPattern {"$_path": 1, <path>: 1}, bounds on the path and its values), hint by name,
+# sort only where MongoDB allows it; every query's result equal to a collection scan over a
+# varied dataset (nested documents, arrays, nested arrays, mixed types, missing, null) before
+# and after updates and deletes; and a dump/load round trip keeping the spec.
+
+from __future__ import annotations
+
+import datetime
+import random
+
+import pytest
+from bson import Decimal128, Int64, ObjectId
+from pymongo.errors import OperationFailure
+
+from test_dump_import import cli, uri
+
+
+def stages(explain: dict) -> list[dict]:
+    found = []
+    stage = explain["queryPlanner"]["winningPlan"]
+    while stage:
+        found.append(stage)
+        stage = stage.get("inputStage")
+    return found
+
+
+def ixscan(explain: dict) -> dict | None:
+    return next((stage for stage in stages(explain) if stage["stage"] == "IXSCAN"), None)
+
+
+def ids(cursor) -> list:
+    return sorted((document["_id"] for document in cursor), key=repr)
+
+
+def dataset(seed: int, count: int) -> list[dict]:
+    """Documents mixing every shape a wildcard index meets."""
+    rng = random.Random(seed)
+    scalars = [0, 1, 2, 5, -3, 2.5, Int64(7), Decimal128("4.5"), "a", "b", "zz", "", True, False, None,
+               datetime.datetime(2024, 1, 1), datetime.datetime(2025, 6, 1), ObjectId("000000000000000000000001")]
+
+    def value(depth: int):
+        kind = rng.random()
+        if depth < 2 and kind < 0.2:
+            return {name: value(depth + 1) for name in rng.sample(["b", "c", "d"], rng.randint(0, 2))}
+        if depth < 2 and kind < 0.35:
+            return [value(depth + 1) for _ in range(rng.randint(0, 3))]
+        return rng.choice(scalars)
+
+    documents = []
+    for number in range(count):
+        document = {"_id": number}
+        for name in ("a", "b", "c"):
+            if rng.random() < 0.75:
+                document[name] = value(0)
+        if rng.random() < 0.3:
+            document["n"] = {"x": rng.choice(scalars), "y": [rng.choice(scalars), {"z": rng.choice(scalars)}]}
+        if rng.random() < 0.1:
+            document["a"] = [[rng.choice(scalars), {"b": 1}], {"b": [1, [2]]}]
+        documents.append(document)
+    return documents
+
+
+QUERIES = [
+    {"a": 1}, {"a": 2.5}, {"a": "a"}, {"a": True}, {"a": {"$gt": 1}}, {"a": {"$gte": 2, "$lt": 6}},
+    {"a": {"$lte": "b"}}, {"a": {"$in": [1, "zz", False]}}, {"a.b": 1}, {"a.b": {"$gt": 0}},
+    {"a.c": {"$in": [0, 5]}}, {"a.b.c": {"$lt": 3}}, {"b": {"$gte": datetime.datetime(2024, 6, 1)}},
+    {"b.d": "a"}, {"c": {"$gt": ""}}, {"n.x": 1}, {"n.y": 5}, {"n.y.z": {"$gte": 0}}, {"n.y": {"$lt": 3}},
+    {"a": Int64(7)}, {"a": Decimal128("4.5")}, {"c": ObjectId("000000000000000000000001")},
+    {"a": 1, "b": {"$gt": 0}}, {"a": {"$gt": 0}, "c": "b"},
+    # Not answerable from a wildcard index: must still equal the scan (collection scan).
+    {"a": None}, {"a": {"$exists": False}}, {"a": {"$ne": 1}}, {"a": {"b": 1}}, {"a": []}, {"a.0": 1},
+    {"a": [1, {"b": 1}]}, {"$or": [{"a": 1}, {"b": 2}]},
+]
+
+
+def natural(coll, query) -> list:
+    return ids(coll.find(query).hint([("$natural", 1)]))
+
+
+def test_create_list_and_options(coll):
+    assert coll.create_index([("$**", 1)]) == "$**_1"
+    assert coll.create_index([("a.$**", 1)]) == "a.$**_1"
+    coll.create_index([("$**", -1)], name="proj", wildcardProjection={"a": 1, "n.x": 1, "_id": 0})
+    coll.create_index([("$**", 1)], name="excl", wildcardProjection={"b": 0},
+                      partialFilterExpression={"c": {"$gt": 0}}, collation={"locale": "fr"})
+    listed = {spec["name"]: spec for spec in coll.list_indexes()}
+    assert listed["$**_1"]["key"] == {"$**": 1}
+    assert listed["a.$**_1"]["key"] == {"a.$**": 1}
+    assert listed["proj"]["key"] == {"$**": -1}
+    assert listed["proj"]["wildcardProjection"] == {"a": 1, "n.x": 1, "_id": 0}
+    assert listed["excl"]["wildcardProjection"] == {"b": 0}
+    assert listed["excl"]["partialFilterExpression"] == {"c": {"$gt": 0}}
+    assert listed["excl"]["collation"]["locale"] == "fr"
+
+
+@pytest.mark.parametrize("key, options, code", [
+    ({"$**": 0}, {}, 67),
+    ({"$**": 1}, {"sparse": True}, 67),
+    ({"$**": 1}, {"unique": True}, 67),
+    ({"$**": 1}, {"expireAfterSeconds": 3600}, 67),
+    ({"$**": 1}, {"v": 1}, 67),
+    ({"$**": "hashed"}, {}, 67),
+    ({"$**": "2dsphere"}, {}, 67),
+    ({"$**": "2d"}, {}, 67),
+    ({"a.$**": "text"}, {}, 67),
+    ({"a": "wildcard"}, {}, 67),
+    ({"$**": "wildcard"}, {}, 67),
+    ({"a.$**.$**": 1}, {}, 67),
+    ({"$**.$**": 1}, {}, 67),
+    ({"$**": "hello"}, {}, 67),
+    ({"a.$**": 1, "b.$**": 1}, {}, 7246201),
+    ({"a": 1, "b.$**": 1}, {}, 67),  # compound wildcard indexes are not built
+    ({"$**": 1}, {"wildcardProjection": {"a": 1, "b": 0}}, 31254),
+    ({"$**": 1}, {"wildcardProjection": {"a": 0, "b": 1}}, 31253),
+    ({"$**": 1}, {"wildcardProjection": {"a": 1, "b": "string"}}, 51271),
+    ({"$**": 1}, {"wildcardProjection": {}}, 9),
+    ({"a": 1}, {"wildcardProjection": {"a": 1}}, 2),
+    ({"$**": "text"}, {"wildcardProjection": {"a": 1}}, 2),
+    ({"a.$**": 1}, {"wildcardProjection": "string"}, 14),
+    ({"a.$**": 1}, {"wildcardProjection": {"a": 1}}, 9),
+    ({"a.$**": 1}, {"wildcardProjection": {"b": 0}}, 9),
+])
+def test_validation_errors(db, key, options, code):
+    with pytest.raises(OperationFailure) as raised:
+        db.command("createIndexes", "v", indexes=[{"key": key, "name": "w", **options}])
+    assert raised.value.code == code, raised.value.details
+    assert "w" not in {spec["name"] for spec in db["v"].list_indexes()}
+
+
+def test_explain_shows_the_path_scan(coll):
+    coll.insert_many([{"_id": 1, "a": {"b": 5}}, {"_id": 2, "a": {"b": 9}}, {"_id": 3, "c": 5}])
+    coll.create_index([("$**", 1)], name="wild")
+    explain = coll.find({"a.b": {"$gt": 6}}).explain()
+    scan = ixscan(explain)
+    assert scan is not None, explain
+    assert scan["indexName"] == "wild"
+    assert list(scan["keyPattern"].items()) == [("$_path", 1), ("a.b", 1)]
+    assert scan["indexBounds"] == {"$_path": ['["a.b", "a.b"]'], "a.b": ["(6, inf.0]"]}
+    assert ids(coll.find({"a.b": {"$gt": 6}})) == [2]
+    equality = ixscan(coll.find({"c": 5}).explain())
+    assert equality["indexBounds"] == {"$_path": ['["c", "c"]'], "c": ["[5, 5]"]}
+    assert ids(coll.find({"c": 5})) == [3]
+    # hint by name; a query the index cannot answer is a collection scan.
+    assert ixscan(coll.find({"c": 5}).hint("wild").explain())["indexName"] == "wild"
+    assert ixscan(coll.find({"c": None}).explain()) is None
+    assert ixscan(coll.find({"a": {"b": 5}}).explain()) is None
+
+
+def test_a_regular_index_on_the_path_wins(coll):
+    coll.insert_many([{"_id": n, "a": n % 5, "b": n} for n in range(50)])
+    coll.create_index([("$**", 1)], name="wild")
+    coll.create_index([("a", 1)], name="a_1")
+    assert ixscan(coll.find({"a": 3}).explain())["indexName"] == "a_1"
+    assert ixscan(coll.find({"b": 3}).explain())["indexName"] == "wild"
+    # An equality on the wildcard path beats a range on the regular one.
+    assert ixscan(coll.find({"a": {"$gt": 1}, "b": 7}).explain())["indexName"] == "wild"
+
+
+def test_projection_decides_which_paths_are_served(coll):
+    coll.insert_many([{"_id": 1, "a": 1, "b": 1, "s": {"t": 1}}, {"_id": 2, "a": 2, "b": 2, "s": {"t": 2}}])
+    coll.create_index([("$**", 1)], name="inc", wildcardProjection={"a": 1, "s.t": 1})
+    assert ixscan(coll.find({"a": 1}).explain())["indexName"] == "inc"
+    assert ixscan(coll.find({"s.t": 2}).explain())["indexName"] == "inc"
+    assert ixscan(coll.find({"b": 1}).explain()) is None
+    assert ixscan(coll.find({"_id": 1, "b": 1}).explain())["indexName"] == "_id_"
+    coll.drop_indexes()
+    coll.create_index([("s.$**", 1)], name="sub")
+    assert ixscan(coll.find({"s.t": 2}).explain())["indexName"] == "sub"
+    assert ixscan(coll.find({"a": 2}).explain()) is None
+    assert ids(coll.find({"s.t": 2})) == [2]
+
+
+def test_sort_only_on_a_bounded_path_that_is_not_multikey(coll):
+    coll.insert_many([{"_id": n, "a": (n * 7) % 11, "m": [n, n + 1]} for n in range(20)])
+    coll.create_index([("$**", 1)], name="wild")
+    explain = coll.find({"a": {"$gte": 3}}).sort("a", -1).explain()
+    assert ixscan(explain)["indexName"] == "wild"
+    assert ixscan(explain)["direction"] == "backward"
+    assert not any(stage["stage"] == "SORT" for stage in stages(explain))
+    values = [document["a"] for document in coll.find({"a": {"$gte": 3}}).sort("a", -1)]
+    assert values == sorted(values, reverse=True) and len(values) == len([n for n in range(20) if (n * 7) % 11 >= 3])
+    # "m" holds arrays: the index cannot give its order.
+    multikey = coll.find({"m": {"$gte": 3}}).sort("m", 1).explain()
+    assert any(stage["stage"] == "SORT" for stage in stages(multikey))
+    assert [d["_id"] for d in coll.find({"m": {"$gte": 3}}).sort("m", 1)] == \
+        [d["_id"] for d in coll.find({"m": {"$gte": 3}}).sort("m", 1).hint([("$natural", 1)])]
+
+
+@pytest.mark.parametrize("projection", [None, {"a": 1, "n": 1}, {"b": 0}])
+def test_results_equal_a_collection_scan(coll, projection):
+    coll.insert_many(dataset(20261207, 400))
+    options = {"wildcardProjection": projection} if projection else {}
+    coll.create_index([("$**", 1)], name="wild", **options)
+    used = 0
+
+    def check_all():
+        nonlocal used
+        for query in QUERIES:
+            expected = natural(coll, query)
+            assert ids(coll.find(query)) == expected, query
+            scan = ixscan(coll.find(query).explain())
+            if scan is not None and scan["indexName"] == "wild":
+                used += 1
+                assert ids(coll.find(query).hint("wild")) == expected, query
+
+    check_all()
+    # Writes keep the keys: updates that add, move and remove paths and arrays; deletes.
+    coll.update_many({"a": {"$type": "number"}}, {"$inc": {"a": 1}})
+    coll.update_many({"_id": {"$mod": [7, 0]}}, {"$set": {"a.b": 1}})
+    coll.update_many({"_id": {"$mod": [5, 0]}}, {"$unset": {"b": ""}, "$push": {"n.y": 5}})
+    coll.update_many({"_id": {"$mod": [3, 0]}}, {"$set": {"c": [1, {"d": "a"}]}})
+    coll.delete_many({"_id": {"$mod": [4, 1]}})
+    check_all()
+    assert used >= 20
+    validated = coll.database.command("validate", coll.name)
+    assert validated["valid"], validated
+
+
+def test_index_built_over_existing_documents_and_in_transactions(client, db):
+    coll = db["t"]
+    coll.insert_many(dataset(7, 200))
+    coll.create_index([("$**", 1)], name="wild")
+    with client.start_session() as session:
+        with session.start_transaction():
+            coll.insert_one({"_id": "tx", "a": {"b": 424242}}, session=session)
+            coll.update_one({"_id": 3}, {"$set": {"c": 424242}}, session=session)
+            assert ids(coll.find({"a.b": 424242}, session=session)) == ["tx"]
+            assert ids(coll.find({"c": 424242}, session=session)) == [3]
+    assert ids(coll.find({"a.b": 424242})) == ["tx"]
+    assert ids(coll.find({"c": 424242})) == [3]
+    assert ixscan(coll.find({"c": 424242}).explain())["indexName"] == "wild"
+    for query in QUERIES:
+        assert ids(coll.find(query)) == natural(coll, query), query
+
+
+def test_dump_load_keeps_the_spec(server, client, db, tmp_path):
+    coll = db["w"]
+    coll.insert_many(dataset(11, 100))
+    coll.create_index([("$**", 1)], name="wild", wildcardProjection={"a": 0})
+    coll.create_index([("n.$**", -1)], name="sub")
+    before = sorted((dict(spec) for spec in coll.list_indexes()), key=lambda s: s["name"])
+    out = tmp_path / "dump"
+    cli("dump", "--uri", uri(server), "--out", str(out), "--db", db.name)
+    client.drop_database(db.name)
+    cli("load", "--uri", uri(server), "--dir", str(out))
+    after = sorted((dict(spec) for spec in coll.list_indexes()), key=lambda s: s["name"])
+    assert after == before
+    assert ixscan(coll.find({"b": 1}).explain())["indexName"] == "wild"
+    assert ixscan(coll.find({"n.x": 1}).explain())["indexName"] == "sub"
+    for query in QUERIES:
+        assert ids(coll.find(query)) == natural(coll, query), query
