@@ -1,0 +1,76 @@
+// The planner and a wildcard index on a real store: an equality or range on one indexed path
+// scans that path's point on `$_path` and the predicate's values (keyPattern
+// {"$_path": 1, <path>: 1}); null, documents, positional paths and paths outside the
+// projection are not answered from it; an ordinary index on the path is preferred; a sort
+// is served only on a path that is not multikey; every plan returns what a collection scan
+// returns.
+
+import BSON
+import Documents
+import Testing
+import TestSupport
+@testable import Query
+
+@Suite struct WildcardPlannerTests {
+    private func populate(_ engine: QueryEngine, projection: BSONDocument? = nil) throws -> QueryCollection {
+        let items = try engine.collection("items", in: "wild")
+        var batch: [BSONDocument] = []
+        for index in 0..<90 {
+            let value: BSONValue = index % 3 == 0 ? .int32(Int32(index % 10)) : index % 3 == 1 ? .string("s\(index % 7)") : .null
+            var document: BSONDocument = ["_id": .int32(Int32(index)), "a": ["b": value], "n": .int32(Int32(index))]
+            if index % 5 == 0 { document["m"] = [.int32(Int32(index)), ["k": .int32(Int32(index % 4))]] }
+            if index % 4 == 0 { document["a"] = .int32(Int32(index % 6)) }
+            batch.append(document)
+        }
+        try items.collection.insert(contentsOf: batch)
+        try engine.store.createIndex(on: items.namespace, key: ["$**": 1], name: "wild",
+                                     options: projection.map { ["wildcardProjection": .document($0)] } ?? [:])
+        return items
+    }
+
+    private func winningPlan(_ items: QueryCollection, _ query: FindQuery) throws -> BSONDocument? {
+        try items.explain(query).document(atPath: "queryPlanner.winningPlan")
+    }
+
+    @Test func predicatesOnOnePathScanItsKeys() throws {
+        try withEngine { engine in
+            let items = try populate(engine)
+            for filter: BSONDocument in [["a.b": 4], ["a.b": ["$gte": "s2"]], ["n": ["$gt": 10, "$lt": 20]], ["m.k": ["$in": [1, 3]]],
+                                         ["m": ["$lt": 50]], ["a": ["$lte": 3]]] {
+                let plan = try #require(try winningPlan(items, FindQuery(filter: filter)))
+                #expect(plan.stageNames() == ["FETCH", "IXSCAN"], "\(filter)")
+                let path = try #require(filter.first?.key)
+                let keyPattern = try #require(plan.document(atPath: "inputStage.keyPattern"))
+                #expect(keyPattern.map(\.key) == ["$_path", path])
+                #expect(plan.document(atPath: "inputStage.indexBounds")?["$_path"] == .array([.string("[\"\(path)\", \"\(path)\"]")]))
+                let expected = try items.find(FindQuery(filter: filter, hint: ["$natural": 1]))
+                #expect(!expected.isEmpty, "\(filter)")
+                #expect(Set(ids(try items.find(FindQuery(filter: filter)))) == Set(ids(expected)), "\(filter)")
+            }
+        }
+    }
+
+    @Test func whatTheKeysCannotAnswerIsACollectionScan() throws {
+        try withEngine { engine in
+            let items = try populate(engine, projection: ["a": 1, "m": 1])
+            for filter: BSONDocument in [["a.b": .null], ["a": ["b": 4]], ["m.0": 5], ["n": 5], ["a.b": ["$exists": true]]] {
+                #expect(try winningPlan(items, FindQuery(filter: filter))?.stageNames() == ["COLLSCAN"], "\(filter)")
+                let expected = try items.find(FindQuery(filter: filter, hint: ["$natural": 1]))
+                #expect(Set(ids(try items.find(FindQuery(filter: filter)))) == Set(ids(expected)), "\(filter)")
+            }
+        }
+    }
+
+    @Test func anOrdinaryIndexOnThePathWinsAndSortsNeedASingleKeyPath() throws {
+        try withEngine { engine in
+            let items = try populate(engine)
+            try engine.store.createIndex(on: items.namespace, key: ["n": 1], name: "n_1")
+            #expect(try winningPlan(items, FindQuery(filter: ["n": 7]))?.document(atPath: "inputStage")?["indexName"] == .string("n_1"))
+            #expect(try winningPlan(items, FindQuery(filter: ["a.b": 7]))?.document(atPath: "inputStage")?["indexName"] == .string("wild"))
+            let sorted = try #require(try winningPlan(items, FindQuery(filter: ["a.b": ["$gte": 2]], sort: ["a.b": -1])))
+            #expect(sorted.stageNames() == ["FETCH", "IXSCAN"])
+            let multikey = try #require(try winningPlan(items, FindQuery(filter: ["m": ["$gte": 2]], sort: ["m": 1])))
+            #expect(multikey.stageNames().contains("SORT"))
+        }
+    }
+}
