@@ -253,6 +253,9 @@ def test_index_built_over_existing_documents_and_in_transactions(client, db):
             coll.update_one({"_id": 3}, {"$set": {"c": 424242}}, session=session)
             assert ids(coll.find({"a.b": 424242}, session=session)) == ["tx"]
             assert ids(coll.find({"c": 424242}, session=session)) == [3]
+            # An array first written in the transaction: "p" is multikey only there.
+            coll.insert_one({"_id": "arr", "p": [0, 5]}, session=session)
+            assert ids(coll.find({"p": {"$gt": 1, "$lt": 3}}, session=session)) == ["arr"]
     assert ids(coll.find({"a.b": 424242})) == ["tx"]
     assert ids(coll.find({"c": 424242})) == [3]
     assert ixscan(coll.find({"c": 424242}).explain())["indexName"] == "wild"
@@ -276,3 +279,19 @@ def test_dump_load_keeps_the_spec(server, client, db, tmp_path):
     assert ixscan(coll.find({"n.x": 1}).explain())["indexName"] == "sub"
     for query in QUERIES:
         assert ids(coll.find(query)) == natural(coll, query), query
+
+
+
+def test_an_ordinary_index_made_multikey_in_a_transaction_serves_its_reads(client, db):
+    # The same rule for an ordinary index: bounds on "q" are not intersected once the
+    # transaction's own document holds an array there (it did before: [2] was returned).
+    coll = db["r"]
+    coll.insert_many([{"_id": n, "q": n} for n in range(10)])
+    coll.create_index([("q", 1)])
+    with client.start_session() as session:
+        with session.start_transaction():
+            coll.insert_one({"_id": "arr", "q": [0, 5]}, session=session)
+            query = {"q": {"$gt": 1, "$lt": 3}}
+            assert set(ids(coll.find(query, session=session))) == {2, "arr"}
+            assert set(ids(coll.find(query, session=session).hint([("$natural", 1)]))) == {2, "arr"}
+    assert set(ids(coll.find({"q": {"$gt": 1, "$lt": 3}}))) == {2, "arr"}

@@ -260,7 +260,8 @@ public struct DocumentCollection: Sendable {
     /// The collection's catalog entry as this handle sees it (inside a transaction, one the
     /// transaction created counts), or `nil` when it does not exist.
     public var catalogEntry: CollectionDescription? {
-        openCollection()?.description
+        guard let collection = openCollection() else { return nil }
+        return transaction?.withBufferedMultikey(collection, namespace: namespace) ?? collection.description
     }
 
     /// The document whose `_id` equals `id` (by MongoDB's comparison: `1` finds `1.0`), or

@@ -19,7 +19,7 @@ extension DocumentCollection {
             else {
                 throw duplicateKey(document.id)
             }
-            try checkIndexable(document.document, in: collection)
+            try checkIndexable(document.document, in: collection, transaction: transaction)
             writes.append((.put(document: document.document, id: document.id, record: document.record.bytes), document.key,
                            Transaction.BufferedChange(operation: .insert, namespace: namespace, documentKey: document.id,
                                                       record: document.record.bytes)))
@@ -41,7 +41,7 @@ extension DocumentCollection {
         }
         let old = try decode(stored, decoder: RecordDecoder(registry: store.shapes))
         guard let prepared = try replacement(for: old, id: id, transform) else { return .unchanged }
-        try checkIndexable(prepared.document, in: collection)
+        try checkIndexable(prepared.document, in: collection, transaction: transaction)
         var change = Transaction.BufferedChange(operation: loggedAs == .update ? .update : .replace, namespace: namespace,
                                                 documentKey: prepared.id)
         if loggedAs == .update {
@@ -92,9 +92,11 @@ extension DocumentCollection {
 
     /// Fails now, as outside a transaction, for a document no index can hold (parallel
     /// arrays, a partial filter that cannot be evaluated); unique keys are checked at commit.
-    private func checkIndexable(_ document: BSONDocument, in collection: Catalog.OpenCollection) throws(MongoError) {
+    /// Notes the multikey names the document shows, so the transaction's own reads plan with them.
+    private func checkIndexable(_ document: BSONDocument, in collection: Catalog.OpenCollection, transaction: Transaction) throws(MongoError) {
         for index in collection.indexes where try index.includes(document) {
-            _ = try IndexKeyGenerator(index.spec).keys(for: document)
+            let names = try IndexKeyGenerator(index.spec).keys(for: document).multikeyNames(index.spec.fields)
+            if !names.isEmpty { transaction.noteMultikey(names, index: index.name, in: namespace) }
         }
     }
 }

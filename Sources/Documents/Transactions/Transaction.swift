@@ -163,6 +163,9 @@ public final class Transaction: Sendable {
         /// Collections this transaction created (with the indexes it built on them), which
         /// exist for others only once it commits (Transaction+Create.swift).
         var created: [Namespace: Catalog.OpenCollection] = [:]
+        /// Per collection and index: the multikey names its buffered documents showed, which
+        /// the catalog learns only at commit (Transaction+Multikey.swift).
+        var multikey: [Namespace: [String: Set<String>]] = [:]
     }
 
     // MARK: Reads
