@@ -16,19 +16,8 @@ from bson import Decimal128, Int64, ObjectId
 from pymongo.errors import OperationFailure
 
 from test_dump_import import cli, uri
-
-
-def stages(explain: dict) -> list[dict]:
-    found = []
-    stage = explain["queryPlanner"]["winningPlan"]
-    while stage:
-        found.append(stage)
-        stage = stage.get("inputStage")
-    return found
-
-
-def ixscan(explain: dict) -> dict | None:
-    return next((stage for stage in stages(explain) if stage["stage"] == "IXSCAN"), None)
+from test_hashed_indexes import ixscan
+from test_hashed_indexes import plan_stages as stages
 
 
 def ids(cursor) -> list:
