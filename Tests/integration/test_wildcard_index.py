@@ -284,3 +284,19 @@ def test_an_ordinary_index_made_multikey_in_a_transaction_serves_its_reads(clien
             assert set(ids(coll.find(query, session=session))) == {2, "arr"}
             assert set(ids(coll.find(query, session=session).hint([("$natural", 1)]))) == {2, "arr"}
     assert set(ids(coll.find({"q": {"$gt": 1, "$lt": 3}}))) == {2, "arr"}
+
+
+def test_collated_wildcard_index_answers_queries_of_its_collation(coll):
+    coll.insert_many([{"_id": 1, "a": {"s": "Apple"}}, {"_id": 2, "a": {"s": "apple"}}, {"_id": 3, "a": {"s": "banana"}},
+                      {"_id": 4, "a": {"s": ["APPLE", "cherry"]}}, {"_id": 5, "a": {"s": 3}}])
+    coll.create_index([("$**", 1)], name="wild", collation={"locale": "en", "strength": 2})
+    collation = {"locale": "en", "strength": 2}
+    for query in [{"a.s": "apple"}, {"a.s": {"$gt": "b"}}, {"a.s": {"$in": ["APPLE", "Cherry"]}}, {"a.s": {"$gte": 3}}]:
+        found = coll.find(query, collation=collation)
+        assert ixscan(found.explain())["indexName"] == "wild", query
+        assert ids(coll.find(query, collation=collation)) == \
+            ids(coll.find(query, collation=collation).hint([("$natural", 1)])), query
+    assert ids(coll.find({"a.s": "apple"}, collation=collation)) == [1, 2, 4]
+    # Without the index's collation, string bounds cannot use its comparison keys.
+    assert ixscan(coll.find({"a.s": "apple"}).explain()) is None
+    assert ids(coll.find({"a.s": "apple"})) == [2]
