@@ -37,11 +37,14 @@ public struct SortSpec: Sendable {
 
     private let generator: SortKeyGenerator
 
+    /// The most keys a sort has in mongod (`kMaxCompoundIndexKeys`, the bits of an `Ordering`).
+    public static let maximumKeys = 32
+
     /// Parses `spec`; with a `collator`, strings sort in its order.
     ///
     /// - Throws: `Location15974` for a non-numeric key ("Illegal key in $sort
     ///   specification: a: \"x\""), `Location15975` for numbers other than 1 and -1,
-    ///   `Location7472500` for a repeated path, FieldPath errors (`Location40352` for an
+    ///   `Location7472500` for a repeated path, `Location13103` for more than 32 keys, FieldPath errors (`Location40352` for an
     ///   empty name, ...), and `NotImplemented` for `$meta` sorts.
     public init(_ spec: BSONDocument, collator: Collator? = nil) throws(MongoError) {
         var keys: [SortKey] = []
@@ -63,6 +66,8 @@ public struct SortSpec: Sendable {
             }
             keys.append(SortKey(path: path, ascending: direction == 1))
         }
+        // mongod's sort key generator builds an `Ordering` of the keys: one bit per key, 32 at most.
+        guard keys.count <= Self.maximumKeys else { throw MongoError.location(13103, "too many compound keys") }
         self.spec = spec
         self.keys = keys
         self.collator = collator

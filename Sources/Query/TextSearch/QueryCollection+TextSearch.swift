@@ -46,7 +46,8 @@ extension QueryCollection {
     /// A find whose filter has `$text`, run whole; `nil` when the filter has none.
     ///
     /// - Throws: `IndexNotFound` (27) without a text index, `BadValue` (2) for a malformed
-    ///   `$text` or a compound text index whose prefix fields the filter does not pin.
+    ///   `$text`, a compound text index whose prefix fields the filter does not pin, any hint
+    ///   or a `$natural` sort (mongod refuses both beside `$text`).
     func textSearch(_ query: FindQuery) throws(MongoError) -> TextSearchRun? {
         guard let plan = try planTextSearch(query) else { return nil }
         return try runTextSearch(plan)
@@ -59,6 +60,7 @@ extension QueryCollection {
 
     func planTextSearch(_ query: FindQuery) throws(MongoError) -> TextSearchPlan? {
         guard let (textArgument, restSpec) = try TextQuery.extract(from: query.filter) else { return nil }
+        try NaturalOrder.checkText(sort: query.sort, hint: query.hint)
         let textQuery = try TextQuery(textArgument)
         let collator = try collator()
         let rest = try Filter(restSpec, collator: collator)
