@@ -138,6 +138,8 @@ struct DocumentShaper: Sendable {
             var output = BSONDocument()
             if !excludesID, let id = document["_id"], !fields.contains(where: { $0.name == "_id" }) { output.append("_id", id) }
             try include(fields, from: document, into: &output, scope: scope)
+            // A text search's score stays with the document (TextScoreMetadata).
+            if let score = document[TextScoreMetadata.field] { output[TextScoreMetadata.field] = score }
             return output
         case .exclusion:
             return exclude(fields, from: document)

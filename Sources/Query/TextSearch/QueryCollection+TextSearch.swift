@@ -204,14 +204,43 @@ extension QueryCollection {
     /// - Throws: the errors of ``textSearch(_:)``.
     func textHead(_ spec: MatchSpec, rest: [Stage]) throws(MongoError) -> Head {
         let fold = spec.textFold
-        let run = try textSearch(FindQuery(filter: spec.filterSpec, projection: fold?.projection, sort: fold?.sort,
-                                           skip: fold?.skip ?? 0, limit: fold?.limit))
+        let run = try textSearch(Self.textFindQuery(spec))
         var residual: [Stage] = []
         if !spec.expressions.isEmpty {
             residual.append(.match(MatchSpec(spec: spec.spec, filterSpec: BSONDocument(), filter: try Filter(BSONDocument()),
                                              expressions: spec.expressions)))
         }
-        return Head(source: .documents(run?.documents ?? []), rest: residual + rest, consumed: 1 + (fold?.count ?? 0))
+        let stages = spec.carriesScore ? TextScoreMetadata.dropped(from: residual + rest) : residual + rest
+        return Head(source: .documents(run?.documents ?? []), rest: stages, consumed: 1 + (fold?.count ?? 0))
+    }
+}
+
+extension QueryCollection {
+    /// The find a pipeline's first `$match` with `$text` runs (with the stages folded into it).
+    static func textFindQuery(_ spec: MatchSpec) -> FindQuery {
+        let fold = spec.textFold
+        var projection = fold?.projection
+        if spec.carriesScore {
+            var carrying = projection ?? BSONDocument()
+            carrying[TextScoreMetadata.field] = ["$meta": "textScore"]
+            projection = carrying
+        }
+        return FindQuery(filter: spec.filterSpec, projection: projection, sort: fold?.sort,
+                         skip: fold?.skip ?? 0, limit: fold?.limit)
+    }
+
+    /// The `$cursor` stage of an aggregation's explain when its first `$match` has `$text`:
+    /// the text search's plan (TEXT_MATCH over FETCH over TEXT_OR) as find's explain gives it,
+    /// with `executionStats` past `queryPlanner` verbosity.
+    ///
+    /// - Throws: the errors of ``textSearch(_:)``.
+    func textCursorExplain(_ spec: MatchSpec, verbosity: ExplainVerbosity) throws(MongoError) -> BSONDocument? {
+        let query = Self.textFindQuery(spec)
+        guard let plan = try planTextSearch(query) else { return nil }
+        let run = verbosity == .queryPlanner ? nil : try runTextSearch(plan)
+        var cursor = plan.explain(namespace: namespace, filter: query.filter, verbosity: verbosity, run: run)
+        cursor["ok"] = nil
+        return cursor
     }
 }
 
