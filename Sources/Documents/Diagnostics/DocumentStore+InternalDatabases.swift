@@ -3,6 +3,7 @@
 // and the change log (mongod's `local.oplog.rs`) — so listDatabases can list `config` and
 // `local` when they hold data, as mongod does. Users already live in `admin.system.users`.
 
+public import BSON
 internal import Storage
 
 /// How much one of the store's internal record sets holds.

@@ -91,6 +91,7 @@ extension QueryCollection {
             }
         }
         for (index, stage) in head.rest.enumerated() {
+            if case .unset(let paths) = stage, paths == [[TextScoreMetadata.field]] { continue }  // internal, not the user's
             var entry: BSONDocument = [stage.name: .document(Self.describe(stage, original: pipeline, offset: head.consumed + index))]
             if stage.name == "$lookup", let run {
                 entry["totalKeysExamined"] = .int64(Int64(run.runtime.keysExamined))
