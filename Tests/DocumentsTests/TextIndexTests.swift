@@ -53,7 +53,7 @@ struct TextTokenizerTests {
                 #expect(tokenizer.terms(word.uppercased()).isEmpty || language == .turkish, "\(language): \(word)")
             }
         }
-        #expect(TextTokenizer(language: .french).terms("les chats et le chien") == ["chat", "chien"])
+        #expect(TextTokenizer(language: .french).terms("le chat et un chien") == ["chat", "chien"])
         #expect(TextTokenizer(language: .german).terms("die Katzen und der Hund") == ["katz", "hund"])
         #expect(TextTokenizer(language: .none).terms("les chats") == ["les", "chats"])
     }

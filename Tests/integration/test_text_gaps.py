@@ -18,7 +18,9 @@ from test_text_search import expected_score
 
 SNOWBALL_LISTS = Path("/usr/share/postgresql/15/tsearch_data")
 # mongod's stemmed languages with a Snowball stop-word list (Romanian has none in mongod either).
-LANGUAGES = ["danish", "dutch", "english", "finnish", "french", "german", "hungarian", "italian",
+# English is left out: PostgreSQL ships an older Snowball English list (with "s", "t", "just"...
+# and without the apostrophe forms); Tessera keeps Snowball's current one, which mongod uses.
+LANGUAGES = ["danish", "dutch", "finnish", "french", "german", "hungarian", "italian",
              "norwegian", "portuguese", "russian", "spanish", "swedish", "turkish"]
 
 
@@ -52,17 +54,17 @@ def test_stop_words_of_every_language_are_neither_indexed_nor_searched(coll, lan
 
 def test_default_language_drops_its_stop_words_from_the_score(coll):
     coll.insert_many([
-        {"_id": 1, "t": "les chats et le chien"},
+        {"_id": 1, "t": "le chat et un chien"},
         {"_id": 2, "t": "un chat"},
     ])
     coll.create_index([("t", TEXT)], default_language="french")
-    assert ids(coll.find({"$text": {"$search": "les"}})) == []
+    assert ids(coll.find({"$text": {"$search": "le"}})) == []
     scores = {d["_id"]: d["s"] for d in coll.find({"$text": {"$search": "chat"}}, {"s": {"$meta": "textScore"}})}
-    # Stop words are no tokens: "chats" is one of two terms (chat, chien), "chat" the only one.
+    # Stop words are no tokens: "chat" is one of two terms (chat, chien) in 1, the only one in 2.
     stop = set(snowball_stop_words("french"))
     stem = lambda word: "chat" if word.startswith("chat") else word  # noqa: E731 (French stems of the test words)
     assert scores == {
-        1: pytest.approx(expected_score({"t": "les chats et le chien"}, {"t": 1}, ["chat"], stem=stem, stop=stop)),
+        1: pytest.approx(expected_score({"t": "le chat et un chien"}, {"t": 1}, ["chat"], stem=stem, stop=stop)),
         2: pytest.approx(expected_score({"t": "un chat"}, {"t": 1}, ["chat"], stem=stem, stop=stop)),
     }
 
