@@ -50,7 +50,10 @@ struct TextTokenizerTests {
             let tokenizer = TextTokenizer(language: language)
             for word in words {
                 #expect(tokenizer.terms(word).isEmpty, "\(language): \(word)")
-                #expect(tokenizer.terms(word.uppercased()).isEmpty || language == .turkish, "\(language): \(word)")
+                // Case folds back to the listed word (not for "ß" → "SS", nor Turkish's dotted i).
+                if word.uppercased().lowercased() == word, language != .turkish {
+                    #expect(tokenizer.terms(word.uppercased()).isEmpty, "\(language): \(word)")
+                }
             }
         }
         #expect(TextTokenizer(language: .french).terms("le chat et un chien") == ["chat", "chien"])

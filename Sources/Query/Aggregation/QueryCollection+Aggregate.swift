@@ -196,6 +196,7 @@ extension QueryCollection {
             return Head(source: .random(size), rest: Array(stages.dropFirst()), consumed: 1)
         }
         if case .match(let spec)? = stages.first, spec.hasText {
+            try NaturalOrder.checkText(sort: nil, hint: options.hint)  // mongod: no hint beside $text
             return try textHead(spec, rest: Array(stages.dropFirst()))
         }
         if case .geoNear(let spec)? = stages.first {
