@@ -147,9 +147,10 @@ def test_text_score_where_mongod_has_none_is_40218(posts):
             list(posts.aggregate(pipeline))
         assert failure.value.code == 40218, pipeline
         assert "text score metadata" in str(failure.value)
-    with pytest.raises(OperationFailure) as failure:
-        posts.find_one({}, sort=[("s", META)])
-    assert failure.value.code == 40218
+    for find in (lambda: posts.find_one({}, sort=[("s", META)]), lambda: posts.find_one({}, {"s": META})):
+        with pytest.raises(OperationFailure) as failure:
+            find()
+        assert failure.value.code == 40218
     with pytest.raises(OperationFailure) as failure:
         list(posts.aggregate([match, {"$project": {"s": {"$meta": "bogus"}}}]))
     assert failure.value.code == 17308
