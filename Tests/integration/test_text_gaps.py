@@ -129,9 +129,12 @@ def test_text_score_after_stages_the_search_does_not_fold(posts):
     replaced = list(posts.aggregate([match, {"$match": {"_id": 1}}, {"$replaceWith": {"x": "$title"}},
                                      {"$project": {"x": 1, "s": META}}]))
     assert replaced == [{"x": "alpha", "s": pytest.approx(expected(1))}]
-    # No hidden field reaches the client.
+    # No hidden field reaches the client, nor a later stage's $$ROOT.
     plain = list(posts.aggregate([match, {"$match": {"_id": 1}}, {"$addFields": {"s": META}}]))
     assert plain == [{**POSTS[0], "s": pytest.approx(expected(1))}]
+    pushed = list(posts.aggregate([match, {"$match": {"_id": 1}}, {"$addFields": {"s": META}},
+                                   {"$group": {"_id": None, "all": {"$push": "$$ROOT"}}}]))
+    assert pushed == [{"_id": None, "all": [{**POSTS[0], "s": pytest.approx(expected(1))}]}]
 
 
 def test_text_score_where_mongod_has_none_is_40218(posts):

@@ -80,8 +80,9 @@ struct MatchSpec: Sendable {
     var hasText = false
     /// The stages after a first-stage `$text` match the text search runs (TextPipelineFold).
     var textFold: TextPipelineFold?
-    /// Whether later stages read `{$meta: "textScore"}`: the matches carry it (TextScoreMetadata).
-    var carriesScore = false
+    /// The last pipeline stage (its position among the parsed stages) that reads `{$meta:
+    /// "textScore"}` past the fold; the matches carry the score until then (TextScoreMetadata).
+    var scoreReadUntil: Int?
 }
 
 /// `$group`.
@@ -142,8 +143,9 @@ struct Pipeline: Sendable {
         }
         if !nested {
             let textFirst = if case .match(let spec)? = parsed.first { spec.hasText } else { false }
-            if try TextScoreMetadata.check(stages, textFirst: textFirst, folded: folded), case .match(var spec)? = parsed.first {
-                spec.carriesScore = true
+            if let last = try TextScoreMetadata.check(stages, textFirst: textFirst, folded: folded),
+               case .match(var spec)? = parsed.first {
+                spec.scoreReadUntil = last - folded  // the folded stages are not among the parsed ones
                 parsed[0] = .match(spec)
             }
         }

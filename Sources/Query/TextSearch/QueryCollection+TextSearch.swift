@@ -210,7 +210,9 @@ extension QueryCollection {
             residual.append(.match(MatchSpec(spec: spec.spec, filterSpec: BSONDocument(), filter: try Filter(BSONDocument()),
                                              expressions: spec.expressions)))
         }
-        let stages = spec.carriesScore ? TextScoreMetadata.dropped(from: residual + rest) : residual + rest
+        // `rest` starts at parsed stage 1; the residual `$expr` match goes before it.
+        let stages = spec.scoreReadUntil.map { TextScoreMetadata.dropped(from: residual + rest, after: $0 - 1 + residual.count) }
+            ?? residual + rest
         return Head(source: .documents(run?.documents ?? []), rest: stages, consumed: 1 + (fold?.count ?? 0))
     }
 }
@@ -220,7 +222,7 @@ extension QueryCollection {
     static func textFindQuery(_ spec: MatchSpec) -> FindQuery {
         let fold = spec.textFold
         var projection = fold?.projection
-        if spec.carriesScore {
+        if spec.scoreReadUntil != nil {
             var carrying = projection ?? BSONDocument()
             carrying[TextScoreMetadata.field] = ["$meta": "textScore"]
             projection = carrying

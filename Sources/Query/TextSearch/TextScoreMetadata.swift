@@ -46,13 +46,14 @@ enum TextScoreMetadata {
         MongoError.location(40218, "query requires text score metadata, but it is not available")
     }
 
-    /// Whether the stages after the first `folded + 1` name the score, checking that each
-    /// naming stage has it: after a first-stage `$text` match and before a stage that drops it.
+    /// The position (in `stages`) of the last stage after the first `folded + 1` that names
+    /// the score (`nil`: none does), checking that each naming stage has it: after a
+    /// first-stage `$text` match and before a stage that drops it.
     ///
     /// - Throws: `Location40218` where a stage names the score without it.
-    static func check(_ stages: [BSONDocument], textFirst: Bool, folded: Int) throws(MongoError) -> Bool {
+    static func check(_ stages: [BSONDocument], textFirst: Bool, folded: Int) throws(MongoError) -> Int? {
         var available = textFirst
-        var needed = false
+        var needed: Int?
         for (index, stage) in stages.enumerated() {
             guard let first = stage.first else { continue }
             if textFirst && index <= folded {
@@ -60,7 +61,7 @@ enum TextScoreMetadata {
             }
             if references(first.value) {
                 guard available else { throw unavailable }
-                needed = true
+                needed = index
             }
             if droppingStages.contains(first.key) { available = false }
         }
@@ -82,11 +83,11 @@ enum TextScoreMetadata {
         }
     }
 
-    /// `stages` with the hidden field dropped before the output (before a final `$out`/`$merge`).
-    static func dropped(from stages: [Stage]) -> [Stage] {
+    /// `stages` with the hidden field dropped right after `stages[last]`, the last stage that
+    /// reads it, so no later stage (`$$ROOT`, `$out`/`$merge`, the output) sees it.
+    static func dropped(from stages: [Stage], after last: Int) -> [Stage] {
         var stages = stages
-        let position = if case .merge? = stages.last { stages.count - 1 } else { stages.count }
-        stages.insert(.unset([[field]]), at: position)
+        stages.insert(.unset([[field]]), at: min(max(last + 1, 0), stages.count))
         return stages
     }
 }
