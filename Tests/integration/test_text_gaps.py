@@ -129,6 +129,9 @@ def test_text_score_after_stages_the_search_does_not_fold(posts):
     replaced = list(posts.aggregate([match, {"$match": {"_id": 1}}, {"$replaceWith": {"x": "$title"}},
                                      {"$project": {"x": 1, "s": META}}]))
     assert replaced == [{"x": "alpha", "s": pytest.approx(expected(1))}]
+    # $meta beside exclusions (mongod allows it in an exclusion projection).
+    excluded = list(posts.aggregate([match, {"$match": {"_id": 2}}, {"$project": {"tags": 0, "s": META}}]))
+    assert excluded == [{"_id": 2, "title": "alpha beta", "s": pytest.approx(expected(2))}]
     # No hidden field reaches the client, nor a later stage's $$ROOT.
     plain = list(posts.aggregate([match, {"$match": {"_id": 1}}, {"$addFields": {"s": META}}]))
     assert plain == [{**POSTS[0], "s": pytest.approx(expected(1))}]
