@@ -42,10 +42,30 @@ struct TextTokenizerTests {
         #expect(TextTokenizer(language: .none).terms("running") == ["running"])
     }
 
+    @Test func everyStemmedLanguageDropsItsSnowballStopWords() {
+        for language in TextLanguage.allCases {
+            let words = language.stopWords
+            // MongoDB ships no list for Romanian, and `none` never filters.
+            #expect(words.isEmpty == (language == .none || language == .romanian), "\(language)")
+            let tokenizer = TextTokenizer(language: language)
+            for word in words {
+                #expect(tokenizer.terms(word).isEmpty, "\(language): \(word)")
+                // Case folds back to the listed word (not for "ß" → "SS", nor Turkish's dotted i).
+                if word.uppercased().lowercased() == word, language != .turkish {
+                    #expect(tokenizer.terms(word.uppercased()).isEmpty, "\(language): \(word)")
+                }
+            }
+        }
+        #expect(TextTokenizer(language: .french).terms("le chat et un chien") == ["chat", "chien"])
+        #expect(TextTokenizer(language: .german).terms("die Katzen und der Hund") == ["katz", "hund"])
+        #expect(TextTokenizer(language: .none).terms("les chats") == ["les", "chats"])
+    }
+
     @Test func languagesByNameOrCode() {
         #expect(TextLanguage(named: "English") == .english)
         #expect(TextLanguage(named: "es") == .spanish)
         #expect(TextLanguage(named: "nb") == .norwegian)
+        #expect(TextLanguage(named: "RO") == .romanian)
         #expect(TextLanguage(named: "klingon") == nil)
     }
 }

@@ -252,8 +252,17 @@ struct SortErrorCase: CustomTestStringConvertible, Sendable {
         .init(name: "metaWithExtraKeys", sort: ["a": ["$meta": "textScore", "b": 1]], code: 9, codeName: "FailedToParse",
               message: "Cannot have additional keys in a $meta sort specification"),
         .init(name: "unknownMeta", sort: ["a": ["$meta": "foo"]], code: 31138, message: #"Illegal $meta sort: $meta: "foo""#),
-        .init(name: "textScoreNotSupported", sort: ["a": ["$meta": "textScore"]], code: 238, codeName: "NotImplemented"),
+        .init(name: "textScoreWithoutTextSearch", sort: ["a": ["$meta": "textScore"]], code: 40218,
+              message: "query requires text score metadata, but it is not available"),
+        .init(name: "randValNotSupported", sort: ["a": ["$meta": "randVal"]], code: 238, codeName: "NotImplemented"),
+        .init(name: "moreThan32Keys", sort: BSONDocument((0...32).map { ("k\($0)", BSONValue.int32(1)) }), code: 13103,
+              message: "too many compound keys"),
     ]
+
+    @Test func thirtyTwoKeysSort() throws {
+        let spec = try SortSpec(BSONDocument((0..<SortSpec.maximumKeys).map { ("k\($0)", BSONValue.int32($0 % 2 == 0 ? 1 : -1)) }))
+        #expect(spec.keys.count == 32)
+    }
 
     @Test(arguments: cases) func fails(_ c: SortErrorCase) {
         do {

@@ -155,12 +155,19 @@ enum CollectionCommands {
 
     /// listDatabases (`nameOnly`, `filter` on `{name, sizeOnDisk, empty}`). A database's
     /// `sizeOnDisk` is the store's disk usage shared out by document count (the store does
-    /// not keep per-database files).
+    /// not keep per-database files). `config` and `local` are listed, as mongod lists them, when
+    /// the store keeps retryable-write records or change log entries (their bytes as size);
+    /// `admin` when it holds users.
     static func listDatabases(_ context: CommandContext) throws(MongoError) -> BSONDocument {
         let nameOnly = try context.bool("nameOnly") ?? false
         let filter = try context.document("filter").map { (spec) throws(MongoError) -> Filter in try Filter(spec) }
         let engine = context.engine
-        let names = engine.databaseNames
+        let catalogNames = engine.databaseNames
+        var internalSizes: [String: Int64] = [:]
+        for (name, bytes) in try engine.internalDatabaseSizes() where !catalogNames.contains(name) {
+            internalSizes[name] = Int64(clamping: bytes)
+        }
+        let names = (catalogNames + internalSizes.keys).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         var counts: [String: Int] = [:]
         var totalDocuments = 0
         if !nameOnly {
@@ -179,7 +186,7 @@ enum CollectionCommands {
             var entry: BSONDocument = ["name": .string(name)]
             if !nameOnly {
                 let share = totalDocuments == 0 ? 0 : totalSize * Int64(counts[name] ?? 0) / Int64(totalDocuments)
-                entry.append("sizeOnDisk", .int64(max(share, 4096)))
+                entry.append("sizeOnDisk", .int64(max(internalSizes[name] ?? share, 4096)))
                 entry.append("empty", .bool(false))
             }
             if let filter, !filter.matches(entry) { continue }

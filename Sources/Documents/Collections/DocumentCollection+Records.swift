@@ -22,18 +22,34 @@ extension DocumentCollection {
     /// `key` (`nil`: at the start), and gives `body` each record's scan key with it (valid
     /// only during the call; copy it to resume from there later). Reads at the collection's
     /// ``snapshot`` when it has one, so a scan resumed on the same snapshot sees the records
-    /// the first part saw.
+    /// the first part saw. `reverse` walks natural order backwards (MongoDB's `$natural: -1`).
     ///
     /// - Throws: `MaxTimeMSExpired` (50) or `Interrupted` (11601) when `interrupt` fires.
     public func forEachRecord(
-        after key: [UInt8]?, interrupt: OperationInterrupt = .none,
+        after key: [UInt8]?, reverse: Bool = false, interrupt: OperationInterrupt = .none,
         _ body: (Record, _ key: UnsafeRawBufferPointer) throws(MongoError) -> Bool
     ) throws(MongoError) {
         guard let collection = openCollection() else { return }
-        guard let range = KeyRange.all.resumed(after: key, direction: .forward) else { return }
+        let direction: ScanDirection = reverse ? .reverse : .forward
+        guard let range = KeyRange.all.resumed(after: key, direction: direction) else { return }
         let decoder = RecordDecoder(registry: store.shapes)
         var poll = interrupt.poll()
         if let transaction {
+            if reverse {
+                // The transaction's overlay reads forwards only; its view is bounded by the transaction.
+                var stored: [(key: [UInt8], value: [UInt8])] = []
+                try transaction.forEachStored(in: collection, namespace: namespace) { (key, value) throws(MongoError) -> Bool in
+                    try poll.tick()
+                    if let upper = range.upperBound, !key.lexicographicallyPrecedes(upper) { return false }
+                    stored.append((key, value))
+                    return true
+                }
+                for (key, value) in stored.reversed() {
+                    let record = try record(value, decoder: decoder)
+                    guard try withKeyBytes(key, { (key) throws(MongoError) -> Bool in try body(record, key) }) else { return }
+                }
+                return
+            }
             try transaction.forEachStored(in: collection, namespace: namespace, from: range.lowerBound) {
                 (key, value) throws(MongoError) -> Bool in
                 try poll.tick()
@@ -45,7 +61,7 @@ extension DocumentCollection {
         let reader = self.reader
         if let capped = collection.capped {
             // Natural order: follow the insertion-order key space to each document.
-            try scanStopping(capped.keySpace, range: range) { (key, value) throws(MongoError) -> Bool in
+            try scanStopping(capped.keySpace, range: range, direction: direction) { (key, value) throws(MongoError) -> Bool in
                 try poll.tick()
                 guard let entry = CappedOrder.Entry(Array(value)) else { return true }
                 guard let stored = try read({ () throws(StorageError) in
@@ -56,7 +72,7 @@ extension DocumentCollection {
             return
         }
         var layouts = RecordLayoutCache()
-        try scanStopping(collection.keySpace, range: range) { (key, value) throws(MongoError) -> Bool in
+        try scanStopping(collection.keySpace, range: range, direction: direction) { (key, value) throws(MongoError) -> Bool in
             try poll.tick()
             let record: Record
             do throws(RecordError) {
@@ -86,23 +102,23 @@ extension DocumentCollection {
     /// when it has one) until `body` returns `false`. A key
     /// space dropped meanwhile ends the scan quietly; `body`'s error ends it and is thrown.
     private func scanStopping(
-        _ keySpace: any KeySpace, range: KeyRange,
+        _ keySpace: any KeySpace, range: KeyRange, direction: ScanDirection = .forward,
         _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(MongoError) -> Bool
     ) throws(MongoError) {
-        try scanEntries(of: reader, in: keySpace, range: range, body)
+        try scanEntries(of: reader, in: keySpace, range: range, direction: direction, body)
     }
 }
 
-/// Scans the entries of `range` in `keySpace` through `reader`, in key order, until `body`
+/// Scans the entries of `range` in `keySpace` through `reader`, in key order (or reversed), until `body`
 /// returns `false`. A key space dropped meanwhile ends the scan quietly; `body`'s error ends
 /// it and is thrown; storage failures are thrown as MongoDB errors.
 func scanEntries(
-    of reader: any KeyValueReader, in keySpace: any KeySpace, range: KeyRange,
+    of reader: any KeyValueReader, in keySpace: any KeySpace, range: KeyRange, direction: ScanDirection = .forward,
     _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(MongoError) -> Bool
 ) throws(MongoError) {
     var failure: MongoError?
     do {
-        try reader.scan(range, in: keySpace, direction: .forward) { key, value in
+        try reader.scan(range, in: keySpace, direction: direction) { key, value in
             do throws(MongoError) {
                 return try body(key, value) ? .continue : .stop
             } catch {

@@ -63,6 +63,9 @@ struct DocumentShaper: Sendable {
                     throw MongoError(.location(51270), "Invalid $project :: caused by :: An empty sub-projection is not a valid value. Found empty object at path")
                 }
                 node = .nested(try parseProject(inner, prefix: full, mode: &mode, excludesID: &excludesID, context: &context))
+            case .document(let inner) where inner.count == 1 && inner.first?.key == "$meta":
+                // `$meta` goes with either kind of projection (mongod), so it decides neither.
+                node = .computed(try Expression.parse(value, in: &context))
             default:
                 if mode == .exclusion {
                     throw MongoError(.location(31252), "Invalid $project :: caused by :: Cannot use expression other than $meta in exclusion projection")
@@ -138,9 +141,17 @@ struct DocumentShaper: Sendable {
             var output = BSONDocument()
             if !excludesID, let id = document["_id"], !fields.contains(where: { $0.name == "_id" }) { output.append("_id", id) }
             try include(fields, from: document, into: &output, scope: scope)
+            // A text search's score stays with the document (TextScoreMetadata).
+            if let score = document[TextScoreMetadata.field] { output[TextScoreMetadata.field] = score }
             return output
         case .exclusion:
-            return exclude(fields, from: document)
+            var output = exclude(fields, from: document)
+            // Top-level `$meta` fields of an exclusion projection are added, as mongod does.
+            for (name, node) in fields {
+                guard case .computed(let expression) = node else { continue }
+                if let value = try expression.evaluate(scope) { output[name] = value } else { _ = output.removeValue(forKey: name) }
+            }
+            return output
         case .addFields:
             return try add(fields, to: document, scope: scope)
         }

@@ -80,6 +80,9 @@ struct MatchSpec: Sendable {
     var hasText = false
     /// The stages after a first-stage `$text` match the text search runs (TextPipelineFold).
     var textFold: TextPipelineFold?
+    /// The last pipeline stage (its position among the parsed stages) that reads `{$meta:
+    /// "textScore"}` past the fold; the matches carry the score until then (TextScoreMetadata).
+    var scoreReadUntil: Int?
 }
 
 /// `$group`.
@@ -137,6 +140,14 @@ struct Pipeline: Sendable {
             }
             try Self.checkPosition(parsedStage, index: index, count: stages.count)
             parsed.append(parsedStage)
+        }
+        if !nested {
+            let textFirst = if case .match(let spec)? = parsed.first { spec.hasText } else { false }
+            if let last = try TextScoreMetadata.check(stages, textFirst: textFirst, folded: folded),
+               case .match(var spec)? = parsed.first {
+                spec.scoreReadUntil = last - folded  // the folded stages are not among the parsed ones
+                parsed[0] = .match(spec)
+            }
         }
         self.stages = parsed
     }
@@ -235,7 +246,7 @@ struct Pipeline: Sendable {
                 throw MongoError(.location(15973), "the $sort key specification must be an object")
             }
             guard !spec.isEmpty else { throw MongoError(.location(15976), "$sort stage must have at least one sort key") }
-            return .sort(try SortSpec(spec, collator: context.collator))
+            return .sort(try SortSpec(spec, collator: context.collator, textScore: true))
         case "$limit":
             guard value.isNumeric, let limit = value.int64Value ?? (value.type == .decimal128 ? ExpressionArithmetic.longValue(value) : nil) else {
                 throw MongoError(.location(15957), "the limit must be specified as a number")

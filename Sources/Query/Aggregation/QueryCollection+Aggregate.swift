@@ -83,9 +83,15 @@ extension QueryCollection {
             if let run { sample["docsExamined"] = .int64(Int64(run.scanStatistics.totalDocsExamined)) }
             stages.append(.document(sample))
         case .documents(let documents):
-            stages.append(.document(["$documents": .array(documents.map { .document($0) })]))
+            if case .match(let spec)? = parsed.stages.first, spec.hasText,
+               let cursor = try textCursorExplain(spec, verbosity: verbosity) {
+                stages.append(.document(["$cursor": .document(cursor)]))
+            } else {
+                stages.append(.document(["$documents": .array(documents.map { .document($0) })]))
+            }
         }
         for (index, stage) in head.rest.enumerated() {
+            if case .unset(let paths) = stage, paths == [[TextScoreMetadata.field]] { continue }  // internal, not the user's
             var entry: BSONDocument = [stage.name: .document(Self.describe(stage, original: pipeline, offset: head.consumed + index))]
             if stage.name == "$lookup", let run {
                 entry["totalKeysExamined"] = .int64(Int64(run.runtime.keysExamined))
@@ -190,6 +196,7 @@ extension QueryCollection {
             return Head(source: .random(size), rest: Array(stages.dropFirst()), consumed: 1)
         }
         if case .match(let spec)? = stages.first, spec.hasText {
+            try NaturalOrder.checkText(sort: nil, hint: options.hint)  // mongod: no hint beside $text
             return try textHead(spec, rest: Array(stages.dropFirst()))
         }
         if case .geoNear(let spec)? = stages.first {
@@ -233,7 +240,10 @@ extension QueryCollection {
         let parsedSort = try sort.flatMap { (spec) throws(MongoError) -> SortSpec? in
             spec.isEmpty ? nil : try SortSpec(spec, collator: collator)
         }
-        return try Planner(indexes: indexes).plan(filter: parsedFilter, sort: parsedSort, projection: nil, skip: 0, limit: nil, hint: hint)
+        var plan = try Planner(indexes: indexes).plan(filter: parsedFilter, sort: parsedSort, projection: nil, skip: 0, limit: nil, hint: hint)
+        // `hint: {$natural: -1}` walks the collection backwards, as in a find.
+        if case .collectionScan = plan.access { plan.reverse = try NaturalOrder(sort: nil, hint: hint).reverse }
+        return plan
     }
 
     /// Pushes the head's documents into `sink` until it wants no more.
@@ -287,7 +297,10 @@ extension QueryCollection {
                     let shown = value.map { ServerText.value($0) } ?? "MISSING"
                     throw MongoError(.location(40228), "'\(name == "$replaceWith" ? "replacement document" : "newRoot")' must evaluate to an object, but resulting value was: \(shown). Type of resulting value: '\(ServerText.typeName(value))'. Input document: \(ServerText.value(.document(document)))")
                 }
-                return root
+                guard let score = document[TextScoreMetadata.field] else { return root }
+                var carried = root  // the text score is metadata: it stays with the new root
+                carried[TextScoreMetadata.field] = score
+                return carried
             }
         case .group(let spec):
             return GroupSink(stageName: "$group", fields: spec.fields, next: next, runtime: runtime) { (_, scope) throws(MongoError) -> BSONValue in

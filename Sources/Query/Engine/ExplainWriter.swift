@@ -57,7 +57,7 @@ struct ExplainWriter {
         var stage: BSONDocument
         switch plan.access {
         case .collectionScan:
-            stage = ["stage": "COLLSCAN", "filter": .document(filter), "direction": "forward"]
+            stage = ["stage": "COLLSCAN", "filter": .document(filter), "direction": plan.reverse ? "backward" : "forward"]
             if let statistics {
                 stage["docsExamined"] = .int32(Int32(clamping: statistics.totalDocsExamined))
                 // Tessera's compiled matcher: records decided from their shape id alone.

@@ -383,15 +383,19 @@ public struct QueryCollection: Sendable {
         let entry = collection.catalogEntry
         let collator = try collator(defaultFrom: entry)
         let filter = try Filter(query.filter, collator: collator)
-        let sort = try query.sort.flatMap { (spec) throws(MongoError) -> SortSpec? in
+        let natural = try NaturalOrder(sort: query.sort, hint: query.hint)
+        let sort = try natural.sort.flatMap { (spec) throws(MongoError) -> SortSpec? in
             spec.isEmpty ? nil : try SortSpec(spec, collator: collator)
         }
         let projection = try query.projection.flatMap { (spec) throws(MongoError) -> Projection? in
             spec.isEmpty ? nil : try Projection(spec, filter: filter)
         }
-        let plan = try Planner(indexes: entry?.indexes ?? []).plan(
+        // A `$natural` sort is a `$natural` hint: a collection scan in that direction.
+        let hint = natural.sortsNaturally ? .document(["$natural": .int32(natural.reverse ? -1 : 1)]) : query.hint
+        var plan = try Planner(indexes: entry?.indexes ?? []).plan(
             filter: filter, sort: sort, projection: projection, skip: query.skip,
-            limit: query.limit == 0 ? nil : query.limit, hint: query.hint)
+            limit: query.limit == 0 ? nil : query.limit, hint: hint)
+        if case .collectionScan = plan.access { plan.reverse = natural.reverse }
         return Prepared(plan: plan)
     }
 }

@@ -31,6 +31,18 @@ extension QueryEngine {
         try store.diskUsage()
     }
 
+    /// mongod's own databases that hold what Tessera keeps outside collections, with their
+    /// bytes, when they hold any: `config` (retryable-write records, mongod's
+    /// `config.transactions`) and `local` (the change log, mongod's `local.oplog.rs`).
+    public func internalDatabaseSizes() throws(MongoError) -> [(name: String, bytes: Int)] {
+        var sizes: [(name: String, bytes: Int)] = []
+        let sessions = try store.retryableWriteRecordSize()
+        if sessions.records > 0 { sizes.append(("config", sessions.bytes)) }
+        let changes = try store.changeLogSize()
+        if changes.records > 0 { sizes.append(("local", changes.bytes)) }
+        return sizes
+    }
+
     /// The size facts of `description`'s collection, from a scan of its documents (stopped
     /// by `interrupt`).
     public func statistics(of description: CollectionDescription,

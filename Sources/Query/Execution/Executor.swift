@@ -170,7 +170,8 @@ struct Executor {
                 statistics.totalDocsExamined += examined
                 interrupt.tally?.add(keysExamined: 0, docsExamined: examined)
             }
-            try collection.forEachRecord(after: resumeKey, interrupt: interrupt) { (record, key) throws(MongoError) -> Bool in
+            try collection.forEachRecord(after: resumeKey, reverse: plan.reverse, interrupt: interrupt) {
+                (record, key) throws(MongoError) -> Bool in
                 examined += 1
                 guard try matcher.matches(record) else { return true }
                 let document = try Self.decode(record)

@@ -165,6 +165,7 @@ extension Expression {
                         "An object representing an expression must have exactly one field: \(ServerText.value(value))"
                     )
                 }
+                if first.key == "$meta" { return try TextScoreMetadata.expression(first.value) }
                 return try parseOperator(first.key, first.value, &context)
             }
             var fields: [ExpressionField] = []

@@ -41,6 +41,8 @@ struct QueryPlan {
     let projection: Projection?
     let skip: Int
     let limit: Int?
+    /// Whether a collection scan walks natural order backwards (`$natural: -1`).
+    var reverse = false
 
     /// How many matches the executor must produce before skipping: `skip + limit`, saturated
     /// (a client may send both near `Int.max`); `nil` without a limit.

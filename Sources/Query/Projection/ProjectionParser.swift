@@ -248,6 +248,8 @@ struct ProjectionParser {
     ) throws(MongoError) -> Bool {
         guard ProjectionExpression.expressionNames.contains(name) else { return false }
         guard name != "$meta" else {
+            // A find with `$text` serves its text score itself (TextSearch); here there is none.
+            if argument.stringValue == "textScore" { throw TextScoreMetadata.unavailable }
             throw MongoError(MongoError.Code(238, "NotImplemented"), "$meta projections are not supported")
         }
         guard isInclusion != false else {

@@ -37,17 +37,26 @@ public struct SortSpec: Sendable {
 
     private let generator: SortKeyGenerator
 
+    /// The most keys a sort has in mongod (`kMaxCompoundIndexKeys`, the bits of an `Ordering`).
+    public static let maximumKeys = 32
+
     /// Parses `spec`; with a `collator`, strings sort in its order.
     ///
     /// - Throws: `Location15974` for a non-numeric key ("Illegal key in $sort
     ///   specification: a: \"x\""), `Location15975` for numbers other than 1 and -1,
-    ///   `Location7472500` for a repeated path, FieldPath errors (`Location40352` for an
-    ///   empty name, ...), and `NotImplemented` for `$meta` sorts.
-    public init(_ spec: BSONDocument, collator: Collator? = nil) throws(MongoError) {
+    ///   `Location7472500` for a repeated path, `Location13103` for more than 32 keys, FieldPath errors (`Location40352` for an
+    ///   empty name, ...), `Location40218` for a text score sort outside a pipeline that carries
+    ///   one (`textScore`), and `NotImplemented` for other `$meta` sorts.
+    public init(_ spec: BSONDocument, collator: Collator? = nil, textScore: Bool = false) throws(MongoError) {
         var keys: [SortKey] = []
         var seen: Set<String> = []
         for (name, value) in spec {
             if case .document(let meta) = value {
+                if textScore, meta.count == 1, meta.first?.key == "$meta", meta.first?.value.stringValue == "textScore" {
+                    // A pipeline's text score (TextScoreMetadata): highest first.
+                    keys.append(SortKey(path: FieldPath(components: [TextScoreMetadata.field]), ascending: false))
+                    continue
+                }
                 try Self.rejectMeta(meta)
             }
             guard value.isNumeric else {
@@ -63,6 +72,8 @@ public struct SortSpec: Sendable {
             }
             keys.append(SortKey(path: path, ascending: direction == 1))
         }
+        // mongod's sort key generator builds an `Ordering` of the keys: one bit per key, 32 at most.
+        guard keys.count <= Self.maximumKeys else { throw MongoError.location(13103, "too many compound keys") }
         self.spec = spec
         self.keys = keys
         self.collator = collator
@@ -81,6 +92,7 @@ public struct SortSpec: Sendable {
         guard case .string(let name) = first.value, supported.contains(name) else {
             throw MongoError.location(31138, "Illegal $meta sort: \(ShellText.element(first.key, first.value))")
         }
+        if name == "textScore" { throw TextScoreMetadata.unavailable }
         throw MongoError(MongoError.Code(238, "NotImplemented"), "$meta sort by \(name) is not supported")
     }
 

@@ -46,7 +46,8 @@ extension QueryCollection {
     /// A find whose filter has `$text`, run whole; `nil` when the filter has none.
     ///
     /// - Throws: `IndexNotFound` (27) without a text index, `BadValue` (2) for a malformed
-    ///   `$text` or a compound text index whose prefix fields the filter does not pin.
+    ///   `$text`, a compound text index whose prefix fields the filter does not pin, any hint
+    ///   or a `$natural` sort (mongod refuses both beside `$text`).
     func textSearch(_ query: FindQuery) throws(MongoError) -> TextSearchRun? {
         guard let plan = try planTextSearch(query) else { return nil }
         return try runTextSearch(plan)
@@ -59,6 +60,7 @@ extension QueryCollection {
 
     func planTextSearch(_ query: FindQuery) throws(MongoError) -> TextSearchPlan? {
         guard let (textArgument, restSpec) = try TextQuery.extract(from: query.filter) else { return nil }
+        try NaturalOrder.checkText(sort: query.sort, hint: query.hint)
         let textQuery = try TextQuery(textArgument)
         let collator = try collator()
         let rest = try Filter(restSpec, collator: collator)
@@ -202,14 +204,45 @@ extension QueryCollection {
     /// - Throws: the errors of ``textSearch(_:)``.
     func textHead(_ spec: MatchSpec, rest: [Stage]) throws(MongoError) -> Head {
         let fold = spec.textFold
-        let run = try textSearch(FindQuery(filter: spec.filterSpec, projection: fold?.projection, sort: fold?.sort,
-                                           skip: fold?.skip ?? 0, limit: fold?.limit))
+        let run = try textSearch(Self.textFindQuery(spec))
         var residual: [Stage] = []
         if !spec.expressions.isEmpty {
             residual.append(.match(MatchSpec(spec: spec.spec, filterSpec: BSONDocument(), filter: try Filter(BSONDocument()),
                                              expressions: spec.expressions)))
         }
-        return Head(source: .documents(run?.documents ?? []), rest: residual + rest, consumed: 1 + (fold?.count ?? 0))
+        // `rest` starts at parsed stage 1; the residual `$expr` match goes before it.
+        let stages = spec.scoreReadUntil.map { TextScoreMetadata.dropped(from: residual + rest, after: $0 - 1 + residual.count) }
+            ?? residual + rest
+        return Head(source: .documents(run?.documents ?? []), rest: stages, consumed: 1 + (fold?.count ?? 0))
+    }
+}
+
+extension QueryCollection {
+    /// The find a pipeline's first `$match` with `$text` runs (with the stages folded into it).
+    static func textFindQuery(_ spec: MatchSpec) -> FindQuery {
+        let fold = spec.textFold
+        var projection = fold?.projection
+        if spec.scoreReadUntil != nil {
+            var carrying = projection ?? BSONDocument()
+            carrying[TextScoreMetadata.field] = ["$meta": "textScore"]
+            projection = carrying
+        }
+        return FindQuery(filter: spec.filterSpec, projection: projection, sort: fold?.sort,
+                         skip: fold?.skip ?? 0, limit: fold?.limit)
+    }
+
+    /// The `$cursor` stage of an aggregation's explain when its first `$match` has `$text`:
+    /// the text search's plan (TEXT_MATCH over FETCH over TEXT_OR) as find's explain gives it,
+    /// with `executionStats` past `queryPlanner` verbosity.
+    ///
+    /// - Throws: the errors of ``textSearch(_:)``.
+    func textCursorExplain(_ spec: MatchSpec, verbosity: ExplainVerbosity) throws(MongoError) -> BSONDocument? {
+        let query = Self.textFindQuery(spec)
+        guard let plan = try planTextSearch(query) else { return nil }
+        let run = verbosity == .queryPlanner ? nil : try runTextSearch(plan)
+        var cursor = plan.explain(namespace: namespace, filter: query.filter, verbosity: verbosity, run: run)
+        cursor["ok"] = nil
+        return cursor
     }
 }
 

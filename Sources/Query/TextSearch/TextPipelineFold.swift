@@ -33,7 +33,9 @@ struct TextPipelineFold: Sendable {
         case let ("$sort", .document(spec)):
             let onlyScore = spec.allSatisfy { QueryCollection.isTextScoreMeta($0.value) }
             // Ordinary keys sort the documents before any projection changed them.
-            guard !spec.isEmpty, sort == nil, skip == 0, limit == nil, projection == nil || onlyScore else { return false }
+            // A `$natural` key is the `$sort` stage's own error (16410), not a find's.
+            guard !spec.isEmpty, spec["$natural"] == nil, sort == nil, skip == 0, limit == nil, projection == nil || onlyScore
+            else { return false }
             sort = spec
         case let ("$project", .document(spec)):
             guard !spec.isEmpty, projection == nil,

@@ -32,16 +32,32 @@ public enum TextLanguage: String, Sendable, CaseIterable {
         self == .none ? nil : rawValue
     }
 
-    /// The words the index and `$text` leave out (compared lowercased, with diacritics).
+    /// The words the index and `$text` leave out (compared lowercased, with diacritics): the
+    /// Snowball project's list of each language (TextStopWordLists.swift); none for `none` and
+    /// Romanian, which MongoDB ships no list for either.
     var stopWords: Set<String> {
         switch self {
+        case .none, .romanian: []
         case .english: TextStopWords.english
-        default: []
+        case .danish: TextStopWords.danish
+        case .dutch: TextStopWords.dutch
+        case .finnish: TextStopWords.finnish
+        case .french: TextStopWords.french
+        case .german: TextStopWords.german
+        case .hungarian: TextStopWords.hungarian
+        case .italian: TextStopWords.italian
+        case .norwegian: TextStopWords.norwegian
+        case .portuguese: TextStopWords.portuguese
+        case .russian: TextStopWords.russian
+        case .spanish: TextStopWords.spanish
+        case .swedish: TextStopWords.swedish
+        case .turkish: TextStopWords.turkish
         }
     }
 }
 
-/// Stop word lists (the Snowball project's lists, as MongoDB ships them).
+/// Stop word lists: English here (the Snowball project's full list, apostrophe forms included),
+/// the other languages in TextStopWordLists.swift (generated from Snowball's lists).
 enum TextStopWords {
     /// English stop words.
     static let english: Set<String> = [
