@@ -10,6 +10,13 @@ public protocol KeyValueReader: AnyObject {
     /// The value stored under `key` in `keySpace`, or `nil` if there is none.
     func get(_ key: [UInt8], in keySpace: any KeySpace) throws(StorageError) -> [UInt8]?
 
+    /// Calls `body` with the bytes stored under `key` in `keySpace` (`nil` if there are
+    /// none), valid only during the call: an engine that can lend its own memory (RocksDB's
+    /// pinned slices) skips the copy ``get(_:in:)`` makes.
+    func withValue<Result>(
+        forKey key: [UInt8], in keySpace: any KeySpace, _ body: (UnsafeRawBufferPointer?) -> Result
+    ) throws(StorageError) -> Result
+
     /// An unpositioned cursor over `range` in `keySpace`.
     func makeCursor(over range: KeyRange, in keySpace: any KeySpace) throws(StorageError) -> Cursor
 
@@ -30,6 +37,14 @@ public protocol KeyValueReader: AnyObject {
 }
 
 extension KeyValueReader {
+    /// Reads a copy with ``get(_:in:)`` and lends it to `body`; the default for every engine.
+    public func withValue<Result>(
+        forKey key: [UInt8], in keySpace: any KeySpace, _ body: (UnsafeRawBufferPointer?) -> Result
+    ) throws(StorageError) -> Result {
+        guard let value = try get(key, in: keySpace) else { return body(nil) }
+        return value.withUnsafeBytes { body($0) }
+    }
+
     /// Walks a cursor over `range`; the default for every engine.
     public func scan(
         _ range: KeyRange,

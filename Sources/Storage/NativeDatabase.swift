@@ -76,6 +76,19 @@ final class NativeDatabase: @unchecked Sendable {
         return CBytes.copy(value, count: length)
     }
 
+    /// Calls `body` with `key`'s value read with `readOptions`, pinned in RocksDB's memory
+    /// for the call (no copy), or with `nil` when absent.
+    func withValue<Result>(
+        forKey key: [UInt8], in keySpace: any KeySpace, readOptions: OpaquePointer,
+        _ body: (UnsafeRawBufferPointer?) -> Result
+    ) throws(StorageError) -> Result {
+        guard let pinned = try pinnedSlice(key, in: keySpace, readOptions: readOptions) else { return body(nil) }
+        defer { rocksdb_pinnableslice_destroy(pinned) }
+        var length = 0
+        let value = rocksdb_pinnableslice_value(pinned, &length)
+        return body(CBytes.view(value, count: length))
+    }
+
     /// Reads `key` without copying; the caller owns the returned slice.
     func pinnedSlice(_ key: [UInt8], in keySpace: any KeySpace, readOptions: OpaquePointer) throws(StorageError) -> OpaquePointer? {
         let family = try columnFamily(keySpace, for: .get)

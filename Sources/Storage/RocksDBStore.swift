@@ -199,6 +199,14 @@ public final class RocksDBStore: StorageEngine, StorageMaintenance, StorageFigur
         try database.get(key, in: keySpace, readOptions: database.readOptions)
     }
 
+    /// Calls `body` with the value of `key` in `keySpace` pinned in RocksDB's memory (not
+    /// copied), or with `nil` if absent.
+    public func withValue<Result>(
+        forKey key: [UInt8], in keySpace: any KeySpace, _ body: (UnsafeRawBufferPointer?) -> Result
+    ) throws(StorageError) -> Result {
+        try database.withValue(forKey: key, in: keySpace, readOptions: database.readOptions, body)
+    }
+
     /// The value of `key` in `keySpace` without copying it, or `nil` if absent.
     public func pinnedValue(forKey key: [UInt8], in keySpace: any KeySpace) throws(StorageError) -> PinnedValue? {
         guard let slice = try database.pinnedSlice(key, in: keySpace, readOptions: database.readOptions) else {

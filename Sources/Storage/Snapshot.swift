@@ -40,6 +40,14 @@ public final class Snapshot: KeyValueSnapshot, @unchecked Sendable {
         try database.get(key, in: keySpace, readOptions: readOptions)
     }
 
+    /// Calls `body` with the value of `key` as of the snapshot, pinned (not copied), or
+    /// with `nil` if absent.
+    public func withValue<Result>(
+        forKey key: [UInt8], in keySpace: any KeySpace, _ body: (UnsafeRawBufferPointer?) -> Result
+    ) throws(StorageError) -> Result {
+        try database.withValue(forKey: key, in: keySpace, readOptions: readOptions, body)
+    }
+
     /// The value of `key` as of the snapshot without copying it, or `nil` if absent.
     public func pinnedValue(forKey key: [UInt8], in keySpace: any KeySpace) throws(StorageError) -> PinnedValue? {
         guard let slice = try database.pinnedSlice(key, in: keySpace, readOptions: readOptions) else { return nil }

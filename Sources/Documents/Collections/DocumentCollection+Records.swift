@@ -94,7 +94,7 @@ extension DocumentCollection {
     }
 
     /// The `InternalError` for a record of this collection that cannot be read.
-    private func unreadable(_ error: RecordError) -> MongoError {
+    func unreadable(_ error: RecordError) -> MongoError {
         MongoError(.internalError, "unreadable record in \(namespace): \(error.description)")
     }
 

@@ -268,20 +268,39 @@ public struct DocumentCollection: Sendable {
     /// `nil`; `nil` also when the collection does not exist.
     public func document(withID id: BSONValue) throws(MongoError) -> BSONDocument? {
         guard let collection = openCollection() else { return nil }
+        return try document(withID: id, in: collection)
+    }
+
+    /// ``document(withID:)`` and the collection's catalog entry (`nil` when it does not
+    /// exist) from one catalog lookup: a point read needs the entry's collation too.
+    public func documentAndEntry(withID id: BSONValue) throws(MongoError) -> (document: BSONDocument?, entry: CollectionDescription?) {
+        guard let collection = openCollection() else { return (nil, nil) }
+        return (try document(withID: id, in: collection), collection.description)
+    }
+
+    /// The document whose `_id` equals `id` in the open `collection`.
+    private func document(withID id: BSONValue, in collection: Catalog.OpenCollection) throws(MongoError) -> BSONDocument? {
         if let transaction {
             let stored = try transaction.storedValue(forKey: KeyEncoding.key(for: id), in: collection, namespace: namespace)
             return try stored.map { (bytes) throws(MongoError) in try decode(bytes, decoder: RecordDecoder(registry: store.shapes)) }
         }
-        let stored: [UInt8]?
+        // Decoded straight from the engine's memory (RocksDB: the pinned slice), not a copy.
+        let decoder = RecordDecoder(registry: store.shapes)
+        let read: Result<BSONDocument, RecordError>?
         do {
-            stored = try reader.get(KeyEncoding.key(for: id), in: collection.keySpace)
+            read = try reader.withValue(forKey: KeyEncoding.key(for: id), in: collection.keySpace) { stored in
+                stored.map { stored in Result { () throws(RecordError) in try decoder.document(stored) } }
+            }
         } catch where error.code == .keySpaceDropped {
             return nil
         } catch {
             throw .storage(error)
         }
-        guard let stored else { return nil }
-        return try decode(stored, decoder: RecordDecoder(registry: store.shapes))
+        switch read {
+        case nil: return nil
+        case let .success(document)?: return document
+        case let .failure(error)?: throw unreadable(error)
+        }
     }
 
     /// Calls `body` with each document in `_id` order until it returns `false`, polling
@@ -368,7 +387,7 @@ public struct DocumentCollection: Sendable {
         do {
             return try decoder.document(bytes)
         } catch {
-            throw MongoError(.internalError, "unreadable record in \(namespace): \(error.description)")
+            throw unreadable(error)
         }
     }
 }

@@ -34,12 +34,16 @@ public struct RecordDecoder: Sendable {
 
     /// Decodes the whole record in `bytes`, validating every value.
     public func document(_ bytes: [UInt8]) throws(RecordError) -> BSONDocument {
-        let (resolver, maximumDepth) = (self.resolver, self.maximumDepth)
-        let result = try bytes.withUnsafeBufferPointer { (buffer) throws(RecordError) -> BSONDocument in
-            try RecordReader(raw: UnsafeRawBufferPointer(buffer), resolver: resolver, maximumDepth: maximumDepth)
-                .document(start: 0, end: buffer.count, depth: 1)
+        let result = bytes.withUnsafeBytes { (buffer) -> Result<BSONDocument, RecordError> in
+            Result { () throws(RecordError) in try document(buffer) }
         }
-        return result
+        return try result.get()
+    }
+
+    /// Decodes the whole record in `raw` (storage's own memory, say), validating every value;
+    /// the document keeps no reference to `raw`.
+    public func document(_ raw: UnsafeRawBufferPointer) throws(RecordError) -> BSONDocument {
+        try RecordReader(raw: raw, resolver: resolver, maximumDepth: maximumDepth).document(start: 0, end: raw.count, depth: 1)
     }
 
     /// Converts the whole record in `bytes` to BSON bytes without materialising a

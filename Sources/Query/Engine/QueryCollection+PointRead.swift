@@ -27,11 +27,15 @@ extension QueryCollection {
               let id = Self.idEquality(query.filter) else { return .notApplicable }
         // A collation compares strings by their collation keys: `_id: "a"` could then match
         // a stored "A", which the key of "a" does not find.
-        if Collator.containsStrings(id), try collator() != nil { return .notApplicable }
+        // One catalog lookup serves the read and the collation (read first: a collated
+        // string `_id`, which then goes to the planned path, is the rare case).
+        let (document, entry) = try collection.documentAndEntry(withID: id)
+        let collator = try collator(defaultFrom: entry)
+        if Collator.containsStrings(id), collator != nil { return .notApplicable }
         let projection = try query.projection.flatMap { (spec) throws(MongoError) -> Projection? in
-            spec.isEmpty ? nil : try Projection(spec, filter: try Filter(query.filter, collator: try collator()))
+            spec.isEmpty ? nil : try Projection(spec, filter: try Filter(query.filter, collator: collator))
         }
-        guard let document = try collection.document(withID: id) else { return .read(nil) }
+        guard let document else { return .read(nil) }
         guard let projection else { return .read(document) }
         return .read(try projection.apply(to: document))
     }
