@@ -42,14 +42,14 @@ struct PostgresFailoverTests {
         let server = try PostgresTestServer.start()
         var location = try server.makeDatabase()
         let admin = try PostgresStore(location: location)
-        try admin.pool.withLink { link throws(StorageError) in
+        _ = try admin.pool.withLink { link throws(StorageError) in
             try link.run(PostgresStatement("ALTER DATABASE \(location.database) SET default_transaction_read_only = on"), .write)
         }
         location.targetSessionAttributes = .readWrite
         let refused = #expect(throws: StorageError.self) { try PostgresStore(location: location) }
         #expect(refused?.code == .ioError)
         #expect(refused?.description.contains("read-only") == true)
-        try admin.pool.withLink { link throws(StorageError) in
+        _ = try admin.pool.withLink { link throws(StorageError) in
             // This session was opened before the change: it may still write.
             try link.run(PostgresStatement("ALTER DATABASE \(location.database) SET default_transaction_read_only = off"), .write)
         }
@@ -67,7 +67,7 @@ struct PostgresFailoverTests {
         let lock = try holder.lockCommits()
         #expect(lock.isHeld)
         // What a failover does to the holder's connection: the database ends it.
-        try other.pool.withLink { link throws(StorageError) in
+        _ = try other.pool.withLink { link throws(StorageError) in
             try link.run(PostgresStatement(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"),
                 .write)

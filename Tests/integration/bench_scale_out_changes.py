@@ -77,7 +77,8 @@ def main() -> None:
         clients = [MongoClient(server.uri) for server in servers]
         print(throughput(clients[:1], arguments.writers, arguments.seconds, "one server"))
         print(throughput(clients, arguments.writers, arguments.seconds, "three servers"))
-        print(delivery(clients[1], clients[0], arguments.events))
+        if arguments.events > 0:
+            print(delivery(clients[1], clients[0], arguments.events))
         for client in clients:
             client.close()
     finally:
