@@ -127,18 +127,12 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// One server of a multi-host location.
+/// One server of a multi-host location (made by parsing a URI).
 public struct PostgresHostPort: Sendable, Hashable {
     /// The host name or address.
     public var host: String
     /// The TCP port.
     public var port: Int
-
-    /// A server at `host:port`.
-    public init(host: String, port: Int) {
-        self.host = host
-        self.port = port
-    }
 }
 
 /// libpq's `target_session_attrs`: which of a location's servers a connection may stay on.

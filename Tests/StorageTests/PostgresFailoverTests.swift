@@ -32,10 +32,7 @@ struct PostgresFailoverTests {
         location.host = "127.0.0.1"
         location.port = 1
         location.fallbackHosts = [live]
-        let store = try PostgresStore(location: location)
-        let space = try store.keySpace(named: "k")
-        try store.put([1], [2], in: space, durability: .journaled)
-        #expect(try store.get([1], in: space) == [2])
+        try expectWritable(location)
     }
 
     @Test func readWriteSkipsAReadOnlyServer() throws {
@@ -53,10 +50,7 @@ struct PostgresFailoverTests {
             // This session was opened before the change: it may still write.
             try link.run(PostgresStatement("ALTER DATABASE \(location.database) SET default_transaction_read_only = off"), .write)
         }
-        let store = try PostgresStore(location: location)
-        let space = try store.keySpace(named: "k")
-        try store.put([1], [2], in: space, durability: .journaled)
-        #expect(try store.get([1], in: space) == [2])
+        try expectWritable(location)
     }
 
     @Test func aCommitLockWhoseConnectionClosedIsNotHeld() throws {
@@ -80,5 +74,13 @@ struct PostgresFailoverTests {
         #expect(next.isHeld)
         next.release()
         lock.release()
+    }
+
+    /// Opens an engine at `location` and checks that a write is read back.
+    private func expectWritable(_ location: PostgresLocation) throws {
+        let store = try PostgresStore(location: location)
+        let space = try store.keySpace(named: "k")
+        try store.put([1], [2], in: space, durability: .journaled)
+        #expect(try store.get([1], in: space) == [2])
     }
 }
