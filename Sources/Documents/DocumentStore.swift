@@ -165,6 +165,9 @@ public final class DocumentStore: Sendable {
         self.shapes = shapes
         self.shared = shared
         self.catalog = Catalog(loaded.state)
+        // Other servers append to the same log: poll its tail so their entries reach this
+        // server's change streams without waiting for this server's next write.
+        if shared != nil { changeLog.startFollowing(every: SharedCatalog.changeLogPollInterval) }
         // Another server's temporary collections are in use, not left over.
         if shared == nil { dropLeftoverTemporaryCollections() }
         releaseChargesOfMissingOwners()
@@ -579,13 +582,16 @@ public final class DocumentStore: Sendable {
                     batch.put(CatalogKey.catalogVersion, token, in: catalogKeySpace)
                     version = token
                 }
+                try shared?.checkHeld()
                 do {
                     try storage.write(batch, durability: .buffered)
                 } catch {
                     // An I/O error may leave a torn WAL record: no later write or sync can be
                     // trusted until the store is reopened. A full disk only suspends syncs
                     // until RocksDB recovers (GroupCommitStateMachine).
-                    if error.code == .ioError { groupCommit.writeFailed(error) }
+                    // A shared engine is a database server: a lost connection tears nothing,
+                    // and the next write reconnects (to a promoted standby after a failover).
+                    if error.code == .ioError, shared == nil { groupCommit.writeFailed(error) }
                     throw .storage(error)
                 }
                 if let version { shared?.noteWritten(version) }

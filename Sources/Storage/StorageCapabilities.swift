@@ -62,4 +62,7 @@ public protocol SharedStorage: StorageEngine {
 public protocol SharedCommitLock: AnyObject, Sendable {
     /// Gives the lock up (once; later calls do nothing).
     func release()
+    /// Whether the lock may still be held: false once the connection holding it closed (the
+    /// database server died or failed over), after which another server may hold it.
+    var isHeld: Bool { get }
 }

@@ -1,6 +1,7 @@
 // PostgresLocation: where a PostgreSQL-protocol database is, parsed from the URI that
-// `tessera serve --storage` takes (`postgresql://USER[:PASSWORD]@HOST:PORT/DB[?host=/socket/dir]`).
-// Owns the parsing and the secret-free form used in messages; opens nothing.
+// `tessera serve --storage` takes (`postgresql://USER[:PASSWORD]@HOST:PORT[,HOST:PORT...]/DB
+// [?host=/socket/dir][&target_session_attrs=read-write]`). Owns the parsing, the hosts to try in
+// order and the secret-free form used in messages; opens nothing.
 public import Storage
 
 /// A PostgreSQL-protocol server and database: host and port (TCP) or a socket directory,
@@ -18,6 +19,11 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
     public var database: String
     /// A directory holding the server's Unix socket (`?host=/dir`); `nil` for TCP.
     public var socketDirectory: String?
+    /// Further servers after `host:port`, tried in order when it cannot be used (libpq's
+    /// multi-host URIs: a primary and its standbys).
+    public var fallbackHosts: [PostgresHostPort] = []
+    /// Which servers a connection may be kept on (`target_session_attrs`).
+    public var targetSessionAttributes: PostgresTargetSessionAttributes = .any
 
     /// A location from its parts.
     public init(host: String, port: Int = 5432, user: String, password: String? = nil, database: String,
@@ -35,7 +41,8 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         text.hasPrefix("postgresql://") || text.hasPrefix("postgres://")
     }
 
-    /// Parses `postgresql://USER[:PASSWORD]@HOST[:PORT]/DB[?host=/socket/dir]`.
+    /// Parses `postgresql://USER[:PASSWORD]@HOST[:PORT][,HOST[:PORT]...]/DB[?host=/socket/dir]
+    /// [&target_session_attrs=any|read-write|primary]` (other query options are ignored).
     ///
     /// - Throws: `StorageError` (`.invalidArgument`) naming what is missing or malformed.
     public init(uri: String) throws(StorageError) {
@@ -64,24 +71,44 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
             password = String(credentials[credentials.index(after: colon)...])
         }
         guard !user.isEmpty else { throw refuse("no user") }
-        var host = String(hostPort)
-        var port = 5432
-        if let colon = hostPort.lastIndex(of: ":") {
-            host = String(hostPort[..<colon])
-            guard let parsed = Int(hostPort[hostPort.index(after: colon)...]), (1 ... 65535).contains(parsed) else {
-                throw refuse("bad port")
+        var endpoints: [PostgresHostPort] = []
+        for item in hostPort.split(separator: ",", omittingEmptySubsequences: false) {
+            var host = String(item)
+            var port = 5432
+            if let colon = item.lastIndex(of: ":") {
+                host = String(item[..<colon])
+                guard let parsed = Int(item[item.index(after: colon)...]), (1 ... 65535).contains(parsed) else {
+                    throw refuse("bad port")
+                }
+                port = parsed
             }
-            port = parsed
+            endpoints.append(PostgresHostPort(host: host, port: port))
         }
+        guard let first = endpoints.first else { throw refuse("no host") }
+        if endpoints.count > 1, endpoints.contains(where: { $0.host.isEmpty }) { throw refuse("empty host in host list") }
+        var attributes = PostgresTargetSessionAttributes.any
         var socketDirectory: String?
         for pair in query.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1)
             guard parts.count == 2 else { continue }
             if parts[0] == "host", parts[1].hasPrefix("/") { socketDirectory = String(parts[1]) }
+            if parts[0] == "target_session_attrs" {
+                guard let parsed = PostgresTargetSessionAttributes(rawValue: String(parts[1])) else {
+                    throw refuse("target_session_attrs must be any, read-write or primary")
+                }
+                attributes = parsed
+            }
         }
-        guard !host.isEmpty || socketDirectory != nil else { throw refuse("no host") }
-        self.init(host: host.isEmpty ? "localhost" : host, port: port, user: user, password: password,
+        guard !first.host.isEmpty || socketDirectory != nil else { throw refuse("no host") }
+        self.init(host: first.host.isEmpty ? "localhost" : first.host, port: first.port, user: user, password: password,
                   database: database, socketDirectory: socketDirectory)
+        fallbackHosts = Array(endpoints.dropFirst())
+        targetSessionAttributes = attributes
+    }
+
+    /// Every server to try, in order: `host:port`, then the fallbacks.
+    public var hosts: [PostgresHostPort] {
+        [PostgresHostPort(host: host, port: port)] + fallbackHosts
     }
 
     /// The Unix socket file, when the location names a socket directory.
@@ -91,7 +118,30 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
 
     /// The URI without the password, for messages and `StorageEngine.location`.
     public var description: String {
-        let socket = socketDirectory.map { "?host=\($0)" } ?? ""
-        return "postgresql://\(user)@\(host):\(port)/\(database)\(socket)"
+        var options: [String] = []
+        if let socketDirectory { options.append("host=\(socketDirectory)") }
+        if targetSessionAttributes != .any { options.append("target_session_attrs=\(targetSessionAttributes.rawValue)") }
+        let query = options.isEmpty ? "" : "?" + options.joined(separator: "&")
+        let hostList = hosts.map { "\($0.host):\($0.port)" }.joined(separator: ",")
+        return "postgresql://\(user)@\(hostList)/\(database)\(query)"
     }
+}
+
+/// One server of a multi-host location (made by parsing a URI).
+public struct PostgresHostPort: Sendable, Hashable {
+    /// The host name or address.
+    public var host: String
+    /// The TCP port.
+    public var port: Int
+}
+
+/// libpq's `target_session_attrs`: which of a location's servers a connection may stay on.
+public enum PostgresTargetSessionAttributes: String, Sendable, Hashable {
+    /// The first server that accepts the connection.
+    case any
+    /// Only a server that accepts writes (`SHOW transaction_read_only` is `off`): the primary,
+    /// never a hot standby.
+    case readWrite = "read-write"
+    /// As `readWrite` (PostgreSQL 14's name for a server not in recovery).
+    case primary
 }

@@ -19,6 +19,8 @@ final class PostgresPool: @unchecked Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let idle = Mutex<[PostgresConnection]>([])
     private let nextID = Atomic<Int>(0)
+    /// The index in `location.hosts` of the host the last new connection went to.
+    private let preferredHost = Atomic<Int>(0)
     let logger: Logger
     /// Idle connections kept for reuse; more are closed when checked back in.
     private let maximumIdle: Int
@@ -56,21 +58,68 @@ final class PostgresPool: @unchecked Sendable {
         if let connection = idle.withLock({ $0.popLast() }) {
             return PostgresLink(connection: connection, pool: self)
         }
+        return PostgresLink(connection: try connect(), pool: self)
+    }
+
+    /// A new connection to the first of the location's hosts that accepts one and meets its
+    /// `target_session_attrs`, starting with the host the last connection went to (libpq's
+    /// host iteration: after a failover the old primary refuses or is read-only, and the
+    /// promoted standby is found). Throws the last host's failure when none will do.
+    private func connect() throws(StorageError) -> PostgresConnection {
+        let hosts = location.hosts
+        let start = preferredHost.load(ordering: .relaxed)
+        var failure = StorageError(.open, path: location.description, status: "no PostgreSQL host to connect to", code: .ioError)
+        for offset in 0 ..< hosts.count {
+            let index = (start + offset) % hosts.count
+            do {
+                let connection = try connect(to: hosts[index])
+                guard try accepts(connection) else {
+                    Self.close(connection)
+                    failure = StorageError(.open, path: location.description,
+                                           status: "PostgreSQL \(hosts[index].host):\(hosts[index].port) is read-only (a standby)",
+                                           code: .ioError)
+                    continue
+                }
+                preferredHost.store(index, ordering: .relaxed)
+                return connection
+            } catch {
+                failure = error
+            }
+        }
+        throw failure
+    }
+
+    /// A connection to `endpoint` (or to the location's Unix socket).
+    private func connect(to endpoint: PostgresHostPort) throws(StorageError) -> PostgresConnection {
         var configuration: PostgresConnection.Configuration
         if let socketPath = location.socketPath {
             configuration = .init(unixSocketPath: socketPath, username: location.user, password: location.password,
                                   database: location.database)
         } else {
-            configuration = .init(host: location.host, port: location.port, username: location.user,
+            configuration = .init(host: endpoint.host, port: endpoint.port, username: location.user,
                                   password: location.password, database: location.database, tls: .disable)
         }
         configuration.options.connectTimeout = .seconds(10)
         let id = nextID.add(1, ordering: .relaxed).newValue
         do {
-            let connection = try PostgresConnection.connect(on: group.next(), configuration: configuration, id: id,
-                                                            logger: logger).blockingResult()
-            return PostgresLink(connection: connection, pool: self)
+            return try PostgresConnection.connect(on: group.next(), configuration: configuration, id: id,
+                                                  logger: logger).blockingResult()
         } catch {
+            throw PostgresFailure.storageError(error, operation: .open, location: location)
+        }
+    }
+
+    /// Whether `connection` meets the location's `target_session_attrs`: for `read-write`,
+    /// `SHOW transaction_read_only` (which PostgreSQL, CockroachDB and YugabyteDB all answer)
+    /// must be `off`; a hot standby answers `on`.
+    private func accepts(_ connection: PostgresConnection) throws(StorageError) -> Bool {
+        guard location.targetSessionAttributes != .any else { return true }
+        do {
+            let rows = try connection.query(PostgresQuery(unsafeSQL: "SHOW transaction_read_only"), logger: logger)
+                .blockingResult().rows
+            return rows.first.flatMap { try? $0.makeRandomAccess()[0].decode(String.self) } == "off"
+        } catch {
+            Self.close(connection)
             throw PostgresFailure.storageError(error, operation: .open, location: location)
         }
     }

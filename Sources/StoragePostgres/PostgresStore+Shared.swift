@@ -51,4 +51,9 @@ final class PostgresCommitLock: SharedCommitLock {
     func release() {
         link.rollbackAndRelease()
     }
+
+    /// False once the connection whose transaction holds the row lock has closed.
+    var isHeld: Bool {
+        !link.connection.isClosed
+    }
 }

@@ -3,7 +3,9 @@
 # directory, pg_ctl on a free loopback port, one database per caller, stopping and removing
 # the cluster. The same steps as scripts/test-scale-out (which does them in bash) and
 # Tests/StorageTests/PostgresTestServer.swift; every wait is bounded, and a cluster that does
-# not come up raises with its log (tests never skip for it).
+# not come up raises with its log (tests never skip for it). For failover tests: a streaming
+# hot standby of a cluster (pg_basebackup -R), synchronous replication to it, an abrupt stop
+# of the primary and the standby's promotion (pg_ctl promote).
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 from tessera_server import free_port
@@ -77,8 +80,50 @@ class PostgresCluster:
                                  "-A", "-t", "-c", sql], check=True, capture_output=True, timeout=30)
         return result.stdout.decode().strip()
 
+    def crash(self) -> None:
+        """Stops the cluster the way a crash would: `pg_ctl stop -m immediate` (no checkpoint,
+        clients cut off); the data directory stays."""
+        self._run([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "-t", "30", "stop"], timeout=60)
+
+    def require_synchronous_standby(self, timeout: float = 60.0) -> None:
+        """Makes every commit wait until a standby has flushed it (`synchronous_standby_names
+        = '*'`, `synchronous_commit = on`), then waits until one streams synchronously: an
+        acknowledged commit then survives losing this cluster."""
+        self.query(f"postgresql://postgres@127.0.0.1:{self.port}/postgres",
+                   "ALTER SYSTEM SET synchronous_standby_names = '*'")
+        self.query(f"postgresql://postgres@127.0.0.1:{self.port}/postgres", "SELECT pg_reload_conf()")
+        deadline = time.monotonic() + timeout
+        while self.query(f"postgresql://postgres@127.0.0.1:{self.port}/postgres",
+                         "SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync'") != "1":
+            if time.monotonic() > deadline:
+                raise PostgresStartError(f"no synchronous standby within {timeout} s")
+            time.sleep(0.2)
+
     def stop(self) -> None:
         if (self.data / "postmaster.pid").exists():
             subprocess.run(self.as_postgres + [str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w",
                                                "stop"], capture_output=True, timeout=60)
         shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+class PostgresStandby(PostgresCluster):
+    """A streaming hot standby of `primary`: a base backup of it (`pg_basebackup -R` writes
+    standby.signal and primary_conninfo) started on a port of its own."""
+
+    def __init__(self, primary: PostgresCluster) -> None:
+        super().__init__()
+        self.primary = primary
+
+    def start(self) -> None:
+        (self.scratch / "cluster").mkdir()
+        if self.as_postgres:
+            shutil.chown(self.scratch / "cluster", user="postgres")
+        self._run([str(PG_BIN / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(self.primary.port), "-U", "postgres",
+                   "-D", str(self.data), "-R", "-X", "stream", "-c", "fast"], timeout=120)
+        self._run([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-t", "30", "start",
+                   "-o", f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.scratch / 'cluster'} "
+                         f"-c max_connections=200"], timeout=60)
+
+    def promote(self) -> None:
+        """Ends recovery: the standby becomes a primary that accepts writes (`pg_ctl promote -w`)."""
+        self._run([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-w", "-t", "60", "promote"], timeout=90)

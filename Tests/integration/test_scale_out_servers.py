@@ -7,7 +7,9 @@
 # raced from all three has exactly one winner, a capped collection written through all
 # three keeps one order and its limit,
 # hello answers as a router (pymongo sees a sharded topology and keeps working when
-# one server is SIGKILLed) and a retryable insert interrupted by a kill is applied once.
+# one server is SIGKILLed), a retryable insert interrupted by a kill is applied once, and a
+# change stream on one server sees the others' writes in one commit order and, after its
+# server is SIGKILLed, resumes on another from its token with nothing lost or repeated.
 
 from __future__ import annotations
 
@@ -455,3 +457,89 @@ def session_record(shared: SharedDatabase, lsid: dict) -> dict | None:
                     "(SELECT id FROM tessera_keyspaces WHERE name = 'sessions') "
                     f"AND key = '\\x{bytes(lsid['id']).hex()}'::bytea")
     return bson.decode(bytes.fromhex(value), codec_options=CodecOptions(tz_aware=False)) if value else None
+
+
+def read_events(stream, count: int, timeout: float) -> list[dict]:
+    """The next `count` events of `stream` (fails the test if they do not come in time)."""
+    events: list[dict] = []
+    deadline = time.monotonic() + timeout
+    while len(events) < count:
+        assert time.monotonic() < deadline, f"{len(events)} of {count} events within {timeout} s"
+        event = stream.try_next()
+        if event is not None:
+            events.append(event)
+    return events
+
+
+def event_key(event: dict) -> tuple:
+    """What identifies one change: its resume token, kind, document and cluster time."""
+    return (event["_id"]["_data"], event["operationType"], event["documentKey"]["_id"], event["clusterTime"])
+
+
+def test_change_stream_on_one_server_sees_every_write_from_the_others_in_commit_order_and_resumes_on_a_third(shared, clients):
+    # A only watches; B and C write concurrently. A's stream must see their writes (A never
+    # commits anything itself, so nothing but following the shared log brings them), in one
+    # global commit order: the same order a stream on C reads, with rising cluster times.
+    # A is SIGKILLed halfway; C resumes A's stream from A's last token: together the two
+    # read every write exactly once.
+    watcher, writers = clients[0], clients[1:]
+    clients[1].shared.feed.insert_one({"_id": "created"})
+    # Each getMore may wait a minute: it returns sooner only when A learns of a new entry, so
+    # reading the events within the bound below needs A to follow the log, not time out.
+    stream_a = watcher.shared.feed.watch(max_await_time_ms=60_000)
+    start = stream_a.resume_token
+    # A reference stream on C from A's starting token: a token is valid on any server.
+    reference = clients[2].shared.feed.watch(resume_after=start, max_await_time_ms=200)
+    per_writer = 80
+    errors: list[BaseException] = []
+
+    def write(index: int) -> None:
+        try:
+            collection = writers[index].shared.feed
+            for n in range(per_writer):
+                collection.insert_one({"_id": f"w{index}-{n}", "w": index, "n": n})
+                if n % 4 == 3:
+                    collection.update_one({"_id": f"w{index}-{n - 1}"}, {"$set": {"touched": n}})
+        except BaseException as error:  # noqa: BLE001 - reported by the main thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=write, args=(index,)) for index in range(len(writers))]
+    for thread in threads:
+        thread.start()
+    total = len(writers) * (per_writer + per_writer // 4)
+    half = total // 2
+    before_kill = read_events(stream_a, half, timeout=50)
+    token = stream_a.resume_token
+    shared.servers[0].kill()
+    try:
+        for thread in threads:
+            thread.join(timeout=120)
+            assert not thread.is_alive(), "a writer did not finish within 120 s"
+        assert not errors, errors
+        # The writers go on meanwhile; C resumes after the last event A delivered.
+        with clients[2].shared.feed.watch(resume_after=token, max_await_time_ms=200) as resumed:
+            after_kill = read_events(resumed, total - half, timeout=120)
+            # Nothing beyond the writes: no duplicate delivered after the last one.
+            assert resumed.try_next() is None
+        expected = read_events(reference, total, timeout=120)
+        assert reference.try_next() is None
+        reference.close()
+
+        # No event lost or duplicated across the kill and the switch of server, and both
+        # servers delivered the same changes in the same order.
+        assert [event_key(event) for event in before_kill + after_kill] == [event_key(event) for event in expected]
+        # That order is one commit order: cluster times rise strictly, and each writer's own
+        # writes appear in the order it made them (every write exactly once).
+        times = [event["clusterTime"] for event in expected]
+        assert all(earlier < later for earlier, later in zip(times, times[1:]))
+        for index in range(len(writers)):
+            own = [(event["operationType"], event["documentKey"]["_id"]) for event in expected
+                   if event["documentKey"]["_id"].startswith(f"w{index}-")]
+            made = []
+            for n in range(per_writer):
+                made.append(("insert", f"w{index}-{n}"))
+                if n % 4 == 3:
+                    made.append(("update", f"w{index}-{n - 1}"))
+            assert own == made
+    finally:
+        shared.restart_stopped()

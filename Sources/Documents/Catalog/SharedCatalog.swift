@@ -10,6 +10,9 @@ internal import BSON
 
 /// The coordination of a store with the other servers writing to the same database.
 final class SharedCatalog: Sendable {
+    /// How often each server reads the change log's tail for other servers' entries: the
+    /// most a change stream waits for another server's commit (docs/scale-out.md).
+    static let changeLogPollInterval: Duration = .milliseconds(50)
     /// The engine, as the shared capability.
     let storage: any SharedStorage
     /// Serialises taking and giving up the database lock; held while waiting for it.
@@ -58,6 +61,16 @@ final class SharedCatalog: Sendable {
         hold.withLock { $0 = Hold(count: 1, lock: lock) }
     }
 
+    /// Throws unless this server's hold on the database lock is still alive: a commit must
+    /// not be written once the connection holding the lock has closed (the database failed
+    /// over, or dropped the connection), because another server may hold the lock by then.
+    func checkHeld() throws(MongoError) {
+        guard let lock = hold.withLock({ $0.lock }), !lock.isHeld else { return }
+        throw .storage(StorageError(.write, path: storage.location,
+                                    status: "the database commit lock was lost with its connection; the write was not made",
+                                    code: .ioError))
+    }
+
     /// Gives up one local hold; the last one releases the database lock.
     func leave() {
         gate.lock()
@@ -77,10 +90,7 @@ final class SharedCatalog: Sendable {
     private func refresh(_ store: DocumentStore) throws(MongoError) {
         let version: [UInt8]?
         do {
-            let tail = try storage.entries(.all, in: store.changeLog.keySpace, direction: .reverse, limit: 1).first
-            if let newest = tail.flatMap({ CatalogKey.uint64($0.key) }), newest > store.changeLog.latestSequence {
-                store.changeLog.publish(through: newest, count: 0, bytes: 0)
-            }
+            try store.changeLog.catchUp()
             version = try storage.get(CatalogKey.catalogVersion, in: store.catalogKeySpace)
         } catch {
             throw .storage(error)

@@ -32,6 +32,8 @@ public final class ChangeLog: Sendable {
     private let commits = ConditionLock()
     /// Callbacks waiting for the next commit (waits parked on an event loop, not a thread).
     private let watchers = Mutex(CommitWatchers())
+    /// The poller that brings in other servers' entries, on a shared engine only.
+    private let follower = Mutex<ChangeLogFollower?>(nil)
 
     init(storage: any StorageEngine, keySpace: any KeySpace, shapes: ShapeRegistry, retention: ChangeLogRetention) throws(StorageError) {
         self.storage = storage
@@ -102,6 +104,71 @@ public final class ChangeLog: Sendable {
             retained.withLock { $0.append(first: sequence + 1 - UInt64(count), count: count, bytes: bytes) }
         }
         latest.store(sequence, ordering: .releasing)
+        wakeReaders()
+    }
+
+    /// Moves the newest sequence number forward to `sequence` (never back) and wakes the
+    /// readers: entries another server committed to a shared log. Safe from any thread,
+    /// concurrently with ``publish(through:count:bytes:)``.
+    func advance(to sequence: UInt64) {
+        var current = latest.load(ordering: .acquiring)
+        while current < sequence {
+            let (exchanged, original) = latest.compareExchange(expected: current, desired: sequence,
+                                                               ordering: .acquiringAndReleasing)
+            if exchanged {
+                wakeReaders()
+                return
+            }
+            current = original
+        }
+    }
+
+    /// Reads the log's newest key from the engine (one reverse seek) and advances to it:
+    /// what other servers sharing the engine committed since this server last looked.
+    /// Every entry at or below that key is committed too (commits are serialised by the
+    /// database commit lock and each writes its entries before releasing it), so readers
+    /// never meet a gap below the new position.
+    func catchUp() throws(StorageError) {
+        let tail = try storage.entries(.all, in: keySpace, direction: .reverse, limit: 1).first
+        if let newest = tail.flatMap({ CatalogKey.uint64($0.key) }) {
+            advance(to: newest)
+        }
+    }
+
+    /// The newest committed sequence number as of now: on a shared log (one another server
+    /// also appends to) read from the engine, so a stream opened "now" starts after every
+    /// entry committed before it was opened, not after what the last poll saw.
+    public func currentSequence() throws(MongoError) -> UInt64 {
+        if follower.withLock({ $0 != nil }) {
+            do {
+                try catchUp()
+            } catch {
+                throw .storage(error)
+            }
+        }
+        return latestSequence
+    }
+
+    /// Starts polling the engine for other servers' entries every `interval` (a shared
+    /// engine). Idempotent; the poller ends when the log is released.
+    func startFollowing(every interval: Duration) {
+        follower.withLock { follower in
+            guard follower == nil else { return }
+            follower = ChangeLogFollower(log: self, interval: interval)
+        }
+    }
+
+    /// How many polls of the engine the follower has run (0 when not following).
+    public var followerPollCount: Int {
+        follower.withLock { $0?.pollCount.load(ordering: .relaxed) ?? 0 }
+    }
+
+    deinit {
+        follower.withLock { $0?.stop() }
+    }
+
+    /// Wakes blocked readers and calls the parked callbacks.
+    private func wakeReaders() {
         commits.withLock { commits.broadcast() }
         let woken = watchers.withLock { $0.takeAll() }
         for callback in woken { callback() }

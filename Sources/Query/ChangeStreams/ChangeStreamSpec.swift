@@ -185,7 +185,7 @@ public struct ChangeStreamSpec: Sendable {
     /// - Throws: `ChangeStreamHistoryLost` (286) when the change log no longer holds the
     ///   entries right after that point.
     func startingSequence(in changeLog: ChangeLog) throws(MongoError) -> UInt64 {
-        let latest = changeLog.latestSequence
+        let latest = try changeLog.currentSequence()
         let after: UInt64
         switch start {
         case .now: return latest
