@@ -56,6 +56,13 @@ def error_code(error: PyMongoError) -> int | None:
     return getattr(error, "code", None)
 
 
+def assert_acknowledged_present(coll, acknowledged) -> None:
+    """Every acknowledged `_id` is in `coll` (read after a restart)."""
+    present = {doc["_id"] for doc in coll.find({}, {"_id": 1})}
+    missing = [key for key in acknowledged if key not in present]
+    assert not missing, f"{len(missing)} acknowledged writes lost: {sorted(map(str, missing))[:10]}"
+
+
 def restart_without_faults(server: TesseraServer) -> None:
     """Stops the faulty server (any exit code: its disk is broken) and starts a clean one."""
     if server.running:
@@ -101,9 +108,7 @@ def test_fsync_eio_refuses_writes_keeps_reads_and_keeps_every_acknowledged_write
         restart_without_faults(server)
         with server.client() as mongo:
             coll = mongo["faults"]["items"]
-            present = {doc["_id"] for doc in coll.find({}, {"_id": 1})}
-            missing = [key for key in acknowledged if key not in present]
-            assert not missing, f"{len(missing)} acknowledged writes lost"
+            assert_acknowledged_present(coll, acknowledged)
             coll.insert_one({"_id": "after-restart"}, )
         figures(f"faults/fsync EIO: {len(acknowledged)} acknowledged before the fault, all present after restart")
     finally:
@@ -358,10 +363,7 @@ def test_journaled_writers_racing_a_wal_failure_are_never_acknowledged_unwritten
             assert coll.find_one({"_id": acknowledged[0]}) is not None  # reads still answer
         restart_without_faults(server)
         with server.client() as mongo:
-            coll = mongo["race"]["items"]
-            present = {doc["_id"] for doc in coll.find({}, {"_id": 1})}
-            missing = [key for key in acknowledged if key not in present]
-            assert not missing, f"{len(missing)} acknowledged writes lost: {missing[:10]}"
+            assert_acknowledged_present(mongo["race"]["items"], acknowledged)
             assert mongo["race"].command("validate", "items")["valid"]
         figures(f"faults/race with failing {failing}: {len(acknowledged)} acknowledged by 8 j:true writers, "
                 f"all present after restart; refusals with codes {sorted(set(codes))}")

@@ -15,7 +15,7 @@ from pymongo.write_concern import WriteConcern
 
 from support import count_matching
 from tessera_server import TesseraServer
-from test_faults import OUT_OF_DISK_SPACE, error_code, faultshim, shimmed_server, small_tmpfs  # noqa: F401 (fixtures)
+from test_faults import OUT_OF_DISK_SPACE, assert_acknowledged_present, error_code, faultshim, shimmed_server, small_tmpfs  # noqa: F401 (fixtures)
 
 RESUME_TIMEOUT_SECONDS = 120
 
@@ -98,9 +98,7 @@ def test_writes_resume_without_a_restart_once_the_disk_has_space_again(tmp_path,
     try:
         with server.client() as mongo:
             coll = mongo["faults"]["items"]
-            present = {doc["_id"] for doc in coll.find({}, {"_id": 1})}
-            missing = acknowledged - present
-            assert not missing, f"{len(missing)} acknowledged writes lost: {sorted(map(str, missing))[:10]}"
+            assert_acknowledged_present(coll, acknowledged)
             assert coll.find_one({"_id": 2})["tag"] == 98
             # The index agrees with the documents.
             for tag in range(7):
@@ -171,9 +169,7 @@ def test_writes_resume_once_the_configured_disk_reserve_is_free(small_tmpfs, tmp
     server.start()
     try:
         with server.client() as mongo:
-            present = {doc["_id"] for doc in mongo["faults"]["items"].find({}, {"_id": 1})}
-            missing = acknowledged - present
-            assert not missing, f"{len(missing)} acknowledged writes lost: {sorted(map(str, missing))[:10]}"
+            assert_acknowledged_present(mongo["faults"]["items"], acknowledged)
         figures(f"faults/disk reserve 8 MiB: full after {len(acknowledged) - 21} acknowledged inserts, "
                 f"{free_when_full >> 10} KiB free; 16 MiB freed, writes resumed after {refused} refusals; "
                 f"{len(acknowledged)} acknowledged, all present after SIGKILL")
