@@ -87,6 +87,8 @@ public final class DocumentStore: Sendable {
     /// commit order and read-check-write sequences (duplicate keys) are atomic. Index builds
     /// hold it one batch at a time (IndexBuild.swift).
     let commitSection = ConditionLock()
+    /// How long commits wait for and hold `commitSection` (serverStatus).
+    let commitSectionTimes = CommitSectionTimes()
     /// Serialises catalog changes (create, drop, indexes) with each other.
     let ddlSection = ConditionLock()
     /// Compiles partial index filters.
@@ -224,11 +226,11 @@ public final class DocumentStore: Sendable {
     /// Runs `body` holding the commit section and, on a shared store, the database commit
     /// lock (index builds, which keep every writer out while they scan).
     func withCommitSection<Result>(_ body: () throws(MongoError) -> Result) throws(MongoError) -> Result {
-        try commitSection.withLock { () throws(MongoError) -> Result in
-            try shared?.enter(self)
-            defer { shared?.leave() }
-            return try body()
-        }
+        let entered = enterCommitSection()
+        defer { leaveCommitSection(enteredAt: entered) }
+        try shared?.enter(self)
+        defer { shared?.leave() }
+        return try body()
     }
 
     /// Writes the format record into a new store, or checks an existing one's version.
@@ -561,11 +563,11 @@ public final class DocumentStore: Sendable {
         } catch {
             throw .storage(error)
         }
-        if !holdingSection { commitSection.lock() }
+        let entered = holdingSection ? nil : enterCommitSection()
         do {
             try shared?.enter(self)
         } catch {
-            if !holdingSection { commitSection.unlock() }
+            if let entered { leaveCommitSection(enteredAt: entered) }
             throw error
         }
         let pending = PendingCommit(batch: batch, changeLog: changeLog, catalogKeySpace: catalogKeySpace,
@@ -602,13 +604,13 @@ public final class DocumentStore: Sendable {
             }
         } catch {
             shared?.leave()
-            if !holdingSection { commitSection.unlock() }
+            if let entered { leaveCommitSection(enteredAt: entered) }
             throw error
         }
         // Given up before the commit section, so the next local commit takes the database
         // lock again (queueing behind other servers) instead of joining this hold forever.
         shared?.leave()
-        if !holdingSection { commitSection.unlock() }
+        if let entered { leaveCommitSection(enteredAt: entered) }
         if let ticket, writeConcern == .journaled {
             do {
                 try groupCommit.waitUntilSynced(ticket) { () throws(StorageError) in
@@ -620,6 +622,27 @@ public final class DocumentStore: Sendable {
         }
         changeLog.noteCommitted(pending.entryCount)
         return result
+    }
+
+    /// Takes the commit section, recording how long the caller waited; returns when it
+    /// entered, for ``leaveCommitSection(enteredAt:)``.
+    func enterCommitSection() -> ContinuousClock.Instant {
+        let asked = ContinuousClock.now
+        commitSection.lock()
+        let entered = ContinuousClock.now
+        commitSectionTimes.recordWait(entered - asked)
+        return entered
+    }
+
+    /// Records how long the section was held since `entered` and releases it.
+    func leaveCommitSection(enteredAt entered: ContinuousClock.Instant) {
+        commitSectionTimes.recordHold(.now - entered)
+        commitSection.unlock()
+    }
+
+    /// How long commits have waited for and held the commit section since open.
+    public var commitSectionFigures: CommitSectionFigures {
+        commitSectionTimes.figures
     }
 
     /// Makes every write committed so far durable (one WAL fsync, shared with concurrent

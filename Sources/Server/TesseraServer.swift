@@ -57,6 +57,9 @@ public struct ServerConfiguration: Sendable {
     public var slowMilliseconds = 100
     /// The share of slow operations logged and profiled (`--slow-op-sample-rate`).
     public var slowOpSampleRate = 1.0
+    /// After a full disk, the free space (bytes) at which writes resume (`--disk-reserve-mb`);
+    /// `nil` keeps the storage engine's default (64 MiB).
+    public var diskReserveBytes: Int?
 
     /// A configuration; the defaults are `mongod`'s (127.0.0.1:27017) with data in `data/`.
     public init(
@@ -203,7 +206,8 @@ public final class TesseraServer: Service, Sendable {
                 store = try CommandStore(
                     path: configuration.dbPath, maximumCollections: Int(clamping: parameters.integer("maxCollections")),
                     maximumShapes: Int(clamping: parameters.integer("maxShapes")),
-                    maximumShapesPerCollection: Int(clamping: parameters.integer("maxShapesPerCollection")))
+                    maximumShapesPerCollection: Int(clamping: parameters.integer("maxShapesPerCollection")),
+                    diskReserveBytes: configuration.diskReserveBytes)
             }
         } catch {
             let failure = StartError(description: "cannot open the store at \(configuration.dbPath): \(error)")

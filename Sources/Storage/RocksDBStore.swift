@@ -38,8 +38,15 @@ public final class RocksDBStore: StorageEngine, StorageMaintenance, StorageFigur
         let names = try RocksDBStore.existingColumnFamilies(at: path, options: baseOptions,
                                                             createIfMissing: options.createIfMissing)
         var perFamily: [NativeOptions] = []
+        // RocksDB's full-disk reserve is the largest memtable size the store opens with
+        // (StorageOptions.diskReserveBytes): open with memtables of the reserve's size, then
+        // give them their real size below.
+        let memtableBytes = options.writeBufferBytes.flatMap { $0 > 0 ? $0 : nil } ?? StorageOptions.defaultWriteBufferBytes
+        let reserveBytes = max(options.diskReserveBytes, 1)
         for name in names {
-            perFamily.append(try baseOptions.forKeySpace(named: name, path: path))
+            let familyOptions = try baseOptions.forKeySpace(named: name, path: path)
+            if reserveBytes != memtableBytes { rocksdb_options_set_write_buffer_size(familyOptions.pointer, reserveBytes) }
+            perFamily.append(familyOptions)
         }
         var handles = [OpaquePointer?](repeating: nil, count: names.count)
         // All names NUL-terminated in one buffer, so one closure can hand RocksDB a pointer
@@ -85,11 +92,31 @@ public final class RocksDBStore: StorageEngine, StorageMaintenance, StorageFigur
             throw StorageError(.open, path: path, status: "RocksDB did not return a handle for every column family",
                                code: .unknown)
         }
+        if reserveBytes != memtableBytes {
+            for family in byName.values {
+                try Self.setWriteBufferSize(memtableBytes, of: family, in: database, path: path)
+            }
+        }
         self.path = path
         self.options = options
         self.database = database
         self.defaultKeySpace = defaultKeySpace
         self.keySpaceTable = Mutex(KeySpaceTable(byName: byName, baseOptions: baseOptions))
+    }
+
+    /// Sets the memtable size of one open key space (RocksDB's `SetOptions`).
+    private static func setWriteBufferSize(_ bytes: Int, of family: ColumnFamily, in database: NativeDatabase,
+                                           path: String) throws(StorageError) {
+        let key = "write_buffer_size", value = String(bytes)
+        try StorageError.check(.open, path: path) { error in
+            key.withCString { keyPointer in
+                value.withCString { valuePointer in
+                    let keys: [UnsafePointer<CChar>?] = [keyPointer]
+                    let values: [UnsafePointer<CChar>?] = [valuePointer]
+                    rocksdb_set_options_cf(database.pointer, family.handle, 1, keys, values, error)
+                }
+            }
+        }
     }
 
     /// The column families recorded in the database at `path`; just `default` for a

@@ -4,6 +4,9 @@
 
 /// How to open a `RocksDBStore`.
 public struct StorageOptions: Sendable {
+    /// RocksDB's default memtable size (`write_buffer_size`), used when ``writeBufferBytes`` is nil.
+    public static let defaultWriteBufferBytes = 64 << 20
+
     /// Create the database if the directory holds none. Default `true`.
     public var createIfMissing: Bool = true
     /// Fail if the directory already holds a database. Default `false`.
@@ -20,6 +23,13 @@ public struct StorageOptions: Sendable {
     public var compressionPerLevel: [Compression] = [.lz4, .lz4, .lz4, .lz4, .lz4, .lz4, .zstd]
     /// Size of one memtable before it is flushed, in bytes; `nil` keeps RocksDB's default (64 MiB).
     public var writeBufferBytes: Int? = nil
+    /// After a full disk, how much free space there must be before RocksDB resumes writes by
+    /// itself (its SstFileManager checks every 5 seconds, then flushes the memtables onto a
+    /// new WAL). RocksDB takes this reserve from the largest memtable size the store opens
+    /// with, so the key spaces open with memtables of this size and are given their real
+    /// size (``writeBufferBytes``) right after. Default 64 MiB (RocksDB's own default);
+    /// RocksDB raises anything below 64 KiB to 64 KiB.
+    public var diskReserveBytes: Int = 64 << 20
     /// The most all key spaces' memtables may hold together before RocksDB flushes the
     /// largest (`db_write_buffer_size`). A store has a key space per collection and index,
     /// each with its own memtables, so without this cap memory grows with their number.

@@ -53,6 +53,8 @@ struct ServeFileConfiguration: Decodable {
     /// The Prometheus endpoint (`--metrics-port`, `--metrics-bind`).
     var metricsPort: Int?
     var metricsBind: String?
+    /// After a full disk, the free MiB at which writes resume (`--disk-reserve-mb`).
+    var diskReserveMB: Int?
     /// Server parameters, as mongod's config file's `setParameter` (values: text or JSON scalars).
     var setParameter: [String: ParameterSetting]?
 }
@@ -100,7 +102,7 @@ struct Serve: AsyncParsableCommand {
         valueName: "postgresql://USER@HOST:PORT/DB"))
     var storage: String?
 
-    @Option(name: .long, help: "JSON file with any of {\"bind\", \"port\", \"dbpath\", \"storage\", \"logLevel\", \"setParameter\", \"auth\", \"auditLog\", \"tlsMode\", \"tlsCertificateKeyFile\", \"tlsCAFile\", \"tlsAllowConnectionsWithoutCertificates\", \"metricsPort\", \"metricsBind\"}.")
+    @Option(name: .long, help: "JSON file with any of {\"bind\", \"port\", \"dbpath\", \"storage\", \"logLevel\", \"setParameter\", \"auth\", \"auditLog\", \"tlsMode\", \"tlsCertificateKeyFile\", \"tlsCAFile\", \"tlsAllowConnectionsWithoutCertificates\", \"metricsPort\", \"metricsBind\", \"diskReserveMB\"}.")
     var config: String?
 
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (default info).")
@@ -142,6 +144,10 @@ struct Serve: AsyncParsableCommand {
     var slowMs: Int = 100
     @Option(name: .long, help: "The share (0 to 1) of slow commands logged and profiled (default 1), as mongod's --slowOpSampleRate.")
     var slowOpSampleRate: Double = 1
+    @Option(name: .long, help: ArgumentHelp(
+        "After the disk fills, writes are refused (14031) until this many MiB are free again, then resume without a restart (default 64; 1 to 1048576).",
+        valueName: "MIB"))
+    var diskReserveMb: Int?
 
     func run() async throws {
         let file = try loadConfigFile()
@@ -164,6 +170,10 @@ struct Serve: AsyncParsableCommand {
         guard (0...3_600_000).contains(shutdownTimeoutMs) else {
             throw ValidationError("--shutdown-timeout-ms \(shutdownTimeoutMs) is out of range (0 to 3600000)")
         }
+        let diskReserveMB = diskReserveMb ?? file.diskReserveMB
+        if let diskReserveMB, !(1...1_048_576).contains(diskReserveMB) {
+            throw ValidationError("--disk-reserve-mb \(diskReserveMB) is out of range (1 to 1048576)")
+        }
         let parameters = try serverParameters(file)
         let authEnabled = auth || file.auth == true
         let tlsSettings = try tls.settings(file)
@@ -184,11 +194,13 @@ struct Serve: AsyncParsableCommand {
         if !loopbackOnly && !authEnabled {
             logger.warning("listening on a non-loopback address without --auth (--insecure-no-auth): every client can read and drop all data")
         }
+        var storageSection: BSONDocument = ["dbPath": .string(dbPath)]
+        if let diskReserveMB { storageSection.append("diskReserveMB", .int32(Int32(clamping: diskReserveMB))) }
         var net: BSONDocument = ["bindIp": .string(host), "port": .int32(Int32(port))]
         if serverTLS != nil { net.append("tls", .document(ServeTLSOptions.parsed(tlsSettings))) }
         var parsed: BSONDocument = [
             "net": .document(net),
-            "storage": ["dbPath": .string(dbPath)],
+            "storage": .document(storageSection),
             "systemLog": ["verbosity": .string(level.rawValue)],
             "security": ["authorization": .string(authEnabled ? "enabled" : "disabled")],
         ]
@@ -215,6 +227,7 @@ struct Serve: AsyncParsableCommand {
         guard (0...1).contains(slowOpSampleRate) else { throw ValidationError("--slow-op-sample-rate must be between 0 and 1") }
         configuration.slowMilliseconds = slowMs
         configuration.slowOpSampleRate = slowOpSampleRate
+        configuration.diskReserveBytes = diskReserveMB.map { $0 << 20 }
         if let metricsPort = metricsPort ?? file.metricsPort {
             guard (0...65535).contains(metricsPort) else { throw ValidationError("metrics port \(metricsPort) is out of range") }
             configuration.metricsPort = metricsPort

@@ -93,6 +93,45 @@ struct GroupCommitTests {
         #expect(machine.next(for: unsynced) == .durable)
     }
 
+    @Test func syncRunningWhenAnAppendFailsAcknowledgesNothing() {
+        var (machine, early) = Self.oneSyncedTicket()
+        let covered = machine.issueTicket()
+        #expect(machine.next(for: covered) == .lead(through: covered))
+        // Another writer's append fails while the sync runs; the sync then reports success.
+        machine.writeFailed(eio)
+        machine.syncSucceeded(through: covered)
+        #expect(machine.synced == early)
+        #expect(machine.next(for: covered) == .fail(eio))
+        #expect(machine.next(for: early) == .durable)
+        #expect(machine.next(for: machine.issueTicket()) == .fail(eio))
+    }
+
+    @Test func syncRunningWhenTheDiskFillsWaitsForASyncAfterRecovery() {
+        var machine = GroupCommitStateMachine()
+        let covered = machine.issueTicket()
+        #expect(machine.next(for: covered) == .lead(through: covered))
+        machine.writeFailed(enospc)
+        machine.syncSucceeded(through: covered)
+        #expect(machine.next(for: covered) == .fail(enospc))
+        // Recovered: the ticket is acknowledged only by a sync led after the failure.
+        let resumed = machine.issueTicket()
+        #expect(machine.next(for: covered) == .lead(through: resumed))
+        machine.syncSucceeded(through: resumed)
+        #expect(machine.next(for: covered) == .durable)
+    }
+
+    @Test func groupCommitFailsWaitersOfASyncThatOverlappedAFailedAppend() {
+        let groupCommit = GroupCommit()
+        let eio = self.eio
+        let ticket = groupCommit.ticket()
+        // The append fails from inside the running sync, which then succeeds.
+        #expect(throws: eio) {
+            try groupCommit.waitUntilSynced(ticket) { () throws(StorageError) in groupCommit.writeFailed(eio) }
+        }
+        #expect(groupCommit.failure == eio)
+        #expect(groupCommit.batches.figures.writes == 0)
+    }
+
     @Test func fsyncFailureIsFinalEvenWithNoSpaceOrWhileSuspended() {
         var machine = GroupCommitStateMachine()
         _ = machine.next(for: machine.issueTicket())

@@ -56,6 +56,13 @@ def error_code(error: PyMongoError) -> int | None:
     return getattr(error, "code", None)
 
 
+def assert_acknowledged_present(coll, acknowledged) -> None:
+    """Every acknowledged `_id` is in `coll` (read after a restart)."""
+    present = {doc["_id"] for doc in coll.find({}, {"_id": 1})}
+    missing = [key for key in acknowledged if key not in present]
+    assert not missing, f"{len(missing)} acknowledged writes lost: {sorted(map(str, missing))[:10]}"
+
+
 def restart_without_faults(server: TesseraServer) -> None:
     """Stops the faulty server (any exit code: its disk is broken) and starts a clean one."""
     if server.running:
@@ -101,9 +108,7 @@ def test_fsync_eio_refuses_writes_keeps_reads_and_keeps_every_acknowledged_write
         restart_without_faults(server)
         with server.client() as mongo:
             coll = mongo["faults"]["items"]
-            present = {doc["_id"] for doc in coll.find({}, {"_id": 1})}
-            missing = [key for key in acknowledged if key not in present]
-            assert not missing, f"{len(missing)} acknowledged writes lost"
+            assert_acknowledged_present(coll, acknowledged)
             coll.insert_one({"_id": "after-restart"}, )
         figures(f"faults/fsync EIO: {len(acknowledged)} acknowledged before the fault, all present after restart")
     finally:
@@ -294,6 +299,74 @@ def test_unjournaled_writes_are_synced_in_the_background(tmp_path, figures):
         with server.client() as mongo:
             assert count_matching(mongo["loose"]["items"]) == 100
         figures(f"faults/w:1 background sync: {after - before} background syncs for 50 w:1 writes in about 1 s")
+    finally:
+        if server.running:
+            server.stop(timeout=30)
+
+
+@pytest.mark.parametrize("failing", ["write,pwrite,pwritev", "fsync,fdatasync"])
+def test_journaled_writers_racing_a_wal_failure_are_never_acknowledged_unwritten(tmp_path, faultshim, figures, failing):
+    """Eight j:true writers while the WAL's writes (or fsyncs) start failing with EIO: syncs
+    are under way when an append fails. The server stays up, refuses writes from then on,
+    and every write it acknowledged is present after a restart without the fault (a WAL
+    write the shim refused never reached the file, so an acknowledgement it covered would
+    show as a lost write)."""
+    import threading
+
+    server, control = shimmed_server(tmp_path, faultshim)
+    server.start()
+    acknowledged: list[str] = []
+    codes: list[int | None] = []
+    lock = threading.Lock()
+    armed = threading.Event()
+
+    def writer(number: int) -> None:
+        with server.client(retryWrites=False) as mongo:
+            coll = mongo["race"].get_collection("items", write_concern=WriteConcern(w=1, j=True))
+            deadline = time.monotonic() + 60
+            sequence = 0
+            while time.monotonic() < deadline:
+                key = f"{number}-{sequence}"
+                sequence += 1
+                try:
+                    coll.insert_one({"_id": key, "payload": "w" * 200})
+                except PyMongoError as error:
+                    with lock:
+                        codes.append(error_code(error))
+                    if armed.is_set():
+                        return
+                    raise
+                with lock:
+                    acknowledged.append(key)
+
+    try:
+        threads = [threading.Thread(target=writer, args=(number,)) for number in range(8)]
+        for thread in threads:
+            thread.start()
+        while True:
+            with lock:
+                if len(acknowledged) >= 400:
+                    break
+            time.sleep(0.05)
+        armed.set()
+        # A few more calls succeed after arming, so the failure lands among running syncs.
+        control.write_text(f"{failing} EIO 16")
+        for thread in threads:
+            thread.join(timeout=90)
+        assert not any(thread.is_alive() for thread in threads), "a writer was never refused"
+        assert server.running, server.log_tail()
+        assert codes and DUPLICATE_KEY not in codes and None not in codes, codes
+        with server.client(retryWrites=False) as mongo:
+            coll = mongo["race"].get_collection("items", write_concern=WriteConcern(w=1, j=True))
+            with pytest.raises(PyMongoError):
+                coll.insert_one({"_id": "after-failure"})
+            assert coll.find_one({"_id": acknowledged[0]}) is not None  # reads still answer
+        restart_without_faults(server)
+        with server.client() as mongo:
+            assert_acknowledged_present(mongo["race"]["items"], acknowledged)
+            assert mongo["race"].command("validate", "items")["valid"]
+        figures(f"faults/race with failing {failing}: {len(acknowledged)} acknowledged by 8 j:true writers, "
+                f"all present after restart; refusals with codes {sorted(set(codes))}")
     finally:
         if server.running:
             server.stop(timeout=30)

@@ -122,3 +122,20 @@ def test_out_and_rename_over_a_target_are_all_or_nothing_across_sigkill(tmp_path
     finally:
         if server.running:
             server.stop(timeout=30)
+
+
+def test_out_into_a_capped_collection_is_refused_as_mongod_does(client):
+    db = client["outcapped"]
+    db.drop_collection("target")
+    db.drop_collection("source")
+    db.create_collection("target", capped=True, size=4096)
+    db.target.insert_many([{"_id": key} for key in range(5)])
+    db.source.insert_many([{"_id": key, "new": True} for key in range(20)])
+    with pytest.raises(OperationFailure) as refused:
+        db.source.aggregate([{"$out": "target"}])
+    assert refused.value.code == 17152
+    assert refused.value.details["codeName"] == "Location17152"
+    assert "outcapped.target" in str(refused.value) and "capped" in str(refused.value)
+    assert sorted(doc["_id"] for doc in db.target.find()) == list(range(5))
+    assert db.target.options().get("capped") is True
+    assert not [name for name in db.list_collection_names() if name.startswith(TEMPORARY_PREFIX)]

@@ -5,15 +5,17 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from contextlib import contextmanager
 
 import pytest
-from pymongo.errors import PyMongoError
+from pymongo.errors import BulkWriteError, PyMongoError
 from pymongo.write_concern import WriteConcern
 
 from support import count_matching
-from test_faults import OUT_OF_DISK_SPACE, error_code, faultshim, shimmed_server  # noqa: F401 (fixture)
+from tessera_server import TesseraServer
+from test_faults import OUT_OF_DISK_SPACE, assert_acknowledged_present, error_code, faultshim, shimmed_server, small_tmpfs  # noqa: F401 (fixtures)
 
 RESUME_TIMEOUT_SECONDS = 120
 
@@ -96,9 +98,7 @@ def test_writes_resume_without_a_restart_once_the_disk_has_space_again(tmp_path,
     try:
         with server.client() as mongo:
             coll = mongo["faults"]["items"]
-            present = {doc["_id"] for doc in coll.find({}, {"_id": 1})}
-            missing = acknowledged - present
-            assert not missing, f"{len(missing)} acknowledged writes lost: {sorted(map(str, missing))[:10]}"
+            assert_acknowledged_present(coll, acknowledged)
             assert coll.find_one({"_id": 2})["tag"] == 98
             # The index agrees with the documents.
             for tag in range(7):
@@ -131,3 +131,48 @@ def test_an_fsync_failure_still_refuses_writes_after_the_disk_heals(tmp_path, fa
             assert "restart the server to recover" in str(refused.value)
             time.sleep(1)
         assert count_matching(coll, {"_id": {"$lt": 50}}) == 50
+
+
+def test_writes_resume_once_the_configured_disk_reserve_is_free(small_tmpfs, tmp_path, figures):
+    """With --disk-reserve-mb 8, freeing 16 MiB is enough for writes to resume, where RocksDB's
+    own reserve (the 64 MiB memtable size) would keep them refused."""
+    filler = small_tmpfs / "filler"
+    filler.write_bytes(b"\0" * (16 << 20))
+    server = TesseraServer(small_tmpfs / "db", tmp_path / "server.log", extra_args=["--disk-reserve-mb", "8"])
+    with journaled_items(server) as (mongo, coll):
+        parsed = mongo.admin.command("getCmdLineOpts")["parsed"]
+        assert parsed["storage"]["diskReserveMB"] == 8
+        payload = "r" * 4000
+        acknowledged: set[object] = set()
+        code = None
+        for batch in range(2000):
+            documents = [{"_id": batch * 100 + k, "payload": payload} for k in range(100)]
+            try:
+                coll.insert_many(documents)
+            except PyMongoError as error:
+                code = error_code(error)
+                inserted = error.details.get("nInserted", 0) if isinstance(error, BulkWriteError) else 0
+                acknowledged.update(document["_id"] for document in documents[:inserted])
+                break
+            acknowledged.update(document["_id"] for document in documents)
+        assert code == OUT_OF_DISK_SPACE, f"the tmpfs never filled, or the error was {code}"
+        free_when_full = shutil.disk_usage(small_tmpfs).free
+        assert free_when_full < 8 << 20, free_when_full
+        filler.unlink()
+        assert shutil.disk_usage(small_tmpfs).free < 64 << 20
+        probe, refused = insert_until_accepted(coll, lambda attempt: {"_id": f"probe-{attempt}"})
+        acknowledged.add(probe)
+        for key in range(20):
+            coll.insert_one({"_id": f"resumed-{key}", "payload": payload})
+            acknowledged.add(f"resumed-{key}")
+        server.kill()
+    server.start()
+    try:
+        with server.client() as mongo:
+            assert_acknowledged_present(mongo["faults"]["items"], acknowledged)
+        figures(f"faults/disk reserve 8 MiB: full after {len(acknowledged) - 21} acknowledged inserts, "
+                f"{free_when_full >> 10} KiB free; 16 MiB freed, writes resumed after {refused} refusals; "
+                f"{len(acknowledged)} acknowledged, all present after SIGKILL")
+    finally:
+        if server.running:
+            server.stop(timeout=30)

@@ -200,7 +200,11 @@ def test_write_conflicts_and_group_commit_figures(metrics_server):
         def group_commit():
             return client.admin.command("serverStatus")["tessera"]["journal"]["groupCommit"]
 
+        def commit_section():
+            return client.admin.command("serverStatus")["tessera"]["commitSection"]
+
         start = group_commit()
+        section_start = commit_section()
         journaled = client.t.get_collection("journaled", write_concern=WriteConcern(j=True))
         writers, each = 8, 25
 
@@ -219,6 +223,12 @@ def test_write_conflicts_and_group_commit_figures(metrics_server):
         assert end["writes"] - start["writes"] >= writers * each
         assert sum(end["batchSizes"].values()) == end["batches"]
         assert end["largestBatch"] >= 1
+        # Every insert entered the commit section once; each entry falls in one wait bucket.
+        section = commit_section()
+        assert section["acquisitions"] - section_start["acquisitions"] >= writers * each
+        assert sum(section["waitTimes"].values()) == section["acquisitions"]
+        assert list(section["waitTimes"])[-1] == "more"
+        assert section["longestWaitMicros"] <= section["waitMicros"]
 
         samples, text = scrape(metrics_server)
     assert value(samples, "tessera_write_conflicts_total") >= seen

@@ -15,11 +15,14 @@ public final class CommandStore: Sendable {
     /// Opens (or creates) the store at `path`, holding at most `maximumCollections`
     /// collections (the `maxCollections` parameter) and `maximumShapes` document shapes,
     /// `maximumShapesPerCollection` of them created by one collection (`maxShapes`,
-    /// `maxShapesPerCollection`); `nil`: the store's defaults.
+    /// `maxShapesPerCollection`), and resuming writes after a full disk once
+    /// `diskReserveBytes` are free; `nil`: the store's defaults.
     public init(
-        path: String, maximumCollections: Int? = nil, maximumShapes: Int? = nil, maximumShapesPerCollection: Int? = nil
+        path: String, maximumCollections: Int? = nil, maximumShapes: Int? = nil, maximumShapesPerCollection: Int? = nil,
+        diskReserveBytes: Int? = nil
     ) throws(StoreOpenError) {
         var options = DocumentStoreOptions()
+        if let diskReserveBytes { options.storage.diskReserveBytes = diskReserveBytes }
         if let maximumCollections { options.maximumCollectionCount = maximumCollections }
         if let maximumShapes { options.maximumShapeCount = maximumShapes }
         if let maximumShapesPerCollection { options.maximumShapesPerCollection = maximumShapesPerCollection }

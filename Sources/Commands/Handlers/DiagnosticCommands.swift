@@ -78,6 +78,7 @@ enum DiagnosticCommands {
                     "commitIntervalMs": .int64(server.configuration.parameters.integer("journalCommitInterval")),
                     "groupCommit": .document(groupCommitSection(server.engine.groupCommitFigures)),
                 ]),
+                "commitSection": .document(commitSectionSection(server.engine.commitSectionFigures)),
             ]),
             "storageEngine": .document([
                 "name": "rocksdb", "supportsCommittedReads": .bool(true), "persistent": .bool(true),
@@ -115,6 +116,21 @@ enum DiagnosticCommands {
         }
         return ["batches": .int64(figures.batches), "writes": .int64(figures.writes),
                 "largestBatch": .int64(figures.largestBatch), "batchSizes": .document(sizes)]
+    }
+
+    /// serverStatus's `tessera.commitSection`: how often commits entered the store's commit
+    /// section, the time they waited to enter and held it (microseconds, summed), the longest
+    /// wait, and entries per wait time (`waitTimes`, keyed by each bucket's inclusive upper
+    /// bound in microseconds).
+    static func commitSectionSection(_ figures: CommitSectionFigures) -> BSONDocument {
+        var waits = BSONDocument()
+        for (index, count) in figures.waitBucketCounts.enumerated() {
+            let bounds = CommitSectionFigures.waitBucketBoundsMicros
+            waits.append(index < bounds.count ? "le\(bounds[index])us" : "more", .int64(count))
+        }
+        return ["acquisitions": .int64(figures.acquisitions), "waitMicros": .int64(figures.waitNanos / 1_000),
+                "holdMicros": .int64(figures.holdNanos / 1_000),
+                "longestWaitMicros": .int64(figures.longestWaitNanos / 1_000), "waitTimes": .document(waits)]
     }
 
     /// getLog: `"*"` lists the log names; `"global"` the kept lines; `"startupWarnings"`

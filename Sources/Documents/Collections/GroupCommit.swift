@@ -14,6 +14,11 @@ internal import Storage
 /// not yet covered by a successful sync fails with the original error, and no sync is led
 /// again.
 ///
+/// A sync that was running when an append failed acknowledges nothing: it may have met the
+/// WAL writer the failed append left behind (a torn record, an error RocksDB keeps), so its
+/// success proves nothing about the tickets it covers. They fail with the append's error,
+/// or, once a full disk has healed, wait for a sync led afterwards.
+///
 /// A full disk is not final: when a write is refused with a recoverable no-space error
 /// (``StorageError/isRecoverableNoSpace``: an append failed, no fsync did), the machine is
 /// `suspended` — no sync is led (the WAL file whose append failed must not be synced), and
@@ -52,6 +57,9 @@ struct GroupCommitStateMachine: Sendable {
     private(set) var syncing = false
     /// Healthy until a sync fails.
     private(set) var health = Health.healthy
+    /// Whether an append failed while the running sync was under way (its success then
+    /// counts for nothing).
+    private(set) var appendFailedDuringSync = false
 
     /// The next ticket; call once per appended write, in WAL order. An append after a
     /// full disk means the storage engine has recovered: a suspended journal is healthy again.
@@ -81,8 +89,13 @@ struct GroupCommitStateMachine: Sendable {
     }
 
     /// The leader's sync made every ticket up to `target` durable.
+    /// Unless an append failed while it ran: then nothing is marked durable.
     mutating func syncSucceeded(through target: UInt64) {
         syncing = false
+        if appendFailedDuringSync {
+            appendFailedDuringSync = false
+            return
+        }
         synced = max(synced, target)
     }
 
@@ -90,6 +103,7 @@ struct GroupCommitStateMachine: Sendable {
     /// refused because the disk is full (no fsync ran), which suspends it.
     mutating func syncFailed(_ error: StorageError) {
         syncing = false
+        appendFailedDuringSync = false
         writeFailed(error)
     }
 
@@ -98,6 +112,7 @@ struct GroupCommitStateMachine: Sendable {
     /// RocksDB's writer refuses (or, built with assertions, aborts on) to sync, so the journal
     /// is failed for good.
     mutating func writeFailed(_ error: StorageError) {
+        if syncing { appendFailedDuringSync = true }
         switch health {
         case .failed:
             return
@@ -183,8 +198,9 @@ final class GroupCommit: @unchecked Sendable {
                 if let failure {
                     state.syncFailed(failure)
                 } else {
-                    if target > state.synced { batches.record(target - state.synced) }
+                    let previous = state.synced
                     state.syncSucceeded(through: target)
+                    if state.synced > previous { batches.record(state.synced - previous) }
                 }
                 condition.broadcast()
             }

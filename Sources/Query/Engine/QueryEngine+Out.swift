@@ -15,7 +15,8 @@ extension QueryEngine {
     /// The swap is a journaled commit, so the new contents are durable when this returns.
     ///
     /// - Throws: the insert's errors (`DuplicateKey` 11000, `DocumentValidationFailure` 121,
-    ///   ...), with the target unchanged; `CommandNotSupportedOnView` (166) for a view.
+    ///   ...), with the target unchanged; `CommandNotSupportedOnView` (166) for a view;
+    ///   `Location17152` for a capped target (as mongod, checked before anything is written).
     public func replaceContents(
         of target: Namespace, with documents: [BSONDocument], bypassDocumentValidation: Bool
     ) throws(MongoError) {
@@ -23,6 +24,9 @@ extension QueryEngine {
             throw MongoError(.commandNotSupportedOnView, "Namespace \(target) is a view, not a collection")
         }
         let existing = store.catalog.collection(target)
+        if existing?.options["capped"]?.boolValue == true {
+            throw MongoError(.location(17152), "namespace '\(target)' is capped so it can't be used for $out")
+        }
         var suffix = SystemRandomNumberGenerator()
         let temporary = try Namespace(database: target.database,
                                       collection: DocumentStore.temporaryCollectionPrefix + String(suffix.next(), radix: 16))
