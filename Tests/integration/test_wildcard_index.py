@@ -4,7 +4,10 @@
 # keyPattern {"$_path": 1, <path>: 1}, bounds on the path and its values), hint by name,
 # sort only where MongoDB allows it; every query's result equal to a collection scan over a
 # varied dataset (nested documents, arrays, nested arrays, mixed types, missing, null) before
-# and after updates and deletes; and a dump/load round trip keeping the spec.
+# and after updates and deletes; and a dump/load round trip keeping the spec. Also: the index
+# version `v` checked over the wire (wildcard needs 2; 0/3 refused, v: 1 listed as 1),
+# explain's isMultiKey/multiKeyPaths for the scanned path, and validate finding wildcard and
+# text indexes consistent, then not after the test-only corruption of their real keys.
 
 from __future__ import annotations
 
