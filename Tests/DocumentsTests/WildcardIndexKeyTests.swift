@@ -123,4 +123,40 @@ struct WildcardIndexKeyTests {
             #expect(bounded.map(\.id) == [2, 1])
         }
     }
+
+    @Test func indexVersionsFollowMongoDB() throws {
+        let validate = { (key: BSONDocument, options: BSONDocument) throws in
+            try IndexSpecValidation.validate(key: key, name: nil, options: options)
+        }
+        #expect(try validate(["a": 1], ["v": 1]).version == 1)
+        #expect(try validate(["a": 1], ["v": 2.0]).options["v"] == .int32(2))
+        #expect(try validate(["a": 1], ["v": .int64(1)]).options["v"] == .int32(1))
+        #expect(try validate(["a": 1], [:]).version == 2)
+        for (key, options) in [
+            (["$**": 1], ["v": 0]), (["$**": 1], ["v": 1]), (["a": 1], ["v": 0]), (["a": 1], ["v": 3]),
+            (["a": 1], ["v": -2]), (["a": 1], ["v": 1, "collation": ["locale": "fr"]]),
+        ] as [(BSONDocument, BSONDocument)] {
+            expectMongoError(.cannotCreateIndex) { _ = try validate(key, options) }
+        }
+        expectMongoError(.badValue) { _ = try validate(["a": 1], ["v": 1.5]) }
+        expectMongoError(.badValue) { _ = try validate(["a": 1], ["v": .int64(1 << 40)]) }
+        expectMongoError(.badValue) { _ = try validate(["a": 1], ["v": .double(.nan)]) }
+        expectMongoError(.typeMismatch) { _ = try validate(["a": 1], ["v": "2"]) }
+    }
+
+    @Test func corruptionRemovesAndAddsTheRealWildcardKeys() throws {
+        try withStoreDirectory { path in
+            let store = try DocumentStore(path: path)
+            let c = try store.collection("c", in: "db")
+            try store.createIndex(on: c.namespace, key: ["$**": 1], name: "w")
+            try c.insert(["_id": 1, "a": ["b": 1, "c": [2, 3, 3]], "d": "x"])
+            try c.insert(["_id": 2, "a": ["b": 9]])
+            let all: [[IndexInterval]] = [[.all], [.all]]
+            let entries = { try scanned(c, "w", bounds: all).map { $0.keyValues + [$0.id] } }
+            #expect(try store.corruptIndex("w", of: c.namespace, .removeEntries(ofID: 1)) == 4)
+            #expect(try entries() == [["a.b", 9, 2]])
+            #expect(try store.corruptIndex("w", of: c.namespace, .addEntries(likeID: 2, phantomID: "ghost")) == 1)
+            #expect(try entries() == [["a.b", 9, 2], ["a.b", 9, "ghost"]])
+        }
+    }
 }

@@ -73,4 +73,21 @@ import TestSupport
             #expect(multikey.stageNames().contains("SORT"))
         }
     }
+
+    @Test func explainShowsTheScannedPathsMultikeyPrefixes() throws {
+        try withEngine { engine in
+            let items = try populate(engine)
+            // "m" holds arrays (of numbers and of {k}); "a.b" and "n" never do.
+            for (filter, prefixes) in [(["m.k": 1], ["m"]), (["m": ["$lt": 50]], ["m"]), (["a.b": 4], []), (["n": 3], [])]
+                as [(BSONDocument, [String])] {
+                let scan = try #require(try winningPlan(items, FindQuery(filter: filter))?.document(atPath: "inputStage"))
+                let path = try #require(filter.first?.key)
+                let paths = try #require(scan["multiKeyPaths"]?.documentValue)
+                #expect(paths.map(\.key) == ["$_path", path])
+                #expect(paths["$_path"] == .array([]))
+                #expect(paths[path] == .array(prefixes.map(BSONValue.string)), "\(filter)")
+                #expect(scan["isMultiKey"] == .bool(!prefixes.isEmpty), "\(filter)")
+            }
+        }
+    }
 }

@@ -4,7 +4,10 @@
 # keyPattern {"$_path": 1, <path>: 1}, bounds on the path and its values), hint by name,
 # sort only where MongoDB allows it; every query's result equal to a collection scan over a
 # varied dataset (nested documents, arrays, nested arrays, mixed types, missing, null) before
-# and after updates and deletes; and a dump/load round trip keeping the spec.
+# and after updates and deletes; and a dump/load round trip keeping the spec. Also: the index
+# version `v` checked over the wire (wildcard needs 2; 0/3 refused, v: 1 listed as 1),
+# explain's isMultiKey/multiKeyPaths for the scanned path, and validate finding wildcard and
+# text indexes consistent, then not after the test-only corruption of their real keys.
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from pymongo.errors import OperationFailure
 from test_dump_import import cli, uri
 from test_hashed_indexes import ixscan
 from test_hashed_indexes import plan_stages as stages
+from tessera_server import TesseraServer
 
 
 def ids(cursor) -> list:
@@ -139,6 +143,39 @@ def test_validation_errors(db, key, options, code):
     assert "w" not in {spec["name"] for spec in db["v"].list_indexes()}
 
 
+@pytest.mark.parametrize("version, code", [(0, 67), (1, 67), (3, 67), (1.5, 2), (2 ** 40, 2), ("2", 14)])
+def test_wildcard_index_version_other_than_2_is_refused_over_the_wire(db, version, code):
+    # createIndexes used to drop `v` before validation, so {v: 1} was accepted.
+    with pytest.raises(OperationFailure) as raised:
+        db.command("createIndexes", "v", indexes=[{"key": {"$**": 1}, "name": "w", "v": version}])
+    assert raised.value.code == code, raised.value.details
+    assert "w" not in {spec["name"] for spec in db["v"].list_indexes()}
+
+
+def test_index_version_of_ordinary_indexes_is_checked_and_listed(db):
+    coll = db["ver"]
+    db.command("createIndexes", "ver", indexes=[{"key": {"a": 1}, "name": "a1", "v": 1},
+                                                {"key": {"b": 1}, "name": "b2", "v": 2.0},
+                                                {"key": {"c": 1}, "name": "c", "v": Int64(2)},
+                                                {"key": {"$**": 1}, "name": "w2", "v": 2}])
+    listed = {spec["name"]: spec for spec in coll.list_indexes()}
+    assert [(listed[name]["v"], type(listed[name]["v"])) for name in ("a1", "b2", "c", "w2", "_id_")] == \
+        [(1, int), (2, int), (2, int), (2, int), (2, int)]
+    assert list(listed["a1"].keys()).count("v") == 1
+    coll.insert_many([{"_id": n, "a": n % 3} for n in range(9)])
+    assert ixscan(coll.find({"a": 2}).explain())["indexName"] == "a1"
+    assert ids(coll.find({"a": 2})) == [2, 5, 8]
+    for version, options, code in [(0, {}, 67), (3, {}, 67), (-1, {}, 67), (2.5, {}, 2), (float("nan"), {}, 2),
+                                   ("1", {}, 14), (None, {}, 14), (1, {"collation": {"locale": "fr"}}, 67)]:
+        with pytest.raises(OperationFailure) as raised:
+            db.command("createIndexes", "ver", indexes=[{"key": {"d": 1}, "name": "d", "v": version, **options}])
+        assert raised.value.code == code, (version, options, raised.value.details)
+    assert "d" not in {spec["name"] for spec in coll.list_indexes()}
+    # A collation with v: 2 is fine.
+    db.command("createIndexes", "ver", indexes=[{"key": {"d": 1}, "name": "d", "v": 2, "collation": {"locale": "fr"}}])
+    assert db.command("validate", "ver")["valid"] is True
+
+
 def test_explain_shows_the_path_scan(coll):
     coll.insert_many([{"_id": 1, "a": {"b": 5}}, {"_id": 2, "a": {"b": 9}}, {"_id": 3, "c": 5}])
     coll.create_index([("$**", 1)], name="wild")
@@ -160,6 +197,51 @@ def test_explain_shows_the_path_scan(coll):
     assert ixscan(coll.find({"c": 5}).hint("wild").explain())["indexName"] == "wild"
     assert ixscan(coll.find({"c": None}).explain()) is None
     assert ixscan(coll.find({"a": {"b": 5}}).explain()) is None
+
+
+def array_prefixes(documents: list[dict], path: str) -> list[str]:
+    """The prefixes of `path` (itself included) that hold an array in some document,
+    following arrays of documents as a path does."""
+    parts = path.split(".")
+    found = set()
+
+    def walk(value, depth):
+        if isinstance(value, list):
+            if depth > 0:
+                found.add(".".join(parts[:depth]))
+            for element in value:
+                if isinstance(element, dict):
+                    walk(element, depth)
+            return
+        if depth < len(parts) and isinstance(value, dict) and parts[depth] in value:
+            walk(value[parts[depth]], depth + 1)
+
+    for document in documents:
+        walk(document, 0)
+    return [".".join(parts[:depth]) for depth in range(1, len(parts) + 1) if ".".join(parts[:depth]) in found]
+
+
+def test_explain_multikey_is_that_of_the_scanned_path(coll):
+    documents = [{"_id": 1, "a": [{"b": 1}, {"b": 2}]}, {"_id": 2, "a": {"b": 3}, "c": 5},
+                 {"_id": 3, "d": {"e": [1, 2]}}, {"_id": 4, "x": [{"y": [7, 8]}], "z": {"w": {"v": 1}}}]
+    coll.insert_many(documents)
+    coll.create_index([("$**", 1)], name="wild")
+    checked = 0
+    for query in [{"a.b": 2}, {"c": 5}, {"d.e": {"$gt": 1}}, {"x.y": 7}, {"z.w.v": 1}]:
+        path = next(iter(query))
+        scan = ixscan(coll.find(query).explain())
+        assert scan["indexName"] == "wild", query
+        expected = array_prefixes(documents, path)
+        assert scan["multiKeyPaths"] == {"$_path": [], path: expected}, query
+        assert list(scan["multiKeyPaths"]) == ["$_path", path]
+        assert scan["isMultiKey"] is bool(expected), query
+        assert ids(coll.find(query)) == natural(coll, query), query
+        checked += bool(expected)
+    assert checked == 3
+    # A path made multikey later is shown so at once; the others are unchanged.
+    coll.insert_one({"_id": 5, "c": [5, 6]})
+    assert ixscan(coll.find({"c": 5}).explain())["multiKeyPaths"] == {"$_path": [], "c": ["c"]}
+    assert ixscan(coll.find({"z.w.v": 1}).explain())["isMultiKey"] is False
 
 
 def test_a_regular_index_on_the_path_wins(coll):
@@ -300,3 +382,52 @@ def test_collated_wildcard_index_answers_queries_of_its_collation(coll):
     # Without the index's collation, string bounds cannot use its comparison keys.
     assert ixscan(coll.find({"a.s": "apple"}).explain()) is None
     assert ids(coll.find({"a.s": "apple"})) == [2]
+
+
+def test_validate_checks_wildcard_and_text_keys(tmp_path):
+    """validate finds a wildcard (and text) index consistent, and inconsistent once the
+    test-only corruption command removes a document's real keys or adds phantom ones."""
+    server = TesseraServer(tmp_path / "db", tmp_path / "server.log", extra_args=["--enable-test-commands"])
+    server.start()
+    try:
+        with server.client() as mongo:
+            db = mongo["wv"]
+            coll = db["items"]
+            documents = dataset(31, 150)
+            documents.append({"_id": "seven", "a": {"b": 1, "c": [2, 3, 3]}, "d": "x", "t": "red apples"})
+            coll.insert_many(documents)
+            coll.create_index([("$**", 1)], name="wild")
+            coll.create_index([("t", "text")], name="text")
+            healthy = db.command("validate", "items")
+            assert healthy["valid"] is True, healthy
+            wild_keys = healthy["keysPerIndex"]["wild"]
+            assert wild_keys > len(documents)
+
+            # The document's wildcard keys: (a.b, 1), (a.c, 2), (a.c, 3), (d, "x"), (t, "red apples").
+            removed = mongo.admin.command("_tesseraCorruptIndex", "wv.items", index="wild", removeEntriesOf="seven")
+            assert removed["entries"] == 5
+            broken = db.command("validate", "items")
+            assert broken["valid"] is False
+            assert broken["keysPerIndex"]["wild"] == wild_keys - 5
+            assert broken["indexDetails"]["wild"]["valid"] is False
+            assert broken["indexDetails"]["text"]["valid"] is True
+            assert broken["missingIndexEntries"] == [{"count": 5}]
+            # Queries through the index now miss the document; a collection scan does not.
+            assert ids(coll.find({"a.c": 3}).hint("wild")) == []
+            assert ids(coll.find({"a.c": 3}).hint([("$natural", 1)])) == ["seven"]
+
+            coll.drop_index("wild")
+            coll.create_index([("$**", 1)], name="wild")
+            assert db.command("validate", "items")["valid"] is True
+            # Text keys: "red" and "appl" (stemmed), pointing at a document that does not exist.
+            added = mongo.admin.command("_tesseraCorruptIndex", "wv.items", index="text",
+                                        addEntriesLike="seven", phantomID="ghost")
+            assert added["entries"] == 2
+            extra = db.command("validate", "items")
+            assert extra["valid"] is False
+            assert extra["indexDetails"]["text"]["valid"] is False
+            assert extra["indexDetails"]["wild"]["valid"] is True
+            assert extra["extraIndexEntries"] == [{"count": 2}]
+    finally:
+        if server.running:
+            server.stop(timeout=30)

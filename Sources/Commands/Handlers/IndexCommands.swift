@@ -41,7 +41,7 @@ enum IndexCommands {
                 name = given
             }
             var options = BSONDocument()
-            for element in spec where !["key", "name", "v", "ns"].contains(element.key) {
+            for element in spec where !["key", "name", "ns"].contains(element.key) {
                 options.append(element.key, element.value)
             }
             try engine.createIndex(on: namespace, key: key, name: name, options: options, interrupt: context.interrupt,
@@ -59,8 +59,8 @@ enum IndexCommands {
 
     /// An index as listIndexes shows it: `{v: 2, key, name, ...options}`.
     static func document(for index: IndexDescription) -> BSONDocument {
-        var document: BSONDocument = ["v": .int32(2), "key": .document(index.key), "name": .string(index.name)]
-        for element in index.options { document.append(element.key, element.value) }
+        var document: BSONDocument = ["v": .int32(index.version), "key": .document(index.key), "name": .string(index.name)]
+        for element in index.options where element.key != "v" { document.append(element.key, element.value) }
         return document
     }
 

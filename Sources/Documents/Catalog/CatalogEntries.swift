@@ -56,6 +56,11 @@ public struct IndexDescription: Sendable, Equatable {
 
     /// The key pattern's fields with their directions.
     public var fields: [IndexKeyField] { IndexKeyPattern.fields(of: key) }
+    /// The index version (`v`) listIndexes shows: as requested at creation (1 or 2), else 2.
+    public var version: Int32 {
+        if case let .int32(stored)? = options["v"] { return stored }
+        return 2
+    }
     /// Whether this is the `_id` index.
     public var isIDIndex: Bool { name == Self.idIndex.name }
     /// Whether some document has several entries (a key field met an array).

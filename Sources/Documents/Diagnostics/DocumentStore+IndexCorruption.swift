@@ -34,7 +34,9 @@ extension DocumentStore {
         guard let document = try self.collection(namespace).document(withID: documentID) else {
             throw MongoError(.badValue, "no document with _id \(documentID.extendedJSON()) in \(namespace)")
         }
-        let keys = try IndexKeyGenerator(fields: index.spec.fields, isSparse: index.spec.isSparse).keys(for: document).keys
+        // The keys the write path gives the document in this index (wildcard paths, text
+        // terms, hashes, geo cells, collation keys), none if a partial filter leaves it out.
+        let keys = try index.includes(document) ? IndexKeyGenerator(index.spec).keys(for: document).keys : []
         try commit(.journaled) { (pending) throws(MongoError) in
             for key in keys {
                 switch corruption {

@@ -121,6 +121,9 @@ enum IndexSpecValidation {
         _ = try IndexKeyPattern.validate(key)
         try HashedIndexRules.validateOptions(key: key, options: options)
         for element in options { try checkType(element) }
+        if let version = options["v"] {
+            options["v"] = .int32(try indexVersion(version, spec: spec, hasCollation: options["collation"] != nil))
+        }
         try WildcardIndexRules.validateOptions(key: key, options: options)
         if IndexKeyPattern.isIDPattern(key) {
             for element in options where !idIndexOptions.contains(element.key) {
@@ -142,12 +145,6 @@ enum IndexSpecValidation {
             // Stored resolved, as MongoDB lists it; the simple collation is no collation.
             options["collation"] = try Collator.make(collation).map { .document($0.spec.document) }
         }
-        if let version = options["v"] {
-            guard let number = version.doubleValue ?? (version.int64Value.map(Double.init)), number == 1 || number == 2 else {
-                throw MongoError(.cannotCreateIndex,
-                                 "Invalid index specification \(spec); cannot create an index with v=\(version.extendedJSON())")
-            }
-        }
         if let seconds = options["expireAfterSeconds"] {
             try validateExpireAfterSeconds(seconds)
             guard key.count == 1 else {
@@ -164,6 +161,23 @@ enum IndexSpecValidation {
         }
         options = try GeoIndexRules.storedOptions(key: key, options: options)
         return IndexDescription(name: indexName, key: key, options: options)
+    }
+
+    /// A requested index version (`v`, already known to be a number), as MongoDB checks it:
+    /// an int32 (else `BadValue`, 2), 1 or 2 (else `CannotCreateIndex`, 67), and 2 when the
+    /// index has a collation (67).
+    private static func indexVersion(_ value: BSONValue, spec: String, hasCollation: Bool) throws(MongoError) -> Int32 {
+        guard let version = ClientNumber.exactInteger(value).flatMap(ClientNumber.int32(exactly:)) else {
+            throw MongoError(.badValue, "Index version must be representable as a 32-bit integer, but got \(value.extendedJSON())")
+        }
+        guard version == 1 || version == 2 else {
+            throw MongoError(.cannotCreateIndex, "Invalid index specification \(spec); cannot create an index with v=\(version)")
+        }
+        if hasCollation && version < 2 {
+            throw MongoError(.cannotCreateIndex,
+                             "Invalid index specification \(spec); cannot create an index with the 'collation' option and v=\(version)")
+        }
+        return version
     }
 
     /// MongoDB's type rules for the options it checks while parsing a specification.

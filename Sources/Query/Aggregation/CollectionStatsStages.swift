@@ -112,7 +112,7 @@ extension QueryCollection {
         let host = ProcessInfo.processInfo.hostName
         let since = WallClock.now()
         return indexes.map { index in
-            var spec: BSONDocument = ["v": .int32(2), "key": .document(index.key), "name": .string(index.name)]
+            var spec: BSONDocument = ["v": .int32(index.version), "key": .document(index.key), "name": .string(index.name)]
             for (key, value) in index.options.elements where spec[key] == nil { spec.append(key, value) }
             return [
                 "name": .string(index.name),

@@ -117,13 +117,14 @@ struct ChangeEventBuilder {
         return description
     }
 
-    /// An index as createIndexes and dropIndexes events list it: `{v: 2, key, name,
+    /// An index as createIndexes and dropIndexes events list it: `{v, key, name,
     /// ...options}` from the logged `{name, key, options}`.
     static func indexSpec(_ logged: BSONDocument?) -> BSONDocument {
-        var spec: BSONDocument = ["v": .int32(2)]
+        let options = logged?["options"]?.documentValue ?? BSONDocument()
+        var spec: BSONDocument = ["v": options["v"] ?? .int32(2)]
         if let key = logged?["key"] { spec.append("key", key) }
         if let name = logged?["name"] { spec.append("name", name) }
-        for element in logged?["options"]?.documentValue ?? BSONDocument() { spec.append(element.key, element.value) }
+        for element in options where element.key != "v" { spec.append(element.key, element.value) }
         return spec
     }
 

@@ -52,6 +52,19 @@ struct ExplainWriter {
         return explain
     }
 
+    /// A wildcard index scan's `isMultiKey` and `multiKeyPaths` as MongoDB shows them: the
+    /// scanned path's multikey prefixes (`{"$_path": [], "a.b": ["a"]}`); `nil` for other scans.
+    private static func wildcardMultikey(_ scan: IndexScanPlan) -> (isMultiKey: Bool, paths: BSONDocument)? {
+        guard scan.keyFields.count == 2, scan.keyFields[0].path == WildcardIndexSpec.pathField else { return nil }
+        let path = scan.keyFields[1].path
+        let components = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        let prefixes = WildcardBounds.multikeyPrefixes(of: components, index: scan.index)
+        var paths = BSONDocument()
+        paths[WildcardIndexSpec.pathField] = .array([])
+        paths[path] = .array(prefixes.map(BSONValue.string))
+        return (!prefixes.isEmpty, paths)
+    }
+
     /// The stage tree, innermost first, with per-stage figures when `statistics` is given.
     private func winningPlan(statistics: ExecutionStatistics?) -> BSONDocument {
         var stage: BSONDocument
@@ -78,12 +91,20 @@ struct ExplainWriter {
                 "keyPattern": .document(keyPattern),
                 "indexName": .string(scan.index.name),
                 "isMultiKey": .bool(scan.index.isMultikey),
-                "isUnique": .bool(scan.index.isUnique),
-                "isSparse": .bool(scan.index.isSparse),
-                "isPartial": .bool(scan.index.partialFilter != nil),
-                "direction": .string(scan.reverse ? "backward" : "forward"),
-                "indexBounds": .document(bounds),
             ]
+            if let wildcard = Self.wildcardMultikey(scan) {
+                // A wildcard scan is of one path: multikey as that path (or a prefix) is.
+                stage["isMultiKey"] = .bool(wildcard.isMultiKey)
+                stage["multiKeyPaths"] = .document(wildcard.paths)
+            }
+            let rest: [(String, BSONValue)] = [
+                ("isUnique", .bool(scan.index.isUnique)),
+                ("isSparse", .bool(scan.index.isSparse)),
+                ("isPartial", .bool(scan.index.partialFilter != nil)),
+                ("direction", .string(scan.reverse ? "backward" : "forward")),
+                ("indexBounds", .document(bounds)),
+            ]
+            for (name, value) in rest { stage.append(name, value) }
             // MongoDB names an index's collation in its scan (bounds are then comparison keys).
             if let collation = scan.index.options["collation"] { stage["collation"] = collation }
             if let statistics { stage["keysExamined"] = .int32(Int32(clamping: statistics.totalKeysExamined)) }

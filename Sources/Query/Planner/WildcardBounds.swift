@@ -84,9 +84,14 @@ enum WildcardBounds {
 
     /// Whether the path or a prefix of it has held an array in some indexed document.
     static func isMultikey(_ components: [String], index: IndexDescription) -> Bool {
-        index.multikeyFields.contains { multikeyPath in
-            let parts = multikeyPath.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-            return components.starts(with: parts)
-        }
+        !multikeyPrefixes(of: components, index: index).isEmpty
+    }
+
+    /// The prefixes of `components` (the path itself included), shortest first, that have held
+    /// an array in some indexed document: what MongoDB's explain lists as the scanned path's
+    /// `multiKeyPaths` in a wildcard IXSCAN.
+    static func multikeyPrefixes(of components: [String], index: IndexDescription) -> [String] {
+        let multikey = Set(index.multikeyFields)
+        return components.indices.map { components[...$0].joined(separator: ".") }.filter(multikey.contains)
     }
 }
