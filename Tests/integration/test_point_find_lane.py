@@ -21,7 +21,7 @@ RAW = CodecOptions(document_class=RawBSONDocument)
 
 EVERY_TYPE = {
     "double": 2.5, "string": "ünïcode ✓", "doc": {"a": {"b": [1, {"c": None}]}}, "array": [1, "two", [3.0]],
-    "binary": Binary(b"\x00\x01\x02", 0), "uuid": Binary(b"0123456789abcdef", 4), "oid": ObjectId(),
+    "binary": Binary(b"\x00\x01\x02", 0x80), "uuid": Binary(b"0123456789abcdef", 4), "oid": ObjectId(),
     "bool": True, "date": bson.datetime.datetime(2026, 12, 7, 12, 0, 0), "null": None,
     "regex": Regex("^a.c$", "im"), "code": Code("function () {}"), "int32": -7, "ts": Timestamp(5, 9),
     "int64": Int64(1 << 40), "decimal": Decimal128("1.25"), "min": MinKey(), "max": MaxKey(),
@@ -80,17 +80,18 @@ def test_missing_collection_view_and_collation_keep_the_ordinary_answers(db):
     assert lane(db, {"_id": 1})["cursor"]["firstBatch"] == []
 
 
-def test_malformed_point_finds_get_the_ordinary_errors(db):
+def test_malformed_point_finds_get_the_ordinary_errors(server, db):
     db.c.insert_one({"_id": 1})
     for command, code in [
         ({"find": "c", "filter": {"_id": 1}, "limit": -1}, 51024),
         ({"find": "c", "filter": {"_id": 1}, "batchSize": -1}, 51024),
-        ({"find": "c", "filter": {"_id": 1}, "unknownField": 1}, 40415),
-        ({"find": "c", "filter": {"_id": 1}, "lsid": {"id": Binary(b"short", 4)}}, 2),
     ]:
         with pytest.raises(Exception) as raised:
             db.command(command)
         assert getattr(raised.value, "code", None) == code, (command, raised.value)
+    with rawwire.RawConnection(server.port) as conn:  # pymongo would put its own lsid
+        reply = conn.command({"find": "c", "filter": {"_id": 1}, "lsid": {"id": Binary(b"short", 4)}, "$db": db.name})
+        assert (reply["ok"], reply["code"]) == (0, 2)
     reply = db.command({"find": "c", "filter": {"_id": 1}, "batchSize": 0})
     assert reply["cursor"]["firstBatch"] == [] and reply["cursor"]["id"] != 0
     assert db.command({"getMore": reply["cursor"]["id"], "collection": "c"})["cursor"]["nextBatch"] == [{"_id": 1}]
