@@ -19,7 +19,8 @@ struct WireReadTests {
             ]
             for document in documents { try collection.insert(document) }
             let prefix: [UInt8] = [9, 8, 7]
-            for (document, id) in zip(documents, ["user1", BSONValue.int32(5), documents[2]["_id"] ?? .null]) {
+            let ids: [BSONValue] = [.string("user1"), .int32(5), documents[2]["_id"] ?? .null]
+            for (document, id) in zip(documents, ids) {
                 var out = prefix
                 #expect(try collection.appendBSON(ofDocumentWithID: id, to: &out) == .appended)
                 #expect(Array(out.prefix(3)) == prefix)
