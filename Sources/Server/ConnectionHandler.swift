@@ -150,6 +150,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
             case .wait:
                 return
             case let .run(command) where runtime.isQuick(command.request):
+                if let encoded = runtime.runPointFind(command.request, connection: info) {
+                    action = machine.commandCompleted(encoded: encoded)
+                    continue
+                }
                 let reply = runtime.run(command.request, connection: info)
                 if CommandDispatcher.closesConnection(reply) {
                     context.close(promise: nil)
@@ -165,15 +169,15 @@ final class ConnectionHandler: ChannelDuplexHandler {
                     action = machine.replyWritten(requestID: requestID)
                     continue
                 }
-                // An exhaust stream goes on once its reply reached the socket, as mongod's does,
-                // and so does the next request of a client whose replies wait unsent: a client
-                // that stops reading stalls its requests instead of filling our memory (the
-                // queue bound then stops reading from it).
-                let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-                written.whenComplete { _ in
-                    let (handler, context) = bound.value
-                    handler.perform(handler.machine.replyWritten(requestID: requestID), context: context)
+                goOnWhenWritten(written, requestID: requestID, context: context)
+                return
+            case let .writeEncoded(reply, compressor):
+                let (requestID, written) = write(reply, compressor: compressor, context: context)
+                if context.channel.isWritable {
+                    action = machine.replyWritten(requestID: requestID)
+                    continue
                 }
+                goOnWhenWritten(written, requestID: requestID, context: context)
                 return
             case let .awaitTopologyChange(wait):
                 guard startWaking(wait, context: context) else {
@@ -196,6 +200,19 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 runtime.connectionClosed(id)
                 return
             }
+        }
+    }
+
+    /// Tells the machine the reply `requestID` was written once `written` completes: an
+    /// exhaust stream goes on once its reply reached the socket, as mongod's does, and so does
+    /// the next request of a client whose replies wait unsent: a client that stops reading
+    /// stalls its requests instead of filling our memory (the queue bound then stops reading
+    /// from it).
+    private func goOnWhenWritten(_ written: EventLoopFuture<Void>, requestID: Int32, context: ChannelHandlerContext) {
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        written.whenComplete { _ in
+            let (handler, context) = bound.value
+            handler.perform(handler.machine.replyWritten(requestID: requestID), context: context)
         }
     }
 
@@ -343,7 +360,6 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// Encodes and sends `reply`; returns the request id it was sent with, and the write.
     private func write(_ reply: OutboundReply, compressor: Compressor?,
                        context: ChannelHandlerContext) -> (requestID: Int32, written: EventLoopFuture<Void>) {
-        let requestID = nextRequestID
         var buffer = context.channel.allocator.buffer(capacity: 512)
         do {
             try reply.message.encode(requestID: nextRequestID, responseTo: reply.responseTo, compressor: compressor, into: &buffer)
@@ -358,6 +374,30 @@ final class ConnectionHandler: ChannelDuplexHandler {
             }
             try? message.encode(requestID: nextRequestID, responseTo: reply.responseTo, into: &buffer)
         }
+        return send(buffer, context: context)
+    }
+
+    /// Sends `reply`, whose body is already BSON (one copy, into the outbound buffer);
+    /// returns the request id it was sent with, and the write.
+    private func write(_ reply: EncodedReply, compressor: Compressor?,
+                       context: ChannelHandlerContext) -> (requestID: Int32, written: EventLoopFuture<Void>) {
+        let requestID = nextRequestID
+        var buffer = context.channel.allocator.buffer(capacity: reply.body.count + 64)
+        do {
+            try WireMessage.encodeMsg(flags: reply.flags, body: reply.body, requestID: requestID,
+                                      responseTo: reply.responseTo, compressor: compressor, into: &buffer)
+        } catch {
+            logger.error("reply could not be encoded", metadata: ["error": "\(error)"])
+            buffer.clear()
+            try? WireMessage.msg(OpMsg(body: ConnectionWork.errorDocument(error)))
+                .encode(requestID: requestID, responseTo: reply.responseTo, into: &buffer)
+        }
+        return send(buffer, context: context)
+    }
+
+    /// Writes and flushes one encoded message; returns the request id it used, and the write.
+    private func send(_ buffer: ByteBuffer, context: ChannelHandlerContext) -> (requestID: Int32, written: EventLoopFuture<Void>) {
+        let requestID = nextRequestID
         nextRequestID &+= 1
         let count = buffer.readableBytes
         runtime.metrics.update { $0.bytesOut += count }

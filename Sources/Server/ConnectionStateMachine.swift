@@ -85,6 +85,8 @@ struct ConnectionStateMachine {
         case run(PendingCommand)
         /// Write this reply (compressed with `compressor` if non-nil), then call ``next()``.
         case write(OutboundReply, compressor: Compressor?)
+        /// Write this reply, whose body is already BSON bytes, as ``write(_:compressor:)``.
+        case writeEncoded(EncodedReply, compressor: Compressor?)
         /// Wait without holding a thread (a timer and a topology notification) until the
         /// topology moves on from `version` or the time is up, then call
         /// ``helloWaitEnded(_:)`` with its id. When the version is no longer current, call it at once.
@@ -107,6 +109,7 @@ struct ConnectionStateMachine {
             case (.wait, .wait), (.close, .close), (.release, .release): true
             case let (.run(a), .run(b)): a.requestID == b.requestID
             case let (.write(a, ca), .write(b, cb)): a == b && ca == cb
+            case let (.writeEncoded(a, ca), .writeEncoded(b, cb)): a == b && ca == cb
             case let (.awaitTopologyChange(a), .awaitTopologyChange(b)): a == b
             case let (.checkFeed(a), .checkFeed(b)): a.requestID == b.requestID
             case let (.awaitFeed(a), .awaitFeed(b)): a == b
@@ -224,6 +227,18 @@ struct ConnectionStateMachine {
         let outbound = OutboundReply(responseTo: command.requestID, message: command.reply(reply, moreToCome: streams),
                                      compressor: command.compressor)
         return .write(outbound, compressor: replyCompressor(for: command.compressor))
+    }
+
+    /// The running command, an OP_MSG point find, finished with its reply already encoded
+    /// (`body`, the BSON of the reply document). Such a command is neither a handshake nor
+    /// a getMore, so no compressor is negotiated and no stream goes on.
+    mutating func commandCompleted(encoded body: [UInt8]) -> Action {
+        guard let command = running else { return .wait }
+        running = nil
+        if lifecycle == .closed { return releaseOnce() }
+        guard case let .msg(checksum) = command.replyKind, !command.request.isUnacknowledged else { return next() }
+        let reply = EncodedReply(responseTo: command.requestID, flags: checksum ? .checksumPresent : [], body: body)
+        return .writeEncoded(reply, compressor: replyCompressor(for: command.compressor))
     }
 
     /// A reply was written with `requestID`. An exhaust stream's next batch (or a hello

@@ -93,6 +93,16 @@ struct OutboundReply: Sendable, Equatable {
     var compressor: Compressor?
 }
 
+/// An OP_MSG reply whose body document is already BSON bytes (the point-find lane's).
+struct EncodedReply: Sendable, Equatable {
+    /// The `requestID` being answered.
+    var responseTo: Int32
+    /// The OP_MSG flags (`checksumPresent` when the request carried a checksum).
+    var flags: OpMsg.Flags
+    /// The reply document's BSON.
+    var body: [UInt8]
+}
+
 /// What the connection does for one frame.
 enum ConnectionWork: Sendable {
     /// Run a command on the thread pool and reply (unless unacknowledged).

@@ -47,6 +47,26 @@ final class ServerRuntime: Sendable {
         return dispatcher.run(request, connection: connection)
     }
 
+    /// The reply bytes of `request` when it is a point find Commands answers straight to
+    /// BSON (see ``CommandDispatcher/runPointFind(_:connection:)``); nil when ``run(_:connection:)``
+    /// must run it. Non-blocking: call it on the event loop.
+    func runPointFind(_ request: CommandRequest, connection: ConnectionInfo) -> [UInt8]? {
+        guard Self.pointFindLaneEnabled else { return nil }
+        return dispatcher.withLock { $0 }?.runPointFind(request, connection: connection)
+    }
+
+    /// False when the environment sets `TESSERA_POINT_FIND_LANE=off`: every point find then
+    /// takes the dispatcher's ordinary path (the before/after switch of `tessera bench`
+    /// comparisons on one binary, and a way out should the lane ever misbehave).
+    static let pointFindLaneEnabled: Bool = {
+        #if canImport(Glibc)
+        guard let value = getenv("TESSERA_POINT_FIND_LANE") else { return true }
+        return String(cString: value) != "off"
+        #else
+        return true
+        #endif
+    }()
+
     /// True when Commands calls `request` quick enough to run on the event loop that read it.
     func isQuick(_ request: CommandRequest) -> Bool {
         dispatcher.withLock { $0 }?.isQuick(request) ?? false

@@ -27,9 +27,45 @@ public enum WireMessage: Sendable, Equatable {
     public func encode(
         requestID: Int32, responseTo: Int32, compressor: Compressor? = nil, into buffer: inout ByteBuffer
     ) throws(WireError) {
+        var checksum = false
+        if case let .msg(message) = self { checksum = message.flags.contains(.checksumPresent) }
+        try Self.frame(opCode: opCode, checksum: checksum, requestID: requestID, responseTo: responseTo,
+                       compressor: compressor, into: &buffer) { (buffer) throws(WireError) in
+            switch self {
+            case let .msg(message): try message.encode(into: &buffer)
+            case let .query(query): try query.encode(into: &buffer)
+            case let .reply(reply): try reply.encode(into: &buffer)
+            }
+        }
+    }
+
+    /// Writes an OP_MSG reply whose only section is a body document already encoded as BSON
+    /// (`body`, a complete document): the header, `flags`, the section and, with
+    /// `checksumPresent`, the CRC-32C trailer; OP_COMPRESSED with a `compressor`. The body's
+    /// bytes are copied once, into `buffer`.
+    public static func encodeMsg(
+        flags: OpMsg.Flags, body: [UInt8], requestID: Int32, responseTo: Int32, compressor: Compressor? = nil,
+        into buffer: inout ByteBuffer
+    ) throws(WireError) {
+        try frame(opCode: .msg, checksum: flags.contains(.checksumPresent), requestID: requestID, responseTo: responseTo,
+                  compressor: compressor, into: &buffer) { (buffer) throws(WireError) in
+            buffer.writeInteger(flags.rawValue, endianness: .little)
+            buffer.writeInteger(UInt8(0))
+            buffer.writeBytes(body)
+        }
+    }
+
+    /// Writes a whole message around the body `writeBody` writes (everything after the
+    /// header): the header, then for an OP_MSG with `checksum` the CRC-32C trailer; with a
+    /// `compressor` the message goes out as OP_COMPRESSED.
+    private static func frame(
+        opCode: OpCode, checksum: Bool, requestID: Int32, responseTo: Int32, compressor: Compressor?,
+        into buffer: inout ByteBuffer, _ writeBody: (inout ByteBuffer) throws(WireError) -> Void
+    ) throws(WireError) {
         if let compressor {
             var plain = ByteBuffer()
-            try encode(requestID: requestID, responseTo: responseTo, into: &plain)
+            try frame(opCode: opCode, checksum: checksum, requestID: requestID, responseTo: responseTo, compressor: nil,
+                      into: &plain, writeBody)
             plain.moveReaderIndex(forwardBy: MessageHeader.size)
             let wrapped = try OpCompressed(compressing: plain, originalOpCode: opCode, with: compressor)
             let start = buffer.writerIndex
@@ -41,20 +77,13 @@ public enum WireMessage: Sendable, Equatable {
         }
         let start = buffer.writerIndex
         MessageHeader(messageLength: 0, requestID: requestID, responseTo: responseTo, opCode: opCode).encode(into: &buffer)
-        switch self {
-        case let .msg(message):
-            try message.encode(into: &buffer)
-            if message.flags.contains(.checksumPresent) {
-                buffer.setInteger(Int32(buffer.writerIndex + 4 - start), at: start, endianness: .little)
-                let crc = buffer.withUnsafeReadableBytes { raw in
-                    CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[(start - buffer.readerIndex)...]))
-                }
-                buffer.writeInteger(crc, endianness: .little)
+        try writeBody(&buffer)
+        if opCode == .msg, checksum {
+            buffer.setInteger(Int32(buffer.writerIndex + 4 - start), at: start, endianness: .little)
+            let crc = buffer.withUnsafeReadableBytes { raw in
+                CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[(start - buffer.readerIndex)...]))
             }
-        case let .query(query):
-            try query.encode(into: &buffer)
-        case let .reply(reply):
-            try reply.encode(into: &buffer)
+            buffer.writeInteger(crc, endianness: .little)
         }
         buffer.setInteger(Int32(buffer.writerIndex - start), at: start, endianness: .little)
     }

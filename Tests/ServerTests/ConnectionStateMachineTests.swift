@@ -169,3 +169,47 @@ import Wire
         #expect(machine.acceptsInput)
     }
 }
+
+/// Point finds answered with their reply already encoded.
+@Suite struct EncodedReplyStateMachineTests {
+    func find(_ id: Int32, checksum: Bool = false, unacknowledged: Bool = false,
+              compressor: Compressor? = nil) -> ConnectionWork {
+        .command(PendingCommand(
+            request: CommandRequest(database: "db", body: ["find": "c", "filter": ["_id": 1], "$db": "db"],
+                                    isUnacknowledged: unacknowledged),
+            requestID: id, replyKind: .msg(checksum: checksum), compressor: compressor))
+    }
+
+    let body: [UInt8] = [5, 0, 0, 0, 0]
+
+    @Test func anEncodedReplyIsWrittenInOrderWithTheRequestsChecksumFlag() {
+        var machine = ConnectionStateMachine()
+        _ = machine.received(find(1, checksum: true))
+        #expect(machine.received(find(2)) == .wait)
+        #expect(machine.commandCompleted(encoded: body)
+            == .writeEncoded(EncodedReply(responseTo: 1, flags: .checksumPresent, body: body), compressor: nil))
+        guard case let .run(second) = machine.replyWritten(requestID: 100) else {
+            Issue.record("the second request did not start"); return
+        }
+        #expect(second.requestID == 2)
+        #expect(machine.commandCompleted(encoded: body)
+            == .writeEncoded(EncodedReply(responseTo: 2, flags: [], body: body), compressor: nil))
+        #expect(machine.replyWritten(requestID: 101) == .wait)
+    }
+
+    @Test func unacknowledgedOrClosedGetsNoReply() {
+        var machine = ConnectionStateMachine()
+        _ = machine.received(find(1, unacknowledged: true))
+        #expect(machine.commandCompleted(encoded: body) == .wait)
+        _ = machine.received(find(2))
+        #expect(machine.channelClosed() == .wait)
+        #expect(machine.commandCompleted(encoded: body) == .release)
+    }
+
+    @Test func anEncodedReplyUsesOnlyANegotiatedCompressor() {
+        var machine = ConnectionStateMachine()
+        _ = machine.received(find(1, compressor: .zstd))
+        #expect(machine.commandCompleted(encoded: body)
+            == .writeEncoded(EncodedReply(responseTo: 1, flags: [], body: body), compressor: nil))
+    }
+}

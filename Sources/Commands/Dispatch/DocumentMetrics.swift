@@ -55,6 +55,15 @@ final class DocumentMetrics: Sendable {
         return Int64(errors.count { $0.documentValue?["code"]?.int64Value == code })
     }
 
+    /// Counts a read by key that returned `returned` documents (0 or 1), each one key and
+    /// one document examined, as ``record(_:reply:tally:)`` counts a find's point read.
+    func recordPointRead(returned count: Int) {
+        guard count > 0 else { return }
+        returned.add(Int64(count), ordering: .relaxed)
+        keysScanned.add(Int64(count), ordering: .relaxed)
+        documentsScanned.add(Int64(count), ordering: .relaxed)
+    }
+
     /// Write conflicts counted since start (`metrics.operation.writeConflicts`).
     var writeConflicts: Int64 { conflicts.load(ordering: .relaxed) }
 

@@ -55,6 +55,10 @@ final class Profiler: Sendable {
     /// The server-wide slow threshold in milliseconds.
     var slowMilliseconds: Int { slowMillis.load(ordering: .relaxed) }
 
+    /// Whether some database has a level above 0 or a filter (then every command needs a
+    /// look, not only slow ones).
+    var watchesAnyDatabase: Bool { watchedDatabases.load(ordering: .relaxed) > 0 }
+
     /// The share of slow operations logged and profiled (0 to 1).
     var sampleRate: Double { Double(bitPattern: sampleRateBits.load(ordering: .relaxed)) }
 

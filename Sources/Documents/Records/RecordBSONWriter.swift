@@ -18,6 +18,16 @@ struct RecordBSONWriter {
         out.reserveCapacity(raw.count * 2 + 16)
     }
 
+    /// A writer appending to `out`, which it takes over (the caller's array is left empty,
+    /// so the writer's is uniquely referenced and grows in place).
+    init(raw: UnsafeRawBufferPointer, resolver: ShapeResolver, maximumDepth: Int, takingOver out: inout [UInt8]) {
+        self.raw = raw
+        self.resolver = resolver
+        self.maximumDepth = maximumDepth
+        swap(&self.out, &out)
+        self.out.reserveCapacity(self.out.count + raw.count * 2 + 16)
+    }
+
     /// Appends the record at `start..<end` as a BSON document.
     mutating func writeDocument(start: Int, end: Int, depth: Int) throws(RecordError) {
         guard depth <= maximumDepth else { throw .nestingTooDeep(limit: maximumDepth) }

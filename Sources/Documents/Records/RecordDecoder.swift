@@ -57,4 +57,24 @@ public struct RecordDecoder: Sendable {
         }
         return result
     }
+
+    /// Appends the whole record in `bytes` as a BSON document to `out`, written in place
+    /// (the reply path from a stored record to the wire); `out` is unchanged on error.
+    public func appendBSON(of bytes: [UInt8], to out: inout [UInt8]) throws(RecordError) {
+        let (resolver, maximumDepth) = (self.resolver, self.maximumDepth)
+        let count = out.count
+        try bytes.withUnsafeBufferPointer { (buffer) throws(RecordError) in
+            var writer = RecordBSONWriter(raw: UnsafeRawBufferPointer(buffer), resolver: resolver,
+                                          maximumDepth: maximumDepth, takingOver: &out)
+            defer {
+                swap(&writer.out, &out)
+            }
+            do throws(RecordError) {
+                try writer.writeDocument(start: 0, end: buffer.count, depth: 1)
+            } catch {
+                writer.out.removeSubrange(count...)
+                throw error
+            }
+        }
+    }
 }
