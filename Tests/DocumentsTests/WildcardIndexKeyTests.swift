@@ -86,7 +86,9 @@ struct WildcardIndexKeyTests {
             (["$**": 0], [:]), (["$**": 1], ["sparse": true]), (["$**": 1], ["unique": true]),
             (["$**": 1], ["expireAfterSeconds": 10]), (["$**": 1], ["v": 1]), (["$**": "hashed"], [:]),
             (["$**": "2dsphere"], [:]), (["a.$**": "text"], [:]), (["a": "wildcard"], [:]), (["$**": "wildcard"], [:]),
-            (["a.$**.$**": 1], [:]), (["$**.$**": 1], [:]), (["a": 1, "b.$**": 1], [:]),
+            (["a.$**.$**": 1], [:]), (["$**.$**": 1], [:]), (["a": 1, "$**": 1], [:]),
+            (["a.$**": 1, "b": "hashed"], [:]), (["a.$**": 1, "b": 1], ["unique": true]), (["a.$**": 1, "b": 1], ["sparse": true]),
+            (["a.$**": 1, "b": 1], ["expireAfterSeconds": 60]),
         ] as [(BSONDocument, BSONDocument)] {
             expectMongoError(.cannotCreateIndex) { try validate(key, options) }
         }
@@ -100,6 +102,66 @@ struct WildcardIndexKeyTests {
         expectMongoError(MongoError.Code(51271, "Location51271")) { try validate(["$**": 1], ["wildcardProjection": ["a": 1, "b": "x"]]) }
         expectMongoError(MongoError.Code(31250, "Location31250")) { try validate(["$**": 1], ["wildcardProjection": ["a": 1, "a.b": 1]]) }
         expectMongoError(MongoError.Code(31249, "Location31249")) { try validate(["$**": 1], ["wildcardProjection": ["a.b": 1, "a": 1]]) }
+    }
+
+    @Test func compoundPatternsFollowMongoDB80() {
+        let validate = { (key: BSONDocument, options: BSONDocument) throws in
+            _ = try IndexSpecValidation.validate(key: key, name: nil, options: options)
+        }
+        // Accepted (mongod's compound_wildcard_index_validation.js cases).
+        for (key, options) in [
+            (["a": 1, "b.$**": 1], [:]), (["a.$**": 1, "b": 1], [:]), (["a": 1, "b.$**": -1, "c": 1], [:]),
+            (["a": 1, "$**": 1], ["wildcardProjection": ["a": 0]]), (["$**": 1, "a": 1], ["wildcardProjection": ["a": 0]]),
+            (["$**": 1, "other": 1], ["wildcardProjection": ["_id": 0, "a": 1]]),
+            (["$**": 1, "another": 1], ["wildcardProjection": ["_id": 1, "a": 0, "another": 0]]),
+            (["$**": 1, "yetAnother": 1], ["wildcardProjection": ["_id": 1]]),
+            (["$**": 1, "d": 1], ["wildcardProjection": ["a": ["b": 1, "c": 1]]]),
+            (["_id": 1, "$**": 1], ["wildcardProjection": ["_id": 0]]),
+            (["_id": 1, "a.b": 1, "$**": 1], ["wildcardProjection": ["_id": 0, "a": 0]]),
+            (["$**": 1, "_id": 1, "e.b": 1], ["wildcardProjection": ["_id": 0, "a.b": 1]]),
+            (["$**": 1, "e.b": 1], ["wildcardProjection": ["_id": 1, "e": 0]]),
+        ] as [(BSONDocument, BSONDocument)] {
+            #expect(throws: Never.self, "\(key) \(options)") { try validate(key, options) }
+        }
+        let code = { (number: Int32) in MongoError.Code(number, "Location\(number)") }
+        for (key, options, number) in [
+            (["a": 1, "a.$**": 1], [:], 7246204), (["a.b.c": 1, "a.b.$**": 1], [:], 7246204),
+            (["$**": 1, "c": 1], ["wildcardProjection": ["a.b": 1, "a.b.c": 1]], 7246200),
+            (["a": 1, "$**": 1], ["wildcardProjection": ["a": 1, "b": 1]], 7246208),
+            (["_id": 1, "$**": 1], ["wildcardProjection": ["_id": 1, "a": 1]], 7246208),
+            (["$**": 1, "c": 1], ["wildcardProjection": ["_id": 0, "a": 0, "b": 1]], 7246211),
+            (["$**": 1, "_id": 1, "e": 1], ["wildcardProjection": ["_id": 1, "e": 0]], 7246209),
+            (["a": 1, "$**": 1], ["wildcardProjection": ["_id": 0, "a.b": 0]], 7246209),
+            (["a": 1, "$**": 1], ["wildcardProjection": ["_id": 0]], 7246210),
+            (["_id": 1, "$**": 1, "a": 1], ["wildcardProjection": ["_id": 0]], 7246210),
+            (["$**": 1, "e.c": 1], ["wildcardProjection": ["_id": 1, "e.b": 0]], 7246210),
+            (["st": 1, "$**": 1], ["wildcardProjection": ["a": "something"]], 51271),
+        ] as [(BSONDocument, BSONDocument, Int32)] {
+            expectMongoError(code(number)) { try validate(key, options) }
+        }
+        expectMongoError(.failedToParse) { try validate(["a": 1, "$**": 1], ["wildcardProjection": .document([:])]) }
+    }
+
+    @Test func compoundKeysCarryTheRegularFieldsAroundEachPath() throws {
+        let key: BSONDocument = ["r": 1, "s.$**": 1, "t": -1]
+        let document: BSONDocument = ["r": "x", "s": ["u": 1, "v": [2, 3]], "t": ["w": true]]
+        let generated = try keys(key, document)
+        #expect(Set(generated.keys.map { KeyEncoding.key(for: .array($0.values)) }) == keySet([
+            ["x", "s.u", 1, ["w": true]], ["x", "s.v", 2, ["w": true]], ["x", "s.v", 3, ["w": true]],
+        ]))
+        #expect(generated.multikeyPaths == ["s.v"])
+        #expect(try spec(key).fields.map(\.path) == ["r", "$_path", "$**", "t"])
+        #expect(try spec(key).fields.map(\.isDescending) == [false, false, false, true])
+        // No indexed path: one key with MinKey as path and value (a missing field is null);
+        // neither regular field nor path: no key at all.
+        #expect(try pairs(key, ["r": 5, "z": 1]) == keySet([[5, .minKey, .minKey, .null]]))
+        #expect(try pairs(key, ["t": 5, "s": .document([:])]) == keySet([[.null, "s", .document([:]), 5]]))
+        #expect(try keys(key, ["z": 1]).keys.isEmpty)
+        // Regular fields are never multikey: mongod refuses the write.
+        for refused: BSONDocument in [["r": [1, 2]], ["r": [] as BSONValue], ["t": ["w": 1], "s": ["u": 1], "r": [["a": 1]]]] {
+            expectMongoError(MongoError.Code(7246301, "Location7246301")) { _ = try keys(key, refused) }
+        }
+        expectMongoError(MongoError.Code(7246301, "Location7246301")) { _ = try keys(["a.b": 1, "$**": 1], ["a": [["b": 1]]], ["wildcardProjection": ["a": 0]]) }
     }
 
     @Test func writesMaintainTheKeysAndMultikeyPaths() throws {

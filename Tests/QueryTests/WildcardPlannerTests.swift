@@ -3,7 +3,8 @@
 // {"$_path": 1, <path>: 1}); null, documents, positional paths and paths outside the
 // projection are not answered from it; an ordinary index on the path is preferred; a sort
 // is served only on a path that is not multikey; every plan returns what a collection scan
-// returns.
+// returns. A compound wildcard index scans its regular prefix around the path, or the prefix
+// alone over every `$_path`, and is not used without its leading field.
 
 import BSON
 import Documents
@@ -88,6 +89,44 @@ import TestSupport
                 #expect(paths[path] == .array(prefixes.map(BSONValue.string)), "\(filter)")
                 #expect(scan["isMultiKey"] == .bool(!prefixes.isEmpty), "\(filter)")
             }
+        }
+    }
+    @Test func compoundIndexesScanTheRegularPrefixAroundThePath() throws {
+        try withEngine { engine in
+            let items = try engine.collection("items", in: "wild")
+            try items.collection.insert(contentsOf: (0..<60).map { index -> BSONDocument in
+                var document: BSONDocument = ["_id": .int32(Int32(index)), "n": .int32(Int32(index % 6))]
+                if index % 3 != 0 { document["a"] = ["b": .int32(Int32(index % 5)), "c": .int32(Int32(index))] }
+                if index % 7 == 0 { document["n"] = nil }
+                return document
+            })
+            try engine.store.createIndex(on: items.namespace, key: ["n": 1, "a.$**": 1], name: "cw", options: [:])
+            let cases: [(BSONDocument, [String]?)] = [
+                (["n": 2, "a.b": 4], ["n", "$_path", "a.b"]),
+                (["n": ["$gte": 1, "$lt": 3], "a.c": ["$gt": 10]], ["n", "$_path", "a.c"]),
+                (["n": 4], ["n", "$_path", "a.$**"]),
+                (["n": ["$in": [1, 5]]], ["n", "$_path", "a.$**"]),
+                (["a.b": 4], nil),  // the leading field is not bound
+                (["n": .null], nil),  // matches documents with no key
+            ]
+            for (filter, keyPattern) in cases {
+                let plan = try #require(try winningPlan(items, FindQuery(filter: filter)))
+                if let keyPattern {
+                    #expect(plan.stageNames() == ["FETCH", "IXSCAN"], "\(filter)")
+                    #expect(plan.document(atPath: "inputStage.keyPattern")?.map(\.key) == keyPattern, "\(filter)")
+                } else {
+                    #expect(plan.stageNames() == ["COLLSCAN"], "\(filter)")
+                }
+                let expected = try items.find(FindQuery(filter: filter, hint: ["$natural": 1]))
+                #expect(ids(try items.find(FindQuery(filter: filter))).sorted() == ids(expected).sorted(), "\(filter)")
+            }
+            // The prefix gives the order; the path does not when scanning every path.
+            let sorted = try #require(try winningPlan(items, FindQuery(filter: ["n": ["$gte": 1]], sort: ["n": -1])))
+            #expect(sorted.stageNames() == ["FETCH", "IXSCAN"])
+            let unsorted = try #require(try winningPlan(items, FindQuery(filter: ["n": ["$gte": 1]], sort: ["a.b": 1])))
+            #expect(unsorted.stageNames().contains("SORT"))
+            let byPath = try #require(try winningPlan(items, FindQuery(filter: ["n": 2, "a.b": ["$gt": 0]], sort: ["a.b": 1])))
+            #expect(byPath.stageNames() == ["FETCH", "IXSCAN"])
         }
     }
 }

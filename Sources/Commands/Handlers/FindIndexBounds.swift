@@ -20,7 +20,8 @@ struct FindIndexBounds: Sendable {
     ///
     /// - Throws: 51176 when `min` and `max` name different fields; 51173 without `hint`;
     ///   `BadValue` (2) for a hint that names no index; 51174 when the bound's fields are not
-    ///   the hinted index's key pattern; 51175 when `max` is not above `min`.
+    ///   the hinted index's key pattern or the index is a wildcard index; 51175 when `max` is
+    ///   not above `min`.
     init?(_ context: CommandContext, namespace: Namespace) throws(MongoError) {
         let minimum = try context.document("min").flatMap { $0.isEmpty ? nil : $0 }
         let maximum = try context.document("max").flatMap { $0.isEmpty ? nil : $0 }
@@ -42,7 +43,10 @@ struct FindIndexBounds: Sendable {
         guard let index else {
             throw MongoError(.badValue, "error processing query: planner returned error :: caused by :: hint provided does not correspond to an existing index")
         }
-        for bound in [minimum, maximum].compactMap({ $0 }) where bound.keys != index.key.keys {
+        // A wildcard index's keys are expanded paths, not its key pattern's fields: mongod
+        // finds no valid index for min/max among them.
+        let isWildcard = index.key.keys.contains { $0 == "$**" || $0.hasSuffix(".$**") }
+        for bound in [minimum, maximum].compactMap({ $0 }) where isWildcard || bound.keys != index.key.keys {
             throw MongoError(.location(51174), "The index chosen is not valid for min/max")
         }
         keyPattern = index.key

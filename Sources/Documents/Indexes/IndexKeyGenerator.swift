@@ -77,7 +77,7 @@ struct IndexKeyGenerator: Sendable {
         if isHashed { return try hashedKeys(for: document) }
         if let text { return try textKeys(for: document, spec: text) }
         if isGeo { return try geoKeys(for: document) }
-        if let wildcard { return wildcardKeys(for: document, spec: wildcard) }
+        if let wildcard { return try wildcardKeys(for: document, spec: wildcard) }
         var walk = KeyWalk(fields: fields, isSparse: isSparse, collator: collator)
         let names = fields.map { ArraySlice($0.components) }
         let fixed = [BSONValue](repeating: .null, count: fields.count)

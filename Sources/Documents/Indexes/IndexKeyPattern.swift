@@ -59,10 +59,9 @@ enum IndexKeyPattern {
     ///
     /// - Throws: `CannotCreateIndex` (67) for an empty or oversized pattern, a value that is
     ///   0, NaN, an empty string or not a number or string, an illegal field name, and for
-    ///   the index types Tessera does not build (compound wildcard, ...), a bad text pattern
-    ///   (TextIndexRules), and a hashed
-    ///   pattern MongoDB refuses (31303: more than one hashed field); 7246201 for two
-    ///   wildcard fields;
+    ///   the index types Tessera does not build, a bad text pattern (TextIndexRules), and a
+    ///   hashed pattern MongoDB refuses (31303: more than one hashed field); 7246201 for two
+    ///   wildcard fields, 7246204 for a regular field inside the wildcard subtree;
     ///   `BadValue` (2) for a field named twice; 13103 for more than ``maximumFields`` fields.
     static func validate(_ key: BSONDocument) throws(MongoError) -> [IndexKeyField] {
         var seen: Set<String> = []

@@ -119,6 +119,7 @@ enum IndexSpecValidation {
                              "The field '\(element.key)' is not valid for an index specification. Specification: \(spec)")
         }
         _ = try IndexKeyPattern.validate(key)
+        try WildcardIndexRules.validateCompoundProjectionPresence(key: key, options: options)
         try HashedIndexRules.validateOptions(key: key, options: options)
         for element in options { try checkType(element) }
         if let version = options["v"] {

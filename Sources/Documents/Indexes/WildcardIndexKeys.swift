@@ -3,7 +3,7 @@
 // indexed paths, and key generation: one key `[path, value]` per leaf value of the projected
 // document (paths through embedded documents, arrays expanded element by element, nested
 // arrays and empty documents indexed whole, empty arrays as undefined), and the array paths
-// met (the index's multikey paths). Compound wildcard indexes are refused.
+// met (the index's multikey paths); a compound wildcard index's regular fields around them.
 
 internal import BSON
 internal import Collation
@@ -25,17 +25,117 @@ enum WildcardIndexRules {
         key.contains { isWildcardField($0.key) && $0.value.isNumeric }
     }
 
-    /// Checks a wildcard pattern (field names and values are validated by the caller).
+    /// Checks a wildcard pattern (field names and values are validated by the caller):
+    /// mongod's `validateWildcardIndex`.
     ///
-    /// - Throws: 7246201 for two wildcard fields; `CannotCreateIndex` (67) for a compound
-    ///   wildcard pattern (Tessera builds single-field wildcard indexes only, and refuses the
-    ///   rest as mongod does without compound wildcard support).
+    /// - Throws: 7246201 for two wildcard fields; 7246204 for a regular field inside the
+    ///   wildcard term's subtree (`{a: 1, "a.$**": 1}`).
     static func validate(_ key: BSONDocument) throws(MongoError) {
-        let wildcards = key.filter { isWildcardField($0.key) }.count
-        if wildcards > 1 {
-            throw MongoError(MongoError.Code(7246201, "Location7246201"), "The index can't have more than one wildcard field")
+        let wildcards = key.keys.filter(isWildcardField)
+        if wildcards.count > 1 {
+            throw MongoError(MongoError.Code(7246201, "Location7246201"), "Index Key can contain only one wildcard index field")
         }
-        guard key.count == 1 else { throw MongoError(.cannotCreateIndex, "wildcard indexes do not allow compounding") }
+        guard let wildcard = wildcards.first else { return }
+        let root = wildcard.dropLast(3).split(separator: ".").map(String.init)
+        guard !root.isEmpty else { return }
+        for field in key.keys where !isWildcardField(field) && isPrefix(root, of: components(field)) {
+            throw MongoError(MongoError.Code(7246204, "Location7246204"),
+                             "A wildcard index field should not overlap with and index key fields if wildcard projection is empty, however '\(field)' is overlapping with the wildcard index field.")
+        }
+    }
+
+    /// mongod's rule for a compound `{..., "$**": 1, ...}` index: it must name its paths.
+    ///
+    /// - Throws: `CannotCreateIndex` (67) for a compound `$**` pattern without
+    ///   `wildcardProjection`.
+    static func validateCompoundProjectionPresence(key: BSONDocument, options: BSONDocument) throws(MongoError) {
+        guard isWildcard(key), key.count > 1, key["$**"] != nil, options[projectionOption] == nil else { return }
+        throw MongoError(.cannotCreateIndex, "Compound wildcard indexes on all fields must also specify 'wildcardProjection' option")
+    }
+
+    /// mongod 8.0's `validateWildcardProjection` for a compound wildcard index: the projection's
+    /// top-level paths, split into included and excluded, checked against the regular fields.
+    ///
+    /// - Throws: 7246200 for overlapping paths of one kind, 7246208 for an included path over a
+    ///   regular field, 7246211 for mixing inclusion and exclusion (other than `_id` alone),
+    ///   7246209/7246210 for an exclusion that leaves a regular field indexed.
+    static func validateCompoundProjection(key: BSONDocument, projection: BSONDocument) throws(MongoError) {
+        var included: [[String]] = []
+        var excluded: [[String]] = []
+        for element in projection {
+            if IndexSpecValidation.isTrue(element.value) {
+                included.append(components(element.key))
+            } else {
+                excluded.append(components(element.key))
+            }
+        }
+        let regular = key.keys.filter { !isWildcardField($0) }.map(components).sorted(by: precedes)
+        included.sort(by: precedes)
+        excluded.sort(by: precedes)
+        for paths in [included, excluded] {
+            for (earlier, later) in zip(paths, paths.dropFirst()) where isPrefix(earlier, of: later) || isPrefix(later, of: earlier) {
+                throw MongoError(MongoError.Code(7246200, "Location7246200"),
+                                 "Fields in Wildcard Projection cannot overlap, however '\(dotted(earlier))' is overlapped with '\(dotted(later))'")
+            }
+        }
+        let id = ["_id"]
+        let onlyIDExcluded = excluded == [id]
+        let onlyIDIncluded = included == [id]
+        // Merge walk over the sorted lists: an included path may not be a regular field or
+        // lie above one (`_id` included beside exclusions is not an inclusion projection).
+        var field = regular.startIndex
+        var path = included.startIndex
+        while field < regular.endIndex && path < included.endIndex && !(onlyIDIncluded && !excluded.isEmpty) {
+            if isPrefix(included[path], of: regular[field]) {
+                throw MongoError(MongoError.Code(7246208, "Location7246208"),
+                                 "Index Key and Wildcard Projection cannot contain overlapping fields, however '\(dotted(regular[field]))' index field is overlapping with '\(dotted(included[path]))' wildcardProjection path.")
+            }
+            if precedes(included[path], regular[field]) { path += 1 } else { field += 1 }
+        }
+        if !included.isEmpty && !excluded.isEmpty && !onlyIDExcluded && !onlyIDIncluded {
+            throw MongoError(MongoError.Code(7246211, "Location7246211"),
+                             "Inclusion and exclusion statements cannot combine in the wildcardProjection with an exception of explicitly including _id field")
+        }
+        // An exclusion projection (excluding `_id` beside inclusions is not one) must exclude
+        // every regular field.
+        guard !excluded.isEmpty, !(onlyIDExcluded && !included.isEmpty) else { return }
+        field = regular.startIndex
+        path = excluded.startIndex
+        while field < regular.endIndex && path < excluded.endIndex {
+            if isPrefix(excluded[path], of: regular[field]) {
+                field += 1
+            } else if precedes(excluded[path], regular[field]) {
+                path += 1
+            } else {
+                throw MongoError(MongoError.Code(7246209, "Location7246209"),
+                                 "wildcardProjection paths must exclude all regular index fields, however '\(dotted(regular[field]))'is not excluded.")
+            }
+        }
+        if field < regular.endIndex {
+            throw MongoError(MongoError.Code(7246210, "Location7246210"),
+                             "wildcardProjection paths must exclude all regular index fields, however '\(dotted(regular[field]))'is not excluded.")
+        }
+    }
+
+    private static func components(_ path: String) -> [String] {
+        path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+    }
+
+    private static func dotted(_ components: [String]) -> String {
+        components.joined(separator: ".")
+    }
+
+    /// Whether `prefix` is `path` or a leading part of it, component by component.
+    private static func isPrefix(_ prefix: [String], of path: [String]) -> Bool {
+        prefix.count <= path.count && path.starts(with: prefix)
+    }
+
+    /// mongod's FieldRef order: component by component, bytewise; a prefix first.
+    private static func precedes(_ lhs: [String], _ rhs: [String]) -> Bool {
+        for (left, right) in zip(lhs, rhs) where left != right {
+            return left.utf8.lexicographicallyPrecedes(right.utf8)
+        }
+        return lhs.count < rhs.count
     }
 
     /// MongoDB's refusal of a string value naming the wildcard plugin (`{a: "wildcard"}`).
@@ -67,6 +167,7 @@ enum WildcardIndexRules {
             guard !document.isEmpty else {
                 throw MongoError(.failedToParse, "The 'wildcardProjection' field can't be an empty object")
             }
+            if key.count > 1 { try validateCompoundProjection(key: key, projection: document) }
             do {
                 _ = try WildcardProjection(parsing: document)
             } catch {
@@ -265,41 +366,92 @@ public struct WildcardProjection: Sendable, Equatable {
     }
 }
 
-/// A wildcard index's parsed definition: its projection and value direction.
+/// A wildcard index's parsed definition: its projection, value direction and, for a compound
+/// wildcard index (`{a: 1, "b.$**": 1, c: -1}`), the regular fields around the wildcard term.
 public struct WildcardIndexSpec: Sendable, Equatable {
     /// The indexed paths.
     public let projection: WildcardProjection
     /// Whether values are stored in descending order (`{"$**": -1}`).
     public let isDescending: Bool
+    /// The regular fields before the wildcard term, in pattern order.
+    public let prefixFields: [IndexKeyField]
+    /// The regular fields after the wildcard term, in pattern order.
+    public let suffixFields: [IndexKeyField]
     /// The name of the path field of a wildcard key (`{"$_path": 1, "a.b": 1}` in explain).
     public static let pathField = "$_path"
 
+    /// Whether the index has regular fields beside its wildcard term.
+    public var isCompound: Bool { !prefixFields.isEmpty || !suffixFields.isEmpty }
+
     /// The spec of a stored wildcard index description; `nil` for any other index.
     public init?(_ description: IndexDescription) {
-        guard WildcardIndexRules.isWildcard(description.key), let field = description.key.first else { return nil }
+        guard WildcardIndexRules.isWildcard(description.key),
+              let position = description.key.keys.firstIndex(where: WildcardIndexRules.isWildcardField)
+        else { return nil }
+        let field = description.key[position]
         let stated = description.options[WildcardIndexRules.projectionOption]?.documentValue
         // Validated when created; a stored projection that no longer parses indexes everything.
         projection = (try? WildcardProjection(keyField: field.key, projection: stated))
             ?? WildcardProjection(isInclusion: false, root: WildcardProjection.Node())
         isDescending = BSONValue.compare(field.value, .int32(0)) < 0
+        let regular = IndexKeyPattern.fields(of: description.key)
+        prefixFields = Array(regular[..<position])
+        suffixFields = Array(regular[(position + 1)...])
     }
 
-    /// The key fields of a wildcard index's entries: the path, then the value.
+    /// The key fields of a wildcard index's entries: the prefix fields, the path, the value,
+    /// then the suffix fields.
     var keyFields: [IndexKeyField] {
-        [IndexKeyField(path: Self.pathField, isDescending: false),
-         IndexKeyField(path: "$**", isDescending: isDescending)]
+        prefixFields
+            + [IndexKeyField(path: Self.pathField, isDescending: false),
+               IndexKeyField(path: "$**", isDescending: isDescending)]
+            + suffixFields
     }
 }
 
 extension IndexKeyGenerator {
     /// The keys of `document` in a wildcard index: `[path, value]` per leaf of the projected
-    /// document, and the array paths met in `multikeyPaths`. MongoDB's
-    /// `WildcardKeyGenerator::_traverseWildcard`.
-    func wildcardKeys(for document: BSONDocument, spec: WildcardIndexSpec) -> Keys {
-        var walk = WildcardWalk(spec: spec, collator: collator)
+    /// document (between the regular fields' values in a compound wildcard index), and the
+    /// array paths met in `multikeyPaths`. MongoDB's `WildcardKeyGenerator::generateKeys`: a
+    /// compound index also keys a document with no indexed path but some regular field, with
+    /// MinKey as path and value, so queries on the regular fields alone can use it.
+    ///
+    /// - Throws: 7246301 when a regular field of a compound wildcard index meets an array
+    ///   (its regular fields cannot be multikey).
+    func wildcardKeys(for document: BSONDocument, spec: WildcardIndexSpec) throws(MongoError) -> Keys {
+        let prefix = try spec.prefixFields.map { field throws(MongoError) in try Self.regularValue(field, in: document) }
+        let suffix = try spec.suffixFields.map { field throws(MongoError) in try Self.regularValue(field, in: document) }
+        var walk = WildcardWalk(spec: spec, collator: collator,
+                                prefix: prefix.map { $0 ?? .null }, suffix: suffix.map { $0 ?? .null })
         var path: [String] = []
         walk.traverse(spec.projection.apply(to: document), path: &path)
+        if walk.result.keys.isEmpty, !(prefix + suffix).compactMap({ $0 }).isEmpty {
+            walk.emitWithoutPath()
+        }
         return walk.result
+    }
+
+    /// The value of a compound wildcard index's regular field in `document`; `nil` when missing.
+    private static func regularValue(_ field: IndexKeyField, in document: BSONDocument) throws(MongoError) -> BSONValue? {
+        var current = BSONValue.document(document)
+        for component in field.components {
+            switch current {
+            case let .document(object):
+                guard let next = object[component] else { return nil }
+                current = next
+            case .array:
+                throw regularArrayError(field.path)
+            default:
+                return nil
+            }
+        }
+        if case .array = current { throw regularArrayError(field.path) }
+        return current
+    }
+
+    private static func regularArrayError(_ path: String) -> MongoError {
+        MongoError(MongoError.Code(7246301, "Location7246301"),
+                   "The non-wildcard field '\(path)' of a compound wildcard index cannot be an array")
     }
 }
 
@@ -307,12 +459,17 @@ extension IndexKeyGenerator {
 private struct WildcardWalk {
     let spec: WildcardIndexSpec
     let collator: Collator?
+    /// A compound index's regular field values before and after the wildcard term.
+    let prefix: [BSONValue]
+    let suffix: [BSONValue]
     var result = IndexKeyGenerator.Keys()
     private var seen: Set<[UInt8]> = []
 
-    init(spec: WildcardIndexSpec, collator: Collator?) {
+    init(spec: WildcardIndexSpec, collator: Collator?, prefix: [BSONValue], suffix: [BSONValue]) {
         self.spec = spec
         self.collator = collator
+        self.prefix = prefix
+        self.suffix = suffix
     }
 
     mutating func traverse(_ object: BSONDocument, path: inout [String]) {
@@ -348,11 +505,22 @@ private struct WildcardWalk {
     }
 
     private mutating func emit(_ value: BSONValue, at path: [String]) {
-        let stored = collator.map { $0.comparisonKey(value) } ?? value
-        let values: [BSONValue] = [.string(path.joined(separator: ".")), stored]
+        append(path: .string(path.joined(separator: ".")), value: collator.map { $0.comparisonKey(value) } ?? value)
+    }
+
+    /// The key of a document with regular fields but no indexed path: MinKey as both path and
+    /// value (mongod's marker, below every real path).
+    mutating func emitWithoutPath() {
+        append(path: .minKey, value: .minKey)
+    }
+
+    private mutating func append(path: BSONValue, value: BSONValue) {
+        let regular = { (value: BSONValue) in self.collator.map { $0.comparisonKey(value) } ?? value }
+        let values = prefix.map(regular) + [path, value] + suffix.map(regular)
         var encoded: [UInt8] = []
-        IndexEntryCodec.appendField(values[0], descending: false, to: &encoded)
-        IndexEntryCodec.appendField(values[1], descending: spec.isDescending, to: &encoded)
+        for (field, component) in zip(spec.keyFields, values) {
+            IndexEntryCodec.appendField(component, descending: field.isDescending, to: &encoded)
+        }
         if seen.insert(encoded).inserted {
             result.keys.append(IndexKeyGenerator.Key(values: values, encoded: encoded))
         }

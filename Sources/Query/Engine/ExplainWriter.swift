@@ -53,15 +53,19 @@ struct ExplainWriter {
     }
 
     /// A wildcard index scan's `isMultiKey` and `multiKeyPaths` as MongoDB shows them: the
-    /// scanned path's multikey prefixes (`{"$_path": [], "a.b": ["a"]}`); `nil` for other scans.
+    /// scanned path's multikey prefixes (`{"$_path": [], "a.b": ["a"]}`), a compound index's
+    /// regular fields never multikey; `nil` for other scans.
     private static func wildcardMultikey(_ scan: IndexScanPlan) -> (isMultiKey: Bool, paths: BSONDocument)? {
-        guard scan.keyFields.count == 2, scan.keyFields[0].path == WildcardIndexSpec.pathField else { return nil }
-        let path = scan.keyFields[1].path
+        guard let position = scan.keyFields.firstIndex(where: { $0.path == WildcardIndexSpec.pathField }),
+              position + 1 < scan.keyFields.count
+        else { return nil }
+        let path = scan.keyFields[position + 1].path
         let components = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         let prefixes = WildcardBounds.multikeyPrefixes(of: components, index: scan.index)
         var paths = BSONDocument()
-        paths[WildcardIndexSpec.pathField] = .array([])
-        paths[path] = .array(prefixes.map(BSONValue.string))
+        for (offset, field) in scan.keyFields.enumerated() {
+            paths[field.path] = .array(offset == position + 1 ? prefixes.map(BSONValue.string) : [])
+        }
         return (!prefixes.isEmpty, paths)
     }
 

@@ -195,9 +195,10 @@ struct Executor {
                 interrupt.tally?.add(keysExamined: scanStatistics.keysExamined, docsExamined: docsExamined)
             }
             let collection = self.collection
+            let mayRepeat = scan.mayRepeatDocuments
             try collection.scanIndex(named: scan.index.name, bounds: scan.bounds, reverse: scan.reverse, after: resumeKey,
                                      statistics: &scanStatistics, interrupt: interrupt) { (entry, key) throws(MongoError) -> Bool in
-                if scan.index.isMultikey, !seen.insert(KeyEncoding.key(for: entry.id)).inserted { return true }
+                if mayRepeat, !seen.insert(KeyEncoding.key(for: entry.id)).inserted { return true }
                 let document: BSONDocument
                 if scan.covered {
                     document = Self.coveredDocument(entry, keyFields: scan.keyFields)

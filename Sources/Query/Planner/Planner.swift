@@ -108,7 +108,7 @@ struct Planner {
         // Index order is the sort's order only when both compare strings alike.
         let sortable = GeoBounds.sortableFields(
             HashedBounds.sortableFields(keyFields, hashedPath: hashedPath, equalityPrefix: equalityPrefix), geoPaths: geoPaths)
-        let (providesSort, reverse) = sortOrder(sortable, equalityPrefix: equalityPrefix, sort: sort,
+        let (providesSort, reverse) = Self.sortOrder(sortable, equalityPrefix: equalityPrefix, sort: sort,
                                                 multikey: index.isMultikey || indexCollator != sort?.collator)
         if !constrainsFirst && !providesSort && !force { return nil }
         // A hashed field's key is a hash, not the value to return.
@@ -139,7 +139,7 @@ struct Planner {
 
     /// Whether scanning the key fields after the equality prefix yields `sort` order, and in
     /// which direction.
-    private func sortOrder(
+    static func sortOrder(
         _ keyFields: [(path: String, ascending: Bool)], equalityPrefix: Int, sort: SortSpec?, multikey: Bool
     ) -> (Bool, Bool) {
         guard let sort, !multikey else { return (false, false) }

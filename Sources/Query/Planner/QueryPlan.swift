@@ -21,6 +21,12 @@ struct IndexScanPlan {
     let covered: Bool
     /// How many leading key fields are bound to single points.
     let equalityPrefix: Int
+
+    /// Whether the scan can meet one document under several keys: a multikey index, or a
+    /// wildcard index (a compound one's prefix-only scan reads every path's keys).
+    var mayRepeatDocuments: Bool {
+        index.isMultikey || keyFields.contains { $0.path == WildcardIndexSpec.pathField }
+    }
 }
 
 /// How a query reads its documents.

@@ -1,24 +1,32 @@
-// WildcardBounds: how the planner scans a wildcard index. The index holds `[path, value]` keys,
-// so a predicate on one path it indexes becomes a scan of that path's point on `$_path` and
-// the predicate's value intervals (as for an ordinary index on the path, type-bracketed).
-// Only what the keys hold exactly can bound it: not null or missing (absent paths have no
-// keys), not documents or arrays (documents are traversed, not indexed whole), not paths
-// with positional components. Index order serves a sort on the path only where it is not
-// multikey and the scan is bounded on it.
+// WildcardBounds: how the planner scans a wildcard index. The index holds `[path, value]` keys
+// (between the regular fields' values in a compound wildcard index), so a predicate on one
+// path it indexes becomes a scan of that path's point on `$_path` and the predicate's value
+// intervals (as for an ordinary index on the path, type-bracketed), with the regular fields'
+// intervals around them. Only what the keys hold exactly can bound the path: not null or
+// missing (absent paths have no keys), not documents or arrays (documents are traversed, not
+// indexed whole), not paths with positional components. A compound index also answers
+// queries on its regular prefix alone (every `$_path`), where a document lacking every
+// regular field cannot match. Index order serves a sort on the regular fields and the path
+// only where the path is not multikey.
 
 internal import BSON
+internal import Collation
 internal import Documents
 
 enum WildcardBounds {
     /// The scans of wildcard `index` that can answer the query, one per usable path (best
-    /// first: equality before range), with the score offset that ranks it below an ordinary
-    /// index on the same path.
+    /// first: equality before range), and for a compound index one on its regular prefix.
     static func scanPlans(
         _ index: IndexDescription, conjuncts: Conjuncts, sort: SortSpec?
     ) -> [IndexScanPlan] {
         guard let spec = WildcardIndexSpec(index) else { return [] }
         if let partial = index.partialFilter, !Implication.implies(conjuncts, partial) { return [] }
         let collator = index.collator
+        let prefix = spec.prefixFields.map { regularBounds($0, conjuncts: conjuncts, collator: collator) }
+        let suffix = spec.suffixFields.map { regularBounds($0, conjuncts: conjuncts, collator: collator) }
+        // Like any compound index, usable only when its leading field is bound.
+        if let first = prefix.first, !first.bounded { return [] }
+        let shape = ScanShape(spec: spec, prefix: prefix, suffix: suffix, index: index, sort: sort)
         var plans: [IndexScanPlan] = []
         for path in conjuncts.byPath.keys.sorted() {
             let components = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
@@ -35,19 +43,18 @@ enum WildcardBounds {
                 if multikey { break }
             }
             guard bounded else { continue }
-            let valueAscending = !spec.isDescending
-            let keyFields = [(path: WildcardIndexSpec.pathField, ascending: true), (path: path, ascending: valueAscending)]
-            let isEquality = intervals.count == 1 && intervals.allSatisfy { BSONValue.compare($0.lower, $0.upper) == 0 }
-            // A sort on this one path, where each document has one key on it.
-            var providesSort = false
-            var reverse = false
-            if let sort, !multikey, collator == sort.collator, sort.keys.count == 1, sort.keys[0].path.dotted == path {
-                providesSort = true
-                reverse = sort.keys[0].ascending != valueAscending
+            plans.append(shape.plan(path: path, pathBounds: [.point(.string(path))], values: intervals, ordersByPath: !multikey))
+        }
+        // The regular prefix alone: every path's keys and the keys of documents with none.
+        if let first = prefix.first, first.bounded, spec.isCompound {
+            let fields = spec.prefixFields + spec.suffixFields
+            let excludesMissing = fields.contains { field in
+                (conjuncts.byPath[field.path] ?? []).contains { !PredicateBounds.matchesMissing($0) }
             }
-            plans.append(IndexScanPlan(
-                index: index, keyFields: keyFields, bounds: [[.point(.string(path))], intervals], reverse: reverse,
-                providesSort: providesSort, covered: false, equalityPrefix: isEquality ? 2 : 1))
+            if excludesMissing {
+                let valueField = index.key.keys.first { $0 == "$**" || $0.hasSuffix(".$**") } ?? "$**"
+                plans.append(shape.plan(path: valueField, pathBounds: [.all], values: [.all], ordersByPath: false))
+            }
         }
         return plans.sorted { $0.equalityPrefix > $1.equalityPrefix }
     }
@@ -55,6 +62,64 @@ enum WildcardBounds {
     /// What a wildcard scan scores below an ordinary scan of the same bounds: the `$_path`
     /// point is no selectivity of its own, and an ordinary index on the path wins ties.
     static let scoreOffset = 101
+
+    /// A regular field's intervals from the query, and whether any predicate bound it. A
+    /// compound wildcard index's regular fields are never arrays (their writes are refused),
+    /// so every predicate on the field narrows it.
+    private static func regularBounds(
+        _ field: IndexKeyField, conjuncts: Conjuncts, collator: Collator?
+    ) -> (field: IndexKeyField, intervals: [IndexInterval], bounded: Bool) {
+        var intervals = [IndexInterval.all]
+        var bounded = false
+        for predicate in conjuncts.byPath[field.path] ?? [] {
+            guard let usable = Planner.boundable(predicate, indexCollator: collator),
+                  let admitted = PredicateBounds.intervals(usable)
+            else { continue }
+            intervals = PredicateBounds.intersect(intervals, admitted)
+            bounded = true
+        }
+        return (field, intervals, bounded)
+    }
+
+    /// The parts of a wildcard scan shared by every path it may scan.
+    private struct ScanShape {
+        let spec: WildcardIndexSpec
+        let prefix: [(field: IndexKeyField, intervals: [IndexInterval], bounded: Bool)]
+        let suffix: [(field: IndexKeyField, intervals: [IndexInterval], bounded: Bool)]
+        let index: IndexDescription
+        let sort: SortSpec?
+
+        /// The scan of `path` (a real path, or the wildcard field for the prefix-only scan).
+        func plan(path: String, pathBounds: [IndexInterval], values: [IndexInterval], ordersByPath: Bool) -> IndexScanPlan {
+            let valueAscending = !spec.isDescending
+            let keyFields = prefix.map { (path: $0.field.path, ascending: !$0.field.isDescending) }
+                + [(path: WildcardIndexSpec.pathField, ascending: true), (path: path, ascending: valueAscending)]
+                + suffix.map { (path: $0.field.path, ascending: !$0.field.isDescending) }
+            let bounds = prefix.map(\.intervals) + [pathBounds, values] + suffix.map(\.intervals)
+            var equalityPrefix = 0
+            for intervals in bounds {
+                guard intervals.count == 1, BSONValue.compare(intervals[0].lower, intervals[0].upper) == 0 else { break }
+                equalityPrefix += 1
+            }
+            // The order the scan yields, `$_path` left out (one point, or the prefix-only scan
+            // whose order ends with the prefix): the regular prefix, the path's values while
+            // each document has one key there, then the suffix.
+            var ordered = prefix.map { (path: $0.field.path, ascending: !$0.field.isDescending, point: isPoint($0.intervals)) }
+            if ordersByPath {
+                ordered.append((path: path, ascending: valueAscending, point: isPoint(values)))
+                ordered += suffix.map { (path: $0.field.path, ascending: !$0.field.isDescending, point: isPoint($0.intervals)) }
+            }
+            let (providesSort, reverse) = Planner.sortOrder(
+                ordered.map { (path: $0.path, ascending: $0.ascending) }, equalityPrefix: ordered.prefix { $0.point }.count,
+                sort: sort, multikey: index.collator != sort?.collator)
+            return IndexScanPlan(index: index, keyFields: keyFields, bounds: bounds, reverse: reverse,
+                                 providesSort: providesSort, covered: false, equalityPrefix: equalityPrefix)
+        }
+
+        private func isPoint(_ intervals: [IndexInterval]) -> Bool {
+            intervals.count == 1 && BSONValue.compare(intervals[0].lower, intervals[0].upper) == 0
+        }
+    }
 
     /// Whether `predicate`'s matches all have a key within its intervals: comparisons with
     /// scalars that are not null (a missing path has no key; documents are not keys).
