@@ -1,7 +1,7 @@
 # Tessera's entry points. `make run` and `make test` are the README's two commands; every
 # other target is a longer job (benchmarks, fuzzing) run by hand and reported in notes.
 
-.PHONY: run test docs integration test-scale-out crash-test soak shape-flood stream-2gb build release bench-bson bench-storage bench-query bench-aggregation bench-embedded bench-compare bench-ops fuzz fuzz-bson fuzz-server test-pymongo clean
+.PHONY: run test docs integration test-scale-out crash-test soak shape-flood stream-2gb build release bench-bson bench-storage bench-query bench-aggregation bench-embedded bench-compare bench-scale-out bench-ops fuzz fuzz-bson fuzz-server test-pymongo clean
 
 run:
 	@scripts/run
@@ -105,6 +105,11 @@ bench-embedded:
 # with results.json, charts and a table in bench-results/<date>/ (see docs/performance.md).
 bench-compare:
 	@scripts/bench-compare
+
+# Issue 21's scale-out figures: YCSB A/B/C and W2 ingest through 1, 2 and 3 Tessera servers on
+# one PostgreSQL against PostgreSQL through jsonb (scale-out.md beside table.md).
+bench-scale-out:
+	@scripts/bench-compare --targets postgres,tessera-pg --connections 6 --records 100000
 
 # Issue 18's operations figures: backup and restore throughput (MB/s) of a ~2 GB store next to
 # `cp -a` of the same directory (OPS_STORE_MB sets the size).

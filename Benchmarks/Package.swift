@@ -43,6 +43,16 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // `ScaleOutBench`: BenchKit's workloads over several Tessera servers on one PostgreSQL
+        // (the `tessera-pg` target of ../scripts/bench-compare, issue 21).
+        .executableTarget(
+            name: "ScaleOutBench",
+            dependencies: [
+                tessera("BenchKit"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // Debian's libbson (libbson-dev), found through pkg-config.
         .systemLibrary(
             name: "CLibBSON",
