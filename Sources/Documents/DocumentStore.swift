@@ -211,6 +211,8 @@ public final class DocumentStore: Sendable {
             loaded = try Catalog.load(storage: storage, keySpace: catalogKeySpace, predicateCompiler: predicateCompiler,
                                       droppingOrphans: false)
         } catch {
+            // A storage failure keeps its mapping (an unreachable database stays HostUnreachable).
+            if case let .storage(storageError) = error { throw .storage(storageError) }
             throw MongoError(.internalError, "reloading the catalog: \(error)")
         }
         catalog.withState { $0 = loaded.state }

@@ -9,13 +9,22 @@ extension MongoError {
     /// A storage failure, keeping the engine's status: `OutOfDiskSpace` when the file system
     /// is full, `WriteConflict` (labelled `TransientTransactionError`, so drivers retry) when
     /// the engine gave up on a transaction that kept conflicting (`.tryAgain`: a SQL engine's
-    /// serialization failure, SQLSTATE 40001), otherwise `InternalError`.
+    /// serialization failure, SQLSTATE 40001), `HostUnreachable` when the connection to the
+    /// engine's database was lost (`.connectionLost`: a retryable write gets
+    /// `RetryableWriteError` from the dispatcher), `LockTimeout` when a lock wait ran out
+    /// (`.timedOut`: PostgreSQL's `lock_timeout`, RocksDB's lock wait), otherwise `InternalError`.
     static func storage(_ error: StorageError) -> MongoError {
-        if error.code == .tryAgain {
+        switch error.code {
+        case .tryAgain:
             return MongoError(.writeConflict, "Write conflict in the storage engine: \(error.description)",
                               cause: error, details: ["errorLabels": ["TransientTransactionError"]])
+        case .connectionLost:
+            return MongoError(.hostUnreachable, "The storage engine's database is unreachable: \(error.description)", cause: error)
+        case .timedOut:
+            return MongoError(.lockTimeout, "Timed out waiting for a lock in the storage engine: \(error.description)", cause: error)
+        default:
+            return MongoError(error.isNoSpace ? .outOfDiskSpace : .internalError, error.description, cause: error)
         }
-        return MongoError(error.isNoSpace ? .outOfDiskSpace : .internalError, error.description, cause: error)
     }
 
     /// The error every write gets once a journal write or sync has failed: the store refuses writes

@@ -43,6 +43,10 @@ public struct StorageError: Error, Sendable, Hashable, CustomStringConvertible {
         case columnFamilyDropped
         /// The key space was dropped through this store; its handle can no longer be used.
         case keySpaceDropped
+        /// The connection to a networked engine's database was lost or never answered in time
+        /// (PostgreSQL down, failing over, or unreachable): whether the operation took effect
+        /// is unknown, and it may succeed once the database is reachable again.
+        case connectionLost
         /// RocksDB reported a status this layer does not recognise.
         case unknown
     }

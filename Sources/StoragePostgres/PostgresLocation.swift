@@ -1,7 +1,8 @@
 // PostgresLocation: where a PostgreSQL-protocol database is, parsed from the URI that
 // `tessera serve --storage` takes (`postgresql://USER[:PASSWORD]@HOST:PORT[,HOST:PORT...]/DB
-// [?host=/socket/dir][&target_session_attrs=read-write]`). Owns the parsing, the hosts to try in
-// order and the secret-free form used in messages; opens nothing.
+// [?host=/socket/dir][&target_session_attrs=read-write][&statement_timeout=MS][&lock_timeout=MS][&connect_timeout=S]`).
+// Owns the parsing, the hosts to try in order and the secret-free form used in messages;
+// opens nothing.
 public import Storage
 
 /// A PostgreSQL-protocol server and database: host and port (TCP) or a socket directory,
@@ -24,6 +25,8 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
     public var fallbackHosts: [PostgresHostPort] = []
     /// Which servers a connection may be kept on (`target_session_attrs`).
     public var targetSessionAttributes: PostgresTargetSessionAttributes = .any
+    /// How long statements and lock waits may take (`statement_timeout`, `lock_timeout`).
+    public var timeouts = PostgresTimeouts()
 
     /// A location from its parts.
     public init(host: String, port: Int = 5432, user: String, password: String? = nil, database: String,
@@ -88,8 +91,9 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         if endpoints.count > 1, endpoints.contains(where: { $0.host.isEmpty }) { throw refuse("empty host in host list") }
         var attributes = PostgresTargetSessionAttributes.any
         var socketDirectory: String?
+        var timeouts = PostgresTimeouts()
         for pair in query.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard parts.count == 2 else { continue }
             if parts[0] == "host", parts[1].hasPrefix("/") { socketDirectory = String(parts[1]) }
             if parts[0] == "target_session_attrs" {
@@ -98,12 +102,31 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
                 }
                 attributes = parsed
             }
+            if parts[0] == "statement_timeout" {
+                guard let bound = PostgresTimeouts.parse(parts[1]) else {
+                    throw refuse("statement_timeout must be a whole number of milliseconds from 1 to 86400000")
+                }
+                timeouts.statement = bound
+            }
+            if parts[0] == "connect_timeout" {
+                guard let bound = PostgresTimeouts.parseSeconds(parts[1]) else {
+                    throw refuse("connect_timeout must be a whole number of seconds from 1 to 86400")
+                }
+                timeouts.connect = bound
+            }
+            if parts[0] == "lock_timeout" {
+                guard let bound = PostgresTimeouts.parse(parts[1]) else {
+                    throw refuse("lock_timeout must be a whole number of milliseconds from 1 to 86400000")
+                }
+                timeouts.commitLock = bound
+            }
         }
         guard !first.host.isEmpty || socketDirectory != nil else { throw refuse("no host") }
         self.init(host: first.host.isEmpty ? "localhost" : first.host, port: first.port, user: user, password: password,
                   database: database, socketDirectory: socketDirectory)
         fallbackHosts = Array(endpoints.dropFirst())
         targetSessionAttributes = attributes
+        self.timeouts = timeouts
     }
 
     /// Every server to try, in order: `host:port`, then the fallbacks.
@@ -121,6 +144,14 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         var options: [String] = []
         if let socketDirectory { options.append("host=\(socketDirectory)") }
         if targetSessionAttributes != .any { options.append("target_session_attrs=\(targetSessionAttributes.rawValue)") }
+        let defaults = PostgresTimeouts()
+        if timeouts.statement != defaults.statement {
+            options.append("statement_timeout=\(PostgresTimeouts.milliseconds(timeouts.statement))")
+        }
+        if timeouts.connect != defaults.connect { options.append("connect_timeout=\(timeouts.connect.components.seconds)") }
+        if timeouts.commitLock != defaults.commitLock {
+            options.append("lock_timeout=\(PostgresTimeouts.milliseconds(timeouts.commitLock))")
+        }
         let query = options.isEmpty ? "" : "?" + options.joined(separator: "&")
         let hostList = hosts.map { "\($0.host):\($0.port)" }.joined(separator: ",")
         return "postgresql://\(user)@\(hostList)/\(database)\(query)"

@@ -25,6 +25,12 @@ enum PostgresSQL {
     /// holding transaction ends (rolled back on release, or by the server when the holder's
     /// connection dies). A row lock, not an advisory lock, so every engine accepts it.
     static let lockCommits = "SELECT value FROM tessera_counters WHERE name = 'commit' FOR UPDATE"
+    /// The bounds on the commit lock wait, for its transaction only: `lock_timeout` (55P03
+    /// when it passes) and a `statement_timeout` a second longer so the lock timeout comes first.
+    static func commitLockBounds(_ timeouts: PostgresTimeouts) -> [String] {
+        let lock = PostgresTimeouts.milliseconds(timeouts.commitLock)
+        return ["SET LOCAL statement_timeout = \(lock + 1000)", "SET LOCAL lock_timeout = \(lock)"]
+    }
     /// Reserves $3 values of counter $1, none below $2, in one atomic statement; returns the
     /// counter after the reservation (the values reserved are the $3 below it).
     static let reserve = """

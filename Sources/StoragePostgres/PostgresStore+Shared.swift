@@ -6,9 +6,12 @@ public import Storage
 
 extension PostgresStore: SharedStorage {
     /// Takes the 'commit' row lock in a READ COMMITTED transaction on a connection kept until
-    /// release; blocks while another server (or connection) holds it.
+    /// release; blocks while another server (or connection) holds it, up to the location's
+    /// commit lock timeout (then `.timedOut`; `.connectionLost` when the database does not answer).
     public func lockCommits() throws(StorageError) -> any SharedCommitLock {
-        PostgresCommitLock(link: try pool.checkOut(opening: [PostgresSQL.begin, PostgresSQL.lockCommits], .write))
+        let timeouts = pool.location.timeouts
+        let statements = [PostgresSQL.begin] + PostgresSQL.commitLockBounds(timeouts) + [PostgresSQL.lockCommits]
+        return PostgresCommitLock(link: try pool.checkOut(opening: statements, .write, deadline: timeouts.commitLockDeadline))
     }
 
     /// Reserves `count` values of counter `name` (created at `floor` if missing) in one
@@ -52,8 +55,8 @@ final class PostgresCommitLock: SharedCommitLock {
         link.rollbackAndRelease()
     }
 
-    /// False once the connection whose transaction holds the row lock has closed.
+    /// False once the connection whose transaction holds the row lock has closed or was lost.
     var isHeld: Bool {
-        !link.connection.isClosed
+        !link.isLost
     }
 }

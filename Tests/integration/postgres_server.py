@@ -5,7 +5,8 @@
 # Tests/StorageTests/PostgresTestServer.swift; every wait is bounded, and a cluster that does
 # not come up raises with its log (tests never skip for it). For failover tests: a streaming
 # hot standby of a cluster (pg_basebackup -R), synchronous replication to it, an abrupt stop
-# of the primary and the standby's promotion (pg_ctl promote).
+# of the primary and the standby's promotion (pg_ctl promote). For outage tests: the same
+# cluster started again after an abrupt stop.
 
 from __future__ import annotations
 
@@ -61,9 +62,17 @@ class PostgresCluster:
             shutil.chown(self.scratch / "cluster", user="postgres")
         self._run([str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-locale",
                    "-E", "UTF8"], timeout=120)
+        self._pg_ctl_start()
+
+    def _pg_ctl_start(self) -> None:
         self._run([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-t", "30", "start",
                    "-o", f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.scratch / 'cluster'} "
                          f"-c max_connections=200"], timeout=60)
+
+    def start_again(self) -> None:
+        """Starts the cluster again after `crash()`, on the same port and data directory
+        (crash recovery replays its WAL); returns once it accepts connections."""
+        self._pg_ctl_start()
 
     def create_database(self, name: str | None = None) -> str:
         """A new, empty database; its `postgresql://` URI."""
@@ -120,10 +129,32 @@ class PostgresStandby(PostgresCluster):
             shutil.chown(self.scratch / "cluster", user="postgres")
         self._run([str(PG_BIN / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(self.primary.port), "-U", "postgres",
                    "-D", str(self.data), "-R", "-X", "stream", "-c", "fast"], timeout=120)
-        self._run([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-t", "30", "start",
-                   "-o", f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.scratch / 'cluster'} "
-                         f"-c max_connections=200"], timeout=60)
+        self._pg_ctl_start()
 
     def promote(self) -> None:
         """Ends recovery: the standby becomes a primary that accepts writes (`pg_ctl promote -w`)."""
         self._run([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-w", "-t", "60", "promote"], timeout=90)
+
+
+def hold_commit_lock(cluster: PostgresCluster, uri: str) -> subprocess.Popen:
+    """A psql session holding the database-wide commit lock until its stdin is closed."""
+    name = uri.rsplit("/", 1)[1]
+    session = subprocess.Popen(["psql", "-h", "127.0.0.1", "-p", str(cluster.port), "-U", "postgres", "-d", name,
+                                "-A", "-t", "-q"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert session.stdin is not None and session.stdout is not None
+    session.stdin.write(b"BEGIN;\nSELECT 'locked', value FROM tessera_counters WHERE name = 'commit' FOR UPDATE;\n")
+    session.stdin.flush()
+    line = session.stdout.readline().decode()
+    assert line.startswith("locked|"), line
+    return session
+
+
+def release_commit_lock(session: subprocess.Popen) -> None:
+    """Ends the session's transaction; a session the server already ended just exits."""
+    assert session.stdin is not None
+    try:
+        session.stdin.write(b"ROLLBACK;\n")
+        session.stdin.close()
+    except BrokenPipeError:
+        pass
+    session.wait(timeout=30)

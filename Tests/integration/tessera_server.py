@@ -187,3 +187,9 @@ class TesseraServer:
     def client(self, **options) -> MongoClient:
         options.setdefault("serverSelectionTimeoutMS", 10_000)
         return MongoClient(self.uri, **options)
+
+    def shows_operation(self, marker: str) -> bool:
+        """Whether the server's currentOp shows a command tagged `marker`."""
+        with MongoClient(self.uri, serverSelectionTimeoutMS=5_000) as probe:
+            operations = probe.admin.command("currentOp", {"active": True})["inprog"]
+        return any(marker in repr(operation.get("command", {})) for operation in operations)

@@ -64,11 +64,6 @@ class Writer:
             time.sleep(0.05)
 
 
-# Run with `-m long`, not in `make test`: it fails intermittently on a known defect (issue 21's
-# note): after the primary dies, a request can wait without end on a pooled connection whose
-# server is gone (PostgresBlockingWait has no deadline), so the writer stalls. Back in make
-# test once that wait is bounded.
-@pytest.mark.long
 def test_acknowledged_writes_survive_promotion_of_the_standby(primary_and_standby, tmp_path):
     primary, standby = primary_and_standby
     uri = (f"postgresql://postgres@127.0.0.1:{primary.port},127.0.0.1:{standby.port}/failover"

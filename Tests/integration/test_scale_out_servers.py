@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import datetime
-import subprocess
 import threading
 import time
 import uuid
@@ -27,7 +26,7 @@ from bson.int64 import Int64
 from pymongo import MongoClient
 from pymongo.errors import DuplicateKeyError
 
-from postgres_server import PostgresCluster
+from postgres_server import PostgresCluster, hold_commit_lock, release_commit_lock
 from rawwire import RawConnection
 from tessera_server import TesseraServer
 
@@ -272,39 +271,12 @@ def seed_list_client(servers: list[TesseraServer], **options) -> MongoClient:
     return MongoClient(f"mongodb://{seeds}/", serverSelectionTimeoutMS=15_000, retryWrites=True, **options)
 
 
-def hold_commit_lock(cluster: PostgresCluster, uri: str) -> subprocess.Popen:
-    """A psql session holding the database-wide commit lock until its stdin is closed."""
-    name = uri.rsplit("/", 1)[1]
-    session = subprocess.Popen(["psql", "-h", "127.0.0.1", "-p", str(cluster.port), "-U", "postgres", "-d", name,
-                                "-A", "-t", "-q"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    assert session.stdin is not None and session.stdout is not None
-    session.stdin.write(b"BEGIN;\nSELECT 'locked', value FROM tessera_counters WHERE name = 'commit' FOR UPDATE;\n")
-    session.stdin.flush()
-    line = session.stdout.readline().decode()
-    assert line.startswith("locked|"), line
-    return session
-
-
-def release_commit_lock(session: subprocess.Popen) -> None:
-    assert session.stdin is not None
-    session.stdin.write(b"ROLLBACK;\n")
-    session.stdin.close()
-    session.wait(timeout=30)
-
-
-def shows_operation(server: TesseraServer, marker: str) -> bool:
-    """Whether the server's currentOp shows a command tagged `marker`."""
-    with MongoClient(server.uri, serverSelectionTimeoutMS=5_000) as probe:
-        operations = probe.admin.command("currentOp", {"active": True})["inprog"]
-    return any(marker in repr(operation.get("command", {})) for operation in operations)
-
-
 def server_running(servers: list[TesseraServer], marker: str) -> TesseraServer | None:
     """The server whose currentOp shows the insert tagged `marker`, if any."""
     for server in servers:
         if server.process is None or server.process.poll() is not None:
             continue
-        if shows_operation(server, marker):
+        if server.shows_operation(marker):
             return server
     return None
 
@@ -415,7 +387,7 @@ def test_retryable_update_retried_on_another_server_while_the_first_still_runs_i
         for thread, server in zip(threads, (first, second)):
             thread.start()
             deadline = time.monotonic() + 30
-            while not shows_operation(server, marker):
+            while not server.shows_operation(marker):
                 assert time.monotonic() < deadline, f"the update never showed in {server.port}'s currentOp"
                 time.sleep(0.05)
     finally:

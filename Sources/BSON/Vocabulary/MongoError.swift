@@ -22,6 +22,9 @@ public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let internalError = Code(1, "InternalError")
         /// 2: a value the operation cannot accept.
         public static let badValue = Code(2, "BadValue")
+        /// 6: the server could not reach a host it needs (for Tessera: the database under a
+        /// networked storage engine); a retryable write may be retried.
+        public static let hostUnreachable = Code(6, "HostUnreachable")
         /// 9: a request or argument could not be parsed.
         public static let failedToParse = Code(9, "FailedToParse")
         /// 14: a value has the wrong BSON type.
@@ -30,6 +33,8 @@ public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let overflow = Code(15, "Overflow")
         /// 20: the operation is not allowed in this state.
         public static let illegalOperation = Code(20, "IllegalOperation")
+        /// 24: a lock was not granted in time (another writer held it); the operation may be retried.
+        public static let lockTimeout = Code(24, "LockTimeout")
         /// 26: the database or collection does not exist.
         public static let namespaceNotFound = Code(26, "NamespaceNotFound")
         /// 27: the index does not exist.

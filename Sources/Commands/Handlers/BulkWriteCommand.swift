@@ -54,6 +54,7 @@ enum BulkWriteCommand {
             do throws(MongoError) {
                 reply = try run(kind, body: body, database: namespace.database, from: context)
             } catch {
+                try WriteCommands.rethrowIfUnreachable(error)
                 reply = ["n": .int32(0), "writeErrors": .array([.document(["index": .int32(0), "code": .int32(error.code.rawValue),
                                                                            "errmsg": .string(error.message)])])]
             }

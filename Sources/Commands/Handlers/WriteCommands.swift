@@ -38,6 +38,15 @@ enum WriteCommands {
         }
     }
 
+    /// Rethrows `error` when it fails the whole command rather than its statement: the
+    /// storage engine's database is unreachable (HostUnreachable, 6), so the reply is a
+    /// top-level error a driver retries (`RetryableWriteError` on a retryable write) instead
+    /// of a write error it does not. Statements before it stay applied; a retry finds their
+    /// markers and does not apply them again.
+    static func rethrowIfUnreachable(_ error: MongoError) throws(MongoError) {
+        if error.code == .hostUnreachable { throw error }
+    }
+
     /// The statements of `key`, checked against `maxWriteBatchSize`.
     private static func statements(_ context: CommandContext, _ key: String) throws(MongoError) -> [BSONDocument] {
         let documents = try context.documents(key)
@@ -84,6 +93,7 @@ enum WriteCommands {
                     start = end
                     continue
                 } catch {
+                    try rethrowIfUnreachable(error)
                     if error.isStorageFailure {
                         context.server.logger.error("insert failed in storage", metadata: [
                             "namespace": "\(namespace)", "error": "\(error)",
@@ -97,6 +107,7 @@ enum WriteCommands {
                             try collection.insert(document, writeConcern: writeConcern)
                             outcome.n += 1
                         } catch {
+                            try rethrowIfUnreachable(error)
                             outcome.fail(start + offset, error)
                             if ordered || error.isStorageFailure { break batches }
                         }
@@ -143,6 +154,7 @@ enum WriteCommands {
                                                upserted: result.upsertedID == nil ? 0 : 1))
             } catch {
                 mark.finish(statement, .update(matched: 0, modified: 0, upserted: 0), error: error)
+                try rethrowIfUnreachable(error)
                 outcome.fail(index, error)
                 if ordered || error.code == .maxTimeMSExpired || error.code == .interrupted { break }
             }
@@ -242,6 +254,7 @@ enum WriteCommands {
                                                 writeConcern: writeConcern)
                 outcome.n += deleted
             } catch {
+                try rethrowIfUnreachable(error)
                 outcome.fail(index, error)
                 if ordered || error.code == .maxTimeMSExpired || error.code == .interrupted { break }
             }

@@ -68,7 +68,7 @@ final class SharedCatalog: Sendable {
         guard let lock = hold.withLock({ $0.lock }), !lock.isHeld else { return }
         throw .storage(StorageError(.write, path: storage.location,
                                     status: "the database commit lock was lost with its connection; the write was not made",
-                                    code: .ioError))
+                                    code: .connectionLost))
     }
 
     /// Gives up one local hold; the last one releases the database lock.
