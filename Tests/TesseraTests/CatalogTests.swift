@@ -53,7 +53,8 @@ struct CatalogTests {
             #expect(collections.map(\.name) == ["events", "scores"])
             #expect(collections.first?.options["capped"] == true)
             #expect(try await game.listCollectionNames(["name": "scores"]) == ["scores"])
-            #expect(try await client.listDatabaseNames() == ["game", "other"])
+            // Every write adds to the change log, which `local` stands for (as the server lists it).
+            #expect(try await client.listDatabaseNames() == ["game", "local", "other"])
             let databases = try await client.listDatabases(["name": "other"])
             #expect(databases.map(\.name) == ["other"])
             #expect(databases.allSatisfy { $0.sizeOnDisk > 0 && !$0.empty })
@@ -62,7 +63,37 @@ struct CatalogTests {
             try await game.collection("never-existed").drop()
             #expect(try await game.listCollectionNames() == ["events"])
             try await client.db("other").drop()
-            #expect(try await client.listDatabaseNames() == ["game"])
+            #expect(try await client.listDatabaseNames() == ["game", "local"])
+        }
+    }
+
+    @Test("listDatabases lists what the server's listDatabases lists: config and local once they hold data")
+    func listDatabasesAgreesWithTheServer() async throws {
+        try await withClient { client in
+            #expect(try await client.listDatabaseNames() == [])
+            #expect(try await client.listDatabases() == [])
+            let game = client.db("game")
+            try await game.collection("scores").insertOne(["_id": 1])
+            // A retryable write (a session's txnNumber) leaves a record mongod keeps in config.transactions.
+            let session: BSONDocument = ["id": .binary(BSONBinary(subtype: .uuid, bytes: Array(repeating: 7, count: 16)))]
+            _ = try await game.runCommand(["insert": "scores", "documents": [["_id": 2]], "lsid": .document(session),
+                                           "txnNumber": .int64(1)])
+
+            let server = try await client.db("admin").runCommand(["listDatabases": 1])
+            let serverDatabases = server["databases"]?.arrayValue?.compactMap(\.documentValue) ?? []
+            let databases = try await client.listDatabases()
+            #expect(databases.map(\.name) == ["config", "game", "local"])
+            #expect(databases.map(\.name) == serverDatabases.compactMap { $0["name"]?.stringValue })
+            #expect(databases.allSatisfy { $0.sizeOnDisk >= 4096 && !$0.empty })
+            // config's and local's sizes are their records' bytes, the same in both answers.
+            for name in ["config", "local"] {
+                let listed = databases.first { $0.name == name }?.sizeOnDisk
+                let served = serverDatabases.first { $0["name"]?.stringValue == name }?["sizeOnDisk"]?.int64Value
+                #expect(listed.map(Int64.init) == served)
+            }
+            #expect(try await client.listDatabaseNames() == ["config", "game", "local"])
+            #expect(try await client.listDatabaseNames(["name": "local"]) == ["local"])
+            #expect(try await client.listDatabaseNames(["name": ["$in": ["config", "game"]]]) == ["config", "game"])
         }
     }
 

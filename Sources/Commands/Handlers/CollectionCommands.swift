@@ -162,12 +162,7 @@ enum CollectionCommands {
         let nameOnly = try context.bool("nameOnly") ?? false
         let filter = try context.document("filter").map { (spec) throws(MongoError) -> Filter in try Filter(spec) }
         let engine = context.engine
-        let catalogNames = engine.databaseNames
-        var internalSizes: [String: Int64] = [:]
-        for (name, bytes) in try engine.internalDatabaseSizes() where !catalogNames.contains(name) {
-            internalSizes[name] = Int64(clamping: bytes)
-        }
-        let names = (catalogNames + internalSizes.keys).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let (names, internalBytes) = try engine.listedDatabases()
         var counts: [String: Int] = [:]
         var totalDocuments = 0
         if !nameOnly {
@@ -186,7 +181,7 @@ enum CollectionCommands {
             var entry: BSONDocument = ["name": .string(name)]
             if !nameOnly {
                 let share = totalDocuments == 0 ? 0 : totalSize * Int64(counts[name] ?? 0) / Int64(totalDocuments)
-                entry.append("sizeOnDisk", .int64(max(internalSizes[name] ?? share, 4096)))
+                entry.append("sizeOnDisk", .int64(max(internalBytes[name].map { Int64(clamping: $0) } ?? share, 4096)))
                 entry.append("empty", .bool(false))
             }
             if let filter, !filter.matches(entry) { continue }

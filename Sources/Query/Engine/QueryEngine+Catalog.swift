@@ -43,6 +43,20 @@ extension QueryEngine {
         return sizes
     }
 
+    /// The databases listDatabases lists, in name order: those with a collection and, as
+    /// mongod lists its own, `config` and `local` when they hold data (``internalDatabaseSizes()``),
+    /// with their bytes in `internalBytes`. The server's command and the embedded API's
+    /// `listDatabases` both list these, so the two answers agree.
+    public func listedDatabases() throws(MongoError) -> (names: [String], internalBytes: [String: Int]) {
+        let catalogNames = databaseNames
+        var internalBytes: [String: Int] = [:]
+        for (name, bytes) in try internalDatabaseSizes() where !catalogNames.contains(name) {
+            internalBytes[name] = bytes
+        }
+        let names = (catalogNames + internalBytes.keys).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        return (names, internalBytes)
+    }
+
     /// The size facts of `description`'s collection, from a scan of its documents (stopped
     /// by `interrupt`).
     public func statistics(of description: CollectionDescription,

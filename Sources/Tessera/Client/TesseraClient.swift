@@ -92,18 +92,21 @@ public final class TesseraClient: Sendable {
         TesseraDatabase(name: name, client: self)
     }
 
-    /// The databases that hold at least one collection, in name order, matching `filter`
-    /// (on `name`, `sizeOnDisk`, `empty`) when given.
+    /// The databases, in name order, matching `filter` (on `name`, `sizeOnDisk`, `empty`)
+    /// when given: those that hold at least one collection and, as mongod and the server's
+    /// `listDatabases` list them, `config` and `local` when the store keeps what mongod keeps
+    /// there (retryable-write records; the change log, which every write adds to).
     ///
     /// A database's `sizeOnDisk` is the store's disk usage shared out by document count (the
-    /// store keeps no per-database files), as the `listDatabases` command reports it.
+    /// store keeps no per-database files), `config`'s and `local`'s the bytes of their
+    /// records, as the `listDatabases` command reports them.
     public func listDatabases(_ filter: BSONDocument? = nil, session: ClientSession? = nil)
         async throws(TesseraError) -> [DatabaseSpecification] {
         try ClientSession.checkOutsideTransaction(session, command: "listDatabases")
         return try await EngineWork.run(self) { (_) throws(MongoError) -> [DatabaseSpecification] in
             let engine = try self.openEngine()
             let matcher = try filter.map { (spec) throws(MongoError) -> Filter in try Filter(spec) }
-            let names = engine.databaseNames
+            let (names, internalBytes) = try engine.listedDatabases()
             var counts: [String: Int] = [:]
             for name in names {
                 var count = 0
@@ -119,7 +122,8 @@ public final class TesseraClient: Sendable {
                 // documents ≤ totalDocuments, so the quotient fits (at most totalSize).
                 let share = totalDocuments == 0 ? 0
                     : totalDocuments.dividingFullWidth(totalSize.multipliedFullWidth(by: documents)).quotient
-                let specification = DatabaseSpecification(name: name, sizeOnDisk: max(share, 4096), empty: false)
+                let specification = DatabaseSpecification(name: name, sizeOnDisk: max(internalBytes[name] ?? share, 4096),
+                                                          empty: false)
                 guard let matcher else { return specification }
                 return matcher.matches(specification.document) ? specification : nil
             }
@@ -131,7 +135,9 @@ public final class TesseraClient: Sendable {
         async throws(TesseraError) -> [String] {
         try ClientSession.checkOutsideTransaction(session, command: "listDatabases")
         if filter == nil {
-            return try await EngineWork.run(self) { (_) throws(MongoError) -> [String] in try self.openEngine().databaseNames }
+            return try await EngineWork.run(self) { (_) throws(MongoError) -> [String] in
+                try self.openEngine().listedDatabases().names
+            }
         }
         return try await listDatabases(filter, session: session).map(\.name)
     }
@@ -284,7 +290,7 @@ private struct WeakRead: Sendable {
 public struct DatabaseSpecification: Sendable, Equatable {
     /// The database's name.
     public let name: String
-    /// Its share of the store's disk usage, in bytes.
+    /// Its share of the store's disk usage in bytes (for `config` and `local`, their records' bytes).
     public let sizeOnDisk: Int
     /// Whether it holds no data (never, for a listed database).
     public let empty: Bool
