@@ -55,9 +55,11 @@ stream-2gb:
 	TESSERA_BIN=$(CURDIR)/.build/debug/tessera .venv/bin/python -m pytest Tests/integration/test_streaming_cursors.py -m long -q
 
 build:
+	@scripts/ensure-packages
 	swift build
 
 release:
+	@scripts/ensure-packages
 	swift build -c release
 
 # BSON codec against libbson, same run (release build; takes a few minutes).
