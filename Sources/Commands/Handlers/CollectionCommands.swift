@@ -162,35 +162,17 @@ enum CollectionCommands {
         let nameOnly = try context.bool("nameOnly") ?? false
         let filter = try context.document("filter").map { (spec) throws(MongoError) -> Filter in try Filter(spec) }
         let engine = context.engine
-        let (names, internalBytes) = try engine.listedDatabases()
-        var counts: [String: Int] = [:]
-        var totalDocuments = 0
-        if !nameOnly {
-            for name in names {
-                var count = 0
-                for collection in engine.collections(in: name) {
-                    count += (try? engine.collection(collection.namespace).estimatedDocumentCount()) ?? 0
-                }
-                counts[name] = count
-                totalDocuments += count
-            }
+        let sized = nameOnly ? nil : try engine.sizedDatabases()
+        let entries: [BSONDocument] = if let sized {
+            sized.databases.map { ["name": .string($0.name), "sizeOnDisk": .int64($0.sizeOnDisk), "empty": .bool(false)] }
+        } else {
+            try engine.listedDatabases().names.map { ["name": .string($0)] }
         }
-        let totalSize = nameOnly ? 0 : Int64(clamping: (try? engine.diskUsage()) ?? 0)
-        var databases: [BSONValue] = []
-        for name in names {
-            var entry: BSONDocument = ["name": .string(name)]
-            if !nameOnly {
-                let share = totalDocuments == 0 ? 0 : totalSize * Int64(counts[name] ?? 0) / Int64(totalDocuments)
-                entry.append("sizeOnDisk", .int64(max(internalBytes[name].map { Int64(clamping: $0) } ?? share, 4096)))
-                entry.append("empty", .bool(false))
-            }
-            if let filter, !filter.matches(entry) { continue }
-            databases.append(.document(entry))
-        }
+        let databases = entries.filter { filter?.matches($0) ?? true }.map(BSONValue.document)
         var reply: BSONDocument = ["databases": .array(databases)]
-        if !nameOnly {
-            reply.append("totalSize", .int64(totalSize))
-            reply.append("totalSizeMb", .int64(totalSize / (1024 * 1024)))
+        if let sized {
+            reply.append("totalSize", .int64(sized.totalSize))
+            reply.append("totalSizeMb", .int64(sized.totalSize / (1024 * 1024)))
         }
         return reply
     }

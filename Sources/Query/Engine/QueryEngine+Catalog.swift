@@ -57,6 +57,38 @@ extension QueryEngine {
         return (names, internalBytes)
     }
 
+    /// The databases ``listedDatabases()`` lists with the `sizeOnDisk` listDatabases reports,
+    /// and the store's total: the store's disk usage shared out by estimated document count
+    /// (it keeps no per-database files), `config`'s and `local`'s the bytes of their records,
+    /// never below 4 KiB (mongod's smallest). The server's command and the embedded API both
+    /// report these. Overflow-free whatever the sizes (the share is computed full width).
+    public func sizedDatabases() throws(MongoError) -> (databases: [(name: String, sizeOnDisk: Int64)], totalSize: Int64) {
+        let (names, internalBytes) = try listedDatabases()
+        var counts: [Int64] = []
+        var totalDocuments: Int64 = 0
+        for name in names {
+            var count: Int64 = 0
+            for collection in collections(in: name) {
+                count = Self.saturatingSum(count, Int64(clamping: try self.collection(collection.namespace).estimatedDocumentCount()))
+            }
+            counts.append(count)
+            totalDocuments = Self.saturatingSum(totalDocuments, count)
+        }
+        let totalSize = Int64(clamping: try diskUsage())
+        let databases = zip(names, counts).map { name, documents -> (name: String, sizeOnDisk: Int64) in
+            // documents ≤ totalDocuments, so the quotient fits (it is at most totalSize).
+            let share = totalDocuments == 0 ? 0
+                : totalDocuments.dividingFullWidth(totalSize.multipliedFullWidth(by: min(documents, totalDocuments))).quotient
+            return (name, max(internalBytes[name].map { Int64(clamping: $0) } ?? share, 4096))
+        }
+        return (databases, totalSize)
+    }
+
+    private static func saturatingSum(_ a: Int64, _ b: Int64) -> Int64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : sum
+    }
+
     /// The size facts of `description`'s collection, from a scan of its documents (stopped
     /// by `interrupt`).
     public func statistics(of description: CollectionDescription,

@@ -106,23 +106,8 @@ public final class TesseraClient: Sendable {
         return try await EngineWork.run(self) { (_) throws(MongoError) -> [DatabaseSpecification] in
             let engine = try self.openEngine()
             let matcher = try filter.map { (spec) throws(MongoError) -> Filter in try Filter(spec) }
-            let (names, internalBytes) = try engine.listedDatabases()
-            var counts: [String: Int] = [:]
-            for name in names {
-                var count = 0
-                for collection in engine.collections(in: name) {
-                    count += try engine.collection(collection.namespace).estimatedDocumentCount()
-                }
-                counts[name] = count
-            }
-            let totalDocuments = counts.values.reduce(0, +)
-            let totalSize = Int(clamping: try engine.diskUsage())
-            return names.compactMap { name in
-                let documents = counts[name] ?? 0
-                // documents ≤ totalDocuments, so the quotient fits (at most totalSize).
-                let share = totalDocuments == 0 ? 0
-                    : totalDocuments.dividingFullWidth(totalSize.multipliedFullWidth(by: documents)).quotient
-                let specification = DatabaseSpecification(name: name, sizeOnDisk: max(internalBytes[name] ?? share, 4096),
+            return try engine.sizedDatabases().databases.compactMap { database in
+                let specification = DatabaseSpecification(name: database.name, sizeOnDisk: Int(clamping: database.sizeOnDisk),
                                                           empty: false)
                 guard let matcher else { return specification }
                 return matcher.matches(specification.document) ? specification : nil
