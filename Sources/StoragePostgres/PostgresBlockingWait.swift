@@ -52,13 +52,8 @@ extension EventLoopFuture where Value: Sendable {
         return try result.get()
     }
 
-    /// `bound` in whole milliseconds (at least one), saturating instead of trapping.
+    /// `bound` in whole milliseconds, at least one (PostgresTimeouts' one clamped conversion).
     private static func dispatchInterval(_ bound: Duration) -> DispatchTimeInterval {
-        let (seconds, attoseconds) = bound.components
-        let milliseconds = seconds.multipliedReportingOverflow(by: 1000)
-        guard !milliseconds.overflow else { return .never }
-        let total = milliseconds.partialValue.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
-        guard !total.overflow, let clamped = Int(exactly: max(total.partialValue, 1)) else { return .never }
-        return .milliseconds(clamped)
+        .milliseconds(Int(max(PostgresTimeouts.milliseconds(bound), 1)))
     }
 }

@@ -34,9 +34,15 @@ public struct PostgresTimeouts: Sendable, Hashable {
     /// The client-side deadline for opening a connection.
     var connectDeadline: Duration { connect + grace }
 
-    /// `duration` as PostgreSQL's integer milliseconds.
+    /// The most any bound is taken to be, however it was set (the API's fields are open):
+    /// a week, so the arithmetic on a bound's milliseconds (PostgreSQL's settings, NIO's and
+    /// Dispatch's nanoseconds) never overflows.
+    static let ceiling: Duration = .seconds(7 * 86_400)
+
+    /// `duration` as whole milliseconds (PostgreSQL's unit), clamped to 0 ... ``ceiling``.
     static func milliseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
+        guard duration > .zero else { return 0 }
+        let (seconds, attoseconds) = min(duration, ceiling).components
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 

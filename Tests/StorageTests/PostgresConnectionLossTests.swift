@@ -33,6 +33,25 @@ struct PostgresConnectionLossTests {
         #expect(try PostgresLocation(uri: "postgresql://me@h/db?statement_timeout=86400000").timeouts.statement == .seconds(86_400))
     }
 
+    /// The API's fields are open: any Duration converts without trapping, clamped to a week.
+    @Test func timeoutsSetThroughTheAPIConvertWithoutTrapping() throws {
+        var location = try PostgresLocation(uri: "postgresql://me@h/db")
+        for extreme in [Duration.seconds(Int64.max), .seconds(Int64.min), .zero, .nanoseconds(1), .seconds(-1)] {
+            location.timeouts.statement = extreme
+            location.timeouts.commitLock = extreme
+            let bounds = PostgresSQL.commitLockBounds(location.timeouts)
+            #expect(bounds.count == 2)
+            #expect(location.description.hasPrefix("postgresql://me@h:5432/db"))
+        }
+        #expect(PostgresTimeouts.milliseconds(.seconds(Int64.max)) == 604_800_000)
+        #expect(PostgresTimeouts.milliseconds(.milliseconds(1500)) == 1500)
+        #expect(PostgresTimeouts.milliseconds(.seconds(-5)) == 0)
+        #expect(PostgresTimeouts.milliseconds(.nanoseconds(1)) == 0)
+        location.timeouts.commitLock = .seconds(Int64.max)
+        #expect(PostgresSQL.commitLockBounds(location.timeouts)
+            == ["SET LOCAL statement_timeout = 604801000", "SET LOCAL lock_timeout = 604800000"])
+    }
+
     @Test func aStatementWithNoAnswerInTimeIsConnectionLostAndItsConnectionIsClosed() throws {
         let server = try PostgresTestServer.start()
         let store = try PostgresStore(location: try server.makeDatabase())
