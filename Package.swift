@@ -194,7 +194,9 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "BSONTests", dependencies: ["BSON", "BenchSupport"], swiftSettings: strictSettings),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "StoragePostgres"], swiftSettings: strictSettings),
+        // A real PostgreSQL 15 per test process, for the engine's and the API's tests on it.
+        .target(name: "PostgresTestSupport", path: "Tests/Fixtures/PostgresServer", swiftSettings: strictSettings),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "StoragePostgres", "PostgresTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "CollationTests", dependencies: ["Collation", "BSON"], swiftSettings: strictSettings),
         .testTarget(name: "DocumentsTests", dependencies: ["Documents", "BSON", "Storage", "BenchSupport", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
@@ -202,7 +204,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // The API's tests: through `import Tessera` only.
-        .testTarget(name: "TesseraTests", dependencies: ["Tessera"], swiftSettings: strictSettings),
+        .testTarget(name: "TesseraTests", dependencies: ["Tessera", "PostgresTestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "CommandsTests",
             dependencies: ["Commands", "Query", "Documents", "BSON", "TestSupport", .product(name: "Logging", package: "swift-log")],

@@ -6,6 +6,7 @@
 // `.connectionLost`; a commit lock wait past `lock_timeout` ends as `.timedOut`; with no
 // database to connect to, opening fails as `.connectionLost` once `connect_timeout` has
 // passed; the URI's timeout options parse, print and refuse bad values.
+import PostgresTestSupport
 import Foundation
 import Testing
 @testable import Storage

@@ -2,6 +2,7 @@
 // PostgreSQL 15 (PostgresTestServer), each clause on a new database, opened only through
 // `PostgresConfiguration` as the Documents layer opens it. Plus PostgreSQL-specific checks:
 // refusal of another engine's handles, URI parsing, and serialization failures retried.
+import PostgresTestSupport
 import Foundation
 import Synchronization
 import Testing

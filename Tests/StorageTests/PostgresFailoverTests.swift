@@ -2,6 +2,7 @@
 // (PostgresTestServer): multi-host URIs with target_session_attrs parse and print, a new
 // connection skips a host that refuses it and, for read-write, one that is read-only, and a
 // commit lock whose connection the database closed reports that it is no longer held.
+import PostgresTestSupport
 import Foundation
 import Testing
 @testable import Storage

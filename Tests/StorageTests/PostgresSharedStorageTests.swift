@@ -2,6 +2,7 @@
 // real PostgreSQL 15 (PostgresTestServer) with several engines on one database standing in for
 // several servers: counter reservations are disjoint and respect their floor, and the commit
 // lock admits one holder at a time and is freed by release or by its holder going away.
+import PostgresTestSupport
 import Foundation
 import Synchronization
 import Testing

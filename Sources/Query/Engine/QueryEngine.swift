@@ -18,6 +18,12 @@ public final class QueryEngine: Sendable {
         store = try DocumentStore(path: path, options: QueryEngine.storeOptions(options))
     }
 
+    /// Whether `location`, given as ``init(path:options:)``'s path, names a database (a
+    /// `postgresql://` URI: the PostgreSQL engine) rather than a data directory.
+    public static func isDatabaseURI(_ location: String) -> Bool {
+        DocumentStore.isPostgresURI(location)
+    }
+
     /// The engine over a store its caller opened (tools that also measure the store itself:
     /// open it with ``storeOptions(_:)`` so partial indexes compile their filters here).
     public init(store: DocumentStore) {

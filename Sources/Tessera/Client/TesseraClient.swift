@@ -38,7 +38,7 @@ public struct TesseraClientOptions: Sendable {
 /// is `async` and runs the engine's blocking work off the Swift concurrency pool; a
 /// cancelled task interrupts its operation. ``close()`` ends the client.
 public final class TesseraClient: Sendable {
-    /// The data directory.
+    /// The data directory, or the `postgresql://` URI of the database the store is kept in.
     public let path: String
     private let state: Mutex<State>
 
@@ -59,15 +59,24 @@ public final class TesseraClient: Sendable {
 
     /// Opens the store at `path`, creating the directory and an empty store when missing.
     ///
+    /// A `postgresql://USER[:PASSWORD]@HOST:PORT[,HOST:PORT...]/DB[?options]` URI in place of
+    /// a directory keeps the store in that PostgreSQL database instead (the engine
+    /// `tessera serve --storage` uses; docs/scale-out.md), creating its tables when missing;
+    /// servers and clients on the same database share one store.
+    ///
     /// - Throws: `InternalError` (1) when the directory cannot be created, holds something
-    ///   that is not a Tessera store, or is open in another client or process.
+    ///   that is not a Tessera store, or is open in another client or process, and when the
+    ///   database cannot be reached or the URI is not valid.
     public init(path: String, options: TesseraClientOptions = TesseraClientOptions()) throws(TesseraError) {
         self.path = path
         let engine: QueryEngine
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw TesseraError(code: 1, codeName: "InternalError", message: "cannot create the data directory \(path): \(error)")
+        // A database URI names no directory: making one would leave a stray `postgresql:` here.
+        if !QueryEngine.isDatabaseURI(path) {
+            do {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            } catch {
+                throw TesseraError(code: 1, codeName: "InternalError", message: "cannot create the data directory \(path): \(error)")
+            }
         }
         do throws(StoreOpenError) {
             engine = try QueryEngine(path: path)

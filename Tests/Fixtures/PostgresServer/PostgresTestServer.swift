@@ -1,17 +1,20 @@
-// PostgresTestServer: a real PostgreSQL 15 (Debian's postgresql-15) for the PostgreSQL engine's
-// tests — initdb into a temporary directory, pg_ctl start on a free loopback port, one new
-// database per test, stopped and removed when the test process exits. No mocks: the engine
-// under test talks to this server over TCP exactly as `tessera serve --storage` would.
+// PostgresTestServer (the PostgresTestSupport fixture): a real PostgreSQL 15 (Debian's
+// postgresql-15) for the tests of the PostgreSQL engine (StorageTests) and of the API on it
+// (TesseraTests) — initdb into a temporary directory, pg_ctl start on a free loopback port,
+// one new database per test as a `postgresql://` URI, stopped and removed when the test
+// process exits. No mocks: the code under test talks to this server over TCP exactly as
+// `tessera serve --storage` would. Imports no Tessera module, so any test target may use it.
 import Foundation
 import Synchronization
-import StoragePostgres
 
 /// One PostgreSQL server per test process, started on first use.
-final class PostgresTestServer: Sendable {
+public final class PostgresTestServer: Sendable {
     /// Where Debian installs PostgreSQL 15's programs.
-    static let binaries = "/usr/lib/postgresql/15/bin"
-    let directory: String
-    let port: Int
+    public static let binaries = "/usr/lib/postgresql/15/bin"
+    /// The cluster's temporary directory (its data, socket and server.log).
+    public let directory: String
+    /// The loopback port the server listens on.
+    public let port: Int
     private let databaseCount = Atomic<Int>(0)
 
     private static let shared = Mutex<Result<PostgresTestServer, PostgresTestServerError>?>(nil)
@@ -19,7 +22,7 @@ final class PostgresTestServer: Sendable {
     private static let running = Mutex<PostgresTestServer?>(nil)
 
     /// The process's server, started on the first call.
-    static func start() throws(PostgresTestServerError) -> PostgresTestServer {
+    public static func start() throws(PostgresTestServerError) -> PostgresTestServer {
         let result = shared.withLock { slot in
             if let slot { return slot }
             let started = Result { () throws(PostgresTestServerError) in try PostgresTestServer() }
@@ -67,14 +70,15 @@ final class PostgresTestServer: Sendable {
         }
     }
 
-    /// A new, empty database on the server, whose statements time out after 30 s.
-    func makeDatabase() throws(PostgresTestServerError) -> PostgresLocation {
+    /// A new, empty database on the server, whose statements time out after 30 s, as the
+    /// `postgresql://` URI `tessera serve --storage` and `TesseraClient(path:)` take.
+    public func makeDatabaseURI() throws(PostgresTestServerError) -> String {
         let name = "contract_\(databaseCount.add(1, ordering: .relaxed).newValue)"
         try Self.run("/usr/bin/psql", ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", "postgres",
                                        "-q", "-c", "CREATE DATABASE \(name)",
                                        // A statement stuck on a lock fails the test instead of hanging it.
                                        "-c", "ALTER DATABASE \(name) SET statement_timeout = '30s'"], asPostgres: false)
-        return PostgresLocation(host: "127.0.0.1", port: port, user: "postgres", database: name)
+        return "postgresql://postgres@127.0.0.1:\(port)/\(name)"
     }
 
     /// Stops the server started by `start()` (from `atexit`) and removes its directory.
@@ -184,8 +188,9 @@ final class PostgresTestServer: Sendable {
 }
 
 /// Why the test server could not be started or used.
-struct PostgresTestServerError: Error, CustomStringConvertible {
-    let description: String
+/// Why the test server could not start or make a database.
+public struct PostgresTestServerError: Error, CustomStringConvertible {
+    public let description: String
 
     init(_ description: String) {
         self.description = description
