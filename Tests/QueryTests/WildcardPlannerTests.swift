@@ -1,10 +1,11 @@
-// The planner and a wildcard index on a real store: an equality or range on one indexed path
-// scans that path's point on `$_path` and the predicate's values (keyPattern
-// {"$_path": 1, <path>: 1}); null, documents, positional paths and paths outside the
-// projection are not answered from it; an ordinary index on the path is preferred; a sort
-// is served only on a path that is not multikey; every plan returns what a collection scan
-// returns. A compound wildcard index scans its regular prefix around the path, or the prefix
-// alone over every `$_path`, and is not used without its leading field.
+// The planner and a wildcard index on a real store: an equality or range on one indexed path scans
+// that path's point on `$_path` and the predicate's values (keyPattern {"$_path": 1, <path>: 1});
+// null, documents, positional paths and paths outside the projection are not answered from it; a
+// hinted wildcard index that bounds nothing is refused (NoQueryExecutionPlans); an ordinary index
+// on the path is preferred; a sort is served only on a path that is not multikey; every plan
+// returns what a collection scan returns. A compound wildcard index scans its regular prefix
+// around the path, or the prefix alone over every `$_path`, and is not used without its leading
+// field.
 
 import BSON
 import Documents
@@ -58,6 +59,30 @@ import TestSupport
                 #expect(try winningPlan(items, FindQuery(filter: filter))?.stageNames() == ["COLLSCAN"], "\(filter)")
                 let expected = try items.find(FindQuery(filter: filter, hint: ["$natural": 1]))
                 #expect(Set(ids(try items.find(FindQuery(filter: filter)))) == Set(ids(expected)), "\(filter)")
+            }
+        }
+    }
+
+    @Test func aHintedWildcardIndexThatCannotBoundTheQueryIsRefused() throws {
+        try withEngine { engine in
+            let items = try populate(engine)
+            try engine.store.createIndex(on: items.namespace, key: ["n": 1, "a.$**": 1], name: "cw", options: [:])
+            let cases: [(BSONDocument, BSONValue)] = [
+                ([:], "wild"), (["a.b": .null], "wild"), (["a": ["$ne": 1]], ["$**": 1]),
+                (["a.b": 4], "cw"), ([:], ["n": 1, "a.$**": 1]),
+            ]
+            for (filter, hint) in cases {
+                #expect {
+                    _ = try items.find(FindQuery(filter: filter, hint: hint))
+                } throws: { error in
+                    (error as? MongoError)?.code == .noQueryExecutionPlans
+                }
+            }
+            // A hint naming no index stays BadValue.
+            #expect {
+                _ = try items.find(FindQuery(filter: [:], hint: ["nope.$**": 1]))
+            } throws: { error in
+                (error as? MongoError)?.code == .badValue
             }
         }
     }

@@ -8,6 +8,7 @@
 # version `v` checked over the wire (wildcard needs 2; 0/3 refused, v: 1 listed as 1),
 # explain's isMultiKey/multiKeyPaths for the scanned path, and validate finding wildcard and
 # text indexes consistent, then not after the test-only corruption of their real keys.
+# A hinted wildcard index that bounds nothing is NoQueryExecutionPlans, as mongod answers.
 
 from __future__ import annotations
 
@@ -335,6 +336,32 @@ def test_results_equal_a_collection_scan(coll, projection):
     assert used >= 150
     validated = coll.database.command("validate", coll.name)
     assert validated["valid"], validated
+
+
+def test_a_hinted_wildcard_index_that_bounds_nothing_is_refused(coll, db):
+    coll.insert_many([{"_id": 1, "a": 1, "c": {"d": 1}}, {"_id": 2, "a": 2, "r": 1, "w": {"x": 1}}])
+    coll.create_index([("$**", 1)], name="wild")
+    coll.create_index([("c.$**", 1)], name="sub")
+    coll.create_index([("r", 1), ("w.$**", 1)], name="cw")
+    coll.create_index([("w.$**", 1), ("s", 1)], name="cw2")
+    refused = [
+        ({}, "wild"), ({}, {"$**": 1}), ({"a": None}, "wild"), ({"a": {"$ne": 1}}, "wild"),
+        ({"a": {"$exists": False}}, "wild"), ({"a": 1}, {"c.$**": 1}), ({}, "cw"), ({"w.x": 1}, "cw"),
+        ({"s": 1}, {"w.$**": 1, "s": 1}),
+    ]
+    for query, hint in refused:
+        with pytest.raises(OperationFailure) as raised:
+            db.command("find", coll.name, filter=query, hint=hint)
+        assert raised.value.code == 291, (query, hint)
+        assert raised.value.details["codeName"] == "NoQueryExecutionPlans", (query, hint)
+        assert "because it's a wildcard index" in raised.value.details["errmsg"]
+    # What the index can bound is answered; a hint naming no index stays BadValue.
+    assert ids(coll.find({"a": 1}).hint("wild")) == [1]
+    assert ids(coll.find({"c.d": 1}).hint("sub")) == [1]
+    assert ids(coll.find({"r": 1}).hint("cw")) == [2]
+    with pytest.raises(OperationFailure) as raised:
+        db.command("find", coll.name, filter={}, hint={"nope.$**": 1})
+    assert raised.value.code == 2
 
 
 def test_index_built_over_existing_documents_and_in_transactions(client, db):
