@@ -1,11 +1,11 @@
 // The planner and a wildcard index on a real store: an equality or range on one indexed path scans
 // that path's point on `$_path` and the predicate's values (keyPattern {"$_path": 1, <path>: 1});
-// null, documents, positional paths and paths outside the projection are not answered from it; a
-// hinted wildcard index that bounds nothing is refused (NoQueryExecutionPlans); an ordinary index
-// on the path is preferred; a sort is served only on a path that is not multikey; every plan
-// returns what a collection scan returns. A compound wildcard index scans its regular prefix
-// around the path, or the prefix alone over every `$_path`, and is not used without its leading
-// field.
+// null, documents, positional paths and paths outside the projection are not answered from it;
+// `$exists: true` scans the path and the paths below it; a hinted wildcard index that bounds
+// nothing is refused (NoQueryExecutionPlans); an ordinary index on the path is preferred; a sort
+// is served only on a path that is not multikey; every plan returns what a collection scan
+// returns. A compound wildcard index scans its regular prefix around the path, or the prefix alone
+// over every `$_path`, and is not used without its leading field.
 
 import BSON
 import Documents
@@ -55,8 +55,36 @@ import TestSupport
     @Test func whatTheKeysCannotAnswerIsACollectionScan() throws {
         try withEngine { engine in
             let items = try populate(engine, projection: ["a": 1, "m": 1])
-            for filter: BSONDocument in [["a.b": .null], ["a": ["b": 4]], ["m.0": 5], ["n": 5], ["a.b": ["$exists": true]]] {
+            for filter: BSONDocument in [["a.b": .null], ["a": ["b": 4]], ["m.0": 5], ["n": 5], ["n": ["$exists": true]],
+                                         ["a.b": ["$exists": false]]] {
                 #expect(try winningPlan(items, FindQuery(filter: filter))?.stageNames() == ["COLLSCAN"], "\(filter)")
+                let expected = try items.find(FindQuery(filter: filter, hint: ["$natural": 1]))
+                #expect(Set(ids(try items.find(FindQuery(filter: filter)))) == Set(ids(expected)), "\(filter)")
+            }
+        }
+    }
+
+    @Test func existsTrueScansThePathAndEveryPathBelowIt() throws {
+        try withEngine { engine in
+            let items = try populate(engine, projection: ["a": 1, "m": 1])
+            // "a" is a number or {b}; "m" an array of a number and {k}; "a.b" is null in some.
+            for path in ["a", "a.b", "m", "m.k"] {
+                let filter: BSONDocument = [path: ["$exists": true]]
+                let plan = try #require(try winningPlan(items, FindQuery(filter: filter)))
+                #expect(plan.stageNames() == ["FETCH", "IXSCAN"], "\(filter)")
+                #expect(plan.document(atPath: "inputStage.keyPattern")?.map(\.key) == ["$_path", path])
+                #expect(plan.document(atPath: "inputStage.indexBounds")
+                    == ["$_path": [.string("[\"\(path)\", \"\(path)\"]"), .string("[\"\(path).\", \"\(path)/\")")],
+                        path: ["[MinKey, MaxKey]"]], "\(filter)")
+                let expected = try items.find(FindQuery(filter: filter, hint: ["$natural": 1]))
+                #expect(!expected.isEmpty, "\(filter)")
+                #expect(Set(ids(try items.find(FindQuery(filter: filter)))) == Set(ids(expected)), "\(filter)")
+            }
+            // Beside a predicate that bounds its path's values, that path is scanned instead.
+            for (filter, path) in [(["a": ["$exists": true], "m": ["$gte": 40]], "m"),
+                                   (["a.b": ["$exists": true], "m.k": ["$exists": true]], "a.b")] as [(BSONDocument, String)] {
+                let plan = try #require(try winningPlan(items, FindQuery(filter: filter)))
+                #expect(plan.document(atPath: "inputStage.keyPattern")?.map(\.key) == ["$_path", path], "\(filter)")
                 let expected = try items.find(FindQuery(filter: filter, hint: ["$natural": 1]))
                 #expect(Set(ids(try items.find(FindQuery(filter: filter)))) == Set(ids(expected)), "\(filter)")
             }

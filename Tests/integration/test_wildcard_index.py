@@ -8,7 +8,8 @@
 # version `v` checked over the wire (wildcard needs 2; 0/3 refused, v: 1 listed as 1),
 # explain's isMultiKey/multiKeyPaths for the scanned path, and validate finding wildcard and
 # text indexes consistent, then not after the test-only corruption of their real keys.
-# A hinted wildcard index that bounds nothing is NoQueryExecutionPlans, as mongod answers.
+# `$exists: true` scans its path and the paths below it (mongod's `$_path` bounds), alone
+# or inside an $and; a hinted wildcard index that bounds nothing is NoQueryExecutionPlans.
 
 from __future__ import annotations
 
@@ -338,6 +339,64 @@ def test_results_equal_a_collection_scan(coll, projection):
     assert validated["valid"], validated
 
 
+EXISTS_PATHS = ["a", "a.b", "a.c", "a.d", "a.b.c", "b", "b.b", "b.d", "c", "c.d", "n", "n.x", "n.y", "n.y.z"]
+
+
+def exists_queries(seed: int, count: int) -> list[dict]:
+    """`$exists: true` on one path, alone or beside another path's predicate or `$exists`."""
+    rng = random.Random(seed)
+    operands = [0, 1, 2, 2.5, 5, "a", "zz", True]
+    queries = [{path: {"$exists": True}} for path in EXISTS_PATHS]
+    for _ in range(count):
+        first, second = rng.sample(EXISTS_PATHS, 2)
+        kind = rng.random()
+        if kind < 0.4:
+            queries.append({first: {"$exists": True}, second: {"$exists": True}})
+        elif kind < 0.8:
+            queries.append({first: {"$exists": True},
+                            second: random_predicate(rng, operands, ["eq", "$gt", "$lte", "$in", "range"], ("$gt", "$lte"))})
+        else:
+            queries.append({"$and": [{first: {"$exists": True}}, {first: {"$ne": rng.choice(operands)}}]})
+    return queries
+
+
+@pytest.mark.parametrize("projection", [None, {"a": 1, "n": 1}, {"b": 0}, {"a.b": 0, "n.y": 0}])
+def test_exists_true_scans_the_path_and_the_paths_below(coll, projection):
+    coll.insert_many(dataset(20261208, 400))
+    options = {"wildcardProjection": projection} if projection else {}
+    coll.create_index([("$**", 1)], name="wild", **options)
+    for path in EXISTS_PATHS:
+        scan = ixscan(coll.find({path: {"$exists": True}}).explain())
+        included = projection is None or (
+            all(path != key and not path.startswith(key + ".") for key in projection) if 0 in projection.values()
+            else any(path == key or path.startswith(key + ".") for key in projection))
+        if not included:
+            assert scan is None, path
+            continue
+        assert scan is not None and scan["indexName"] == "wild", path
+        assert list(scan["keyPattern"].items()) == [("$_path", 1), (path, 1)]
+        assert scan["indexBounds"] == {"$_path": [f'["{path}", "{path}"]', f'["{path}.", "{path}/")'],
+                                       path: ["[MinKey, MaxKey]"]}, path
+    used = check_against_scan(coll, exists_queries(len(projection or {}), 150), ["wild"])
+    coll.update_many({"_id": {"$mod": [7, 0]}}, {"$set": {"a": {"b": {}, "c": []}}})
+    coll.update_many({"_id": {"$mod": [5, 0]}}, {"$unset": {"b": "", "a.b": ""}})
+    coll.delete_many({"_id": {"$mod": [4, 1]}})
+    used += check_against_scan(coll, exists_queries(99, 150), ["wild"])
+    assert used >= 150, used
+
+
+def test_exists_true_beside_a_bounded_predicate_scans_the_bounded_path(coll):
+    coll.insert_many([{"_id": n, "a": {"x": n} if n % 2 else n, "b": n % 5} for n in range(40)])
+    coll.create_index([("$**", 1)], name="wild")
+    scan = ixscan(coll.find({"a": {"$exists": True}, "b": 3}).explain())
+    assert scan["indexBounds"] == {"$_path": ['["b", "b"]'], "b": ["[3, 3]"]}
+    assert ids(coll.find({"a": {"$exists": True}, "b": 3})) == sorted(range(3, 40, 5), key=repr)
+    both = ixscan(coll.find({"a.x": {"$exists": True}, "c": {"$exists": True}}).explain())
+    assert both["indexName"] == "wild"
+    assert ids(coll.find({"a.x": {"$exists": True}, "c": {"$exists": True}})) == []
+    assert ids(coll.find({"$and": [{"a.x": {"$exists": True}}, {"b": {"$gte": 4}}]})) == sorted([9, 19, 29, 39], key=repr)
+
+
 def test_a_hinted_wildcard_index_that_bounds_nothing_is_refused(coll, db):
     coll.insert_many([{"_id": 1, "a": 1, "c": {"d": 1}}, {"_id": 2, "a": 2, "r": 1, "w": {"x": 1}}])
     coll.create_index([("$**", 1)], name="wild")
@@ -357,7 +416,7 @@ def test_a_hinted_wildcard_index_that_bounds_nothing_is_refused(coll, db):
         assert "because it's a wildcard index" in raised.value.details["errmsg"]
     # What the index can bound is answered; a hint naming no index stays BadValue.
     assert ids(coll.find({"a": 1}).hint("wild")) == [1]
-    assert ids(coll.find({"c.d": 1}).hint("sub")) == [1]
+    assert ids(coll.find({"c.d": {"$exists": True}}).hint("sub")) == [1]
     assert ids(coll.find({"r": 1}).hint("cw")) == [2]
     with pytest.raises(OperationFailure) as raised:
         db.command("find", coll.name, filter={}, hint={"nope.$**": 1})

@@ -4,7 +4,8 @@
 // intervals (as for an ordinary index on the path, type-bracketed), with the regular fields'
 // intervals around them. Only what the keys hold exactly can bound the path: not null or
 // missing (absent paths have no keys), not documents or arrays (documents are traversed, not
-// indexed whole), not paths with positional components. A compound index also answers
+// indexed whole), not paths with positional components. `$exists: true` scans every value of
+// the path and of the paths below it (mongod's bounds). A compound index also answers
 // queries on its regular prefix alone (every `$_path`), where a document lacking every
 // regular field cannot match. Index order serves a sort on the regular fields and the path
 // only where the path is not multikey.
@@ -42,8 +43,13 @@ enum WildcardBounds {
                 bounded = true
                 if multikey { break }
             }
-            guard bounded else { continue }
-            plans.append(shape.plan(path: path, pathBounds: [.point(.string(path))], values: intervals, ordersByPath: !multikey))
+            if bounded {
+                plans.append(shape.plan(path: path, pathBounds: [.point(.string(path))], values: intervals, ordersByPath: !multikey))
+            } else if conjuncts.byPath[path]?.contains(where: isExistsTrue) == true {
+                // Every document holding the path has a key on it or below it (an empty
+                // document or array is a key of its own): every value there and underneath.
+                plans.append(shape.plan(path: path, pathBounds: subtreeBounds(path), values: [.all], ordersByPath: false))
+            }
         }
         // The regular prefix alone: every path's keys and the keys of documents with none.
         if let first = prefix.first, first.bounded, spec.isCompound {
@@ -119,6 +125,18 @@ enum WildcardBounds {
         private func isPoint(_ intervals: [IndexInterval]) -> Bool {
             intervals.count == 1 && BSONValue.compare(intervals[0].lower, intervals[0].upper) == 0
         }
+    }
+
+    /// `$_path` intervals for `path` and every path below it: `["a", "a"]`, `["a.", "a/")`
+    /// (`/` follows `.` in byte order), as mongod bounds `$exists: true`.
+    static func subtreeBounds(_ path: String) -> [IndexInterval] {
+        [.point(.string(path)),
+         IndexInterval(lower: .string(path + "."), lowerInclusive: true, upper: .string(path + "/"), upperInclusive: false)]
+    }
+
+    private static func isExistsTrue(_ predicate: PathPredicate) -> Bool {
+        if case .exists(true) = predicate { return true }
+        return false
     }
 
     /// Whether `predicate`'s matches all have a key within its intervals: comparisons with
