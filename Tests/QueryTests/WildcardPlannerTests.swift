@@ -2,10 +2,11 @@
 // that path's point on `$_path` and the predicate's values (keyPattern {"$_path": 1, <path>: 1});
 // null, documents, positional paths and paths outside the projection are not answered from it;
 // `$exists: true` scans the path and the paths below it; a hinted wildcard index that bounds
-// nothing is refused (NoQueryExecutionPlans); an ordinary index on the path is preferred; a sort
-// is served only on a path that is not multikey; every plan returns what a collection scan
-// returns. A compound wildcard index scans its regular prefix around the path, or the prefix alone
-// over every `$_path`, and is not used without its leading field.
+// nothing is refused (NoQueryExecutionPlans); one single-key path projected alone without `_id` is
+// covered; an ordinary index on the path is preferred; a sort is served only on a path that is not
+// multikey; every plan returns what a collection scan returns. A compound wildcard index scans its
+// regular prefix around the path, or the prefix alone over every `$_path`, and is not used without
+// its leading field.
 
 import BSON
 import Documents
@@ -111,6 +112,30 @@ import TestSupport
                 _ = try items.find(FindQuery(filter: [:], hint: ["nope.$**": 1]))
             } throws: { error in
                 (error as? MongoError)?.code == .badValue
+            }
+        }
+    }
+
+    @Test func oneSingleKeyPathProjectedAloneIsCovered() throws {
+        try withEngine { engine in
+            let items = try populate(engine)
+            // "n" and "a.b" never hold arrays; "m" does.
+            let covered: [(BSONDocument, BSONDocument)] = [(["n": ["$gt": 80]], ["n": 1, "_id": 0]), (["a.b": 3], ["a.b": 1, "_id": 0])]
+            for (filter, projection) in covered {
+                let query = FindQuery(filter: filter, projection: projection)
+                let plan = try #require(try winningPlan(items, query))
+                #expect(plan.stageNames() == ["PROJECTION_COVERED", "IXSCAN"], "\(filter)")
+                let expected = try items.find(FindQuery(filter: filter, projection: projection, hint: ["$natural": 1]))
+                #expect(!expected.isEmpty)
+                #expect(Set(try items.find(query).map { $0.extendedJSON() }) == Set(expected.map { $0.extendedJSON() }), "\(filter)")
+            }
+            let fetched: [(BSONDocument, BSONDocument)] = [
+                (["n": ["$gt": 80]], ["n": 1]), (["m": 5], ["m": 1, "_id": 0]), (["n": 3, "a.b": 3], ["n": 1, "_id": 0]),
+                (["n": ["$gt": 80, "$ne": 85]], ["n": 1, "_id": 0]),
+            ]
+            for (filter, projection) in fetched {
+                let plan = try #require(try winningPlan(items, FindQuery(filter: filter, projection: projection)))
+                #expect(plan.stageNames().contains("FETCH"), "\(filter)")
             }
         }
     }

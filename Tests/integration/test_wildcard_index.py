@@ -9,7 +9,8 @@
 # explain's isMultiKey/multiKeyPaths for the scanned path, and validate finding wildcard and
 # text indexes consistent, then not after the test-only corruption of their real keys.
 # `$exists: true` scans its path and the paths below it (mongod's `$_path` bounds), alone
-# or inside an $and; a hinted wildcard index that bounds nothing is NoQueryExecutionPlans.
+# or inside an $and; a hinted wildcard index that bounds nothing is NoQueryExecutionPlans;
+# one single-key path projected alone (no `_id`) is covered (totalDocsExamined 0).
 
 from __future__ import annotations
 
@@ -421,6 +422,32 @@ def test_a_hinted_wildcard_index_that_bounds_nothing_is_refused(coll, db):
     with pytest.raises(OperationFailure) as raised:
         db.command("find", coll.name, filter={}, hint={"nope.$**": 1})
     assert raised.value.code == 2
+
+
+def docs_examined(coll, query, projection) -> tuple[int, list[str]]:
+    explain = coll.find(query, projection).explain()
+    return explain["executionStats"]["totalDocsExamined"], [stage["stage"] for stage in stages(explain)]
+
+
+def test_one_single_key_path_projected_alone_is_covered(coll):
+    coll.insert_many([{"_id": n, "a": n % 10, "m": [n, n + 1], "s": {"t": n % 4}, "b": n} for n in range(60)])
+    coll.insert_one({"_id": "text", "a": "x", "s": {"t": "y"}})
+    coll.create_index([("$**", 1)], name="wild")
+    for query, projection in [({"a": {"$gte": 5}}, {"a": 1, "_id": 0}), ({"a": 3}, {"a": True, "_id": False}),
+                              ({"s.t": {"$in": [1, "y"]}}, {"s.t": 1, "_id": 0}), ({"a": {"$lt": "z"}}, {"a": 1, "_id": 0})]:
+        examined, names = docs_examined(coll, query, projection)
+        assert examined == 0 and "FETCH" not in names and "PROJECTION_COVERED" in names, (query, names)
+        found = list(coll.find(query, projection))
+        expected = list(coll.find(query, projection).hint([("$natural", 1)]))
+        assert sorted(found, key=repr) == sorted(expected, key=repr) and found, query
+    # Not covered: _id returned, another field, a multikey path, a second path, inexact bounds.
+    for query, projection in [({"a": 3}, {"a": 1}), ({"a": 3}, {"b": 1, "_id": 0}), ({"m": 3}, {"m": 1, "_id": 0}),
+                              ({"a": 3, "b": {"$gt": 0}}, {"a": 1, "_id": 0}), ({"a": {"$gt": 1, "$ne": 4}}, {"a": 1, "_id": 0}),
+                              ({"s.t": 1}, {"s": 1, "_id": 0})]:
+        examined, names = docs_examined(coll, query, projection)
+        assert examined > 0 and "FETCH" in names, (query, names)
+        found = list(coll.find(query, projection))
+        assert sorted(found, key=repr) == sorted(coll.find(query, projection).hint([("$natural", 1)]), key=repr), query
 
 
 def test_index_built_over_existing_documents_and_in_transactions(client, db):

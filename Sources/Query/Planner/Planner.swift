@@ -28,7 +28,7 @@ struct Planner {
             if TextIndexRules.isText(index.key) { continue }
             // A wildcard index holds [path, value] keys: one candidate per path it can bound.
             if WildcardIndexSpec(index) != nil {
-                for scan in WildcardBounds.scanPlans(index, conjuncts: conjuncts, sort: sort) {
+                for scan in WildcardBounds.scanPlans(index, conjuncts: conjuncts, sort: sort, projection: projection) {
                     candidates.append((scan, score(scan, conjuncts: conjuncts, limit: limit) - WildcardBounds.scoreOffset))
                 }
                 continue
