@@ -234,6 +234,7 @@ def test_arrays_in_regular_fields_are_refused(coll, client, db):
     with pytest.raises(OperationFailure) as failed:
         other.create_index([("c", 1), ("a.$**", 1)], name="cw")
     assert failed.value.code == 7246301
+    assert failed.value.details["codeName"] == "Location7246301"
     assert "cw" not in {spec["name"] for spec in other.list_indexes()}
 
 
