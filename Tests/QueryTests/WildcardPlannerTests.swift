@@ -1,10 +1,12 @@
-// The planner and a wildcard index on a real store: an equality or range on one indexed path
-// scans that path's point on `$_path` and the predicate's values (keyPattern
-// {"$_path": 1, <path>: 1}); null, documents, positional paths and paths outside the
-// projection are not answered from it; an ordinary index on the path is preferred; a sort
-// is served only on a path that is not multikey; every plan returns what a collection scan
-// returns. A compound wildcard index scans its regular prefix around the path, or the prefix
-// alone over every `$_path`, and is not used without its leading field.
+// The planner and a wildcard index on a real store: an equality or range on one indexed path scans
+// that path's point on `$_path` and the predicate's values (keyPattern {"$_path": 1, <path>: 1});
+// null, documents, positional paths and paths outside the projection are not answered from it;
+// `$exists: true` scans the path and the paths below it; a hinted wildcard index that bounds
+// nothing is refused (NoQueryExecutionPlans); one single-key path projected alone without `_id` is
+// covered; an ordinary index on the path is preferred; a sort is served only on a path that is not
+// multikey; every plan returns what a collection scan returns. A compound wildcard index scans its
+// regular prefix around the path, or the prefix alone over every `$_path`, and is not used without
+// its leading field.
 
 import BSON
 import Documents
@@ -54,10 +56,86 @@ import TestSupport
     @Test func whatTheKeysCannotAnswerIsACollectionScan() throws {
         try withEngine { engine in
             let items = try populate(engine, projection: ["a": 1, "m": 1])
-            for filter: BSONDocument in [["a.b": .null], ["a": ["b": 4]], ["m.0": 5], ["n": 5], ["a.b": ["$exists": true]]] {
+            for filter: BSONDocument in [["a.b": .null], ["a": ["b": 4]], ["m.0": 5], ["n": 5], ["n": ["$exists": true]],
+                                         ["a.b": ["$exists": false]]] {
                 #expect(try winningPlan(items, FindQuery(filter: filter))?.stageNames() == ["COLLSCAN"], "\(filter)")
                 let expected = try items.find(FindQuery(filter: filter, hint: ["$natural": 1]))
                 #expect(Set(ids(try items.find(FindQuery(filter: filter)))) == Set(ids(expected)), "\(filter)")
+            }
+        }
+    }
+
+    @Test func existsTrueScansThePathAndEveryPathBelowIt() throws {
+        try withEngine { engine in
+            let items = try populate(engine, projection: ["a": 1, "m": 1])
+            // "a" is a number or {b}; "m" an array of a number and {k}; "a.b" is null in some.
+            for path in ["a", "a.b", "m", "m.k"] {
+                let filter: BSONDocument = [path: ["$exists": true]]
+                let plan = try #require(try winningPlan(items, FindQuery(filter: filter)))
+                #expect(plan.stageNames() == ["FETCH", "IXSCAN"], "\(filter)")
+                #expect(plan.document(atPath: "inputStage.keyPattern")?.map(\.key) == ["$_path", path])
+                #expect(plan.document(atPath: "inputStage.indexBounds")
+                    == ["$_path": [.string("[\"\(path)\", \"\(path)\"]"), .string("[\"\(path).\", \"\(path)/\")")],
+                        path: ["[MinKey, MaxKey]"]], "\(filter)")
+                let expected = try items.find(FindQuery(filter: filter, hint: ["$natural": 1]))
+                #expect(!expected.isEmpty, "\(filter)")
+                #expect(Set(ids(try items.find(FindQuery(filter: filter)))) == Set(ids(expected)), "\(filter)")
+            }
+            // Beside a predicate that bounds its path's values, that path is scanned instead.
+            for (filter, path) in [(["a": ["$exists": true], "m": ["$gte": 40]], "m"),
+                                   (["a.b": ["$exists": true], "m.k": ["$exists": true]], "a.b")] as [(BSONDocument, String)] {
+                let plan = try #require(try winningPlan(items, FindQuery(filter: filter)))
+                #expect(plan.document(atPath: "inputStage.keyPattern")?.map(\.key) == ["$_path", path], "\(filter)")
+                let expected = try items.find(FindQuery(filter: filter, hint: ["$natural": 1]))
+                #expect(Set(ids(try items.find(FindQuery(filter: filter)))) == Set(ids(expected)), "\(filter)")
+            }
+        }
+    }
+
+    @Test func aHintedWildcardIndexThatCannotBoundTheQueryIsRefused() throws {
+        try withEngine { engine in
+            let items = try populate(engine)
+            try engine.store.createIndex(on: items.namespace, key: ["n": 1, "a.$**": 1], name: "cw", options: [:])
+            let cases: [(BSONDocument, BSONValue)] = [
+                ([:], "wild"), (["a.b": .null], "wild"), (["a": ["$ne": 1]], ["$**": 1]),
+                (["a.b": 4], "cw"), ([:], ["n": 1, "a.$**": 1]),
+            ]
+            for (filter, hint) in cases {
+                #expect {
+                    _ = try items.find(FindQuery(filter: filter, hint: hint))
+                } throws: { error in
+                    (error as? MongoError)?.code == .noQueryExecutionPlans
+                }
+            }
+            // A hint naming no index stays BadValue.
+            #expect {
+                _ = try items.find(FindQuery(filter: [:], hint: ["nope.$**": 1]))
+            } throws: { error in
+                (error as? MongoError)?.code == .badValue
+            }
+        }
+    }
+
+    @Test func oneSingleKeyPathProjectedAloneIsCovered() throws {
+        try withEngine { engine in
+            let items = try populate(engine)
+            // "n" and "a.b" never hold arrays; "m" does.
+            let covered: [(BSONDocument, BSONDocument)] = [(["n": ["$gt": 80]], ["n": 1, "_id": 0]), (["a.b": 3], ["a.b": 1, "_id": 0])]
+            for (filter, projection) in covered {
+                let query = FindQuery(filter: filter, projection: projection)
+                let plan = try #require(try winningPlan(items, query))
+                #expect(plan.stageNames() == ["PROJECTION_COVERED", "IXSCAN"], "\(filter)")
+                let expected = try items.find(FindQuery(filter: filter, projection: projection, hint: ["$natural": 1]))
+                #expect(!expected.isEmpty)
+                #expect(Set(try items.find(query).map { $0.extendedJSON() }) == Set(expected.map { $0.extendedJSON() }), "\(filter)")
+            }
+            let fetched: [(BSONDocument, BSONDocument)] = [
+                (["n": ["$gt": 80]], ["n": 1]), (["m": 5], ["m": 1, "_id": 0]), (["n": 3, "a.b": 3], ["n": 1, "_id": 0]),
+                (["n": ["$gt": 80, "$ne": 85]], ["n": 1, "_id": 0]),
+            ]
+            for (filter, projection) in fetched {
+                let plan = try #require(try winningPlan(items, FindQuery(filter: filter, projection: projection)))
+                #expect(plan.stageNames().contains("FETCH"), "\(filter)")
             }
         }
     }

@@ -5,7 +5,8 @@
 # equal to a collection scan over a seeded dataset before and after updates and deletes, the
 # index used a minimum number of times; writes putting an array in a regular field refused
 # (7246301); index builds over existing documents and in transactions; min/max refused on
-# wildcard indexes (51174), as mongod does.
+# wildcard indexes (51174), as mongod does; `$exists: true` on a wildcard path scanned
+# around the regular prefix.
 
 from __future__ import annotations
 
@@ -109,6 +110,30 @@ def test_results_equal_a_collection_scan(coll, pattern, options):
     assert validated["valid"], validated
 
 
+@pytest.mark.parametrize("pattern, options", PATTERNS)
+def test_exists_true_on_a_wildcard_path_equals_a_collection_scan(coll, pattern, options):
+    coll.insert_many(dataset(len(pattern) * 17 + len(options), 400))
+    coll.create_index(pattern, name="cw", **options)
+    rng = random.Random(len(pattern) * 5 + len(options))
+    paths = ["w", "w.x", "w.y", "w.z", "w.x.y", "o", "o.p"]
+    queries = []
+    for base in random_queries(len(pattern) + 3, 120):
+        query = {name: value for name, value in base.items() if name in ("r", "s")}
+        query[rng.choice(paths)] = {"$exists": True}
+        queries.append(query)
+    used = check_against_scan(coll, queries, ["cw", pattern])
+    assert used >= 40, used
+    # The regular prefix's bounds, then the path and every path below it.
+    leading = pattern[0][0]
+    if leading != "w.$**" and leading != "$**":
+        scan = ixscan(coll.find({leading: 1, "w.x": {"$exists": True}}).explain())
+        assert scan["indexName"] == "cw"
+        assert scan["indexBounds"][leading] == ["[1, 1]"]
+        assert scan["indexBounds"]["$_path"] == ['["w.x", "w.x"]', '["w.x.", "w.x/")']
+        descending = ("$**", -1) in pattern
+        assert scan["indexBounds"]["w.x"] == ["[MaxKey, MinKey]" if descending else "[MinKey, MaxKey]"]
+
+
 @pytest.mark.parametrize("key, options, code", [
     ({"a.b.c": 1, "a.b.$**": 1}, {}, 7246204),
     ({"a.$**": 1, "b.$**": 1, "c": 1}, {}, 7246201),
@@ -209,6 +234,7 @@ def test_arrays_in_regular_fields_are_refused(coll, client, db):
     with pytest.raises(OperationFailure) as failed:
         other.create_index([("c", 1), ("a.$**", 1)], name="cw")
     assert failed.value.code == 7246301
+    assert failed.value.details["codeName"] == "Location7246301"
     assert "cw" not in {spec["name"] for spec in other.list_indexes()}
 
 

@@ -8,6 +8,9 @@
 # version `v` checked over the wire (wildcard needs 2; 0/3 refused, v: 1 listed as 1),
 # explain's isMultiKey/multiKeyPaths for the scanned path, and validate finding wildcard and
 # text indexes consistent, then not after the test-only corruption of their real keys.
+# `$exists: true` scans its path and the paths below it (mongod's `$_path` bounds), alone
+# or inside an $and; a hinted wildcard index that bounds nothing is NoQueryExecutionPlans;
+# one single-key path projected alone (no `_id`) is covered (totalDocsExamined 0).
 
 from __future__ import annotations
 
@@ -335,6 +338,116 @@ def test_results_equal_a_collection_scan(coll, projection):
     assert used >= 150
     validated = coll.database.command("validate", coll.name)
     assert validated["valid"], validated
+
+
+EXISTS_PATHS = ["a", "a.b", "a.c", "a.d", "a.b.c", "b", "b.b", "b.d", "c", "c.d", "n", "n.x", "n.y", "n.y.z"]
+
+
+def exists_queries(seed: int, count: int) -> list[dict]:
+    """`$exists: true` on one path, alone or beside another path's predicate or `$exists`."""
+    rng = random.Random(seed)
+    operands = [0, 1, 2, 2.5, 5, "a", "zz", True]
+    queries = [{path: {"$exists": True}} for path in EXISTS_PATHS]
+    for _ in range(count):
+        first, second = rng.sample(EXISTS_PATHS, 2)
+        kind = rng.random()
+        if kind < 0.4:
+            queries.append({first: {"$exists": True}, second: {"$exists": True}})
+        elif kind < 0.8:
+            queries.append({first: {"$exists": True},
+                            second: random_predicate(rng, operands, ["eq", "$gt", "$lte", "$in", "range"], ("$gt", "$lte"))})
+        else:
+            queries.append({"$and": [{first: {"$exists": True}}, {first: {"$ne": rng.choice(operands)}}]})
+    return queries
+
+
+@pytest.mark.parametrize("projection", [None, {"a": 1, "n": 1}, {"b": 0}, {"a.b": 0, "n.y": 0}])
+def test_exists_true_scans_the_path_and_the_paths_below(coll, projection):
+    coll.insert_many(dataset(20261208, 400))
+    options = {"wildcardProjection": projection} if projection else {}
+    coll.create_index([("$**", 1)], name="wild", **options)
+    for path in EXISTS_PATHS:
+        scan = ixscan(coll.find({path: {"$exists": True}}).explain())
+        included = projection is None or (
+            all(path != key and not path.startswith(key + ".") for key in projection) if 0 in projection.values()
+            else any(path == key or path.startswith(key + ".") for key in projection))
+        if not included:
+            assert scan is None, path
+            continue
+        assert scan is not None and scan["indexName"] == "wild", path
+        assert list(scan["keyPattern"].items()) == [("$_path", 1), (path, 1)]
+        assert scan["indexBounds"] == {"$_path": [f'["{path}", "{path}"]', f'["{path}.", "{path}/")'],
+                                       path: ["[MinKey, MaxKey]"]}, path
+    used = check_against_scan(coll, exists_queries(len(projection or {}), 150), ["wild"])
+    coll.update_many({"_id": {"$mod": [7, 0]}}, {"$set": {"a": {"b": {}, "c": []}}})
+    coll.update_many({"_id": {"$mod": [5, 0]}}, {"$unset": {"b": "", "a.b": ""}})
+    coll.delete_many({"_id": {"$mod": [4, 1]}})
+    used += check_against_scan(coll, exists_queries(99, 150), ["wild"])
+    assert used >= 150, used
+
+
+def test_exists_true_beside_a_bounded_predicate_scans_the_bounded_path(coll):
+    coll.insert_many([{"_id": n, "a": {"x": n} if n % 2 else n, "b": n % 5} for n in range(40)])
+    coll.create_index([("$**", 1)], name="wild")
+    scan = ixscan(coll.find({"a": {"$exists": True}, "b": 3}).explain())
+    assert scan["indexBounds"] == {"$_path": ['["b", "b"]'], "b": ["[3, 3]"]}
+    assert ids(coll.find({"a": {"$exists": True}, "b": 3})) == sorted(range(3, 40, 5), key=repr)
+    both = ixscan(coll.find({"a.x": {"$exists": True}, "c": {"$exists": True}}).explain())
+    assert both["indexName"] == "wild"
+    assert ids(coll.find({"a.x": {"$exists": True}, "c": {"$exists": True}})) == []
+    assert ids(coll.find({"$and": [{"a.x": {"$exists": True}}, {"b": {"$gte": 4}}]})) == sorted([9, 19, 29, 39], key=repr)
+
+
+def test_a_hinted_wildcard_index_that_bounds_nothing_is_refused(coll, db):
+    coll.insert_many([{"_id": 1, "a": 1, "c": {"d": 1}}, {"_id": 2, "a": 2, "r": 1, "w": {"x": 1}}])
+    coll.create_index([("$**", 1)], name="wild")
+    coll.create_index([("c.$**", 1)], name="sub")
+    coll.create_index([("r", 1), ("w.$**", 1)], name="cw")
+    coll.create_index([("w.$**", 1), ("s", 1)], name="cw2")
+    refused = [
+        ({}, "wild"), ({}, {"$**": 1}), ({"a": None}, "wild"), ({"a": {"$ne": 1}}, "wild"),
+        ({"a": {"$exists": False}}, "wild"), ({"a": 1}, {"c.$**": 1}), ({}, "cw"), ({"w.x": 1}, "cw"),
+        ({"s": 1}, {"w.$**": 1, "s": 1}),
+    ]
+    for query, hint in refused:
+        with pytest.raises(OperationFailure) as raised:
+            db.command("find", coll.name, filter=query, hint=hint)
+        assert raised.value.code == 291, (query, hint)
+        assert raised.value.details["codeName"] == "NoQueryExecutionPlans", (query, hint)
+        assert "because it's a wildcard index" in raised.value.details["errmsg"]
+    # What the index can bound is answered; a hint naming no index stays BadValue.
+    assert ids(coll.find({"a": 1}).hint("wild")) == [1]
+    assert ids(coll.find({"c.d": {"$exists": True}}).hint("sub")) == [1]
+    assert ids(coll.find({"r": 1}).hint("cw")) == [2]
+    with pytest.raises(OperationFailure) as raised:
+        db.command("find", coll.name, filter={}, hint={"nope.$**": 1})
+    assert raised.value.code == 2
+
+
+def docs_examined(coll, query, projection) -> tuple[int, list[str]]:
+    explain = coll.find(query, projection).explain()
+    return explain["executionStats"]["totalDocsExamined"], [stage["stage"] for stage in stages(explain)]
+
+
+def test_one_single_key_path_projected_alone_is_covered(coll):
+    coll.insert_many([{"_id": n, "a": n % 10, "m": [n, n + 1], "s": {"t": n % 4}, "b": n} for n in range(60)])
+    coll.insert_one({"_id": "text", "a": "x", "s": {"t": "y"}})
+    coll.create_index([("$**", 1)], name="wild")
+    for query, projection in [({"a": {"$gte": 5}}, {"a": 1, "_id": 0}), ({"a": 3}, {"a": True, "_id": False}),
+                              ({"s.t": {"$in": [1, "y"]}}, {"s.t": 1, "_id": 0}), ({"a": {"$lt": "z"}}, {"a": 1, "_id": 0})]:
+        examined, names = docs_examined(coll, query, projection)
+        assert examined == 0 and "FETCH" not in names and "PROJECTION_COVERED" in names, (query, names)
+        found = list(coll.find(query, projection))
+        expected = list(coll.find(query, projection).hint([("$natural", 1)]))
+        assert sorted(found, key=repr) == sorted(expected, key=repr) and found, query
+    # Not covered: _id returned, another field, a multikey path, a second path, inexact bounds.
+    for query, projection in [({"a": 3}, {"a": 1}), ({"a": 3}, {"b": 1, "_id": 0}), ({"m": 3}, {"m": 1, "_id": 0}),
+                              ({"a": 3, "b": {"$gt": 0}}, {"a": 1, "_id": 0}), ({"a": {"$gt": 1, "$ne": 4}}, {"a": 1, "_id": 0}),
+                              ({"s.t": 1}, {"s": 1, "_id": 0})]:
+        examined, names = docs_examined(coll, query, projection)
+        assert examined > 0 and "FETCH" in names, (query, names)
+        found = list(coll.find(query, projection))
+        assert sorted(found, key=repr) == sorted(coll.find(query, projection).hint([("$natural", 1)]), key=repr), query
 
 
 def test_index_built_over_existing_documents_and_in_transactions(client, db):

@@ -110,6 +110,9 @@ public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let changeStreamFatalError = Code(280, "ChangeStreamFatalError")
         /// 286: a resume point is older than the change history the server keeps.
         public static let changeStreamHistoryLost = Code(286, "ChangeStreamHistoryLost")
+        /// 291: the planner found no way to run the query (a `$geoNear` without its index, a
+        /// hinted wildcard index that cannot bound the query).
+        public static let noQueryExecutionPlans = Code(291, "NoQueryExecutionPlans")
         /// 292: a blocking aggregation stage went over its memory limit without `allowDiskUse`.
         public static let queryExceededMemoryLimitNoDiskUseAllowed = Code(292, "QueryExceededMemoryLimitNoDiskUseAllowed")
         /// 10334: a document is larger than the maximum BSON size.

@@ -90,7 +90,7 @@ enum GeoNearPlanning {
             }
             return GeoNearPlan(index: index, flat: flat, near: near, path: path, geoPosition: geoPosition, bounds: bounds)
         }
-        throw MongoError(MongoError.Code(291, "NoQueryExecutionPlans"),
+        throw MongoError(.noQueryExecutionPlans,
                          "error processing query: planner returned error :: caused by :: unable to find index for $geoNear query")
     }
 

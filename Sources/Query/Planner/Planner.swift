@@ -18,15 +18,17 @@ struct Planner {
             return QueryPlan(access: .geoNear(near), filter: filter, sort: sort, projection: projection, skip: skip, limit: limit)
         }
         var candidates: [(plan: IndexScanPlan, score: Int)] = []
+        var hintedWildcard = false
         for index in indexes {
             let forced = try isHinted(index, hint)
             if hint != nil && !forced { continue }
+            if forced, WildcardIndexSpec(index) != nil { hintedWildcard = true }
             if index.isHidden && !forced { continue }
             // A text index holds terms, not field values: only `$text` reads it (TextSearch).
             if TextIndexRules.isText(index.key) { continue }
             // A wildcard index holds [path, value] keys: one candidate per path it can bound.
             if WildcardIndexSpec(index) != nil {
-                for scan in WildcardBounds.scanPlans(index, conjuncts: conjuncts, sort: sort) {
+                for scan in WildcardBounds.scanPlans(index, conjuncts: conjuncts, sort: sort, projection: projection) {
                     candidates.append((scan, score(scan, conjuncts: conjuncts, limit: limit) - WildcardBounds.scoreOffset))
                 }
                 continue
@@ -35,6 +37,11 @@ struct Planner {
                                       projection: projection, force: forced)
             else { continue }
             candidates.append((scan, score(scan, conjuncts: conjuncts, limit: limit)))
+        }
+        // mongod scans a hinted index whole when it cannot bound the query, but never a
+        // wildcard index (single or compound): its keys are per path, not per document.
+        if hintedWildcard, candidates.isEmpty {
+            throw MongoError(.noQueryExecutionPlans, "error processing query: planner returned error :: caused by :: $hint: refusing to build whole-index solution, because it's a wildcard index")
         }
         if let hint, candidates.isEmpty, !isNaturalHint(hint) {
             throw MongoError(.badValue, "error processing query: planner returned error :: caused by :: hint provided does not correspond to an existing index")

@@ -4,9 +4,11 @@
 // intervals (as for an ordinary index on the path, type-bracketed), with the regular fields'
 // intervals around them. Only what the keys hold exactly can bound the path: not null or
 // missing (absent paths have no keys), not documents or arrays (documents are traversed, not
-// indexed whole), not paths with positional components. A compound index also answers
+// indexed whole), not paths with positional components. `$exists: true` scans every value of
+// the path and of the paths below it (mongod's bounds). A compound index also answers
 // queries on its regular prefix alone (every `$_path`), where a document lacking every
-// regular field cannot match. Index order serves a sort on the regular fields and the path
+// regular field cannot match. A single path's scan covers a projection of that path alone
+// (`_id` excluded) when the path is not multikey and its bounds are exact. Index order serves a sort on the regular fields and the path
 // only where the path is not multikey.
 
 internal import BSON
@@ -17,7 +19,7 @@ enum WildcardBounds {
     /// The scans of wildcard `index` that can answer the query, one per usable path (best
     /// first: equality before range), and for a compound index one on its regular prefix.
     static func scanPlans(
-        _ index: IndexDescription, conjuncts: Conjuncts, sort: SortSpec?
+        _ index: IndexDescription, conjuncts: Conjuncts, sort: SortSpec?, projection: Projection? = nil
     ) -> [IndexScanPlan] {
         guard let spec = WildcardIndexSpec(index) else { return [] }
         if let partial = index.partialFilter, !Implication.implies(conjuncts, partial) { return [] }
@@ -34,16 +36,27 @@ enum WildcardBounds {
             let multikey = isMultikey(components, index: index)
             var intervals = [IndexInterval.all]
             var bounded = false
+            var exact = true
             for predicate in conjuncts.byPath[path] ?? [] {
                 guard let usable = Planner.boundable(predicate, indexCollator: collator), isExact(usable),
                       let admitted = PredicateBounds.intervals(usable)
-                else { continue }
+                else {
+                    exact = false
+                    continue
+                }
                 intervals = PredicateBounds.intersect(intervals, admitted)
                 bounded = true
                 if multikey { break }
             }
-            guard bounded else { continue }
-            plans.append(shape.plan(path: path, pathBounds: [.point(.string(path))], values: intervals, ordersByPath: !multikey))
+            if bounded {
+                let covered = exact && !multikey && isCoverable(path, spec: spec, index: index, conjuncts: conjuncts, projection: projection)
+                plans.append(shape.plan(path: path, pathBounds: [.point(.string(path))], values: intervals, ordersByPath: !multikey,
+                                        covered: covered))
+            } else if conjuncts.byPath[path]?.contains(where: isExistsTrue) == true {
+                // Every document holding the path has a key on it or below it (an empty
+                // document or array is a key of its own): every value there and underneath.
+                plans.append(shape.plan(path: path, pathBounds: subtreeBounds(path), values: [.all], ordersByPath: false))
+            }
         }
         // The regular prefix alone: every path's keys and the keys of documents with none.
         if let first = prefix.first, first.bounded, spec.isCompound {
@@ -90,7 +103,9 @@ enum WildcardBounds {
         let sort: SortSpec?
 
         /// The scan of `path` (a real path, or the wildcard field for the prefix-only scan).
-        func plan(path: String, pathBounds: [IndexInterval], values: [IndexInterval], ordersByPath: Bool) -> IndexScanPlan {
+        func plan(
+            path: String, pathBounds: [IndexInterval], values: [IndexInterval], ordersByPath: Bool, covered: Bool = false
+        ) -> IndexScanPlan {
             let valueAscending = !spec.isDescending
             let keyFields = prefix.map { (path: $0.field.path, ascending: !$0.field.isDescending) }
                 + [(path: WildcardIndexSpec.pathField, ascending: true), (path: path, ascending: valueAscending)]
@@ -113,12 +128,38 @@ enum WildcardBounds {
                 ordered.map { (path: $0.path, ascending: $0.ascending) }, equalityPrefix: ordered.prefix { $0.point }.count,
                 sort: sort, multikey: index.collator != sort?.collator)
             return IndexScanPlan(index: index, keyFields: keyFields, bounds: bounds, reverse: reverse,
-                                 providesSort: providesSort, covered: false, equalityPrefix: equalityPrefix)
+                                 providesSort: providesSort, covered: covered, equalityPrefix: equalityPrefix)
         }
 
         private func isPoint(_ intervals: [IndexInterval]) -> Bool {
             intervals.count == 1 && BSONValue.compare(intervals[0].lower, intervals[0].upper) == 0
         }
+    }
+
+    /// Whether a scan of `path` alone can answer the query without its documents, as mongod
+    /// covers with a wildcard index: a single (not compound) index without a collation, the
+    /// query only on that path, and the projection exactly that path with `_id` excluded. The
+    /// caller checks that the path is not multikey (one key per document, its whole value)
+    /// and that its bounds are exact.
+    private static func isCoverable(
+        _ path: String, spec: WildcardIndexSpec, index: IndexDescription, conjuncts: Conjuncts, projection: Projection?
+    ) -> Bool {
+        guard !spec.isCompound, index.collator == nil, conjuncts.onlyPathPredicates, conjuncts.byPath.count == 1,
+              let fields = projection?.coveredFields
+        else { return false }
+        return fields.map(\.dotted) == [path]
+    }
+
+    /// `$_path` intervals for `path` and every path below it: `["a", "a"]`, `["a.", "a/")`
+    /// (`/` follows `.` in byte order), as mongod bounds `$exists: true`.
+    static func subtreeBounds(_ path: String) -> [IndexInterval] {
+        [.point(.string(path)),
+         IndexInterval(lower: .string(path + "."), lowerInclusive: true, upper: .string(path + "/"), upperInclusive: false)]
+    }
+
+    private static func isExistsTrue(_ predicate: PathPredicate) -> Bool {
+        if case .exists(true) = predicate { return true }
+        return false
     }
 
     /// Whether `predicate`'s matches all have a key within its intervals: comparisons with
