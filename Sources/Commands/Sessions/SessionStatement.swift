@@ -17,6 +17,9 @@ struct SessionStatement: Sendable {
     ]
     /// The commands that are retryable writes.
     static let retryableWrites: Set<String> = ["insert", "update", "delete", "findAndModify", "findandmodify", "bulkWrite"]
+    /// The retryable writes that record each statement they execute, so a retry applies only
+    /// the statements an earlier attempt did not (the others record the command as a whole).
+    static let recordedPerStatement: Set<String> = ["insert", "update", "delete"]
 
     /// The session.
     let sessionID: BSONBinary
@@ -141,7 +144,8 @@ struct SessionStatement: Sendable {
             }
             let step: SessionTransactionState.Step
             do throws(MongoError) {
-                step = try state.step(kind, number: number) { () throws(MongoError) -> QueryTransaction in
+                step = try state.step(kind, number: number, perStatement: Self.recordedPerStatement.contains(context.name)) {
+                    () throws(MongoError) -> QueryTransaction in
                     try engine.beginTransaction()
                 }
             } catch {
@@ -154,7 +158,7 @@ struct SessionStatement: Sendable {
             switch step {
             case let .replay(reply):
                 return reply
-            case .run(nil):
+            case .run(nil), .retry:
                 let failure = context.server.testCommandsEnabled
                     ? context.server.failPoints.onPrimaryTransactionalWrite(statements: statementCount(context)) : nil
                 if let failure, let error = failure.error {
@@ -162,10 +166,22 @@ struct SessionStatement: Sendable {
                     if failure.closeConnection { return CommandDispatcher.closeConnectionReply }
                     throw error
                 }
+                var inside = context
+                if Self.recordedPerStatement.contains(context.name) {
+                    // A retry reads which statements earlier attempts executed (a first
+                    // attempt has none: its number is new).
+                    var executed: Set<Int32> = []
+                    var inserted: [Int32: BSONValue] = [:]
+                    if case .retry = step {
+                        (executed, inserted) = try engine.executedRetryableStatements(session: sessionID, txnNumber: number)
+                    }
+                    inside.retryableWrite = RetryableWriteProgress(body: context.body, count: statementCount(context),
+                                                                   executed: executed, inserted: inserted)
+                }
                 let reply: BSONDocument
                 do throws(MongoError) {
                     reply = try engine.runRetryableWrite(session: sessionID, txnNumber: number) { () throws(MongoError) in
-                        try handler.run(context)
+                        try handler.run(inside)
                     }
                 } catch {
                     // Another server ran this statement while it ran here (a driver's retry

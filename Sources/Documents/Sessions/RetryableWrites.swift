@@ -3,7 +3,10 @@
 // nothing twice. Per session: the newest txnNumber that wrote and, once its command finished,
 // the reply. A marker for the statement goes into the same batch as every write the statement
 // commits (DocumentStore.commit reads ``RetryableWriteStatement/current``); the reply follows
-// in its own commit, so a crash in between leaves a marker without a reply. Records go when
+// in its own commit, so a crash in between leaves a marker without a reply. Inserts, updates
+// and deletes also record each statement id they execute in that batch
+// (RetryableWriteStatements.swift): their retry applies only the statements not recorded,
+// so a batch partly applied is completed, not refused (217). Records go when
 // their session ends (endSessions, killSessions) or has written nothing for the logical
 // session timeout (``DocumentStore/expireRetryableWrites(writtenBefore:keeping:)``, which the
 // server's reaper runs), as mongod reaps `config.transactions` with `config.system.sessions`.
@@ -26,6 +29,11 @@ public struct RetryableWriteStatement: Sendable, Hashable {
     public let sessionID: [UInt8]
     /// The statement's `txnNumber`.
     public let txnNumber: Int64
+    /// The statement ids of the part of the write that runs now
+    /// (``DocumentStore/runRetryableStatements(_:_:)``): each commit that writes documents
+    /// records them as executed. Empty for a write recorded as a whole (findAndModify,
+    /// bulkWrite, an update or delete of many documents).
+    public var statementIDs: [Int32] = []
 
     /// The statement the current thread (or task) runs, if any.
     @TaskLocal static var current: RetryableWriteStatement?
@@ -129,7 +137,7 @@ extension DocumentStore {
     }
 
     /// The error a run refused because the statement ran elsewhere (or the session moved on).
-    private static func preempted(_ statement: RetryableWriteStatement, by newer: Int64) -> MongoError {
+    static func preempted(_ statement: RetryableWriteStatement, by newer: Int64) -> MongoError {
         if newer > statement.txnNumber {
             return MongoError(.transactionTooOld,
                               "Retryable write with txnNumber \(statement.txnNumber) is prohibited on session because a newer retryable write with txnNumber \(newer) has already started on this session.")
@@ -200,9 +208,13 @@ extension DocumentStore {
             throw .storage(error)
         }
         guard !recorded.isEmpty else { return }
+        // A session with statement records has a session record too (written in the same commit).
+        let statementKeys = try retryableStatementKeys(sessions: recorded)
+        let statementsKeySpace = self.statementsKeySpace
         try withoutRetryableWrite { () throws(MongoError) in
             try commit(.acknowledged) { (pending) throws(MongoError) in
                 for id in recorded { pending.batch.delete(id, in: keySpace) }
+                for key in statementKeys { pending.batch.delete(key, in: statementsKeySpace) }
             }
         }
     }
@@ -253,6 +265,28 @@ extension DocumentStore {
                 }
             }
         }
+        // Statement records go on the same rule (each carries its own write time).
+        let statementsKeySpace = self.statementsKeySpace
+        let statementKeys = try expiredRetryableStatementKeys(writtenBefore: limit, keeping: active)
+        start = statementKeys.startIndex
+        while start < statementKeys.endIndex {
+            let chunk = statementKeys[start..<min(start + 1000, statementKeys.endIndex)]
+            start = chunk.endIndex
+            try withoutRetryableWrite { () throws(MongoError) in
+                try commit(.acknowledged) { (pending) throws(MongoError) in
+                    for key in chunk {
+                        let current: [UInt8]?
+                        do throws(StorageError) {
+                            current = try storage.get(key, in: statementsKeySpace)
+                        } catch {
+                            throw .storage(error)
+                        }
+                        guard let current, RetryableWriteRecords.writtenAt(current) < limit else { continue }
+                        pending.batch.delete(key, in: statementsKeySpace)
+                    }
+                }
+            }
+        }
         return expired
     }
 
@@ -264,13 +298,17 @@ extension DocumentStore {
         return try outcome.get()
     }
 
-    /// Adds the marker of the retryable write the current thread runs (if any) to `batch`.
+    /// Adds the marker of the retryable write the current thread runs (if any) to `pending`,
+    /// and the records of the statements the commit applies (RetryableWriteStatements.swift).
     /// On a store several servers share (run holding the database commit lock), first checks
-    /// that no other run of the statement, and no newer statement of the session, committed:
-    /// if one did, the run is marked preempted and the commit refused.
-    func markRetryableWrite(in batch: any KeyValueWriteBatch) throws(MongoError) {
+    /// that no other run of the statement (for a write recorded per statement: of one of the
+    /// statements the commit applies), and no newer statement of the session, committed: if
+    /// one did, the run is marked preempted and the commit refused.
+    func markRetryableWrite(in pending: PendingCommit) throws(MongoError) {
         guard let statement = RetryableWriteStatement.current else { return }
+        let batch = pending.batch
         let run = RetryableWriteRun.current
+        let perStatement = !statement.statementIDs.isEmpty
         if let run {
             let stored: [UInt8]?
             do {
@@ -278,12 +316,16 @@ extension DocumentStore {
             } catch {
                 throw .storage(error)
             }
+            // A write recorded per statement may be a retry of a partly applied one: another
+            // run's marker of the same number is expected, its statements' records decide.
             if let stored, let (record, writer) = RetryableWriteRecords.decodeWithRun(stored),
-               record.txnNumber > statement.txnNumber || (record.txnNumber == statement.txnNumber && writer != run.token) {
+               record.txnNumber > statement.txnNumber
+                || (!perStatement && record.txnNumber == statement.txnNumber && writer != run.token) {
                 run.preempt(by: record.txnNumber)
                 throw Self.preempted(statement, by: record.txnNumber)
             }
         }
+        if perStatement { try markRetryableStatements(statement, run: run, in: pending) }
         batch.put(statement.sessionID, RetryableWriteRecords.value(txnNumber: statement.txnNumber, reply: nil, run: run?.token),
                   in: sessionsKeySpace)
     }
