@@ -139,6 +139,17 @@ import Testing
             #expect(executed[3] == RetryableStatementRecord(insertedID: "upserted"))
             #expect(try store.executedRetryableStatements(session: session, txnNumber: 7).isEmpty)
             #expect(try store.executedRetryableStatements(session: otherSession, txnNumber: 6).isEmpty)
+            // Expiry takes an idle session's statement records and spares a live one's.
+            try store.runRetryableWrite(RetryableWriteStatement(sessionID: otherSession, txnNumber: 2)) { () throws(MongoError) in
+                try store.runRetryableStatements([0]) { () throws(MongoError) in
+                    _ = try store.collection("c", in: "db").insert(["_id": 10], writeConcern: .acknowledged)
+                }
+            }
+            #expect(try store.executedRetryableStatements(session: otherSession, txnNumber: 2).count == 1)
+            let later = BSONDateTime(millisecondsSinceEpoch: WallClock.now().millisecondsSinceEpoch + 60_000)
+            try store.expireRetryableWrites(writtenBefore: later, keeping: [session])
+            #expect(try store.executedRetryableStatements(session: otherSession, txnNumber: 2).isEmpty)
+            #expect(try store.executedRetryableStatements(session: session, txnNumber: 6).count == 3)
             try store.forgetRetryableWrites(sessions: [session])
             #expect(try store.executedRetryableStatements(session: session, txnNumber: 6).isEmpty)
             #expect(try store.storage.entries(.all, in: store.statementsKeySpace).isEmpty)

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import subprocess
-import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -17,10 +16,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from bson.binary import Binary
 from bson.int64 import Int64
-from pymongo import MongoClient, monitoring
+from pymongo import MongoClient
 
-from postgres_server import PostgresCluster
+from postgres_server import cluster_with_database
 from rawwire import RawConnection
+from support import InsertAttempts
 from tessera_server import TesseraServer
 
 # No request may take longer than this to answer: anything longer counts as a hang.
@@ -147,40 +147,11 @@ def test_a_batch_cut_off_by_sigkill_is_completed_by_its_retry_after_restart(tmp_
             server.stop(timeout=30)
 
 
-class InsertReplies(monitoring.CommandListener):
-    """Every insert the driver sent: the codes of the failed ones, the replies of the others."""
-
-    def __init__(self) -> None:
-        self.sent = 0
-        self.failed_codes: list[int | None] = []
-        self.replies: list[dict] = []
-        self.lock = threading.Lock()
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.command_name == "insert":
-            with self.lock:
-                self.sent += 1
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        if event.command_name == "insert":
-            with self.lock:
-                self.replies.append(dict(event.reply))
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        if event.command_name == "insert":
-            with self.lock:
-                self.failed_codes.append(event.failure.get("code") if isinstance(event.failure, dict) else None)
-
-
 @pytest.fixture
 def database():
     """A cluster with one empty database; the cluster and the database's URI."""
-    cluster = PostgresCluster()
-    try:
-        cluster.start()
-        yield cluster, cluster.create_database("partial")
-    finally:
-        cluster.stop()
+    with cluster_with_database("partial") as started:
+        yield started
 
 
 def test_a_batch_cut_off_by_a_lost_postgres_connection_is_completed_by_the_drivers_retry(database, tmp_path, figures):
@@ -193,7 +164,7 @@ def test_a_batch_cut_off_by_a_lost_postgres_connection_is_completed_by_the_drive
     name = uri.rsplit("/", 1)[1]
     server = TesseraServer(tmp_path / "db", tmp_path / "server.log", extra_args=["--storage", uri])
     server.start()
-    attempts = InsertReplies()
+    attempts = InsertAttempts()
     client = MongoClient(server.uri, serverSelectionTimeoutMS=10_000, socketTimeoutMS=ANSWER_BOUND_SECONDS * 1000,
                          event_listeners=[attempts])
     blocker = None
@@ -215,8 +186,7 @@ def test_a_batch_cut_off_by_a_lost_postgres_connection_is_completed_by_the_drive
         blocker.stdin.flush()
         line = blocker.stdout.readline().decode()
         assert line.startswith("held"), line
-        attempts.sent = 0
-        attempts.replies.clear()
+        attempts.reset()
         with ThreadPoolExecutor(max_workers=1) as background:
             pending = background.submit(collection.insert_many, [{"_id": n} for n in range(600)])
             waiting = ""

@@ -122,9 +122,10 @@ struct SessionStatement: Sendable {
         return try handler.run(inside)
     }
 
-    /// Runs `handler` for this statement under the session's lock: replays a retried write,
-    /// joins or starts the transaction, commits or aborts it. A failed statement aborts its
-    /// transaction.
+    /// Runs `handler` for this statement under the session's lock: replays a retried write
+    /// (an insert, update or delete runs again, its executed statements answered from their
+    /// records and the others applied), joins or starts the transaction, commits or aborts it.
+    /// A failed statement aborts its transaction.
     func run(_ handler: CommandHandler, context: CommandContext) throws(MongoError) -> BSONDocument {
         let session = try context.server.sessions.session(sessionID)
         let engine = context.engine

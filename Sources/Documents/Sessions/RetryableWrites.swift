@@ -241,15 +241,26 @@ extension DocumentStore {
         } catch {
             throw .storage(error)
         }
-        var expired = 0
-        var start = candidates.startIndex
-        while start < candidates.endIndex {
-            // A chunk per commit keeps the commit section short.
-            let chunk = candidates[start..<min(start + 1000, candidates.endIndex)]
+        let expired = try deleteRecords(candidates, in: keySpace, writtenBefore: limit)
+        // Statement records go on the same rule (each carries its own write time).
+        try deleteRecords(try expiredRetryableStatementKeys(writtenBefore: limit, keeping: active),
+                          in: statementsKeySpace, writtenBefore: limit)
+        return expired
+    }
+
+    /// Deletes the records of `keys` in `keySpace` still written before `limit` (milliseconds
+    /// since the epoch; re-read inside the commit section), a chunk per commit to keep the
+    /// section short; returns how many went.
+    @discardableResult
+    private func deleteRecords(_ keys: [[UInt8]], in keySpace: any KeySpace, writtenBefore limit: Int64) throws(MongoError) -> Int {
+        var deleted = 0
+        var start = keys.startIndex
+        while start < keys.endIndex {
+            let chunk = keys[start..<min(start + 1000, keys.endIndex)]
             start = chunk.endIndex
-            expired += try withoutRetryableWrite { () throws(MongoError) -> Int in
+            deleted += try withoutRetryableWrite { () throws(MongoError) -> Int in
                 try commit(.acknowledged) { (pending) throws(MongoError) -> Int in
-                    var deleted = 0
+                    var count = 0
                     for key in chunk {
                         let current: [UInt8]?
                         do throws(StorageError) {
@@ -259,35 +270,13 @@ extension DocumentStore {
                         }
                         guard let current, RetryableWriteRecords.writtenAt(current) < limit else { continue }
                         pending.batch.delete(key, in: keySpace)
-                        deleted += 1
+                        count += 1
                     }
-                    return deleted
+                    return count
                 }
             }
         }
-        // Statement records go on the same rule (each carries its own write time).
-        let statementsKeySpace = self.statementsKeySpace
-        let statementKeys = try expiredRetryableStatementKeys(writtenBefore: limit, keeping: active)
-        start = statementKeys.startIndex
-        while start < statementKeys.endIndex {
-            let chunk = statementKeys[start..<min(start + 1000, statementKeys.endIndex)]
-            start = chunk.endIndex
-            try withoutRetryableWrite { () throws(MongoError) in
-                try commit(.acknowledged) { (pending) throws(MongoError) in
-                    for key in chunk {
-                        let current: [UInt8]?
-                        do throws(StorageError) {
-                            current = try storage.get(key, in: statementsKeySpace)
-                        } catch {
-                            throw .storage(error)
-                        }
-                        guard let current, RetryableWriteRecords.writtenAt(current) < limit else { continue }
-                        pending.batch.delete(key, in: statementsKeySpace)
-                    }
-                }
-            }
-        }
-        return expired
+        return deleted
     }
 
     /// Runs `body` with no retryable write bound, so its commit writes no marker.
