@@ -46,6 +46,12 @@ struct RetryableWriteProgress: Sendable {
         !executed.isEmpty && executed.contains(statementID(at: index))
     }
 
+    /// How many of the first `count` statements were not executed by an earlier attempt.
+    func unexecutedCount(of count: Int) -> Int {
+        guard !executed.isEmpty else { return count }
+        return (0..<count).reduce(0) { $0 + (isExecuted($1) ? 0 : 1) }
+    }
+
     /// The `_id` the executed statement at `index` inserted (an update's upsert), if any.
     func insertedID(at index: Int) -> BSONValue? {
         inserted[statementID(at: index)]

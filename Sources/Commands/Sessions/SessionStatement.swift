@@ -160,14 +160,8 @@ struct SessionStatement: Sendable {
             case let .replay(reply):
                 return reply
             case .run(nil), .retry:
-                let failure = context.server.testCommandsEnabled
-                    ? context.server.failPoints.onPrimaryTransactionalWrite(statements: statementCount(context)) : nil
-                if let failure, let error = failure.error {
-                    // Nothing is written or recorded, so a retry runs the write again.
-                    if failure.closeConnection { return CommandDispatcher.closeConnectionReply }
-                    throw error
-                }
                 var inside = context
+                var statements = statementCount(context)
                 if Self.recordedPerStatement.contains(context.name) {
                     // A retry reads which statements earlier attempts executed (a first
                     // attempt has none: its number is new).
@@ -176,8 +170,19 @@ struct SessionStatement: Sendable {
                     if case .retry = step {
                         (executed, inserted) = try engine.executedRetryableStatements(session: sessionID, txnNumber: number)
                     }
-                    inside.retryableWrite = RetryableWriteProgress(body: context.body, count: statementCount(context),
-                                                                   executed: executed, inserted: inserted)
+                    let progress = RetryableWriteProgress(body: context.body, count: statements,
+                                                          executed: executed, inserted: inserted)
+                    inside.retryableWrite = progress
+                    statements = progress.unexecutedCount(of: statements)
+                }
+                // The fail point counts the statements that write, as mongod's does when each
+                // one's write completes: none on a retry whose statements all ran.
+                let failure = context.server.testCommandsEnabled && statements > 0
+                    ? context.server.failPoints.onPrimaryTransactionalWrite(statements: statements) : nil
+                if let failure, let error = failure.error {
+                    // Nothing is written or recorded, so a retry runs the write again.
+                    if failure.closeConnection { return CommandDispatcher.closeConnectionReply }
+                    throw error
                 }
                 let reply: BSONDocument
                 do throws(MongoError) {
