@@ -83,6 +83,8 @@ public final class DocumentStore: Sendable {
     let catalogKeySpace: any KeySpace
     /// The executed-statement records of retryable writes (Sessions/RetryableWrites.swift).
     let sessionsKeySpace: any KeySpace
+    /// The per-statement records of retryable writes (Sessions/RetryableWriteStatements.swift).
+    let statementsKeySpace: any KeySpace
     /// Held while a batch is assembled, checked and written, so sequence numbers follow
     /// commit order and read-check-write sequences (duplicate keys) are atomic. Index builds
     /// hold it one batch at a time (IndexBuild.swift).
@@ -119,6 +121,7 @@ public final class DocumentStore: Sendable {
         let catalogKeySpace: any KeySpace
         let changeLogKeySpace: any KeySpace
         let sessionsKeySpace: any KeySpace
+        let statementsKeySpace: any KeySpace
         do {
             // Collection key spaces fold record patches (delta updates) on reads and
             // compactions. (Collection key spaces are named "c.<id>": CatalogKey.keySpaceName(collection:).)
@@ -126,6 +129,7 @@ public final class DocumentStore: Sendable {
             catalogKeySpace = try storage.keySpace(named: Catalog.keySpaceName)
             changeLogKeySpace = try storage.keySpace(named: ChangeLog.keySpaceName)
             sessionsKeySpace = try storage.keySpace(named: RetryableWriteRecords.keySpaceName)
+            statementsKeySpace = try storage.keySpace(named: RetryableStatementRecords.keySpaceName)
         } catch {
             throw .storage(error)
         }
@@ -164,6 +168,7 @@ public final class DocumentStore: Sendable {
         self.storage = storage
         self.catalogKeySpace = catalogKeySpace
         self.sessionsKeySpace = sessionsKeySpace
+        self.statementsKeySpace = statementsKeySpace
         self.shapes = shapes
         self.shared = shared
         self.catalog = Catalog(loaded.state)
@@ -579,7 +584,7 @@ public final class DocumentStore: Sendable {
         do throws(MongoError) {
             result = try body(pending)
             if !batch.isEmpty {
-                try markRetryableWrite(in: batch)
+                try markRetryableWrite(in: pending)
                 var version: [UInt8]?
                 if shared != nil, pending.changesCatalog {
                     let token = SharedCatalog.newVersion()

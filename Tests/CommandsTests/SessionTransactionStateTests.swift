@@ -101,6 +101,37 @@ import TestSupport
         }
     }
 
+    @Test func aWriteRecordedPerStatementIsRunAgainOnRetryEvenWhenItsReplyIsMissing() throws {
+        try withStore { store in
+            let begin = { () throws(MongoError) -> QueryTransaction in try store.beginTransaction() }
+            // Restored after a crash mid-batch: a marker without a reply. An insert, update or
+            // delete runs again (its statements' records say what is applied), not 217.
+            var incomplete = SessionTransactionState()
+            incomplete.restore(txnNumber: 8, reply: nil)
+            guard case .retry = try incomplete.step(.retryableWrite, number: 8, perStatement: true, begin: begin) else {
+                Issue.record("a retry of a write recorded per statement must run again")
+                return
+            }
+            #expect(mongoErrorCode { _ = try incomplete.step(.retryableWrite, number: 8, begin: begin) } == 217)
+            #expect(mongoErrorCode { _ = try incomplete.step(.retryableWrite, number: 7, perStatement: true, begin: begin) } == 225)
+
+            var replied = SessionTransactionState()
+            guard case .run(nil) = try replied.step(.retryableWrite, number: 3, perStatement: true, begin: begin) else {
+                Issue.record("a new number must run")
+                return
+            }
+            replied.recordRetryableWrite(["n": 3, "ok": 1.0], number: 3)
+            guard case .retry = try replied.step(.retryableWrite, number: 3, perStatement: true, begin: begin) else {
+                Issue.record("a resent write recorded per statement runs again (it may carry more statements)")
+                return
+            }
+            guard case .replay = try replied.step(.retryableWrite, number: 3, begin: begin) else {
+                Issue.record("a write recorded as a whole replays")
+                return
+            }
+        }
+    }
+
     @Test func aRestoredRecordReplaysRefusesAnIncompleteOneAndLetsNewerNumbersRun() throws {
         try withStore { store in
             let begin = { () throws(MongoError) -> QueryTransaction in try store.beginTransaction() }

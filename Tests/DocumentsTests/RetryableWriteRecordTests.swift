@@ -1,7 +1,8 @@
 // Retryable-write records on a real RocksDB store: a statement's marker commits in the same
 // batch as its writes, its reply follows, both survive reopening, and writes outside a
 // statement record nothing; records go when their session ends or by age, sparing the
-// records of live sessions.
+// records of live sessions. Statement records (one per statement id) commit with the writes
+// of their statement only, and say what an upsert inserted.
 
 import BSON
 import Foundation
@@ -98,6 +99,60 @@ import Testing
             let store = try DocumentStore(path: path)
             #expect(try store.retryableWriteRecord(session: session) == nil)
             #expect(try store.retryableWriteRecord(session: third) == RetryableWriteRecord(txnNumber: 1, reply: ["ok": 1.0]))
+        }
+    }
+
+    @Test func statementRecordsCommitWithTheirWritesOnlyAndGoWithTheirSession() throws {
+        try withStoreDirectory { path in
+            let statement = RetryableWriteStatement(sessionID: session, txnNumber: 6)
+            do {
+                let store = try DocumentStore(path: path)
+                let collection = try store.collection("c", in: "db")
+                try store.runRetryableWrite(statement) { () throws(MongoError) in
+                    // The collection's creation commits first: it records no statement.
+                    try store.runRetryableStatements([0, 1]) { () throws(MongoError) in
+                        _ = try collection.insert(contentsOf: [["_id": 1], ["_id": 2]], writeConcern: .journaled)
+                    }
+                    // A failed commit records nothing.
+                    #expect(throws: MongoError.self) {
+                        try store.runRetryableStatements([2]) { () throws(MongoError) in
+                            _ = try collection.insert(["_id": 1], writeConcern: .journaled)
+                        }
+                    }
+                    try store.runRetryableStatements([3]) { () throws(MongoError) in
+                        _ = try collection.insert(["_id": "upserted"], writeConcern: .journaled)
+                    }
+                    // Nothing deleted: no commit, no record.
+                    _ = try store.runRetryableStatements([4]) { () throws(MongoError) -> Bool in
+                        try collection.delete(id: "absent")
+                    }
+                }
+                // Outside a retryable write the ids record nothing.
+                try store.runRetryableStatements([7]) { () throws(MongoError) in
+                    _ = try collection.insert(["_id": 9], writeConcern: .journaled)
+                }
+            }
+            let store = try DocumentStore(path: path)
+            let executed = try store.executedRetryableStatements(session: session, txnNumber: 6)
+            #expect(Set(executed.keys) == [0, 1, 3])
+            #expect(executed[0] == RetryableStatementRecord(insertedID: nil))
+            #expect(executed[3] == RetryableStatementRecord(insertedID: "upserted"))
+            #expect(try store.executedRetryableStatements(session: session, txnNumber: 7).isEmpty)
+            #expect(try store.executedRetryableStatements(session: otherSession, txnNumber: 6).isEmpty)
+            // Expiry takes an idle session's statement records and spares a live one's.
+            try store.runRetryableWrite(RetryableWriteStatement(sessionID: otherSession, txnNumber: 2)) { () throws(MongoError) in
+                try store.runRetryableStatements([0]) { () throws(MongoError) in
+                    _ = try store.collection("c", in: "db").insert(["_id": 10], writeConcern: .acknowledged)
+                }
+            }
+            #expect(try store.executedRetryableStatements(session: otherSession, txnNumber: 2).count == 1)
+            let later = BSONDateTime(millisecondsSinceEpoch: WallClock.now().millisecondsSinceEpoch + 60_000)
+            try store.expireRetryableWrites(writtenBefore: later, keeping: [session])
+            #expect(try store.executedRetryableStatements(session: otherSession, txnNumber: 2).isEmpty)
+            #expect(try store.executedRetryableStatements(session: session, txnNumber: 6).count == 3)
+            try store.forgetRetryableWrites(sessions: [session])
+            #expect(try store.executedRetryableStatements(session: session, txnNumber: 6).isEmpty)
+            #expect(try store.storage.entries(.all, in: store.statementsKeySpace).isEmpty)
         }
     }
 }

@@ -16,6 +16,8 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tessera_server import free_port
@@ -134,6 +136,18 @@ class PostgresStandby(PostgresCluster):
     def promote(self) -> None:
         """Ends recovery: the standby becomes a primary that accepts writes (`pg_ctl promote -w`)."""
         self._run([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-w", "-t", "60", "promote"], timeout=90)
+
+
+@contextmanager
+def cluster_with_database(name: str) -> Iterator[tuple[PostgresCluster, str]]:
+    """A started cluster with one empty database `name`: the cluster and the database's URI;
+    the cluster is stopped and removed afterwards."""
+    cluster = PostgresCluster()
+    try:
+        cluster.start()
+        yield cluster, cluster.create_database(name)
+    finally:
+        cluster.stop()
 
 
 def hold_commit_lock(cluster: PostgresCluster, uri: str) -> subprocess.Popen:

@@ -1,5 +1,7 @@
 # Small helpers shared by the integration tests.
 
+import threading
+
 from pymongo import monitoring
 
 def plan_stages(explain: dict) -> list[str]:
@@ -46,3 +48,35 @@ class StartedCommands(monitoring.CommandListener):
 
     def failed(self, event):
         pass
+
+
+class InsertAttempts(monitoring.CommandListener):
+    """Every insert the driver sent (`sent`), the code of each one that failed
+    (`failed_codes`) and the reply of each one that succeeded (`replies`)."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+        self.failed_codes: list[int | None] = []
+        self.replies: list[dict] = []
+        self.lock = threading.Lock()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.sent = 0
+            self.failed_codes.clear()
+            self.replies.clear()
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name == "insert":
+            with self.lock:
+                self.sent += 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        if event.command_name == "insert":
+            with self.lock:
+                self.replies.append(dict(event.reply))
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        if event.command_name == "insert":
+            with self.lock:
+                self.failed_codes.append(event.failure.get("code") if isinstance(event.failure, dict) else None)

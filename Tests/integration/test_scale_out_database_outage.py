@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -18,11 +17,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from bson.binary import Binary
 from bson.int64 import Int64
-from pymongo import MongoClient, monitoring
+from pymongo import MongoClient
 from pymongo.errors import OperationFailure
 
-from postgres_server import PostgresCluster, hold_commit_lock, release_commit_lock
+from postgres_server import cluster_with_database, hold_commit_lock, release_commit_lock
 from rawwire import RawConnection
+from support import InsertAttempts
 from tessera_server import TesseraServer
 
 # No request may take longer than this to answer: anything longer counts as a hang.
@@ -31,13 +31,9 @@ ANSWER_BOUND_SECONDS = 60
 
 @pytest.fixture
 def database():
-    """A cluster with one empty database; the database's URI."""
-    cluster = PostgresCluster()
-    try:
-        cluster.start()
-        yield cluster, cluster.create_database("outage")
-    finally:
-        cluster.stop()
+    """A cluster with one empty database; the cluster and the database's URI."""
+    with cluster_with_database("outage") as started:
+        yield started
 
 
 @pytest.fixture
@@ -115,28 +111,6 @@ def test_requests_while_postgres_is_down_answer_host_unreachable_and_succeed_onc
         assert sorted(n for n in stored if isinstance(n, str)) == ["after", "during"]
     finally:
         client.close()
-
-
-class InsertAttempts(monitoring.CommandListener):
-    """Every insert the driver sent, and the code of each one that failed."""
-
-    def __init__(self) -> None:
-        self.sent = 0
-        self.failed_codes: list[int | None] = []
-        self.lock = threading.Lock()
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.command_name == "insert":
-            with self.lock:
-                self.sent += 1
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        if event.command_name == "insert":
-            with self.lock:
-                self.failed_codes.append(event.failure.get("code") if isinstance(event.failure, dict) else None)
 
 
 def test_a_write_cut_off_by_a_postgres_restart_is_retried_by_the_driver_and_applied_once(database, serve):

@@ -21,6 +21,9 @@ struct CommandContext {
     let deadline: ContinuousClock.Instant?
     /// The multi-document transaction the command runs in, if any.
     var transaction: QueryTransaction?
+    /// For an insert, update or delete run as a retryable write: its statement ids and those a
+    /// retry finds executed (Sessions/RetryableWriteProgress.swift).
+    var retryableWrite: RetryableWriteProgress?
 
     /// The command document.
     var body: BSONDocument { request.body }

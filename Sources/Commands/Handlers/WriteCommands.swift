@@ -65,6 +65,7 @@ enum WriteCommands {
         let writeConcern = try context.writeConcern()
         let collection = try context.writableCollection(namespace)
         var outcome = BatchOutcome()
+        let progress = context.retryableWrite
         // Runs of documents go in one commit; a run that fails on a statement (a duplicate
         // key, a bad document) is retried one by one so each statement gets its own result.
         // A run that fails in storage (full disk, failed journal sync) is not: its batch may
@@ -78,17 +79,26 @@ enum WriteCommands {
                 outcome.fail(start, error)
                 break batches
             }
+            if let progress, progress.isExecuted(start) {
+                // A retried statement an earlier attempt applied: answered from its record.
+                outcome.n += 1
+                start += 1
+                continue
+            }
             var end = start
             var chunk: [BSONDocument] = []
             while end < documents.count, chunk.count < chunkSize {
                 if BSONSize.of(documents[end]) > Int(HandshakeCommands.maxBsonObjectSize) { break }
+                if let progress, progress.isExecuted(end) { break }
                 chunk.append(documents[end])
                 end += 1
             }
             if !chunk.isEmpty {
                 context.server.count { $0.insert += Int64(chunk.count) }
                 do {
-                    try collection.insert(contentsOf: chunk, writeConcern: writeConcern)
+                    try context.applyingStatements(start..<end) { () throws(MongoError) in
+                        _ = try collection.insert(contentsOf: chunk, writeConcern: writeConcern)
+                    }
                     outcome.n += chunk.count
                     start = end
                     continue
@@ -104,7 +114,10 @@ enum WriteCommands {
                     }
                     for (offset, document) in chunk.enumerated() {
                         do {
-                            try collection.insert(document, writeConcern: writeConcern)
+                            let index = start + offset
+                            try context.applyingStatements(index..<index + 1) { () throws(MongoError) in
+                                _ = try collection.insert(document, writeConcern: writeConcern)
+                            }
                             outcome.n += 1
                         } catch {
                             try rethrowIfUnreachable(error)
@@ -137,12 +150,30 @@ enum WriteCommands {
         let writeConcern = try context.writeConcern()
         let collection = try context.writableCollection(namespace)
         var outcome = BatchOutcome()
+        let progress = context.retryableWrite
         for (index, statement) in updates.enumerated() {
+            if let progress, progress.isExecuted(index) {
+                // Applied by an earlier attempt: answered from its record, as mongod answers
+                // from the statement's oplog entry (an upsert's _id, else n 1 and nModified 1).
+                outcome.n += 1
+                if let id = progress.insertedID(at: index) {
+                    outcome.upserted.append(.document(["index": .int32(Int32(clamping: index)), "_id": id]))
+                } else {
+                    outcome.modified += 1
+                }
+                continue
+            }
             context.server.count { $0.update += 1 }
             let mark = StatementMark(context.operation)
             do throws(MongoError) {
                 try context.checkForInterrupt()
-                let result = try runUpdate(statement, on: collection, context: context, writeConcern: writeConcern)
+                // A statement of many documents commits several times: it is not recorded
+                // (mongod refuses multi: true in a retryable write).
+                let single = !(statement["multi"].map(isTrue) ?? false)
+                let result = try context.applyingStatements(single ? index..<index + 1 : index..<index) {
+                    () throws(MongoError) -> UpdateResult in
+                    try runUpdate(statement, on: collection, context: context, writeConcern: writeConcern)
+                }
                 if let id = result.upsertedID {
                     outcome.n += 1
                     outcome.upserted.append(.document(["index": .int32(Int32(index)), "_id": id]))
@@ -235,7 +266,13 @@ enum WriteCommands {
         let writeConcern = try context.writeConcern()
         let collection = try context.writableCollection(namespace)
         var outcome = BatchOutcome()
+        let progress = context.retryableWrite
         for (index, statement) in deletes.enumerated() {
+            if let progress, progress.isExecuted(index) {
+                // Deleted by an earlier attempt: answered from its record (n 1, as mongod).
+                outcome.n += 1
+                continue
+            }
             context.server.count { $0.delete += 1 }
             let mark = StatementMark(context.operation)
             var deleted = 0
@@ -250,8 +287,13 @@ enum WriteCommands {
                                      "The limit field in delete objects must be 0 or 1. Got \(statement["limit"]?.extendedJSON() ?? "nothing")")
                 }
                 let collection = try collection.collated(by: try statementCollation(statement, "delete.deletes"))
-                deleted = try collection.delete(try context.letBindings().substitutingInExpr(filter), multi: limit == 0,
-                                                writeConcern: writeConcern)
+                let target = try context.letBindings().substitutingInExpr(filter)
+                // A delete of many documents is not recorded (mongod refuses limit: 0 in a
+                // retryable write).
+                deleted = try context.applyingStatements(limit == 1 ? index..<index + 1 : index..<index) {
+                    () throws(MongoError) -> Int in
+                    try collection.delete(target, multi: limit == 0, writeConcern: writeConcern)
+                }
                 outcome.n += deleted
             } catch {
                 try rethrowIfUnreachable(error)

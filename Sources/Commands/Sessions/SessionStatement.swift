@@ -17,6 +17,9 @@ struct SessionStatement: Sendable {
     ]
     /// The commands that are retryable writes.
     static let retryableWrites: Set<String> = ["insert", "update", "delete", "findAndModify", "findandmodify", "bulkWrite"]
+    /// The retryable writes that record each statement they execute, so a retry applies only
+    /// the statements an earlier attempt did not (the others record the command as a whole).
+    static let recordedPerStatement: Set<String> = ["insert", "update", "delete"]
 
     /// The session.
     let sessionID: BSONBinary
@@ -119,9 +122,10 @@ struct SessionStatement: Sendable {
         return try handler.run(inside)
     }
 
-    /// Runs `handler` for this statement under the session's lock: replays a retried write,
-    /// joins or starts the transaction, commits or aborts it. A failed statement aborts its
-    /// transaction.
+    /// Runs `handler` for this statement under the session's lock: replays a retried write
+    /// (an insert, update or delete runs again, its executed statements answered from their
+    /// records and the others applied), joins or starts the transaction, commits or aborts it.
+    /// A failed statement aborts its transaction.
     func run(_ handler: CommandHandler, context: CommandContext) throws(MongoError) -> BSONDocument {
         let session = try context.server.sessions.session(sessionID)
         let engine = context.engine
@@ -141,7 +145,8 @@ struct SessionStatement: Sendable {
             }
             let step: SessionTransactionState.Step
             do throws(MongoError) {
-                step = try state.step(kind, number: number) { () throws(MongoError) -> QueryTransaction in
+                step = try state.step(kind, number: number, perStatement: Self.recordedPerStatement.contains(context.name)) {
+                    () throws(MongoError) -> QueryTransaction in
                     try engine.beginTransaction()
                 }
             } catch {
@@ -154,9 +159,26 @@ struct SessionStatement: Sendable {
             switch step {
             case let .replay(reply):
                 return reply
-            case .run(nil):
-                let failure = context.server.testCommandsEnabled
-                    ? context.server.failPoints.onPrimaryTransactionalWrite(statements: statementCount(context)) : nil
+            case .run(nil), .retry:
+                var inside = context
+                var statements = statementCount(context)
+                if Self.recordedPerStatement.contains(context.name) {
+                    // A retry reads which statements earlier attempts executed (a first
+                    // attempt has none: its number is new).
+                    var executed: Set<Int32> = []
+                    var inserted: [Int32: BSONValue] = [:]
+                    if case .retry = step {
+                        (executed, inserted) = try engine.executedRetryableStatements(session: sessionID, txnNumber: number)
+                    }
+                    let progress = RetryableWriteProgress(body: context.body, count: statements,
+                                                          executed: executed, inserted: inserted)
+                    inside.retryableWrite = progress
+                    statements = progress.unexecutedCount(of: statements)
+                }
+                // The fail point counts the statements that write, as mongod's does when each
+                // one's write completes: none on a retry whose statements all ran.
+                let failure = context.server.testCommandsEnabled && statements > 0
+                    ? context.server.failPoints.onPrimaryTransactionalWrite(statements: statements) : nil
                 if let failure, let error = failure.error {
                     // Nothing is written or recorded, so a retry runs the write again.
                     if failure.closeConnection { return CommandDispatcher.closeConnectionReply }
@@ -165,7 +187,7 @@ struct SessionStatement: Sendable {
                 let reply: BSONDocument
                 do throws(MongoError) {
                     reply = try engine.runRetryableWrite(session: sessionID, txnNumber: number) { () throws(MongoError) in
-                        try handler.run(context)
+                        try handler.run(inside)
                     }
                 } catch {
                     // Another server ran this statement while it ran here (a driver's retry

@@ -39,6 +39,9 @@ struct SessionTransactionState: Sendable {
         case run(QueryTransaction?)
         /// A retried write: answer with the reply the first attempt got.
         case replay(BSONDocument)
+        /// A retried write recorded per statement: run it again, answering the statements an
+        /// earlier attempt executed from their records and applying the others.
+        case retry
         /// Commit `transaction` (or, when nil, it already was: answer success).
         case commit(QueryTransaction?)
         /// Abort `transaction`.
@@ -65,8 +68,11 @@ struct SessionTransactionState: Sendable {
     }
 
     /// Moves to the statement `kind` with `number`; `begin` makes a new transaction.
+    /// `perStatement` says a retryable write records each of its statements (insert, update,
+    /// delete), so its retry runs again (``Step/retry``) instead of replaying a reply.
     mutating func step(
-        _ kind: SessionStatementKind, number: Int64, begin: () throws(MongoError) -> QueryTransaction
+        _ kind: SessionStatementKind, number: Int64, perStatement: Bool = false,
+        begin: () throws(MongoError) -> QueryTransaction
     ) throws(MongoError) -> Step {
         if let current = txnNumber, number < current {
             throw MongoError(.transactionTooOld,
@@ -76,6 +82,7 @@ struct SessionTransactionState: Sendable {
         switch kind {
         case .retryableWrite:
             if isCurrent {
+                if perStatement, case .none = phase { return .retry }
                 if let retryReply { return .replay(retryReply) }
                 if retryHistoryIncomplete {
                     throw MongoError(.incompleteTransactionHistory,

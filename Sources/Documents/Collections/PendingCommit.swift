@@ -24,6 +24,11 @@ final class PendingCommit {
     private(set) var afterCommit: [() -> Void] = []
     /// Whether the batch changes the catalog (other servers sharing the store must reload it).
     private(set) var changesCatalog = false
+    /// The `_id` of the first document the commit inserts, if any (an upsert's, for the
+    /// record of the retryable update statement that made it).
+    private(set) var firstInsertedID: BSONValue?
+    /// Whether the commit inserts, changes or deletes a document (not only the catalog).
+    private(set) var writesDocuments = false
     /// The commit's wall-clock time, shared by its entries.
     let wallTime: BSONDateTime
 
@@ -54,6 +59,15 @@ final class PendingCommit {
             value = try entry.storedValue(record: record, postImage: postImage)
         } catch {
             throw MongoError(.badValue, error.description)
+        }
+        switch operation {
+        case .insert:
+            writesDocuments = true
+            if firstInsertedID == nil { firstInsertedID = documentKey }
+        case .replace, .update, .delete:
+            writesDocuments = true
+        default:
+            break
         }
         let key = ChangeLogEntry.key(nextSequence)
         batch.put(key, value, in: changeLog.keySpace)

@@ -3,7 +3,10 @@
 // nothing twice. Per session: the newest txnNumber that wrote and, once its command finished,
 // the reply. A marker for the statement goes into the same batch as every write the statement
 // commits (DocumentStore.commit reads ``RetryableWriteStatement/current``); the reply follows
-// in its own commit, so a crash in between leaves a marker without a reply. Records go when
+// in its own commit, so a crash in between leaves a marker without a reply. Inserts, updates
+// and deletes also record each statement id they execute in that batch
+// (RetryableWriteStatements.swift): their retry applies only the statements not recorded,
+// so a batch partly applied is completed, not refused (217). Records go when
 // their session ends (endSessions, killSessions) or has written nothing for the logical
 // session timeout (``DocumentStore/expireRetryableWrites(writtenBefore:keeping:)``, which the
 // server's reaper runs), as mongod reaps `config.transactions` with `config.system.sessions`.
@@ -26,6 +29,11 @@ public struct RetryableWriteStatement: Sendable, Hashable {
     public let sessionID: [UInt8]
     /// The statement's `txnNumber`.
     public let txnNumber: Int64
+    /// The statement ids of the part of the write that runs now
+    /// (``DocumentStore/runRetryableStatements(_:_:)``): each commit that writes documents
+    /// records them as executed. Empty for a write recorded as a whole (findAndModify,
+    /// bulkWrite, an update or delete of many documents).
+    public var statementIDs: [Int32] = []
 
     /// The statement the current thread (or task) runs, if any.
     @TaskLocal static var current: RetryableWriteStatement?
@@ -129,7 +137,7 @@ extension DocumentStore {
     }
 
     /// The error a run refused because the statement ran elsewhere (or the session moved on).
-    private static func preempted(_ statement: RetryableWriteStatement, by newer: Int64) -> MongoError {
+    static func preempted(_ statement: RetryableWriteStatement, by newer: Int64) -> MongoError {
         if newer > statement.txnNumber {
             return MongoError(.transactionTooOld,
                               "Retryable write with txnNumber \(statement.txnNumber) is prohibited on session because a newer retryable write with txnNumber \(newer) has already started on this session.")
@@ -200,9 +208,13 @@ extension DocumentStore {
             throw .storage(error)
         }
         guard !recorded.isEmpty else { return }
+        // A session with statement records has a session record too (written in the same commit).
+        let statementKeys = try retryableStatementKeys(sessions: recorded)
+        let statementsKeySpace = self.statementsKeySpace
         try withoutRetryableWrite { () throws(MongoError) in
             try commit(.acknowledged) { (pending) throws(MongoError) in
                 for id in recorded { pending.batch.delete(id, in: keySpace) }
+                for key in statementKeys { pending.batch.delete(key, in: statementsKeySpace) }
             }
         }
     }
@@ -229,15 +241,26 @@ extension DocumentStore {
         } catch {
             throw .storage(error)
         }
-        var expired = 0
-        var start = candidates.startIndex
-        while start < candidates.endIndex {
-            // A chunk per commit keeps the commit section short.
-            let chunk = candidates[start..<min(start + 1000, candidates.endIndex)]
+        let expired = try deleteRecords(candidates, in: keySpace, writtenBefore: limit)
+        // Statement records go on the same rule (each carries its own write time).
+        try deleteRecords(try expiredRetryableStatementKeys(writtenBefore: limit, keeping: active),
+                          in: statementsKeySpace, writtenBefore: limit)
+        return expired
+    }
+
+    /// Deletes the records of `keys` in `keySpace` still written before `limit` (milliseconds
+    /// since the epoch; re-read inside the commit section), a chunk per commit to keep the
+    /// section short; returns how many went.
+    @discardableResult
+    private func deleteRecords(_ keys: [[UInt8]], in keySpace: any KeySpace, writtenBefore limit: Int64) throws(MongoError) -> Int {
+        var deleted = 0
+        var start = keys.startIndex
+        while start < keys.endIndex {
+            let chunk = keys[start..<min(start + 1000, keys.endIndex)]
             start = chunk.endIndex
-            expired += try withoutRetryableWrite { () throws(MongoError) -> Int in
+            deleted += try withoutRetryableWrite { () throws(MongoError) -> Int in
                 try commit(.acknowledged) { (pending) throws(MongoError) -> Int in
-                    var deleted = 0
+                    var count = 0
                     for key in chunk {
                         let current: [UInt8]?
                         do throws(StorageError) {
@@ -247,13 +270,13 @@ extension DocumentStore {
                         }
                         guard let current, RetryableWriteRecords.writtenAt(current) < limit else { continue }
                         pending.batch.delete(key, in: keySpace)
-                        deleted += 1
+                        count += 1
                     }
-                    return deleted
+                    return count
                 }
             }
         }
-        return expired
+        return deleted
     }
 
     /// Runs `body` with no retryable write bound, so its commit writes no marker.
@@ -264,13 +287,17 @@ extension DocumentStore {
         return try outcome.get()
     }
 
-    /// Adds the marker of the retryable write the current thread runs (if any) to `batch`.
+    /// Adds the marker of the retryable write the current thread runs (if any) to `pending`,
+    /// and the records of the statements the commit applies (RetryableWriteStatements.swift).
     /// On a store several servers share (run holding the database commit lock), first checks
-    /// that no other run of the statement, and no newer statement of the session, committed:
-    /// if one did, the run is marked preempted and the commit refused.
-    func markRetryableWrite(in batch: any KeyValueWriteBatch) throws(MongoError) {
+    /// that no other run of the statement (for a write recorded per statement: of one of the
+    /// statements the commit applies), and no newer statement of the session, committed: if
+    /// one did, the run is marked preempted and the commit refused.
+    func markRetryableWrite(in pending: PendingCommit) throws(MongoError) {
         guard let statement = RetryableWriteStatement.current else { return }
+        let batch = pending.batch
         let run = RetryableWriteRun.current
+        let perStatement = !statement.statementIDs.isEmpty
         if let run {
             let stored: [UInt8]?
             do {
@@ -278,12 +305,16 @@ extension DocumentStore {
             } catch {
                 throw .storage(error)
             }
+            // A write recorded per statement may be a retry of a partly applied one: another
+            // run's marker of the same number is expected, its statements' records decide.
             if let stored, let (record, writer) = RetryableWriteRecords.decodeWithRun(stored),
-               record.txnNumber > statement.txnNumber || (record.txnNumber == statement.txnNumber && writer != run.token) {
+               record.txnNumber > statement.txnNumber
+                || (!perStatement && record.txnNumber == statement.txnNumber && writer != run.token) {
                 run.preempt(by: record.txnNumber)
                 throw Self.preempted(statement, by: record.txnNumber)
             }
         }
+        if perStatement { try markRetryableStatements(statement, run: run, in: pending) }
         batch.put(statement.sessionID, RetryableWriteRecords.value(txnNumber: statement.txnNumber, reply: nil, run: run?.token),
                   in: sessionsKeySpace)
     }

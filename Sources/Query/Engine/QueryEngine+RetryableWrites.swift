@@ -1,5 +1,6 @@
 // QueryEngine's retryable-write records: run a write as a session's numbered statement (so
-// its commits record it as executed, atomically), record its reply, and read back what a
+// its commits record it, and each statement id they apply, as executed, atomically), read
+// which statements of a retried write were executed, record its reply, and read back what a
 // session last ran after a restart, and forget the records of ended or expired sessions. A
 // thin face over Documents' RetryableWrites.
 
@@ -13,6 +14,25 @@ extension QueryEngine {
         session sessionID: BSONBinary, txnNumber: Int64, _ body: () throws(MongoError) -> Result
     ) throws(MongoError) -> Result {
         try store.runRetryableWrite(RetryableWriteStatement(sessionID: sessionID.bytes, txnNumber: txnNumber), body)
+    }
+
+    /// Runs `body`, the part of the retryable write running now (inside
+    /// ``runRetryableWrite(session:txnNumber:_:)``) that applies statements `ids` of its
+    /// command: each commit it makes that writes documents records them as executed in the same
+    /// batch. Outside a retryable write, or with no ids, just runs `body`.
+    public func runRetryableStatements<Result>(
+        _ ids: [Int32], _ body: () throws(MongoError) -> Result
+    ) throws(MongoError) -> Result {
+        try store.runRetryableStatements(ids, body)
+    }
+
+    /// The statements of retryable write `txnNumber` of session `sessionID` already executed:
+    /// their ids, and for those whose commit inserted a document (an update's upsert) its `_id`.
+    public func executedRetryableStatements(
+        session sessionID: BSONBinary, txnNumber: Int64
+    ) throws(MongoError) -> (executed: Set<Int32>, inserted: [Int32: BSONValue]) {
+        let records = try store.executedRetryableStatements(session: sessionID.bytes, txnNumber: txnNumber)
+        return (Set(records.keys), records.compactMapValues(\.insertedID))
     }
 
     /// Records `reply` as the result of statement `txnNumber` of session `sessionID`, so a
