@@ -38,6 +38,15 @@ enum RetryableStatementRecords {
                           UInt8(truncatingIfNeeded: bits >> 8), UInt8(truncatingIfNeeded: bits)]
     }
 
+    /// The keys from session `session`'s record of the lowest to that of the highest of
+    /// `statements` (in key order: ids as unsigned big-endian bytes); nil for no statements.
+    static func range(session: [UInt8], statements: [Int32]) -> KeyRange? {
+        let bits = statements.map { UInt32(bitPattern: $0) }
+        guard let lowest = bits.min(), let highest = bits.max() else { return nil }
+        return KeyRange(lowerBound: key(session: session, statement: Int32(bitPattern: lowest)),
+                        upperBound: key(session: session, statement: Int32(bitPattern: highest)) + [0])
+    }
+
     /// The statement id of `key`, a key of session `session` (`nil` for another session's key
     /// that merely starts with the same bytes).
     static func statementID(of key: [UInt8], session: [UInt8]) -> Int32? {
@@ -132,19 +141,22 @@ extension DocumentStore {
     /// refused.
     func markRetryableStatements(_ statement: RetryableWriteStatement, run: RetryableWriteRun?,
                                  in pending: PendingCommit) throws(MongoError) {
-        if let run {
-            for id in statement.statementIDs {
-                let stored: [UInt8]?
-                do {
-                    stored = try storage.get(RetryableStatementRecords.key(session: statement.sessionID, statement: id),
-                                             in: statementsKeySpace)
-                } catch {
-                    throw .storage(error)
-                }
-                if let stored, let (number, _) = RetryableStatementRecords.decode(stored), number >= statement.txnNumber {
-                    run.preempt(by: number)
-                    throw Self.preempted(statement, by: number)
-                }
+        if let run, let range = RetryableStatementRecords.range(session: statement.sessionID, statements: statement.statementIDs) {
+            // One range read for the whole commit, not a read per statement: on a networked
+            // engine each read is a round trip, made while every server waits on the lock.
+            let ids = Set(statement.statementIDs)
+            var newer: Int64?
+            try scanEntries(of: storage, in: statementsKeySpace, range: range) { key, value in
+                guard let id = RetryableStatementRecords.statementID(of: Array(key), session: statement.sessionID),
+                      ids.contains(id), let (number, _) = RetryableStatementRecords.decode(Array(value)),
+                      number >= statement.txnNumber
+                else { return true }
+                newer = number
+                return false
+            }
+            if let newer {
+                run.preempt(by: newer)
+                throw Self.preempted(statement, by: newer)
             }
         }
         guard pending.writesDocuments else { return }
