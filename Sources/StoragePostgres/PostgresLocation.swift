@@ -1,6 +1,7 @@
 // PostgresLocation: where a PostgreSQL-protocol database is, parsed from the URI that
 // `tessera serve --storage` takes (`postgresql://USER[:PASSWORD]@HOST:PORT[,HOST:PORT...]/DB
-// [?host=/socket/dir][&target_session_attrs=read-write][&statement_timeout=MS][&lock_timeout=MS][&connect_timeout=S]`).
+// [?host=/socket/dir][&target_session_attrs=read-write][&statement_timeout=MS][&lock_timeout=MS][&connect_timeout=S]
+// [&sslmode=MODE][&sslrootcert=/path.pem]`).
 // Owns the parsing, the hosts to try in order and the secret-free form used in messages;
 // opens nothing.
 public import Storage
@@ -27,6 +28,8 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
     public var targetSessionAttributes: PostgresTargetSessionAttributes = .any
     /// How long statements and lock waits may take (`statement_timeout`, `lock_timeout`).
     public var timeouts = PostgresTimeouts()
+    /// Whether TCP connections use TLS and what they check (`sslmode`, `sslrootcert`).
+    public var tls = PostgresTLS()
 
     /// A location from its parts.
     public init(host: String, port: Int = 5432, user: String, password: String? = nil, database: String,
@@ -45,7 +48,8 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Parses `postgresql://USER[:PASSWORD]@HOST[:PORT][,HOST[:PORT]...]/DB[?host=/socket/dir]
-    /// [&target_session_attrs=any|read-write|primary]` (other query options are ignored).
+    /// [&target_session_attrs=any|read-write|primary][&sslmode=disable|prefer|require|verify-ca|verify-full]
+    /// [&sslrootcert=/path.pem]` and the timeouts (other query options are ignored).
     ///
     /// - Throws: `StorageError` (`.invalidArgument`) naming what is missing or malformed.
     public init(uri: String) throws(StorageError) {
@@ -92,6 +96,7 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         var attributes = PostgresTargetSessionAttributes.any
         var socketDirectory: String?
         var timeouts = PostgresTimeouts()
+        var tls = PostgresTLS()
         for pair in query.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard parts.count == 2 else { continue }
@@ -114,6 +119,16 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
                 }
                 timeouts.connect = bound
             }
+            if parts[0] == "sslmode" {
+                guard let mode = PostgresTLSMode(rawValue: String(parts[1])) else {
+                    throw refuse("sslmode must be one of disable, prefer, require, verify-ca, verify-full")
+                }
+                tls.mode = mode
+            }
+            if parts[0] == "sslrootcert" {
+                guard !parts[1].isEmpty else { throw refuse("sslrootcert must name a file") }
+                tls.rootCertificatePath = String(parts[1])
+            }
             if parts[0] == "lock_timeout" {
                 guard let bound = PostgresTimeouts.parse(parts[1]) else {
                     throw refuse("lock_timeout must be a whole number of milliseconds from 1 to 86400000")
@@ -127,6 +142,7 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         fallbackHosts = Array(endpoints.dropFirst())
         targetSessionAttributes = attributes
         self.timeouts = timeouts
+        self.tls = tls
     }
 
     /// Every server to try, in order: `host:port`, then the fallbacks.
@@ -152,6 +168,8 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         if timeouts.commitLock != defaults.commitLock {
             options.append("lock_timeout=\(PostgresTimeouts.milliseconds(timeouts.commitLock))")
         }
+        if tls.mode != PostgresTLS().mode { options.append("sslmode=\(tls.mode.rawValue)") }
+        if let root = tls.rootCertificatePath { options.append("sslrootcert=\(root)") }
         let query = options.isEmpty ? "" : "?" + options.joined(separator: "&")
         let hostList = hosts.map { "\($0.host):\($0.port)" }.joined(separator: ",")
         return "postgresql://\(user)@\(hostList)/\(database)\(query)"

@@ -13,6 +13,7 @@ internal import Darwin
 internal import Logging
 internal import NIOCore
 internal import NIOPosix
+internal import NIOSSL
 internal import PostgresNIO
 internal import Storage
 internal import Synchronization
@@ -34,6 +35,9 @@ final class PostgresPool: @unchecked Sendable {
     let logger: Logger
     /// Idle connections kept for reuse; more are closed when checked back in.
     private let maximumIdle: Int
+    /// The TLS context every TCP connection shares, made on the first connection (nil inside
+    /// while TLS is off); a bad root certificate file fails each connection attempt.
+    private let tlsContext = Mutex<NIOSSLContext??>(nil)
 
     init(location: PostgresLocation, maximumIdle: Int = 16) {
         self.location = location
@@ -156,7 +160,8 @@ final class PostgresPool: @unchecked Sendable {
                                   database: location.database)
         } else {
             configuration = .init(host: endpoint.host, port: endpoint.port, username: location.user,
-                                  password: location.password, database: location.database, tls: .disable)
+                                  password: location.password, database: location.database,
+                                  tls: location.tls.connectionSetting(try sharedTLSContext()))
         }
         let timeouts = location.timeouts
         configuration.options.connectTimeout = .milliseconds(PostgresTimeouts.milliseconds(timeouts.connect))
@@ -191,6 +196,14 @@ final class PostgresPool: @unchecked Sendable {
             Self.close(connection)
             throw PostgresFailure.storageError(error, operation: .open, location: location)
         }
+    }
+
+    /// The pool's TLS context (nil when TLS is off), made once.
+    private func sharedTLSContext() throws(StorageError) -> NIOSSLContext? {
+        if let made = tlsContext.withLock({ $0 }) { return made }
+        let context = try location.tls.makeContext()
+        tlsContext.withLock { $0 = .some(context) }
+        return context
     }
 
     /// Returns a connection for reuse (closed ones are dropped).

@@ -1,7 +1,8 @@
 // PostgresTestServer (the PostgresTestSupport fixture): a real PostgreSQL 15 (Debian's
 // postgresql-15) for the tests of the PostgreSQL engine (StorageTests) and of the API on it
 // (TesseraTests) — initdb into a temporary directory, pg_ctl start on a free loopback port,
-// one new database per test as a `postgresql://` URI, stopped and removed when the test
+// one new database per test as a `postgresql://` URI (and a second server with TLS on, for
+// the engine's sslmode tests), stopped and removed when the test
 // process exits. No mocks: the code under test talks to this server over TCP exactly as
 // `tessera serve --storage` would. Imports no Tessera module, so any test target may use it.
 import Foundation
@@ -15,28 +16,47 @@ public final class PostgresTestServer: Sendable {
     public let directory: String
     /// The loopback port the server listens on.
     public let port: Int
+    /// For a server started with ``startWithTLS()``: its self-signed certificate (PEM), for
+    /// `localhost` and 127.0.0.1, which clients verifying the server trust as their root.
+    public let certificatePath: String?
     private let databaseCount = Atomic<Int>(0)
 
     private static let shared = Mutex<Result<PostgresTestServer, PostgresTestServerError>?>(nil)
-    /// Where `atexit` finds the server to stop.
-    private static let running = Mutex<PostgresTestServer?>(nil)
+    private static let sharedTLS = Mutex<Result<PostgresTestServer, PostgresTestServerError>?>(nil)
+    /// Where `atexit` finds the servers to stop.
+    private static let running = Mutex<[PostgresTestServer]>([])
 
     /// The process's server, started on the first call.
     public static func start() throws(PostgresTestServerError) -> PostgresTestServer {
-        let result = shared.withLock { slot in
+        try start(in: shared, tls: false)
+    }
+
+    /// The process's server that also accepts TLS (`ssl = on`, ``certificatePath``), started
+    /// on the first call; plain connections are accepted too.
+    public static func startWithTLS() throws(PostgresTestServerError) -> PostgresTestServer {
+        try start(in: sharedTLS, tls: true)
+    }
+
+    private static func start(
+        in slot: borrowing Mutex<Result<PostgresTestServer, PostgresTestServerError>?>, tls: Bool
+    ) throws(PostgresTestServerError) -> PostgresTestServer {
+        let result = slot.withLock { slot in
             if let slot { return slot }
-            let started = Result { () throws(PostgresTestServerError) in try PostgresTestServer() }
+            let started = Result { () throws(PostgresTestServerError) in try PostgresTestServer(tls: tls) }
             slot = started
             if case let .success(server) = started {
-                running.withLock { $0 = server }
-                atexit { PostgresTestServer.stopRunning() }
+                let first = running.withLock { running in
+                    running.append(server)
+                    return running.count == 1
+                }
+                if first { atexit { PostgresTestServer.stopRunning() } }
             }
             return started
         }
         return try result.get()
     }
 
-    private init() throws(PostgresTestServerError) {
+    private init(tls: Bool) throws(PostgresTestServerError) {
         guard FileManager.default.isExecutableFile(atPath: Self.binaries + "/initdb") else {
             throw PostgresTestServerError("PostgreSQL 15 is not installed (\(Self.binaries)); run scripts/ensure-packages")
         }
@@ -54,13 +74,29 @@ public final class PostgresTestServer: Sendable {
                          asPostgres: false, allowFailure: true)
             try Self.run("/bin/chown", ["postgres", directory], asPostgres: false)
         }
+        var tlsOptions = ""
+        if tls {
+            // One self-signed certificate, the server's own and its clients' root: verify-full
+            // checks the name (localhost, 127.0.0.1) and the chain.
+            let certificate = directory + "/server.crt", key = directory + "/server.key"
+            try Self.run("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate,
+                                              "-days", "2", "-subj", "/CN=localhost",
+                                              "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"], asPostgres: false)
+            // The server refuses a key others can read.
+            try Self.run("/bin/chmod", ["0600", key], asPostgres: false)
+            if getuid() == 0 { try Self.run("/bin/chown", ["postgres", key, certificate], asPostgres: false) }
+            tlsOptions = " -c ssl=on -c ssl_cert_file=\(certificate) -c ssl_key_file=\(key)"
+            certificatePath = certificate
+        } else {
+            certificatePath = nil
+        }
         try Self.run(Self.binaries + "/initdb", ["-D", directory + "/data", "-U", "postgres", "-A", "trust", "--no-locale",
                                                  "-E", "UTF8", "--no-sync"],
                      timeout: .seconds(60))
         do {
             try Self.run(Self.binaries + "/pg_ctl", [
                 "-D", directory + "/data", "-l", directory + "/server.log", "-w", "-t", "30", "start",
-                "-o", "-p \(port) -c listen_addresses=127.0.0.1 -k \(directory) -c fsync=off -c max_connections=200",
+                "-o", "-p \(port) -c listen_addresses=127.0.0.1 -k \(directory) -c fsync=off -c max_connections=200" + tlsOptions,
             ], timeout: .seconds(40))
         } catch {
             // A server that did not come up in time may still be starting: stop it, keep its log.
@@ -83,8 +119,7 @@ public final class PostgresTestServer: Sendable {
 
     /// Stops the server started by `start()` (from `atexit`) and removes its directory.
     private static func stopRunning() {
-        guard let server = running.withLock({ $0 }) else { return }
-        stop(directory: server.directory)
+        for server in running.withLock({ $0 }) { stop(directory: server.directory) }
     }
 
     /// Stops the cluster in `directory` (if it runs) and removes the directory.
