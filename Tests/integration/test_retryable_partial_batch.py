@@ -218,3 +218,32 @@ def test_a_batch_cut_off_by_a_lost_postgres_connection_is_completed_by_the_drive
             blocker.kill()
         client.close()
         server.kill()
+
+
+def test_statements_of_many_documents_are_refused_in_a_retryable_write_as_mongod_does(server, db):
+    # mongod (write_ops_exec.cpp): "Cannot use (or request) retryable writes with multi=true"
+    # and "... with limit=0", InvalidOptions (72), a write error of that statement alone;
+    # allowed when its statement id is uninitialized (-1). Nothing it would match changes.
+    db.c.insert_many([{"_id": 1, "x": 1}, {"_id": 2, "x": 1}, {"_id": 3, "x": 2}])
+    lsid = new_session()
+    with RawConnection(server.port) as raw:
+        reply = raw.command({"update": "c", "ordered": True, "lsid": lsid, "txnNumber": Int64(1), "$db": db.name,
+                             "updates": [{"q": {"_id": 3}, "u": {"$set": {"y": 1}}},
+                                         {"q": {"x": 1}, "u": {"$set": {"y": 2}}, "multi": True},
+                                         {"q": {"_id": 3}, "u": {"$set": {"z": 1}}}]})
+        assert reply["ok"] == 1 and reply["n"] == 1, reply
+        assert [(error["index"], error["code"]) for error in reply["writeErrors"]] == [(1, 72)], reply
+        assert reply["writeErrors"][0]["errmsg"] == "Cannot use (or request) retryable writes with multi=true"
+
+        reply = raw.command({"delete": "c", "ordered": False, "lsid": lsid, "txnNumber": Int64(2), "$db": db.name,
+                             "deletes": [{"q": {"x": 1}, "limit": 0}, {"q": {"_id": 3}, "limit": 1}]})
+        assert reply["ok"] == 1 and reply["n"] == 1, reply
+        assert [(error["index"], error["code"]) for error in reply["writeErrors"]] == [(0, 72)], reply
+        assert reply["writeErrors"][0]["errmsg"] == "Cannot use (or request) retryable writes with limit=0"
+
+        # Uninitialized statement ids (-1): mongod runs them.
+        reply = raw.command({"update": "c", "lsid": lsid, "txnNumber": Int64(3), "$db": db.name, "stmtIds": [-1],
+                             "updates": [{"q": {"x": 1}, "u": {"$set": {"w": 1}}, "multi": True}]})
+        assert reply["ok"] == 1 and reply["n"] == 2 and "writeErrors" not in reply, reply
+    assert {document["_id"]: (document.get("y"), document.get("w")) for document in db.c.find()} == {
+        1: (None, 1), 2: (None, 1)}

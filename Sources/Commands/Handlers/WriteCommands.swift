@@ -167,9 +167,10 @@ enum WriteCommands {
             let mark = StatementMark(context.operation)
             do throws(MongoError) {
                 try context.checkForInterrupt()
-                // A statement of many documents commits several times: it is not recorded
-                // (mongod refuses multi: true in a retryable write).
+                // A statement of many documents commits several times: it is not recorded,
+                // and mongod refuses it in a retryable write.
                 let single = !(statement["multi"].map(isTrue) ?? false)
+                if !single { try context.retryableWrite?.refuseManyDocuments(at: index, "multi=true") }
                 let result = try context.applyingStatements(single ? index..<index + 1 : index..<index) {
                     () throws(MongoError) -> UpdateResult in
                     try runUpdate(statement, on: collection, context: context, writeConcern: writeConcern)
@@ -288,8 +289,9 @@ enum WriteCommands {
                 }
                 let collection = try collection.collated(by: try statementCollation(statement, "delete.deletes"))
                 let target = try context.letBindings().substitutingInExpr(filter)
-                // A delete of many documents is not recorded (mongod refuses limit: 0 in a
-                // retryable write).
+                // A delete of many documents is not recorded, and mongod refuses it in a
+                // retryable write.
+                if limit == 0 { try context.retryableWrite?.refuseManyDocuments(at: index, "limit=0") }
                 deleted = try context.applyingStatements(limit == 1 ? index..<index + 1 : index..<index) {
                     () throws(MongoError) -> Int in
                     try collection.delete(target, multi: limit == 0, writeConcern: writeConcern)

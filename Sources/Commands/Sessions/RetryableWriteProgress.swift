@@ -52,6 +52,15 @@ struct RetryableWriteProgress: Sendable {
         return (0..<count).reduce(0) { $0 + (isExecuted($1) ? 0 : 1) }
     }
 
+    /// mongod's refusal of a statement that may write many documents (`multi=true`,
+    /// `limit=0`) in a retryable write: `InvalidOptions` (72), a write error of that statement
+    /// alone. Allowed when the statement has no id (`stmtIds` giving -1, mongod's
+    /// uninitialized statement id).
+    func refuseManyDocuments(at index: Int, _ option: String) throws(MongoError) {
+        guard statementID(at: index) != -1 else { return }
+        throw MongoError(.invalidOptions, "Cannot use (or request) retryable writes with \(option)")
+    }
+
     /// The `_id` the executed statement at `index` inserted (an update's upsert), if any.
     func insertedID(at index: Int) -> BSONValue? {
         inserted[statementID(at: index)]
