@@ -247,3 +247,27 @@ def test_statements_of_many_documents_are_refused_in_a_retryable_write_as_mongod
         assert reply["ok"] == 1 and reply["n"] == 2 and "writeErrors" not in reply, reply
     assert {document["_id"]: (document.get("y"), document.get("w")) for document in db.c.find()} == {
         1: (None, 1), 2: (None, 1)}
+
+
+@pytest.mark.parametrize("ids", [
+    {"stmtId": 2**31 - 1}, {"stmtId": -(2**31)}, {"stmtId": -1}, {"stmtId": Int64(2**63 - 1)}, {"stmtId": float("nan")},
+    {"stmtIds": [2**31 - 1, -(2**31)]}, {"stmtIds": [-1, -1]}, {"stmtIds": [0]}, {"stmtIds": []},
+    {"stmtIds": [float("inf"), -0.0]}, {"stmtIds": [Int64(-(2**63)), Int64(2**63 - 1)]}, {"stmtIds": "x"},
+])
+def test_extreme_statement_ids_get_well_formed_replies_and_the_server_stays_up(server, db, ids):
+    # Statement ids come from the client (RetryableWriteProgress reads them): whatever they
+    # are — Int32's ends, -1, 64-bit values, NaN, ±Inf, -0.0, the wrong count or type — the
+    # command and its resend under the same txnNumber get a reply (ok, or an error with a
+    # code), and the server goes on answering.
+    lsid = new_session()
+    command = {"insert": "c", "documents": [{"_id": 1}, {"_id": 2}], "lsid": lsid, "txnNumber": Int64(1),
+               "$db": db.name, **ids}
+    with RawConnection(server.port) as raw:
+        first = raw.command(command)
+        second = raw.command(command)
+        for reply in (first, second):
+            assert reply["ok"] in (0, 1), reply
+            if reply["ok"] == 0:
+                assert isinstance(reply.get("code"), int) and reply.get("codeName"), reply
+        assert raw.command({"ping": 1, "$db": "admin"})["ok"] == 1
+    assert sorted(document["_id"] for document in db.c.find()) in ([], [1, 2])
