@@ -316,6 +316,13 @@ public final class TesseraServer: Service, Sendable {
         }
         _ = consume store
         _ = consume dispatcher
+        // The last holder may be a work item the stopped thread pool drops on another thread
+        // just after this point: give it the shutdown timeout to let go, so the store is
+        // closed before the process exits (NativeDatabase also waits for a close in progress).
+        let releaseDeadline = ContinuousClock.now + configuration.shutdownTimeout
+        while ownsStore, !release.isComplete, ContinuousClock.now < releaseDeadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
         if !ownsStore {
             logger.info("stopped serving; the host keeps the store open")
         } else if release.isComplete {

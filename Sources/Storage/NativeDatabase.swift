@@ -1,7 +1,19 @@
 // NativeDatabase: the one owner of an open `rocksdb_t*` and its shared read/write options.
 // Closes the database exactly once, in deinit, which runs only after every key space,
 // snapshot, iterator, pinned value and batch (each holds a strong reference) is released.
+// A close still running when the process exits is waited for (bounded) before RocksDB's own
+// static destructors run: the last holder may let go on another thread just as `main` returns.
 internal import CRocksDB
+#if canImport(Glibc)
+internal import Glibc
+#else
+internal import Darwin
+#endif
+internal import Synchronization
+
+/// Closes in progress, and whether the exit hook that waits for them is registered.
+private let closesInProgress = Atomic<Int>(0)
+private let exitHookRegistered = Atomic<Bool>(false)
 
 /// An open RocksDB database handle.
 ///
@@ -20,10 +32,27 @@ final class NativeDatabase: @unchecked Sendable {
         self.pointer = pointer
         self.path = path
         self.options = options
+        if !exitHookRegistered.exchange(true, ordering: .acquiringAndReleasing) {
+            // Registered after RocksDB's static objects were constructed, so it runs before
+            // their destructors (exit runs its hooks and destructors in reverse order).
+            atexit { NativeDatabase.waitForClosesInProgress() }
+        }
     }
 
     deinit {
+        closesInProgress.add(1, ordering: .acquiringAndReleasing)
         rocksdb_close(pointer)
+        closesInProgress.subtract(1, ordering: .acquiringAndReleasing)
+    }
+
+    /// At exit: waits up to 60 s while any database is still closing on another thread, so
+    /// the process does not tear down RocksDB's statics under a running close (which aborts).
+    private static func waitForClosesInProgress() {
+        var waited = 0
+        while closesInProgress.load(ordering: .acquiring) > 0, waited < 6_000 {
+            usleep(10_000)
+            waited += 1
+        }
     }
 
     /// Default read options: latest state, checksums verified.
