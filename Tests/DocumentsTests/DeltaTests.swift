@@ -364,6 +364,55 @@ struct DeltaTests {
         }
     }
 
+    @Test func aRewriteFallbackRunsInTheSameCommitAndMaintainsIndexes() throws {
+        try withStoreDirectory { path in
+            let store = try openStore(path)
+            let collection = try store.collection("c", in: "delta")
+            try collection.insert(["_id": 1, "s": "text", "a": 1, "n": 1])
+            try store.createIndex(on: collection.namespace, key: ["a": 1])
+            func entries() -> Int64 { store.commitSectionFigures.acquisitions }
+            let withS: (BSONDocument) -> BSONDocument? = { current in
+                var next = current
+                next["s"] = "longer text"
+                return next
+            }
+            // A string replaced: not a delta, rewritten by the fallback in one commit.
+            var before = entries()
+            let logged = store.changeLog.latestSequence
+            #expect(try collection.applyDeltas(id: 1, [set("s", "longer text")], writeConcern: .acknowledged, otherwise: withS)
+                == .rewritten(modified: true))
+            #expect(entries() - before == 1)
+            #expect(try collection.document(withID: 1) == ["_id": 1, "s": "longer text", "a": 1, "n": 1])
+            let entry = try #require(try store.changeLog.entries(after: logged).first)
+            #expect(entry.operation == .update)
+            #expect(entry.document == ["updatedFields": ["s": "longer text"], "removedFields": [], "truncatedArrays": []])
+            // An indexed path: rewritten in one commit, and the index follows.
+            before = entries()
+            #expect(try collection.applyDeltas(id: 1, [inc("a", 1)], writeConcern: .acknowledged, otherwise: { current in
+                var next = current
+                next["a"] = 2
+                return next
+            }) == .rewritten(modified: true))
+            #expect(entries() - before == 1)
+            #expect(try scanned(collection, "a_1").map(\.keyValues) == [[2]])
+            // A fallback that changes nothing writes and logs nothing.
+            let quiet = store.changeLog.latestSequence
+            #expect(try collection.applyDeltas(id: 1, [set("s", "x")], writeConcern: .acknowledged, otherwise: { _ in nil })
+                == .rewritten(modified: false))
+            #expect(store.changeLog.latestSequence == quiet)
+            // A delta that applies never calls the fallback; a missing document is reported.
+            #expect(try collection.applyDeltas(id: 1, [inc("n", 1)], writeConcern: .acknowledged, otherwise: { _ in
+                Issue.record("the fallback ran for an applicable delta")
+                return nil
+            }) == .applied(modified: true))
+            #expect(try collection.applyDeltas(id: 9, [set("s", "x")], writeConcern: .acknowledged, otherwise: withS)
+                == .documentNotFound)
+            // Without a fallback the same changes are handed back, unwritten.
+            #expect(try collection.applyDeltas(id: 1, [set("s", "y")], writeConcern: .acknowledged) == .notApplicable)
+            #expect(try collection.document(withID: 1) == ["_id": 1, "s": "longer text", "a": 2, "n": 2])
+        }
+    }
+
     @Test func missingDocumentsAndCollectionsAreReported() throws {
         try withStoreDirectory { path in
             let store = try openStore(path)

@@ -92,6 +92,8 @@ struct W1Day {
                                             "metric": .string("metric-\(metric)")],
                     "daily": 1, "hourly": [hh: 1], "minute": [hh: [mm: 1]],
                 ])
+            case .rewritten:
+                Issue.record("no rewrite was asked for, yet \(id) was rewritten")
             case .notApplicable:
                 hours[hour].fallbacks += 1
                 guard let current = try collection.document(withID: id),

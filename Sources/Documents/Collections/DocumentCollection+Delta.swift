@@ -23,6 +23,9 @@ public enum DeltaOutcome: Sendable, Hashable {
     case documentNotFound
     /// The changes need a full rewrite of the document; nothing was written.
     case notApplicable
+    /// The changes needed a full rewrite, and the caller's `otherwise` transform did it in the
+    /// same commit; `modified` is `false` when the transform left the document unchanged.
+    case rewritten(modified: Bool)
 }
 
 extension DocumentCollection {
@@ -41,7 +44,15 @@ extension DocumentCollection {
     ///
     /// The changes are applied in MongoDB's update field order (names lexicographically,
     /// numeric names numerically), which decides where new fields go.
-    public func applyDeltas(id: BSONValue, _ changes: [FieldDelta], writeConcern: WriteConcern) throws(MongoError) -> DeltaOutcome {
+    ///
+    /// With `otherwise`, changes that need a full rewrite are not handed back: inside the same
+    /// commit the current document goes through `otherwise` (as ``modify(id:writeConcern:loggedAs:_:)``'s
+    /// transform, logged as an update) and the outcome is ``DeltaOutcome/rewritten(modified:)``.
+    /// One commit instead of two matters most where a commit is a database transaction.
+    public func applyDeltas(
+        id: BSONValue, _ changes: [FieldDelta], writeConcern: WriteConcern,
+        otherwise rewrite: ((BSONDocument) throws(MongoError) -> BSONDocument?)? = nil
+    ) throws(MongoError) -> DeltaOutcome {
         // Inside a transaction the caller rewrites the document, which the transaction buffers.
         guard transaction == nil, let request = RecordPatchRequest(changes) else { return .notApplicable }
         guard let collection = store.catalog.openCollection(namespace) else { return .documentNotFound }
@@ -50,40 +61,38 @@ extension DocumentCollection {
         let namespace = self.namespace
         return try store.commit(writeConcern) { (pending) throws(MongoError) -> DeltaOutcome in
             // Checked inside the commit section, so no index or drop can slip in between.
-            guard let current = store.catalog.collection(namespace), current.id == collection.description.id else {
-                throw MongoError(.namespaceNotFound, "collection \(namespace) was dropped during the write")
-            }
-            let building = store.catalog.openCollection(namespace)?.building.map(\.description) ?? []
-            if request.touches(current.indexes + building) { return .notApplicable }
-            let stored: [UInt8]?
-            do throws(StorageError) {
-                stored = try store.storage.get(key, in: collection.keySpace)
-            } catch {
-                throw .storage(error)
-            }
-            guard let stored else { return .documentNotFound }
-            let outcome: RecordPatchPlanner.Outcome
-            do throws(RecordError) {
-                outcome = try planner.plan(request, record: stored)
-            } catch {
-                throw MongoError(.internalError, "unreadable record in \(namespace): \(error.description)")
+            let current = try stillExisting(collection)
+            let touchesIndexes = request.touches(current.description.indexes + current.building.map(\.description))
+            if touchesIndexes && rewrite == nil { return .notApplicable }
+            guard let stored = try read({ () throws(StorageError) in try store.storage.get(key, in: current.keySpace) })
+            else { return .documentNotFound }
+            var outcome = RecordPatchPlanner.Outcome.notApplicable
+            if !touchesIndexes {
+                do throws(RecordError) {
+                    outcome = try planner.plan(request, record: stored)
+                } catch {
+                    throw MongoError(.internalError, "unreadable record in \(namespace): \(error.description)")
+                }
             }
             switch outcome {
             case .notApplicable:
-                return .notApplicable
+                guard let rewrite else { return .notApplicable }
+                let rewritten = try self.rewrite(stored, id: id, key: key, current: current, pending: pending,
+                                                 loggedAs: .update, rewrite)
+                return .rewritten(modified: rewritten == .replaced)
             case .unchanged:
                 return .applied(modified: false)
             case let .patch(patch, shapes, updatedFields):
-                pending.batch.merge(key, patch.serialized(), in: collection.keySpace)
+                pending.batch.merge(key, patch.serialized(), in: current.keySpace)
                 pending.persist(shapes)
                 let description: BSONDocument = ["updatedFields": .document(updatedFields), "removedFields": .array([])]
-                let preImage = current.recordsPreImages ? try decode(stored, decoder: RecordDecoder(registry: store.shapes)) : nil
+                let preImage = current.description.recordsPreImages ? try decode(stored, decoder: RecordDecoder(registry: store.shapes)) : nil
                 // The planner's updatedFields, set in order, redo the change exactly (paths
                 // through embedded documents only; new fields appended in order), so the log
                 // stays as small as the patch.
                 try pending.log(.update, database: namespace.database, collection: namespace.collection,
                                 documentKey: id, document: description, preImage: preImage, updatedFieldsRedo: true,
-                                collectionID: current.id)
+                                collectionID: current.description.id)
                 return .applied(modified: true)
             }
         }

@@ -161,28 +161,38 @@ public struct DocumentCollection: Sendable {
             let current = try stillExisting(collection)
             guard let stored = try read({ () throws(StorageError) in try store.storage.get(key, in: collection.keySpace) })
             else { return .notFound }
-            let old = try decode(stored, decoder: RecordDecoder(registry: store.shapes))
-            guard let prepared = try replacement(for: old, id: id, transform) else { return .unchanged }
-            let indexes = IndexMaintenance(store: store, namespace: namespace, collection: current, pending: pending)
-            if !indexes.isEmpty {
-                try indexes.replace(old, with: prepared.document, id: prepared.id, idKey: key)
-                try indexes.finish()
-            }
-            pending.batch.put(key, prepared.record.bytes, in: collection.keySpace)
-            pending.persist(prepared.record.unpersistedShapes)
-            let preImage = current.description.recordsPreImages ? old : nil
-            if loggedAs == .update {
-                let description = UpdateDescription(from: old, to: prepared.document)
-                try pending.log(.update, database: namespace.database, collection: namespace.collection,
-                                documentKey: prepared.id, document: description.document, preImage: preImage,
-                                postImage: prepared.record.bytes, collectionID: current.description.id)
-            } else {
-                try pending.log(.replace, database: namespace.database, collection: namespace.collection,
-                                documentKey: prepared.id, record: prepared.record.bytes, preImage: preImage,
-                                collectionID: current.description.id)
-            }
-            return .replaced
+            return try rewrite(stored, id: id, key: key, current: current, pending: pending, loggedAs: loggedAs, transform)
         }
+    }
+
+    /// The inside of ``modify(id:writeConcern:loggedAs:_:)``, in a commit the caller holds:
+    /// decodes `stored` (the record at `key`), passes it to `transform` and adds the new
+    /// version, its index entries and its change-log entry to `pending`.
+    func rewrite(
+        _ stored: [UInt8], id: BSONValue, key: [UInt8], current: Catalog.OpenCollection, pending: PendingCommit,
+        loggedAs: ChangeLogEntry.Operation, _ transform: (BSONDocument) throws(MongoError) -> BSONDocument?
+    ) throws(MongoError) -> ModifyOutcome {
+        let old = try decode(stored, decoder: RecordDecoder(registry: store.shapes))
+        guard let prepared = try replacement(for: old, id: id, transform) else { return .unchanged }
+        let indexes = IndexMaintenance(store: store, namespace: namespace, collection: current, pending: pending)
+        if !indexes.isEmpty {
+            try indexes.replace(old, with: prepared.document, id: prepared.id, idKey: key)
+            try indexes.finish()
+        }
+        pending.batch.put(key, prepared.record.bytes, in: current.keySpace)
+        pending.persist(prepared.record.unpersistedShapes)
+        let preImage = current.description.recordsPreImages ? old : nil
+        if loggedAs == .update {
+            let description = UpdateDescription(from: old, to: prepared.document)
+            try pending.log(.update, database: namespace.database, collection: namespace.collection,
+                            documentKey: prepared.id, document: description.document, preImage: preImage,
+                            postImage: prepared.record.bytes, collectionID: current.description.id)
+        } else {
+            try pending.log(.replace, database: namespace.database, collection: namespace.collection,
+                            documentKey: prepared.id, record: prepared.record.bytes, preImage: preImage,
+                            collectionID: current.description.id)
+        }
+        return .replaced
     }
 
     /// `transform`'s replacement for `old`, with the stored `_id` kept and encoded; `nil` when

@@ -227,12 +227,29 @@ public struct QueryCollection: Sendable {
                 case let .increment(path, amount): .increment(path: path.components, by: amount)
                 }
             }
-            switch try collection.applyDeltas(id: id, deltas, writeConcern: options.writeConcern) {
+            // What needs a full rewrite (a string replaced, an indexed path) is rewritten in the
+            // same commit, as updateMatching would: one commit, not a delta attempt and then a rewrite.
+            var stillMatches = true
+            let outcome = try collection.applyDeltas(id: id, deltas, writeConcern: options.writeConcern) {
+                (current) throws(MongoError) -> BSONDocument? in
+                guard let found = parsedFilter.match(current) else {
+                    stillMatches = false
+                    return nil
+                }
+                let result = try parsedUpdate.apply(to: current, positionalIndex: found.positionalIndex, now: now)
+                guard result.modified else { return nil }
+                try ValueLimits.checkUpdatedDocument(result.document, id: current["_id"] ?? id)
+                return result.document
+            }
+            switch outcome {
             case let .applied(modified):
                 noteIDLookup(found: true)
                 return UpdateResult(matchedCount: 1, modifiedCount: modified ? 1 : 0)
-            case .documentNotFound:
-                noteIDLookup(found: false)
+            case let .rewritten(modified) where stillMatches:
+                noteIDLookup(found: true)
+                return UpdateResult(matchedCount: 1, modifiedCount: modified ? 1 : 0)
+            case .documentNotFound, .rewritten:
+                noteIDLookup(found: outcome != .documentNotFound)
                 guard options.upsert else { return UpdateResult(matchedCount: 0, modifiedCount: 0) }
                 return try upsert(filter, parsedUpdate, now: now, writeConcern: options.writeConcern)
             case .notApplicable:
