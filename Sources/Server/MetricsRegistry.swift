@@ -2,7 +2,8 @@
 // outcome) and timed (a latency histogram per name) as they finish, through swift-metrics'
 // MetricsFactory backed by swift-prometheus; the point-in-time figures (connections, bytes,
 // cursors, transactions, TTL deletes, journal syncs, write conflicts, RocksDB's) are read at
-// each scrape; group commit's batch sizes are rendered as a histogram from their bucket counts.
+// each scrape; group commit's batch sizes and the commit section's wait times are rendered as
+// histograms from their bucket counts.
 
 public import Commands
 import CoreMetrics
@@ -114,7 +115,43 @@ public final class MetricsRegistry: CommandObserver {
             advance("tessera_rocksdb_block_cache_hits_total", to: Self.clamped(hits))
             advance("tessera_rocksdb_block_cache_misses_total", to: Self.clamped(misses))
         }
-        return registry.emitToBuffer() + Self.groupCommitHistogram(dispatcher)
+        return registry.emitToBuffer() + Self.groupCommitHistogram(dispatcher) + Self.commitSectionSeries(dispatcher)
+    }
+
+    /// The commit section's series: `tessera_commit_section_wait_seconds`, a histogram of the
+    /// time each commit waited to enter (from the store's own bucket counts), and
+    /// `tessera_commit_section_hold_seconds_total`, the time commits spent inside. Written
+    /// directly, like the group-commit histogram, because the figures are counted below.
+    static func commitSectionSeries(_ dispatcher: DispatcherFigures) -> [UInt8] {
+        let figures = dispatcher.commitSection
+        let wait = "tessera_commit_section_wait_seconds"
+        var text = "# HELP \(wait) Time each commit waited to enter the store's commit section.\n# TYPE \(wait) histogram\n"
+        var cumulative: Int64 = 0
+        let bounds = dispatcher.commitSectionWaitBoundsMicros
+        for (index, count) in figures.waitBucketCounts.enumerated() {
+            cumulative &+= count
+            let bound = index < bounds.count ? Self.seconds(micros: bounds[index]) : "+Inf"
+            text += "\(wait)_bucket{le=\"\(bound)\"} \(cumulative)\n"
+        }
+        text += "\(wait)_sum \(Self.seconds(nanos: figures.waitNanos))\n\(wait)_count \(cumulative)\n"
+        let hold = "tessera_commit_section_hold_seconds_total"
+        text += "# HELP \(hold) Time commits spent inside the store's commit section.\n# TYPE \(hold) counter\n"
+        text += "\(hold) \(Self.seconds(nanos: figures.holdNanos))\n"
+        return Array(text.utf8)
+    }
+
+    /// `micros` microseconds as a decimal number of seconds (exact: six fraction digits).
+    private static func seconds(micros: Int64) -> String {
+        let whole = micros / 1_000_000
+        let fraction = String(micros % 1_000_000)
+        return "\(whole).\(String(repeating: "0", count: 6 - fraction.count))\(fraction)"
+    }
+
+    /// `nanos` nanoseconds (never negative here) as a decimal number of seconds.
+    private static func seconds(nanos: Int64) -> String {
+        let whole = nanos / 1_000_000_000
+        let fraction = String(nanos % 1_000_000_000)
+        return "\(whole).\(String(repeating: "0", count: 9 - fraction.count))\(fraction)"
     }
 
     /// `tessera_group_commit_batch_size`: a Prometheus histogram of the writes each WAL

@@ -238,3 +238,13 @@ def test_write_conflicts_and_group_commit_figures(metrics_server):
     assert all(a[1] <= b[1] for a, b in zip(buckets, buckets[1:]))
     assert buckets[-1][1] == value(samples, "tessera_group_commit_batch_size_count") >= end["batches"]
     assert value(samples, "tessera_group_commit_batch_size_sum") >= end["writes"]
+    # The commit section's wait histogram agrees with serverStatus, bucket by bucket.
+    waits = sorted(((float(dict(labels)["le"]), count) for (name, labels), count in samples.items()
+                    if name == "tessera_commit_section_wait_seconds_bucket"))
+    assert [bound for bound, _ in waits] == [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, math.inf], text
+    assert all(a[1] <= b[1] for a, b in zip(waits, waits[1:]))
+    entries = value(samples, "tessera_commit_section_wait_seconds_count")
+    assert waits[-1][1] == entries >= section["acquisitions"] >= writers * each
+    assert waits[0][1] >= section["waitTimes"]["le1us"]
+    assert value(samples, "tessera_commit_section_wait_seconds_sum") >= section["waitMicros"] / 1e6 - 1e-6
+    assert value(samples, "tessera_commit_section_hold_seconds_total") >= section["holdMicros"] / 1e6 - 1e-6 > 0

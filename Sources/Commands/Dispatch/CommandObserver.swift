@@ -27,6 +27,8 @@ public struct DispatcherFigures: Sendable {
     public var journalSyncs: Int
     /// Group commit's batch sizes (writes made durable per sync) since start.
     public var groupCommit: GroupCommitFigures
+    /// How long commits waited for and held the store's commit section since start.
+    public var commitSection: CommitSectionFigures
     /// Commands and statements that failed with WriteConflict since start.
     public var writeConflicts: Int64
     /// The storage engine's own figures.
@@ -35,19 +37,23 @@ public struct DispatcherFigures: Sendable {
     /// Figures from their parts (zero by default; no storage or group-commit figures when
     /// `storage` or `groupCommit` is nil).
     public init(openCursors: Int = 0, openTransactions: Int = 0, ttlDeletedDocuments: Int64 = 0,
-                journalSyncs: Int = 0, groupCommit: GroupCommitFigures? = nil, writeConflicts: Int64 = 0,
+                journalSyncs: Int = 0, groupCommit: GroupCommitFigures? = nil,
+                commitSection: CommitSectionFigures? = nil, writeConflicts: Int64 = 0,
                 storage: EngineFigures? = nil) {
         self.openCursors = openCursors
         self.openTransactions = openTransactions
         self.ttlDeletedDocuments = ttlDeletedDocuments
         self.journalSyncs = journalSyncs
         self.groupCommit = groupCommit ?? GroupCommitFigures()
+        self.commitSection = commitSection ?? CommitSectionFigures()
         self.writeConflicts = writeConflicts
         self.storage = storage ?? EngineFigures()
     }
 
     /// The inclusive upper bounds of `groupCommit`'s batch-size buckets.
     public var groupCommitBucketBounds: [UInt64] { GroupCommitFigures.bucketBounds }
+    /// The inclusive upper bounds, in microseconds, of `commitSection`'s wait-time buckets.
+    public var commitSectionWaitBoundsMicros: [Int64] { CommitSectionFigures.waitBucketBoundsMicros }
 }
 
 extension CommandDispatcher {
@@ -59,6 +65,7 @@ extension CommandDispatcher {
             ttlDeletedDocuments: server.engine.ttlStatistics.deletedDocuments,
             journalSyncs: server.engine.journalSyncCount,
             groupCommit: server.engine.groupCommitFigures,
+            commitSection: server.engine.commitSectionFigures,
             writeConflicts: server.documentMetrics.writeConflicts,
             storage: server.engine.storageFigures)
     }
