@@ -1,7 +1,9 @@
-# An update pinned to one _id is one commit, whichever way it is written: a delta (counters),
-# or a full rewrite (a string replaced, an indexed field changed) done in the commit that
-# tried the delta. Counted with serverStatus's tessera.commitSection.acquisitions on a server
-# of the test's own, where nothing else commits.
+# A write is one commit. An update pinned to one _id is one, whichever way it is written: a
+# delta (counters) or a full rewrite (a string replaced, an indexed field changed) done in the
+# commit that tried the delta. A retryable write on a private store is one too: its statement
+# records go in the commit of its writes, and no second commit stores its reply. Counted with
+# serverStatus's tessera.commitSection.acquisitions on a server of the test's own, where
+# nothing else commits.
 
 from __future__ import annotations
 
@@ -55,3 +57,25 @@ def test_a_rewrite_in_the_delta_commit_keeps_unique_indexes_and_upserts(counted)
     missing = coll.update_one({"_id": 51}, {"$set": {"name": "none"}})
     assert (missing.matched_count, missing.modified_count) == (0, 0)
     assert coll.count_documents({}) == 11
+
+
+def test_a_retryable_write_is_one_commit_on_a_private_store(private_server):
+    """A retryable insert, update or delete records its statements in the commit of its
+    writes; on a store no other server shares, its reply is not stored in a second commit (a
+    retry runs again against the statement records)."""
+    with private_server.client(retryWrites=True) as client:
+        coll = client["commits"]["retryable"]
+        coll.insert_one({"_id": "warm"})
+        writes = [
+            lambda: coll.insert_one({"_id": 1, "name": "one"}),
+            lambda: coll.insert_many([{"_id": 2}, {"_id": 3}]),
+            lambda: coll.update_one({"_id": 1}, {"$set": {"name": "uno"}}),
+            lambda: coll.update_one({"_id": 3}, {"$inc": {"n": 1}}, upsert=True),
+            lambda: coll.delete_one({"_id": 2}),
+        ]
+        for number, write in enumerate(writes):
+            before = section_entries(client)
+            write()
+            entries = section_entries(client) - before
+            assert entries == 1, f"write {number} entered the commit section {entries} times"
+        assert list(coll.find({"_id": {"$ne": "warm"}}).sort("_id", 1)) == [{"_id": 1, "name": "uno"}, {"_id": 3, "n": 1}]

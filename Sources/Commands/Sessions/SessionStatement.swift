@@ -200,7 +200,14 @@ struct SessionStatement: Sendable {
                 // The writes are committed (each batch carried the statement's marker), so the
                 // reply stands even if recording it fails (a full disk): the marker alone keeps
                 // a retry after a restart from applying them twice (it answers 217 instead).
-                try? engine.recordRetryableWrite(session: sessionID, txnNumber: number, reply: reply)
+                // A write recorded per statement is retried by running it again against its
+                // statements' records (`step` answers `.retry`, never a stored reply), so its
+                // reply is stored only where another server sharing the store may wait for it
+                // (`replyOfRunElsewhere`): on a private store that would be a second commit per
+                // write for nothing.
+                if engine.isShared || !Self.recordedPerStatement.contains(context.name) {
+                    try? engine.recordRetryableWrite(session: sessionID, txnNumber: number, reply: reply)
+                }
                 // Written and recorded: a retry gets the recorded reply.
                 if failure?.closeConnection == true { return CommandDispatcher.closeConnectionReply }
                 return reply
