@@ -57,9 +57,9 @@ let package = Package(
         // RocksDB's C API from the system package librocksdb-dev.
         .systemLibrary(name: "CRocksDB", pkgConfig: "rocksdb", providers: [.apt(["librocksdb-dev"])]),
         // Storage: an ordered key-value interface and its RocksDB implementation.
-        .target(name: "Storage", dependencies: ["CRocksDB", "CRocksDBBackup"], swiftSettings: strictSettings),
-        // BackupEngine::StopBackup, which RocksDB's C API lacks, behind one C function (C++).
-        .target(name: "CRocksDBBackup"),
+        .target(name: "Storage", dependencies: ["CRocksDB", "CRocksDBExtras"], swiftSettings: strictSettings),
+        // What RocksDB's C API lacks (BackupEngine::StopBackup, SstFileReader checksums), behind C functions (C++).
+        .target(name: "CRocksDBExtras"),
         // ICU's collation C API from the system package libicu-dev (MongoDB's collations), behind a
         // small C file: Foundation's bundled ICU headers clash with the system's in one Swift module
         // graph, so no ICU header may be imported into Swift (see Sources/CICU/include/CICU.h).

@@ -2,7 +2,7 @@
 // Owns one `rocksdb_backup_engine_t` (closed once, in deinit), serialises calls on it,
 // and translates backup listings into Swift values.
 internal import CRocksDB
-internal import CRocksDBBackup
+internal import CRocksDBExtras
 internal import Synchronization
 
 /// Incremental backups of `RocksDBStore`s: create, list, verify, restore, purge.

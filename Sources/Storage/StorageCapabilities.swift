@@ -1,5 +1,5 @@
 // StorageCapabilities: what some storage engines can do beyond `StorageEngine` — flushes and
-// compaction, size and statistics figures, checkpoints. Callers ask with `as? any ...`; the
+// compaction, size and statistics figures, checkpoints, file checksum verification. Callers ask with `as? any ...`; the
 // layers above never need them to be correct, only to report or tidy up.
 
 /// Engines whose writes pass through memory buffers and whose deleted data is reclaimed by
@@ -42,6 +42,35 @@ public protocol StorageFigures: StorageEngine {
 public protocol StorageCheckpoints: StorageEngine {
     /// Writes a consistent copy of every key space into `directory`, which must not exist.
     func createCheckpoint(at directory: String) throws(StorageError)
+}
+
+/// Engines that keep their data in files with checksums they can verify on demand.
+public protocol StorageFileVerification: StorageEngine {
+    /// Reads every data file of the store back from disk and checks every checksum in it,
+    /// file by file, asking `isInterrupted` between files (then throws `.aborted`). Files that
+    /// background work deletes meanwhile are skipped. A file that fails is reported, not thrown.
+    func verifyFileChecksums(isInterrupted: () -> Bool) throws(StorageError) -> FileChecksumReport
+}
+
+/// What ``StorageFileVerification/verifyFileChecksums(isInterrupted:)`` found.
+public struct FileChecksumReport: Sendable, Equatable {
+    /// One file whose checksums did not verify.
+    public struct Failure: Sendable, Equatable {
+        /// The file's name in the store.
+        public let file: String
+        /// The engine's message.
+        public let message: String
+    }
+
+    /// Files read and checked.
+    public var filesChecked = 0
+    /// Their bytes.
+    public var bytesChecked: UInt64 = 0
+    /// Each file that failed.
+    public var failures: [Failure] = []
+
+    /// An empty report.
+    public init() {}
 }
 
 /// Engines whose data several Tessera servers share at once (a PostgreSQL-protocol

@@ -95,6 +95,8 @@ public struct StorageError: Error, Sendable, Hashable, CustomStringConvertible {
         case destroy
         /// Measuring a directory's size on disk.
         case diskUsage
+        /// Verifying the checksums of the store's files.
+        case verifyChecksums
     }
 
     /// The kind of failure.

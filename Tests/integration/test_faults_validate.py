@@ -1,7 +1,8 @@
 # `validate` cross-checks indexes against documents: after an index loses a document's entries
 # or gains entries that point at no document (through the test-only `_tesseraCorruptIndex`,
 # which needs --enable-test-commands), validate reports the collection invalid with MongoDB's
-# fields (valid, errors, nInvalidDocuments, keysPerIndex, indexDetails, missing/extra entries).
+# fields (valid, errors, nInvalidDocuments, keysPerIndex, indexDetails, missing/extra entries);
+# with `full: true` it also reads every SST file back and reports one that fails its checksums.
 
 from __future__ import annotations
 
@@ -85,3 +86,40 @@ def test_the_corruption_command_needs_test_commands(tmp_path):
     finally:
         if server.running:
             server.stop(timeout=30)
+
+
+def test_full_validate_reads_every_data_file_back_and_names_a_corrupt_one(tmp_path):
+    """validate {full: true} checks the block checksums of every SST file on disk: a healthy
+    store passes and reports what it read; a byte flipped inside one file (on disk, under the
+    running server) makes it invalid with the file named, and the server stays up."""
+    server = TesseraServer(tmp_path / "db", tmp_path / "server.log")
+    server.start()
+    try:
+        with server.client() as mongo:
+            db = mongo["vdb"]
+            db.items.create_index("a")
+            db.items.insert_many([{"_id": key, "a": key % 13, "pad": f"{key:08d}" * 40} for key in range(2_000)])
+            mongo.admin.command("fsync")
+            files = sorted((tmp_path / "db").rglob("*.sst"))
+            assert files, "the flush wrote no SST file"
+            healthy = db.command("validate", "items", full=True)
+            assert healthy["valid"] is True, healthy
+            assert healthy["tesseraFileChecksums"]["filesChecked"] == len(files)
+            assert healthy["tesseraFileChecksums"]["filesFailed"] == 0
+            assert "tesseraFileChecksums" not in db.command("validate", "items")
+            victim = max(files, key=lambda path: path.stat().st_size)
+            with victim.open("r+b") as handle:
+                handle.seek(victim.stat().st_size // 3)
+                byte = handle.read(1)
+                handle.seek(-1, 1)
+                handle.write(bytes([byte[0] ^ 0xFF]))
+            broken = db.command("validate", "items", full=True)
+            assert broken["valid"] is False, broken
+            assert broken["tesseraFileChecksums"]["filesFailed"] == 1
+            assert any(victim.name in error and "checksum" in error.lower() for error in broken["errors"]), broken["errors"]
+            assert mongo.admin.command("ping")["ok"] == 1
+            with pytest.raises(OperationFailure) as wrong_type:
+                db.command("validate", "items", full="yes")
+            assert wrong_type.value.code in (2, 14), wrong_type.value
+    finally:
+        server.stop(timeout=30)

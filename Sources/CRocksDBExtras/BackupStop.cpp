@@ -1,7 +1,7 @@
-// CRocksDBBackup: RocksDB's BackupEngine::StopBackup behind a C function (see
-// include/CRocksDBBackup.h). The C API's handle wraps the C++ engine as its only member.
+// BackupStop: RocksDB's BackupEngine::StopBackup behind a C function (see
+// include/CRocksDBExtras.h). The C API's handle wraps the C++ engine as its only member.
 
-#include "CRocksDBBackup.h"
+#include "CRocksDBExtras.h"
 
 #include <rocksdb/utilities/backup_engine.h>
 
