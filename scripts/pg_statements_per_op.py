@@ -4,12 +4,13 @@
 Starts a throwaway PostgreSQL 15 cluster with pg_stat_statements, one `tessera serve
 --storage postgresql://...` on it ($TESSERA_BIN, else the debug build), loads 20,000
 documents with pymongo, then runs each operation (find_one by _id, update_one $set of a
-string by _id, insert_one) for --seconds with --threads client threads, and prints per
+string by _id, insert_one, and upsert: update_one $inc with upsert of an _id not stored yet)
+for --seconds with --threads client threads, and prints per
 operation: the rate, the SQL statements PostgreSQL executed per operation and their
 execution time per operation, statement by statement. Removes the cluster at the end.
 Diagnostic only: not part of `make test`, no assertion.
 
-Usage: .venv/bin/python scripts/pg_statements_per_op.py [--seconds 15] [--threads 4] [--ops read,update,insert]
+Usage: .venv/bin/python scripts/pg_statements_per_op.py [--seconds 15] [--threads 4] [--ops read,update,insert,upsert]
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ def run(collection, operation: str, seconds: float, threads: int) -> int:
             elif operation == "update":
                 # A new value each time, so every update writes.
                 collection.update_one({"_id": key}, {"$set": {"field1": f"{generator.random():.12f}" * 8}})
+            elif operation == "upsert":
+                # A counter document that does not exist yet: the upsert inserts it.
+                collection.update_one({"_id": f"counter-{slot}-{counts[slot]}"}, {"$inc": {"n": 1}}, upsert=True)
             else:
                 collection.insert_one({"slot": slot})
             counts[slot] += 1

@@ -413,6 +413,39 @@ struct DeltaTests {
         }
     }
 
+    @Test func anInsertFallbackUpsertsAMissingDocumentInTheSameCommit() throws {
+        try withStoreDirectory { path in
+            let store = try openStore(path)
+            let collection = try store.collection("c", in: "delta")
+            try collection.insert(["_id": 1, "n": 1, "u": 1])
+            try store.createIndex(on: collection.namespace, key: ["u": 1], options: ["unique": true])
+            let before = store.commitSectionFigures.acquisitions
+            let logged = store.changeLog.latestSequence
+            #expect(try collection.applyDeltas(id: 2, [inc("n", 1)], writeConcern: .acknowledged,
+                                               orInsert: { ["_id": 2, "n": 1, "u": 2] }) == .upserted(2))
+            #expect(store.commitSectionFigures.acquisitions - before == 1)
+            #expect(try collection.document(withID: 2) == ["_id": 2, "n": 1, "u": 2])
+            #expect(try scanned(collection, "u_1").map(\.keyValues) == [[1], [2]])
+            let entry = try #require(try store.changeLog.entries(after: logged).first)
+            #expect(entry.operation == .insert && entry.documentKey == 2)
+            // An existing document takes the delta; the insert is never built.
+            #expect(try collection.applyDeltas(id: 2, [inc("n", 1)], writeConcern: .acknowledged, orInsert: {
+                Issue.record("the insert was built for an existing document")
+                return [:]
+            }) == .applied(modified: true))
+            // A unique index refuses the upsert as it would the insert, and nothing is written.
+            let refused = #expect(throws: MongoError.self) {
+                try collection.applyDeltas(id: 3, [inc("n", 1)], writeConcern: .acknowledged, orInsert: { ["_id": 3, "u": 1] })
+            }
+            #expect(refused?.code == .duplicateKey)
+            #expect(try collection.document(withID: 3) == nil)
+            // A missing collection is still reported, not created.
+            let other = try store.collection("absent", in: "delta")
+            #expect(try other.applyDeltas(id: 1, [inc("n", 1)], writeConcern: .acknowledged, orInsert: { ["_id": 1] })
+                == .documentNotFound)
+        }
+    }
+
     @Test func missingDocumentsAndCollectionsAreReported() throws {
         try withStoreDirectory { path in
             let store = try openStore(path)

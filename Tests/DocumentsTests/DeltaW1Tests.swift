@@ -82,7 +82,8 @@ struct W1Day {
             minutes[metric][minute, default: 0] += 1
             hours[hour].updates += 1
             let id = Self.id(metric)
-            switch try collection.applyDeltas(id: id, changes, writeConcern: .acknowledged) {
+            let outcome = try collection.applyDeltas(id: id, changes, writeConcern: .acknowledged)
+            switch outcome {
             case .applied:
                 break
             case .documentNotFound:
@@ -92,8 +93,8 @@ struct W1Day {
                                             "metric": .string("metric-\(metric)")],
                     "daily": 1, "hourly": [hh: 1], "minute": [hh: [mm: 1]],
                 ])
-            case .rewritten:
-                Issue.record("no rewrite was asked for, yet \(id) was rewritten")
+            case .rewritten, .upserted:
+                Issue.record("no rewrite or insert was asked for, yet \(id) got \(outcome)")
             case .notApplicable:
                 hours[hour].fallbacks += 1
                 guard let current = try collection.document(withID: id),

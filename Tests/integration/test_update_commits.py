@@ -1,9 +1,9 @@
 # A write is one commit. An update pinned to one _id is one, whichever way it is written: a
 # delta (counters) or a full rewrite (a string replaced, an indexed field changed) done in the
-# commit that tried the delta. A retryable write on a private store is one too: its statement
-# records go in the commit of its writes, and no second commit stores its reply. Counted with
-# serverStatus's tessera.commitSection.acquisitions on a server of the test's own, where
-# nothing else commits.
+# commit that tried the delta; an upsert of a missing _id inserts in that commit too. A
+# retryable write on a private store is one as well: its statement records go in the commit of
+# its writes, and no second commit stores its reply. Counted with serverStatus's
+# tessera.commitSection.acquisitions on a server of the test's own, where nothing else commits.
 
 from __future__ import annotations
 
@@ -71,6 +71,8 @@ def test_a_retryable_write_is_one_commit_on_a_private_store(private_server):
             lambda: coll.insert_many([{"_id": 2}, {"_id": 3}]),
             lambda: coll.update_one({"_id": 1}, {"$set": {"name": "uno"}}),
             lambda: coll.update_one({"_id": 3}, {"$inc": {"n": 1}}, upsert=True),
+            lambda: coll.update_one({"_id": 9}, {"$inc": {"n": 1}}, upsert=True),
+            lambda: coll.update_one({"_id": 10}, {"$set": {"name": "ten"}}, upsert=True),
             lambda: coll.delete_one({"_id": 2}),
         ]
         for number, write in enumerate(writes):
@@ -78,4 +80,5 @@ def test_a_retryable_write_is_one_commit_on_a_private_store(private_server):
             write()
             entries = section_entries(client) - before
             assert entries == 1, f"write {number} entered the commit section {entries} times"
-        assert list(coll.find({"_id": {"$ne": "warm"}}).sort("_id", 1)) == [{"_id": 1, "name": "uno"}, {"_id": 3, "n": 1}]
+        assert list(coll.find({"_id": {"$ne": "warm"}}).sort("_id", 1)) == [
+            {"_id": 1, "name": "uno"}, {"_id": 3, "n": 1}, {"_id": 9, "n": 1}, {"_id": 10, "name": "ten"}]

@@ -26,6 +26,9 @@ public enum DeltaOutcome: Sendable, Hashable {
     /// The changes needed a full rewrite, and the caller's `otherwise` transform did it in the
     /// same commit; `modified` is `false` when the transform left the document unchanged.
     case rewritten(modified: Bool)
+    /// No document had that `_id`, and the caller's `orInsert` document was inserted in the
+    /// same commit (an upsert); its `_id`.
+    case upserted(BSONValue)
 }
 
 extension DocumentCollection {
@@ -48,10 +51,15 @@ extension DocumentCollection {
     /// With `otherwise`, changes that need a full rewrite are not handed back: inside the same
     /// commit the current document goes through `otherwise` (as ``modify(id:writeConcern:loggedAs:_:)``'s
     /// transform, logged as an update) and the outcome is ``DeltaOutcome/rewritten(modified:)``.
+    /// With `orInsert`, a missing document is not handed back either: the document it builds
+    /// is inserted in the same commit (an upsert; `DuplicateKey` when a unique index refuses
+    /// it) and the outcome is ``DeltaOutcome/upserted(_:)``. A missing collection is still
+    /// ``DeltaOutcome/documentNotFound`` (creating one is not a document commit).
     /// One commit instead of two matters most where a commit is a database transaction.
     public func applyDeltas(
         id: BSONValue, _ changes: [FieldDelta], writeConcern: WriteConcern,
-        otherwise rewrite: ((BSONDocument) throws(MongoError) -> BSONDocument?)? = nil
+        otherwise rewrite: ((BSONDocument) throws(MongoError) -> BSONDocument?)? = nil,
+        orInsert insertion: (() throws(MongoError) -> BSONDocument)? = nil
     ) throws(MongoError) -> DeltaOutcome {
         // Inside a transaction the caller rewrites the document, which the transaction buffers.
         guard transaction == nil, let request = RecordPatchRequest(changes) else { return .notApplicable }
@@ -65,7 +73,13 @@ extension DocumentCollection {
             let touchesIndexes = request.touches(current.description.indexes + current.building.map(\.description))
             if touchesIndexes && rewrite == nil { return .notApplicable }
             guard let stored = try read({ () throws(StorageError) in try store.storage.get(key, in: current.keySpace) })
-            else { return .documentNotFound }
+            else {
+                guard let insertion else { return .documentNotFound }
+                // Encoded inside the commit section, where no shape reclamation can run.
+                let prepared = try prepare([try insertion()])
+                try add(prepared, to: current, pending: pending)
+                return .upserted(prepared.first?.id ?? id)
+            }
             var outcome = RecordPatchPlanner.Outcome.notApplicable
             if !touchesIndexes {
                 do throws(RecordError) {

@@ -76,28 +76,7 @@ public struct DocumentCollection: Sendable {
                         generation = store.shapes.reclaimGeneration
                         prepared = try prepare(documents)
                     }
-                    let indexes = IndexMaintenance(store: store, namespace: namespace, collection: current, pending: pending)
-                    var seen: Set<[UInt8]> = []
-                    for document in prepared {
-                        guard seen.insert(document.key).inserted,
-                              try read({ () throws(StorageError) in
-                                  try store.storage.get(document.key, in: collection.keySpace)
-                              }) == nil
-                        else {
-                            throw duplicateKey(document.id)
-                        }
-                        pending.batch.put(document.key, document.record.bytes, in: collection.keySpace)
-                        try indexes.insert(document.document, id: document.id, idKey: document.key)
-                        pending.persist(document.record.unpersistedShapes)
-                        try pending.log(.insert, database: namespace.database, collection: namespace.collection,
-                                        documentKey: document.id, record: document.record.bytes,
-                                        collectionID: current.description.id)
-                    }
-                    if let capped = current.capped {
-                        let account = try admit(prepared, into: capped, collection: current, indexes: indexes, pending: pending)
-                        pending.onCommit(catalog: false) { capped.replace(account) }
-                    }
-                    try indexes.finish()
+                    try add(prepared, to: current, pending: pending)
                 }
                 return prepared.map(\.id)
             } catch let error where error.code == .namespaceNotFound && attempts < 3 {
@@ -106,8 +85,36 @@ public struct DocumentCollection: Sendable {
         }
     }
 
+    /// The inside of ``insert(contentsOf:writeConcern:)``, in a commit the caller holds: adds
+    /// `prepared` (encoded inside the commit section, or since the last shape reclamation) to
+    /// `pending` with their index entries and change-log entries, refusing an `_id` that exists.
+    func add(_ prepared: [PreparedDocument], to current: Catalog.OpenCollection, pending: PendingCommit) throws(MongoError) {
+        let indexes = IndexMaintenance(store: store, namespace: namespace, collection: current, pending: pending)
+        var seen: Set<[UInt8]> = []
+        for document in prepared {
+            guard seen.insert(document.key).inserted,
+                  try read({ () throws(StorageError) in
+                      try store.storage.get(document.key, in: current.keySpace)
+                  }) == nil
+            else {
+                throw duplicateKey(document.id)
+            }
+            pending.batch.put(document.key, document.record.bytes, in: current.keySpace)
+            try indexes.insert(document.document, id: document.id, idKey: document.key)
+            pending.persist(document.record.unpersistedShapes)
+            try pending.log(.insert, database: namespace.database, collection: namespace.collection,
+                            documentKey: document.id, record: document.record.bytes,
+                            collectionID: current.description.id)
+        }
+        if let capped = current.capped {
+            let account = try admit(prepared, into: capped, collection: current, indexes: indexes, pending: pending)
+            pending.onCommit(catalog: false) { capped.replace(account) }
+        }
+        try indexes.finish()
+    }
+
     /// `documents` encoded as records (their shapes charged to this collection).
-    private func prepare(_ documents: [BSONDocument]) throws(MongoError) -> [PreparedDocument] {
+    func prepare(_ documents: [BSONDocument]) throws(MongoError) -> [PreparedDocument] {
         var encoder = RecordEncoder(registry: store.shapes, owner: namespace.description)
         var prepared: [PreparedDocument] = []
         prepared.reserveCapacity(documents.count)

@@ -229,8 +229,14 @@ public struct QueryCollection: Sendable {
             }
             // What needs a full rewrite (a string replaced, an indexed path) is rewritten in the
             // same commit, as updateMatching would: one commit, not a delta attempt and then a rewrite.
+            // An upsert of a missing document inserts in that commit too.
             var stillMatches = true
-            let outcome = try collection.applyDeltas(id: id, deltas, writeConcern: options.writeConcern) {
+            let insertion: (() throws(MongoError) -> BSONDocument)? = options.upsert ? { () throws(MongoError) -> BSONDocument in
+                let document = try parsedUpdate.upsertDocument(query: filter, now: now)
+                try ValueLimits.checkUpsertDocument(document)
+                return document
+            } : nil
+            let outcome = try collection.applyDeltas(id: id, deltas, writeConcern: options.writeConcern, otherwise: {
                 (current) throws(MongoError) -> BSONDocument? in
                 guard let found = parsedFilter.match(current) else {
                     stillMatches = false
@@ -240,8 +246,11 @@ public struct QueryCollection: Sendable {
                 guard result.modified else { return nil }
                 try ValueLimits.checkUpdatedDocument(result.document, id: current["_id"] ?? id)
                 return result.document
-            }
+            }, orInsert: insertion)
             switch outcome {
+            case let .upserted(upsertedID):
+                noteIDLookup(found: false)
+                return UpdateResult(matchedCount: 0, modifiedCount: 0, upsertedID: upsertedID)
             case let .applied(modified):
                 noteIDLookup(found: true)
                 return UpdateResult(matchedCount: 1, modifiedCount: modified ? 1 : 0)
