@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import pytest
+from bson.int64 import Int64
 from pymongo.errors import OperationFailure
 
 from tessera_server import TesseraServer
@@ -121,5 +122,27 @@ def test_full_validate_reads_every_data_file_back_and_names_a_corrupt_one(tmp_pa
             with pytest.raises(OperationFailure) as wrong_type:
                 db.command("validate", "items", full="yes")
             assert wrong_type.value.code in (2, 14), wrong_type.value
+    finally:
+        server.stop(timeout=30)
+
+
+@pytest.mark.parametrize(("value", "full"), [
+    (Int64(2**63 - 1), True), (Int64(-2**63), True), (float("nan"), True), (float("inf"), True),
+    (float("-inf"), True), (-0.0, False), (0, False), (True, True), (False, False), (None, False),
+])
+def test_validate_full_takes_mongodbs_truthy_values_at_the_edges(tmp_path, value, full):
+    """`full` is read as mongod's safe Boolean: any non-zero number (NaN too) is true, zero and
+    -0.0 false, null absent; every edge gets a normal reply and the server stays up."""
+    server = TesseraServer(tmp_path / "db", tmp_path / "server.log")
+    server.start()
+    try:
+        with server.client() as mongo:
+            db = mongo["vdb"]
+            db.items.insert_many([{"_id": key} for key in range(50)])
+            mongo.admin.command("fsync")
+            reply = db.command({"validate": "items", "full": value})
+            assert reply["valid"] is True, reply
+            assert ("tesseraFileChecksums" in reply) is full, reply
+            assert mongo.admin.command("ping")["ok"] == 1
     finally:
         server.stop(timeout=30)
